@@ -1,0 +1,61 @@
+import {add, cast, clone, greater, KernelFunc, logicalNot, mul, neg, scalar, stack, Tensor, tidy, unstack, zerosLike} from '@tensorflow/tfjs-core';
+
+import {LifCompositeAttrs} from '../lif_attrs';
+import {lifStep} from './lif_step';
+import {surrogateTensor} from './surrogates';
+
+/** Recomputes the membrane trace U_1..U_T (before reset) from the currents. */
+function membraneTrace(currents: Tensor, initialMembrane: Tensor, attrs: LifCompositeAttrs): Tensor[] {
+  const leak = scalar(attrs.leak);
+  const threshold = scalar(attrs.threshold);
+  const trace: Tensor[] = [];
+  let membrane = initialMembrane;
+  for (const current of unstack(currents, 1)) {
+    const previous = membrane;
+    const [u, next] = tidy(() => {
+      const step = lifStep(previous, current, leak, threshold, attrs.resetMode);
+      return [step.u, step.next];
+    });
+    if (previous !== initialMembrane) previous.dispose();
+    current.dispose();
+    trace.push(u);
+    membrane = next;
+  }
+  membrane.dispose();
+  return trace;
+}
+
+/** BPTT from core ops; the same recurrence as the fused kernels (see cpu/lif_grad.ts). */
+export const lifGradComposite: KernelFunc = ({inputs, attrs}) => {
+  const {dSpikes, dMembrane, currents, initialMembrane} = inputs as {[name: string]: Tensor};
+  const lifAttrs = attrs as unknown as LifCompositeAttrs;
+  const {leak, threshold, resetMode, detachReset} = lifAttrs;
+  const resetGrad = !detachReset && resetMode !== 'none';
+  return tidy(() => {
+    if (currents.shape[1] === 0) return [zerosLike(currents), clone(dMembrane)];
+    const trace = membraneTrace(currents, initialMembrane, lifAttrs);
+    const spikeGrads = unstack(dSpikes, 1);
+    const currentGrads: Tensor[] = new Array(trace.length);
+    let adjoint = dMembrane;
+    for (let t = trace.length - 1; t >= 0; t--) {
+      const previous = adjoint;
+      const [bt, next] = tidy(() => {
+        const u = trace[t];
+        const slope = surrogateTensor(u, lifAttrs);
+        let dVdU: Tensor|number = 1;
+        if (resetMode === 'zero') dVdU = cast(logicalNot(greater(u, threshold)), 'float32');
+        let dVdS: Tensor|number = 0;
+        if (resetGrad) dVdS = resetMode === 'subtract' ? -threshold : neg(u);
+        const direct = add(dVdU, mul(dVdS, slope));
+        const b = add(mul(spikeGrads[t], slope), mul(previous, direct));
+        return [b, mul(b, leak)];
+      });
+      if (previous !== dMembrane) previous.dispose();
+      trace[t].dispose();
+      spikeGrads[t].dispose();
+      currentGrads[t] = bt;
+      adjoint = next;
+    }
+    return [stack(currentGrads, 1), adjoint];
+  }) as Tensor[];
+};

@@ -1,0 +1,67 @@
+/**
+ * The contract shared by every LIF kernel: kernel names, attributes and the
+ * scalar surrogate formulas the CPU kernel uses.
+ */
+import type {Tensor} from '@tensorflow/tfjs-core';
+
+/** Fused forward kernel: inputs {currents, initialMembrane}, outputs [spikes, finalMembrane]. */
+export const LIF = 'SnnLif';
+/** Fused BPTT kernel: inputs {dSpikes, dMembrane, currents, initialMembrane}, outputs [dCurrents, dInitialMembrane]. */
+export const LIF_GRAD = 'SnnLifGrad';
+/** The same two kernels built from core ops; registered on demand for any backend. */
+export const LIF_COMPOSITE = 'SnnLifComposite';
+export const LIF_COMPOSITE_GRAD = 'SnnLifCompositeGrad';
+
+export const RESET_MODES = ['subtract', 'zero', 'none'] as const;
+export type ResetMode = typeof RESET_MODES[number];
+
+export const SURROGATE_NAMES = ['triangle', 'fastSigmoid', 'sigmoid', 'arctan'] as const;
+export type SurrogateName = typeof SURROGATE_NAMES[number];
+
+/** Default sharpness `alpha` of each built-in surrogate. */
+export const SURROGATE_DEFAULT_ALPHA: Readonly<Record<SurrogateName, number>> = {
+  triangle: 0.3,     // BNTT reference (LinearSpike.gamma)
+  fastSigmoid: 25,   // snnTorch fast_sigmoid slope
+  sigmoid: 4,        // SpikingJelly Sigmoid alpha
+  arctan: 2,         // SpikingJelly / snnTorch ATan alpha
+};
+
+/**
+ * A user-defined surrogate: given the membrane potential U (before reset) and
+ * the threshold, returns dS/dU elementwise. Runs on the composite path only.
+ */
+export type SurrogateFunction = (membrane: Tensor, threshold: number) => Tensor;
+
+export interface LifAttrs {
+  leak: number;
+  threshold: number;
+  resetMode: ResetMode;
+  detachReset: boolean;
+  surrogate: SurrogateName;
+  alpha: number;
+}
+
+/** Attributes of the composite kernels, which also accept a surrogate function. */
+export interface LifCompositeAttrs extends LifAttrs {
+  surrogateFn: SurrogateFunction | null;
+}
+
+/** dS/dU of a built-in surrogate as a scalar function of the membrane U. */
+export function surrogateScalar(
+    name: SurrogateName, alpha: number, threshold: number): (u: number) => number {
+  switch (name) {
+    case 'triangle':
+      return u => alpha * Math.max(0, 1 - Math.abs(u / threshold - 1)) / threshold;
+    case 'fastSigmoid':
+      return u => 1 / ((1 + alpha * Math.abs(u - threshold)) ** 2);
+    case 'sigmoid':
+      return u => {
+        const sig = 1 / (1 + Math.exp(-alpha * (u - threshold)));
+        return alpha * sig * (1 - sig);
+      };
+    case 'arctan':
+      return u => (alpha / 2) / (1 + (Math.PI / 2 * alpha * (u - threshold)) ** 2);
+    default:
+      throw new Error(`surrogate: unknown name '${name}'`);
+  }
+}

@@ -1,0 +1,26 @@
+import {DataType, getKernel, TensorInfo} from '@tensorflow/tfjs-core';
+
+/** The fields of tfjs-backend-webgl's GPGPUProgram these kernels set. */
+export interface WebGLProgram {
+  variableNames: string[];
+  outputShape: number[];
+  userCode: string;
+  customUniforms?: Array<{name: string, type: 'float'|'int'}>;
+}
+
+/** The part of tfjs-backend-webgl's MathBackendWebGL these kernels use. */
+export interface WebGLBackendLike {
+  runWebGLProgram(program: WebGLProgram, inputs: TensorInfo[], outputDtype: DataType,
+                  customUniformValues?: number[][]): TensorInfo;
+  disposeIntermediateTensorInfo(info: TensorInfo): void;
+}
+
+/**
+ * Reshapes through the backend's own Reshape kernel (free for unpacked
+ * textures, a repacking program for packed ones). The result is owned by the caller.
+ */
+export function reshape(backend: WebGLBackendLike, x: TensorInfo, shape: number[]): TensorInfo {
+  const reshapeKernel = getKernel('Reshape', 'webgl');
+  if (reshapeKernel == null) throw new Error('tfjs-snn: the webgl backend has no Reshape kernel');
+  return reshapeKernel.kernelFunc({inputs: {x}, backend: backend as never, attrs: {shape}}) as TensorInfo;
+}

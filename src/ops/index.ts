@@ -1,0 +1,5 @@
+export {lif, lifWithState} from './lif';
+export type {LifResult} from './lif';
+export {LIF_DEFAULTS} from './lif_options';
+export type {LifImplementation, LifOptions, ResetMode, SurrogateFunction, SurrogateName} from './lif_options';
+export {SURROGATE_DEFAULT_ALPHA} from '../../kernels/lif_attrs';

@@ -1,0 +1,111 @@
+import {engine, getBackend, getKernel, Tensor, tidy, zeros} from '@tensorflow/tfjs-core';
+
+import {ensureCompositeKernels} from '../../kernels/register';
+import {LIF, LIF_COMPOSITE} from '../../kernels/lif_attrs';
+import {describe, LifOptions, resolveLifOptions, ResolvedLifOptions} from './lif_options';
+
+export type {LifOptions};
+
+/** Spikes and the membrane after the last step, for streaming. */
+export interface LifResult {
+  spikes: Tensor;
+  membrane: Tensor;
+}
+
+function checkCurrents(currents: unknown, fn: string): asserts currents is Tensor {
+  if (!(currents instanceof Tensor)) {
+    throw new Error(`${fn}: argument 'currents' must be a tf.Tensor of shape [batch, time, ...features]; ` +
+                    `got ${describe(currents)}`);
+  }
+  if (currents.rank < 3 || currents.rank > 6) {
+    throw new Error(`${fn}: argument 'currents' must have rank 3 to 6 ([batch, time, ...features]); ` +
+                    `got rank ${currents.rank} (shape [${currents.shape}])`);
+  }
+  if (currents.dtype !== 'float32') {
+    throw new Error(`${fn}: argument 'currents' must be float32; got ${currents.dtype}`);
+  }
+  if (currents.size === 0) {
+    throw new Error(`${fn}: argument 'currents' must not be empty (every dimension >= 1); ` +
+                    `got shape [${currents.shape}]`);
+  }
+}
+
+function checkInitialMembrane(membrane: unknown, currents: Tensor, fn: string): asserts membrane is Tensor {
+  const expected = [currents.shape[0], ...currents.shape.slice(2)];
+  const ok = membrane instanceof Tensor && membrane.dtype === 'float32' &&
+      membrane.rank === expected.length && membrane.shape.every((d: number, i: number) => d === expected[i]);
+  if (!ok) {
+    throw new Error(`${fn}: option 'initialMembrane' must be a float32 tensor of shape ` +
+                    `[${expected}] ([batch, ...features] of currents); got ${describe(membrane)}`);
+  }
+}
+
+function kernelFor(resolved: ResolvedLifOptions, fn: string): string {
+  const backend = getBackend();
+  const hasFused = getKernel(LIF, backend) != null;
+  const {implementation, attrs} = resolved;
+  if (implementation === 'kernel' && !hasFused) {
+    throw new Error(`${fn}: option 'implementation' is 'kernel' but backend '${backend}' has no ` +
+                    `fused LIF kernel (fused: cpu, webgl); use 'auto' or 'composite'`);
+  }
+  if (implementation === 'kernel' || (implementation === 'auto' && hasFused && attrs.surrogateFn == null)) {
+    return LIF;
+  }
+  ensureCompositeKernels(backend);
+  return LIF_COMPOSITE;
+}
+
+function runLif(currents: Tensor, options: LifOptions|undefined, fn: string): [Tensor, Tensor] {
+  checkCurrents(currents, fn);
+  const resolved = resolveLifOptions(options, fn);
+  if (resolved.initialMembrane != null) checkInitialMembrane(resolved.initialMembrane, currents, fn);
+  const kernelName = kernelFor(resolved, fn);
+  return tidy(() => {
+    const initialMembrane =
+        resolved.initialMembrane ?? zeros([currents.shape[0], ...currents.shape.slice(2)]);
+    return engine().runKernel(
+        kernelName, {currents, initialMembrane}, resolved.attrs as never) as [Tensor, Tensor];
+  });
+}
+
+/**
+ * Leaky integrate-and-fire over a whole spike train, differentiable through a
+ * surrogate gradient (BPTT in one fused kernel on cpu and webgl).
+ *
+ * For each element and step t (time is axis 1):
+ *   U_t = leak·V_{t−1} + I_t,  S_t = 1 if U_t > threshold else 0,
+ *   V_t = U_t − threshold·S_t ('subtract'), U_t·(1 − S_t) ('zero') or U_t ('none').
+ *
+ * ```js
+ * const currents = tf.randomUniform([8, 25, 128], 0, 0.6);   // [batch, time, features]
+ * const spikes = snn.ops.lif(currents, {leak: 0.95, threshold: 1});
+ * ```
+ *
+ * @param currents float32 `[batch, time, ...features]`, rank 3 to 6.
+ * @returns float32 spikes (0 or 1) of the same shape.
+ */
+export function lif(currents: Tensor, options?: LifOptions): Tensor {
+  const [spikes, membrane] = runLif(currents, options, 'lif');
+  membrane.dispose();
+  return spikes;
+}
+
+/**
+ * `lif` that also returns the membrane V_T after the last step. Passing it as
+ * `initialMembrane` of the next call continues the train exactly, so a long
+ * train can be fed in chunks; gradients flow through both outputs.
+ *
+ * ```js
+ * let membrane;
+ * for (const chunk of chunks) {                 // each [batch, steps, ...features]
+ *   const out = snn.ops.lifWithState(chunk, {initialMembrane: membrane});
+ *   membrane?.dispose();
+ *   membrane = out.membrane;
+ *   render(out.spikes);
+ * }
+ * ```
+ */
+export function lifWithState(currents: Tensor, options?: LifOptions): LifResult {
+  const [spikes, membrane] = runLif(currents, options, 'lifWithState');
+  return {spikes, membrane};
+}
