@@ -1,0 +1,203 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+import {ops} from '../../src/index';
+import {makeInputs, randomArray, refBackward, refForward, relativeMaxError} from '../reference/lif_reference';
+
+const IMPLEMENTATIONS = ['kernel', 'composite'] as const;
+
+function currents(shape: number[], seed: number, lo = -0.3, hi = 0.9): tf.Tensor {
+  return tf.tensor(randomArray(shape.reduce((a, b) => a * b, 1), seed, lo, hi), shape);
+}
+
+describe('ops.lif defaults', () => {
+  it('are leak 0.95, threshold 1, subtract reset, detached, triangle surrogate with alpha 0.3', async () => {
+    const o = {leak: 0.95, threshold: 1, resetMode: 'subtract' as const, detachReset: true,
+               surrogate: 'triangle' as const, alpha: 0.3};
+    const [B, T, N] = [3, 25, 7];
+    const {currents: input} = makeInputs(o, B, T, N, 77);
+    const x = tf.tensor(input, [B, T, N]);
+    const w = tf.tensor(randomArray(B * T * N, 78), [B, T, N]);
+    const fwd = refForward(o, input, new Float32Array(B * N), B, T, N);
+    const ref = refBackward(o, fwd, w.dataSync(), new Float32Array(B * N), B, T, N);
+    const spikes = ops.lif(x);
+    const dx = tf.grad((xs: tf.Tensor) => tf.sum(tf.mul(ops.lif(xs), w)))(x);
+    expect(Array.from(spikes.dataSync())).toEqual(Array.from(fwd.spikes));
+    expect(relativeMaxError(dx.dataSync(), ref.dCurrents)).toBeLessThan(1e-4);
+    expect(spikes.dtype).toBe('float32');
+    expect(spikes.shape).toEqual([B, T, N]);
+    tf.dispose([x, w, spikes, dx]);
+  });
+});
+
+describe('ops.lif kernel and composite', () => {
+  it('produce identical spikes and membranes on unconstrained random input', () => {
+    for (const resetMode of ['subtract', 'zero', 'none'] as const) {
+      const x = currents([4, 30, 6, 5], 5);
+      const a = ops.lifWithState(x, {resetMode, implementation: 'kernel', leak: 0.8});
+      const b = ops.lifWithState(x, {resetMode, implementation: 'composite', leak: 0.8});
+      expect(Array.from(a.spikes.dataSync())).toEqual(Array.from(b.spikes.dataSync()));
+      expect(Array.from(a.membrane.dataSync())).toEqual(Array.from(b.membrane.dataSync()));
+      tf.dispose([x, a.spikes, a.membrane, b.spikes, b.membrane]);
+    }
+  });
+
+  it('work under tf.variableGrads', () => {
+    for (const implementation of IMPLEMENTATIONS) {
+      const v = tf.variable(currents([2, 8, 3], 9));
+      const w = currents([2, 8, 3], 10, -1, 1);
+      const {value, grads} = tf.variableGrads(
+          () => tf.sum(tf.mul(ops.lif(v, {implementation}), w)) as tf.Scalar, [v]);
+      expect(grads[v.name].shape).toEqual([2, 8, 3]);
+      expect(tf.max(tf.abs(grads[v.name])).dataSync()[0]).toBeGreaterThan(0);
+      tf.dispose([v, w, value, grads[v.name]]);
+    }
+  });
+});
+
+describe('ops.lifWithState streaming', () => {
+  for (const implementation of IMPLEMENTATIONS) {
+    for (const resetMode of ['subtract', 'zero', 'none'] as const) {
+      it(`chunked equals one long call (${implementation}, ${resetMode})`, () => {
+        const x = currents([3, 40, 4, 2], 11);
+        const options = {implementation, resetMode, leak: 0.9};
+        const whole = ops.lifWithState(x, options);
+        const chunks = tf.split(x, [7, 1, 20, 12], 1);
+        let membrane: tf.Tensor|undefined;
+        const spikes: tf.Tensor[] = [];
+        for (const chunk of chunks) {
+          const out = ops.lifWithState(chunk, {...options, initialMembrane: membrane});
+          membrane?.dispose();
+          membrane = out.membrane;
+          spikes.push(out.spikes);
+        }
+        const joined = tf.concat(spikes, 1);
+        expect(Array.from(joined.dataSync())).toEqual(Array.from(whole.spikes.dataSync()));
+        expect(Array.from(membrane!.dataSync())).toEqual(Array.from(whole.membrane.dataSync()));
+        tf.dispose([x, whole.spikes, whole.membrane, ...chunks, ...spikes, membrane!, joined]);
+      });
+
+      it(`chunked gradient equals the one-call gradient (${implementation}, ${resetMode})`, () => {
+        const x = currents([2, 30, 5], 12);
+        const w = currents([2, 30, 5], 13, -1, 1);
+        const options = {implementation, resetMode, leak: 0.9, detachReset: false};
+        const loss = (chunked: boolean) => (xs: tf.Tensor) => {
+          if (!chunked) return tf.sum(tf.mul(ops.lif(xs, options), w));
+          const [a, b] = tf.split(xs, [13, 17], 1);
+          const first = ops.lifWithState(a, options);
+          const second = ops.lif(b, {...options, initialMembrane: first.membrane});
+          return tf.sum(tf.mul(tf.concat([first.spikes, second], 1), w));
+        };
+        const full = tf.grad(loss(false))(x);
+        const chunked = tf.grad(loss(true))(x);
+        expect(relativeMaxError(chunked.dataSync(), full.dataSync())).toBeLessThan(1e-6);
+        tf.dispose([x, w, full, chunked]);
+      });
+    }
+  }
+});
+
+describe('ops.lif memory', () => {
+  for (const implementation of IMPLEMENTATIONS) {
+    it(`keeps tf.memory().numTensors flat over forward+backward (${implementation})`, () => {
+      const x = currents([2, 10, 3, 3], 14);
+      const v0 = currents([2, 3, 3], 15);
+      const step = () => {
+        const out = ops.lifWithState(x, {implementation, initialMembrane: v0});
+        const [dx, dv] = tf.grads((xs: tf.Tensor, vs: tf.Tensor) => {
+          const o = ops.lifWithState(xs, {implementation, initialMembrane: vs});
+          return tf.add(tf.sum(o.spikes), tf.sum(o.membrane));
+        })([x, v0]);
+        tf.dispose([out.spikes, out.membrane, dx, dv, ops.lif(x, {implementation})]);
+      };
+      step();  // warm up any lazily created state
+      const before = tf.memory().numTensors;
+      for (let i = 0; i < 5; i++) step();
+      expect(tf.memory().numTensors).toBe(before);
+      tf.dispose([x, v0]);
+    });
+  }
+});
+
+describe('ops.lif custom surrogate', () => {
+  it('runs a user function on the composite path and matches the equivalent built-in', () => {
+    const x = currents([2, 12, 4], 16);
+    const w = currents([2, 12, 4], 17, -1, 1);
+    const triangle = (u: tf.Tensor, threshold: number) =>
+        tf.mul(0.3 / threshold, tf.relu(tf.sub(1, tf.abs(tf.sub(tf.div(u, threshold), 1)))));
+    const grad = (surrogate: 'triangle'|typeof triangle) =>
+        tf.grad((xs: tf.Tensor) => tf.sum(tf.mul(ops.lif(xs, {surrogate}), w)))(x);
+    const custom = grad(triangle);
+    const builtIn = grad('triangle');
+    expect(relativeMaxError(custom.dataSync(), builtIn.dataSync())).toBeLessThan(1e-6);
+    tf.dispose([x, w, custom, builtIn]);
+  });
+
+  it('rejects implementation "kernel" with a function surrogate', () => {
+    const x = currents([1, 2, 2], 18);
+    expect(() => ops.lif(x, {surrogate: (u: tf.Tensor) => tf.onesLike(u), implementation: 'kernel'}))
+        .toThrowError(/option 'implementation' must be 'auto' or 'composite' when 'surrogate' is a function/);
+    x.dispose();
+  });
+});
+
+describe('ops.lif with NaN input', () => {
+  for (const implementation of IMPLEMENTATIONS) {
+    it(`isolates NaN to its neuron: no spikes from that step, NaN membrane and gradient (${implementation})`, () => {
+      const data = new Float32Array(2 * 4 * 2).fill(0.6);
+      data[(0 * 4 + 2) * 2 + 1] = NaN;  // batch 0, step 2, neuron 1
+      const x = tf.tensor(data, [2, 4, 2]);
+      const out = ops.lifWithState(x, {implementation, leak: 1});
+      const s = out.spikes.arraySync() as number[][][];
+      expect(s[0].map(step => step[1])).toEqual([0, 1, 0, 0]);   // 0.6, 1.2 fires, then NaN
+      expect(s[0].map(step => step[0])).toEqual([0, 1, 0, 1]);   // neighbour unaffected
+      expect(s[1]).toEqual(s[0].map(step => [step[0], step[0]]));
+      const v = out.membrane.arraySync() as number[][];
+      expect(v[0][1]).toBeNaN();
+      expect(v[0][0]).toBeCloseTo(0.4, 5);
+      const dx = tf.grad((xs: tf.Tensor) => tf.sum(ops.lif(xs, {implementation, leak: 1})))(x);
+      const g = dx.arraySync() as number[][][];
+      for (const step of g[0]) expect(step[1]).toBeNaN();
+      for (const step of [...g[0].map(st => st[0]), ...g[1].flat()]) expect(Number.isFinite(step)).toBe(true);
+      tf.dispose([x, out.spikes, out.membrane, dx]);
+    });
+  }
+});
+
+describe('ops.lif bad input', () => {
+  const x = () => tf.zeros([2, 3, 4]);
+  const cases: Array<[string, () => unknown, RegExp]> = [
+    ['rank 2', () => ops.lif(tf.zeros([2, 3])),
+     /argument 'currents' must have rank 3 to 6 \(\[batch, time, \.\.\.features\]\); got rank 2 \(shape \[2,3\]\)/],
+    ['rank 7', () => ops.lif(tf.zeros([1, 1, 1, 1, 1, 1, 1])), /must have rank 3 to 6.*got rank 7/],
+    ['int32 dtype', () => ops.lif(tf.zeros([2, 3, 4], 'int32')), /argument 'currents' must be float32; got int32/],
+    ['not a tensor', () => ops.lif([[[1]]] as never), /argument 'currents' must be a tf.Tensor.*got \[\[\[1\]\]\]/],
+    ['empty', () => ops.lif(tf.zeros([2, 0, 4])), /must not be empty.*got shape \[2,0,4\]/],
+    ['threshold 0', () => ops.lif(x(), {threshold: 0}), /option 'threshold' must be a finite number > 0; got 0/],
+    ['threshold -1', () => ops.lif(x(), {threshold: -1}), /option 'threshold' must be a finite number > 0; got -1/],
+    ['threshold NaN', () => ops.lif(x(), {threshold: NaN}), /option 'threshold' must be a finite number > 0; got NaN/],
+    ['leak 1.5', () => ops.lif(x(), {leak: 1.5}), /option 'leak' must be a number in \[0, 1\]; got 1.5/],
+    ['leak -0.1', () => ops.lif(x(), {leak: -0.1}), /option 'leak' must be a number in \[0, 1\]; got -0.1/],
+    ['leak string', () => ops.lif(x(), {leak: '0.9' as never}), /option 'leak' must be a number in \[0, 1\]; got '0.9'/],
+    ['unknown surrogate', () => ops.lif(x(), {surrogate: 'relu' as never}),
+     /option 'surrogate' must be one of 'triangle', 'fastSigmoid', 'sigmoid', 'arctan'; got 'relu'/],
+    ['unknown reset', () => ops.lif(x(), {resetMode: 'soft' as never}),
+     /option 'resetMode' must be one of 'subtract', 'zero', 'none'; got 'soft'/],
+    ['alpha 0', () => ops.lif(x(), {alpha: 0}), /option 'alpha' must be a finite number > 0; got 0/],
+    ['detachReset string', () => ops.lif(x(), {detachReset: 'yes' as never}),
+     /option 'detachReset' must be a boolean; got 'yes'/],
+    ['unknown implementation', () => ops.lif(x(), {implementation: 'gpu' as never}),
+     /option 'implementation' must be one of 'auto', 'kernel', 'composite'; got 'gpu'/],
+    ['misspelled option', () => ops.lif(x(), {treshold: 1} as never), /unknown option 'treshold'/],
+    ['wrong initialMembrane shape', () => ops.lifWithState(x(), {initialMembrane: tf.zeros([2, 3])}),
+     /option 'initialMembrane' must be a float32 tensor of shape \[2,4\].*got a float32 tensor of shape \[2,3\]/],
+  ];
+  for (const [name, run, message] of cases) {
+    it(`throws a descriptive Error for ${name}`, () => {
+      const before = tf.memory().numTensors;
+      tf.tidy(() => {
+        expect(run).toThrowError(Error, message);
+      });
+      expect(tf.memory().numTensors).toBe(before);
+    });
+  }
+});
