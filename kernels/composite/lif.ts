@@ -1,33 +1,36 @@
-import {clone, KernelFunc, scalar, stack, Tensor, tidy, unstack, zerosLike} from '@tensorflow/tfjs-core';
+import {KernelFunc, reshape, scalar, stack, Tensor, tidy, unstack} from '@tensorflow/tfjs-core';
 
 import {LifCompositeAttrs} from '../lif_attrs';
+import {lifDims} from '../lif_dims';
 import {lifStep} from './lif_step';
 
 /**
  * Forward LIF from core ops, for backends without a fused kernel. Returns
- * [spikes, finalMembrane]. Each step runs in its own tidy so only the spikes
- * and the current membrane stay alive.
+ * [spikes, finalMembrane]. Steps run on [batch, features] views (rank 2, which
+ * every backend's ops support), each in its own tidy so only the spikes and
+ * the current membrane stay alive.
  */
 export const lifComposite: KernelFunc = ({inputs, attrs}) => {
   const {currents, initialMembrane} = inputs as {currents: Tensor, initialMembrane: Tensor};
   const {leak, threshold, resetMode} = attrs as unknown as LifCompositeAttrs;
+  const {batch, time, features} = lifDims(currents.shape);
   return tidy(() => {
-    if (currents.shape[1] === 0) return [zerosLike(currents), clone(initialMembrane)];
     const leakScalar = scalar(leak);
     const thresholdScalar = scalar(threshold);
     const spikes: Tensor[] = [];
-    let membrane = initialMembrane;
-    for (const current of unstack(currents, 1)) {
+    const initial = reshape(initialMembrane, [batch, features]);
+    let membrane = initial;
+    for (const current of unstack(reshape(currents, [batch, time, features]), 1)) {
       const previous = membrane;
       const [spike, next] = tidy(() => {
         const step = lifStep(previous, current, leakScalar, thresholdScalar, resetMode);
         return [step.spike, step.next];
       });
-      if (previous !== initialMembrane) previous.dispose();
+      if (previous !== initial) previous.dispose();
       current.dispose();
       spikes.push(spike);
       membrane = next;
     }
-    return [stack(spikes, 1), membrane];
+    return [reshape(stack(spikes, 1), currents.shape), reshape(membrane, initialMembrane.shape)];
   }) as Tensor[];
 };

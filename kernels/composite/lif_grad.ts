@@ -1,10 +1,11 @@
-import {add, cast, clone, greater, KernelFunc, logicalNot, mul, neg, scalar, stack, Tensor, tidy, unstack, zerosLike} from '@tensorflow/tfjs-core';
+import {add, cast, greater, KernelFunc, logicalNot, mul, neg, reshape, scalar, stack, Tensor, tidy, unstack} from '@tensorflow/tfjs-core';
 
 import {LifCompositeAttrs} from '../lif_attrs';
+import {lifDims} from '../lif_dims';
 import {lifStep} from './lif_step';
 import {surrogateTensor} from './surrogates';
 
-/** Recomputes the membrane trace U_1..U_T (before reset) from the currents. */
+/** Recomputes the membrane trace U_1..U_T (before reset), each [batch, features]. */
 function membraneTrace(currents: Tensor, initialMembrane: Tensor, attrs: LifCompositeAttrs): Tensor[] {
   const leak = scalar(attrs.leak);
   const threshold = scalar(attrs.threshold);
@@ -31,12 +32,15 @@ export const lifGradComposite: KernelFunc = ({inputs, attrs}) => {
   const lifAttrs = attrs as unknown as LifCompositeAttrs;
   const {leak, threshold, resetMode, detachReset} = lifAttrs;
   const resetGrad = !detachReset && resetMode !== 'none';
+  const {batch, time, features} = lifDims(currents.shape);
+  const train = [batch, time, features];
+  const state = [batch, features];
   return tidy(() => {
-    if (currents.shape[1] === 0) return [zerosLike(currents), clone(dMembrane)];
-    const trace = membraneTrace(currents, initialMembrane, lifAttrs);
-    const spikeGrads = unstack(dSpikes, 1);
+    const trace = membraneTrace(reshape(currents, train), reshape(initialMembrane, state), lifAttrs);
+    const spikeGrads = unstack(reshape(dSpikes, train), 1);
     const currentGrads: Tensor[] = new Array(trace.length);
-    let adjoint = dMembrane;
+    const finalGrad = reshape(dMembrane, state);
+    let adjoint = finalGrad;
     for (let t = trace.length - 1; t >= 0; t--) {
       const previous = adjoint;
       const [bt, next] = tidy(() => {
@@ -50,12 +54,12 @@ export const lifGradComposite: KernelFunc = ({inputs, attrs}) => {
         const b = add(mul(spikeGrads[t], slope), mul(previous, direct));
         return [b, mul(b, leak)];
       });
-      if (previous !== dMembrane) previous.dispose();
+      if (previous !== finalGrad) previous.dispose();
       trace[t].dispose();
       spikeGrads[t].dispose();
       currentGrads[t] = bt;
       adjoint = next;
     }
-    return [stack(currentGrads, 1), adjoint];
+    return [reshape(stack(currentGrads, 1), currents.shape), reshape(adjoint, initialMembrane.shape)];
   }) as Tensor[];
 };

@@ -1,0 +1,23 @@
+// Browser suite: jasmine specs bundled by scripts/bundle-browser-tests.mjs, run in
+// headless Chromium (Debian's package) with WebGL2 through SwiftShader.
+const flags = require('./scripts/chromium-flags.cjs');
+
+process.env.CHROME_BIN = process.env.CHROME_BIN || '/usr/bin/chromium';
+
+module.exports = function(config) {
+  config.set({
+    frameworks: ['jasmine'],
+    files: ['build/browser/tests.js'],
+    browsers: ['ChromiumSwiftShader'],
+    customLaunchers: {
+      ChromiumSwiftShader: {base: 'Chrome', flags},
+    },
+    reporters: ['progress'],
+    singleRun: true,
+    browserNoActivityTimeout: 600000,
+    browserDisconnectTimeout: 60000,
+    captureTimeout: 120000,
+    client: {jasmine: {random: false, timeoutInterval: 120000}, captureConsole: true},
+    browserConsoleLogOptions: {level: 'log', terminal: true},
+  });
+};

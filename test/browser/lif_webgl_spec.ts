@@ -1,0 +1,119 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+import {ops} from '../../src/index';
+import {lifCases} from '../reference/lif_cases';
+import {randomArray} from '../reference/lif_reference';
+import {checkLifCase} from '../shared/lif_check';
+import {useWebGL} from './setup';
+
+const cases = lifCases();
+
+function expectMatchesReference(e: Awaited<ReturnType<typeof checkLifCase>>): void {
+  expect(e.spikeMismatches).toBe(0);
+  expect(e.membraneError).toBeLessThan(1e-5);
+  expect(e.currentGradError).toBeLessThan(1e-4);
+  expect(e.initialGradError).toBeLessThan(1e-4);
+}
+
+for (const pack of [true, false]) {
+  describe(`ops.lif webgl kernel against the float64 reference (WEBGL_PACK=${pack}, WEBGL_CPU_FORWARD=false)`, () => {
+    beforeAll(async () => {
+      await useWebGL({WEBGL_PACK: pack});
+    });
+    for (const c of cases) {
+      it(c.name, async () => {
+        expect(tf.getBackend()).toBe('webgl');
+        expectMatchesReference(await checkLifCase(c, 'kernel'));
+      });
+    }
+  });
+}
+
+describe('ops.lif composite path on webgl', () => {
+  beforeAll(async () => {
+    await useWebGL({WEBGL_PACK: true});
+  });
+  for (const c of cases.filter((_, i) => i % 4 === 1)) {
+    it(c.name, async () => {
+      expectMatchesReference(await checkLifCase(c, 'composite'));
+    });
+  }
+});
+
+describe('ops.lif webgl kernel behaviour', () => {
+  beforeAll(async () => {
+    await useWebGL({WEBGL_PACK: true});
+  });
+
+  it('reuses compiled shaders when leak, threshold and alpha change', async () => {
+    const x = tf.tensor(randomArray(2 * 9 * 4, 3, -0.2, 0.9), [2, 9, 4]);
+    const run = (leak: number, threshold: number, alpha: number) => tf.tidy(() => {
+      const g = tf.grad((xs: tf.Tensor) => tf.sum(ops.lif(xs, {leak, threshold, alpha})))(x);
+      g.dataSync();
+    });
+    // tfjs-backend-webgl keeps compiled programs in binaryCache, keyed by shader source.
+    const cacheSize = () => Object.keys((tf.backend() as unknown as {binaryCache: object}).binaryCache).length;
+    run(0.9, 1, 0.3);
+    const compiled = cacheSize();
+    run(0.5, 0.7, 0.1);
+    run(1, 2, 1);
+    expect(cacheSize()).toBe(compiled);
+    x.dispose();
+  });
+
+  it('keeps tf.memory().numTensors flat over forward+backward', async () => {
+    const x = tf.tensor(randomArray(2 * 7 * 3 * 2, 4, -0.2, 0.9), [2, 7, 3, 2]);
+    const v0 = tf.zeros([2, 3, 2]);
+    const step = () => {
+      const out = ops.lifWithState(x, {initialMembrane: v0});
+      const grads = tf.grads((xs: tf.Tensor, vs: tf.Tensor) => {
+        const o = ops.lifWithState(xs, {initialMembrane: vs});
+        return tf.add(tf.sum(o.spikes), tf.sum(o.membrane));
+      })([x, v0]);
+      tf.dispose([out.spikes, out.membrane, ...grads]);
+    };
+    step();
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 5; i++) step();
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([x, v0]);
+  });
+
+  it('handles NaN like the cpu kernel: no spikes, NaN membrane and gradient for that neuron only', async () => {
+    const data = new Float32Array(2 * 4 * 2).fill(0.6);
+    data[(0 * 4 + 2) * 2 + 1] = NaN;
+    const x = tf.tensor(data, [2, 4, 2]);
+    const out = ops.lifWithState(x, {leak: 1});
+    const s = await out.spikes.array() as number[][][];
+    expect(s[0].map(step => step[1])).toEqual([0, 1, 0, 0]);
+    expect(s[0].map(step => step[0])).toEqual([0, 1, 0, 1]);
+    const v = await out.membrane.array() as number[][];
+    expect(v[0][1]).toBeNaN();
+    expect(v[0][0]).toBeCloseTo(0.4, 5);
+    const dx = tf.grad((xs: tf.Tensor) => tf.sum(ops.lif(xs, {leak: 1})))(x);
+    const g = await dx.array() as number[][][];
+    for (const step of g[0]) expect(step[1]).toBeNaN();
+    for (const value of [...g[0].map(st => st[0]), ...g[1].flat()]) expect(Number.isFinite(value)).toBe(true);
+    tf.dispose([x, out.spikes, out.membrane, dx]);
+  });
+
+  it('matches the cpu kernel on a large random train', async () => {
+    const shape = [4, 30, 8, 8, 3];
+    const x = tf.tensor(randomArray(shape.reduce((a, b) => a * b), 5, -0.3, 0.9), shape);
+    const options = {leak: 0.9, resetMode: 'zero' as const};
+    const gl = ops.lifWithState(x, options);
+    const glSpikes = await gl.spikes.data();
+    const xs = await x.data();
+    await tf.setBackend('cpu');
+    const cpuX = tf.tensor(xs, shape);
+    const cpu = ops.lifWithState(cpuX, options);
+    let mismatches = 0;
+    const cpuSpikes = cpu.spikes.dataSync();
+    for (let i = 0; i < cpuSpikes.length; i++) if (cpuSpikes[i] !== glSpikes[i]) mismatches++;
+    // Unconstrained input can sit within float32 rounding of the threshold: allow 1 in 10^4.
+    expect(mismatches).toBeLessThanOrEqual(cpuSpikes.length * 1e-4);
+    tf.dispose([cpuX, cpu.spikes, cpu.membrane]);
+    await tf.setBackend('webgl');
+    tf.dispose([x, gl.spikes, gl.membrane]);
+  });
+});
