@@ -1,0 +1,28 @@
+// Bundles the tsc output (build/esm) into the published formats. Every
+// @tensorflow/* import stays external; in the UMD bundles it maps to the global `tf`.
+const terser = require('@rollup/plugin-terser');
+
+const input = 'build/esm/src/index.js';
+const external = id => id.startsWith('@tensorflow/');
+const globals = id => (external(id) ? 'tf' : undefined);
+const banner = `/** tfjs-snn ${require('./package.json').version} | Apache-2.0 */`;
+
+function umd(file, minify) {
+  return {
+    file, format: 'umd', name: 'snn', globals, banner, sourcemap: true, exports: 'named',
+    plugins: minify ? [terser({format: {comments: /tfjs-snn/}})] : [],
+  };
+}
+
+module.exports = [
+  {
+    input,
+    external,
+    output: [
+      {file: 'dist/tfjs-snn.esm.mjs', format: 'es', banner, sourcemap: true},
+      {file: 'dist/tfjs-snn.node.cjs', format: 'cjs', banner, sourcemap: true, exports: 'named'},
+      umd('dist/tfjs-snn.umd.js', false),
+      umd('dist/tfjs-snn.min.js', true),
+    ],
+  },
+];

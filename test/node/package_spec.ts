@@ -1,0 +1,54 @@
+// Checks what `npm run build` produced (npm test builds first): every entry point
+// package.json names exists, and the Node bundles load and run the fused kernel.
+import * as tf from '@tensorflow/tfjs-core';
+import {existsSync, readFileSync} from 'fs';
+import {join, resolve} from 'path';
+import {pathToFileURL} from 'url';
+
+import {version} from '../../src/version';
+
+const root = resolve(__dirname, '../../../..');
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+// tsc turns import() into require(); keep a real dynamic import for the ES module build.
+const importEsm = new Function('url', 'return import(url)') as (url: string) => Promise<any>;
+
+describe('the built package', () => {
+  it('has every file package.json points at', () => {
+    const targets = [pkg.main, pkg.module, pkg.types, pkg.unpkg, pkg.jsdelivr,
+                     ...Object.values(pkg.exports['.'] as Record<string, string>)];
+    for (const target of targets) {
+      expect(existsSync(join(root, target))).withContext(target).toBe(true);
+    }
+    expect(existsSync(join(root, 'dist/tfjs-snn.umd.js'))).toBe(true);
+    expect(pkg.sideEffects).toBeUndefined();
+  });
+
+  it('reports the package.json version', () => {
+    expect(version).toBe(pkg.version);
+  });
+
+  it('runs the fused kernel through the CommonJS build', () => {
+    const snn = require(join(root, pkg.main));
+    expect(snn.version).toBe(pkg.version);
+    const x = tf.fill([1, 3, 2], 0.6);
+    const spikes = snn.ops.lif(x, {leak: 1, implementation: 'kernel'});
+    expect(Array.from(spikes.dataSync())).toEqual([0, 0, 1, 1, 0, 0]);
+    tf.dispose([x, spikes]);
+  });
+
+  it('runs through the ES module build', async () => {
+    const snn = await importEsm(pathToFileURL(join(root, pkg.module)).href);
+    const x = tf.fill([1, 3, 2], 0.6);
+    const spikes = snn.ops.lif(x, {leak: 1});
+    expect(Array.from(spikes.dataSync())).toEqual([0, 0, 1, 1, 0, 0]);
+    tf.dispose([x, spikes]);
+  });
+
+  it('maps @tensorflow/* to the global tf in the UMD bundles', () => {
+    for (const file of ['dist/tfjs-snn.umd.js', 'dist/tfjs-snn.min.js']) {
+      const code = readFileSync(join(root, file), 'utf8');
+      expect(code).toMatch(/global\.tf|\.tf\b/);
+      expect(code).not.toMatch(/from\s*['"]@tensorflow/);
+    }
+  });
+});

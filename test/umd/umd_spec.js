@@ -1,0 +1,23 @@
+// The minified UMD bundle, loaded by <script> after tf.min.js, as a page would.
+/* global tf, snn */
+describe('dist/tfjs-snn.min.js after tf.min.js', () => {
+  it('exposes snn.ops and registers the fused webgl kernels on the global tf', async () => {
+    tf.env().set('WEBGL_CPU_FORWARD', false);
+    expect(await tf.setBackend('webgl')).toBe(true);
+    expect(typeof snn.ops.lif).toBe('function');
+    expect(tf.getKernel('SnnLif', 'webgl')).toBeDefined();
+    expect(tf.getKernel('SnnLifGrad', 'webgl')).toBeDefined();
+  });
+
+  it('computes spikes and surrogate gradients on webgl', async () => {
+    const x = tf.fill([1, 3, 2], 0.6);
+    const spikes = snn.ops.lif(x, {leak: 1, implementation: 'kernel'});
+    expect(Array.from(await spikes.data())).toEqual([0, 0, 1, 1, 0, 0]);
+    // U = 0.6, 1.2, 0.8: triangle slopes 0.3·(0.6, 0.8, 0.8); detached subtract reset.
+    const dx = tf.grad(xs => tf.sum(snn.ops.lif(xs, {leak: 1})))(x);
+    const expected = [0.3 * (0.6 + 0.8 + 0.8), 0.3 * (0.8 + 0.8), 0.3 * 0.8];
+    const g = await dx.data();
+    for (let t = 0; t < 3; t++) expect(g[2 * t]).toBeCloseTo(expected[t], 5);
+    tf.dispose([x, spikes, dx]);
+  });
+});
