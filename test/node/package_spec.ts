@@ -1,6 +1,7 @@
 // Checks what `npm run build` produced (npm test builds first): every entry point
 // package.json names exists, and the Node bundles load and run the fused kernel.
 import * as tf from '@tensorflow/tfjs-core';
+import {execFileSync} from 'child_process';
 import {existsSync, readFileSync} from 'fs';
 import {join, resolve} from 'path';
 import {pathToFileURL} from 'url';
@@ -50,5 +51,11 @@ describe('the built package', () => {
       expect(code).toMatch(/global\.tf|\.tf\b/);
       expect(code).not.toMatch(/from\s*['"]@tensorflow/);
     }
+  });
+
+  it('runs examples/lif-basics.mjs as documented, importing the package by name', () => {
+    const out = execFileSync(process.execPath, [join(root, 'examples/lif-basics.mjs')], {cwd: root, encoding: 'utf8'});
+    expect(out).toContain('chunked spikes equal the one-call spikes: true');
+    expect(out).toContain('tensors still allocated: 0');
   });
 });

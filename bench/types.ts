@@ -1,0 +1,63 @@
+/** Shapes shared by the Node and browser halves of `npm run bench`. */
+
+/** `fused`: ops.lif implementation 'kernel'; `composite`: 'composite'; `auto`: the default; `naive`: bench/naive_lif. */
+export type ImplId = 'fused'|'composite'|'auto'|'naive';
+
+/** One benchmark configuration: a backend, a shape, the implementations to compare. */
+export interface ConfigSpec {
+  backend: string;
+  time: number;
+  batch: number;
+  features: number[];
+  /** Timed runs after the warm-up; the table shows their median. */
+  reps: number;
+  /** The first entry is "ours", the one the naive version is compared against. */
+  impls: ImplId[];
+  seed: number;
+  /** Printed with the row, e.g. why the neuron count is smaller than elsewhere. */
+  note?: string;
+}
+
+/** How one non-naive implementation compared with the naive one on the check input. */
+export interface CheckResult {
+  shape: number[];
+  spikeMismatches: number;
+  gradRelError: number;
+  ok: boolean;
+}
+
+export interface Row {
+  backend: string;
+  impl: ImplId;
+  label: string;
+  time: number;
+  neurons: number;
+  shape: number[];
+  fwdMs?: number;
+  fwdBwdMs?: number;
+  peakMB?: number;
+  fwdRuns?: number[];
+  fwdBwdRuns?: number[];
+  /** Fraction of (neuron, step) pairs that spiked on the benchmark input. */
+  firingRate?: number;
+  check?: CheckResult;
+  /** Tensors still alive after the configuration, beyond its inputs (should be 0). */
+  leakedTensors?: number;
+  error?: string;
+  note?: string;
+}
+
+export interface BrowserInfo {
+  userAgent: string;
+  tfjs: string;
+  webglVersion: number;
+  renderer: string;
+  pack: boolean;
+  cpuForward: boolean;
+}
+
+/** What bench/browser_page.ts puts on `window`. */
+export interface PageApi {
+  init(): Promise<BrowserInfo>;
+  runConfig(spec: ConfigSpec): Promise<Row[]>;
+}
