@@ -2,10 +2,10 @@ import {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
 import {LIF, LifAttrs} from '../lif_attrs';
 import {lifDims} from '../lif_dims';
-import {LifScanProgram} from './lif_gpu';
+import {LifBlockScanProgram, LifCheckpointProgram} from './lif_gpu';
 import {reshape, WebGLBackendLike} from './webgl_backend';
 
-/** Forward LIF on WebGL: one program for the spike train, one for the final membrane. */
+/** Forward LIF on WebGL: block checkpoints, then the spike train and the final membrane. */
 export const lifWebGL: KernelFunc = ({inputs, backend, attrs}) => {
   const {currents, initialMembrane} = inputs as {currents: TensorInfo, initialMembrane: TensorInfo};
   const gl = backend as unknown as WebGLBackendLike;
@@ -14,15 +14,17 @@ export const lifWebGL: KernelFunc = ({inputs, backend, attrs}) => {
   const x = reshape(gl, currents, [dims.batch, dims.time, dims.features]);
   const v0 = reshape(gl, initialMembrane, [dims.batch, dims.features]);
   const uniforms = [[leak], [threshold]];
-  const spikes = gl.runWebGLProgram(
-      new LifScanProgram(dims, resetMode, 'spikes'), [x, v0], 'float32', uniforms);
-  const finalMembrane = gl.runWebGLProgram(
-      new LifScanProgram(dims, resetMode, 'finalMembrane'), [x, v0], 'float32', uniforms);
+  const checkpoints =
+      gl.runWebGLProgram(new LifCheckpointProgram(dims, resetMode), [x, v0], 'float32', uniforms);
+  const scan = (output: 'spikes'|'finalMembrane') => gl.runWebGLProgram(
+      new LifBlockScanProgram(dims, resetMode, output), [x, checkpoints], 'float32', uniforms);
+  const spikes = scan('spikes');
+  const finalMembrane = scan('finalMembrane');
   const outputs = [
     reshape(gl, spikes, currents.shape.slice()),
     reshape(gl, finalMembrane, initialMembrane.shape.slice()),
   ];
-  for (const info of [x, v0, spikes, finalMembrane]) gl.disposeIntermediateTensorInfo(info);
+  for (const info of [x, v0, checkpoints, spikes, finalMembrane]) gl.disposeIntermediateTensorInfo(info);
   return outputs;
 };
 

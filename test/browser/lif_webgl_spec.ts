@@ -29,6 +29,23 @@ for (const pack of [true, false]) {
   });
 }
 
+// Block-boundary cases: T that is not a multiple of the block size ceil(sqrt(T)).
+const blockCases = lifCases().filter(c => c.time === 25).slice(0, 24).map((c, i) => {
+  const time = [3, 7, 10, 30, 50, 65][i % 6];
+  return {...c, time, name: c.name.replace('T=25', `T=${time}`)};
+});
+
+describe('ops.lif webgl kernel at T between block sizes', () => {
+  beforeAll(async () => {
+    await useWebGL({WEBGL_PACK: true});
+  });
+  for (const c of blockCases) {
+    it(c.name, async () => {
+      expectMatchesReference(await checkLifCase(c, 'kernel'));
+    });
+  }
+});
+
 describe('ops.lif composite path on webgl', () => {
   beforeAll(async () => {
     await useWebGL({WEBGL_PACK: true});
