@@ -1,8 +1,9 @@
-import {KernelFunc, reshape, scalar, stack, Tensor, tidy, unstack} from '@tensorflow/tfjs-core';
+import {KernelFunc, reshape, scalar, Tensor, tidy} from '@tensorflow/tfjs-core';
 
 import {LifCompositeAttrs} from '../lif_attrs';
 import {lifDims} from '../lif_dims';
 import {lifStep} from './lif_step';
+import {stepsOf, trainOf} from './time_major';
 
 /**
  * Forward LIF from core ops, for backends without a fused kernel. Returns
@@ -13,14 +14,14 @@ import {lifStep} from './lif_step';
 export const lifComposite: KernelFunc = ({inputs, attrs}) => {
   const {currents, initialMembrane} = inputs as {currents: Tensor, initialMembrane: Tensor};
   const {leak, threshold, resetMode} = attrs as unknown as LifCompositeAttrs;
-  const {batch, time, features} = lifDims(currents.shape);
+  const {batch, features} = lifDims(currents.shape);
   return tidy(() => {
     const leakScalar = scalar(leak);
     const thresholdScalar = scalar(threshold);
     const spikes: Tensor[] = [];
     const initial = reshape(initialMembrane, [batch, features]);
     let membrane = initial;
-    for (const current of unstack(reshape(currents, [batch, time, features]), 1)) {
+    for (const current of stepsOf(currents)) {
       const previous = membrane;
       const [spike, next] = tidy(() => {
         const step = lifStep(previous, current, leakScalar, thresholdScalar, resetMode);
@@ -31,6 +32,6 @@ export const lifComposite: KernelFunc = ({inputs, attrs}) => {
       spikes.push(spike);
       membrane = next;
     }
-    return [reshape(stack(spikes, 1), currents.shape), reshape(membrane, initialMembrane.shape)];
+    return [trainOf(spikes, currents.shape), reshape(membrane, initialMembrane.shape)];
   }) as Tensor[];
 };

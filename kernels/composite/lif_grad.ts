@@ -1,9 +1,10 @@
-import {add, cast, greater, KernelFunc, logicalNot, mul, neg, reshape, scalar, stack, Tensor, tidy, unstack} from '@tensorflow/tfjs-core';
+import {add, cast, greater, KernelFunc, logicalNot, mul, neg, reshape, scalar, Tensor, tidy} from '@tensorflow/tfjs-core';
 
 import {LifCompositeAttrs} from '../lif_attrs';
 import {lifDims} from '../lif_dims';
 import {lifStep} from './lif_step';
 import {surrogateTensor} from './surrogates';
+import {stepsOf, trainOf} from './time_major';
 
 /** Recomputes the membrane trace U_1..U_T (before reset), each [batch, features]. */
 function membraneTrace(currents: Tensor, initialMembrane: Tensor, attrs: LifCompositeAttrs): Tensor[] {
@@ -11,7 +12,7 @@ function membraneTrace(currents: Tensor, initialMembrane: Tensor, attrs: LifComp
   const threshold = scalar(attrs.threshold);
   const trace: Tensor[] = [];
   let membrane = initialMembrane;
-  for (const current of unstack(currents, 1)) {
+  for (const current of stepsOf(currents)) {
     const previous = membrane;
     const [u, next] = tidy(() => {
       const step = lifStep(previous, current, leak, threshold, attrs.resetMode);
@@ -32,12 +33,11 @@ export const lifGradComposite: KernelFunc = ({inputs, attrs}) => {
   const lifAttrs = attrs as unknown as LifCompositeAttrs;
   const {leak, threshold, resetMode, detachReset} = lifAttrs;
   const resetGrad = !detachReset && resetMode !== 'none';
-  const {batch, time, features} = lifDims(currents.shape);
-  const train = [batch, time, features];
+  const {batch, features} = lifDims(currents.shape);
   const state = [batch, features];
   return tidy(() => {
-    const trace = membraneTrace(reshape(currents, train), reshape(initialMembrane, state), lifAttrs);
-    const spikeGrads = unstack(reshape(dSpikes, train), 1);
+    const trace = membraneTrace(currents, reshape(initialMembrane, state), lifAttrs);
+    const spikeGrads = stepsOf(dSpikes);
     const currentGrads: Tensor[] = new Array(trace.length);
     const finalGrad = reshape(dMembrane, state);
     let adjoint = finalGrad;
@@ -60,6 +60,6 @@ export const lifGradComposite: KernelFunc = ({inputs, attrs}) => {
       currentGrads[t] = bt;
       adjoint = next;
     }
-    return [reshape(stack(currentGrads, 1), currents.shape), reshape(adjoint, initialMembrane.shape)];
+    return [trainOf(currentGrads, currents.shape), reshape(adjoint, initialMembrane.shape)];
   }) as Tensor[];
 };

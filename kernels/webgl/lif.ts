@@ -2,7 +2,7 @@ import {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
 import {LIF, LifAttrs} from '../lif_attrs';
 import {lifDims} from '../lif_dims';
-import {LifBlockScanProgram, LifCheckpointProgram} from './lif_gpu';
+import {LifBlockScanProgram, LifCheckpointProgram, LifFinalMembraneProgram} from './lif_gpu';
 import {reshape, WebGLBackendLike} from './webgl_backend';
 
 /** Forward LIF on WebGL: block checkpoints, then the spike train and the final membrane. */
@@ -16,10 +16,10 @@ export const lifWebGL: KernelFunc = ({inputs, backend, attrs}) => {
   const uniforms = [[leak], [threshold]];
   const checkpoints =
       gl.runWebGLProgram(new LifCheckpointProgram(dims, resetMode), [x, v0], 'float32', uniforms);
-  const scan = (output: 'spikes'|'finalMembrane') => gl.runWebGLProgram(
-      new LifBlockScanProgram(dims, resetMode, output), [x, checkpoints], 'float32', uniforms);
-  const spikes = scan('spikes');
-  const finalMembrane = scan('finalMembrane');
+  const spikes = gl.runWebGLProgram(
+      new LifBlockScanProgram(dims, resetMode, 'spikes'), [x, checkpoints], 'float32', uniforms);
+  const finalMembrane = gl.runWebGLProgram(
+      new LifFinalMembraneProgram(dims, resetMode), [x, checkpoints], 'float32', uniforms);
   const outputs = [
     reshape(gl, spikes, currents.shape.slice()),
     reshape(gl, finalMembrane, initialMembrane.shape.slice()),

@@ -3,96 +3,157 @@ import {ResetMode} from '../lif_attrs';
 import {WebGLProgram} from './webgl_backend';
 
 /**
- * A fragment shader writes one texel, so a texel at step t cannot take the
- * membrane from the texel at t − 1. Instead the train is cut into blocks of
- * K ≈ √T steps: one launch computes the membrane at every block start (each
- * replays < T steps), and the next lets every texel replay at most K steps
- * from its block's start. Per neuron that is O(T^1.5) work instead of O(T²).
+ * How the WebGL kernels cut the work.
+ *
+ * A fragment shader writes one texel and cannot read what a neighbouring
+ * texel computes, so a texel at step t must replay its neuron's recurrence
+ * from somewhere earlier. The train is cut into blocks of K ≈ √T steps: one
+ * launch stores the membrane at every block start (checkpoints), the next lets
+ * every texel replay at most K steps from its block's checkpoint — O(T^1.5)
+ * per neuron instead of O(T²).
+ *
+ * All programs are packed: a texel holds 2 time steps × 2 neurons (tfjs packs
+ * the last two axes of [batch, time, features] in 2×2 blocks), so one fetch
+ * serves 4 element-steps and no pack/unpack passes are needed when
+ * WEBGL_PACK is on. K is even so blocks start on texel boundaries.
  */
 export function blockSize(time: number): number {
-  return Math.ceil(Math.sqrt(time));
+  return 2 * Math.ceil(Math.sqrt(time) / 2);
 }
 
 export function blockCount(time: number): number {
   return Math.ceil(time / blockSize(time));
 }
 
-/** S = H(U − θ); spelled out for NaN because GLSL leaves NaN comparisons undefined. */
-export const FIRES_GLSL = 'bool fires(float u) { return !isnan(u) && u > threshold; }';
-
-const RESET_GLSL: Record<ResetMode, string> = {
-  subtract: 'fires(u) ? u - threshold : u',
-  zero: 'fires(u) ? 0.0 : u',
-  none: 'u',
-};
+/** GLSL shared by the forward programs: the spike test and the reset, on one and on two neurons. */
+export function scanGlsl(resetMode: ResetMode): string {
+  const reset = {subtract: 'fires(u) ? u - threshold : u', zero: 'fires(u) ? 0.0 : u', none: 'u'}[resetMode];
+  return `
+      // S = H(U − θ), spelled out for NaN: GLSL leaves NaN comparisons undefined.
+      bool fires(float u) { return !isnan(u) && u > threshold; }
+      float spikeOf(float u) { return fires(u) ? 1.0 : 0.0; }
+      float resetOf(float u) { return ${reset}; }
+      vec2 spikes2(vec2 u) { return vec2(spikeOf(u.x), spikeOf(u.y)); }
+      vec2 reset2(vec2 u) { return vec2(resetOf(u.x), resetOf(u.y)); }
+      // The half of a packed texel that holds the even or odd row.
+      vec2 rowOf(vec4 texel, int row) { return imod(row, 2) == 0 ? texel.xy : texel.zw; }`;
+}
 
 /** `leak` and `threshold` are uniforms: new values reuse the compiled shader. */
-const SCAN_UNIFORMS = [
+export const SCAN_UNIFORMS = [
   {name: 'leak', type: 'float' as const},
   {name: 'threshold', type: 'float' as const},
 ];
 
-/** The membrane V before the first step of each block: [batch, blocks, features]. */
-export class LifCheckpointProgram implements WebGLProgram {
+abstract class PackedProgram implements WebGLProgram {
+  packedInputs = true;
+  packedOutput = true;
+  abstract variableNames: string[];
+  abstract outputShape: number[];
+  abstract userCode: string;
+  abstract customUniforms: Array<{name: string, type: 'float'}>;
+}
+
+/** The membrane before the first step of each block: [batch, blocks, features]. */
+export class LifCheckpointProgram extends PackedProgram {
   variableNames = ['currents', 'initialMembrane'];
   outputShape: number[];
   userCode: string;
   customUniforms = SCAN_UNIFORMS;
 
   constructor({batch, time, features}: LifDims, resetMode: ResetMode) {
+    super();
+    const K = blockSize(time);
     this.outputShape = [batch, blockCount(time), features];
     this.userCode = `
-      ${FIRES_GLSL}
+      ${scanGlsl(resetMode)}
 
       void main() {
         ivec3 c = getOutputCoords();
-        int b = c.x; int start = c.y * ${blockSize(time)}; int n = c.z;
-        float v = getInitialMembrane(b, n);
-        for (int k = 0; k < ${time}; k++) {
-          if (k >= start) break;
-          float u = leak * v + getCurrents(b, k, n);
-          v = ${RESET_GLSL[resetMode]};
+        int b = c.x; int first = c.y * ${K}; int second = first + ${K}; int n = c.z;
+        vec2 v = rowOf(getInitialMembrane(b, n), b);
+        vec2 atFirst = v;
+        for (int k = 0; k < ${time}; k += 2) {
+          if (k >= second) break;
+          if (k == first) atFirst = v;
+          vec4 x = getCurrents(b, k, n);
+          v = reset2(leak * v + x.xy);
+          if (k + 1 < ${time}) v = reset2(leak * v + x.zw);
         }
-        setOutput(v);
+        setOutput(vec4(atFirst, v));
       }`;
   }
 }
 
-export type ScanOutput = 'spikes'|'trace'|'finalMembrane';
+export type ScanOutput = 'spikes'|'trace';
 
-/**
- * Spikes, the membrane trace U (before reset) or the final membrane, each
- * texel replaying at most K steps from its block's checkpoint.
- */
-export class LifBlockScanProgram implements WebGLProgram {
+/** Spikes or the membrane trace U (before reset): [batch, time, features]. */
+export class LifBlockScanProgram extends PackedProgram {
   variableNames = ['currents', 'checkpoints'];
   outputShape: number[];
   userCode: string;
   customUniforms = SCAN_UNIFORMS;
 
   constructor({batch, time, features}: LifDims, resetMode: ResetMode, output: ScanOutput) {
-    const final = output === 'finalMembrane';
+    super();
     const K = blockSize(time);
-    this.outputShape = final ? [batch, features] : [batch, time, features];
-    const coords = final ?
-        `ivec2 c = getOutputCoords(); int b = c.x; int t = ${time - 1}; int n = c.y;` :
-        'ivec3 c = getOutputCoords(); int b = c.x; int t = c.y; int n = c.z;';
-    const result = {spikes: 'fires(u) ? 1.0 : 0.0', trace: 'u', finalMembrane: 'v'}[output];
+    this.outputShape = [batch, time, features];
+    const result = output === 'spikes' ? 'vec4(spikes2(u0), spikes2(u1))' : 'vec4(u0, u1)';
     this.userCode = `
-      ${FIRES_GLSL}
+      ${scanGlsl(resetMode)}
 
       void main() {
-        ${coords}
+        ivec3 c = getOutputCoords();
+        int b = c.x; int t = c.y; int n = c.z;
         int block = t / ${K};
-        float v = getCheckpoints(b, block, n);
-        float u = 0.0;
-        for (int i = 0; i < ${K}; i++) {
+        vec2 v = rowOf(getCheckpoints(b, block, n), block);
+        vec2 u0 = vec2(0.0);
+        vec2 u1 = vec2(0.0);
+        for (int i = 0; i < ${K}; i += 2) {
           int k = block * ${K} + i;
           if (k > t) break;
-          u = leak * v + getCurrents(b, k, n);
-          v = ${RESET_GLSL[resetMode]};
+          vec4 x = getCurrents(b, k, n);
+          u0 = leak * v + x.xy;
+          v = reset2(u0);
+          u1 = leak * v + x.zw;
+          v = reset2(u1);
         }
         setOutput(${result});
+      }`;
+  }
+}
+
+/** The membrane after the last step: [batch, features]; a texel holds 2 samples × 2 neurons. */
+export class LifFinalMembraneProgram extends PackedProgram {
+  variableNames = ['currents', 'checkpoints'];
+  outputShape: number[];
+  userCode: string;
+  customUniforms = SCAN_UNIFORMS;
+
+  constructor({batch, time, features}: LifDims, resetMode: ResetMode) {
+    super();
+    const K = blockSize(time);
+    const lastBlock = blockCount(time) - 1;
+    this.outputShape = [batch, features];
+    this.userCode = `
+      ${scanGlsl(resetMode)}
+
+      vec2 finalMembrane(int b, int n) {
+        vec2 v = rowOf(getCheckpoints(b, ${lastBlock}, n), ${lastBlock});
+        for (int i = 0; i < ${K}; i += 2) {
+          int k = ${lastBlock * K} + i;
+          if (k >= ${time}) break;
+          vec4 x = getCurrents(b, k, n);
+          v = reset2(leak * v + x.xy);
+          if (k + 1 < ${time}) v = reset2(leak * v + x.zw);
+        }
+        return v;
+      }
+
+      void main() {
+        ivec2 c = getOutputCoords();
+        vec2 second = c.x + 1 < ${batch} ? finalMembrane(c.x + 1, c.y) : vec2(0.0);
+        setOutput(vec4(finalMembrane(c.x, c.y), second));
       }`;
   }
 }
