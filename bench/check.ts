@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import {lifFor} from './lif_impls';
-import {lossGradient, makeInputs} from './tensors';
+import {LossForm, lossGradient, makeInputs} from './tensors';
 import type {CheckResult, ConfigSpec, ImplId} from './types';
 
 export const CHECK_TOLERANCE = 1e-4;
@@ -19,11 +19,11 @@ interface Outputs {
   grad: Float32Array;
 }
 
-async function outputsOf(impl: ImplId, shape: number[], seed: number): Promise<Outputs> {
+async function outputsOf(impl: ImplId, shape: number[], seed: number, loss: LossForm): Promise<Outputs> {
   const lif = lifFor(impl);
   const inputs = makeInputs(shape, seed);
   const spikes = lif(inputs.currents);
-  const grad = lossGradient(lif, inputs);
+  const grad = lossGradient(lif, inputs, loss);
   const [s, g] = await Promise.all([spikes.data(), grad.data()]);
   tf.dispose([spikes, grad, inputs.currents, inputs.weights]);
   return {spikes: s as Float32Array, grad: g as Float32Array};
@@ -49,13 +49,14 @@ function compare(shape: number[], actual: Outputs, naive: Outputs): CheckResult 
   return {shape, spikeMismatches, gradRelError, ok: spikeMismatches === 0 && gradRelError <= CHECK_TOLERANCE};
 }
 
-/** Compares every non-naive implementation of `spec` against the naive one. */
-export async function checkAgainstNaive(spec: ConfigSpec): Promise<Map<ImplId, CheckResult>> {
+/** Compares each of `impls` but naive against the naive implementation, for the steps and loss of `spec`. */
+export async function checkAgainstNaive(spec: ConfigSpec, impls: ImplId[]): Promise<Map<ImplId, CheckResult>> {
   const shape = [CHECK_BATCH, spec.time, ...CHECK_FEATURES];
-  const naive = await outputsOf('naive', shape, spec.seed + 100);
+  const seed = spec.seed + 100;
+  const naive = await outputsOf('naive', shape, seed, spec.loss);
   const results = new Map<ImplId, CheckResult>();
-  for (const impl of spec.impls.filter(i => i !== 'naive')) {
-    results.set(impl, compare(shape, await outputsOf(impl, shape, spec.seed + 100), naive));
+  for (const impl of impls.filter(i => i !== 'naive')) {
+    results.set(impl, compare(shape, await outputsOf(impl, shape, seed, spec.loss), naive));
   }
   return results;
 }

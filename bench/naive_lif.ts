@@ -30,7 +30,8 @@ function triangle(u: tf.Tensor, threshold: number, alpha: number): tf.Tensor {
 
 /** S = H(U − θ) forward, the triangle surrogate backward. */
 function spikeFunction(threshold: number, alpha: number): UnaryOp {
-  return tf.customGrad((u: tf.Tensor, save: tf.GradSaveFunc) => {
+  return tf.customGrad((...args: Array<tf.Tensor|tf.GradSaveFunc>) => {
+    const [u, save] = args as [tf.Tensor, tf.GradSaveFunc];
     save([u]);
     return {
       value: tf.cast(tf.greater(u, threshold), 'float32'),
@@ -40,17 +41,29 @@ function spikeFunction(threshold: number, alpha: number): UnaryOp {
 }
 
 /** Identity forward, zero gradient: keeps the reset out of backpropagation. */
-const stopGradient = tf.customGrad((x: tf.Tensor) => ({
-  value: tf.clone(x),
+const stopGradient = tf.customGrad((...args: Array<tf.Tensor|tf.GradSaveFunc>) => ({
+  value: tf.clone(args[0] as tf.Tensor),
   gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),
 })) as UnaryOp;
 
-/** Spikes of the LIF neurons for currents `[batch, time, ...features]`, one step at a time. */
+/** Swaps the batch and time axes: [batch, time, ...features] ↔ [time, batch, ...features]. */
+function swapBatchAndTime(x: tf.Tensor): tf.Tensor {
+  const perm = x.shape.map((_, i) => i);
+  [perm[0], perm[1]] = [1, 0];
+  return tf.transpose(x, perm);
+}
+
+/**
+ * Spikes of the LIF neurons for currents `[batch, time, ...features]`, one step at a time.
+ * The loop runs time-major: tfjs-backend-cpu and -wasm copy a slice along a non-leading
+ * axis element by element, so `tf.unstack(currents, 1)` (and the `unstack` in the
+ * gradient of `tf.stack(spikes, 1)`) cost several times more than two transposes.
+ */
 export function naiveLif(currents: tf.Tensor, options: NaiveLifOptions = NAIVE_DEFAULTS): tf.Tensor {
   const {leak, threshold, alpha} = options;
   const spike = spikeFunction(threshold, alpha);
   return tf.tidy(() => {
-    const steps = tf.unstack(currents, 1);
+    const steps = tf.unstack(swapBatchAndTime(currents));
     let membrane = tf.zerosLike(steps[0]);
     const spikes = steps.map(current => {
       const u = tf.add(tf.mul(membrane, leak), current);
@@ -58,6 +71,6 @@ export function naiveLif(currents: tf.Tensor, options: NaiveLifOptions = NAIVE_D
       membrane = tf.sub(u, tf.mul(stopGradient(s), threshold));
       return s;
     });
-    return tf.stack(spikes, 1);
+    return swapBatchAndTime(tf.stack(spikes));
   });
 }

@@ -1,4 +1,5 @@
 /** Which configurations `npm run bench` runs, per backend. */
+import type {LossForm} from './tensors';
 import type {ConfigSpec, ImplId} from './types';
 
 export const STEPS = [8, 25, 64];
@@ -6,6 +7,7 @@ const SEED = 20240611;
 
 export interface PlanOptions {
   quick: boolean;
+  loss: LossForm;
 }
 
 interface Size {
@@ -14,31 +16,58 @@ interface Size {
   note?: string;
 }
 
-/** 16 × [32, 32, 64] = 2^20 neurons (a conv-layer-sized feature map); --quick: 2 × [8, 8, 16]. */
-function sizeFor(options: PlanOptions): Size {
-  return options.quick ? {batch: 2, features: [8, 8, 16]} : {batch: 16, features: [32, 32, 64]};
+const QUICK_SIZE: Size = {batch: 2, features: [8, 8, 16]};
+
+/**
+ * Feature maps of [32, 32, 64] (a conv layer's output); 2^20 neurons on cpu. The other
+ * backends get fewer, so that the whole bench takes minutes rather than an hour.
+ */
+const FULL_SIZES: Record<string, Size> = {
+  cpu: {batch: 16, features: [32, 32, 64]},
+  webgl: {
+    batch: 4, features: [32, 32, 64],
+    note: 'webgl runs on SwiftShader (CPU emulation): 2^18 neurons instead of 2^20, which take ~4 times as long',
+  },
+  wasm: {
+    batch: 1, features: [32, 32, 64],
+    note: 'wasm: 2^16 neurons, since tfjs-backend-wasm\'s Slice copies its whole input out of the wasm heap, ' +
+        'so unstacking T steps costs O(T²·N) in both implementations (one 2^18 × T=64 run takes ~35 s)',
+  },
+};
+
+function sizeFor(backend: string, options: PlanOptions): Size {
+  return options.quick ? QUICK_SIZE : FULL_SIZES[backend];
 }
 
-/** Median of this many timed runs; fewer at T=64 to keep the bench to a few minutes. */
-function repsFor(time: number, options: PlanOptions): number {
-  if (options.quick) return 1;
-  return time >= 64 ? 2 : 3;
+/**
+ * At most 5 timed runs, fewer once an implementation's timed runs took 20 s (10 s at
+ * T=64): the naive runs at 2^20 neurons, which take 10 to 80 s each, get one or two.
+ */
+function repsFor(time: number, options: PlanOptions): Pick<ConfigSpec, 'maxReps'|'budgetMs'> {
+  if (options.quick) return {maxReps: 1, budgetMs: 0};
+  return {maxReps: 5, budgetMs: time >= 64 ? 10000 : 20000};
 }
 
-function specs(backend: string, impls: ImplId[], size: Size, options: PlanOptions): ConfigSpec[] {
+function specs(backend: string, impls: ImplId[], options: PlanOptions): ConfigSpec[] {
   return STEPS.map(time => ({
-    backend, time, impls, seed: SEED + time, reps: repsFor(time, options), ...size,
+    backend, time, impls, seed: SEED + time, loss: options.loss, ...repsFor(time, options),
+    ...sizeFor(backend, options),
   }));
 }
 
+/** The cpu composite is informational; at 2^20 neurons × 64 steps it would add ~2 minutes. */
+function skipSlowComposite(spec: ConfigSpec, options: PlanOptions): ConfigSpec {
+  if (options.quick || spec.time < 64) return spec;
+  return {...spec, skip: {composite: 'informational row, not run at T=64 to keep the bench within ~10 minutes'}};
+}
+
 export function nodePlan(options: PlanOptions): ConfigSpec[] {
-  const size = sizeFor(options);
   return [
-    ...specs('cpu', ['fused', 'naive', 'composite'], size, options),
-    ...specs('wasm', ['auto', 'naive'], size, options),
+    ...specs('cpu', ['fused', 'naive', 'composite'], options).map(spec => skipSlowComposite(spec, options)),
+    ...specs('wasm', ['auto', 'naive'], options),
   ];
 }
 
 export function browserPlan(options: PlanOptions): ConfigSpec[] {
-  return specs('webgl', ['fused', 'naive'], sizeFor(options), options);
+  return specs('webgl', ['fused', 'naive'], options);
 }

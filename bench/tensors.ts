@@ -18,9 +18,20 @@ export function makeInputs(shape: number[], seed: number): BenchInputs {
   };
 }
 
-/** The loss gradient dL/dcurrents with L = sum(lif(currents) · w), through tf.grad. */
-export function lossGradient(lif: LifFn, {currents, weights}: BenchInputs): tf.Tensor {
-  return tf.grad((x: tf.Tensor) => tf.sum(tf.mul(lif(x), weights)))(currents);
+/**
+ * How the loss L = sum(spikes · w) is differentiated. `vjp` (default): tf.grad of the
+ * LIF with w as the upstream gradient, `tf.grad(lif)(currents, w)`, which is exactly
+ * dL/dcurrents without running the loss itself. `sum`: tf.grad of the written-out loss
+ * `tf.sum(tf.mul(lif(x), w))`; on tfjs-backend-cpu the gradient of that tf.sum is a
+ * broadcasting multiply that takes about a second per 8M elements, the same for every
+ * implementation, and it would hide most of the LIF's own cost.
+ */
+export type LossForm = 'vjp'|'sum';
+
+/** dL/dcurrents for L = sum(lif(currents) · w), through tf.grad. */
+export function lossGradient(lif: LifFn, {currents, weights}: BenchInputs, form: LossForm): tf.Tensor {
+  if (form === 'sum') return tf.grad((x: tf.Tensor) => tf.sum(tf.mul(lif(x), weights)))(currents);
+  return tf.grad(lif)(currents, weights);
 }
 
 /**

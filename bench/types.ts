@@ -9,11 +9,17 @@ export interface ConfigSpec {
   time: number;
   batch: number;
   features: number[];
-  /** Timed runs after the warm-up; the table shows their median. */
-  reps: number;
+  /** At most this many timed runs after the warm-up; the table shows their median. */
+  maxReps: number;
+  /** No further timed runs of an implementation once its timed runs took this long (at least one runs). */
+  budgetMs: number;
+  /** How dL/dcurrents is taken, see bench/tensors.ts. */
+  loss: 'vjp'|'sum';
   /** The first entry is "ours", the one the naive version is compared against. */
   impls: ImplId[];
   seed: number;
+  /** Implementations listed but not run, with the reason. */
+  skip?: Partial<Record<ImplId, string>>;
   /** Printed with the row, e.g. why the neuron count is smaller than elsewhere. */
   note?: string;
 }
@@ -44,6 +50,7 @@ export interface Row {
   /** Tensors still alive after the configuration, beyond its inputs (should be 0). */
   leakedTensors?: number;
   error?: string;
+  skipped?: string;
   note?: string;
 }
 
