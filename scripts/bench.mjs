@@ -2,8 +2,11 @@
 // package sources; npm packages stay external) and bench/browser_page.ts (an iife for
 // the page, with tfjs and the sources) with esbuild, then runs bench/main.ts.
 import {build} from 'esbuild';
+import {execFileSync} from 'node:child_process';
 import {createRequire} from 'node:module';
 import {resolve} from 'node:path';
+
+import {chromiumPath} from './ensure-chromium.mjs';
 
 const outDir = 'build/bench';
 const common = {bundle: true, target: 'es2020', sourcemap: 'inline', logLevel: 'warning'};
@@ -24,9 +27,16 @@ await build({
   outfile: `${outDir}/page.js`,
 });
 
+const args = process.argv.slice(2);
+const only = args.find(arg => arg.startsWith('--only='));
+const wantsBrowser = !args.includes('--no-browser') && (only == null || only.includes('webgl'));
+if (wantsBrowser && chromiumPath() == null) {
+  execFileSync(process.execPath, ['scripts/ensure-chromium.mjs'], {stdio: 'inherit'});
+}
+
 const {main} = createRequire(import.meta.url)(resolve(`${outDir}/main.cjs`));
 try {
-  await main(process.argv.slice(2), {pageBundle: `${outDir}/page.js`, outDir: '.bench'});
+  await main(args, {pageBundle: `${outDir}/page.js`, outDir: '.bench'});
 } catch (e) {
   console.error(`bench: ${e instanceof Error ? e.message : e}`);
   process.exitCode = 1;
