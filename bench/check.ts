@@ -5,6 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
+import {relativeMaxError} from '../test/reference/lif_reference';
+
 import {lifFor} from './lif_impls';
 import {LossForm, lossGradient, makeInputs} from './tensors';
 import type {CheckResult, ConfigSpec, ImplId} from './types';
@@ -27,17 +29,6 @@ async function outputsOf(impl: ImplId, shape: number[], seed: number, loss: Loss
   const [s, g] = await Promise.all([spikes.data(), grad.data()]);
   tf.dispose([spikes, grad, inputs.currents, inputs.weights]);
   return {spikes: s as Float32Array, grad: g as Float32Array};
-}
-
-function relativeMaxError(actual: Float32Array, expected: Float32Array): number {
-  let maxDiff = 0;
-  let maxRef = 0;
-  for (let i = 0; i < expected.length; i++) {
-    maxDiff = Math.max(maxDiff, Math.abs(actual[i] - expected[i]));
-    maxRef = Math.max(maxRef, Math.abs(expected[i]));
-  }
-  if (maxDiff === 0) return 0;
-  return maxRef === 0 ? Infinity : maxDiff / maxRef;
 }
 
 function compare(shape: number[], actual: Outputs, naive: Outputs): CheckResult {

@@ -1,6 +1,6 @@
 import {LifDims} from '../lif_dims';
 import {ResetMode} from '../lif_attrs';
-import {WebGLProgram} from './webgl_backend';
+import {PackedProgram} from './webgl_backend';
 
 /**
  * How the WebGL kernels cut the work.
@@ -45,13 +45,14 @@ export const SCAN_UNIFORMS = [
   {name: 'threshold', type: 'float' as const},
 ];
 
-abstract class PackedProgram implements WebGLProgram {
-  packedInputs = true;
-  packedOutput = true;
-  abstract variableNames: string[];
-  abstract outputShape: number[];
-  abstract userCode: string;
-  abstract customUniforms: Array<{name: string, type: 'float'}>;
+/** Forward programs: one step pair (k, k + 1) of two neurons, from a packed currents texel. */
+function advanceGlsl(time: number): string {
+  return `
+      vec2 advancePair(vec2 v, int b, int k, int n) {
+        vec4 x = getCurrents(b, k, n);
+        v = reset2(leak * v + x.xy);
+        return k + 1 < ${time} ? reset2(leak * v + x.zw) : v;
+      }`;
 }
 
 /** The membrane before the first step of each block: [batch, blocks, features]. */
@@ -67,6 +68,7 @@ export class LifCheckpointProgram extends PackedProgram {
     this.outputShape = [batch, blockCount(time), features];
     this.userCode = `
       ${scanGlsl(resetMode)}
+      ${advanceGlsl(time)}
 
       void main() {
         ivec3 c = getOutputCoords();
@@ -76,9 +78,7 @@ export class LifCheckpointProgram extends PackedProgram {
         for (int k = 0; k < ${time}; k += 2) {
           if (k >= second) break;
           if (k == first) atFirst = v;
-          vec4 x = getCurrents(b, k, n);
-          v = reset2(leak * v + x.xy);
-          if (k + 1 < ${time}) v = reset2(leak * v + x.zw);
+          v = advancePair(v, b, k, n);
         }
         setOutput(vec4(atFirst, v));
       }`;
@@ -137,15 +137,14 @@ export class LifFinalMembraneProgram extends PackedProgram {
     this.outputShape = [batch, features];
     this.userCode = `
       ${scanGlsl(resetMode)}
+      ${advanceGlsl(time)}
 
       vec2 finalMembrane(int b, int n) {
         vec2 v = rowOf(getCheckpoints(b, ${lastBlock}, n), ${lastBlock});
         for (int i = 0; i < ${K}; i += 2) {
           int k = ${lastBlock * K} + i;
           if (k >= ${time}) break;
-          vec4 x = getCurrents(b, k, n);
-          v = reset2(leak * v + x.xy);
-          if (k + 1 < ${time}) v = reset2(leak * v + x.zw);
+          v = advancePair(v, b, k, n);
         }
         return v;
       }

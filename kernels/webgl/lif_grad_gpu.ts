@@ -1,7 +1,7 @@
 import {LifDims} from '../lif_dims';
 import {LifAttrs, SurrogateName} from '../lif_attrs';
 import {blockCount, blockSize, scanGlsl} from './lif_gpu';
-import {WebGLProgram} from './webgl_backend';
+import {PackedProgram} from './webgl_backend';
 
 /** dS/dU of each built-in surrogate in GLSL. */
 const SURROGATE_GLSL: Record<SurrogateName, string> = {
@@ -45,20 +45,12 @@ function stepGradGlsl(attrs: LifAttrs): string {
       }`;
 }
 
-abstract class PackedProgram implements WebGLProgram {
-  packedInputs = true;
-  packedOutput = true;
-  abstract variableNames: string[];
-  abstract outputShape: number[];
-  abstract userCode: string;
-  customUniforms = GRAD_UNIFORMS;
-}
-
 /** The adjoint dL/dV arriving at the last step of each block: [batch, blocks, features]. */
 export class AdjointCheckpointProgram extends PackedProgram {
   variableNames = ['trace', 'dSpikes', 'dMembrane'];
   outputShape: number[];
   userCode: string;
+  customUniforms = GRAD_UNIFORMS;
 
   constructor({batch, time, features}: LifDims, attrs: LifAttrs) {
     super();
@@ -100,6 +92,7 @@ export class LifGradProgram extends PackedProgram {
   variableNames = ['trace', 'dSpikes', 'adjoints'];
   outputShape: number[];
   userCode: string;
+  customUniforms = GRAD_UNIFORMS;
 
   constructor({batch, time, features}: LifDims, attrs: LifAttrs) {
     super();

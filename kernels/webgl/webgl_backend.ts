@@ -5,7 +5,19 @@ export interface WebGLProgram {
   variableNames: string[];
   outputShape: number[];
   userCode: string;
+  packedInputs?: boolean;
+  packedOutput?: boolean;
   customUniforms?: Array<{name: string, type: 'float'|'int'}>;
+}
+
+/** A program that reads and writes packed textures (2×2 blocks of the last two axes). */
+export abstract class PackedProgram implements WebGLProgram {
+  packedInputs = true;
+  packedOutput = true;
+  abstract variableNames: string[];
+  abstract outputShape: number[];
+  abstract userCode: string;
+  abstract customUniforms: Array<{name: string, type: 'float'}>;
 }
 
 /** The part of tfjs-backend-webgl's MathBackendWebGL these kernels use. */
