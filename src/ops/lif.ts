@@ -2,7 +2,7 @@ import {engine, getBackend, getKernel, Tensor, tidy, zeros} from '@tensorflow/tf
 
 import {ensureCompositeKernels} from '../../kernels/register';
 import {LIF, LIF_COMPOSITE} from '../../kernels/lif_attrs';
-import {describe, LifOptions, resolveLifOptions, ResolvedLifOptions} from './lif_options';
+import {describeValue, LifOptions, resolveLifOptions, ResolvedLifOptions} from './lif_options';
 
 export type {LifOptions};
 
@@ -15,7 +15,7 @@ export interface LifResult {
 function checkCurrents(currents: unknown, fn: string): asserts currents is Tensor {
   if (!(currents instanceof Tensor)) {
     throw new Error(`${fn}: argument 'currents' must be a tf.Tensor of shape [batch, time, ...features]; ` +
-                    `got ${describe(currents)}`);
+                    `got ${describeValue(currents)}`);
   }
   if (currents.rank < 3 || currents.rank > 6) {
     throw new Error(`${fn}: argument 'currents' must have rank 3 to 6 ([batch, time, ...features]); ` +
@@ -36,7 +36,7 @@ function checkInitialMembrane(membrane: unknown, currents: Tensor, fn: string): 
       membrane.rank === expected.length && membrane.shape.every((d: number, i: number) => d === expected[i]);
   if (!ok) {
     throw new Error(`${fn}: option 'initialMembrane' must be a float32 tensor of shape ` +
-                    `[${expected}] ([batch, ...features] of currents); got ${describe(membrane)}`);
+                    `[${expected}] ([batch, ...features] of currents); got ${describeValue(membrane)}`);
   }
 }
 

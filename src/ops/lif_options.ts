@@ -51,7 +51,7 @@ export interface ResolvedLifOptions {
 }
 
 /** A value as an error message shows it: strings quoted, arrays and objects as JSON. */
-export function describe(value: unknown): string {
+export function describeValue(value: unknown): string {
   if (typeof value === 'string') return `'${value}'`;
   if (typeof value === 'function') return 'a function';
   if (value instanceof Tensor) return `a ${value.dtype} tensor of shape [${value.shape}]`;
@@ -64,7 +64,7 @@ export function describe(value: unknown): string {
 }
 
 function optionError(fn: string, name: string, value: unknown, expected: string): Error {
-  return new Error(`${fn}: option '${name}' must be ${expected}; got ${describe(value)}`);
+  return new Error(`${fn}: option '${name}' must be ${expected}; got ${describeValue(value)}`);
 }
 
 function oneOf<T extends string>(fn: string, name: string, value: unknown, allowed: readonly T[]): T {
@@ -85,7 +85,7 @@ function finiteNumber(fn: string, name: string, value: unknown, expected: string
 /** Checks every option, fills defaults, and names the offending option on error. */
 export function resolveLifOptions(options: LifOptions|undefined, fn: string): ResolvedLifOptions {
   if (options != null && (typeof options !== 'object' || Array.isArray(options))) {
-    throw new Error(`${fn}: options must be an object; got ${describe(options)}`);
+    throw new Error(`${fn}: options must be an object; got ${describeValue(options)}`);
   }
   const o = options ?? {};
   for (const key of Object.keys(o)) {
