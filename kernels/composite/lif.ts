@@ -1,9 +1,9 @@
-import {KernelFunc, reshape, scalar, Tensor, tidy} from '@tensorflow/tfjs-core';
+import {KernelFunc, reshape, Tensor, tidy} from '@tensorflow/tfjs-core';
 
 import {LifCompositeAttrs} from '../lif_attrs';
 import {lifDims} from '../lif_dims';
-import {lifStep} from './lif_step';
-import {stepsOf, trainOf} from './time_major';
+import {scanSteps} from './lif_step';
+import {trainOf} from './time_major';
 
 /**
  * Forward LIF from core ops, for backends without a fused kernel. Returns
@@ -16,22 +16,8 @@ export const lifComposite: KernelFunc = ({inputs, attrs}) => {
   const {leak, threshold, resetMode} = attrs as unknown as LifCompositeAttrs;
   const {batch, features} = lifDims(currents.shape);
   return tidy(() => {
-    const leakScalar = scalar(leak);
-    const thresholdScalar = scalar(threshold);
-    const spikes: Tensor[] = [];
     const initial = reshape(initialMembrane, [batch, features]);
-    let membrane = initial;
-    for (const current of stepsOf(currents)) {
-      const previous = membrane;
-      const [spike, next] = tidy(() => {
-        const step = lifStep(previous, current, leakScalar, thresholdScalar, resetMode);
-        return [step.spike, step.next];
-      });
-      if (previous !== initial) previous.dispose();
-      current.dispose();
-      spikes.push(spike);
-      membrane = next;
-    }
+    const {kept: spikes, membrane} = scanSteps(currents, initial, leak, threshold, resetMode, 'spike');
     return [trainOf(spikes, currents.shape), reshape(membrane, initialMembrane.shape)];
   }) as Tensor[];
 };

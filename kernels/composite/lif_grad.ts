@@ -1,31 +1,10 @@
-import {add, cast, greater, KernelFunc, logicalNot, mul, neg, reshape, scalar, Tensor, tidy} from '@tensorflow/tfjs-core';
+import {add, cast, greater, KernelFunc, logicalNot, mul, neg, reshape, Tensor, tidy} from '@tensorflow/tfjs-core';
 
 import {LifCompositeAttrs} from '../lif_attrs';
 import {lifDims} from '../lif_dims';
-import {lifStep} from './lif_step';
+import {scanSteps} from './lif_step';
 import {surrogateTensor} from './surrogates';
 import {stepsOf, trainOf} from './time_major';
-
-/** Recomputes the membrane trace U_1..U_T (before reset), each [batch, features]. */
-function membraneTrace(currents: Tensor, initialMembrane: Tensor, attrs: LifCompositeAttrs): Tensor[] {
-  const leak = scalar(attrs.leak);
-  const threshold = scalar(attrs.threshold);
-  const trace: Tensor[] = [];
-  let membrane = initialMembrane;
-  for (const current of stepsOf(currents)) {
-    const previous = membrane;
-    const [u, next] = tidy(() => {
-      const step = lifStep(previous, current, leak, threshold, attrs.resetMode);
-      return [step.u, step.next];
-    });
-    if (previous !== initialMembrane) previous.dispose();
-    current.dispose();
-    trace.push(u);
-    membrane = next;
-  }
-  membrane.dispose();
-  return trace;
-}
 
 /** BPTT from core ops; the same recurrence as the fused kernels (see cpu/lif_grad.ts). */
 export const lifGradComposite: KernelFunc = ({inputs, attrs}) => {
@@ -36,7 +15,10 @@ export const lifGradComposite: KernelFunc = ({inputs, attrs}) => {
   const {batch, features} = lifDims(currents.shape);
   const state = [batch, features];
   return tidy(() => {
-    const trace = membraneTrace(currents, reshape(initialMembrane, state), lifAttrs);
+    // The membrane trace U_1..U_T (before reset), recomputed from the currents.
+    const {kept: trace, membrane} =
+        scanSteps(currents, reshape(initialMembrane, state), leak, threshold, resetMode, 'u');
+    membrane.dispose();
     const spikeGrads = stepsOf(dSpikes);
     const currentGrads: Tensor[] = new Array(trace.length);
     const finalGrad = reshape(dMembrane, state);
