@@ -1,0 +1,238 @@
+import {add, concat, moments, mul, reshape, rsqrt, serialization, slice, sub, Tensor, tidy, tile} from '@tensorflow/tfjs-core';
+import {LayerVariable, Shape} from '@tensorflow/tfjs-layers';
+
+import {booleanArg, checkArgNames, deserializeObject, formatShape, numberIn, oneOfArg, optionalPositiveInteger, serializeObject} from './layer_utils';
+import {Kwargs, LayerArgs, SpikingLayer} from './spiking_layer';
+import {ConstraintIdentifier, InitializerIdentifier, RegularizerIdentifier} from './weight_args';
+
+/** What inference does with more steps than the layer was built for. */
+export type ExtraStepsPolicy = 'error'|'repeatLast';
+const EXTRA_STEPS: readonly ExtraStepsPolicy[] = ['error', 'repeatLast'];
+
+export interface BnttArgs extends LayerArgs {
+  /** Added to the variance. Default 1e-4 (the reference's). */
+  epsilon?: number;
+  /** Keras convention: `moving = momentum·moving + (1 − momentum)·batch`. Default 0.9 (PyTorch's 0.1). */
+  momentum?: number;
+  /** Learn a shift beta[t] per step and channel. Default false (the reference has none). */
+  center?: boolean;
+  /** Learn a scale gamma[t] per step and channel. Default true. */
+  scale?: boolean;
+  /**
+   * T, the rows of every weight. Default: the input's time axis. Needed when that axis is `null`; an input with
+   * fewer steps then uses the first rows (early exit).
+   */
+  timeSteps?: number;
+  /** Inference on more steps than T: `'error'` (default) or `'repeatLast'` (steps ≥ T use step T−1's parameters). */
+  extraSteps?: ExtraStepsPolicy;
+  gammaInitializer?: InitializerIdentifier;
+  betaInitializer?: InitializerIdentifier;
+  movingMeanInitializer?: InitializerIdentifier;
+  movingVarianceInitializer?: InitializerIdentifier;
+  gammaRegularizer?: RegularizerIdentifier;
+  betaRegularizer?: RegularizerIdentifier;
+  gammaConstraint?: ConstraintIdentifier;
+  betaConstraint?: ConstraintIdentifier;
+}
+
+const BNTT_ARG_NAMES = ['epsilon', 'momentum', 'center', 'scale', 'timeSteps', 'extraSteps', 'gammaInitializer',
+                        'betaInitializer', 'movingMeanInitializer', 'movingVarianceInitializer', 'gammaRegularizer',
+                        'betaRegularizer', 'gammaConstraint', 'betaConstraint'];
+
+/**
+ * Batch normalization through time (Kim & Panda, 2021): separate statistics
+ * and a separate scale for every time step t,
+ *
+ *   y[b, t, ..., c] = gamma[t, c] · (x[b, t, ..., c] − μ[t, c]) / sqrt(σ²[t, c] + ε) (+ beta[t, c])
+ *
+ * In training μ and σ² are the current batch's mean and (biased) variance at
+ * step t over batch and spatial axes, and the moving statistics are updated
+ * with the unbiased variance; in inference the moving statistics of step t are
+ * used. Input `[batch, time, ...spatial, channels]`; T and C come from the input
+ * shape at build. Weights, in order: `gamma [T, C]`, `beta [T, C]` (when
+ * `center`), `moving_mean [T, C]`, `moving_variance [T, C]`.
+ * Fewer steps than T at inference use the first steps (early exit).
+ *
+ * ```js
+ * model.add(snn.layers.spikingConv2d({filters: 64, kernelSize: 3}));
+ * model.add(snn.layers.bntt());              // epsilon 1e-4, momentum 0.9
+ * model.add(snn.layers.lif({leak: 0.95}));
+ * ```
+ */
+export class Bntt extends SpikingLayer {
+  static className = 'SnnBntt';
+  protected readonly minRank = 3;
+  protected readonly maxRank = Infinity;
+  protected readonly layout = '[batch, time, ...spatial, channels]';
+  readonly epsilon: number;
+  readonly momentum: number;
+  readonly center: boolean;
+  readonly scale: boolean;
+  readonly extraSteps: ExtraStepsPolicy;
+  /** T, known once built. */
+  timeSteps?: number;
+  private readonly initializers: {[name: string]: ReturnType<typeof deserializeObject>};
+  private gamma?: LayerVariable;
+  private beta?: LayerVariable;
+  private movingMean?: LayerVariable;
+  private movingVariance?: LayerVariable;
+
+  constructor(args: BnttArgs = {}) {
+    const name = 'bntt';
+    checkArgNames(name, args, BNTT_ARG_NAMES);
+    super(args);
+    this.epsilon = numberIn(name, 'epsilon', args.epsilon ?? 1e-4, 'a finite number > 0', x => x > 0);
+    this.momentum = numberIn(name, 'momentum', args.momentum ?? 0.9, 'a number in [0, 1]', x => x >= 0 && x <= 1);
+    this.center = booleanArg(name, 'center', args.center ?? false);
+    this.scale = booleanArg(name, 'scale', args.scale ?? true);
+    this.timeSteps = optionalPositiveInteger(name, 'timeSteps', args.timeSteps);
+    this.extraSteps = oneOfArg(name, 'extraSteps', args.extraSteps ?? 'error', EXTRA_STEPS);
+    const get = (arg: string, kind: string, fallback?: string) =>
+        deserializeObject(name, arg, kind, (args as {[k: string]: unknown})[arg] as never ?? fallback);
+    this.initializers = {
+      gammaInitializer: get('gammaInitializer', 'initializers', 'ones'),
+      betaInitializer: get('betaInitializer', 'initializers', 'zeros'),
+      movingMeanInitializer: get('movingMeanInitializer', 'initializers', 'zeros'),
+      movingVarianceInitializer: get('movingVarianceInitializer', 'initializers', 'ones'),
+      gammaRegularizer: get('gammaRegularizer', 'regularizers'),
+      betaRegularizer: get('betaRegularizer', 'regularizers'),
+      gammaConstraint: get('gammaConstraint', 'constraints'),
+      betaConstraint: get('betaConstraint', 'constraints'),
+    };
+  }
+
+  private stepsAndChannels(inputShape: Shape|Shape[]): [number, number] {
+    const shape = this.timeInputShape(inputShape);
+    const [inputSteps, channels] = [shape[1], shape[shape.length - 1]];
+    if (channels == null) {
+      throw new Error(`${this.label}: the channel dimension (last axis) must be known; got shape ${formatShape(shape)}`);
+    }
+    const steps = this.timeSteps ?? inputSteps;
+    if (steps == null) {
+      throw new Error(`${this.label}: the time axis of the input is not fixed (shape ${formatShape(shape)}); ` +
+                      `give the number of steps with argument 'timeSteps'`);
+    }
+    if (inputSteps != null && inputSteps > steps && this.extraSteps === 'error') {
+      throw new Error(`${this.label}: the input has ${inputSteps} time steps (axis 1, shape ${formatShape(shape)}) ` +
+                      `but argument 'timeSteps' is ${steps}; give timeSteps >= ${inputSteps} or extraSteps: 'repeatLast'`);
+    }
+    return [steps, channels];
+  }
+
+  build(inputShape: Shape|Shape[]): void {
+    const [steps, channels] = this.stepsAndChannels(inputShape);
+    this.timeSteps = steps;
+    const shape = [steps, channels];
+    const init = this.initializers as {[name: string]: never};
+    if (this.scale) {
+      this.gamma = this.addWeight('gamma', shape, 'float32', init.gammaInitializer, init.gammaRegularizer, true,
+                                  init.gammaConstraint);
+    }
+    if (this.center) {
+      this.beta = this.addWeight('beta', shape, 'float32', init.betaInitializer, init.betaRegularizer, true,
+                                 init.betaConstraint);
+    }
+    this.movingMean = this.addWeight('moving_mean', shape, 'float32', init.movingMeanInitializer, undefined, false);
+    this.movingVariance =
+        this.addWeight('moving_variance', shape, 'float32', init.movingVarianceInitializer, undefined, false);
+    this.built = true;
+  }
+
+  computeOutputShape(inputShape: Shape|Shape[]): Shape {
+    return this.timeInputShape(inputShape);
+  }
+
+  /** The first `steps` rows of a [T, C] parameter, the last row repeated past T when the policy allows. */
+  private rows(variable: LayerVariable, steps: number): Tensor {
+    const value = variable.read();
+    const trained = this.timeSteps!;
+    if (steps <= trained) return steps === trained ? value : slice(value, [0, 0], [steps, -1]);
+    const last = slice(value, [trained - 1, 0], [1, -1]);
+    return concat([value, tile(last, [steps - trained, 1])], 0);
+  }
+
+  private checkInput(input: Tensor, training: boolean): void {
+    const steps = input.shape[1] as number;
+    const channels = this.movingMean!.shape[1];
+    if (input.shape[input.rank - 1] !== channels) {
+      throw new Error(`${this.label}: expects ${channels} channels (last axis); got shape ${formatShape(input.shape)}`);
+    }
+    if (steps > this.timeSteps! && (training || this.extraSteps === 'error')) {
+      const why = training ? 'in training' : "with extraSteps 'error'";
+      throw new Error(`${this.label}: the input has ${steps} time steps (shape ${formatShape(input.shape)}) but ` +
+                      `the layer was built for ${this.timeSteps}; more steps are not allowed ${why} ` +
+                      `(inference can opt in with extraSteps: 'repeatLast')`);
+    }
+  }
+
+  call(inputs: Tensor|Tensor[], kwargs: Kwargs): Tensor {
+    return tidy(() => {
+      const input = this.timeInput(inputs);
+      const training = kwargs['training'] === true;
+      this.checkInput(input, training);
+      const shape = input.shape as number[];
+      const steps = shape[1];
+      const broadcast = shape.map((d, axis) => (axis === 1 || axis === input.rank - 1 ? d : 1));
+      const param = (variable: LayerVariable) => reshape(this.rows(variable, steps), broadcast);
+      let mean: Tensor, variance: Tensor;
+      if (training) {
+        ({mean, variance} = this.batchMoments(input));
+      } else {
+        [mean, variance] = [param(this.movingMean!), param(this.movingVariance!)];
+      }
+      let output = mul(sub(input, mean), rsqrt(add(variance, this.epsilon)));
+      if (this.gamma != null) output = mul(output, param(this.gamma));
+      if (this.beta != null) output = add(output, param(this.beta));
+      return output;
+    });
+  }
+
+  /** Per-step batch statistics, and the moving-average update as a side effect (as tf.layers' BatchNormalization does). */
+  private batchMoments(input: Tensor): {mean: Tensor, variance: Tensor} {
+    const shape = input.shape as number[];
+    const axes = shape.map((_, axis) => axis).filter(axis => axis !== 1 && axis !== input.rank - 1);
+    const count = axes.reduce((n, axis) => n * shape[axis], 1);
+    if (count < 2) {
+      throw new Error(`${this.label}: training needs more than one value per step and channel to estimate a ` +
+                      `variance; got input shape ${formatShape(input.shape)} (use a batch size > 1)`);
+    }
+    const {mean, variance} = moments(input, axes, true);
+    const steps = shape[1];
+    const unbiased = mul(variance, count / (count - 1));
+    this.updateMoving(this.movingMean!, reshape(mean, [steps, -1]));
+    this.updateMoving(this.movingVariance!, reshape(unbiased, [steps, -1]));
+    return {mean, variance};
+  }
+
+  private updateMoving(variable: LayerVariable, batchValue: Tensor): void {
+    tidy(() => {
+      const old = variable.read();
+      const steps = batchValue.shape[0];
+      const updated = add(mul(slice(old, [0, 0], [steps, -1]), this.momentum), mul(batchValue, 1 - this.momentum));
+      const untouched = steps < old.shape[0] ? [slice(old, [steps, 0], [-1, -1])] : [];
+      variable.write(untouched.length > 0 ? concat([updated, ...untouched], 0) : updated);
+    });
+  }
+
+  getConfig(): serialization.ConfigDict {
+    const init = this.initializers as {[name: string]: never};
+    const serialized: serialization.ConfigDict = {};
+    for (const key of Object.keys(init)) serialized[key] = serializeObject(init[key]);
+    return {
+      ...super.getConfig(),
+      epsilon: this.epsilon,
+      momentum: this.momentum,
+      center: this.center,
+      scale: this.scale,
+      timeSteps: this.timeSteps ?? null,
+      extraSteps: this.extraSteps,
+      ...serialized,
+    };
+  }
+}
+serialization.registerClass(Bntt);
+
+export function bntt(args?: BnttArgs): Bntt {
+  return new Bntt(args);
+}
+

@@ -1,0 +1,50 @@
+import {expandDims, serialization, Tensor, tidy, tile} from '@tensorflow/tfjs-core';
+
+import {EncoderLayer} from './encoder_layer';
+import {checkArgNames, positiveInteger} from './layer_utils';
+import {LayerArgs} from './spiking_layer';
+
+export interface DirectEncoderArgs extends LayerArgs {
+  /** Number of time steps T. */
+  timeSteps: number;
+}
+
+/**
+ * Direct (analog) input coding: repeats the input at every step,
+ * `[batch, ...features] → [batch, timeSteps, ...features]`. The first spiking
+ * layer then sees the analog values as its input current; gradients flow back
+ * to the input.
+ *
+ * ```js
+ * const model = tf.sequential();
+ * model.add(snn.layers.directEncoder({timeSteps: 6, inputShape: [28, 28, 1]}));
+ * ```
+ */
+export class DirectEncoder extends EncoderLayer {
+  static className = 'SnnDirectEncoder';
+  readonly timeSteps: number;
+
+  constructor(args: DirectEncoderArgs) {
+    checkArgNames('directEncoder', args, ['timeSteps']);
+    super(args);
+    this.timeSteps = positiveInteger('directEncoder', 'timeSteps', args?.timeSteps);
+  }
+
+  call(inputs: Tensor|Tensor[]): Tensor {
+    return tidy(() => {
+      const input = this.analogInput(inputs);
+      const reps = input.shape.map(() => 1);
+      reps.splice(1, 0, this.timeSteps);
+      return tile(expandDims(input, 1), reps);
+    });
+  }
+
+  getConfig(): serialization.ConfigDict {
+    return {...super.getConfig(), timeSteps: this.timeSteps};
+  }
+}
+serialization.registerClass(DirectEncoder);
+
+export function directEncoder(args: DirectEncoderArgs): DirectEncoder {
+  return new DirectEncoder(args);
+}

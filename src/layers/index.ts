@@ -1,0 +1,22 @@
+/**
+ * Spiking layers for tf.layers models. Every layer but the encoders takes and
+ * returns `[batch, time, ...features]`; the encoders add the time axis and
+ * `timeAverage` removes it.
+ */
+export {Bntt, bntt} from './bntt';
+export type {BnttArgs, ExtraStepsPolicy} from './bntt';
+export {DirectEncoder, directEncoder} from './direct_encoder';
+export type {DirectEncoderArgs} from './direct_encoder';
+export {Lif, lif} from './lif';
+export type {LifLayerArgs} from './lif';
+export {PoissonEncoder, poissonEncoder} from './poisson_encoder';
+export type {PoissonEncoderArgs} from './poisson_encoder';
+export {SpikingAvgPool2d, spikingAvgPool2d} from './spiking_avg_pool2d';
+export type {SpikingAvgPool2dArgs} from './spiking_avg_pool2d';
+export {SpikingConv2d, spikingConv2d} from './spiking_conv2d';
+export type {PaddingMode, SpikingConv2dArgs} from './spiking_conv2d';
+export {SpikingDense, spikingDense} from './spiking_dense';
+export type {SpikingDenseArgs} from './spiking_dense';
+export {SpikingFlatten, spikingFlatten} from './spiking_flatten';
+export {TimeAverage, timeAverage} from './time_average';
+export type {WeightArgs} from './weight_args';

@@ -1,0 +1,162 @@
+import {serialization, Tensor} from '@tensorflow/tfjs-core';
+import type {Shape} from '@tensorflow/tfjs-layers';
+
+import {describeValue} from '../ops/lif_options';
+
+/** The arguments every tfjs layer accepts (tfjs-layers' `LayerArgs`). */
+const BASE_LAYER_ARGS =
+    ['inputShape', 'batchInputShape', 'batchSize', 'dtype', 'name', 'trainable', 'weights', 'inputDType'];
+
+/** Error for a layer argument: names the layer, the argument, the value and what was expected. */
+export function argError(layer: string, name: string, value: unknown, expected: string): Error {
+  return new Error(`${layer}: argument '${name}' must be ${expected}; got ${describeValue(value)}`);
+}
+
+/** Rejects misspelt argument names (a typo would otherwise silently fall back to a default). */
+export function checkArgNames(layer: string, args: object|undefined, own: readonly string[]): void {
+  if (args == null) return;
+  if (typeof args !== 'object' || Array.isArray(args)) {
+    throw new Error(`${layer}: arguments must be an object; got ${describeValue(args)}`);
+  }
+  const known = new Set([...BASE_LAYER_ARGS, ...own]);
+  for (const key of Object.keys(args)) {
+    if (!known.has(key)) {
+      throw new Error(`${layer}: unknown argument '${key}'; expected one of ${own.join(', ')} ` +
+                      `or a tf.layers base argument (${BASE_LAYER_ARGS.join(', ')})`);
+    }
+  }
+}
+
+export function positiveInteger(layer: string, name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw argError(layer, name, value, 'an integer >= 1');
+  }
+  return value;
+}
+
+export function optionalPositiveInteger(layer: string, name: string, value: unknown): number|undefined {
+  return value == null ? undefined : positiveInteger(layer, name, value);
+}
+
+export function numberIn(layer: string, name: string, value: unknown, expected: string,
+                         ok: (x: number) => boolean): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || !ok(value)) {
+    throw argError(layer, name, value, expected);
+  }
+  return value;
+}
+
+export function booleanArg(layer: string, name: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') throw argError(layer, name, value, 'true or false');
+  return value;
+}
+
+export function oneOfArg<T extends string>(layer: string, name: string, value: unknown,
+                                           allowed: readonly T[]): T {
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
+    throw argError(layer, name, value, `one of ${allowed.map(a => `'${a}'`).join(', ')}`);
+  }
+  return value as T;
+}
+
+/** An integer or a pair of integers >= 1, as conv and pool sizes are given. */
+export function pairArg(layer: string, name: string, value: unknown): [number, number] {
+  const pair = typeof value === 'number' ? [value, value] : value;
+  const ok = Array.isArray(pair) && pair.length === 2 &&
+      pair.every(v => typeof v === 'number' && Number.isInteger(v) && v >= 1);
+  if (!ok) throw argError(layer, name, value, 'an integer >= 1 or a pair of them');
+  return [pair[0], pair[1]];
+}
+
+/** `[d0, d1, ...]` with null for unknown dimensions. */
+export function formatShape(shape: Shape|number[]): string {
+  return `[${shape.map(d => (d == null ? 'null' : String(d))).join(', ')}]`;
+}
+
+/** The single input shape of a layer (spiking layers take one input). */
+export function singleShape(layer: string, inputShape: Shape|Shape[]): Shape {
+  if (inputShape.length > 0 && Array.isArray(inputShape[0])) {
+    if (inputShape.length !== 1) {
+      throw new Error(`${layer}: expects exactly one input; got ${inputShape.length}`);
+    }
+    return (inputShape as Shape[])[0];
+  }
+  return inputShape as Shape;
+}
+
+/**
+ * Checks that a layer's input has a time axis: `[batch, time, ...]` with a rank
+ * in [minRank, maxRank]. The hint tells the user what usually fixes it.
+ */
+export function checkTimeInputRank(layer: string, shape: Shape, minRank: number, maxRank: number,
+                                   layout: string): void {
+  if (shape.length < minRank || shape.length > maxRank) {
+    const ranks = minRank === maxRank ? `rank ${minRank}` : `rank ${minRank} to ${maxRank}`;
+    const hint = shape.length < minRank ?
+        ' — the input has no time axis; put an encoder (poissonEncoder or directEncoder) before the spiking layers' :
+        '';
+    throw new Error(`${layer}: expects input ${layout} (${ranks}); got shape ${formatShape(shape)}${hint}`);
+  }
+}
+
+/** Spiking layers compute in float32; an int or bool tensor is a user error, not something to cast silently. */
+export function checkFloatInput(layer: string, input: Tensor): void {
+  if (input.dtype !== 'float32') {
+    throw new Error(`${layer}: expects a float32 input; got a ${input.dtype} tensor of shape ` +
+                    `${formatShape(input.shape)} (use tf.cast(x, 'float32'))`);
+  }
+}
+
+export function onlyTensor(layer: string, inputs: Tensor|Tensor[]): Tensor {
+  if (Array.isArray(inputs)) {
+    if (inputs.length !== 1) throw new Error(`${layer}: expects exactly one input; got ${inputs.length}`);
+    return inputs[0];
+  }
+  return inputs;
+}
+
+// Initializers, regularizers and constraints are given the way tf.layers takes
+// them: a string identifier, an instance, or a serialized {className, config}.
+type SerializableObject = serialization.Serializable;
+type Identifier = string|SerializableObject|serialization.ConfigDict;
+
+const SPECIAL_CLASS_NAMES: {[id: string]: string} = {l1l2: 'L1L2'};
+
+function classNameOf(identifier: string): string {
+  return SPECIAL_CLASS_NAMES[identifier] ?? identifier.charAt(0).toUpperCase() + identifier.slice(1);
+}
+
+// Duck-typed rather than instanceof: a second copy of tfjs-core would fail instanceof.
+function isSerializableInstance(value: unknown): value is SerializableObject {
+  const candidate = value as SerializableObject;
+  return typeof candidate === 'object' && typeof candidate.getClassName === 'function' &&
+      typeof candidate.getConfig === 'function';
+}
+
+/**
+ * Turns an identifier into an instance using tfjs's serialization registry, so
+ * every initializer/regularizer/constraint tf.layers knows (and custom
+ * registered ones) works, and saved configs load back.
+ */
+export function deserializeObject<T extends SerializableObject>(
+    layer: string, argName: string, kind: string, identifier: Identifier|null|undefined): T|undefined {
+  if (identifier == null) return undefined;
+  if (isSerializableInstance(identifier)) return identifier as T;
+  const isConfig = typeof identifier === 'object' && typeof identifier.className === 'string';
+  const className = typeof identifier === 'string' ? classNameOf(identifier) :
+      isConfig ? (identifier as serialization.ConfigDict).className as string : undefined;
+  const entry = className != null ? serialization.SerializationMap.getMap().classNameMap[className] : undefined;
+  if (entry == null) {
+    throw argError(layer, argName, identifier,
+                   `a tf.${kind} instance, its name (e.g. as tf.layers accepts it) or a serialized ` +
+                       `{className, config} of a registered class`);
+  }
+  const [cls, fromConfig] = entry;
+  const config = isConfig ? ((identifier as serialization.ConfigDict).config ?? {}) : {};
+  return fromConfig(cls, config as serialization.ConfigDict) as T;
+}
+
+export function serializeObject(instance: SerializableObject|undefined): serialization.ConfigDict|null {
+  if (instance == null) return null;
+  return {className: instance.getClassName(), config: instance.getConfig()};
+}

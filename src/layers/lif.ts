@@ -1,0 +1,117 @@
+import {dispose, keep, serialization, Tensor, tidy} from '@tensorflow/tfjs-core';
+import {Shape} from '@tensorflow/tfjs-layers';
+
+import {lifWithState} from '../ops/lif';
+import {LifOptions, resolveLifOptions} from '../ops/lif_options';
+import {booleanArg, checkArgNames, formatShape} from './layer_utils';
+import {SpikeRecorder, SpikingOutputLayer} from './spike_recorder';
+import {Kwargs, LayerArgs, SpikingLayer} from './spiking_layer';
+
+export interface LifLayerArgs extends LayerArgs, Omit<LifOptions, 'initialMembrane'> {
+  /**
+   * Keep the membrane after each call as the next call's starting membrane
+   * (streaming a long train in chunks); `resetStates()` zeroes it. Default false.
+   */
+  stateful?: boolean;
+}
+
+const LIF_ARG_NAMES = ['leak', 'threshold', 'resetMode', 'detachReset', 'surrogate', 'alpha', 'implementation',
+                       'stateful'] as const;
+
+/**
+ * Leaky integrate-and-fire neurons over the whole train (the fused `ops.lif`):
+ * `U_t = leak·V_{t−1} + I_t`, spike `S_t = U_t > threshold`, then reset
+ * (subtract by default, without gradient); the backward pass uses a surrogate
+ * derivative (triangle, 0.3, by default). Input currents and output spikes
+ * are `[batch, time, ...features]`. No weights.
+ *
+ * ```js
+ * model.add(snn.layers.bntt());
+ * model.add(snn.layers.lif({leak: 0.95, threshold: 1}));
+ * ```
+ */
+export class Lif extends SpikingLayer implements SpikingOutputLayer {
+  static className = 'SnnLif';
+  protected readonly minRank = 3;
+  protected readonly maxRank = 6;
+  protected readonly layout = '[batch, time, ...features]';
+  readonly options: Omit<LifOptions, 'initialMembrane'>;
+  spikeRecorder: SpikeRecorder|null = null;
+  private membrane: Tensor|null = null;
+
+  constructor(args: LifLayerArgs = {}) {
+    checkArgNames('lif', args, LIF_ARG_NAMES);
+    super(args);
+    const {leak, threshold, resetMode, detachReset, surrogate, alpha, implementation} = args;
+    this.options = {leak, threshold, resetMode, detachReset, surrogate, alpha, implementation};
+    const options = this.options as {[key: string]: unknown};
+    for (const key of Object.keys(options)) {
+      if (options[key] === undefined) delete options[key];
+    }
+    resolveLifOptions(this.options, 'lif');
+    this._stateful = booleanArg('lif', 'stateful', args.stateful ?? false);
+  }
+
+  build(inputShape: Shape|Shape[]): void {
+    this.timeInputShape(inputShape);
+    this.built = true;
+  }
+
+  computeOutputShape(inputShape: Shape|Shape[]): Shape {
+    return this.timeInputShape(inputShape);
+  }
+
+  call(inputs: Tensor|Tensor[], kwargs: Kwargs): Tensor {
+    return tidy(() => {
+      const input = this.timeInput(inputs);
+      const initialMembrane = this.stateful ? this.stateFor(input) : undefined;
+      const {spikes, membrane} = lifWithState(input, {...this.options, initialMembrane});
+      if (this.stateful) {
+        dispose(this.membrane as Tensor);  // the gradient keeps its own copy of what it needs
+        this.membrane = keep(membrane);
+      }
+      if (this.spikeRecorder != null && kwargs['training'] === true) this.spikeRecorder.record(spikes);
+      return spikes;
+    });
+  }
+
+  private stateFor(input: Tensor): Tensor|undefined {
+    const expected = [input.shape[0], ...input.shape.slice(2)];
+    if (this.membrane != null && !this.membrane.shape.every((d, i) => d === expected[i])) {
+      throw new Error(`${this.label}: stateful layer holds a membrane of shape ${formatShape(this.membrane.shape)} ` +
+                      `but the input of shape ${formatShape(input.shape)} needs ${formatShape(expected)}; ` +
+                      `call resetStates() before changing the batch size`);
+    }
+    return this.membrane ?? undefined;
+  }
+
+  /** Zeroes the membrane of a stateful layer (the next call starts from rest). */
+  resetStates(): void {
+    dispose(this.membrane as Tensor);
+    this.membrane = null;
+  }
+
+  /** The membrane a stateful layer carries into its next call (null at rest). */
+  get state(): Tensor|null {
+    return this.membrane;
+  }
+
+  dispose() {
+    this.resetStates();
+    this.spikeRecorder?.clear();
+    return super.dispose();
+  }
+
+  getConfig(): serialization.ConfigDict {
+    if (typeof this.options.surrogate === 'function') {
+      throw new Error(`${this.label}: a custom surrogate function cannot be saved in a model's config; ` +
+                      `use a built-in surrogate name ('triangle', 'fastSigmoid', 'sigmoid', 'arctan') to save the model`);
+    }
+    return {...super.getConfig(), ...this.options, stateful: this.stateful} as serialization.ConfigDict;
+  }
+}
+serialization.registerClass(Lif);
+
+export function lif(args?: LifLayerArgs): Lif {
+  return new Lif(args);
+}

@@ -1,0 +1,78 @@
+import {avgPool, reshape, serialization, Tensor, Tensor4D, tidy} from '@tensorflow/tfjs-core';
+import {Shape} from '@tensorflow/tfjs-layers';
+
+import {checkArgNames, formatShape, oneOfArg, pairArg} from './layer_utils';
+import {PaddingMode, windowOutputLength} from './spiking_conv2d';
+import {LayerArgs, SpikingLayer} from './spiking_layer';
+
+export interface SpikingAvgPool2dArgs extends LayerArgs {
+  /** Window height and width. Default 2. */
+  poolSize?: number|[number, number];
+  /** Default: the pool size (non-overlapping windows). */
+  strides?: number|[number, number];
+  /** Default `'valid'`. */
+  padding?: PaddingMode;
+}
+
+/**
+ * Average pooling of every step's spike map, as the BNTT reference pools
+ * spikes: `[batch, time, height, width, channels] → [batch, time, height', width', channels]`.
+ *
+ * ```js
+ * model.add(snn.layers.lif());
+ * model.add(snn.layers.spikingAvgPool2d({poolSize: 2}));
+ * ```
+ */
+export class SpikingAvgPool2d extends SpikingLayer {
+  static className = 'SnnSpikingAvgPool2d';
+  protected readonly minRank = 5;
+  protected readonly maxRank = 5;
+  protected readonly layout = '[batch, time, height, width, channels]';
+  readonly poolSize: [number, number];
+  readonly strides: [number, number];
+  readonly padding: PaddingMode;
+
+  constructor(args: SpikingAvgPool2dArgs = {}) {
+    const name = 'spikingAvgPool2d';
+    checkArgNames(name, args, ['poolSize', 'strides', 'padding']);
+    super(args);
+    this.poolSize = pairArg(name, 'poolSize', args.poolSize ?? 2);
+    this.strides = pairArg(name, 'strides', args.strides ?? this.poolSize);
+    this.padding = oneOfArg(name, 'padding', args.padding ?? 'valid', ['same', 'valid'] as const);
+  }
+
+  build(inputShape: Shape|Shape[]): void {
+    this.computeOutputShape(inputShape);
+    this.built = true;
+  }
+
+  computeOutputShape(inputShape: Shape|Shape[]): Shape {
+    const shape = this.timeInputShape(inputShape);
+    const [height, width] =
+        [0, 1].map(i => windowOutputLength(shape[2 + i], this.poolSize[i], this.strides[i], this.padding));
+    if ((height != null && height < 1) || (width != null && width < 1)) {
+      throw new Error(`${this.label}: pool ${formatShape(this.poolSize)} does not fit the input of shape ` +
+                      `${formatShape(shape)}`);
+    }
+    return [shape[0], shape[1], height, width, shape[4]];
+  }
+
+  call(inputs: Tensor|Tensor[]): Tensor {
+    return tidy(() => {
+      const input = this.timeInput(inputs);
+      const [batch, time, height, width, channels] = input.shape as number[];
+      const images = reshape(input, [batch * time, height, width, channels]) as Tensor4D;
+      const pooled = avgPool(images, this.poolSize, this.strides, this.padding);
+      return reshape(pooled, [batch, time, ...pooled.shape.slice(1)]);
+    });
+  }
+
+  getConfig(): serialization.ConfigDict {
+    return {...super.getConfig(), poolSize: this.poolSize, strides: this.strides, padding: this.padding};
+  }
+}
+serialization.registerClass(SpikingAvgPool2d);
+
+export function spikingAvgPool2d(args?: SpikingAvgPool2dArgs): SpikingAvgPool2d {
+  return new SpikingAvgPool2d(args);
+}

@@ -1,0 +1,140 @@
+import {add, conv2d, reshape, serialization, Tensor, Tensor4D, tidy} from '@tensorflow/tfjs-core';
+import {LayerVariable, Shape} from '@tensorflow/tfjs-layers';
+
+import {checkArgNames, formatShape, oneOfArg, pairArg, positiveInteger} from './layer_utils';
+import {LayerArgs, SpikingLayer} from './spiking_layer';
+import {resolveWeightArgs, ResolvedWeightArgs, WEIGHT_ARG_NAMES, WeightArgs, weightArgsConfig} from './weight_args';
+
+export type PaddingMode = 'same'|'valid';
+const PADDINGS: readonly PaddingMode[] = ['same', 'valid'];
+
+export interface SpikingConv2dArgs extends LayerArgs, WeightArgs {
+  /** Output channels. */
+  filters: number;
+  /** Kernel height and width (one number for a square kernel). */
+  kernelSize: number|[number, number];
+  /** Default 1. */
+  strides?: number|[number, number];
+  /** Default `'same'` (the reference pads 3×3 convolutions by 1). */
+  padding?: PaddingMode;
+  /** Default 1. */
+  dilationRate?: number|[number, number];
+}
+
+/** Output length of a convolution or pooling window along one axis. */
+export function windowOutputLength(length: number|null, window: number, stride: number, padding: PaddingMode,
+                                   dilation = 1): number|null {
+  if (length == null) return null;
+  const span = (window - 1) * dilation + 1;
+  return padding === 'same' ? Math.ceil(length / stride) : Math.ceil((length - span + 1) / stride);
+}
+
+/**
+ * A 2-D convolution applied at every step with the same kernel:
+ * `[batch, time, height, width, channels] → [batch, time, height', width', filters]`,
+ * computed as one convolution over batch·time images (not T separate calls).
+ * Weights: `kernel [kh, kw, inChannels, filters]` (+ `bias [filters]` when `useBias`).
+ *
+ * ```js
+ * model.add(snn.layers.spikingConv2d({filters: 64, kernelSize: 3}));
+ * model.add(snn.layers.bntt());
+ * model.add(snn.layers.lif());
+ * ```
+ */
+export class SpikingConv2d extends SpikingLayer {
+  static className = 'SnnSpikingConv2d';
+  protected readonly minRank = 5;
+  protected readonly maxRank = 5;
+  protected readonly layout = '[batch, time, height, width, channels]';
+  readonly filters: number;
+  readonly kernelSize: [number, number];
+  readonly strides: [number, number];
+  readonly padding: PaddingMode;
+  readonly dilationRate: [number, number];
+  private readonly weightArgs: ResolvedWeightArgs;
+  private kernel?: LayerVariable;
+  private bias?: LayerVariable;
+
+  constructor(args: SpikingConv2dArgs) {
+    const name = 'spikingConv2d';
+    checkArgNames(name, args, ['filters', 'kernelSize', 'strides', 'padding', 'dilationRate', ...WEIGHT_ARG_NAMES]);
+    super(args);
+    this.filters = positiveInteger(name, 'filters', args?.filters);
+    this.kernelSize = pairArg(name, 'kernelSize', args.kernelSize);
+    this.strides = pairArg(name, 'strides', args.strides ?? 1);
+    this.padding = oneOfArg(name, 'padding', args.padding ?? 'same', PADDINGS);
+    this.dilationRate = pairArg(name, 'dilationRate', args.dilationRate ?? 1);
+    if (this.dilationRate.some(d => d > 1) && this.strides.some(s => s > 1)) {
+      throw new Error(`${name}: 'strides' ${JSON.stringify(args.strides)} and 'dilationRate' ` +
+                      `${JSON.stringify(args.dilationRate)} cannot both exceed 1 (tf.conv2d allows one or the other)`);
+    }
+    this.weightArgs = resolveWeightArgs(name, args);
+  }
+
+  private inChannels(shape: Shape): number {
+    const channels = shape[4];
+    if (channels == null) {
+      throw new Error(`${this.label}: the channel dimension (axis 4) must be known; got shape ${formatShape(shape)}`);
+    }
+    return channels;
+  }
+
+  build(inputShape: Shape|Shape[]): void {
+    const shape = this.timeInputShape(inputShape);
+    const w = this.weightArgs;
+    const kernelShape = [...this.kernelSize, this.inChannels(shape), this.filters];
+    this.kernel = this.addWeight('kernel', kernelShape, 'float32', w.kernelInitializer, w.kernelRegularizer,
+                                 true, w.kernelConstraint);
+    if (w.useBias) {
+      this.bias = this.addWeight('bias', [this.filters], 'float32', w.biasInitializer, w.biasRegularizer, true,
+                                 w.biasConstraint);
+    }
+    this.built = true;
+  }
+
+  computeOutputShape(inputShape: Shape|Shape[]): Shape {
+    const shape = this.timeInputShape(inputShape);
+    this.inChannels(shape);
+    const [height, width] = [0, 1].map(
+        i => windowOutputLength(shape[2 + i], this.kernelSize[i], this.strides[i], this.padding, this.dilationRate[i]));
+    if (height === 0 || width === 0 || (height != null && height < 0) || (width != null && width < 0)) {
+      throw new Error(`${this.label}: kernel ${formatShape(this.kernelSize)} with padding '${this.padding}' ` +
+                      `does not fit the input of shape ${formatShape(shape)}`);
+    }
+    return [shape[0], shape[1], height, width, this.filters];
+  }
+
+  call(inputs: Tensor|Tensor[]): Tensor {
+    return tidy(() => {
+      const input = this.timeInput(inputs);
+      const [batch, time, height, width, channels] = input.shape;
+      const expected = this.kernel!.shape[2];
+      if (channels !== expected) {
+        throw new Error(`${this.label}: expects ${expected} input channels (axis 4); got shape ` +
+                        `${formatShape(input.shape)}`);
+      }
+      const images = reshape(input, [batch * time, height, width, channels]) as Tensor4D;
+      let current: Tensor = conv2d(images, this.kernel!.read() as Tensor4D, this.strides, this.padding,
+                                   'NHWC', this.dilationRate);
+      if (this.bias != null) current = add(current, this.bias.read());
+      return reshape(current, [batch, time, ...current.shape.slice(1)]);
+    });
+  }
+
+  getConfig(): serialization.ConfigDict {
+    return {
+      ...super.getConfig(),
+      filters: this.filters,
+      kernelSize: this.kernelSize,
+      strides: this.strides,
+      padding: this.padding,
+      dilationRate: this.dilationRate,
+      ...weightArgsConfig(this.weightArgs),
+    };
+  }
+}
+serialization.registerClass(SpikingConv2d);
+
+export function spikingConv2d(args: SpikingConv2dArgs): SpikingConv2d {
+  return new SpikingConv2d(args);
+}

@@ -1,0 +1,92 @@
+import {add, matMul, reshape, serialization, Tensor, tidy} from '@tensorflow/tfjs-core';
+import {LayerVariable, Shape} from '@tensorflow/tfjs-layers';
+
+import {checkArgNames, formatShape, positiveInteger} from './layer_utils';
+import {LayerArgs, SpikingLayer} from './spiking_layer';
+import {resolveWeightArgs, ResolvedWeightArgs, WEIGHT_ARG_NAMES, WeightArgs, weightArgsConfig} from './weight_args';
+
+export interface SpikingDenseArgs extends LayerArgs, WeightArgs {
+  /** Output features per step. */
+  units: number;
+}
+
+/**
+ * A fully connected layer applied at every step with the same weights:
+ * `[batch, time, inFeatures] → [batch, time, units]`, `I_t = x_t·W (+ b)`, as
+ * one matrix product over batch·time. Its output is a current: follow it with
+ * `bntt` and `lif`, or with `timeAverage` for the output layer.
+ * Weights: `kernel [inFeatures, units]` (+ `bias [units]` when `useBias`).
+ *
+ * ```js
+ * model.add(snn.layers.spikingFlatten());
+ * model.add(snn.layers.spikingDense({units: 256}));
+ * ```
+ */
+export class SpikingDense extends SpikingLayer {
+  static className = 'SnnSpikingDense';
+  protected readonly minRank = 3;
+  protected readonly maxRank = 3;
+  protected readonly layout = '[batch, time, features]';
+  readonly units: number;
+  private readonly weightArgs: ResolvedWeightArgs;
+  private kernel?: LayerVariable;
+  private bias?: LayerVariable;
+
+  constructor(args: SpikingDenseArgs) {
+    checkArgNames('spikingDense', args, ['units', ...WEIGHT_ARG_NAMES]);
+    super(args);
+    this.units = positiveInteger('spikingDense', 'units', args?.units);
+    this.weightArgs = resolveWeightArgs('spikingDense', args);
+  }
+
+  private inFeatures(inputShape: Shape|Shape[]): number {
+    const shape = this.timeInputShape(inputShape);
+    const features = shape[2];
+    if (features == null) {
+      throw new Error(`${this.label}: the feature dimension (axis 2) must be known; got shape ${formatShape(shape)}`);
+    }
+    return features;
+  }
+
+  build(inputShape: Shape|Shape[]): void {
+    const w = this.weightArgs;
+    const inFeatures = this.inFeatures(inputShape);
+    this.kernel = this.addWeight('kernel', [inFeatures, this.units], 'float32', w.kernelInitializer,
+                                 w.kernelRegularizer, true, w.kernelConstraint);
+    if (w.useBias) {
+      this.bias = this.addWeight('bias', [this.units], 'float32', w.biasInitializer, w.biasRegularizer, true,
+                                 w.biasConstraint);
+    }
+    this.built = true;
+  }
+
+  computeOutputShape(inputShape: Shape|Shape[]): Shape {
+    const shape = this.timeInputShape(inputShape);
+    this.inFeatures(inputShape);
+    return [shape[0], shape[1], this.units];
+  }
+
+  call(inputs: Tensor|Tensor[]): Tensor {
+    return tidy(() => {
+      const input = this.timeInput(inputs);
+      const [batch, time, features] = input.shape;
+      const expected = this.kernel!.shape[0];
+      if (features !== expected) {
+        throw new Error(`${this.label}: expects ${expected} input features (axis 2); got shape ` +
+                        `${formatShape(input.shape)}`);
+      }
+      let current = matMul(reshape(input, [batch * time, features]), this.kernel!.read());
+      if (this.bias != null) current = add(current, this.bias.read());
+      return reshape(current, [batch, time, this.units]);
+    });
+  }
+
+  getConfig(): serialization.ConfigDict {
+    return {...super.getConfig(), units: this.units, ...weightArgsConfig(this.weightArgs)};
+  }
+}
+serialization.registerClass(SpikingDense);
+
+export function spikingDense(args: SpikingDenseArgs): SpikingDense {
+  return new SpikingDense(args);
+}

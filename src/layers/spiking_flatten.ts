@@ -1,0 +1,53 @@
+import {reshape, serialization, Tensor, tidy} from '@tensorflow/tfjs-core';
+import {Shape} from '@tensorflow/tfjs-layers';
+
+import {checkArgNames, formatShape} from './layer_utils';
+import {LayerArgs, SpikingLayer} from './spiking_layer';
+
+/**
+ * Flattens every step: `[batch, time, ...features] → [batch, time, N]`, in
+ * row-major (NHWC) order, the time axis kept.
+ *
+ * ```js
+ * model.add(snn.layers.spikingFlatten());     // [B, T, 7, 7, 32] → [B, T, 1568]
+ * ```
+ */
+export class SpikingFlatten extends SpikingLayer {
+  static className = 'SnnSpikingFlatten';
+  protected readonly minRank = 3;
+  protected readonly maxRank = Infinity;
+  protected readonly layout = '[batch, time, ...features]';
+
+  constructor(args: LayerArgs = {}) {
+    checkArgNames('spikingFlatten', args, []);
+    super(args);
+  }
+
+  build(inputShape: Shape|Shape[]): void {
+    this.computeOutputShape(inputShape);
+    this.built = true;
+  }
+
+  computeOutputShape(inputShape: Shape|Shape[]): Shape {
+    const shape = this.timeInputShape(inputShape);
+    const features = shape.slice(2);
+    if (features.some(d => d == null)) {
+      throw new Error(`${this.label}: the feature dimensions must be known to flatten; got shape ` +
+                      `${formatShape(shape)}`);
+    }
+    return [shape[0], shape[1], (features as number[]).reduce((a, b) => a * b, 1)];
+  }
+
+  call(inputs: Tensor|Tensor[]): Tensor {
+    return tidy(() => {
+      const input = this.timeInput(inputs);
+      const [batch, time] = input.shape as number[];
+      return reshape(input, [batch, time, -1]);
+    });
+  }
+}
+serialization.registerClass(SpikingFlatten);
+
+export function spikingFlatten(args?: LayerArgs): SpikingFlatten {
+  return new SpikingFlatten(args);
+}

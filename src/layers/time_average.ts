@@ -1,0 +1,48 @@
+import {mean, serialization, Tensor, tidy} from '@tensorflow/tfjs-core';
+import {Shape} from '@tensorflow/tfjs-layers';
+
+import {checkArgNames} from './layer_utils';
+import {LayerArgs, SpikingLayer} from './spiking_layer';
+
+/**
+ * The mean over the time axis: `[batch, time, ...features] → [batch, ...features]`.
+ *
+ * After a `spikingDense` it is the BNTT reference's output layer: the membrane
+ * of a non-leaky integrator, divided by T, fed straight into softmax
+ * cross-entropy as logits.
+ *
+ * ```js
+ * model.add(snn.layers.spikingDense({units: 10}));
+ * model.add(snn.layers.timeAverage());        // [batch, 10] logits
+ * ```
+ */
+export class TimeAverage extends SpikingLayer {
+  static className = 'SnnTimeAverage';
+  protected readonly minRank = 3;
+  protected readonly maxRank = Infinity;
+  protected readonly layout = '[batch, time, ...features]';
+
+  constructor(args: LayerArgs = {}) {
+    checkArgNames('timeAverage', args, []);
+    super(args);
+  }
+
+  build(inputShape: Shape|Shape[]): void {
+    this.timeInputShape(inputShape);
+    this.built = true;
+  }
+
+  computeOutputShape(inputShape: Shape|Shape[]): Shape {
+    const shape = this.timeInputShape(inputShape);
+    return [shape[0], ...shape.slice(2)];
+  }
+
+  call(inputs: Tensor|Tensor[]): Tensor {
+    return tidy(() => mean(this.timeInput(inputs), 1));
+  }
+}
+serialization.registerClass(TimeAverage);
+
+export function timeAverage(args?: LayerArgs): TimeAverage {
+  return new TimeAverage(args);
+}

@@ -1,0 +1,1 @@
+export {weightDecay} from './weight_decay';
