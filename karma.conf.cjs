@@ -7,7 +7,10 @@ process.env.CHROME_BIN = process.env.CHROME_BIN || '/usr/bin/chromium';
 module.exports = function(config) {
   config.set({
     frameworks: ['jasmine'],
-    files: ['build/browser/tests.js'],
+    files: [
+      'build/browser/tests.js',
+      {pattern: 'build/browser/node-models/**/*', included: false, served: true, watched: false},
+    ],
     browsers: ['ChromiumSwiftShader'],
     customLaunchers: {
       ChromiumSwiftShader: {base: 'Chrome', flags},

@@ -6,6 +6,8 @@ import {describeValue} from '../ops/lif_options';
 /** The arguments every tfjs layer accepts (tfjs-layers' `LayerArgs`). */
 const BASE_LAYER_ARGS =
     ['inputShape', 'batchInputShape', 'batchSize', 'dtype', 'name', 'trainable', 'weights', 'inputDType'];
+/** Added by tf.loadLayersModel when it rebuilds a layer from its config. */
+const DESERIALIZATION_ARGS = ['customObjects'];
 
 /** Error for a layer argument: names the layer, the argument, the value and what was expected. */
 export function argError(layer: string, name: string, value: unknown, expected: string): Error {
@@ -18,7 +20,7 @@ export function checkArgNames(layer: string, args: object|undefined, own: readon
   if (typeof args !== 'object' || Array.isArray(args)) {
     throw new Error(`${layer}: arguments must be an object; got ${describeValue(args)}`);
   }
-  const known = new Set([...BASE_LAYER_ARGS, ...own]);
+  const known = new Set([...BASE_LAYER_ARGS, ...DESERIALIZATION_ARGS, ...own]);
   for (const key of Object.keys(args)) {
     if (!known.has(key)) {
       throw new Error(`${layer}: unknown argument '${key}'; expected one of ${own.join(', ')} ` +

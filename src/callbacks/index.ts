@@ -1,0 +1,3 @@
+export {stepDecay, StepDecay, StepDecayArgs} from './step_decay';
+export {spikeRateMonitor, SpikeRateMonitor} from './spike_rate_monitor';
+export type {SpikeRateMonitorArgs} from './spike_rate_monitor';
