@@ -52,11 +52,6 @@ export class Lif extends SpikingLayer implements SpikingOutputLayer {
     this._stateful = booleanArg('lif', 'stateful', args.stateful ?? false);
   }
 
-  build(inputShape: Shape|Shape[]): void {
-    this.timeInputShape(inputShape);
-    this.built = true;
-  }
-
   computeOutputShape(inputShape: Shape|Shape[]): Shape {
     return this.timeInputShape(inputShape);
   }

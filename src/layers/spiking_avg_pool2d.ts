@@ -41,11 +41,6 @@ export class SpikingAvgPool2d extends SpikingLayer {
     this.padding = oneOfArg(name, 'padding', args.padding ?? 'valid', ['same', 'valid'] as const);
   }
 
-  build(inputShape: Shape|Shape[]): void {
-    this.computeOutputShape(inputShape);
-    this.built = true;
-  }
-
   computeOutputShape(inputShape: Shape|Shape[]): Shape {
     const shape = this.timeInputShape(inputShape);
     const [height, width] =

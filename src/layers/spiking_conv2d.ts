@@ -1,9 +1,10 @@
-import {add, conv2d, reshape, serialization, Tensor, Tensor4D, tidy} from '@tensorflow/tfjs-core';
-import {LayerVariable, Shape} from '@tensorflow/tfjs-layers';
+import {conv2d, reshape, serialization, Tensor, Tensor4D, tidy} from '@tensorflow/tfjs-core';
+import {Shape} from '@tensorflow/tfjs-layers';
 
 import {checkArgNames, formatShape, oneOfArg, pairArg, positiveInteger} from './layer_utils';
-import {LayerArgs, SpikingLayer} from './spiking_layer';
-import {resolveWeightArgs, ResolvedWeightArgs, WEIGHT_ARG_NAMES, WeightArgs, weightArgsConfig} from './weight_args';
+import {KernelLayer} from './kernel_layer';
+import {LayerArgs} from './spiking_layer';
+import {resolveWeightArgs, ResolvedWeightArgs, WEIGHT_ARG_NAMES, WeightArgs} from './weight_args';
 
 export type PaddingMode = 'same'|'valid';
 const PADDINGS: readonly PaddingMode[] = ['same', 'valid'];
@@ -41,7 +42,7 @@ export function windowOutputLength(length: number|null, window: number, stride: 
  * model.add(snn.layers.lif());
  * ```
  */
-export class SpikingConv2d extends SpikingLayer {
+export class SpikingConv2d extends KernelLayer {
   static className = 'SnnSpikingConv2d';
   protected readonly minRank = 5;
   protected readonly maxRank = 5;
@@ -51,9 +52,7 @@ export class SpikingConv2d extends SpikingLayer {
   readonly strides: [number, number];
   readonly padding: PaddingMode;
   readonly dilationRate: [number, number];
-  private readonly weightArgs: ResolvedWeightArgs;
-  private kernel?: LayerVariable;
-  private bias?: LayerVariable;
+  protected readonly weightArgs: ResolvedWeightArgs;
 
   constructor(args: SpikingConv2dArgs) {
     const name = 'spikingConv2d';
@@ -81,15 +80,7 @@ export class SpikingConv2d extends SpikingLayer {
 
   build(inputShape: Shape|Shape[]): void {
     const shape = this.timeInputShape(inputShape);
-    const w = this.weightArgs;
-    const kernelShape = [...this.kernelSize, this.inChannels(shape), this.filters];
-    this.kernel = this.addWeight('kernel', kernelShape, 'float32', w.kernelInitializer, w.kernelRegularizer,
-                                 true, w.kernelConstraint);
-    if (w.useBias) {
-      this.bias = this.addWeight('bias', [this.filters], 'float32', w.biasInitializer, w.biasRegularizer, true,
-                                 w.biasConstraint);
-    }
-    this.built = true;
+    this.addKernelAndBias([...this.kernelSize, this.inChannels(shape), this.filters]);
   }
 
   computeOutputShape(inputShape: Shape|Shape[]): Shape {
@@ -114,9 +105,9 @@ export class SpikingConv2d extends SpikingLayer {
                         `${formatShape(input.shape)}`);
       }
       const images = reshape(input, [batch * time, height, width, channels]) as Tensor4D;
-      let current: Tensor = conv2d(images, this.kernel!.read() as Tensor4D, this.strides, this.padding,
-                                   'NHWC', this.dilationRate);
-      if (this.bias != null) current = add(current, this.bias.read());
+      const current =
+          this.withBias(conv2d(images, this.kernel!.read() as Tensor4D, this.strides, this.padding, 'NHWC',
+                               this.dilationRate));
       return reshape(current, [batch, time, ...current.shape.slice(1)]);
     });
   }
@@ -129,7 +120,7 @@ export class SpikingConv2d extends SpikingLayer {
       strides: this.strides,
       padding: this.padding,
       dilationRate: this.dilationRate,
-      ...weightArgsConfig(this.weightArgs),
+      ...this.weightConfig(),
     };
   }
 }

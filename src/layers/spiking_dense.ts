@@ -1,9 +1,10 @@
-import {add, matMul, reshape, serialization, Tensor, tidy} from '@tensorflow/tfjs-core';
-import {LayerVariable, Shape} from '@tensorflow/tfjs-layers';
+import {matMul, reshape, serialization, Tensor, tidy} from '@tensorflow/tfjs-core';
+import {Shape} from '@tensorflow/tfjs-layers';
 
 import {checkArgNames, formatShape, positiveInteger} from './layer_utils';
-import {LayerArgs, SpikingLayer} from './spiking_layer';
-import {resolveWeightArgs, ResolvedWeightArgs, WEIGHT_ARG_NAMES, WeightArgs, weightArgsConfig} from './weight_args';
+import {KernelLayer} from './kernel_layer';
+import {LayerArgs} from './spiking_layer';
+import {resolveWeightArgs, ResolvedWeightArgs, WEIGHT_ARG_NAMES, WeightArgs} from './weight_args';
 
 export interface SpikingDenseArgs extends LayerArgs, WeightArgs {
   /** Output features per step. */
@@ -22,15 +23,13 @@ export interface SpikingDenseArgs extends LayerArgs, WeightArgs {
  * model.add(snn.layers.spikingDense({units: 256}));
  * ```
  */
-export class SpikingDense extends SpikingLayer {
+export class SpikingDense extends KernelLayer {
   static className = 'SnnSpikingDense';
   protected readonly minRank = 3;
   protected readonly maxRank = 3;
   protected readonly layout = '[batch, time, features]';
   readonly units: number;
-  private readonly weightArgs: ResolvedWeightArgs;
-  private kernel?: LayerVariable;
-  private bias?: LayerVariable;
+  protected readonly weightArgs: ResolvedWeightArgs;
 
   constructor(args: SpikingDenseArgs) {
     checkArgNames('spikingDense', args, ['units', ...WEIGHT_ARG_NAMES]);
@@ -49,15 +48,7 @@ export class SpikingDense extends SpikingLayer {
   }
 
   build(inputShape: Shape|Shape[]): void {
-    const w = this.weightArgs;
-    const inFeatures = this.inFeatures(inputShape);
-    this.kernel = this.addWeight('kernel', [inFeatures, this.units], 'float32', w.kernelInitializer,
-                                 w.kernelRegularizer, true, w.kernelConstraint);
-    if (w.useBias) {
-      this.bias = this.addWeight('bias', [this.units], 'float32', w.biasInitializer, w.biasRegularizer, true,
-                                 w.biasConstraint);
-    }
-    this.built = true;
+    this.addKernelAndBias([this.inFeatures(inputShape), this.units]);
   }
 
   computeOutputShape(inputShape: Shape|Shape[]): Shape {
@@ -75,14 +66,13 @@ export class SpikingDense extends SpikingLayer {
         throw new Error(`${this.label}: expects ${expected} input features (axis 2); got shape ` +
                         `${formatShape(input.shape)}`);
       }
-      let current = matMul(reshape(input, [batch * time, features]), this.kernel!.read());
-      if (this.bias != null) current = add(current, this.bias.read());
+      const current = this.withBias(matMul(reshape(input, [batch * time, features]), this.kernel!.read()));
       return reshape(current, [batch, time, this.units]);
     });
   }
 
   getConfig(): serialization.ConfigDict {
-    return {...super.getConfig(), units: this.units, ...weightArgsConfig(this.weightArgs)};
+    return {...super.getConfig(), units: this.units, ...this.weightConfig()};
   }
 }
 serialization.registerClass(SpikingDense);

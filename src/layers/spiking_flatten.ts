@@ -23,11 +23,6 @@ export class SpikingFlatten extends SpikingLayer {
     super(args);
   }
 
-  build(inputShape: Shape|Shape[]): void {
-    this.computeOutputShape(inputShape);
-    this.built = true;
-  }
-
   computeOutputShape(inputShape: Shape|Shape[]): Shape {
     const shape = this.timeInputShape(inputShape);
     const features = shape.slice(2);

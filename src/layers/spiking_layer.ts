@@ -23,6 +23,12 @@ export abstract class SpikingLayer extends layers.Layer {
     return `${this.getClassName()} '${this.name}'`;
   }
 
+  /** Weightless layers only check the input shape (computeOutputShape throws for a bad one). */
+  build(inputShape: Shape|Shape[]): void {
+    this.computeOutputShape(inputShape);
+    this.built = true;
+  }
+
   protected timeInputShape(inputShape: Shape|Shape[]): Shape {
     const shape = singleShape(this.label, inputShape);
     checkTimeInputRank(this.label, shape, this.minRank, this.maxRank, this.layout);

@@ -27,11 +27,6 @@ export class TimeAverage extends SpikingLayer {
     super(args);
   }
 
-  build(inputShape: Shape|Shape[]): void {
-    this.timeInputShape(inputShape);
-    this.built = true;
-  }
-
   computeOutputShape(inputShape: Shape|Shape[]): Shape {
     const shape = this.timeInputShape(inputShape);
     return [shape[0], ...shape.slice(2)];

@@ -20,4 +20,32 @@ describe('dist/tfjs-snn.min.js after tf.min.js', () => {
     for (let t = 0; t < 3; t++) expect(g[2 * t]).toBeCloseTo(expected[t], 5);
     tf.dispose([x, spikes, dx]);
   });
+
+  it('builds, trains, saves and reloads a BNTT spiking model with snn.layers', async () => {
+    const model = tf.sequential();
+    model.add(snn.layers.directEncoder({timeSteps: 3, inputShape: [6, 6, 1]}));
+    model.add(snn.layers.spikingConv2d({filters: 2, kernelSize: 3}));
+    model.add(snn.layers.bntt());
+    model.add(snn.layers.lif());
+    model.add(snn.layers.spikingAvgPool2d());
+    model.add(snn.layers.spikingFlatten());
+    model.add(snn.layers.spikingDense({units: 3}));
+    model.add(snn.layers.timeAverage());
+    model.compile({optimizer: 'sgd', loss: (y, p) => tf.losses.softmaxCrossEntropy(y, p)});
+    const x = tf.randomUniform([4, 6, 6, 1], 0, 2, 'float32', 1);
+    const y = tf.oneHot(tf.tensor1d([0, 1, 2, 0], 'int32'), 3).toFloat();
+    await model.fit(x, y, {epochs: 1, batchSize: 4, callbacks: [snn.callbacks.spikeRateMonitor()]});
+    let artifacts;
+    await model.save(tf.io.withSaveHandler(async a => {
+      artifacts = a;
+      return {modelArtifactsInfo: {dateSaved: new Date(), modelTopologyType: 'JSON'}};
+    }));
+    const loaded = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
+    const [a, b] = [model.predict(x), loaded.predict(x)];
+    expect(loaded.layers.map(l => l.getClassName())).toContain('SnnBntt');
+    expect(Array.from(await b.data())).toEqual(Array.from(await a.data()));
+    tf.dispose([x, y, a, b]);
+    model.dispose();
+    loaded.dispose();
+  });
 });
