@@ -298,6 +298,31 @@ describe('bntt against float64 per-step statistics', () => {
     disposeWeights(layer);
   });
 
+  it('training on fewer steps than T normalises with the first rows and updates only their moving statistics', () => {
+    const layer = makeLayer(false);
+    const [, movingMean, movingVariance] = weightsOf(layer);
+    const steps = 2;
+    const xValues = randomArray(B * steps * H * W * C, 10);
+    const x = tf.tensor(xValues, [B, steps, H, W, C]);
+    tf.dispose(layer.apply(x, {training: true}) as tf.Tensor);
+    const [, meanAfter, varianceAfter] = weightsOf(layer);
+    for (let t = 0; t < T; t++) {
+      for (let c = 0; c < C; c++) {
+        const k = t * C + c;
+        if (t >= steps) {
+          expect([meanAfter[k], varianceAfter[k]]).toEqual([movingMean[k], movingVariance[k]]);
+          continue;
+        }
+        const values: number[] = [];
+        for (let b = 0; b < B; b++) for (let i = 0; i < H * W; i++) values.push(xValues[((b * steps + t) * H * W + i) * C + c]);
+        const mean = values.reduce((a, v) => a + v, 0) / values.length;
+        expect(meanAfter[k]).toBeCloseTo(momentum * movingMean[k] + (1 - momentum) * mean, 6);
+      }
+    }
+    x.dispose();
+    disposeWeights(layer);
+  });
+
   it("extraSteps 'repeatLast' gives steps >= T the parameters of step T-1 at inference", () => {
     const layer = layers.bntt({extraSteps: 'repeatLast', gammaInitializer: 'randomUniform'});
     layer.build([null, 2, 3]);

@@ -218,6 +218,22 @@ describe('spikeRateMonitor', () => {
        model.dispose();
      });
 
+  it('finds spiking layers inside nested models and detaches its recorders when training ends', async () => {
+    const inner = tfl.sequential({layers: [layers.directEncoder({timeSteps: 3, inputShape: [5]}),
+                                           layers.spikingDense({units: 4}), layers.lif({name: 'inner_lif'})]});
+    const outer = tfl.sequential({layers: [inner, layers.spikingDense({units: 2}), layers.timeAverage()]});
+    compileSgd(outer);
+    const x = tf.randomUniform([6, 5], 0, 3, 'float32', 2);
+    const y = tf.cast(tf.oneHot(tf.tensor1d([0, 1, 0, 1, 0, 1], 'int32'), 2), 'float32');
+    const history = await outer.fit(x, y, {epochs: 1, batchSize: 6, verbose: 0, validationData: [x, y],
+                                           callbacks: [callbacks.spikeRateMonitor()]});
+    expect(Object.keys(history.history)).toContain('spikeRate/inner_lif');
+    expect(inner.getLayer('inner_lif') as unknown as {spikeRecorder: unknown}).toEqual(
+        jasmine.objectContaining({spikeRecorder: null}));
+    tf.dispose([x, y]);
+    outer.dispose();
+  });
+
   it('rejects unknown arguments', () => {
     expect(() => callbacks.spikeRateMonitor({prefx: 'x'} as never))
         .toThrowError("spikeRateMonitor: unknown argument 'prefx'; expected prefix or verbose");
