@@ -1,7 +1,7 @@
 import {add, concat, moments, mul, reshape, rsqrt, serialization, slice, sub, Tensor, tidy, tile} from '@tensorflow/tfjs-core';
 import {LayerVariable, Shape} from '@tensorflow/tfjs-layers';
 
-import {booleanArg, checkArgNames, deserializeObject, formatShape, numberIn, oneOfArg, optionalPositiveInteger, serializeObject} from './layer_utils';
+import {booleanArg, deserializeObject, formatShape, layerArgs, numberIn, oneOfArg, optionalPositiveInteger, serializeObject} from './layer_utils';
 import {Kwargs, LayerArgs, SpikingLayer} from './spiking_layer';
 import {ConstraintIdentifier, InitializerIdentifier, RegularizerIdentifier} from './weight_args';
 
@@ -79,8 +79,7 @@ export class Bntt extends SpikingLayer {
 
   constructor(args: BnttArgs = {}) {
     const name = 'bntt';
-    checkArgNames(name, args, BNTT_ARG_NAMES);
-    super(args);
+    super(layerArgs(name, args, BNTT_ARG_NAMES));
     this.epsilon = numberIn(name, 'epsilon', args.epsilon ?? 1e-4, 'a finite number > 0', x => x > 0);
     this.momentum = numberIn(name, 'momentum', args.momentum ?? 0.9, 'a number in [0, 1]', x => x >= 0 && x <= 1);
     this.center = booleanArg(name, 'center', args.center ?? false);

@@ -1,7 +1,7 @@
 import {expandDims, serialization, Tensor, tidy, tile} from '@tensorflow/tfjs-core';
 
 import {EncoderLayer} from './encoder_layer';
-import {checkArgNames, positiveInteger} from './layer_utils';
+import {layerArgs, positiveInteger} from './layer_utils';
 import {LayerArgs} from './spiking_layer';
 
 export interface DirectEncoderArgs extends LayerArgs {
@@ -25,8 +25,7 @@ export class DirectEncoder extends EncoderLayer {
   readonly timeSteps: number;
 
   constructor(args: DirectEncoderArgs) {
-    checkArgNames('directEncoder', args, ['timeSteps']);
-    super(args);
+    super(layerArgs('directEncoder', args, ['timeSteps']));
     this.timeSteps = positiveInteger('directEncoder', 'timeSteps', args?.timeSteps);
   }
 

@@ -29,6 +29,23 @@ export function checkArgNames(layer: string, args: object|undefined, own: readon
   }
 }
 
+const defaultNameCounts = new Map<string, number>();
+
+/**
+ * Checks the argument names and gives an unnamed layer a short default name
+ * after its factory (`lif_1`, `spiking_conv2d_2`), which is what log keys and
+ * model.summary() show.
+ */
+export function layerArgs<T extends object>(factory: string, args: T|undefined, own: readonly string[]): T {
+  checkArgNames(factory, args, own);
+  const given = (args ?? {}) as T & {name?: string};
+  if (given.name != null) return given;
+  const prefix = factory.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+  const count = (defaultNameCounts.get(prefix) ?? 0) + 1;
+  defaultNameCounts.set(prefix, count);
+  return {...given, name: `${prefix}_${count}`};
+}
+
 export function positiveInteger(layer: string, name: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
     throw argError(layer, name, value, 'an integer >= 1');

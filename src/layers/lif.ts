@@ -3,7 +3,7 @@ import {Shape} from '@tensorflow/tfjs-layers';
 
 import {lifWithState} from '../ops/lif';
 import {LifOptions, resolveLifOptions} from '../ops/lif_options';
-import {booleanArg, checkArgNames, formatShape} from './layer_utils';
+import {booleanArg, formatShape, layerArgs} from './layer_utils';
 import {SpikeRecorder, SpikingOutputLayer} from './spike_recorder';
 import {Kwargs, LayerArgs, SpikingLayer} from './spiking_layer';
 
@@ -40,8 +40,7 @@ export class Lif extends SpikingLayer implements SpikingOutputLayer {
   private membrane: Tensor|null = null;
 
   constructor(args: LifLayerArgs = {}) {
-    checkArgNames('lif', args, LIF_ARG_NAMES);
-    super(args);
+    super(layerArgs('lif', args, LIF_ARG_NAMES));
     const {leak, threshold, resetMode, detachReset, surrogate, alpha, implementation} = args;
     this.options = {leak, threshold, resetMode, detachReset, surrogate, alpha, implementation};
     const options = this.options as {[key: string]: unknown};

@@ -1,7 +1,7 @@
 import {avgPool, reshape, serialization, Tensor, Tensor4D, tidy} from '@tensorflow/tfjs-core';
 import {Shape} from '@tensorflow/tfjs-layers';
 
-import {checkArgNames, formatShape, oneOfArg, pairArg} from './layer_utils';
+import {formatShape, layerArgs, oneOfArg, pairArg} from './layer_utils';
 import {PaddingMode, windowOutputLength} from './spiking_conv2d';
 import {LayerArgs, SpikingLayer} from './spiking_layer';
 
@@ -34,8 +34,7 @@ export class SpikingAvgPool2d extends SpikingLayer {
 
   constructor(args: SpikingAvgPool2dArgs = {}) {
     const name = 'spikingAvgPool2d';
-    checkArgNames(name, args, ['poolSize', 'strides', 'padding']);
-    super(args);
+    super(layerArgs(name, args, ['poolSize', 'strides', 'padding']));
     this.poolSize = pairArg(name, 'poolSize', args.poolSize ?? 2);
     this.strides = pairArg(name, 'strides', args.strides ?? this.poolSize);
     this.padding = oneOfArg(name, 'padding', args.padding ?? 'valid', ['same', 'valid'] as const);

@@ -1,7 +1,7 @@
 import {conv2d, reshape, serialization, Tensor, Tensor4D, tidy} from '@tensorflow/tfjs-core';
 import {Shape} from '@tensorflow/tfjs-layers';
 
-import {checkArgNames, formatShape, oneOfArg, pairArg, positiveInteger} from './layer_utils';
+import {formatShape, layerArgs, oneOfArg, pairArg, positiveInteger} from './layer_utils';
 import {KernelLayer} from './kernel_layer';
 import {LayerArgs} from './spiking_layer';
 import {resolveWeightArgs, ResolvedWeightArgs, WEIGHT_ARG_NAMES, WeightArgs} from './weight_args';
@@ -56,8 +56,8 @@ export class SpikingConv2d extends KernelLayer {
 
   constructor(args: SpikingConv2dArgs) {
     const name = 'spikingConv2d';
-    checkArgNames(name, args, ['filters', 'kernelSize', 'strides', 'padding', 'dilationRate', ...WEIGHT_ARG_NAMES]);
-    super(args);
+    super(layerArgs(name, args,
+                    ['filters', 'kernelSize', 'strides', 'padding', 'dilationRate', ...WEIGHT_ARG_NAMES]));
     this.filters = positiveInteger(name, 'filters', args?.filters);
     this.kernelSize = pairArg(name, 'kernelSize', args.kernelSize);
     this.strides = pairArg(name, 'strides', args.strides ?? 1);

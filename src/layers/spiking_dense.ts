@@ -1,7 +1,7 @@
 import {matMul, reshape, serialization, Tensor, tidy} from '@tensorflow/tfjs-core';
 import {Shape} from '@tensorflow/tfjs-layers';
 
-import {checkArgNames, formatShape, positiveInteger} from './layer_utils';
+import {formatShape, layerArgs, positiveInteger} from './layer_utils';
 import {KernelLayer} from './kernel_layer';
 import {LayerArgs} from './spiking_layer';
 import {resolveWeightArgs, ResolvedWeightArgs, WEIGHT_ARG_NAMES, WeightArgs} from './weight_args';
@@ -32,8 +32,7 @@ export class SpikingDense extends KernelLayer {
   protected readonly weightArgs: ResolvedWeightArgs;
 
   constructor(args: SpikingDenseArgs) {
-    checkArgNames('spikingDense', args, ['units', ...WEIGHT_ARG_NAMES]);
-    super(args);
+    super(layerArgs('spikingDense', args, ['units', ...WEIGHT_ARG_NAMES]));
     this.units = positiveInteger('spikingDense', 'units', args?.units);
     this.weightArgs = resolveWeightArgs('spikingDense', args);
   }

@@ -1,7 +1,7 @@
 import {reshape, serialization, Tensor, tidy} from '@tensorflow/tfjs-core';
 import {Shape} from '@tensorflow/tfjs-layers';
 
-import {checkArgNames, formatShape} from './layer_utils';
+import {formatShape, layerArgs} from './layer_utils';
 import {LayerArgs, SpikingLayer} from './spiking_layer';
 
 /**
@@ -19,8 +19,7 @@ export class SpikingFlatten extends SpikingLayer {
   protected readonly layout = '[batch, time, ...features]';
 
   constructor(args: LayerArgs = {}) {
-    checkArgNames('spikingFlatten', args, []);
-    super(args);
+    super(layerArgs('spikingFlatten', args, []));
   }
 
   computeOutputShape(inputShape: Shape|Shape[]): Shape {

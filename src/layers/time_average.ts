@@ -1,7 +1,7 @@
 import {mean, serialization, Tensor, tidy} from '@tensorflow/tfjs-core';
 import {Shape} from '@tensorflow/tfjs-layers';
 
-import {checkArgNames} from './layer_utils';
+import {layerArgs} from './layer_utils';
 import {LayerArgs, SpikingLayer} from './spiking_layer';
 
 /**
@@ -23,8 +23,7 @@ export class TimeAverage extends SpikingLayer {
   protected readonly layout = '[batch, time, ...features]';
 
   constructor(args: LayerArgs = {}) {
-    checkArgNames('timeAverage', args, []);
-    super(args);
+    super(layerArgs('timeAverage', args, []));
   }
 
   computeOutputShape(inputShape: Shape|Shape[]): Shape {

@@ -348,3 +348,13 @@ describe('bad input', () => {
     });
   }
 });
+
+describe('default layer names', () => {
+  it('are short and follow the factory name, so log keys and summaries read well', () => {
+    const [a, b] = [layers.lif(), layers.lif()];
+    expect(a.name).toMatch(/^lif_\d+$/);
+    expect(b.name).not.toBe(a.name);
+    expect(layers.spikingConv2d({filters: 1, kernelSize: 1}).name).toMatch(/^spiking_conv2d_\d+$/);
+    expect(layers.bntt({name: 'mine'}).name).toBe('mine');
+  });
+});
