@@ -44,6 +44,9 @@ export class SpikeRateMonitor extends Callback {
 
   constructor(args: SpikeRateMonitorArgs = {}) {
     super();
+    if (typeof args !== 'object' || args == null || Array.isArray(args)) {
+      throw new Error(`spikeRateMonitor: arguments must be an object like {prefix: 'rate/'}; got ${describeValue(args)}`);
+    }
     for (const key of Object.keys(args)) {
       if (key !== 'prefix' && key !== 'verbose') {
         throw new Error(`spikeRateMonitor: unknown argument '${key}'; expected prefix or verbose`);

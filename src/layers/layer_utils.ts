@@ -23,8 +23,9 @@ export function checkArgNames(layer: string, args: object|undefined, own: readon
   const known = new Set([...BASE_LAYER_ARGS, ...DESERIALIZATION_ARGS, ...own]);
   for (const key of Object.keys(args)) {
     if (!known.has(key)) {
-      throw new Error(`${layer}: unknown argument '${key}'; expected one of ${own.join(', ')} ` +
-                      `or a tf.layers base argument (${BASE_LAYER_ARGS.join(', ')})`);
+      const ownList = own.length > 0 ? `one of ${own.join(', ')} or ` : '';
+      throw new Error(`${layer}: unknown argument '${key}'; expected ${ownList}a tf.layers base argument ` +
+                      `(${BASE_LAYER_ARGS.join(', ')})`);
     }
   }
 }
@@ -110,7 +111,8 @@ export function singleShape(layer: string, inputShape: Shape|Shape[]): Shape {
 export function checkTimeInputRank(layer: string, shape: Shape, minRank: number, maxRank: number,
                                    layout: string): void {
   if (shape.length < minRank || shape.length > maxRank) {
-    const ranks = minRank === maxRank ? `rank ${minRank}` : `rank ${minRank} to ${maxRank}`;
+    const ranks = minRank === maxRank ? `rank ${minRank}` :
+        maxRank === Infinity ? `rank >= ${minRank}` : `rank ${minRank} to ${maxRank}`;
     const hint = shape.length < minRank ?
         ' — the input has no time axis; put an encoder (poissonEncoder or directEncoder) before the spiking layers' :
         '';
@@ -121,8 +123,10 @@ export function checkTimeInputRank(layer: string, shape: Shape, minRank: number,
 /** Spiking layers compute in float32; an int or bool tensor is a user error, not something to cast silently. */
 export function checkFloatInput(layer: string, input: Tensor): void {
   if (input.dtype !== 'float32') {
-    throw new Error(`${layer}: expects a float32 input; got a ${input.dtype} tensor of shape ` +
-                    `${formatShape(input.shape)} (use tf.cast(x, 'float32'))`);
+    const shape = formatShape(input.shape);
+    const article = input.dtype === 'int32' ? 'an' : 'a';
+    throw new Error(`${layer}: expects a float32 input; got ${article} ${input.dtype} tensor of shape ${shape} ` +
+                    `(use tf.cast(x, 'float32'))`);
   }
 }
 

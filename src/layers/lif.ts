@@ -59,7 +59,7 @@ export class Lif extends SpikingLayer implements SpikingOutputLayer {
     return tidy(() => {
       const input = this.timeInput(inputs);
       const initialMembrane = this.stateful ? this.stateFor(input) : undefined;
-      const {spikes, membrane} = lifWithState(input, {...this.options, initialMembrane});
+      const {spikes, membrane} = this.runLif(input, initialMembrane);
       if (this.stateful) {
         dispose(this.membrane as Tensor);  // the gradient keeps its own copy of what it needs
         this.membrane = keep(membrane);
@@ -67,6 +67,14 @@ export class Lif extends SpikingLayer implements SpikingOutputLayer {
       if (this.spikeRecorder != null && kwargs['training'] === true) this.spikeRecorder.record(spikes);
       return spikes;
     });
+  }
+
+  private runLif(input: Tensor, initialMembrane: Tensor|undefined) {
+    try {
+      return lifWithState(input, {...this.options, initialMembrane});
+    } catch (e) {
+      throw new Error(`${this.label}: ${(e as Error).message}`);
+    }
   }
 
   private stateFor(input: Tensor): Tensor|undefined {

@@ -51,7 +51,8 @@ export class PoissonEncoder extends EncoderLayer implements SpikingOutputLayer {
   call(inputs: Tensor|Tensor[], kwargs: Kwargs): Tensor {
     return tidy(() => {
       const input = this.analogInput(inputs);
-      const seed = this.seed == null ? undefined : this.seed + this.calls;
+      // A string seed per (seed, call): layers seeded s and s + 1 must not replay each other's draws.
+      const seed = this.seed == null ? undefined : `${this.seed}:${this.calls}`;
       this.calls++;
       const encode = customGrad((analogInput) => {
         const x = analogInput as Tensor;

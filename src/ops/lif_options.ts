@@ -54,7 +54,7 @@ export interface ResolvedLifOptions {
 export function describeValue(value: unknown): string {
   if (typeof value === 'string') return `'${value}'`;
   if (typeof value === 'function') return 'a function';
-  if (value instanceof Tensor) return `a ${value.dtype} tensor of shape [${value.shape}]`;
+  if (value instanceof Tensor) return `${/^[aeiou]/.test(value.dtype) ? 'an' : 'a'} ${value.dtype} tensor of shape [${value.shape}]`;
   if (typeof value === 'number' || value == null || typeof value === 'boolean') return String(value);
   try {
     return JSON.stringify(value);

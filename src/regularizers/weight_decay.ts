@@ -1,5 +1,7 @@
 import {regularizers} from '@tensorflow/tfjs-layers';
 
+import {describeValue} from '../ops/lif_options';
+
 /**
  * The regularizer equivalent to SGD's `weight_decay` in PyTorch (the BNTT
  * reference trains with 1e-4): an L2 penalty `(decay/2)·Σw²`, whose gradient
@@ -13,7 +15,7 @@ import {regularizers} from '@tensorflow/tfjs-layers';
  */
 export function weightDecay(decay: number) {
   if (typeof decay !== 'number' || !Number.isFinite(decay) || decay < 0) {
-    throw new Error(`weightDecay: argument 'decay' must be a finite number >= 0; got ${String(decay)}`);
+    throw new Error(`weightDecay: argument 'decay' must be a finite number >= 0; got ${describeValue(decay)}`);
   }
   return regularizers.l2({l2: decay / 2});
 }

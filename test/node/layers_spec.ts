@@ -276,7 +276,7 @@ describe('bad input', () => {
     ['an encoder on a batch of scalars', () => layers.directEncoder({timeSteps: 2, name: 'e'}).apply(zeros([3])),
      "SnnDirectEncoder 'e': expects input [batch, ...features] (rank >= 2); got shape [3]"],
     ['int32 input', () => layers.timeAverage({name: 't'}).apply(zeros([2, 3, 4], 'int32')),
-     "SnnTimeAverage 't': expects a float32 input; got a int32 tensor of shape [2, 3, 4] (use tf.cast(x, 'float32'))"],
+     "SnnTimeAverage 't': expects a float32 input; got an int32 tensor of shape [2, 3, 4] (use tf.cast(x, 'float32'))"],
     ['more steps than a built bntt', () => {
        const layer = keep(layers.bntt({name: 'b'}));
        made.push(layer.apply(zeros([2, 3, 4])) as tf.Tensor);

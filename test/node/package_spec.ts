@@ -2,7 +2,8 @@
 // package.json names exists, and the Node bundles load and run the fused kernel.
 import * as tf from '@tensorflow/tfjs-core';
 import {execFileSync} from 'child_process';
-import {existsSync, readFileSync} from 'fs';
+import {existsSync, mkdtempSync, readFileSync, rmSync} from 'fs';
+import {tmpdir} from 'os';
 import {join, resolve} from 'path';
 import {pathToFileURL} from 'url';
 
@@ -57,5 +58,20 @@ describe('the built package', () => {
     const out = execFileSync(process.execPath, [join(root, 'examples/lif-basics.mjs')], {cwd: root, encoding: 'utf8'});
     expect(out).toContain('chunked spikes equal the one-call spikes: true');
     expect(out).toContain('tensors still allocated: 0');
+  });
+
+  it('runs examples/bntt-guide.mjs (the program of docs/guide.md): it learns, saves, reloads, leaks nothing', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'tfjs-snn-guide-'));  // the example saves ./my-snn
+    try {
+      const out = execFileSync(process.execPath, [join(root, 'examples/bntt-guide.mjs')], {cwd, encoding: 'utf8'});
+      const accuracy = Number(/final training accuracy: ([0-9.]+)/.exec(out)?.[1]);
+      expect(accuracy).toBeGreaterThan(0.9);
+      expect(out).toMatch(/spike rates: lif1 0\.\d+, lif2 0\.\d+/);
+      expect(out).toContain('reloaded predictions identical: true');
+      expect(out).toContain('tensors still allocated after cleanup: 0');
+      expect(existsSync(join(cwd, 'my-snn', 'model.json'))).toBeTrue();
+    } finally {
+      rmSync(cwd, {recursive: true, force: true});
+    }
   });
 });
