@@ -1,7 +1,8 @@
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 
-import {trainSmallSnn} from '../shared/learning_check';
+import {relativeMaxError} from '../reference/lif_reference';
+import {quadrantData, smallSnn, trainSmallSnn} from '../shared/learning_check';
 
 function expectLearned(result: Awaited<ReturnType<typeof trainSmallSnn>>, lifLayers: number) {
   expect(result.lossAfter).toBeLessThan(0.6 * result.lossBefore);
@@ -26,5 +27,25 @@ describe('model.fit trains the spiking layers', () => {
   it('wasm: dense BNTT network (composite LIF)', async () => {
     expect(await tf.setBackend('wasm')).toBeTrue();
     expectLearned(await trainSmallSnn('dense'), 1);
+  });
+
+  it('wasm: a conv BNTT network predicts what it predicts on cpu (inference needs no conv gradient)', async () => {
+    await tf.setBackend('cpu');
+    const model = smallSnn('conv');
+    const {x, y} = quadrantData(16);
+    const values = async (t: tf.Tensor) => {
+      const data = await t.data();
+      t.dispose();
+      return data;
+    };
+    const training = await values(model.apply(x, {training: true}) as tf.Tensor);  // also moves the statistics
+    const onCpu = await values(model.predict(x) as tf.Tensor);
+    expect(await tf.setBackend('wasm')).toBeTrue();
+    const onWasm = await values(model.predict(x) as tf.Tensor);
+    expect(relativeMaxError(onWasm, onCpu)).toBeLessThan(1e-5);
+    expect(relativeMaxError(onWasm, training)).toBeGreaterThan(1e-3);  // inference used the moving statistics
+    tf.dispose([x, y]);
+    await tf.setBackend('cpu');
+    model.dispose();
   });
 });
