@@ -11,6 +11,7 @@ import {registerFileRouter} from './io/index';
 export * as callbacks from './callbacks/index';
 export * as io from './io/index';
 export * as layers from './layers/index';
+export * as models from './models/index';
 export * as ops from './ops/index';
 export * as regularizers from './regularizers/index';
 export {version} from './version';

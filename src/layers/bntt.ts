@@ -77,9 +77,13 @@ export class Bntt extends SpikingLayer {
   private movingMean?: LayerVariable;
   private movingVariance?: LayerVariable;
 
-  constructor(args: BnttArgs = {}) {
-    const name = 'bntt';
-    super(layerArgs(name, args, BNTT_ARG_NAMES));
+  /** One set of statistics and scales for every step (plain batch norm, the paper's baseline) instead of per step. */
+  protected get sharedOverTime(): boolean {
+    return false;
+  }
+
+  constructor(args: BnttArgs = {}, name = 'bntt', argNames = BNTT_ARG_NAMES) {
+    super(layerArgs(name, args, argNames));
     this.epsilon = numberIn(name, 'epsilon', args.epsilon ?? 1e-4, 'a finite number > 0', x => x > 0);
     this.momentum = numberIn(name, 'momentum', args.momentum ?? 0.9, 'a number in [0, 1]', x => x >= 0 && x <= 1);
     this.center = booleanArg(name, 'center', args.center ?? false);
@@ -106,6 +110,7 @@ export class Bntt extends SpikingLayer {
     if (channels == null) {
       throw new Error(`${this.label}: the channel dimension (last axis) must be known; got shape ${formatShape(shape)}`);
     }
+    if (this.sharedOverTime) return [1, channels];
     const steps = this.timeSteps ?? inputSteps;
     if (steps == null) {
       throw new Error(`${this.label}: the time axis of the input is not fixed (shape ${formatShape(shape)}); ` +
@@ -120,7 +125,7 @@ export class Bntt extends SpikingLayer {
 
   build(inputShape: Shape|Shape[]): void {
     const [steps, channels] = this.stepsAndChannels(inputShape);
-    this.timeSteps = steps;
+    if (!this.sharedOverTime) this.timeSteps = steps;
     const shape = [steps, channels];
     const init = this.initializers as {[name: string]: never};
     if (this.scale) {
@@ -144,6 +149,7 @@ export class Bntt extends SpikingLayer {
   /** The first `steps` rows of a [T, C] parameter, the last row repeated past T when the policy allows. */
   private rows(variable: LayerVariable, steps: number): Tensor {
     const value = variable.read();
+    if (this.sharedOverTime) return value;
     const trained = this.timeSteps!;
     if (steps <= trained) return steps === trained ? value : slice(value, [0, 0], [steps, -1]);
     const last = slice(value, [trained - 1, 0], [1, -1]);
@@ -156,7 +162,7 @@ export class Bntt extends SpikingLayer {
     if (input.shape[input.rank - 1] !== channels) {
       throw new Error(`${this.label}: expects ${channels} channels (last axis); got shape ${formatShape(input.shape)}`);
     }
-    if (steps > this.timeSteps! && (training || this.extraSteps === 'error')) {
+    if (!this.sharedOverTime && steps > this.timeSteps! && (training || this.extraSteps === 'error')) {
       const why = training ? 'in training' : "with extraSteps 'error'";
       throw new Error(`${this.label}: the input has ${steps} time steps (shape ${formatShape(input.shape)}) but ` +
                       `the layer was built for ${this.timeSteps}; more steps are not allowed ${why} ` +
@@ -171,7 +177,8 @@ export class Bntt extends SpikingLayer {
       this.checkInput(input, training);
       const shape = input.shape as number[];
       const steps = shape[1];
-      const broadcast = shape.map((d, axis) => (axis === 1 || axis === input.rank - 1 ? d : 1));
+      const paramRows = this.sharedOverTime ? 1 : steps;
+      const broadcast = shape.map((d, axis) => (axis === input.rank - 1 ? d : axis === 1 ? paramRows : 1));
       const param = (variable: LayerVariable) => reshape(this.rows(variable, steps), broadcast);
       let mean: Tensor, variance: Tensor;
       if (training) {
@@ -189,14 +196,15 @@ export class Bntt extends SpikingLayer {
   /** Per-step batch statistics, and the moving-average update as a side effect (as tf.layers' BatchNormalization does). */
   private batchMoments(input: Tensor): {mean: Tensor, variance: Tensor} {
     const shape = input.shape as number[];
-    const axes = shape.map((_, axis) => axis).filter(axis => axis !== 1 && axis !== input.rank - 1);
+    const perStepAxis = this.sharedOverTime ? -1 : 1;
+    const axes = shape.map((_, axis) => axis).filter(axis => axis !== perStepAxis && axis !== input.rank - 1);
     const count = axes.reduce((n, axis) => n * shape[axis], 1);
     if (count < 2) {
-      throw new Error(`${this.label}: training needs more than one value per step and channel to estimate a ` +
+      throw new Error(`${this.label}: training needs more than one value per ${this.sharedOverTime ? '' : 'step and '}channel to estimate a ` +
                       `variance; got input shape ${formatShape(input.shape)} (use a batch size > 1)`);
     }
     const {mean, variance} = moments(input, axes, true);
-    const steps = shape[1];
+    const steps = this.sharedOverTime ? 1 : shape[1];
     const unbiased = mul(variance, count / (count - 1));
     this.updateMoving(this.movingMean!, reshape(mean, [steps, -1]));
     this.updateMoving(this.movingVariance!, reshape(unbiased, [steps, -1]));
@@ -233,5 +241,42 @@ serialization.registerClass(Bntt);
 
 export function bntt(args?: BnttArgs): Bntt {
   return new Bntt(args);
+}
+
+export type SpikingBatchNormArgs = Omit<BnttArgs, 'timeSteps'|'extraSteps'>;
+
+/**
+ * Conventional batch normalization for spike trains: ONE set of statistics,
+ * gamma and beta shared by every time step (statistics over batch, time and
+ * spatial axes), with bntt's conventions otherwise (epsilon 1e-4, momentum
+ * 0.9, no beta by default, unbiased moving variance). It is the baseline the
+ * BNTT paper compares against. Weights `[1, C]`, in bntt's order.
+ *
+ * ```js
+ * model.add(snn.layers.spikingConv2d({filters: 64, kernelSize: 3}));
+ * model.add(snn.layers.spikingBatchNorm());
+ * model.add(snn.layers.lif());
+ * ```
+ */
+export class SpikingBatchNorm extends Bntt {
+  static className = 'SnnSpikingBatchNorm';
+
+  protected get sharedOverTime(): boolean {
+    return true;
+  }
+
+  constructor(args: SpikingBatchNormArgs = {}) {
+    super(args, 'spikingBatchNorm', BNTT_ARG_NAMES.filter(n => n !== 'timeSteps' && n !== 'extraSteps'));
+  }
+
+  getConfig(): serialization.ConfigDict {
+    const {timeSteps, extraSteps, ...config} = super.getConfig();
+    return config;
+  }
+}
+serialization.registerClass(SpikingBatchNorm);
+
+export function spikingBatchNorm(args?: SpikingBatchNormArgs): SpikingBatchNorm {
+  return new SpikingBatchNorm(args);
 }
 

@@ -3,8 +3,8 @@
  * returns `[batch, time, ...features]`; the encoders add the time axis and
  * `timeAverage` removes it.
  */
-export {Bntt, bntt} from './bntt';
-export type {BnttArgs, ExtraStepsPolicy} from './bntt';
+export {Bntt, bntt, SpikingBatchNorm, spikingBatchNorm} from './bntt';
+export type {BnttArgs, ExtraStepsPolicy, SpikingBatchNormArgs} from './bntt';
 export {DirectEncoder, directEncoder} from './direct_encoder';
 export type {DirectEncoderArgs} from './direct_encoder';
 export {Lif, lif} from './lif';

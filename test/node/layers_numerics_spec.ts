@@ -364,3 +364,32 @@ describe('lif layer', () => {
     layer.dispose();
   });
 });
+
+describe('spikingBatchNorm (statistics shared over time) against float64', () => {
+  it('training normalises with one mean/variance per channel over batch, time and space; inference with moving ones', () => {
+    const [B, T, N, C] = [3, 4, 5, 2];
+    const xValues = randomArray(B * T * N * C, 12).map(v => 2 * v - 0.5);
+    const layer = layers.spikingBatchNorm({momentum: 0.7, gammaInitializer: 'randomUniform'});
+    const x = tf.tensor(xValues, [B, T, N, C]);
+    const y = (layer.apply(x, {training: true}) as tf.Tensor).dataSync();
+    const [gamma, movingMean, movingVariance] = weightsOf(layer);
+    expect(layer.weights.map(w => w.shape)).toEqual([[1, C], [1, C], [1, C]]);
+    const count = B * T * N;
+    for (let c = 0; c < C; c++) {
+      const values = xValues.filter((_, i) => i % C === c);
+      const mean = values.reduce((a, v) => a + v, 0) / count;
+      const variance = values.reduce((a, v) => a + (v - mean) ** 2, 0) / count;
+      xValues.forEach((v, i) => {
+        if (i % C === c) expect(y[i]).toBeCloseTo(gamma[c] * (v - mean) / Math.sqrt(variance + 1e-4), 5);
+      });
+      expect(movingMean[c]).toBeCloseTo(0.3 * mean, 6);
+      expect(movingVariance[c]).toBeCloseTo(0.7 + 0.3 * variance * count / (count - 1), 6);
+    }
+    const inference = (layer.apply(x) as tf.Tensor).dataSync();
+    xValues.forEach((v, i) => expect(inference[i]).toBeCloseTo(
+        gamma[i % C] * (v - movingMean[i % C]) / Math.sqrt(movingVariance[i % C] + 1e-4), 5));
+    x.dispose();
+    layer.dispose();
+  });
+});
+

@@ -64,6 +64,7 @@ describe('layer configs', () => {
     ['lif', () => layers.lif({leak: 0.8, threshold: 0.5, resetMode: 'zero', detachReset: false,
                               surrogate: 'fastSigmoid', alpha: 10, stateful: true})],
     ['timeAverage', () => layers.timeAverage()],
+    ['spikingBatchNorm', () => layers.spikingBatchNorm({epsilon: 1e-3, center: true})],
   ];
   for (const [name, make] of examples) {
     it(`${name}: getConfig → fromConfig → getConfig is the same, and the class is registered under Snn*`, () => {

@@ -1,0 +1,60 @@
+import * as tfl from '@tensorflow/tfjs-layers';
+
+import {bntt, spikingBatchNorm} from '../layers/bntt';
+import {directEncoder} from '../layers/direct_encoder';
+import {lif} from '../layers/lif';
+import {poissonEncoder} from '../layers/poisson_encoder';
+import {spikingAvgPool2d} from '../layers/spiking_avg_pool2d';
+import {spikingConv2d} from '../layers/spiking_conv2d';
+import {spikingDense} from '../layers/spiking_dense';
+import {spikingFlatten} from '../layers/spiking_flatten';
+import {timeAverage} from '../layers/time_average';
+import {weightDecay} from '../regularizers/weight_decay';
+import {ResolvedModelOptions} from './model_options';
+
+/** What a model is made of, in order: convs (with 'pool' marks), hidden dense layers. */
+export type ConvPlan = Array<number|'pool'|{globalPool: true}>;
+
+/**
+ * Builds the BNTT reference's network shape from a plan: encoder, then per
+ * conv `spikingConv2d(3×3, no bias) → normalization → lif`, average pooling on
+ * spikes where the plan says, flatten, hidden `spikingDense → normalization →
+ * lif` blocks, and the `spikingDense → timeAverage` readout. Weights use
+ * xavier-uniform with gain 2, as the reference does.
+ */
+export function buildSnn(name: string, o: ResolvedModelOptions, convs: ConvPlan, hidden: number[]): tfl.Sequential {
+  const decay = o.weightDecay > 0 ? weightDecay(o.weightDecay) : undefined;
+  let seedCounter = 0;
+  // xavier_uniform_(gain=2): U(±gain·sqrt(6/(fanIn+fanOut))) = varianceScaling with scale gain² = 4, fanAvg.
+  const xavierGain2 = () => tfl.initializers.varianceScaling(
+      {scale: 4, mode: 'fanAvg', distribution: 'uniform', seed: o.seed == null ? undefined : o.seed + ++seedCounter});
+  const norm = () => o.normalization === 'bntt' ? [bntt({gammaRegularizer: decay})] :
+      o.normalization === 'batchnorm' ? [spikingBatchNorm({gammaRegularizer: decay})] : [];
+  const neurons = () => lif({leak: o.leak, threshold: o.threshold});
+  const model = tfl.sequential({name});
+  model.add(o.encoder === 'poisson' ?
+                poissonEncoder({timeSteps: o.timeSteps, inputShape: o.inputShape, seed: o.seed}) :
+                directEncoder({timeSteps: o.timeSteps, inputShape: o.inputShape}));
+  let [height, width] = o.inputShape;
+  for (const step of convs) {
+    if (step === 'pool') {
+      model.add(spikingAvgPool2d({poolSize: 2}));
+      [height, width] = [Math.floor(height / 2), Math.floor(width / 2)];
+    } else if (typeof step === 'object') {
+      model.add(spikingAvgPool2d({poolSize: [height, width]}));  // AdaptiveAvgPool2d((1, 1))
+      [height, width] = [1, 1];
+    } else {
+      model.add(
+          spikingConv2d({filters: step, kernelSize: 3, kernelInitializer: xavierGain2(), kernelRegularizer: decay}));
+      for (const layer of [...norm(), neurons()]) model.add(layer);
+    }
+  }
+  model.add(spikingFlatten());
+  for (const units of hidden) {
+    model.add(spikingDense({units, kernelInitializer: xavierGain2(), kernelRegularizer: decay}));
+    for (const layer of [...norm(), neurons()]) model.add(layer);
+  }
+  model.add(spikingDense({units: o.numClasses, kernelInitializer: xavierGain2(), kernelRegularizer: decay}));
+  model.add(timeAverage());
+  return model;
+}

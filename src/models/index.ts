@@ -1,0 +1,5 @@
+/** Ready-made BNTT spiking networks: the reference's VGG9 and VGG11, and a small model for 28×28 images. */
+export {small} from './small';
+export {vgg11, vgg9} from './vgg';
+export {ENCODERS, NORMALIZATIONS} from './model_options';
+export type {EncoderKind, NormalizationKind, SnnModelOptions} from './model_options';

@@ -1,0 +1,84 @@
+import {describeValue} from '../ops/lif_options';
+
+export const ENCODERS = ['poisson', 'direct'] as const;
+export const NORMALIZATIONS = ['bntt', 'batchnorm', 'none'] as const;
+export type EncoderKind = typeof ENCODERS[number];
+/** `'bntt'`: statistics and scale per time step; `'batchnorm'`: one set shared over time; `'none'`. */
+export type NormalizationKind = typeof NORMALIZATIONS[number];
+
+export interface SnnModelOptions {
+  /** One input image, `[height, width, channels]`. */
+  inputShape: [number, number, number];
+  numClasses: number;
+  /** T, the number of time steps. */
+  timeSteps?: number;
+  /** Membrane leak per step. */
+  leak?: number;
+  /** Firing threshold. Default 1. */
+  threshold?: number;
+  /** Input coding: `'poisson'` (rate-coded spikes, the reference's) or `'direct'` (analog input at every step). */
+  encoder?: EncoderKind;
+  /** Normalization after every conv and the hidden dense layer. Default `'bntt'`. */
+  normalization?: NormalizationKind;
+  /** SGD-style weight decay on every kernel and gamma, as the reference's `weight_decay`. Default 1e-4; 0 for none. */
+  weightDecay?: number;
+  /** Seeds the weight initialisation (and a Poisson encoder's draws); random when omitted. */
+  seed?: number;
+}
+
+export type ResolvedModelOptions = Required<Omit<SnnModelOptions, 'seed'>> & {seed?: number};
+
+const KNOWN = ['inputShape', 'numClasses', 'timeSteps', 'leak', 'threshold', 'encoder', 'normalization',
+               'weightDecay', 'seed'];
+
+function fail(model: string, name: string, value: unknown, expected: string): never {
+  throw new Error(`${model}: option '${name}' must be ${expected}; got ${describeValue(value)}`);
+}
+
+function positiveInteger(model: string, name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) fail(model, name, value, 'an integer >= 1');
+  return value;
+}
+
+function finite(model: string, name: string, value: unknown, expected: string, ok: (x: number) => boolean): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || !ok(value)) fail(model, name, value, expected);
+  return value;
+}
+
+function oneOf<T extends string>(model: string, name: string, value: unknown, allowed: readonly T[]): T {
+  if (!(allowed as readonly unknown[]).includes(value)) {
+    fail(model, name, value, `one of ${allowed.map(a => `'${a}'`).join(', ')}`);
+  }
+  return value as T;
+}
+
+/** Checks a model's options and fills the model's own defaults. */
+export function resolveModelOptions(model: string, options: SnnModelOptions,
+                                    defaults: Omit<ResolvedModelOptions, 'inputShape'|'numClasses'>):
+    ResolvedModelOptions {
+  if (options == null || typeof options !== 'object') {
+    throw new Error(`${model}: expects options like {inputShape: [32, 32, 3], numClasses: 10}; ` +
+                    `got ${describeValue(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!KNOWN.includes(key)) throw new Error(`${model}: unknown option '${key}'; expected one of ${KNOWN.join(', ')}`);
+  }
+  const shape = options.inputShape;
+  if (!Array.isArray(shape) || shape.length !== 3 ||
+      !shape.every(d => typeof d === 'number' && Number.isInteger(d) && d >= 1)) {
+    fail(model, 'inputShape', shape, '[height, width, channels] with integers >= 1');
+  }
+  if (options.seed != null) finite(model, 'seed', options.seed, 'a finite number', () => true);
+  return {
+    inputShape: shape,
+    numClasses: positiveInteger(model, 'numClasses', options.numClasses),
+    timeSteps: positiveInteger(model, 'timeSteps', options.timeSteps ?? defaults.timeSteps),
+    leak: finite(model, 'leak', options.leak ?? defaults.leak, 'a number in [0, 1]', x => x >= 0 && x <= 1),
+    threshold: finite(model, 'threshold', options.threshold ?? defaults.threshold, 'a number > 0', x => x > 0),
+    encoder: oneOf(model, 'encoder', options.encoder ?? defaults.encoder, ENCODERS),
+    normalization: oneOf(model, 'normalization', options.normalization ?? defaults.normalization, NORMALIZATIONS),
+    weightDecay: finite(model, 'weightDecay', options.weightDecay ?? defaults.weightDecay, 'a number >= 0',
+                        x => x >= 0),
+    seed: options.seed,
+  };
+}

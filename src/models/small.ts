@@ -1,0 +1,25 @@
+import * as tfl from '@tensorflow/tfjs-layers';
+
+import {buildSnn} from './builder';
+import {resolveModelOptions, SnnModelOptions} from './model_options';
+
+/**
+ * A small BNTT network sized for 28×28 inputs (MNIST, Fashion-MNIST): convs
+ * 32, pool, 64, pool, dense 256 and the readout. Defaults: T 6, leak 0.95,
+ * direct (analog) input, BNTT. Input sides must be divisible by 4.
+ *
+ * ```js
+ * const model = snn.models.small({inputShape: [28, 28, 1], numClasses: 10});
+ * ```
+ */
+export function small(options: SnnModelOptions): tfl.Sequential {
+  const o = resolveModelOptions('small', options,
+                                {timeSteps: 6, leak: 0.95, threshold: 1, encoder: 'direct', normalization: 'bntt',
+                                 weightDecay: 1e-4});
+  const [height, width] = o.inputShape;
+  if (height % 4 !== 0 || width % 4 !== 0) {
+    throw new Error(`small: option 'inputShape' must have height and width divisible by 4; got ` +
+                    `[${height}, ${width}, …]`);
+  }
+  return buildSnn('small', o, [32, 'pool', 64, 'pool'], [256]);
+}

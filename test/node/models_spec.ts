@@ -1,0 +1,142 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+
+import {models} from '../../src/index';
+
+const classNames = (model: tfl.LayersModel) => model.layers.map(l => l.getClassName().replace(/^Snn/, ''));
+
+/** Parameters of the reference's PyTorch model, counted from its definition (weights, BN weight/running stats). */
+function referenceParameterCount(convs: Array<[number, number]>, fcIn: number, hidden: number, classes: number,
+                                 T: number) {
+  const convWeights = convs.reduce((n, [cin, cout]) => n + 9 * cin * cout, 0);
+  const bnChannels = convs.reduce((n, [, cout]) => n + cout, 0) + hidden;
+  return {
+    trainable: convWeights + fcIn * hidden + hidden * classes + T * bnChannels,  // kernels + per-step gammas
+    nonTrainable: 2 * T * bnChannels,                                              // running mean and variance
+  };
+}
+
+function countParams(model: tfl.LayersModel) {
+  const count = (ws: tfl.LayerVariable[]) => ws.reduce((n, w) => n + (w.shape as number[]).reduce((a, b) => a * b, 1), 0);
+  return {trainable: count(model.trainableWeights), nonTrainable: count(model.nonTrainableWeights)};
+}
+
+describe('models', () => {
+  it('vgg9 is the reference SNN_VGG9_BNTT: layer order, shapes and parameter count on CIFAR', () => {
+    const model = models.vgg9({inputShape: [32, 32, 3], numClasses: 10, timeSteps: 5});
+    const block = ['SpikingConv2d', 'Bntt', 'Lif'];
+    expect(classNames(model)).toEqual(['PoissonEncoder', ...block, ...block, 'SpikingAvgPool2d', ...block, ...block,
+                                       'SpikingAvgPool2d', ...block, ...block, ...block, 'SpikingAvgPool2d',
+                                       'SpikingFlatten', 'SpikingDense', 'Bntt', 'Lif', 'SpikingDense',
+                                       'TimeAverage']);
+    expect(model.outputs[0].shape).toEqual([null, 10]);
+    expect(countParams(model)).toEqual(referenceParameterCount(
+        [[3, 64], [64, 64], [64, 128], [128, 128], [128, 256], [256, 256], [256, 256]], 4 * 4 * 256, 1024, 10, 5));
+    const lifLayer = model.layers.find(l => l.getClassName() === 'SnnLif')!;
+    expect(lifLayer.getConfig()).toEqual(jasmine.objectContaining({leak: 0.95, threshold: 1}));
+    model.dispose();
+  });
+
+  it('vgg11 is the reference SNN_VGG11_BNTT, with the adaptive average pool to 1×1 and leak 0.99', () => {
+    const model = models.vgg11({inputShape: [32, 32, 3], numClasses: 100, timeSteps: 2});
+    const names = classNames(model);
+    expect(names.filter(n => n === 'SpikingConv2d').length).toBe(8);
+    expect(names.filter(n => n === 'SpikingAvgPool2d').length).toBe(5);
+    const lastPool = model.layers.filter(l => l.getClassName() === 'SnnSpikingAvgPool2d').pop()!;
+    expect(lastPool.getConfig()).toEqual(jasmine.objectContaining({poolSize: [2, 2]}));
+    expect(lastPool.outputShape).toEqual([null, 2, 1, 1, 512]);
+    expect(countParams(model)).toEqual(referenceParameterCount(
+        [[3, 64], [64, 128], [128, 256], [256, 256], [256, 512], [512, 512], [512, 512], [512, 512]], 512, 4096,
+        100, 2));
+    expect(model.layers.find(l => l.getClassName() === 'SnnLif')!.getConfig()).toEqual(
+        jasmine.objectContaining({leak: 0.99}));
+    model.dispose();
+  });
+
+  it('small: conv 32, pool, conv 64, pool, dense 256 for 28×28; direct input, T 6', () => {
+    const model = models.small({inputShape: [28, 28, 1], numClasses: 10});
+    expect(classNames(model)).toEqual(['DirectEncoder', 'SpikingConv2d', 'Bntt', 'Lif', 'SpikingAvgPool2d',
+                                       'SpikingConv2d', 'Bntt', 'Lif', 'SpikingAvgPool2d', 'SpikingFlatten',
+                                       'SpikingDense', 'Bntt', 'Lif', 'SpikingDense', 'TimeAverage']);
+    expect(model.layers[0].outputShape).toEqual([null, 6, 28, 28, 1]);
+    expect(model.layers[10].outputShape).toEqual([null, 6, 256]);
+    model.dispose();
+  });
+
+  it("normalization 'batchnorm' shares one set of statistics over time; 'none' has no normalization", () => {
+    const shared = models.small({inputShape: [8, 8, 1], numClasses: 3, normalization: 'batchnorm'});
+    const norms = shared.layers.filter(l => l.getClassName() === 'SnnSpikingBatchNorm');
+    expect(norms.length).toBe(3);
+    expect(norms[0].weights[0].shape).toEqual([1, 32]);
+    const none = models.small({inputShape: [8, 8, 1], numClasses: 3, normalization: 'none'});
+    expect(classNames(none).some(n => n.includes('Norm') || n === 'Bntt')).toBeFalse();
+    shared.dispose();
+    none.dispose();
+  });
+
+  it('kernels are xavier-uniform with gain 2: U(±2·sqrt(6/(fanIn+fanOut))), fans as PyTorch computes them', () => {
+    const model = models.small({inputShape: [28, 28, 1], numClasses: 10, seed: 3});
+    for (const layer of model.layers.filter(l => l.name.startsWith('spiking_'))) {
+      for (const weight of layer.trainableWeights) {
+        const shape = weight.shape as number[];
+        const receptive = shape.length === 4 ? shape[0] * shape[1] : 1;
+        const [fanIn, fanOut] = [shape[shape.length - 2] * receptive, shape[shape.length - 1] * receptive];
+        const bound = 2 * Math.sqrt(6 / (fanIn + fanOut));
+        const values = Array.from(weight.read().dataSync());
+        const max = values.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+        const rms = Math.sqrt(values.reduce((s, v) => s + v * v, 0) / values.length);
+        expect(max).withContext(weight.name).toBeLessThanOrEqual(bound);
+        expect(max).withContext(weight.name).toBeGreaterThan(0.9 * bound);
+        expect(rms / (bound / Math.sqrt(3))).withContext(weight.name).toBeCloseTo(1, 1);
+      }
+    }
+    model.dispose();
+  });
+
+  it('a seed makes the initial weights reproducible; weightDecay puts the regularizer on kernels and gammas', () => {
+    const weights = (m: tfl.LayersModel) => m.getWeights().map(w => Array.from(w.dataSync()));
+    const [a, b] = [1, 2].map(() => models.small({inputShape: [8, 8, 1], numClasses: 2, seed: 9}));
+    expect(weights(a)).toEqual(weights(b));
+    const regularized = a.layers.filter(l => JSON.stringify(l.getConfig()).includes('"className":"L1L2"'));
+    expect(regularized.length).toBe(2 + 1 + 3 + 1);  // 2 conv kernels, the hidden dense, 3 bntt gammas, the readout
+    const plain = models.small({inputShape: [8, 8, 1], numClasses: 2, weightDecay: 0});
+    expect(JSON.stringify(plain.layers.map(l => l.getConfig()))).not.toContain('L1L2');
+    [a, b, plain].forEach(m => m.dispose());
+  });
+
+  it('runs forward and backward on a batch without leaking tensors', () => {
+    const model = models.small({inputShape: [8, 8, 1], numClasses: 3, timeSteps: 2, encoder: 'poisson', seed: 1});
+    const x = tf.randomUniform([4, 8, 8, 1]);
+    const step = () => {
+      const {value, grads} = tf.variableGrads(() => tf.sum(model.apply(x, {training: true}) as tf.Tensor) as tf.Scalar);
+      tf.dispose([value, ...Object.values(grads)]);
+    };
+    step();
+    const before = tf.memory().numTensors;
+    step();
+    expect(tf.memory().numTensors).toBe(before);
+    x.dispose();
+    model.dispose();
+  });
+
+  const bad: Array<[string, () => unknown, string]> = [
+    ['no options', () => models.vgg9(undefined as never),
+     'vgg9: expects options like {inputShape: [32, 32, 3], numClasses: 10}; got undefined'],
+    ['a 2-D input shape', () => models.small({inputShape: [28, 28] as never, numClasses: 10}),
+     "small: option 'inputShape' must be [height, width, channels] with integers >= 1; got [28,28]"],
+    ['sides not divisible by 8', () => models.vgg9({inputShape: [28, 28, 1], numClasses: 10}),
+     "vgg9: option 'inputShape' must have height and width divisible by 8 (the pooling stages halve them); got [28, 28, …]"],
+    ['an unknown normalization', () => models.small({inputShape: [28, 28, 1], numClasses: 10,
+                                                      normalization: 'layer' as never}),
+     "small: option 'normalization' must be one of 'bntt', 'batchnorm', 'none'; got 'layer'"],
+    ['a misspelt option', () => models.small({inputShape: [28, 28, 1], numClasses: 10, timesteps: 4} as never),
+     'small: unknown option \'timesteps\'; expected one of inputShape, numClasses, timeSteps, leak, threshold, encoder, normalization, weightDecay, seed'],
+    ['zero classes', () => models.vgg11({inputShape: [32, 32, 3], numClasses: 0}),
+     "vgg11: option 'numClasses' must be an integer >= 1; got 0"],
+  ];
+  for (const [what, run, message] of bad) {
+    it(`${what} → a clear Error`, () => {
+      expect(run).toThrowError(message);
+    });
+  }
+});
