@@ -9,6 +9,7 @@ import '../kernels/register';
 import {registerFileRouter} from './io/index';
 
 export * as callbacks from './callbacks/index';
+export * as data from './data/index';
 export * as io from './io/index';
 export * as layers from './layers/index';
 export * as models from './models/index';
