@@ -14,6 +14,8 @@ function umd(file, minify) {
   };
 }
 
+const nodeExternal = id => external(id) || id.startsWith('node:');
+
 module.exports = [
   {
     input,
@@ -24,5 +26,11 @@ module.exports = [
       umd('dist/tfjs-snn.umd.js', false),
       umd('dist/tfjs-snn.min.js', true),
     ],
+  },
+  {
+    // The `tfjs-snn` command (bin/tfjs-snn.cjs): Node only.
+    input: 'build/esm/src/cli/main.js',
+    external: nodeExternal,
+    output: {file: 'dist/tfjs-snn-cli.cjs', format: 'cjs', banner, sourcemap: true, exports: 'named'},
   },
 ];

@@ -2,7 +2,7 @@ import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
 import {LIF_GRAD, LifAttrs, surrogateScalar} from '../lif_attrs';
 import {lifDims} from '../lif_dims';
-import {CpuBackendLike, readFloat32} from './cpu_backend';
+import {cpuIO, TypedArrayIO} from './cpu_backend';
 import {scanRow} from './lif_scan';
 
 /**
@@ -13,16 +13,14 @@ import {scanRow} from './lif_scan';
  *   b_t = dS_t·σ'(U_t) + a_t·(∂V/∂U + ∂V/∂S·σ'(U_t)),  dI_t = b_t,  a_{t-1} = leak·b_t
  * and dV_0 = a_0.
  */
-export const lifGradCpu: KernelFunc = ({inputs, backend, attrs}) => {
-  const {dSpikes, dMembrane, currents, initialMembrane} =
-      inputs as {[name: string]: TensorInfo};
-  const cpu = backend as unknown as CpuBackendLike;
-  const lifAttrs = attrs as unknown as LifAttrs;
+export function lifGradLoops(io: TypedArrayIO, inputs: {[name: string]: TensorInfo}, lifAttrs: LifAttrs):
+    TensorInfo[] {
+  const {dSpikes, dMembrane, currents, initialMembrane} = inputs;
   const {batch, time, features} = lifDims(currents.shape);
-  const input = readFloat32(cpu, currents);
-  const gradSpikes = readFloat32(cpu, dSpikes);
-  const membrane = Float32Array.from(readFloat32(cpu, initialMembrane));
-  const adjoint = Float64Array.from(readFloat32(cpu, dMembrane));
+  const input = io.read(currents);
+  const gradSpikes = io.read(dSpikes);
+  const membrane = Float32Array.from(io.read(initialMembrane));
+  const adjoint = Float64Array.from(io.read(dMembrane));
   const gradCurrents = new Float32Array(input.length);
   const trace = new Float32Array(time * features);
 
@@ -52,11 +50,12 @@ export const lifGradCpu: KernelFunc = ({inputs, backend, attrs}) => {
       }
     }
   }
-  return [
-    cpu.makeTensorInfo(currents.shape.slice(), 'float32', gradCurrents),
-    cpu.makeTensorInfo(initialMembrane.shape.slice(), 'float32', Float32Array.from(adjoint)),
-  ];
-};
+  return [io.output(currents.shape.slice(), gradCurrents),
+          io.output(initialMembrane.shape.slice(), Float32Array.from(adjoint))];
+}
+
+export const lifGradCpu: KernelFunc = ({inputs, backend, attrs}) =>
+    lifGradLoops(cpuIO(backend), inputs as {[name: string]: TensorInfo}, attrs as unknown as LifAttrs);
 
 export const lifGradCpuConfig: KernelConfig =
     {kernelName: LIF_GRAD, backendName: 'cpu', kernelFunc: lifGradCpu};

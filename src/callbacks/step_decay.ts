@@ -101,7 +101,7 @@ interface RateFields {
  * `setLearningRate` rebuilds (disposing the old one); Adam, Adamax, RMSProp, Adagrad and
  * Adadelta read the plain number `learningRate` on every `applyGradients`.
  */
-function rateHandleFor(optimizer: Optimizer|null|undefined): RateHandle {
+export function rateHandleFor(optimizer: Optimizer|null|undefined): RateHandle {
   const fields = (optimizer ?? {}) as RateFields;
   if (optimizer == null || typeof fields.learningRate !== 'number') {
     const className = optimizer == null ? String(optimizer) : optimizer.constructor.name;

@@ -1,5 +1,7 @@
-import {add, concat, moments, mul, reshape, rsqrt, serialization, slice, sub, Tensor, tidy, tile} from '@tensorflow/tfjs-core';
+import {add, concat, engine, getBackend, getKernel, moments, mul, ones, reshape, rsqrt, serialization, slice, sub, Tensor, tidy, tile, zeros} from '@tensorflow/tfjs-core';
 import {LayerVariable, Shape} from '@tensorflow/tfjs-layers';
+
+import {BNTT_TRAIN, BnttTrainAttrs} from '../../kernels/bntt_attrs';
 
 import {booleanArg, deserializeObject, formatShape, layerArgs, numberIn, oneOfArg, optionalPositiveInteger, serializeObject} from './layer_utils';
 import {Kwargs, LayerArgs, SpikingLayer} from './spiking_layer';
@@ -175,6 +177,7 @@ export class Bntt extends SpikingLayer {
       const input = this.timeInput(inputs);
       const training = kwargs['training'] === true;
       this.checkInput(input, training);
+      if (training && getKernel(BNTT_TRAIN, getBackend()) != null) return this.trainFused(input);
       const shape = input.shape as number[];
       const steps = shape[1];
       const paramRows = this.sharedOverTime ? 1 : steps;
@@ -193,22 +196,53 @@ export class Bntt extends SpikingLayer {
     });
   }
 
+  /**
+   * Training on a backend with the fused kernel (cpu, wasm): y and the batch statistics in one kernel, which
+   * reduces over batch and spatial axes without the transposes tf.moments costs there.
+   */
+  private trainFused(input: Tensor): Tensor {
+    const count = this.statisticsCount(input);
+    const steps = this.sharedOverTime ? 1 : input.shape[1] as number;
+    const paramShape = [steps, input.shape[input.rank - 1] as number];
+    const gamma = this.gamma != null ? this.rows(this.gamma, steps) : ones(paramShape);
+    const beta = this.beta != null ? this.rows(this.beta, steps) : zeros(paramShape);
+    const attrs: BnttTrainAttrs = {epsilon: this.epsilon};
+    const [output, mean, variance] =
+        engine().runKernel(BNTT_TRAIN, {x: input, gamma, beta}, attrs as never) as Tensor[];
+    this.updateMovingStatistics(mean, variance, count);
+    return output;
+  }
+
   /** Per-step batch statistics, and the moving-average update as a side effect (as tf.layers' BatchNormalization does). */
   private batchMoments(input: Tensor): {mean: Tensor, variance: Tensor} {
-    const shape = input.shape as number[];
+    const count = this.statisticsCount(input);
+    const {mean, variance} = moments(input, this.statisticsAxes(input), true);
+    this.updateMovingStatistics(mean, variance, count);
+    return {mean, variance};
+  }
+
+  /** Batch and spatial axes, and time when shared over time. */
+  private statisticsAxes(input: Tensor): number[] {
     const perStepAxis = this.sharedOverTime ? -1 : 1;
-    const axes = shape.map((_, axis) => axis).filter(axis => axis !== perStepAxis && axis !== input.rank - 1);
-    const count = axes.reduce((n, axis) => n * shape[axis], 1);
+    return input.shape.map((_, axis) => axis).filter(axis => axis !== perStepAxis && axis !== input.rank - 1);
+  }
+
+  /** How many values each statistic is taken over; at least 2 for a variance. */
+  private statisticsCount(input: Tensor): number {
+    const count = this.statisticsAxes(input).reduce((n, axis) => n * input.shape[axis], 1);
     if (count < 2) {
       throw new Error(`${this.label}: training needs more than one value per ${this.sharedOverTime ? '' : 'step and '}channel to estimate a ` +
                       `variance; got input shape ${formatShape(input.shape)} (use a batch size > 1)`);
     }
-    const {mean, variance} = moments(input, axes, true);
-    const steps = this.sharedOverTime ? 1 : shape[1];
+    return count;
+  }
+
+  /** The moving averages take the batch's mean and unbiased variance (either shaped [T or 1, C] once reshaped). */
+  private updateMovingStatistics(mean: Tensor, variance: Tensor, count: number): void {
+    const asRows = (statistic: Tensor) => reshape(statistic, [-1, statistic.shape[statistic.rank - 1]]);
     const unbiased = mul(variance, count / (count - 1));
-    this.updateMoving(this.movingMean!, reshape(mean, [steps, -1]));
-    this.updateMoving(this.movingVariance!, reshape(unbiased, [steps, -1]));
-    return {mean, variance};
+    this.updateMoving(this.movingMean!, asRows(mean));
+    this.updateMoving(this.movingVariance!, asRows(unbiased));
   }
 
   private updateMoving(variable: LayerVariable, batchValue: Tensor): void {

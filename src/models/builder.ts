@@ -28,33 +28,37 @@ export function buildSnn(name: string, o: ResolvedModelOptions, convs: ConvPlan,
   // xavier_uniform_(gain=2): U(±gain·sqrt(6/(fanIn+fanOut))) = varianceScaling with scale gain² = 4, fanAvg.
   const xavierGain2 = () => tfl.initializers.varianceScaling(
       {scale: 4, mode: 'fanAvg', distribution: 'uniform', seed: o.seed == null ? undefined : o.seed + ++seedCounter});
-  const norm = () => o.normalization === 'bntt' ? [bntt({gammaRegularizer: decay})] :
-      o.normalization === 'batchnorm' ? [spikingBatchNorm({gammaRegularizer: decay})] : [];
-  const neurons = () => lif({leak: o.leak, threshold: o.threshold});
+  // Named like the reference's modules (conv1, bntt1, pool1, fc1, ...), so reports and logs read alike.
+  const count: {[kind: string]: number} = {};
+  const next = (kind: string) => `${kind}${count[kind] = (count[kind] ?? 0) + 1}`;
+  const norm = () => o.normalization === 'bntt' ? [bntt({name: next('bntt'), gammaRegularizer: decay})] :
+      o.normalization === 'batchnorm' ? [spikingBatchNorm({name: next('bn'), gammaRegularizer: decay})] : [];
+  const neurons = () => lif({name: next('lif'), leak: o.leak, threshold: o.threshold});
   const model = tfl.sequential({name});
   model.add(o.encoder === 'poisson' ?
-                poissonEncoder({timeSteps: o.timeSteps, inputShape: o.inputShape, seed: o.seed}) :
-                directEncoder({timeSteps: o.timeSteps, inputShape: o.inputShape}));
+                poissonEncoder({name: 'encoder', timeSteps: o.timeSteps, inputShape: o.inputShape, seed: o.seed}) :
+                directEncoder({name: 'encoder', timeSteps: o.timeSteps, inputShape: o.inputShape}));
   let [height, width] = o.inputShape;
   for (const step of convs) {
     if (step === 'pool') {
-      model.add(spikingAvgPool2d({poolSize: 2}));
+      model.add(spikingAvgPool2d({name: next('pool'), poolSize: 2}));
       [height, width] = [Math.floor(height / 2), Math.floor(width / 2)];
     } else if (typeof step === 'object') {
-      model.add(spikingAvgPool2d({poolSize: [height, width]}));  // AdaptiveAvgPool2d((1, 1))
+      model.add(spikingAvgPool2d({name: next('pool'), poolSize: [height, width]}));  // AdaptiveAvgPool2d((1, 1))
       [height, width] = [1, 1];
     } else {
-      model.add(
-          spikingConv2d({filters: step, kernelSize: 3, kernelInitializer: xavierGain2(), kernelRegularizer: decay}));
+      model.add(spikingConv2d({name: next('conv'), filters: step, kernelSize: 3, kernelInitializer: xavierGain2(),
+                               kernelRegularizer: decay}));
       for (const layer of [...norm(), neurons()]) model.add(layer);
     }
   }
-  model.add(spikingFlatten());
+  model.add(spikingFlatten({name: 'flatten'}));
   for (const units of hidden) {
-    model.add(spikingDense({units, kernelInitializer: xavierGain2(), kernelRegularizer: decay}));
+    model.add(spikingDense({name: next('fc'), units, kernelInitializer: xavierGain2(), kernelRegularizer: decay}));
     for (const layer of [...norm(), neurons()]) model.add(layer);
   }
-  model.add(spikingDense({units: o.numClasses, kernelInitializer: xavierGain2(), kernelRegularizer: decay}));
-  model.add(timeAverage());
+  model.add(spikingDense({name: next('fc'), units: o.numClasses, kernelInitializer: xavierGain2(),
+                          kernelRegularizer: decay}));
+  model.add(timeAverage({name: 'readout'}));
   return model;
 }

@@ -46,7 +46,7 @@ function kernelFor(resolved: ResolvedLifOptions, fn: string): string {
   const {implementation, attrs} = resolved;
   if (implementation === 'kernel' && !hasFused) {
     throw new Error(`${fn}: option 'implementation' is 'kernel' but backend '${backend}' has no ` +
-                    `fused LIF kernel (fused: cpu, webgl); use 'auto' or 'composite'`);
+                    `fused LIF kernel (fused: cpu, webgl, wasm); use 'auto' or 'composite'`);
   }
   if (implementation === 'kernel' || (implementation === 'auto' && hasFused && attrs.surrogateFn == null)) {
     return LIF;

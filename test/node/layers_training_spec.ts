@@ -22,11 +22,15 @@ describe('model.fit trains the spiking layers', () => {
     expectLearned(await trainSmallSnn('conv'), 2);
   });
 
-  // tfjs-backend-wasm 4.22 has no Conv2DBackpropFilter, so a convolution cannot be trained there
-  // yet; the dense network exercises bntt, lif (composite path) and the readout on wasm.
-  it('wasm: dense BNTT network (composite LIF)', async () => {
+  // tfjs-backend-wasm 4.22 has no Conv2DBackpropFilter: this package registers one (kernels/wasm).
+  it('wasm: conv BNTT network (the package\'s wasm conv gradient, LIF and BNTT kernels)', async () => {
     expect(await tf.setBackend('wasm')).toBeTrue();
-    expectLearned(await trainSmallSnn('dense'), 1);
+    expectLearned(await trainSmallSnn('conv'), 2);
+  });
+
+  it('wasm: dense BNTT network on the composite LIF path (what tfjs-node runs)', async () => {
+    expect(await tf.setBackend('wasm')).toBeTrue();
+    expectLearned(await trainSmallSnn('dense', 6, 'composite'), 1);
   });
 
   it('wasm: a conv BNTT network predicts what it predicts on cpu (inference needs no conv gradient)', async () => {

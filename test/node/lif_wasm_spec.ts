@@ -5,8 +5,9 @@ import {ops} from '../../src/index';
 import {lifCases} from '../reference/lif_cases';
 import {checkLifCase} from '../shared/lif_check';
 
-// wasm has no fused LIF kernel: 'auto' must fall back to the core-op composite.
-describe('ops.lif on the wasm backend (composite path)', () => {
+// wasm runs the cpu kernel's typed-array loops on its heap ('kernel', what 'auto' picks) and can
+// still be forced onto the core-op composite (what tfjs-node and webgpu run).
+describe('ops.lif on the wasm backend', () => {
   beforeAll(async () => {
     expect(await tf.setBackend('wasm')).toBe(true);
   });
@@ -14,31 +15,36 @@ describe('ops.lif on the wasm backend (composite path)', () => {
     await tf.setBackend('cpu');
   });
 
-  it('refuses implementation "kernel" with a clear error', () => {
-    const x = tf.zeros([1, 2, 3]);
-    expect(() => ops.lif(x, {implementation: 'kernel'}))
-        .toThrowError(/option 'implementation' is 'kernel' but backend 'wasm' has no fused LIF kernel/);
-    x.dispose();
+  it("registers the fused kernel, so 'auto' uses it", () => {
+    expect(tf.getKernel('SnnLif', 'wasm')).toBeDefined();
+    expect(tf.getKernel('SnnLifGrad', 'wasm')).toBeDefined();
   });
 
-  // Every other case keeps the wasm run short; the cpu suite covers all of them on both paths.
-  for (const c of lifCases().filter((_, i) => i % 2 === 0)) {
-    it(c.name, async () => {
-      const e = await checkLifCase(c, 'composite');
-      expect(e.spikeMismatches).toBe(0);
-      expect(e.membraneError).toBeLessThan(1e-5);
-      expect(e.currentGradError).toBeLessThan(1e-4);
-      expect(e.initialGradError).toBeLessThan(1e-4);
+  // Every case on the kernel; every other case on the composite (the cpu suite runs all on both).
+  const cases = lifCases();
+  for (const [implementation, selected] of [['kernel', cases], ['composite', cases.filter((_, i) => i % 2 === 0)]] as const) {
+    describe(implementation, () => {
+      for (const c of selected) {
+        it(c.name, async () => {
+          const e = await checkLifCase(c, implementation);
+          expect(e.spikeMismatches).toBe(0);
+          expect(e.membraneError).toBeLessThan(1e-5);
+          expect(e.currentGradError).toBeLessThan(1e-4);
+          expect(e.initialGradError).toBeLessThan(1e-4);
+        });
+      }
     });
   }
 
-  it('keeps tf.memory().numTensors flat over forward+backward', () => {
-    const x = tf.randomUniform([2, 6, 5], -0.3, 0.9);
-    const step = () => tf.dispose(tf.grad((xs: tf.Tensor) => tf.sum(ops.lif(xs)))(x));
-    step();
-    const before = tf.memory().numTensors;
-    for (let i = 0; i < 3; i++) step();
-    expect(tf.memory().numTensors).toBe(before);
-    x.dispose();
-  });
+  for (const implementation of ['kernel', 'composite'] as const) {
+    it(`keeps tf.memory().numTensors flat over forward+backward (${implementation})`, () => {
+      const x = tf.randomUniform([2, 6, 5], -0.3, 0.9);
+      const step = () => tf.dispose(tf.grad((xs: tf.Tensor) => tf.sum(ops.lif(xs, {implementation})))(x));
+      step();
+      const before = tf.memory().numTensors;
+      for (let i = 0; i < 3; i++) step();
+      expect(tf.memory().numTensors).toBe(before);
+      x.dispose();
+    });
+  }
 });

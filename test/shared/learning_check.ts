@@ -26,20 +26,20 @@ export function quadrantData(n: number, size = 8, seed = 1): {x: tf.Tensor, y: t
 }
 
 /** A conv model, or a dense-only one (for backends that cannot differentiate a convolution, e.g. wasm). */
-export function smallSnn(kind: 'conv'|'dense', T = 4): tfl.Sequential {
+export function smallSnn(kind: 'conv'|'dense', T = 4, implementation: 'auto'|'composite' = 'auto'): tfl.Sequential {
   const model = tfl.sequential();
   const init = (seed: number) => tfl.initializers.glorotUniform({seed});
   model.add(layers.directEncoder({timeSteps: T, inputShape: [8, 8, 1]}));
   if (kind === 'conv') {
     model.add(layers.spikingConv2d({filters: 4, kernelSize: 3, kernelInitializer: init(1)}));
     model.add(layers.bntt());
-    model.add(layers.lif());
+    model.add(layers.lif({implementation}));
     model.add(layers.spikingAvgPool2d());
   }
   model.add(layers.spikingFlatten());
   model.add(layers.spikingDense({units: 16, kernelInitializer: init(2)}));
   model.add(layers.bntt());
-  model.add(layers.lif());
+  model.add(layers.lif({implementation}));
   model.add(layers.spikingDense({units: 4, kernelInitializer: init(3)}));
   model.add(layers.timeAverage());
   return model;
@@ -53,9 +53,10 @@ export interface LearningResult {
   leakedTensors: number;
 }
 
-export async function trainSmallSnn(kind: 'conv'|'dense', epochs = 6): Promise<LearningResult> {
+export async function trainSmallSnn(kind: 'conv'|'dense', epochs = 6, implementation: 'auto'|'composite' = 'auto'):
+    Promise<LearningResult> {
   const {x, y} = quadrantData(64);
-  const model = smallSnn(kind);
+  const model = smallSnn(kind, 4, implementation);
   model.compile({optimizer: tf.train.adam(0.02), loss: (t, p) => tf.losses.softmaxCrossEntropy(t, p),
                  metrics: ['accuracy']});
   const evaluate = async () => {

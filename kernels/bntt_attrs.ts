@@ -1,0 +1,44 @@
+/**
+ * The contract of the fused BNTT training kernels (cpu, wasm): names,
+ * attributes and how x is viewed.
+ *
+ * x is `[batch, time, ...spatial, channels]`; gamma, beta, mean and variance
+ * are `[R, C]` with R = T (statistics per time step, Bntt) or R = 1 (one set
+ * over all steps, SpikingBatchNorm). R is read from gamma's shape, so x is
+ * viewed as `[outer, R, S, C]` with outer = B·T/R and S the spatial size, and
+ * each (r, c) is normalised over its N = outer·S values.
+ */
+
+/**
+ * Forward: inputs {x, gamma, beta} (ones / zeros when the layer has no scale / shift), attrs {epsilon};
+ * outputs [y (shape of x), mean [R, C], variance [R, C] (biased)].
+ */
+export const BNTT_TRAIN = 'SnnBnttTrain';
+/**
+ * Backward through the batch statistics: inputs {dy, x, gamma, mean, variance} (mean and variance as the forward
+ * kernel returned them), attrs {epsilon}; outputs [dx, dgamma [R, C], dbeta [R, C]].
+ */
+export const BNTT_TRAIN_GRAD = 'SnnBnttTrainGrad';
+
+export interface BnttTrainAttrs {
+  epsilon: number;
+}
+
+/** x as [outer, rows, inner, channels]. */
+export interface BnttDims {
+  outer: number;
+  rows: number;
+  inner: number;
+  channels: number;
+}
+
+export function bnttDims(xShape: readonly number[], paramShape: readonly number[]): BnttDims {
+  const [steps, channels] = [xShape[1], xShape[xShape.length - 1]];
+  const rows = paramShape[0];
+  if (xShape.length < 3 || paramShape.length !== 2 || paramShape[1] !== channels || (rows !== steps && rows !== 1)) {
+    throw new Error(`${BNTT_TRAIN}: expects x [batch, time, ...spatial, channels] and parameters [time or 1, ` +
+                    `channels]; got x [${xShape}] and parameters [${paramShape}]`);
+  }
+  const inner = xShape.slice(2, -1).reduce((n, d) => n * d, 1);
+  return {outer: xShape[0] * steps / rows, rows, inner, channels};
+}

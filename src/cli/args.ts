@@ -1,0 +1,135 @@
+/** Command-line arguments of `tfjs-snn train`: parsing, defaults and checks. */
+import {ENCODERS, NORMALIZATIONS} from '../models/model_options';
+
+export const DATASETS = ['fashion-mnist', 'mnist', 'cifar10', 'cifar100'] as const;
+export const MODELS = ['small', 'vgg9', 'vgg11'] as const;
+export const BACKENDS = ['auto', 'wasm', 'cpu', 'tensorflow'] as const;
+export const OPTIMIZERS = ['sgd', 'adam'] as const;
+export const SCHEDULES = ['step', 'cosine', 'none'] as const;
+
+export interface TrainArgs {
+  dataset: typeof DATASETS[number];
+  /** null: the embedded Fashion-MNIST subset (only for fashion-mnist). */
+  dataDir: string|null;
+  model: typeof MODELS[number];
+  timeSteps: number|null;
+  epochs: number;
+  batchSize: number;
+  optimizer: typeof OPTIMIZERS[number];
+  lr: number|null;
+  schedule: typeof SCHEDULES[number];
+  weightDecay: number;
+  normalization: typeof NORMALIZATIONS[number];
+  encoder: typeof ENCODERS[number]|null;
+  leak: number|null;
+  augment: boolean|null;
+  backend: typeof BACKENDS[number];
+  seed: number;
+  out: string;
+  resume: boolean;
+  limitTrain: number|null;
+  limitTest: number|null;
+}
+
+interface Flag {
+  key: keyof TrainArgs;
+  kind: 'string'|'int'|'number'|'bool';
+  allowed?: readonly string[];
+  help: string;
+}
+
+export const TRAIN_FLAGS: {[flag: string]: Flag} = {
+  '--dataset': {key: 'dataset', kind: 'string', allowed: DATASETS, help: 'dataset (default fashion-mnist)'},
+  '--data-dir': {key: 'dataDir', kind: 'string',
+                 help: 'folder with the dataset files (default for fashion-mnist: the embedded 2,000/1,000 subset)'},
+  '--model': {key: 'model', kind: 'string', allowed: MODELS, help: 'architecture (default small)'},
+  '--time-steps': {key: 'timeSteps', kind: 'int', help: 'time steps T (default: the model\'s, small 6, vgg 25)'},
+  '--epochs': {key: 'epochs', kind: 'int', help: 'epochs (default 3)'},
+  '--batch-size': {key: 'batchSize', kind: 'int', help: 'batch size (default 64)'},
+  '--optimizer': {key: 'optimizer', kind: 'string', allowed: OPTIMIZERS, help: 'sgd (momentum 0.9, default) or adam'},
+  '--lr': {key: 'lr', kind: 'number', help: 'initial learning rate (default sgd 0.1, adam 1e-3)'},
+  '--schedule': {key: 'schedule', kind: 'string', allowed: SCHEDULES,
+                 help: 'learning-rate schedule: step (÷10 at 50/70/90 % of the epochs, the reference\'s; default), cosine or none'},
+  '--weight-decay': {key: 'weightDecay', kind: 'number', help: 'weight decay on kernels and gammas (default 1e-4)'},
+  '--normalization': {key: 'normalization', kind: 'string', allowed: NORMALIZATIONS,
+                      help: 'bntt (default), batchnorm (shared over time) or none'},
+  '--encoder': {key: 'encoder', kind: 'string', allowed: ENCODERS, help: 'poisson or direct (default: the model\'s)'},
+  '--leak': {key: 'leak', kind: 'number', help: 'membrane leak (default: the model\'s)'},
+  '--augment': {key: 'augment', kind: 'bool', help: 'random crop and flip (default: on for CIFAR, off otherwise)'},
+  '--backend': {key: 'backend', kind: 'string', allowed: BACKENDS,
+                help: 'auto (tfjs-node when installed, else wasm; default), wasm, cpu or tensorflow'},
+  '--seed': {key: 'seed', kind: 'int', help: 'seed for weights, shuffling and augmentation (default 1)'},
+  '--out': {key: 'out', kind: 'string', help: 'output folder (default runs/<dataset>-<model>)'},
+  '--resume': {key: 'resume', kind: 'bool', help: 'continue from the checkpoint in --out'},
+  '--limit-train': {key: 'limitTrain', kind: 'int', help: 'use only the first N training images'},
+  '--limit-test': {key: 'limitTest', kind: 'int', help: 'use only the first N test images'},
+};
+
+export function trainUsage(): string {
+  const lines = Object.entries(TRAIN_FLAGS).map(([flag, f]) => {
+    const value = f.kind === 'bool' ? '' : f.allowed ? ` ${f.allowed.join('|')}` : f.kind === 'string' ? ' PATH' : ' N';
+    return `  ${(flag + value).padEnd(44)} ${f.help}`;
+  });
+  return ['usage: tfjs-snn train [options]', '', ...lines].join('\n');
+}
+
+function parseValue(flag: string, spec: Flag, raw: string|undefined): unknown {
+  if (raw == null || raw.startsWith('--')) throw new Error(`${flag} needs a value; see tfjs-snn train --help`);
+  if (spec.kind === 'string') {
+    if (spec.allowed != null && !spec.allowed.includes(raw)) {
+      throw new Error(`${flag} must be one of ${spec.allowed.join(', ')}; got '${raw}'`);
+    }
+    return raw;
+  }
+  const value = Number(raw);
+  if (spec.kind === 'int' && (!Number.isInteger(value) || value < (spec.key === 'seed' ? 0 : 1))) {
+    throw new Error(`${flag} must be an integer >= ${spec.key === 'seed' ? 0 : 1}; got '${raw}'`);
+  }
+  if (!Number.isFinite(value) || value < 0) throw new Error(`${flag} must be a number >= 0; got '${raw}'`);
+  return value;
+}
+
+/** Parses `train` arguments; `--flag=value` and `--flag value` both work; `--no-augment` turns a switch off. */
+export function parseTrainArgs(argv: string[]): TrainArgs {
+  const given: Partial<TrainArgs> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const [name, inline] = argv[i].split(/=(.*)/s, 2);
+    const negated = name.startsWith('--no-') ? `--${name.slice(5)}` : null;
+    const spec = TRAIN_FLAGS[negated ?? name];
+    if (spec == null) throw new Error(`unknown option '${argv[i]}'; see tfjs-snn train --help`);
+    if (spec.kind === 'bool') {
+      if (inline != null) throw new Error(`${name} takes no value; got '${argv[i]}'`);
+      (given as Record<string, unknown>)[spec.key] = negated == null;
+      continue;
+    }
+    if (negated != null) throw new Error(`unknown option '${name}'`);
+    const raw = inline ?? argv[++i];
+    (given as Record<string, unknown>)[spec.key] = parseValue(name, spec, raw);
+  }
+  const dataset = given.dataset ?? 'fashion-mnist';
+  const model = given.model ?? 'small';
+  if (dataset !== 'fashion-mnist' && given.dataDir == null) {
+    throw new Error(`--data-dir is required for --dataset ${dataset} (only fashion-mnist has an embedded subset)`);
+  }
+  return {
+    dataset, model,
+    dataDir: given.dataDir ?? null,
+    timeSteps: given.timeSteps ?? null,
+    epochs: given.epochs ?? 3,
+    batchSize: given.batchSize ?? 64,
+    optimizer: given.optimizer ?? 'sgd',
+    lr: given.lr ?? null,
+    schedule: given.schedule ?? 'step',
+    weightDecay: given.weightDecay ?? 1e-4,
+    normalization: given.normalization ?? 'bntt',
+    encoder: given.encoder ?? null,
+    leak: given.leak ?? null,
+    augment: given.augment ?? null,
+    backend: given.backend ?? 'auto',
+    seed: given.seed ?? 1,
+    out: given.out ?? `runs/${dataset}-${model}`,
+    resume: given.resume ?? false,
+    limitTrain: given.limitTrain ?? null,
+    limitTest: given.limitTest ?? null,
+  };
+}

@@ -1,0 +1,32 @@
+/** Picks the tfjs backend for training in Node: tfjs-node when installed, else wasm (with this package's training kernels). */
+import * as tf from '@tensorflow/tfjs-core';
+
+import {TrainArgs} from './args';
+
+function tryRequire(name: string): boolean {
+  try {
+    require(name);
+    return true;
+  } catch (e) {
+    if ((e as {code?: string}).code === 'MODULE_NOT_FOUND' && String((e as Error).message).includes(name)) return false;
+    throw e;
+  }
+}
+
+/** Sets the backend and returns its name. */
+export async function useBackend(choice: TrainArgs['backend']): Promise<string> {
+  if (choice === 'tensorflow' || choice === 'auto') {
+    if (tryRequire('@tensorflow/tfjs-node')) {
+      await tf.setBackend('tensorflow');
+      return 'tensorflow';
+    }
+    if (choice === 'tensorflow') {
+      throw new Error('--backend tensorflow needs @tensorflow/tfjs-node (or -gpu): npm install @tensorflow/tfjs-node');
+    }
+  }
+  const name = choice === 'cpu' ? 'cpu' : 'wasm';
+  const module = name === 'cpu' ? '@tensorflow/tfjs-backend-cpu' : '@tensorflow/tfjs-backend-wasm';
+  if (!tryRequire(module)) throw new Error(`--backend ${name} needs ${module}: npm install ${module}`);
+  if (!(await tf.setBackend(name))) throw new Error(`the ${name} backend failed to initialise`);
+  return name;
+}

@@ -1,0 +1,182 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import {execFileSync, spawnSync} from 'child_process';
+import {existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync} from 'fs';
+import {tmpdir} from 'os';
+import {join, resolve} from 'path';
+
+import {parseTrainArgs, TrainArgs} from '../../src/cli/args';
+import {loadCheckpoint, RunState} from '../../src/cli/checkpoint';
+import {formatDuration, progressLine} from '../../src/cli/progress';
+import {train} from '../../src/cli/train';
+import {io} from '../../src/index';
+
+const root = resolve(__dirname, '../../../..');
+
+/** An MNIST-style folder of 8×8 images whose class is the bright quadrant: learnable in a few steps. */
+function writeQuadrantIdx(dir: string, train: number, test: number): void {
+  mkdirSync(dir, {recursive: true});
+  const header = (magic: number, dims: number[]) => {
+    const bytes = Buffer.alloc(4 + 4 * dims.length);
+    bytes.writeUInt32BE(magic, 0);
+    dims.forEach((d, i) => bytes.writeUInt32BE(d, 4 + 4 * i));
+    return bytes;
+  };
+  for (const [prefix, count] of [['train', train], ['t10k', test]] as const) {
+    const labels = Buffer.from(Array.from({length: count}, (_, i) => (i * 7 + (prefix === 'train' ? 0 : 1)) % 4));
+    const pixels = Buffer.alloc(count * 64);
+    labels.forEach((label, n) => {
+      for (let p = 0; p < 64; p++) {
+        const [r, c] = [Math.floor(p / 8), p % 8];
+        const inside = Math.floor(r / 4) === Math.floor(label / 2) && Math.floor(c / 4) === label % 2;
+        pixels[n * 64 + p] = inside ? 200 + ((n + p) % 50) : (n * 13 + p * 7) % 60;
+      }
+    });
+    writeFileSync(join(dir, `${prefix}-images-idx3-ubyte`), Buffer.concat([header(0x803, [count, 8, 8]), pixels]));
+    writeFileSync(join(dir, `${prefix}-labels-idx1-ubyte`), Buffer.concat([header(0x801, [count]), labels]));
+  }
+}
+
+const silent = {write: () => true};
+
+describe('tfjs-snn train arguments', () => {
+  it('has the documented defaults', () => {
+    expect(parseTrainArgs([])).toEqual(jasmine.objectContaining(
+        {dataset: 'fashion-mnist', dataDir: null, model: 'small', epochs: 3, batchSize: 64, optimizer: 'sgd',
+         schedule: 'step', weightDecay: 1e-4, normalization: 'bntt', backend: 'auto', seed: 1, resume: false,
+         out: 'runs/fashion-mnist-small'}));
+  });
+
+  it('takes --flag value, --flag=value and --no-switch', () => {
+    const args = parseTrainArgs(['--dataset=cifar10', '--data-dir', '/d', '--model', 'vgg9', '--epochs=2', '--lr',
+                                 '0.05', '--no-augment', '--resume']);
+    expect(args).toEqual(jasmine.objectContaining(
+        {dataset: 'cifar10', dataDir: '/d', model: 'vgg9', epochs: 2, lr: 0.05, augment: false, resume: true}));
+  });
+
+  const bad: Array<[string[], string]> = [
+    [['--epochs', '0'], "--epochs must be an integer >= 1; got '0'"],
+    [['--model', 'resnet'], "--model must be one of small, vgg9, vgg11; got 'resnet'"],
+    [['--lr'], '--lr needs a value; see tfjs-snn train --help'],
+    [['--epoch', '3'], "unknown option '--epoch'; see tfjs-snn train --help"],
+    [['--dataset', 'cifar100'], '--data-dir is required for --dataset cifar100 (only fashion-mnist has an embedded subset)'],
+    [['--resume=yes'], "--resume takes no value; got '--resume=yes'"],
+  ];
+  for (const [argv, message] of bad) {
+    it(`rejects ${argv.join(' ')}`, () => expect(() => parseTrainArgs(argv)).toThrowError(message));
+  }
+});
+
+describe('progress line', () => {
+  it('shows epoch, bar, counts, loss, accuracy, speed and ETA', () => {
+    const line = progressLine({epoch: 2, epochs: 3, done: 25, total: 100, loss: 0.51234, accuracy: 0.8, elapsedSeconds: 30,
+                               imagesPerSecond: 53.33});
+    expect(line).toBe('epoch 2/3 [=====>                  ] 25/100 loss 0.5123 acc 0.8000 53.3 img/s ETA 1:30');
+    expect(formatDuration(3725)).toBe('1:02:05');
+  });
+});
+
+describe('tfjs-snn train (end to end on a generated 8×8 dataset, wasm)', () => {
+  let tmp: string;
+  let dataDir: string;
+  const args = (out: string, more: Partial<TrainArgs> = {}): TrainArgs => ({
+    ...parseTrainArgs(['--dataset', 'mnist', '--data-dir', dataDir, '--backend', 'wasm', '--batch-size', '16',
+                       '--time-steps', '2', '--optimizer', 'adam', '--lr', '0.01', '--out', out]),
+    ...more,
+  });
+
+  let originalTimeout: number;
+  beforeAll(() => {
+    originalTimeout = jasmine.DEFAULT_TIMEOUT_INTERVAL;
+    jasmine.DEFAULT_TIMEOUT_INTERVAL = 120000;
+    tmp = mkdtempSync(join(tmpdir(), 'tfjs-snn-cli-'));
+    dataDir = join(tmp, 'data');
+    writeQuadrantIdx(dataDir, 64, 32);
+  });
+  afterAll(async () => {
+    jasmine.DEFAULT_TIMEOUT_INTERVAL = originalTimeout;
+    rmSync(tmp, {recursive: true, force: true});
+    await tf.setBackend('cpu');
+  });
+
+  it('trains, evaluates, and writes the model, a checkpoint, report.json and report.md', async () => {
+    const out = join(tmp, 'run');
+    const state = await train(args(out, {epochs: 3}), silent);
+    expect(state.epochsDone).toBe(3);
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    expect(report.finished).toBeTrue();
+    expect(report.epochs.length).toBe(3);
+    expect(report.data).toEqual({trainImages: 64, testImages: 32});
+    for (const epoch of report.epochs) {
+      expect(epoch.testAccuracy).toBeGreaterThanOrEqual(0);
+      expect(Object.keys(epoch.spikeRates).length).toBe(3);  // three lif layers in the small model
+    }
+    expect(report.finalTestAccuracy).toBeGreaterThan(0.5);  // chance is 0.25
+    const markdown = readFileSync(join(out, 'report.md'), 'utf8');
+    expect(markdown).toContain('## Per epoch');
+    expect(markdown).toMatch(/\| 1 \| 0\.0100 \| /);
+    expect(markdown).toContain('rate lif1');
+    const model = await tfl.loadLayersModel(io.fileSystem(join(out, 'model')));
+    expect(model.outputs[0].shape).toEqual([null, 10]);
+    model.dispose();
+  });
+
+  it('--resume continues from the last checkpoint and ends where an uninterrupted run ends, weight for weight',
+     async () => {
+       const settings = {epochs: 3, optimizer: 'sgd' as const, lr: 0.05};
+       const straight = await train(args(join(tmp, 'straight'), settings), silent);
+       const stopped = await train(args(join(tmp, 'resumed'), settings), silent, {stopAfterEpoch: 1});
+       expect(stopped.epochsDone).toBe(1);
+       expect(existsSync(join(tmp, 'resumed', 'model'))).toBeFalse();
+       const resumed = await train(args(join(tmp, 'resumed'), {epochs: 3, resume: true}), silent);
+       expect(resumed.history.length).toBe(3);
+       expect(resumed.history.map(e => e.testAccuracy)).toEqual(straight.history.map(e => e.testAccuracy));
+       const weights = async (dir: string) => {
+         const model = await tfl.loadLayersModel(io.fileSystem(join(dir, 'model')));
+         const values = model.getWeights().map(w => Array.from(w.dataSync()));
+         model.dispose();
+         return values;
+       };
+       expect(await weights(join(tmp, 'resumed'))).toEqual(await weights(join(tmp, 'straight')));
+     });
+
+  it('a crash between the checkpoint swaps leaves the previous checkpoint, which --resume finds', async () => {
+    const out = join(tmp, 'crash');
+    await train(args(out, {epochs: 1}), silent);
+    renameSync(join(out, 'checkpoint'), join(out, '.checkpoint-previous'));
+    const checkpoint = await loadCheckpoint(out);
+    expect(checkpoint).not.toBeNull();
+    expect((checkpoint!.state as RunState).epochsDone).toBe(1);
+    checkpoint!.model.dispose();
+    tf.dispose(checkpoint!.optimizerWeights.map(w => w.tensor));
+  });
+
+  it('leaves no tensors behind', async () => {
+    const before = tf.memory().numTensors;
+    await train(args(join(tmp, 'leak'), {epochs: 1}), silent);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('the tfjs-snn command', () => {
+  const bin = join(root, 'bin/tfjs-snn.cjs');
+
+  it('prints help and exits 0; an unknown command or option exits 1 with a message', () => {
+    expect(execFileSync(process.execPath, [bin, '--help'], {encoding: 'utf8'})).toContain('train');
+    expect(execFileSync(process.execPath, [bin, 'train', '--help'], {encoding: 'utf8'})).toContain('--data-dir');
+    const unknown = spawnSync(process.execPath, [bin, 'fly'], {encoding: 'utf8'});
+    expect(unknown.status).toBe(1);
+    expect(unknown.stderr).toContain("tfjs-snn: unknown command 'fly'");
+    const badOption = spawnSync(process.execPath, [bin, 'train', '--epochs', 'x'], {encoding: 'utf8'});
+    expect(badOption.status).toBe(1);
+    expect(badOption.stderr).toContain("tfjs-snn train: --epochs must be an integer >= 1; got 'x'");
+  });
+
+  it('reports a missing dataset folder clearly', () => {
+    const missing = spawnSync(process.execPath, [bin, 'train', '--dataset', 'mnist', '--data-dir', '/nonexistent',
+                                                 '--backend', 'cpu'], {encoding: 'utf8'});
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toMatch(/tfjs-snn train: .*\/nonexistent/);
+    expect(existsSync('runs/mnist-small')).toBeFalse();
+  });
+});

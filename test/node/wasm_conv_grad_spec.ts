@@ -1,0 +1,249 @@
+import '@tensorflow/tfjs-backend-wasm';
+import '../../src/index';  // registers the wasm Conv2DBackpropFilter
+
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+
+import {registerAll} from '../../kernels/register';
+import {randomArray, relativeMaxError} from '../reference/lif_reference';
+
+type Pad = 'same'|'valid'|number|[[0, 0], [number, number], [number, number], [0, 0]];
+type Shape4 = [number, number, number, number];
+
+interface GradCase {
+  xShape: Shape4;
+  kernel: [number, number];
+  outChannels: number;
+  strides: number|[number, number];
+  pad: Pad;
+}
+
+const KERNELS: Array<[number, number]> = [[1, 1], [3, 3], [5, 5], [3, 1]];
+const STRIDES: Array<number|[number, number]> = [1, 2, [2, 1]];
+const PADS: Pad[] = ['same', 'valid', 1, 2, [[0, 0], [1, 2], [0, 1], [0, 0]]];
+const CHANNELS: Array<[number, number]> = [[1, 3], [3, 1], [3, 16], [16, 3], [1, 1], [16, 16], [3, 3]];
+
+/** Every kernel × stride × padding, batch and sizes and channels rotating through the rest. */
+function gradCases(): GradCase[] {
+  const cases: GradCase[] = [];
+  for (const kernel of KERNELS) {
+    for (const strides of STRIDES) {
+      for (const pad of PADS) {
+        const i = cases.length;
+        const [inChannels, outChannels] = CHANNELS[i % CHANNELS.length];
+        const [h, w] = i % 3 === 0 ? [8, 8] : [7, 9];
+        cases.push({xShape: [i % 2 === 0 ? 1 : 5, h, w, inChannels], kernel, outChannels, strides, pad});
+      }
+    }
+  }
+  return cases;
+}
+
+function caseName(c: GradCase): string {
+  return `x [${c.xShape}], ${c.kernel.join('×')}→${c.outChannels}, strides ${JSON.stringify(c.strides)}, ` +
+      `pad ${JSON.stringify(c.pad)}`;
+}
+
+function pair(v: number|[number, number]): [number, number] {
+  return typeof v === 'number' ? [v, v] : v;
+}
+
+/** The zero padding before the first row (axis 0) or column (axis 1), following TensorFlow's rules. */
+function padBefore(size: number, kernel: number, stride: number, pad: Pad, axis: 0|1): number {
+  if (pad === 'valid') return 0;
+  if (typeof pad === 'number') return pad;
+  if (pad !== 'same') return pad[axis + 1][0];
+  const out = Math.ceil(size / stride);
+  return Math.floor(Math.max((out - 1) * stride + kernel - size, 0) / 2);
+}
+
+/** dW[i, j, c, o] = Σ x[n, sh·p + i − top, sw·q + j − left, c] · dy[n, p, q, o], in float64. */
+function referenceFilterGrad(c: GradCase, x: Float32Array, dy: Float32Array): Float64Array {
+  const [n, h, w, cin] = c.xShape;
+  const [kh, kw] = c.kernel;
+  const [sh, sw] = pair(c.strides);
+  const [, outRows, outCols, cout] = dyShapeOf(c);
+  const top = padBefore(h, kh, sh, c.pad, 0);
+  const left = padBefore(w, kw, sw, c.pad, 1);
+  const dW = new Float64Array(kh * kw * cin * cout);
+  for (let b = 0; b < n; b++) {
+    for (let p = 0; p < outRows; p++) {
+      for (let q = 0; q < outCols; q++) {
+        for (let i = 0; i < kh; i++) {
+          const row = sh * p + i - top;
+          if (row < 0 || row >= h) continue;
+          for (let j = 0; j < kw; j++) {
+            const col = sw * q + j - left;
+            if (col < 0 || col >= w) continue;
+            for (let ci = 0; ci < cin; ci++) {
+              const xv = x[((b * h + row) * w + col) * cin + ci];
+              for (let o = 0; o < cout; o++) {
+                dW[((i * kw + j) * cin + ci) * cout + o] += xv * dy[((b * outRows + p) * outCols + q) * cout + o];
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  return dW;
+}
+
+/**
+ * dy has the shape of tf.conv2d's output, which computeConv2DInfo gives. For a numeric padding
+ * tfjs 4.22 computes both output sizes from the filter height and the row stride.
+ */
+function dyShapeOf(c: GradCase): Shape4 {
+  const filterShape: Shape4 = [...c.kernel, c.xShape[3], c.outChannels];
+  return tf.backend_util.computeConv2DInfo(c.xShape, filterShape, c.strides, 1, c.pad).outShape;
+}
+
+async function filterGradOn(backend: string, c: GradCase, x: Float32Array, dy: Float32Array): Promise<Float32Array> {
+  await tf.setBackend(backend);
+  const xt = tf.tensor4d(x, c.xShape);
+  const dyt = tf.tensor4d(dy, dyShapeOf(c));
+  const filterShape: Shape4 = [...c.kernel, c.xShape[3], c.outChannels];
+  const attrs = {strides: c.strides, pad: c.pad, dataFormat: 'NHWC', filterShape};
+  const dW = tf.engine().runKernel('Conv2DBackpropFilter', {x: xt, dy: dyt}, attrs as unknown as tf.NamedAttrMap);
+  const values = await (dW as tf.Tensor).data() as Float32Array;
+  tf.dispose([xt, dyt, dW as tf.Tensor]);
+  return values;
+}
+
+async function values(t: tf.Tensor): Promise<Float32Array> {
+  const data = await t.data() as Float32Array;
+  t.dispose();
+  return data;
+}
+
+describe('Conv2DBackpropFilter on wasm (XNNPACK conv)', () => {
+  afterAll(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  it('is registered for wasm, once', () => {
+    expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeDefined();
+    const warn = spyOn(console, 'warn');
+    registerAll();
+    expect(warn).not.toHaveBeenCalled();
+  });
+
+  it('leaves a Conv2DBackpropFilter that already exists for wasm in place', () => {
+    const ours = tf.getKernel('Conv2DBackpropFilter', 'wasm')!;
+    const builtIn: tf.KernelConfig = {...ours, kernelFunc: ours.kernelFunc.bind(null)};
+    tf.unregisterKernel('Conv2DBackpropFilter', 'wasm');
+    tf.registerKernel(builtIn);
+    registerAll();
+    expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')!.kernelFunc).toBe(builtIn.kernelFunc);
+    tf.unregisterKernel('Conv2DBackpropFilter', 'wasm');
+    tf.registerKernel(ours);
+  });
+
+  const cases = gradCases();
+  cases.forEach((c, index) => {
+    it(`dW equals cpu and float64: ${caseName(c)}`, async () => {
+      const x = randomArray(c.xShape.reduce((a, b) => a * b), 100 + index);
+      const dy = randomArray(dyShapeOf(c).reduce((a, b) => a * b), 200 + index);
+      const expected = referenceFilterGrad(c, x, dy);
+      const onWasm = await filterGradOn('wasm', c, x, dy);
+      const onCpu = await filterGradOn('cpu', c, x, dy);
+      expect(onWasm.length).toBe(expected.length);
+      expect(relativeMaxError(onWasm, expected)).toBeLessThanOrEqual(1e-5);
+      expect(relativeMaxError(onWasm, onCpu)).toBeLessThanOrEqual(1e-5);
+    });
+  });
+
+  it('gives zeros when no window reads x (all in the padding)', async () => {
+    const pad: Pad = [[0, 0], [1, 0], [1, 0], [0, 0]];
+    const c: GradCase = {xShape: [2, 1, 1, 2], kernel: [1, 1], outChannels: 3, strides: 3, pad};
+    const x = randomArray(4, 7);
+    const dy = randomArray(dyShapeOf(c).reduce((a, b) => a * b), 8);
+    expect(Array.from(await filterGradOn('wasm', c, x, dy))).toEqual(Array.from(await filterGradOn('cpu', c, x, dy)));
+  });
+
+  const GRAD_CONFIGS: Array<{strides: number|[number, number], pad: Pad, kernel: [number, number]}> = [
+    {strides: 1, pad: 'same', kernel: [3, 3]},
+    {strides: 2, pad: 'valid', kernel: [5, 5]},
+    {strides: [2, 1], pad: [[0, 0], [2, 1], [0, 2], [0, 0]], kernel: [3, 1]},
+  ];
+  for (const g of GRAD_CONFIGS) {
+    const name = `${g.kernel.join('×')}, strides ${JSON.stringify(g.strides)}, pad ${JSON.stringify(g.pad)}`;
+    it(`tf.grad of tf.conv2d gives dx and dW equal to cpu: ${name}`, async () => {
+      const xData = randomArray(3 * 9 * 7 * 4, 11);
+      const wData = randomArray(g.kernel[0] * g.kernel[1] * 4 * 5, 12);
+      const gradsOn = async (backend: string) => {
+        await tf.setBackend(backend);
+        const x = tf.tensor4d(xData, [3, 9, 7, 4]);
+        const w = tf.tensor4d(wData, [...g.kernel, 4, 5]);
+        const y = tf.conv2d(x, w, g.strides, g.pad);
+        const r = tf.tensor(randomArray(y.size, 13), y.shape);
+        const [dx, dW] = tf.grads((xs: tf.Tensor, ws: tf.Tensor) =>
+            tf.sum(tf.mul(tf.conv2d(xs as tf.Tensor4D, ws as tf.Tensor4D, g.strides, g.pad), r)))([x, w]);
+        tf.dispose([x, w, y, r]);
+        return {dx: await values(dx), dW: await values(dW)};
+      };
+      const onWasm = await gradsOn('wasm');
+      const onCpu = await gradsOn('cpu');
+      expect(relativeMaxError(onWasm.dx, onCpu.dx)).toBeLessThanOrEqual(1e-5);
+      expect(relativeMaxError(onWasm.dW, onCpu.dW)).toBeLessThanOrEqual(1e-5);
+    });
+  }
+
+  it('keeps tf.memory().numTensors flat over forward+backward', async () => {
+    await tf.setBackend('wasm');
+    const x = tf.randomUniform([4, 10, 10, 3]);
+    const w = tf.randomUniform([3, 3, 3, 8]);
+    const step = () => tf.dispose(tf.grads((xs: tf.Tensor, ws: tf.Tensor) =>
+        tf.sum(tf.conv2d(xs as tf.Tensor4D, ws as tf.Tensor4D, 2, 'valid')))([x, w]));
+    step();
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) step();
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([x, w]);
+  });
+
+  it('model.fit of a conv model changes the weights on wasm as on cpu', async () => {
+    const xData = randomArray(6 * 8 * 8 * 2, 21);
+    const yData = randomArray(6 * 3, 22);
+    const initial = initialWeights();
+    const changeOn = async (backend: string) => {
+      await tf.setBackend(backend);
+      const model = tinyConvModel();
+      model.setWeights(initial.map(([data, shape]) => tf.tensor(data, shape)));
+      const x = tf.tensor4d(xData, [6, 8, 8, 2]);
+      const y = tf.tensor2d(yData, [6, 3]);
+      await model.fit(x, y, {epochs: 2, batchSize: 6, shuffle: false, verbose: 0});
+      const after = await Promise.all(model.getWeights().map(t => t.data()));
+      tf.dispose([x, y]);
+      model.dispose();
+      return after.map((a, i) => Float32Array.from(a, (v, k) => v - initial[i][0][k]));
+    };
+    const onWasm = await changeOn('wasm');
+    const onCpu = await changeOn('cpu');
+    expect(onWasm.length).toBe(4);
+    for (let i = 0; i < onCpu.length; i++) {
+      expect(onCpu[i].some(v => v !== 0)).toBeTrue();
+      const maxDiff = onCpu[i].reduce((m, v, k) => Math.max(m, Math.abs(v - onWasm[i][k])), 0);
+      expect(maxDiff).toBeLessThanOrEqual(1e-4);
+    }
+  });
+});
+
+function tinyConvModel(): tfl.Sequential {
+  const model = tfl.sequential({
+    layers: [
+      tfl.layers.conv2d(
+          {inputShape: [8, 8, 2], filters: 4, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu'}),
+      tfl.layers.flatten(),
+      tfl.layers.dense({units: 3}),
+    ],
+  });
+  model.compile({optimizer: tf.train.sgd(0.1), loss: 'meanSquaredError'});
+  return model;
+}
+
+/** [values, shape] of the conv kernel, conv bias, dense kernel and dense bias. */
+function initialWeights(): Array<[Float32Array, number[]]> {
+  const shapes = [[3, 3, 2, 4], [4], [64, 3], [3]];
+  return shapes.map((shape, i) => [randomArray(shape.reduce((a, b) => a * b), 30 + i, -0.3, 0.3), shape]);
+}
