@@ -10,7 +10,7 @@ export type LifFn = (currents: tf.Tensor) => tf.Tensor;
 export const IMPL_LABELS: Record<ImplId, string> = {
   fused: 'tfjs-snn fused kernel',
   composite: 'tfjs-snn composite',
-  auto: "tfjs-snn 'auto' (composite)",
+  auto: "tfjs-snn 'auto'",
   naive: 'naive per-step ops',
 };
 

@@ -2,12 +2,12 @@ import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
 import {BNTT_TRAIN, BnttTrainAttrs, bnttDims} from '../bntt_attrs';
 import {bnttTrainForward} from '../bntt_loops';
-import {cpuIO, TypedArrayIO} from './cpu_backend';
+import {cpuIO} from './cpu_backend';
 
 /** BNTT training forward: [y, mean, variance] from the batch statistics. */
-export function bnttTrainKernel(io: TypedArrayIO, inputs: {[name: string]: TensorInfo},
-                                attrs: BnttTrainAttrs): TensorInfo[] {
-  const {x, gamma, beta} = inputs;
+export const bnttTrainCpu: KernelFunc = ({inputs, backend, attrs}) => {
+  const {x, gamma, beta} = inputs as {x: TensorInfo, gamma: TensorInfo, beta: TensorInfo};
+  const io = cpuIO(backend);
   const dims = bnttDims(x.shape, gamma.shape);
   const xs = io.read(x);
   const out = {
@@ -15,12 +15,9 @@ export function bnttTrainKernel(io: TypedArrayIO, inputs: {[name: string]: Tenso
     mean: new Float32Array(dims.rows * dims.channels),
     variance: new Float32Array(dims.rows * dims.channels),
   };
-  bnttTrainForward(xs, io.read(gamma), io.read(beta), dims, attrs.epsilon, out);
+  bnttTrainForward(xs, io.read(gamma), io.read(beta), dims, (attrs as unknown as BnttTrainAttrs).epsilon, out);
   return [io.output(x.shape.slice(), out.y), io.output(gamma.shape.slice(), out.mean),
           io.output(gamma.shape.slice(), out.variance)];
-}
-
-export const bnttTrainCpu: KernelFunc = ({inputs, backend, attrs}) =>
-    bnttTrainKernel(cpuIO(backend), inputs as {[name: string]: TensorInfo}, attrs as unknown as BnttTrainAttrs);
+};
 
 export const bnttTrainCpuConfig: KernelConfig = {kernelName: BNTT_TRAIN, backendName: 'cpu', kernelFunc: bnttTrainCpu};

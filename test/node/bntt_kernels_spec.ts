@@ -174,6 +174,17 @@ for (const backend of ['cpu', 'wasm']) {
       tf.dispose([x, gamma, beta, y, mean, variance]);
     });
 
+    it('is right for a large input (on wasm, allocating the outputs grows the heap under the input views)', () => {
+      const shape = [8, 4, 128, 128, 8];  // 2²² values, 16 MiB
+      const values = randomArray(sizeOf(shape), 11);
+      const [x, gamma, beta] = [tf.tensor(values, shape), tf.ones([4, 8]), tf.zeros([4, 8])];
+      const [y, mean, variance] = runKernel(x, gamma, beta);
+      const expected = refForward(values, shape, gamma.dataSync(), beta.dataSync());
+      expect(relativeMaxError(y.dataSync(), expected.y)).toBeLessThan(1e-5);
+      expect(relativeMaxError(variance.dataSync(), expected.variance)).toBeLessThan(1e-5);
+      tf.dispose([x, gamma, beta, y, mean, variance]);
+    });
+
     it('refuses parameters that are neither [T, C] nor [1, C]', () => {
       const [x, gamma] = [tf.zeros([2, 3, 4]), tf.ones([2, 4])];
       expect(() => runKernel(x, gamma, gamma)).toThrowError(/SnnBnttTrain: expects x .* got x \[2,3,4\] and parameters \[2,4\]/);

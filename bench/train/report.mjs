@@ -1,0 +1,88 @@
+/**
+ * The markdown of `npm run bench:train`: one table of every measurement of the run (rows built by
+ * scripts/bench-train.mjs), with speed ratios to the PyTorch rows of the same case and step, then
+ * footnotes, parameter counts and, with --profile, the kernels that took longest in a tfjs step.
+ */
+
+const HEADER = ['model', 'T', 'batch', 'step', 'implementation', 'timed steps', 'ms/step', 'images/s',
+                'vs PyTorch 1 thread', 'vs PyTorch all threads'];
+
+/** Three significant digits, without exponent notation. */
+function num(v) {
+  if (v == null || !Number.isFinite(v)) return '';
+  if (v >= 100) return v.toFixed(0);
+  return v >= 1 ? v.toPrecision(3) : v.toPrecision(2);
+}
+
+/** A row's speed relative to `reference` (images/s ÷ images/s); a bound stays a bound. */
+function ratioCell(row, reference) {
+  if (reference == null || row.imagesPerSecond == null) return '';
+  const r = row.imagesPerSecond / reference.imagesPerSecond;
+  return `${row.lowerBoundMs != null ? '< ' : ''}${num(r)}×`;
+}
+
+function timeCells(row) {
+  if (row.skipped != null) return ['', `skipped: ${row.skipped}`, ''];
+  if (row.error != null) return ['', `failed: ${row.error}`, ''];
+  if (row.lowerBoundMs != null) return ['0 of 1', `> ${num(row.lowerBoundMs)}`, `< ${num(row.imagesPerSecond)}`];
+  return [String(row.stepsMs.length), num(row.msPerStep), num(row.imagesPerSecond)];
+}
+
+function footnoteMark(row, notes) {
+  return row.note != null ? ` [${notes.indexOf(row.note) + 1}]` : '';
+}
+
+function tableRow(row, rows, notes) {
+  const torch = threads => rows.find(r => r.name === row.name && r.mode === row.mode && r.torchThreads === threads &&
+                                          r.imagesPerSecond != null && r.lowerBoundMs == null);
+  return [
+    row.name, String(row.timeSteps), String(row.batch), row.mode, row.label + footnoteMark(row, notes),
+    ...timeCells(row), ratioCell(row, torch('1')), ratioCell(row, torch('all')),
+  ];
+}
+
+const line = cells => `| ${cells.map(c => String(c).replace(/\|/g, '\\|')).join(' | ')} |`;
+
+export function markdownTable(rows) {
+  const notes = [...new Set(rows.map(r => r.note).filter(n => n != null))];
+  return [
+    line(HEADER),
+    line(HEADER.map(() => '---')),
+    ...rows.map(row => line(tableRow(row, rows, notes))),
+    ...(notes.length > 0 ? ['', ...notes.map((note, i) => `[${i + 1}] ${note}`)] : []),
+  ];
+}
+
+function paramLines(params) {
+  return Object.entries(params).map(([name, p]) => {
+    const counts = Object.entries(p).map(([side, n]) => `${side} ${n}`).join(', ');
+    const values = Object.values(p);
+    const check = values.length < 2 ? '' : new Set(values).size === 1 ? ' (equal)' : ' — DIFFERENT';
+    return `- ${name}: trainable parameters ${counts}${check}`;
+  });
+}
+
+function profileLines(profiles) {
+  return profiles.flatMap(p => [
+    `- ${p.name} on ${p.backend}: profiled step ${num(p.stepMs)} ms, kernels ${num(p.kernelMs)} ms; ` +
+        p.top.map(k => `${k.kernel} ${num(k.ms)} ms (${(100 * k.ms / p.kernelMs).toFixed(0)}%, ${k.calls}×)`).join(', '),
+  ]);
+}
+
+/** The whole report: title, run information, the table, notes, parameters and profiles. */
+export function markdownReport({info, rows, params, profiles}) {
+  return [
+    '## tfjs-snn training speed: one SGD step of the ready-made networks, tfjs vs PyTorch',
+    '',
+    ...info.map(i => `- ${i}`),
+    '',
+    ...markdownTable(rows),
+    '',
+    'Ratios: images/s of the row ÷ images/s of the PyTorch row of the same model and step, measured in this run ' +
+        '(above 1× is faster than PyTorch).',
+    '',
+    ...paramLines(params),
+    ...(profiles.length > 0 ? ['', 'Kernels that took longest in one tfjs training step (tf.profile, kernelTimeMs):', '',
+                               ...profileLines(profiles)] : []),
+  ].join('\n');
+}

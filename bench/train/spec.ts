@@ -1,0 +1,113 @@
+/** What scripts/bench-train.mjs asks one Node process to measure, and the JSON lines it gets back. */
+
+/** One network of bench/train/cases.json. */
+export interface TrainCase {
+  model: 'small'|'vgg9';
+  inputShape: [number, number, number];
+  numClasses: number;
+  timeSteps: number;
+  batch: number;
+}
+
+export interface OptimizerConfig {
+  lr: number;
+  momentum: number;
+  /** PyTorch SGD weight_decay; the tfjs models get it as their weightDecay option (an L2 loss term). */
+  weightDecay: number;
+}
+
+export interface RunSpec {
+  /** The key of the case in cases.json ('small', 'vgg9'). */
+  name: string;
+  case: TrainCase;
+  backend: 'cpu'|'wasm';
+  optimizer: OptimizerConfig;
+  /** At most this many timed steps of each kind; the result is their median. */
+  trainSteps: number;
+  predictSteps: number;
+  /** No further timed steps once the timed ones took this long (at least one always runs). */
+  budgetMs: number;
+  /** Run an untimed prediction and an untimed training step before the timed ones. */
+  warmup: boolean;
+  /** Also run one training step under tf.profile and report the kernels that took longest. */
+  profile: boolean;
+}
+
+/** One timed measurement: `train` = model.trainOnBatch, `predict` = model.predict (inference mode). */
+export interface TimingLine {
+  type: 'timing';
+  side: 'tfjs';
+  name: string;
+  backend: string;
+  mode: 'train'|'predict';
+  batch: number;
+  timeSteps: number;
+  stepsMs: number[];
+  /** Median of stepsMs. */
+  msPerStep: number;
+  imagesPerSecond: number;
+  /** The untimed first step, when one ran. */
+  warmupMs?: number;
+}
+
+export interface ModelLine {
+  type: 'model';
+  side: 'tfjs';
+  name: string;
+  backend: string;
+  trainableParams: number;
+  /** Moving statistics of the BNTT layers. */
+  nonTrainableParams: number;
+  buildMs: number;
+}
+
+/** The last line of a process that finished. */
+export interface EndLine {
+  type: 'end';
+  side: 'tfjs';
+  name: string;
+  backend: string;
+  /** Loss of the last training step (random labels: only checks that training ran). */
+  finalLoss: number;
+  /** Tensors alive after the runs beyond the model's, the batch's and the optimizer's (should be 0). */
+  leakedTensors: number;
+}
+
+export interface KernelTime {
+  kernel: string;
+  calls: number;
+  ms: number;
+}
+
+export interface ProfileLine {
+  type: 'profile';
+  side: 'tfjs';
+  name: string;
+  backend: string;
+  /** Wall time of the profiled step; profiling adds its own overhead. */
+  stepMs: number;
+  /** Sum of kernelTimeMs over every kernel of the step. */
+  kernelMs: number;
+  top: KernelTime[];
+}
+
+/** Printed when a mode starts, so that the parent can bound the step time of a process it ends. */
+export interface PhaseLine {
+  type: 'phase';
+  side: 'tfjs';
+  name: string;
+  backend: string;
+  mode: 'train'|'predict';
+}
+
+/** The runtime, printed first. */
+export interface InfoLine {
+  type: 'info';
+  side: 'tfjs';
+  backend: string;
+  tfjs: string;
+  wasmSimd?: boolean;
+  wasmThreads?: boolean;
+}
+
+export type OutputLine = InfoLine|TimingLine|ModelLine|ProfileLine|PhaseLine|EndLine;

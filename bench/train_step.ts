@@ -1,0 +1,135 @@
+/**
+ * One backend's half of `npm run bench:train`: builds one of the ready-made networks, trains it with
+ * SGD (momentum) and softmax cross-entropy on random data, and times model.trainOnBatch and
+ * model.predict. scripts/bench-train.mjs bundles this file and runs it once per case and backend, each
+ * in a fresh Node process, with the RunSpec as JSON:
+ *
+ *   node --expose-gc build/bench-train/train_step.cjs '<RunSpec JSON>'
+ *
+ * Prints one JSON line per result (bench/train/spec.ts) on stdout; progress goes to stderr.
+ */
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
+
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+
+import * as snn from '../src/index';
+
+import type {OutputLine, RunSpec, TrainCase} from './train/spec';
+import {kernelTotals, median, timeOnce, timeSteps} from './train/timing';
+
+const SEED = 1;
+const TOP_KERNELS = 10;
+
+const log = (message: string) => process.stderr.write(`${message}\n`);
+const emit = (line: OutputLine) => process.stdout.write(`${JSON.stringify(line)}\n`);
+
+function buildModel(c: TrainCase, weightDecay: number): tfl.Sequential {
+  const options = {inputShape: c.inputShape, numClasses: c.numClasses, timeSteps: c.timeSteps, seed: SEED,
+                   weightDecay, encoder: 'direct' as const};
+  return c.model === 'small' ? snn.models.small(options) : snn.models.vgg9(options);
+}
+
+function compile(model: tfl.Sequential, spec: RunSpec): void {
+  model.compile({
+    optimizer: tf.train.momentum(spec.optimizer.lr, spec.optimizer.momentum),
+    loss: (y: tf.Tensor, p: tf.Tensor) => tf.losses.softmaxCrossEntropy(y, p),
+  });
+}
+
+/** A random batch of the dataset's shape: images uniform in [-1, 1), one-hot labels. */
+function randomBatch(c: TrainCase): {x: tf.Tensor, y: tf.Tensor} {
+  return tf.tidy(() => {
+    const x = tf.randomUniform([c.batch, ...c.inputShape], -1, 1, 'float32', SEED);
+    const labels = tf.randomUniform([c.batch], 0, c.numClasses, 'int32', SEED + 1);
+    return {x, y: tf.cast(tf.oneHot(labels, c.numClasses), 'float32')};
+  });
+}
+
+const weightCount = (weights: tfl.LayerVariable[]) =>
+    weights.reduce((n, w) => n + w.shape.reduce((a: number, b) => a * (b ?? 1), 1), 0);
+
+async function predictOnce(model: tfl.Sequential, x: tf.Tensor, batch: number): Promise<void> {
+  const logits = model.predict(x, {batchSize: batch}) as tf.Tensor;
+  await logits.data();
+  logits.dispose();
+}
+
+const lossOf = (result: number|number[]) => Array.isArray(result) ? result[0] : result;
+
+async function profileStep(spec: RunSpec, step: () => Promise<unknown>): Promise<void> {
+  const start = performance.now();
+  const info = await tf.profile(async () => {
+    await step();
+  });
+  const totals = kernelTotals(info.kernels);
+  emit({
+    type: 'profile', side: 'tfjs', name: spec.name, backend: spec.backend, stepMs: performance.now() - start,
+    kernelMs: totals.reduce((sum, k) => sum + k.ms, 0), top: totals.slice(0, TOP_KERNELS),
+  });
+}
+
+async function wasmFeatures(backend: string): Promise<{wasmSimd?: boolean, wasmThreads?: boolean}> {
+  if (backend !== 'wasm') return {};
+  return {
+    wasmSimd: await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT') as boolean,
+    wasmThreads: await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT') as boolean,
+  };
+}
+
+type Mode = 'train'|'predict';
+
+/** Times one mode: an optional untimed warm-up, then the timed steps; announces the phase first. */
+async function measureMode(spec: RunSpec, mode: Mode, step: () => Promise<unknown>, maxSteps: number): Promise<void> {
+  const c = spec.case;
+  emit({type: 'phase', side: 'tfjs', name: spec.name, backend: spec.backend, mode});
+  const warmupMs = spec.warmup ? await timeOnce(step) : undefined;
+  const stepsMs = await timeSteps(step, maxSteps, spec.budgetMs);
+  log(`${spec.name} on ${spec.backend}: ${mode} ${warmupMs == null ? '' : `warm-up ${warmupMs.toFixed(0)} ms, `}` +
+      `steps ${stepsMs.map(ms => ms.toFixed(0)).join(', ')} ms`);
+  const msPerStep = median(stepsMs);
+  emit({type: 'timing', side: 'tfjs', name: spec.name, backend: spec.backend, mode, batch: c.batch,
+        timeSteps: c.timeSteps, stepsMs, msPerStep, imagesPerSecond: c.batch / (msPerStep / 1000), warmupMs});
+}
+
+/**
+ * Prediction first: it is the cheap part, so a backend that runs out of its time budget in training
+ * (scripts/bench-train.mjs ends the process) still reports it. Returns the last training loss.
+ */
+async function measure(spec: RunSpec, model: tfl.Sequential, x: tf.Tensor, y: tf.Tensor): Promise<number> {
+  let lastLoss = NaN;
+  const train = async () => {
+    lastLoss = lossOf(await model.trainOnBatch(x, y));
+  };
+  await measureMode(spec, 'predict', () => predictOnce(model, x, spec.case.batch), spec.predictSteps);
+  await measureMode(spec, 'train', train, spec.trainSteps);
+  if (spec.profile) await profileStep(spec, train);
+  return lastLoss;
+}
+
+async function run(spec: RunSpec): Promise<void> {
+  if (!(await tf.setBackend(spec.backend))) throw new Error(`backend '${spec.backend}' failed to initialise`);
+  emit({type: 'info', side: 'tfjs', backend: spec.backend, tfjs: tf.version_core, ...await wasmFeatures(spec.backend)});
+  const buildStart = performance.now();
+  const model = buildModel(spec.case, spec.optimizer.weightDecay);
+  compile(model, spec);
+  emit({
+    type: 'model', side: 'tfjs', name: spec.name, backend: spec.backend,
+    trainableParams: weightCount(model.trainableWeights), nonTrainableParams: weightCount(model.nonTrainableWeights),
+    buildMs: performance.now() - buildStart,
+  });
+  const {x, y} = randomBatch(spec.case);
+  const tensorsBefore = tf.memory().numTensors;
+  const finalLoss = await measure(spec, model, x, y);
+  // tf.train.momentum keeps one accumulator per trainable weight.
+  const leakedTensors = tf.memory().numTensors - tensorsBefore - model.trainableWeights.length;
+  emit({type: 'end', side: 'tfjs', name: spec.name, backend: spec.backend, finalLoss, leakedTensors});
+  tf.dispose([x, y]);
+  model.dispose();
+}
+
+run(JSON.parse(process.argv[2] ?? '{}') as RunSpec).catch(e => {
+  log(`train_step: ${e instanceof Error ? e.stack : e}`);
+  process.exitCode = 1;
+});
