@@ -2,7 +2,7 @@ import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
 import {BNTT_TRAIN_GRAD, BnttTrainAttrs, bnttDims} from '../bntt_attrs';
 import {bnttTrainBackward} from '../bntt_loops';
-import {heapOutputsAndViews} from './bntt_train';
+import {heapOutputsAndViews} from './wasm_backend';
 
 /** BNTT training backward: [dx, dgamma, dbeta] through the batch statistics. */
 export const bnttTrainGradWasm: KernelFunc = ({inputs, backend, attrs}) => {

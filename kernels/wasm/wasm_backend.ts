@@ -20,3 +20,19 @@ export function wasmIO(backend: unknown): TypedArrayIO {
     output: (shape, values) => wasm.makeOutput(shape, 'float32', undefined, values),
   };
 }
+
+/**
+ * Allocates the outputs in the wasm heap, then returns float32 views of `inputs` followed by the outputs. The
+ * loops write the outputs in place: no fresh JS buffer (whose first touch costs page faults) and no copy into the
+ * heap. Views are taken only after every allocation, since growing the heap detaches earlier views.
+ */
+export function heapOutputsAndViews(backend: unknown, inputs: TensorInfo[], outputShapes: number[][]):
+    {outputs: TensorInfo[], views: Float32Array[]} {
+  const wasm = backend as WasmBackendLike;
+  const outputs = outputShapes.map(shape => wasm.makeOutput(shape.slice(), 'float32'));
+  const views = [...inputs, ...outputs].map(info => {
+    if (info.dtype !== 'float32') throw new Error(`BNTT wasm kernels take float32 tensors; got ${info.dtype}`);
+    return wasm.typedArrayFromHeap(info) as Float32Array;
+  });
+  return {outputs, views};
+}

@@ -3,18 +3,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import {ops} from '../../src/index';
 import {lifCases} from '../reference/lif_cases';
 import {randomArray} from '../reference/lif_reference';
-import {checkLifCase} from '../shared/lif_check';
+import {checkLifCase, expectMatchesReference} from '../shared/lif_check';
 import {expectNaNIsolatedToItsNeuron} from '../shared/lif_nan_check';
 import {useWebGL} from './setup';
 
 const cases = lifCases();
 
-function expectMatchesReference(e: Awaited<ReturnType<typeof checkLifCase>>): void {
-  expect(e.spikeMismatches).toBe(0);
-  expect(e.membraneError).toBeLessThan(1e-5);
-  expect(e.currentGradError).toBeLessThan(1e-4);
-  expect(e.initialGradError).toBeLessThan(1e-4);
-}
 
 for (const pack of [true, false]) {
   describe(`ops.lif webgl kernel against the float64 reference (WEBGL_PACK=${pack}, WEBGL_CPU_FORWARD=false)`, () => {

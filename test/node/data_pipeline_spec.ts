@@ -5,22 +5,11 @@ import * as path from 'path';
 
 import {ImageDataset} from '../../src/data/dataset';
 import {loadIdxDataset} from '../../src/data/idx';
+import {rng as referenceRng} from '../reference/lif_reference';
 import {augmentationSeed, batchCount, batches, cropAndFlip, drawAugmentation, mulberry32, normalizationTable,
         normalize, NORMALIZATION, seededShuffle, toTensors} from '../../src/data/pipeline';
 
 const SUBSET_DIR = path.resolve(__dirname, '../../../../data/fashion-mnist-subset');
-
-/** mulberry32 as published (Tommy Ettinger), written out again for the test. */
-function referenceRng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6D2B79F5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A dataset whose pixels are all non-zero and distinct per (image, position, channel). */
 function syntheticDataset(count: number, height: number, width: number, channels: number,

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import {ops} from '../../src/index';
 import {lifCases} from '../reference/lif_cases';
-import {checkLifCase} from '../shared/lif_check';
+import {checkLifCase, expectMatchesReference} from '../shared/lif_check';
 
 // wasm runs the cpu kernel's typed-array loops on its heap ('kernel', what 'auto' picks) and can
 // still be forced onto the core-op composite (what tfjs-node and webgpu run).
@@ -26,11 +26,7 @@ describe('ops.lif on the wasm backend', () => {
     describe(implementation, () => {
       for (const c of selected) {
         it(c.name, async () => {
-          const e = await checkLifCase(c, implementation);
-          expect(e.spikeMismatches).toBe(0);
-          expect(e.membraneError).toBeLessThan(1e-5);
-          expect(e.currentGradError).toBeLessThan(1e-4);
-          expect(e.initialGradError).toBeLessThan(1e-4);
+          expectMatchesReference(await checkLifCase(c, implementation));
         });
       }
     });

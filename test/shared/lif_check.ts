@@ -45,3 +45,11 @@ export async function checkLifCase(c: LifCase, implementation: 'kernel'|'composi
     initialGradError: relativeMaxError(dv0, ref.dInitial),
   };
 }
+
+/** The tolerances every backend's LIF must meet against the float64 reference. */
+export function expectMatchesReference(e: LifCaseErrors): void {
+  expect(e.spikeMismatches).toBe(0);
+  expect(e.membraneError).toBeLessThan(1e-5);
+  expect(e.currentGradError).toBeLessThan(1e-4);
+  expect(e.initialGradError).toBeLessThan(1e-4);
+}
