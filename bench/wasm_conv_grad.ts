@@ -1,7 +1,8 @@
 /**
  * GFLOP/s of Conv2DBackpropFilter on wasm (tfjs-snn's kernel and the other designs tried)
- * against tfjs-backend-cpu's, with wasm's own conv forward and Conv2DBackpropInput for scale,
- * on the conv shapes of a small SNN on 28×28 and of VGG9 on CIFAR (batch·time images).
+ * against tfjs-backend-cpu's, with wasm's conv forward for scale, and of Conv2DBackpropInput
+ * (tfjs-snn's XNNPACK conv against wasm's own loop), on the conv shapes of a small SNN on
+ * 28×28 and of VGG9 on CIFAR (batch·time images).
  *
  *   npx esbuild bench/wasm_conv_grad.ts --bundle --platform=node --packages=external \
  *     --outfile=build/bench-wasm-conv.cjs && node build/bench-wasm-conv.cjs [--quick]
@@ -15,6 +16,8 @@
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import '../kernels/register';
+
+import {replacedKernel} from '../kernels/wasm/conv2d_backprop_input';
 
 import * as tf from '@tensorflow/tfjs-core';
 import {cpus} from 'node:os';
@@ -127,10 +130,21 @@ const VARIANTS: Variant[] = [
    run: (x, dy, filter) => registeredKernel(x, dy, filter.shape as Shape4)},
   {label: FORWARD, backend: 'wasm', reference: true,
    run: (x, _dy, filter) => tf.conv2d(x, filter, STRIDES, PAD)},
-  {label: 'wasm Conv2DBackpropInput (tfjs)', backend: 'wasm', reference: true,
-   run: (x, dy, filter) => runKernel('Conv2DBackpropInput', {dy, filter}, {
-     strides: STRIDES, pad: PAD, dataFormat: 'NHWC', inputShape: x.shape})},
+  {label: 'wasm Conv2DBackpropInput: tfjs-snn (XNNPACK conv)', backend: 'wasm', reference: true,
+   run: (x, dy, filter) => runKernel('Conv2DBackpropInput', {dy, filter}, backpropInputAttrs(x))},
+  {label: 'wasm Conv2DBackpropInput: wasm\'s own', backend: 'wasm', reference: true,
+   run: (x, dy, filter) => tf.engine().makeTensorFromTensorInfo(wasmOwnBackpropInput().kernelFunc({
+     inputs: {dy, filter}, attrs: backpropInputAttrs(x) as unknown as tf.NamedAttrMap, backend: tf.backend()}) as
+                                                                  tf.TensorInfo)},
 ];
+
+const backpropInputAttrs = (x: tf.Tensor4D) => ({strides: STRIDES, pad: PAD, dataFormat: 'NHWC', inputShape: x.shape});
+
+function wasmOwnBackpropInput(): tf.KernelConfig {
+  const builtIn = replacedKernel(tf.getKernel('Conv2DBackpropInput', 'wasm')!);
+  if (builtIn == null) throw new Error('tfjs-snn did not replace wasm\'s Conv2DBackpropInput');
+  return builtIn;
+}
 
 interface Measured {
   gflops: number;
@@ -279,7 +293,7 @@ async function main(): Promise<void> {
   const threads = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
   const all: Array<[ConvShape, Map<string, Measured|string>]> = [];
   for (const shape of SHAPES) all.push([shape, await measureShape(shape)]);
-  console.log(`\nConv2DBackpropFilter, GFLOP/s (2·N·H·W·9·Cin·Cout / best time)${QUICK ? ', --quick' : ''}`);
+  console.log(`\nConv2DBackpropFilter and Conv2DBackpropInput, GFLOP/s (2·N·H·W·9·Cin·Cout / best time)${QUICK ? ', --quick' : ''}`);
   console.log(`Node ${process.version}, tfjs ${tf.version_core}, ${cpus()[0]?.model ?? 'unknown CPU'}, ` +
       `wasm SIMD ${simd ? 'on' : 'off'}, threads ${threads ? 'on' : 'off'}\n`);
   console.log(markdownTable(all));

@@ -5,6 +5,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 
 import {registerAll} from '../../kernels/register';
+import {replacedKernel} from '../../kernels/wasm/conv2d_backprop_input';
+import {layers as snnLayers} from '../../src/index';
 import {randomArray, relativeMaxError} from '../reference/lif_reference';
 
 type Pad = 'same'|'valid'|number|[[0, 0], [number, number], [number, number], [0, 0]];
@@ -247,3 +249,102 @@ function initialWeights(): Array<[Float32Array, number[]]> {
   const shapes = [[3, 3, 2, 4], [4], [64, 3], [3]];
   return shapes.map((shape, i) => [randomArray(shape.reduce((a, b) => a * b), 30 + i, -0.3, 0.3), shape]);
 }
+
+/** dx[n, r, c, ci] = Σ dy[n, p, q, o] · W[i, j, ci, o] over sh·p + i − top = r, sw·q + j − left = c, in float64. */
+function referenceInputGrad(c: GradCase, dy: Float32Array, filter: Float32Array): Float64Array {
+  const [n, h, w, cin] = c.xShape;
+  const [kh, kw] = c.kernel;
+  const [sh, sw] = pair(c.strides);
+  const [, outRows, outCols, cout] = dyShapeOf(c);
+  const top = padBefore(h, kh, sh, c.pad, 0);
+  const left = padBefore(w, kw, sw, c.pad, 1);
+  const dx = new Float64Array(n * h * w * cin);
+  for (let b = 0; b < n; b++) {
+    for (let p = 0; p < outRows; p++) {
+      for (let q = 0; q < outCols; q++) {
+        for (let i = 0; i < kh; i++) {
+          const row = sh * p + i - top;
+          if (row < 0 || row >= h) continue;
+          for (let j = 0; j < kw; j++) {
+            const col = sw * q + j - left;
+            if (col < 0 || col >= w) continue;
+            for (let ci = 0; ci < cin; ci++) {
+              let sum = 0;
+              for (let o = 0; o < cout; o++) {
+                sum += dy[((b * outRows + p) * outCols + q) * cout + o] * filter[((i * kw + j) * cin + ci) * cout + o];
+              }
+              dx[((b * h + row) * w + col) * cin + ci] += sum;
+            }
+          }
+        }
+      }
+    }
+  }
+  return dx;
+}
+
+async function inputGradOn(backend: string, c: GradCase, dy: Float32Array, filter: Float32Array):
+    Promise<Float32Array> {
+  await tf.setBackend(backend);
+  const dyt = tf.tensor4d(dy, dyShapeOf(c));
+  const filterShape: Shape4 = [...c.kernel, c.xShape[3], c.outChannels];
+  const ft = tf.tensor4d(filter, filterShape);
+  const attrs = {strides: c.strides, pad: c.pad, dataFormat: 'NHWC', inputShape: c.xShape};
+  const dx = tf.engine().runKernel('Conv2DBackpropInput', {dy: dyt, filter: ft}, attrs as unknown as tf.NamedAttrMap);
+  const result = await (dx as tf.Tensor).data() as Float32Array;
+  tf.dispose([dyt, ft, dx as tf.Tensor]);
+  return result;
+}
+
+/** The kernel names one Conv2DBackpropInput call runs on wasm. */
+async function kernelsOfInputGrad(c: GradCase): Promise<string[]> {
+  await tf.setBackend('wasm');
+  const info = await tf.profile(() => tf.tidy(() => tf.engine().runKernel(
+      'Conv2DBackpropInput', {dy: tf.zeros(dyShapeOf(c)), filter: tf.zeros([...c.kernel, c.xShape[3], c.outChannels])},
+      {strides: c.strides, pad: c.pad, dataFormat: 'NHWC', inputShape: c.xShape} as unknown as tf.NamedAttrMap)));
+  return info.kernelNames;
+}
+
+describe('Conv2DBackpropInput on wasm (XNNPACK conv for stride 1, wasm\'s own otherwise)', () => {
+  afterAll(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  const cases = gradCases();
+  cases.forEach((c, index) => {
+    it(`dx equals cpu and float64: ${caseName(c)}`, async () => {
+      const dy = randomArray(dyShapeOf(c).reduce((a, b) => a * b), 300 + index);
+      const filter = randomArray(c.kernel[0] * c.kernel[1] * c.xShape[3] * c.outChannels, 400 + index);
+      const expected = referenceInputGrad(c, dy, filter);
+      const onWasm = await inputGradOn('wasm', c, dy, filter);
+      const onCpu = await inputGradOn('cpu', c, dy, filter);
+      expect(onWasm.length).toBe(expected.length);
+      expect(relativeMaxError(onWasm, expected)).toBeLessThanOrEqual(1e-5);
+      expect(relativeMaxError(onWasm, onCpu)).toBeLessThanOrEqual(1e-5);
+    });
+  });
+
+  it('runs stride 1 as a conv and hands strides 2 and over-wide paddings to wasm\'s own kernel', async () => {
+    const base: GradCase = {xShape: [2, 6, 6, 3], kernel: [3, 3], outChannels: 4, strides: 1, pad: 'same'};
+    expect(await kernelsOfInputGrad(base)).toContain('Conv2D');
+    expect(await kernelsOfInputGrad({...base, strides: 2})).not.toContain('Conv2D');
+    expect(await kernelsOfInputGrad({...base, pad: 3})).not.toContain('Conv2D');
+  });
+
+  it('replaces wasm\'s own kernel once, also when wasm registers after this package', () => {
+    const ours = tf.getKernel('Conv2DBackpropInput', 'wasm')!;
+    registerAll();
+    expect(tf.getKernel('Conv2DBackpropInput', 'wasm')).toBe(ours);
+    // As if tfjs-backend-wasm were imported after tfjs-snn: its own kernel is registered again.
+    const builtIn = replacedKernel(ours)!;
+    expect(builtIn.setupFunc).toBeDefined();
+    tf.unregisterKernel('Conv2DBackpropInput', 'wasm');
+    tf.registerKernel(builtIn);
+    snnLayers.spikingConv2d({filters: 2, kernelSize: 3}).apply(tfl.input({shape: [2, 6, 6, 1]}));
+    const now = tf.getKernel('Conv2DBackpropInput', 'wasm')!;
+    expect(replacedKernel(now)).toBe(builtIn);
+    expect(now.setupFunc).toBe(builtIn.setupFunc);
+    tf.unregisterKernel('Conv2DBackpropInput', 'wasm');
+    tf.registerKernel(ours);
+  });
+});

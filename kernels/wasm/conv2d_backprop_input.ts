@@ -1,0 +1,76 @@
+/**
+ * Conv2DBackpropInput for the wasm backend as one XNNPACK conv, in place of
+ * tfjs-backend-wasm 4.22's own kernel (a plain loop, several times slower).
+ *
+ * For stride 1 the input gradient is the convolution of dy with the filter
+ * flipped in space and its channel axes swapped:
+ *
+ *   dx[n, y, x, c] = Σ_{i, j, o} dyPadded[n, y + i, x + j, o] · W[kh−1−i, kw−1−j, c, o]
+ *
+ * where dy is padded by kh−1−top rows above, kh−1−bottom below (and likewise for
+ * columns), so dx gets x's size. Strides above 1, and paddings wider than the filter
+ * (which would need negative padding here), go to the kernel this one replaced.
+ * bench/wasm_conv_grad.ts measures both.
+ */
+import {
+  backend_util, Conv2D, Conv2DAttrs, Conv2DBackpropInput, Conv2DBackpropInputAttrs, engine, KernelConfig,
+  KernelFunc, NamedAttrMap, reverse, Tensor, tidy, transpose,
+} from '@tensorflow/tfjs-core';
+
+/**
+ * Holds, on our config, the kernel it replaced: marks it, so that registering again (or from a second copy of
+ * the package: hence Symbol.for) does not wrap our own kernel as the fallback.
+ */
+const XNNPACK_BACKPROP_INPUT = Symbol.for('tfjs-snn.wasmConv2DBackpropInput');
+
+type Padding = {top: number, bottom: number, left: number, right: number};
+
+function convInfoOf(filter: Tensor, attrs: Conv2DBackpropInputAttrs): backend_util.Conv2DInfo {
+  const {strides, pad, dataFormat, dimRoundingMode, inputShape} = attrs;
+  return backend_util.computeConv2DInfo(
+      inputShape as [number, number, number, number], filter.shape as [number, number, number, number], strides, 1,
+      pad, dimRoundingMode, false, backend_util.convertConv2DDataFormat(dataFormat));
+}
+
+/** The padding of dy for the flipped conv, or null where this kernel does not apply. */
+function flippedPadding(c: backend_util.Conv2DInfo): Padding|null {
+  if (c.dataFormat !== 'channelsLast' || c.strideHeight !== 1 || c.strideWidth !== 1) return null;
+  const {top, bottom, left, right} = c.padInfo;
+  const padding = {
+    top: c.filterHeight - 1 - top, bottom: c.filterHeight - 1 - bottom,
+    left: c.filterWidth - 1 - left, right: c.filterWidth - 1 - right,
+  };
+  return Object.values(padding).every(p => p >= 0) ? padding : null;
+}
+
+function flippedConv(dy: Tensor, filter: Tensor, padding: Padding): Tensor {
+  return tidy(() => {
+    const flipped = transpose(reverse(filter, [0, 1]), [0, 1, 3, 2]);
+    const attrs: Conv2DAttrs = {
+      strides: [1, 1],
+      pad: [[0, 0], [padding.top, padding.bottom], [padding.left, padding.right], [0, 0]],
+      dataFormat: 'NHWC',
+      dilations: [1, 1],
+    };
+    return engine().runKernel(Conv2D, {x: dy, filter: flipped}, attrs as unknown as NamedAttrMap) as Tensor;
+  });
+}
+
+/** Our kernel, handing the cases it does not cover to `fallback` (wasm's own kernel). */
+export function conv2dBackpropInputWasmConfig(fallback: KernelConfig): KernelConfig {
+  const kernelFunc: KernelFunc = args => {
+    const {dy, filter} = args.inputs as {dy: Tensor, filter: Tensor};
+    const padding = flippedPadding(convInfoOf(filter, args.attrs as unknown as Conv2DBackpropInputAttrs));
+    return padding == null ? fallback.kernelFunc(args) : flippedConv(dy, filter, padding);
+  };
+  const config: KernelConfig = {kernelName: Conv2DBackpropInput, backendName: 'wasm', kernelFunc};
+  if (fallback.setupFunc != null) config.setupFunc = fallback.setupFunc;
+  if (fallback.disposeFunc != null) config.disposeFunc = fallback.disposeFunc;
+  (config as unknown as Record<symbol, KernelConfig>)[XNNPACK_BACKPROP_INPUT] = fallback;
+  return config;
+}
+
+/** The kernel our config replaced (wasm's own), or null if `config` is not ours. */
+export function replacedKernel(config: KernelConfig): KernelConfig|null {
+  return (config as unknown as Record<symbol, KernelConfig>)[XNNPACK_BACKPROP_INPUT] ?? null;
+}
