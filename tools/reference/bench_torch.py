@@ -33,118 +33,13 @@ import time
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
+
+from snn_torch import PLANS, SnnBntt
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..'))
 CASES_PATH = os.path.join(ROOT, 'bench', 'train', 'cases.json')
 
-# The tfjs models' plans (src/models/small.ts, vgg.ts): conv channels, 'pool', then hidden dense units.
-PLANS = {
-    'small': ([32, 'pool', 64, 'pool'], [256]),
-    'vgg9': ([64, 64, 'pool', 128, 128, 'pool', 256, 256, 256, 'pool'], [1024]),
-}
-LEAK, THRESHOLD = 0.95, 1.0
-EPS, BN_MOMENTUM = 1e-4, 0.1
-ALPHA = 0.3
 SEED = 1
-
-
-class Surrogate_BP_Function(torch.autograd.Function):
-    """As in the reference model.py (minus .cuda())."""
-
-    @staticmethod
-    def forward(ctx, input):
-        ctx.save_for_backward(input)
-        out = torch.zeros_like(input)
-        out[input > 0] = 1.0
-        return out
-
-    @staticmethod
-    def backward(ctx, grad_output):
-        input, = ctx.saved_tensors
-        grad_input = grad_output.clone()
-        grad = grad_input * ALPHA * F.threshold(1.0 - torch.abs(input), 0, 0)
-        return grad
-
-
-def bntt(channels, steps, dims):
-    """A reference BNTT layer: one BatchNorm per step, no bias."""
-    norm = nn.BatchNorm2d if dims == 2 else nn.BatchNorm1d
-    layers = nn.ModuleList([norm(channels, eps=EPS, momentum=BN_MOMENTUM, affine=True) for _ in range(steps)])
-    for bn in layers:
-        bn.bias = None
-    return layers
-
-
-class SnnBntt(nn.Module):
-    """The reference's SNN_VGG9_BNTT structure for any plan of convs, pools and hidden dense layers."""
-
-    def __init__(self, plan, hidden, input_shape, num_classes, steps):
-        super().__init__()
-        height, width, channels = input_shape
-        self.num_steps = steps
-        self.leak_mem = LEAK
-        self.spike_fn = Surrogate_BP_Function.apply
-        self.conv_list = nn.ModuleList()
-        self.bntt_list = nn.ModuleList()
-        self.pool_after = []      # per conv: the AvgPool2d that follows it, or None
-        self.mem_shapes = []      # per conv: its membrane [C, H, W]
-        for step in plan:
-            if step == 'pool':
-                self.pool_after[-1] = nn.AvgPool2d(kernel_size=2)
-                height, width = height // 2, width // 2
-                continue
-            self.conv_list.append(nn.Conv2d(channels, step, kernel_size=3, stride=1, padding=1, bias=False))
-            self.bntt_list.append(bntt(step, steps, 2))
-            self.pool_after.append(None)
-            self.mem_shapes.append((step, height, width))
-            channels = step
-        features = channels * height * width
-        self.fc_list = nn.ModuleList()
-        self.bntt_fc_list = nn.ModuleList()
-        for units in hidden:
-            self.fc_list.append(nn.Linear(features, units, bias=False))
-            self.bntt_fc_list.append(bntt(units, steps, 1))
-            features = units
-        self.fc_out = nn.Linear(features, num_classes, bias=False)
-        for m in self.modules():
-            if isinstance(m, (nn.Conv2d, nn.Linear)):
-                m.threshold = THRESHOLD
-                torch.nn.init.xavier_uniform_(m.weight, gain=2)
-
-    def lif(self, mem, current, layer):
-        """One LIF step as the reference writes it; returns (membrane after reset, spikes)."""
-        mem = self.leak_mem * mem + current
-        mem_thr = (mem / layer.threshold) - 1.0
-        out = self.spike_fn(mem_thr)
-        rst = torch.zeros_like(mem)
-        rst[mem_thr > 0] = layer.threshold
-        return mem - rst, out
-
-    def forward(self, inp):
-        batch_size = inp.size(0)
-        mem_conv_list = [torch.zeros(batch_size, *shape) for shape in self.mem_shapes]
-        mem_fc_list = [torch.zeros(batch_size, fc.out_features) for fc in self.fc_list]
-        mem_out = torch.zeros(batch_size, self.fc_out.out_features)
-
-        for t in range(self.num_steps):
-            out_prev = inp  # direct input: the analog image at every step
-            for i, conv in enumerate(self.conv_list):
-                mem_conv_list[i], out = self.lif(mem_conv_list[i], self.bntt_list[i][t](conv(out_prev)), conv)
-                out_prev = out.clone()
-                if self.pool_after[i] is not None:
-                    out = self.pool_after[i](out_prev)
-                    out_prev = out.clone()
-
-            out_prev = out_prev.reshape(batch_size, -1)
-            for i, fc in enumerate(self.fc_list):
-                mem_fc_list[i], out = self.lif(mem_fc_list[i], self.bntt_fc_list[i][t](fc(out_prev)), fc)
-                out_prev = out.clone()
-
-            # accumulate voltage in the last layer
-            mem_out = mem_out + self.fc_out(out_prev)
-
-        return mem_out / self.num_steps
 
 
 def emit(line):
