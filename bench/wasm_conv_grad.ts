@@ -17,7 +17,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import '../kernels/register';
 
-import {replacedKernel} from '../kernels/wasm/conv2d_backprop_input';
+import {replacedKernel} from '../kernels/wasm/replace_kernel';
 
 import * as tf from '@tensorflow/tfjs-core';
 import {cpus} from 'node:os';

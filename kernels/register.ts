@@ -2,7 +2,7 @@
  * Registers every tfjs-snn kernel and gradient. Idempotent, so loading two
  * copies of the package (ESM + CJS) does not warn about duplicates. Called on
  * import and again when a spiking layer is built, so that kernels which replace
- * a backend's own (wasm's Conv2DBackpropInput) also apply when that backend was
+ * a backend's own (wasm's Conv2DBackpropInput, BatchMatMul) also apply when that backend was
  * imported after this package.
  */
 import {
@@ -15,7 +15,9 @@ import {lifGradientConfig} from './lif_gradient';
 import {lifWebGLConfig} from './webgl/lif';
 import {lifGradWebGLConfig} from './webgl/lif_grad';
 import {conv2dBackpropFilterWasmConfig} from './wasm/conv2d_backprop_filter';
-import {conv2dBackpropInputWasmConfig, replacedKernel} from './wasm/conv2d_backprop_input';
+import {batchMatMulWasmConfig} from './wasm/batch_mat_mul';
+import {conv2dBackpropInputWasmConfig} from './wasm/conv2d_backprop_input';
+import {replacedKernel} from './wasm/replace_kernel';
 // BNTT training kernels (cpu, wasm) and their gradient.
 import {bnttTrainGradientConfig} from './bntt_gradient';
 import {bnttTrainCpuConfig} from './cpu/bntt_train';
@@ -39,17 +41,28 @@ export function registerAll(): void {
   for (const config of KERNELS) {
     if (getKernel(config.kernelName, config.backendName) == null) registerKernel(config);
   }
-  replaceWasmBackpropInput();
+  replaceBuiltIns();
   if (getGradient(lifGradientConfig.kernelName) == null) registerGradient(lifGradientConfig);
   if (getGradient(bnttTrainGradientConfig.kernelName) == null) registerGradient(bnttTrainGradientConfig);
 }
 
-registerAll();
 
-/** wasm's own Conv2DBackpropInput is a plain loop: put the XNNPACK one in front of it, once it is registered. */
-function replaceWasmBackpropInput(): void {
-  const builtIn = getKernel('Conv2DBackpropInput', 'wasm');
-  if (builtIn == null || replacedKernel(builtIn) != null) return;
-  unregisterKernel('Conv2DBackpropInput', 'wasm');
-  registerKernel(conv2dBackpropInputWasmConfig(builtIn));
+/**
+ * Kernels that replace a backend's own (wasm's Conv2DBackpropInput and transposed BatchMatMul are plain loops):
+ * each is put in front of the built-in once that is registered, and hands it the cases it does not cover.
+ */
+const REPLACEMENTS: Array<{kernelName: string, backendName: string, make: (builtIn: KernelConfig) => KernelConfig}> = [
+  {kernelName: 'Conv2DBackpropInput', backendName: 'wasm', make: conv2dBackpropInputWasmConfig},
+  {kernelName: 'BatchMatMul', backendName: 'wasm', make: batchMatMulWasmConfig},
+];
+
+function replaceBuiltIns(): void {
+  for (const {kernelName, backendName, make} of REPLACEMENTS) {
+    const builtIn = getKernel(kernelName, backendName);
+    if (builtIn == null || replacedKernel(builtIn) != null) continue;
+    unregisterKernel(kernelName, backendName);
+    registerKernel(make(builtIn));
+  }
 }
+
+registerAll();

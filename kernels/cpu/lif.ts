@@ -1,25 +1,32 @@
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
 import {LIF, LifAttrs} from '../lif_attrs';
-import {lifDims} from '../lif_dims';
-import {cpuIO, TypedArrayIO} from './cpu_backend';
+import {LifDims, lifDims} from '../lif_dims';
+import {cpuIO} from './cpu_backend';
 import {scanRow} from './lif_scan';
 
-/** Forward LIF over the whole train with typed-array loops: [spikes, finalMembrane]. */
-export function lifLoops(io: TypedArrayIO, inputs: {[name: string]: TensorInfo}, lifAttrs: LifAttrs): TensorInfo[] {
-  const {currents, initialMembrane} = inputs;
-  const {batch, time, features} = lifDims(currents.shape);
-  const input = io.read(currents);
-  const finalMembrane = Float32Array.from(io.read(initialMembrane));
-  const spikes = new Float32Array(input.length);
-  for (let b = 0; b < batch; b++) {
-    const row = finalMembrane.subarray(b * features, (b + 1) * features);
-    scanRow(input, b * time * features, time, row, lifAttrs, null, spikes);
-  }
-  return [io.output(currents.shape.slice(), spikes), io.output(initialMembrane.shape.slice(), finalMembrane)];
+/** The arrays forward LIF writes: every spike, and the membrane (V_0 on entry, V_T on exit). */
+export interface LifOutputs {
+  spikes: Float32Array;
+  membrane: Float32Array;
 }
 
-export const lifCpu: KernelFunc = ({inputs, backend, attrs}) =>
-    lifLoops(cpuIO(backend), inputs as {[name: string]: TensorInfo}, attrs as unknown as LifAttrs);
+/** Forward LIF over the whole train with typed-array loops (served to cpu and, on the heap, to wasm). */
+export function lifInto(currents: Float32Array, dims: LifDims, lifAttrs: LifAttrs, out: LifOutputs): void {
+  const {batch, time, features} = dims;
+  for (let b = 0; b < batch; b++) {
+    const row = out.membrane.subarray(b * features, (b + 1) * features);
+    scanRow(currents, b * time * features, time, row, lifAttrs, null, out.spikes);
+  }
+}
+
+export const lifCpu: KernelFunc = ({inputs, backend, attrs}) => {
+  const io = cpuIO(backend);
+  const {currents, initialMembrane} = inputs as {[name: string]: TensorInfo};
+  const input = io.read(currents);
+  const out = {spikes: new Float32Array(input.length), membrane: Float32Array.from(io.read(initialMembrane))};
+  lifInto(input, lifDims(currents.shape), attrs as unknown as LifAttrs, out);
+  return [io.output(currents.shape.slice(), out.spikes), io.output(initialMembrane.shape.slice(), out.membrane)];
+};
 
 export const lifCpuConfig: KernelConfig = {kernelName: LIF, backendName: 'cpu', kernelFunc: lifCpu};

@@ -13,15 +13,11 @@
  * bench/wasm_conv_grad.ts measures both.
  */
 import {
-  backend_util, Conv2D, Conv2DAttrs, Conv2DBackpropInput, Conv2DBackpropInputAttrs, engine, KernelConfig,
-  KernelFunc, NamedAttrMap, reverse, Tensor, tidy, transpose,
+  backend_util, Conv2D, Conv2DAttrs, Conv2DBackpropInputAttrs, engine, KernelConfig, NamedAttrMap, reverse, Tensor,
+  tidy, transpose,
 } from '@tensorflow/tfjs-core';
 
-/**
- * Holds, on our config, the kernel it replaced: marks it, so that registering again (or from a second copy of
- * the package: hence Symbol.for) does not wrap our own kernel as the fallback.
- */
-const XNNPACK_BACKPROP_INPUT = Symbol.for('tfjs-snn.wasmConv2DBackpropInput');
+import {replacementOf} from './replace_kernel';
 
 type Padding = {top: number, bottom: number, left: number, right: number};
 
@@ -56,21 +52,11 @@ function flippedConv(dy: Tensor, filter: Tensor, padding: Padding): Tensor {
   });
 }
 
-/** Our kernel, handing the cases it does not cover to `fallback` (wasm's own kernel). */
-export function conv2dBackpropInputWasmConfig(fallback: KernelConfig): KernelConfig {
-  const kernelFunc: KernelFunc = args => {
+/** Our kernel, handing the cases it does not cover to wasm's own. */
+export function conv2dBackpropInputWasmConfig(builtIn: KernelConfig): KernelConfig {
+  return replacementOf(builtIn, wasmOwn => args => {
     const {dy, filter} = args.inputs as {dy: Tensor, filter: Tensor};
     const padding = flippedPadding(convInfoOf(filter, args.attrs as unknown as Conv2DBackpropInputAttrs));
-    return padding == null ? fallback.kernelFunc(args) : flippedConv(dy, filter, padding);
-  };
-  const config: KernelConfig = {kernelName: Conv2DBackpropInput, backendName: 'wasm', kernelFunc};
-  if (fallback.setupFunc != null) config.setupFunc = fallback.setupFunc;
-  if (fallback.disposeFunc != null) config.disposeFunc = fallback.disposeFunc;
-  (config as unknown as Record<symbol, KernelConfig>)[XNNPACK_BACKPROP_INPUT] = fallback;
-  return config;
-}
-
-/** The kernel our config replaced (wasm's own), or null if `config` is not ours. */
-export function replacedKernel(config: KernelConfig): KernelConfig|null {
-  return (config as unknown as Record<symbol, KernelConfig>)[XNNPACK_BACKPROP_INPUT] ?? null;
+    return padding == null ? wasmOwn(args) : flippedConv(dy, filter, padding);
+  });
 }

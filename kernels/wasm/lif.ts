@@ -1,13 +1,18 @@
-import type {KernelConfig, TensorInfo} from '@tensorflow/tfjs-core';
+import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
-import {lifLoops} from '../cpu/lif';
+import {lifInto} from '../cpu/lif';
 import {LIF, LifAttrs} from '../lif_attrs';
-import {wasmIO} from './wasm_backend';
+import {lifDims} from '../lif_dims';
+import {heapOutputsAndViews} from './wasm_backend';
 
-/** The cpu kernel's loops on the wasm heap: O(T·N), instead of the composite's per-step slices. */
-export const lifWasmConfig: KernelConfig = {
-  kernelName: LIF,
-  backendName: 'wasm',
-  kernelFunc: ({inputs, backend, attrs}) =>
-      lifLoops(wasmIO(backend), inputs as {[name: string]: TensorInfo}, attrs as unknown as LifAttrs),
+/** The cpu kernel's loops, writing their outputs in place on the wasm heap: O(T·N), no copies. */
+export const lifWasm: KernelFunc = ({inputs, backend, attrs}) => {
+  const {currents, initialMembrane} = inputs as {[name: string]: TensorInfo};
+  const {outputs, views: [input, initial, spikes, membrane]} =
+      heapOutputsAndViews(backend, [currents, initialMembrane], [currents.shape, initialMembrane.shape]);
+  membrane.set(initial);
+  lifInto(input, lifDims(currents.shape), attrs as unknown as LifAttrs, {spikes, membrane});
+  return outputs;
 };
+
+export const lifWasmConfig: KernelConfig = {kernelName: LIF, backendName: 'wasm', kernelFunc: lifWasm};

@@ -1,12 +1,19 @@
-import type {KernelConfig, TensorInfo} from '@tensorflow/tfjs-core';
+import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
-import {lifGradLoops} from '../cpu/lif_grad';
+import {lifGradInto} from '../cpu/lif_grad';
 import {LIF_GRAD, LifAttrs} from '../lif_attrs';
-import {wasmIO} from './wasm_backend';
+import {lifDims} from '../lif_dims';
+import {heapOutputsAndViews} from './wasm_backend';
 
-export const lifGradWasmConfig: KernelConfig = {
-  kernelName: LIF_GRAD,
-  backendName: 'wasm',
-  kernelFunc: ({inputs, backend, attrs}) =>
-      lifGradLoops(wasmIO(backend), inputs as {[name: string]: TensorInfo}, attrs as unknown as LifAttrs),
+/** The cpu kernel's BPTT loops, writing their outputs in place on the wasm heap. */
+export const lifGradWasm: KernelFunc = ({inputs, backend, attrs}) => {
+  const {dSpikes, dMembrane, currents, initialMembrane} = inputs as {[name: string]: TensorInfo};
+  const {outputs, views: [current, initial, gradSpikes, gradMembrane, dCurrents, dInitialMembrane]} =
+      heapOutputsAndViews(backend, [currents, initialMembrane, dSpikes, dMembrane],
+                          [currents.shape, initialMembrane.shape]);
+  lifGradInto({currents: current, initialMembrane: initial, dSpikes: gradSpikes, dMembrane: gradMembrane},
+              lifDims(currents.shape), attrs as unknown as LifAttrs, {dCurrents, dInitialMembrane});
+  return outputs;
 };
+
+export const lifGradWasmConfig: KernelConfig = {kernelName: LIF_GRAD, backendName: 'wasm', kernelFunc: lifGradWasm};

@@ -1,7 +1,5 @@
 import type {DataType, TensorInfo} from '@tensorflow/tfjs-core';
 
-import {TypedArrayIO} from '../cpu/cpu_backend';
-
 /** The part of tfjs-backend-wasm's BackendWasm these kernels use (typed structurally: wasm is an optional peer). */
 interface WasmBackendLike {
   typedArrayFromHeap(info: TensorInfo): ArrayBufferView;
@@ -9,29 +7,17 @@ interface WasmBackendLike {
 }
 
 /**
- * Typed-array kernels on wasm: inputs are views of the wasm heap. A kernel
- * must read every input before its first output — allocating an output can
- * grow the heap, which detaches earlier views.
- */
-export function wasmIO(backend: unknown): TypedArrayIO {
-  const wasm = backend as WasmBackendLike;
-  return {
-    read: info => wasm.typedArrayFromHeap(info) as Float32Array,
-    output: (shape, values) => wasm.makeOutput(shape, 'float32', undefined, values),
-  };
-}
-
-/**
  * Allocates the outputs in the wasm heap, then returns float32 views of `inputs` followed by the outputs. The
  * loops write the outputs in place: no fresh JS buffer (whose first touch costs page faults) and no copy into the
- * heap. Views are taken only after every allocation, since growing the heap detaches earlier views.
+ * heap. Views are taken only after every allocation, since growing the heap detaches earlier views. Outputs are
+ * not zeroed: the loops must write every element.
  */
 export function heapOutputsAndViews(backend: unknown, inputs: TensorInfo[], outputShapes: number[][]):
     {outputs: TensorInfo[], views: Float32Array[]} {
   const wasm = backend as WasmBackendLike;
   const outputs = outputShapes.map(shape => wasm.makeOutput(shape.slice(), 'float32'));
   const views = [...inputs, ...outputs].map(info => {
-    if (info.dtype !== 'float32') throw new Error(`BNTT wasm kernels take float32 tensors; got ${info.dtype}`);
+    if (info.dtype !== 'float32') throw new Error(`tfjs-snn's wasm kernels take float32 tensors; got ${info.dtype}`);
     return wasm.typedArrayFromHeap(info) as Float32Array;
   });
   return {outputs, views};

@@ -1,6 +1,7 @@
 import {add, serialization, Tensor} from '@tensorflow/tfjs-core';
 import {LayerVariable} from '@tensorflow/tfjs-layers';
 
+import {registerAll} from '../../kernels/register';
 import {SpikingLayer} from './spiking_layer';
 import {ResolvedWeightArgs, weightArgsConfig} from './weight_args';
 
@@ -11,6 +12,9 @@ export abstract class KernelLayer extends SpikingLayer {
   protected bias?: LayerVariable;
 
   protected addKernelAndBias(kernelShape: number[]): void {
+    // A backend imported after this package (wasm) gets the kernels that replace its own (its conv input
+    // gradient, transposed matmuls) now.
+    registerAll();
     const w = this.weightArgs;
     this.kernel = this.addWeight('kernel', kernelShape, 'float32', w.kernelInitializer, w.kernelRegularizer, true,
                                  w.kernelConstraint);

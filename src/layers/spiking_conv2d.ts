@@ -1,7 +1,6 @@
 import {conv2d, reshape, serialization, Tensor, Tensor4D, tidy} from '@tensorflow/tfjs-core';
 import {Shape} from '@tensorflow/tfjs-layers';
 
-import {registerAll} from '../../kernels/register';
 import {formatShape, layerArgs, oneOfArg, pairArg, positiveInteger} from './layer_utils';
 import {KernelLayer} from './kernel_layer';
 import {LayerArgs} from './spiking_layer';
@@ -81,8 +80,6 @@ export class SpikingConv2d extends KernelLayer {
 
   build(inputShape: Shape|Shape[]): void {
     const shape = this.timeInputShape(inputShape);
-    // A backend imported after this package (wasm) gets the kernels that replace its own now.
-    registerAll();
     this.addKernelAndBias([...this.kernelSize, this.inChannels(shape), this.filters]);
   }
 
