@@ -193,6 +193,21 @@ class EpochReporter extends tfl.Callback {
   }
 }
 
+/** `args` with the defaults it left open (learning rate, augmentation, the model's T, encoder and leak) filled in. */
+function resolvedSettings(args: TrainArgs, model: tfl.LayersModel): TrainArgs {
+  const encoder = model.layers[0];
+  const lif = model.layers.find(layer => layer.getClassName() === 'SnnLif');
+  const className = encoder.getClassName();
+  return {
+    ...args,
+    lr: initialRate(args),
+    augment: args.augment ?? (args.dataset === 'cifar10' || args.dataset === 'cifar100'),
+    timeSteps: args.timeSteps ?? (encoder.getConfig().timeSteps as number),
+    encoder: args.encoder ?? (className === 'SnnPoissonEncoder' ? 'poisson' : 'direct'),
+    leak: args.leak ?? (lif?.getConfig().leak as number),
+  };
+}
+
 function countParameters(model: tfl.LayersModel): number {
   return model.trainableWeights.reduce((n, w) => n + (w.shape as number[]).reduce((a, b) => a * b, 1), 0);
 }
@@ -203,12 +218,14 @@ export async function train(requested: TrainArgs, out: Output, hooks: TrainHooks
   const checkpoint = requested.resume ? await loadCheckpoint(requested.out) : null;
   if (requested.resume && checkpoint == null) out.write(`no checkpoint in ${requested.out}; starting from epoch 1\n`);
   // A resumed run keeps its settings; only the epoch count, output and backend come from this command.
-  const args: TrainArgs = checkpoint == null ? requested :
+  const requestedArgs: TrainArgs = checkpoint == null ? requested :
       {...checkpoint.state.args, epochs: requested.epochs, out: requested.out, backend: requested.backend, resume: true};
-  const {train: trainSet, test: testSet} = await loadData(args);
-  mkdirSync(args.out, {recursive: true});
+  const {train: trainSet, test: testSet} = await loadData(requestedArgs);
+  mkdirSync(requestedArgs.out, {recursive: true});
 
-  const model = checkpoint?.model as tfl.Sequential ?? buildModel(args, trainSet);
+  const model = checkpoint?.model as tfl.Sequential ?? buildModel(requestedArgs, trainSet);
+  // The report and checkpoint hold every setting as used, the defaults filled in.
+  const args = resolvedSettings(requestedArgs, model);
   const optimizer = makeOptimizer(args);
   model.compile({optimizer, loss: softmaxCrossEntropy, metrics: ['accuracy']});
   if (checkpoint != null) await optimizer.setWeights(checkpoint.optimizerWeights);
@@ -222,7 +239,7 @@ export async function train(requested: TrainArgs, out: Output, hooks: TrainHooks
 
   const summary: RunSummary = {modelName: args.model, parameters: countParameters(model), trainImages: trainSet.count,
                                testImages: testSet.count, finished: false};
-  const augment = args.augment ?? (args.dataset === 'cifar10' || args.dataset === 'cifar100');
+  const augment = args.augment!;
   const batchesPerEpoch = batchCount(trainSet.count, args.batchSize, true);
   if (batchesPerEpoch === 0) {
     throw new Error(`--batch-size ${args.batchSize} is larger than the ${trainSet.count} training images`);

@@ -37,6 +37,37 @@ function writeQuadrantIdx(dir: string, train: number, test: number): void {
   }
 }
 
+/**
+ * CIFAR binary files (label byte(s), then 32×32 planes R, G, B) of images whose class (0–2) is the bright
+ * channel: CIFAR-10's data_batch_1..5 + test_batch, or CIFAR-100's train + test with [coarse, fine] labels.
+ */
+function writeCifar(dir: string, variant: 'cifar10'|'cifar100', perFile: number): void {
+  mkdirSync(dir, {recursive: true});
+  const labelBytes = variant === 'cifar10' ? 1 : 2;
+  const records = (count: number, first: number) => {
+    const bytes = Buffer.alloc(count * (labelBytes + 3 * 1024));
+    for (let k = 0; k < count; k++) {
+      const start = k * (labelBytes + 3 * 1024);
+      const label = (first + k) % 3;
+      if (labelBytes === 2) bytes[start] = 19 - label;  // the coarse label, not used by default
+      bytes[start + labelBytes - 1] = label;
+      for (let p = 0; p < 3 * 1024; p++) {
+        const bright = Math.floor(p / 1024) === label;
+        bytes[start + labelBytes + p] = bright ? 180 + ((k + p) % 70) : (k * 11 + p * 5) % 90;
+      }
+    }
+    return bytes;
+  };
+  const files = variant === 'cifar10' ?
+      [...[1, 2, 3, 4, 5].map(i => [`data_batch_${i}.bin`, perFile]), ['test_batch.bin', perFile]] :
+      [['train.bin', 5 * perFile], ['test.bin', perFile]];
+  let first = 0;
+  for (const [name, count] of files as Array<[string, number]>) {
+    writeFileSync(join(dir, name), records(count, first));
+    first += count;
+  }
+}
+
 const silent = {write: () => true};
 
 describe('tfjs-snn train arguments', () => {
@@ -156,6 +187,39 @@ describe('tfjs-snn train (end to end on a generated 8×8 dataset, wasm)', () => 
     await train(args(join(tmp, 'leak'), {epochs: 1}), silent);
     expect(tf.memory().numTensors).toBe(before);
   });
+});
+
+describe('tfjs-snn train on CIFAR binary files (generated in the real format, wasm)', () => {
+  let tmp: string;
+  beforeAll(() => tmp = mkdtempSync(join(tmpdir(), 'tfjs-snn-cli-cifar-')));
+  afterAll(async () => {
+    rmSync(tmp, {recursive: true, force: true});
+    await tf.setBackend('cpu');
+  });
+
+  for (const [variant, classes] of [['cifar10', 10], ['cifar100', 100]] as const) {
+    it(`--dataset ${variant}: reads the files, trains with augmentation and saves a ${classes}-class model`,
+       async () => {
+         const dataDir = join(tmp, variant);
+         writeCifar(dataDir, variant, 8);
+         const out = join(tmp, `${variant}-run`);
+         const state = await train(parseTrainArgs(['--dataset', variant, '--data-dir', dataDir, '--backend', 'wasm',
+                                                   '--batch-size', '8', '--time-steps', '2', '--epochs', '1',
+                                                   '--out', out]), silent);
+         expect(state.epochsDone).toBe(1);
+         const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+         expect(report.data).toEqual({trainImages: 40, testImages: 8});
+         expect(report.settings.dataset).toBe(variant);
+         // Defaults are reported as used.
+         expect([report.settings.augment, report.settings.lr, report.settings.encoder, report.settings.leak])
+             .toEqual([true, 0.1, 'direct', 0.95]);
+         expect(Number.isFinite(report.epochs[0].trainLoss)).toBeTrue();
+         const model = await tfl.loadLayersModel(io.fileSystem(join(out, 'model')));
+         expect(model.inputs[0].shape).toEqual([null, 32, 32, 3]);
+         expect(model.outputs[0].shape).toEqual([null, classes]);
+         model.dispose();
+       }, 120000);
+  }
 });
 
 describe('the tfjs-snn command', () => {
