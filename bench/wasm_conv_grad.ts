@@ -2,7 +2,8 @@
  * GFLOP/s of Conv2DBackpropFilter on wasm (tfjs-snn's kernel and the other designs tried)
  * against tfjs-backend-cpu's, with wasm's conv forward for scale, and of Conv2DBackpropInput
  * (tfjs-snn's XNNPACK conv against wasm's own loop), on the conv shapes of a small SNN on
- * 28×28 and of VGG9 on CIFAR (batch·time images).
+ * 28×28 and of VGG9 on CIFAR (batch·time images); then BatchMatMul with transposed operands
+ * (a dense layer's gradients), tfjs-snn's against wasm's own.
  *
  *   npx esbuild bench/wasm_conv_grad.ts --bundle --platform=node --packages=external \
  *     --outfile=build/bench-wasm-conv.cjs && node build/bench-wasm-conv.cjs [--quick]
@@ -287,6 +288,37 @@ function markdownTable(all: Array<[ConvShape, Map<string, Measured|string>]>): s
   return lines.join('\n');
 }
 
+/** The small SNN's dense layer fc1 ([batch·T, 3136] → 256): its forward and its two gradients' matmuls. */
+const DENSE = {rows: 384, inputs: 3136, units: 256};
+const MATMULS: Array<{label: string, a: number[], b: number[], transposeA: boolean, transposeB: boolean}> = [
+  {label: 'forward x·W', a: [DENSE.rows, DENSE.inputs], b: [DENSE.inputs, DENSE.units], transposeA: false,
+   transposeB: false},
+  {label: 'dx = dy·Wᵀ', a: [DENSE.rows, DENSE.units], b: [DENSE.inputs, DENSE.units], transposeA: false,
+   transposeB: true},
+  {label: 'dW = xᵀ·dy', a: [DENSE.rows, DENSE.inputs], b: [DENSE.rows, DENSE.units], transposeA: true,
+   transposeB: false},
+];
+
+/** BatchMatMul through tfjs-snn's replacement and through wasm's own kernel, GFLOP/s on the same operands. */
+function matMulTable(): string {
+  const wasmOwn = replacedKernel(tf.getKernel('BatchMatMul', 'wasm')!);
+  if (wasmOwn == null) throw new Error('tfjs-snn did not replace wasm\'s BatchMatMul');
+  const lines = ['| dense fc1 [384, 3136] → 256 | GFLOP | tfjs-snn | wasm\'s own | tfjs-snn / own |', '|---|---|---|---|---|'];
+  for (const m of MATMULS) {
+    const [a, b] = [tf.randomUniform(m.a, -1, 1, 'float32', 1), tf.randomUniform(m.b, -1, 1, 'float32', 2)];
+    const attrs = {transposeA: m.transposeA, transposeB: m.transposeB};
+    const ours = timeMs(() => tf.matMul(a, b, m.transposeA, m.transposeB));
+    const own = timeMs(() => tf.engine().makeTensorFromTensorInfo(wasmOwn.kernelFunc(
+        {inputs: {a, b}, attrs: attrs as unknown as tf.NamedAttrMap, backend: tf.backend()}) as tf.TensorInfo));
+    tf.dispose([a, b]);
+    const flop = 2 * DENSE.rows * DENSE.inputs * DENSE.units;
+    const [oursRate, ownRate] = [flop / ours / 1e6, flop / own / 1e6];
+    lines.push(`| ${m.label} | ${(flop / 1e9).toFixed(2)} | ${oursRate.toFixed(2)} | ${ownRate.toFixed(2)} | ` +
+               `${(oursRate / ownRate).toFixed(1)}× |`);
+  }
+  return lines.join('\n');
+}
+
 async function main(): Promise<void> {
   await tf.setBackend('wasm');
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
@@ -297,6 +329,9 @@ async function main(): Promise<void> {
   console.log(`Node ${process.version}, tfjs ${tf.version_core}, ${cpus()[0]?.model ?? 'unknown CPU'}, ` +
       `wasm SIMD ${simd ? 'on' : 'off'}, threads ${threads ? 'on' : 'off'}\n`);
   console.log(markdownTable(all));
+  await tf.setBackend('wasm');
+  console.log('\nBatchMatMul on wasm, GFLOP/s (2·M·K·N / best time)\n');
+  console.log(matMulTable());
 }
 
 main().catch(e => {

@@ -1,8 +1,8 @@
 /**
  * BatchMatMul for the wasm backend: wasm's own kernel runs XNNPACK only for untransposed
- * operands and a plain loop otherwise, 10–16× slower on a dense layer's gradients
- * (x^T·dy and dy·W^T; bench/wasm_conv_grad.ts). This one transposes the operand in
- * memory first (a copy, ~2 % of the product's time) and runs the fast case.
+ * operands and a plain loop otherwise: 1.3–1.6 against 31–37 GFLOP/s on the small SNN's dense
+ * layer gradients x^T·dy and dy·W^T (bench/wasm_conv_grad.ts). This one transposes the
+ * operands in memory first (one copy each) and runs the fast case: 12–20× faster there.
  */
 import {BatchMatMul, BatchMatMulAttrs, engine, KernelConfig, NamedAttrMap, Tensor, tidy, transpose} from '@tensorflow/tfjs-core';
 
