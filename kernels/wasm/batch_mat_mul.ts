@@ -4,7 +4,9 @@
  * layer gradients x^T·dy and dy·W^T (bench/wasm_conv_grad.ts). This one transposes the
  * operands in memory first (one copy each) and runs the fast case: 12–20× faster there.
  */
-import {BatchMatMul, BatchMatMulAttrs, engine, KernelConfig, NamedAttrMap, Tensor, tidy, transpose} from '@tensorflow/tfjs-core';
+import {
+  BatchMatMul, BatchMatMulAttrs, engine, KernelConfig, NamedAttrMap, Tensor, tidy, transpose,
+} from '@tensorflow/tfjs-core';
 
 import {replacementOf} from './replace_kernel';
 
