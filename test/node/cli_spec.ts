@@ -73,8 +73,8 @@ const silent = {write: () => true};
 describe('tfjs-snn train arguments', () => {
   it('has the documented defaults', () => {
     expect(parseTrainArgs([])).toEqual(jasmine.objectContaining(
-        {dataset: 'fashion-mnist', dataDir: null, model: 'small', epochs: 3, batchSize: 64, optimizer: 'sgd',
-         schedule: 'step', weightDecay: 1e-4, normalization: 'bntt', backend: 'auto', seed: 1, resume: false,
+        {dataset: 'fashion-mnist', dataDir: null, model: 'small', epochs: 3, batchSize: 64, optimizer: 'adam',
+         schedule: 'cosine', weightDecay: 1e-4, normalization: 'bntt', backend: 'auto', seed: 1, resume: false,
          out: 'runs/fashion-mnist-small'}));
   });
 
@@ -212,7 +212,7 @@ describe('tfjs-snn train on CIFAR binary files (generated in the real format, wa
          expect(report.settings.dataset).toBe(variant);
          // Defaults are reported as used.
          expect([report.settings.augment, report.settings.lr, report.settings.encoder, report.settings.leak])
-             .toEqual([true, 0.1, 'direct', 0.95]);
+             .toEqual([true, 0.001, 'direct', 0.95]);
          expect(Number.isFinite(report.epochs[0].trainLoss)).toBeTrue();
          const model = await tfl.loadLayersModel(io.fileSystem(join(out, 'model')));
          expect(model.inputs[0].shape).toEqual([null, 32, 32, 3]);
