@@ -8,6 +8,7 @@ import '../kernels/register';
 
 import {registerFileRouter} from './io/index';
 
+export * as analysis from './analysis/index';
 export * as callbacks from './callbacks/index';
 export * as data from './data/index';
 export * as io from './io/index';

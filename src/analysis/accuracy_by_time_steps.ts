@@ -1,0 +1,67 @@
+import {argMax, cumsum, reshape, Tensor, tidy} from '@tensorflow/tfjs-core';
+import type {LayersModel} from '@tensorflow/tfjs-layers';
+
+import {describeValue} from '../ops/lif_options';
+import {checkBatchSize, checkImages, layerChain, runChain} from './model_chain';
+import {AnalysisOptions} from './spike_rates';
+
+export interface AccuracyByTimeSteps {
+  /** 1 … T. */
+  timeSteps: number[];
+  /** Accuracy when inference stops after each number of steps. */
+  accuracy: number[];
+}
+
+/** Class indices from one-hot `[n, classes]` or index `[n]` labels. */
+function labelIndices(y: unknown, examples: number, classes: number): Int32Array {
+  const fn = 'accuracyByTimeSteps';
+  const expected = `class indices [${examples}] or one-hot labels [${examples}, ${classes}]`;
+  if (!(y instanceof Tensor) || y.shape[0] !== examples || y.rank > 2 || (y.rank === 2 && y.shape[1] !== classes)) {
+    throw new Error(`${fn}: argument 'y' must be ${expected}; got ${describeValue(y)}`);
+  }
+  const indices = tidy(() => (y.rank === 2 ? argMax(y, 1) : y).dataSync());
+  return Int32Array.from(indices);
+}
+
+/**
+ * Accuracy of `model` on `x`, `y` when inference stops after 1, 2, …, T steps: the logits after t
+ * steps are the mean of the readout over the first t steps, exactly what a run of t steps computes
+ * (every layer is causal: step t depends only on steps ≤ t). The model must end with
+ * `timeAverage`. One full run of T steps gives every row.
+ *
+ * ```js
+ * const {accuracy} = snn.analysis.accuracyByTimeSteps(model, testImages, testLabels);
+ * accuracy.forEach((a, t) => console.log(`${t + 1} steps: ${(100 * a).toFixed(1)} %`));
+ * ```
+ */
+export function accuracyByTimeSteps(model: LayersModel, x: Tensor, y: Tensor,
+                                    options: AnalysisOptions = {}): AccuracyByTimeSteps {
+  const fn = 'accuracyByTimeSteps';
+  const chain = layerChain(model, fn);
+  const images = checkImages(fn, x, model);
+  const batchSize = checkBatchSize(fn, options.batchSize ?? 64);
+  const last = chain.length - 1;
+  if (chain[last].getClassName() !== 'SnnTimeAverage') {
+    throw new Error(`${fn}: the model must end with a timeAverage layer (the readout averaged over time); its ` +
+                    `last layer '${chain[last].name}' is a ${chain[last].getClassName()}`);
+  }
+  const classes = (model.outputs[0].shape as number[])[1];
+  const labels = labelIndices(y, images.shape[0], classes);
+  let correct: Float64Array|null = null;
+  let offset = 0;
+  runChain(chain, images, batchSize, (i, input) => {
+    if (i !== last) return;
+    const [batch, steps] = input.shape;
+    // Prediction after t steps: argmax of the running sum (the mean's argmax), per example and t.
+    const predictions = tidy(() => argMax(cumsum(reshape(input, [batch, steps, -1]), 1), 2)).dataSync();
+    correct ??= new Float64Array(steps);
+    for (let b = 0; b < batch; b++) {
+      for (let t = 0; t < steps; t++) {
+        if (predictions[b * steps + t] === labels[offset + b]) correct[t]++;
+      }
+    }
+    offset += batch;
+  });
+  const total = correct!;
+  return {timeSteps: Array.from(total, (_, t) => t + 1), accuracy: Array.from(total, c => c / images.shape[0])};
+}

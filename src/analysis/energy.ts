@@ -1,0 +1,102 @@
+import type {Tensor} from '@tensorflow/tfjs-core';
+import type {LayersModel} from '@tensorflow/tfjs-layers';
+
+import {describeValue} from '../ops/lif_options';
+import {absSumPerStep, addInto, checkBatchSize, checkImages, layerChain, runChain, SPIKING_CLASSES} from './model_chain';
+import {AnalysisOptions} from './spike_rates';
+
+export interface EnergyOptions extends AnalysisOptions {
+  /** Energy of one 32-bit float multiply-accumulate, pJ. Default 4.6 (45 nm CMOS, Horowitz 2014). */
+  eMAC?: number;
+  /** Energy of one 32-bit float accumulate, pJ. Default 0.9. */
+  eAC?: number;
+}
+
+/** One synaptic layer (spikingConv2d, spikingDense), per example. */
+export interface LayerEnergy {
+  layer: string;
+  /** Multiply-accumulates of one pass of the same layer in an ANN. */
+  annMACs: number;
+  /** Mean |input| per input neuron and step (the spike rate; fractional after average pooling). */
+  inputRate: number;
+  /** True when no spiking layer comes before it: its input is analog and its operations are MACs. */
+  analogInput: boolean;
+  /** The SNN's operations over T steps: MACs (analog input) or accumulates (spikes). */
+  snnOps: number;
+  annEnergy: number;
+  snnEnergy: number;
+}
+
+export interface EnergyReport {
+  layers: LayerEnergy[];
+  timeSteps: number;
+  /** pJ per example. */
+  annEnergy: number;
+  snnEnergy: number;
+  /** annEnergy / snnEnergy: how many times less the SNN spends. */
+  ratio: number;
+  eMAC: number;
+  eAC: number;
+}
+
+const SYNAPTIC_CLASSES = new Set(['SnnSpikingConv2d', 'SnnSpikingDense']);
+
+function checkEnergy(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new Error(`energy: option '${name}' must be a positive number of picojoules; got ${describeValue(value)}`);
+  }
+  return value;
+}
+
+/**
+ * Estimated energy of one inference of `model` on the images `x` against the same architecture run
+ * as an ANN, counting only the synaptic operations of the conv and dense layers, as the SNN
+ * literature does:
+ *
+ * - ANN: `MACs_l = outputs_l · fanIn_l` per layer (one pass), energy `Σ MACs_l · eMAC`.
+ * - SNN over T steps: a layer whose input is spikes performs one accumulate per input spike and
+ *   synapse, `ACs_l = inputRate_l · MACs_l · T`, energy `· eAC`; a layer before any spiking layer
+ *   (direct, analog input) performs `MACs_l · T` multiply-accumulates, energy `· eMAC`.
+ *
+ * Neuron updates, normalisation and pooling are not counted. Returned per example, in pJ.
+ *
+ * ```js
+ * const e = snn.analysis.energy(model, testImages);
+ * console.log(`the SNN uses ${e.ratio.toFixed(1)}× less energy than the ANN`);
+ * ```
+ */
+export function energy(model: LayersModel, x: Tensor, options: EnergyOptions = {}): EnergyReport {
+  const fn = 'energy';
+  const chain = layerChain(model, fn);
+  const images = checkImages(fn, x, model);
+  const batchSize = checkBatchSize(fn, options.batchSize ?? 64);
+  const eMAC = checkEnergy('eMAC', options.eMAC ?? 4.6);
+  const eAC = checkEnergy('eAC', options.eAC ?? 0.9);
+  const firstSpiking = chain.findIndex(layer => SPIKING_CLASSES.has(layer.getClassName()));
+  const inputSums = new Map<number, Float64Array>();
+  const shapes = new Map<number, {inputsPerStep: number, macsPerStep: number, steps: number}>();
+  runChain(chain, images, batchSize, (i, input, output) => {
+    if (!SYNAPTIC_CLASSES.has(chain[i].getClassName())) return;
+    inputSums.set(i, addInto(inputSums.get(i) ?? null, absSumPerStep(input)));
+    const kernel = chain[i].weights.find(w => w.originalName.endsWith('/kernel'))!.read();
+    const fanIn = kernel.size / kernel.shape[kernel.rank - 1];
+    const [batch, steps] = output.shape;
+    shapes.set(i, {inputsPerStep: input.size / (batch * steps), macsPerStep: output.size / (batch * steps) * fanIn,
+                   steps});
+  });
+  if (shapes.size === 0) {
+    throw new Error(`${fn}: the model has no spikingConv2d or spikingDense layer to count operations of`);
+  }
+  const examples = images.shape[0];
+  const layers: LayerEnergy[] = [...shapes.entries()].map(([i, s]) => {
+    const inputRate = inputSums.get(i)!.reduce((a, b) => a + b, 0) / (examples * s.steps * s.inputsPerStep);
+    const analogInput = firstSpiking < 0 || i < firstSpiking;
+    const snnOps = analogInput ? s.macsPerStep * s.steps : inputRate * s.macsPerStep * s.steps;
+    return {layer: chain[i].name, annMACs: s.macsPerStep, inputRate, analogInput, snnOps,
+            annEnergy: s.macsPerStep * eMAC, snnEnergy: snnOps * (analogInput ? eMAC : eAC)};
+  });
+  const annEnergy = layers.reduce((a, l) => a + l.annEnergy, 0);
+  const snnEnergy = layers.reduce((a, l) => a + l.snnEnergy, 0);
+  return {layers, timeSteps: [...shapes.values()][0].steps, annEnergy, snnEnergy, ratio: annEnergy / snnEnergy,
+          eMAC, eAC};
+}

@@ -1,0 +1,46 @@
+import type {LayersModel} from '@tensorflow/tfjs-layers';
+
+import {layerChain} from './model_chain';
+
+/** One BNTT layer's learnt scales per time step. */
+export interface GammaProfile {
+  layer: string;
+  /** Mean of gamma[t, :] over channels, for t = 0 … T−1. */
+  mean: number[];
+  /** Standard deviation of gamma[t, :] over channels (population). */
+  std: number[];
+  min: number[];
+  max: number[];
+}
+
+/**
+ * The BNTT scales (gamma, `[T, channels]`) of every `bntt` layer, summarised per time step: the
+ * paper's Figure 5. Where the mean falls towards zero, the layer passes almost nothing at that
+ * step, which is what the temporal early exit reads off (`layers.earlyExitWrapper`).
+ * `spikingBatchNorm` layers (one gamma for all steps) have no profile and are left out.
+ *
+ * ```js
+ * for (const p of snn.analysis.gammaProfile(model)) console.log(p.layer, p.mean.map(g => g.toFixed(2)));
+ * ```
+ */
+export function gammaProfile(model: LayersModel): GammaProfile[] {
+  const profiles: GammaProfile[] = [];
+  for (const layer of layerChain(model, 'gammaProfile')) {
+    if (layer.getClassName() !== 'SnnBntt') continue;
+    const gamma = layer.weights.find(w => w.originalName.endsWith('/gamma'));
+    if (gamma == null) continue;  // scale: false
+    const value = gamma.read();
+    const [steps, channels] = value.shape;
+    const data = Float64Array.from(value.dataSync());
+    const rows = Array.from({length: steps}, (_, t) => Array.from(data.subarray(t * channels, (t + 1) * channels)));
+    const mean = rows.map(row => row.reduce((a, b) => a + b, 0) / channels);
+    profiles.push({
+      layer: layer.name,
+      mean,
+      std: rows.map((row, t) => Math.sqrt(row.reduce((a, g) => a + (g - mean[t]) ** 2, 0) / channels)),
+      min: rows.map(row => Math.min(...row)),
+      max: rows.map(row => Math.max(...row)),
+    });
+  }
+  return profiles;
+}

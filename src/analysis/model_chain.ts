@@ -1,0 +1,99 @@
+/** The analysis functions' view of a model: its layers as one chain, run layer by layer on batches. */
+import {abs, slice, sum, Tensor, tidy} from '@tensorflow/tfjs-core';
+import type {LayersModel} from '@tensorflow/tfjs-layers';
+
+import {describeValue} from '../ops/lif_options';
+
+/** The part of a tfjs-layers Layer the analyses use. */
+export interface ChainLayer {
+  name: string;
+  getClassName(): string;
+  apply(inputs: Tensor, kwargs?: {[key: string]: unknown}): Tensor|Tensor[];
+  getWeights(): Tensor[];
+  weights: Array<{originalName: string, read(): Tensor}>;
+}
+
+interface ModelLike {
+  layers?: unknown;
+  inputs?: unknown;
+}
+
+/**
+ * The layers of `model` in order, when it is one chain: a Sequential, or a functional model
+ * whose layers each take the previous one's output. Input layers are left out.
+ */
+export function layerChain(model: LayersModel, fn: string): ChainLayer[] {
+  const layers = (model as ModelLike | null)?.layers;
+  if (!Array.isArray(layers)) {
+    throw new Error(`${fn}: argument 'model' must be a tf.LayersModel (e.g. from snn.models.small or ` +
+                    `tf.loadLayersModel); got ${describeValue(model)}`);
+  }
+  const chain = layers.filter(l => l.getClassName() !== 'InputLayer') as ChainLayer[];
+  for (let i = 1; i < chain.length; i++) {
+    const inbound = (chain[i] as unknown as {inboundNodes: Array<{inboundLayers: unknown[]}>}).inboundNodes;
+    const fromPrevious = inbound.length === 1 && inbound[0].inboundLayers.length === 1 &&
+        inbound[0].inboundLayers[0] === chain[i - 1];
+    if (!fromPrevious) {
+      throw new Error(`${fn}: the model must be one chain of layers (a Sequential model, or a functional ` +
+                      `model without branches); layer '${chain[i].name}' does not take only the output of ` +
+                      `'${chain[i - 1].name}'`);
+    }
+  }
+  return chain;
+}
+
+/** Classes whose output is spikes. */
+export const SPIKING_CLASSES = new Set(['SnnLif', 'SnnPoissonEncoder']);
+
+export function checkBatchSize(fn: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new Error(`${fn}: option 'batchSize' must be an integer >= 1; got ${describeValue(value)}`);
+  }
+  return value;
+}
+
+export function checkImages(fn: string, x: unknown, model: LayersModel): Tensor {
+  const inputShape = (model.inputs?.[0]?.shape ?? []) as Array<number|null>;
+  const ok = x instanceof Tensor && x.rank === inputShape.length &&
+      inputShape.every((d, i) => i === 0 || d == null || d === (x as Tensor).shape[i]);
+  if (!ok) {
+    throw new Error(`${fn}: argument 'x' must be a tensor of shape [batch, ${inputShape.slice(1).join(', ')}] ` +
+                    `(the model's input); got ${describeValue(x)}`);
+  }
+  if ((x as Tensor).shape[0] < 1) throw new Error(`${fn}: argument 'x' holds no examples`);
+  return x as Tensor;
+}
+
+/**
+ * Runs the chain in inference mode on `x` in batches, calling `visit(index, input, output)` for every
+ * layer; the visitor reads what it needs (everything is disposed after each batch).
+ */
+export function runChain(chain: ChainLayer[], x: Tensor, batchSize: number,
+                         visit: (index: number, input: Tensor, output: Tensor) => void): void {
+  for (let start = 0; start < x.shape[0]; start += batchSize) {
+    const size = Math.min(batchSize, x.shape[0] - start);
+    tidy(() => {
+      let h = slice(x, start, size);
+      chain.forEach((layer, i) => {
+        const out = layer.apply(h, {training: false}) as Tensor;
+        visit(i, h, out);
+        h = out;
+      });
+    });
+  }
+}
+
+/**
+ * Σ|x| over every axis but time (axis 1) of a `[batch, time, ...]` tensor, per step (|x|: a Poisson
+ * encoder's spikes carry the input's sign).
+ */
+export function absSumPerStep(t: Tensor): Float64Array {
+  const axes = Array.from({length: t.rank}, (_, axis) => axis).filter(axis => axis !== 1);
+  return Float64Array.from(tidy(() => sum(abs(t), axes)).dataSync());
+}
+
+export function addInto(total: Float64Array|null, values: Float64Array): Float64Array {
+  if (total == null) return values;
+  values.forEach((v, i) => total[i] += v);
+  return total;
+}

@@ -1,0 +1,49 @@
+import type {Tensor} from '@tensorflow/tfjs-core';
+import type {LayersModel} from '@tensorflow/tfjs-layers';
+
+import {addInto, checkBatchSize, checkImages, layerChain, runChain, SPIKING_CLASSES, absSumPerStep} from './model_chain';
+
+/** One spiking layer's firing rate on the analysed examples. */
+export interface LayerSpikeRate {
+  layer: string;
+  /** Spikes per neuron per step, over all examples, neurons and steps. */
+  rate: number;
+  /** The same per time step t = 0 … T−1. */
+  perStep: number[];
+  /** Neurons per example and step. */
+  neurons: number;
+}
+
+export interface AnalysisOptions {
+  /** Examples run at a time. Default 64. */
+  batchSize?: number;
+}
+
+/**
+ * The firing rate of every spike-emitting layer (`lif`, `poissonEncoder`) of `model` on the images
+ * `x`, in inference mode: the mean |spike| per neuron and step, overall and per step.
+ *
+ * ```js
+ * for (const r of snn.analysis.spikeRates(model, testImages)) console.log(r.layer, r.rate.toFixed(3));
+ * ```
+ */
+export function spikeRates(model: LayersModel, x: Tensor, options: AnalysisOptions = {}): LayerSpikeRate[] {
+  const fn = 'spikeRates';
+  const chain = layerChain(model, fn);
+  const images = checkImages(fn, x, model);
+  const batchSize = checkBatchSize(fn, options.batchSize ?? 64);
+  const totals = new Map<number, Float64Array>();
+  const neurons = new Map<number, number>();
+  runChain(chain, images, batchSize, (i, _input, output) => {
+    if (!SPIKING_CLASSES.has(chain[i].getClassName())) return;
+    totals.set(i, addInto(totals.get(i) ?? null, absSumPerStep(output)));
+    neurons.set(i, output.size / (output.shape[0] * output.shape[1]!));
+  });
+  const examples = images.shape[0];
+  return [...totals.entries()].map(([i, perStepSums]) => {
+    const perNeuron = neurons.get(i)!;
+    const perStep = Array.from(perStepSums, s => s / (examples * perNeuron));
+    return {layer: chain[i].name, rate: perStep.reduce((a, b) => a + b, 0) / perStep.length, perStep,
+            neurons: perNeuron};
+  });
+}

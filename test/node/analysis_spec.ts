@@ -1,0 +1,199 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+
+import {analysis, layers, models} from '../../src/index';
+
+/**
+ * A network whose spikes are known by hand: x (4 features) at every one of 3 steps → dense with the
+ * identity kernel → lif (leak 1, threshold 1, subtract reset) → dense readout → timeAverage.
+ * A constant current c spikes: 0.6 → [0, 1, 0]; 1.5 → [1, 1, 1]; 0 → [0, 0, 0]; 1.0 → [0, 1, 1].
+ */
+function handNetwork(): tfl.Sequential {
+  const model = tfl.sequential({
+    layers: [
+      layers.directEncoder({timeSteps: 3, inputShape: [4]}),
+      layers.spikingDense({units: 4, useBias: false, name: 'hidden'}),
+      layers.lif({leak: 1, threshold: 1, name: 'spikes'}),
+      layers.spikingDense({units: 2, useBias: false, name: 'out'}),
+      layers.timeAverage({name: 'readout'}),
+    ],
+  });
+  // Class 0 reads neuron 1; class 1 reads neuron 3 with weight 1.6.
+  const readout = [[0, 0], [1, 0], [0, 0], [0, 1.6]];
+  model.setWeights([tf.eye(4), tf.tensor2d(readout)]);
+  return model;
+}
+
+/** Example 0 spikes: n0 [0,1,0], n1 [1,1,1], n2 [0,0,0], n3 [0,1,1]; example 1: every neuron [1,1,1]. */
+const handImages = () => tf.tensor2d([[0.6, 1.5, 0, 1.0], [1.5, 1.5, 1.5, 1.5]]);
+
+function expectNoLeak(run: () => unknown): void {
+  run();
+  const before = tf.memory().numTensors;
+  run();
+  expect(tf.memory().numTensors).toBe(before);
+}
+
+describe('analysis.gammaProfile', () => {
+  it('summarises hand-set BNTT scales per step and layer', () => {
+    const model = models.small({inputShape: [8, 8, 1], numClasses: 3, timeSteps: 3});
+    const bntt1 = model.getLayer('bntt1');
+    const channels = 32;
+    // Step 0: all 1; step 1: half 1, half 0 (mean 0.5, std 0.5); step 2: channel c → c / 31 (min 0, max 1).
+    const rows = [Array(channels).fill(1), Array.from({length: channels}, (_, c) => (c < 16 ? 1 : 0)),
+                  Array.from({length: channels}, (_, c) => c / 31)];
+    const [, ...rest] = bntt1.getWeights();
+    bntt1.setWeights([tf.tensor2d(rows), ...rest]);
+    const profiles = analysis.gammaProfile(model);
+    expect(profiles.map(p => p.layer)).toEqual(['bntt1', 'bntt2', 'bntt3']);
+    const p = profiles[0];
+    expect(p.mean[0]).toBeCloseTo(1, 6);
+    expect(p.mean[1]).toBeCloseTo(0.5, 6);
+    expect(p.mean[2]).toBeCloseTo(0.5, 6);
+    expect(p.std[0]).toBeCloseTo(0, 6);
+    expect(p.std[1]).toBeCloseTo(0.5, 6);
+    // Population std of c/31 for c = 0..31: sqrt((n² − 1) / 12) / 31 with n = 32.
+    expect(p.std[2]).toBeCloseTo(Math.sqrt((32 * 32 - 1) / 12) / 31, 6);
+    expect([p.min[2], p.max[2]]).toEqual([0, 1]);
+    // Untouched layers keep the default initialisation (ones).
+    expect(profiles[2].mean).toEqual([1, 1, 1]);
+  });
+
+  it('leaves out spikingBatchNorm (one scale for all steps)', () => {
+    const model = models.small({inputShape: [8, 8, 1], numClasses: 3, timeSteps: 3, normalization: 'batchnorm'});
+    expect(analysis.gammaProfile(model)).toEqual([]);
+  });
+});
+
+describe('analysis.spikeRates', () => {
+  it('gives the hand-counted rates, overall and per step', () => {
+    const model = handNetwork();
+    const x = handImages();
+    const [rates] = analysis.spikeRates(model, x, {batchSize: 1});
+    expect(rates.layer).toBe('spikes');
+    expect(rates.neurons).toBe(4);
+    // Spikes per step over both examples: 1 + 4, 3 + 4, 2 + 4 of 8 neurons.
+    expect(rates.perStep).toEqual([5 / 8, 7 / 8, 6 / 8]);
+    expect(rates.rate).toBeCloseTo(18 / 24, 12);
+    expectNoLeak(() => analysis.spikeRates(model, x));
+    x.dispose();
+  });
+
+  it('counts a Poisson encoder\'s signed spikes by magnitude', () => {
+    const model = tfl.sequential({layers: [layers.poissonEncoder({timeSteps: 4, inputShape: [3], scale: 1, seed: 1})]});
+    const x = tf.tensor2d([[1, -1, 0]]);  // |x| = 1 spikes every step, 0 never
+    const [rates] = analysis.spikeRates(model, x);
+    expect(rates.perStep).toEqual([2 / 3, 2 / 3, 2 / 3, 2 / 3]);
+    x.dispose();
+  });
+});
+
+describe('analysis.energy', () => {
+  it('counts MACs for the analog first layer and accumulates per input spike after it', () => {
+    const model = handNetwork();
+    const x = handImages();
+    const e = analysis.energy(model, x);
+    const [hidden, out] = e.layers;
+    // hidden: 4 outputs × fan-in 4 = 16 MACs, analog input, 16 × T 3 MACs in the SNN.
+    expect(hidden).toEqual(jasmine.objectContaining({layer: 'hidden', annMACs: 16, analogInput: true, snnOps: 48}));
+    expect(hidden.inputRate).toBeCloseTo((0.6 + 1.5 + 1.0 + 6) / 8, 6);
+    // out: 2 × 4 = 8 MACs; its input spikes at rate 0.75, so 0.75 × 8 × 3 = 18 accumulates.
+    expect(out).toEqual(jasmine.objectContaining({layer: 'out', annMACs: 8, analogInput: false}));
+    expect(out.inputRate).toBeCloseTo(0.75, 12);
+    expect(out.snnOps).toBeCloseTo(18, 9);
+    expect(e.annEnergy).toBeCloseTo(24 * 4.6, 9);
+    expect(e.snnEnergy).toBeCloseTo(48 * 4.6 + 18 * 0.9, 9);
+    expect(e.ratio).toBeCloseTo(24 * 4.6 / (48 * 4.6 + 18 * 0.9), 9);
+    expect(e.timeSteps).toBe(3);
+    const custom = analysis.energy(model, x, {eMAC: 3, eAC: 0.1});
+    expect(custom.snnEnergy).toBeCloseTo(48 * 3 + 18 * 0.1, 9);
+    expectNoLeak(() => analysis.energy(model, x));
+    x.dispose();
+  });
+
+  it('counts a convolution\'s MACs as outputs × kernel height × width × input channels', () => {
+    for (const [padding, outSide] of [['same', 4], ['valid', 2]] as const) {
+      const model = tfl.sequential({
+        layers: [layers.directEncoder({timeSteps: 2, inputShape: [4, 4, 1]}),
+                 layers.spikingConv2d({filters: 2, kernelSize: 3, padding, name: 'conv'})],
+      });
+      const x = tf.ones([1, 4, 4, 1]);
+      expect(analysis.energy(model, x).layers[0].annMACs).toBe(outSide * outSide * 2 * 9);
+      x.dispose();
+    }
+  });
+});
+
+describe('analysis.accuracyByTimeSteps', () => {
+  it('gives the hand-computed accuracy after 1, 2 and 3 steps, for index and one-hot labels', () => {
+    const model = handNetwork();
+    const x = handImages();
+    // Running readout sums: example 0 class 0 [1, 2, 3] vs class 1 [0, 1.6, 3.2] → predicts 0, 0, 1;
+    // example 1 class 0 [1, 2, 3] vs class 1 [1.6, 3.2, 4.8] → 1, 1, 1. Both are class 1.
+    const indices = tf.tensor1d([1, 1], 'int32');
+    const oneHot = tf.oneHot(indices, 2);
+    for (const y of [indices, oneHot]) {
+      expect(analysis.accuracyByTimeSteps(model, x, y, {batchSize: 1}))
+          .toEqual({timeSteps: [1, 2, 3], accuracy: [0.5, 0.5, 1]});
+    }
+    expectNoLeak(() => analysis.accuracyByTimeSteps(model, x, indices));
+    tf.dispose([x, indices, oneHot]);
+  });
+
+  it('equals runs of the network stopped after t steps (BNTT with its first t rows of statistics)', () => {
+    const model = models.small({inputShape: [8, 8, 1], numClasses: 4, timeSteps: 5, seed: 3});
+    // Trained-looking statistics and scales, different per step.
+    for (const layer of model.layers.filter(l => l.getClassName() === 'SnnBntt')) {
+      layer.setWeights(layer.getWeights().map((w, i) => tf.randomUniform(w.shape, i === 2 ? 0.5 : -0.5, 1.5,
+                                                                           'float32', 7 + i)));
+    }
+    const x = tf.randomNormal([24, 8, 8, 1], 0, 1, 'float32', 5);
+    const y = tf.tensor1d(Array.from({length: 24}, (_, i) => i % 4), 'int32');
+    const stoppedAt = (t: number) => tf.tidy(() => {
+      let h = tf.slice(model.layers[0].apply(x) as tf.Tensor, [0, 0], [-1, t]);
+      for (const layer of model.layers.slice(1)) h = layer.apply(h, {training: false}) as tf.Tensor;
+      return tf.sum(tf.cast(tf.equal(tf.argMax(h, 1), y), 'int32')).dataSync()[0] / 24;
+    });
+    const byTime = analysis.accuracyByTimeSteps(model, x, y, {batchSize: 10});
+    expect(byTime.accuracy).toEqual([1, 2, 3, 4, 5].map(stoppedAt));
+    expect(new Set(byTime.accuracy).size).toBeGreaterThan(1);  // the steps do change the predictions
+    tf.dispose([x, y]);
+  });
+});
+
+describe('analysis: bad input', () => {
+  const model = handNetwork();
+  const x = handImages();
+  const y = tf.tensor1d([1, 1], 'int32');
+  afterAll(() => tf.dispose([x, y]));
+
+  const cases: Array<[string, () => unknown, string]> = [
+    ['a non-model', () => analysis.spikeRates({} as tfl.LayersModel, x), "spikeRates: argument 'model' must be a tf.LayersModel"],
+    ['images of the wrong shape', () => analysis.spikeRates(model, tf.zeros([2, 5])),
+     "spikeRates: argument 'x' must be a tensor of shape [batch, 4] (the model's input); got a float32 tensor of shape [2,5]"],
+    ['no images', () => analysis.energy(model, [] as unknown as tf.Tensor), "energy: argument 'x' must be a tensor"],
+    ['a bad batch size', () => analysis.spikeRates(model, x, {batchSize: 0}),
+     "spikeRates: option 'batchSize' must be an integer >= 1; got 0"],
+    ['a bad energy figure', () => analysis.energy(model, x, {eAC: -1}),
+     "energy: option 'eAC' must be a positive number of picojoules; got -1"],
+    ['labels of the wrong length', () => analysis.accuracyByTimeSteps(model, x, tf.zeros([3])),
+     "accuracyByTimeSteps: argument 'y' must be class indices [2] or one-hot labels [2, 2]; got a float32 tensor of shape [3]"],
+    ['a model without timeAverage', () => analysis.accuracyByTimeSteps(
+         tfl.sequential({layers: [layers.directEncoder({timeSteps: 2, inputShape: [4]})]}), x, y),
+     "accuracyByTimeSteps: the model must end with a timeAverage layer (the readout averaged over time); its last " +
+         "layer 'direct_encoder_"],
+  ];
+  for (const [what, run, message] of cases) {
+    it(`rejects ${what}`, () => expect(run).toThrowError(new RegExp(message.replace(/[[\]().*+?^$|\\{}]/g, '\\$&'))));
+  }
+
+  it('rejects a model with branches', () => {
+    const input = tfl.input({shape: [4]});
+    const encoded = layers.directEncoder({timeSteps: 2}).apply(input) as tfl.SymbolicTensor;
+    const a = layers.lif({name: 'a'}).apply(encoded) as tfl.SymbolicTensor;
+    const b = layers.lif({name: 'b'}).apply(encoded) as tfl.SymbolicTensor;
+    const branched = tfl.model({inputs: input, outputs: tfl.layers.add().apply([a, b]) as tfl.SymbolicTensor});
+    expect(() => analysis.spikeRates(branched, x))
+        .toThrowError(/spikeRates: the model must be one chain of layers .*layer 'b' does not take only the output of 'a'/);
+  });
+});
