@@ -148,41 +148,50 @@ export class Bntt extends SpikingLayer {
     return this.timeInputShape(inputShape);
   }
 
-  /** The first `steps` rows of a [T, C] parameter, the last row repeated past T when the policy allows. */
-  private rows(variable: LayerVariable, steps: number): Tensor {
+  /** Rows `first … first + steps − 1` of a [T, C] parameter, the last row repeated past T when the policy allows. */
+  private rows(variable: LayerVariable, steps: number, first = 0): Tensor {
     const value = variable.read();
     if (this.sharedOverTime) return value;
     const trained = this.timeSteps!;
-    if (steps <= trained) return steps === trained ? value : slice(value, [0, 0], [steps, -1]);
+    const end = first + steps;
+    if (first === 0 && steps === trained) return value;
+    if (end <= trained) return slice(value, [first, 0], [steps, -1]);
     const last = slice(value, [trained - 1, 0], [1, -1]);
-    return concat([value, tile(last, [steps - trained, 1])], 0);
+    const past = tile(last, [end - Math.max(first, trained), 1]);
+    return first >= trained ? past : concat([slice(value, [first, 0], [trained - first, -1]), past], 0);
   }
 
-  private checkInput(input: Tensor, training: boolean): void {
-    const steps = input.shape[1] as number;
+  private checkInput(input: Tensor, training: boolean, firstStep: number): void {
+    const steps = firstStep + (input.shape[1] as number);
     const channels = this.movingMean!.shape[1];
     if (input.shape[input.rank - 1] !== channels) {
       throw new Error(`${this.label}: expects ${channels} channels (last axis); got shape ${formatShape(input.shape)}`);
     }
     if (!this.sharedOverTime && steps > this.timeSteps! && (training || this.extraSteps === 'error')) {
       const why = training ? 'in training' : "with extraSteps 'error'";
-      throw new Error(`${this.label}: the input has ${steps} time steps (shape ${formatShape(input.shape)}) but ` +
+      const given = firstStep === 0 ? `${steps} time steps` : `steps ${firstStep + 1}…${steps}`;
+      throw new Error(`${this.label}: the input has ${given} (shape ${formatShape(input.shape)}) but ` +
                       `the layer was built for ${this.timeSteps}; more steps are not allowed ${why} ` +
                       `(inference can opt in with extraSteps: 'repeatLast')`);
     }
   }
 
+  /**
+   * In inference, kwarg `firstStep` (default 0) says which step of the train the input's first step is,
+   * for streaming a train in chunks (`layers.earlyExitWrapper` runs one step at a time).
+   */
   call(inputs: Tensor|Tensor[], kwargs: Kwargs): Tensor {
     return tidy(() => {
       const input = this.timeInput(inputs);
       const training = kwargs['training'] === true;
-      this.checkInput(input, training);
+      const firstStep = this.firstStepOf(kwargs, training);
+      this.checkInput(input, training, firstStep);
       if (training && getKernel(BNTT_TRAIN, getBackend()) != null) return this.trainFused(input);
       const shape = input.shape as number[];
       const steps = shape[1];
       const paramRows = this.sharedOverTime ? 1 : steps;
       const broadcast = shape.map((d, axis) => (axis === input.rank - 1 ? d : axis === 1 ? paramRows : 1));
-      const param = (variable: LayerVariable) => reshape(this.rows(variable, steps), broadcast);
+      const param = (variable: LayerVariable) => reshape(this.rows(variable, steps, firstStep), broadcast);
       let mean: Tensor, variance: Tensor;
       if (training) {
         ({mean, variance} = this.batchMoments(input));
@@ -194,6 +203,15 @@ export class Bntt extends SpikingLayer {
       if (this.beta != null) output = add(output, param(this.beta));
       return output;
     });
+  }
+
+  private firstStepOf(kwargs: Kwargs, training: boolean): number {
+    const value = kwargs['firstStep'] ?? 0;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+      throw new Error(`${this.label}: kwarg 'firstStep' must be an integer >= 0; got ${String(value)}`);
+    }
+    if (training && value !== 0) throw new Error(`${this.label}: kwarg 'firstStep' is for inference only`);
+    return value;
   }
 
   /**

@@ -7,6 +7,8 @@ export {Bntt, bntt, SpikingBatchNorm, spikingBatchNorm} from './bntt';
 export type {BnttArgs, ExtraStepsPolicy, SpikingBatchNormArgs} from './bntt';
 export {DirectEncoder, directEncoder} from './direct_encoder';
 export type {DirectEncoderArgs} from './direct_encoder';
+export {EarlyExitWrapper, earlyExitWrapper} from './early_exit_wrapper';
+export type {EarlyExitWrapperArgs, ExitPolicy} from './early_exit_wrapper';
 export {Lif, lif} from './lif';
 export type {LifLayerArgs} from './lif';
 export {PoissonEncoder, poissonEncoder} from './poisson_encoder';

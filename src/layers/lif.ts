@@ -69,6 +69,14 @@ export class Lif extends SpikingLayer implements SpikingOutputLayer {
     });
   }
 
+  /**
+   * Runs the neurons from `membrane` (null: at rest) and returns the spikes and the membrane after the
+   * last step, whatever `stateful` says: for callers that stream a train themselves (earlyExitWrapper).
+   */
+  runFrom(input: Tensor, membrane: Tensor|null): {spikes: Tensor, membrane: Tensor} {
+    return this.runLif(this.timeInput(input), membrane ?? undefined);
+  }
+
   private runLif(input: Tensor, initialMembrane: Tensor|undefined) {
     try {
       return lifWithState(input, {...this.options, initialMembrane});
