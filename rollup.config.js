@@ -14,7 +14,8 @@ function umd(file, minify) {
   };
 }
 
-const nodeExternal = id => external(id) || id.startsWith('node:');
+// The command's charting libraries are dependencies, loaded from node_modules.
+const nodeExternal = id => external(id) || id.startsWith('node:') || id === 'vega' || id === 'vega-lite';
 
 module.exports = [
   {

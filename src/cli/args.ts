@@ -31,14 +31,18 @@ export interface TrainArgs {
   limitTest: number|null;
 }
 
-interface Flag {
-  key: keyof TrainArgs;
+export interface Flag<K extends string = string> {
+  key: K;
   kind: 'string'|'int'|'number'|'bool';
   allowed?: readonly string[];
   help: string;
+  /** For 'int': the smallest value allowed (default 1). */
+  min?: number;
 }
 
-export const TRAIN_FLAGS: {[flag: string]: Flag} = {
+export type Flags<T> = {[flag: string]: Flag<keyof T & string>};
+
+export const TRAIN_FLAGS: Flags<TrainArgs> = {
   '--dataset': {key: 'dataset', kind: 'string', allowed: DATASETS, help: 'dataset (default fashion-mnist)'},
   '--data-dir': {key: 'dataDir', kind: 'string',
                  help: 'folder with the dataset files (default for fashion-mnist: the embedded 2,000/1,000 subset)'},
@@ -60,23 +64,25 @@ export const TRAIN_FLAGS: {[flag: string]: Flag} = {
   '--augment': {key: 'augment', kind: 'bool', help: 'random crop and flip (default: on for CIFAR, off otherwise)'},
   '--backend': {key: 'backend', kind: 'string', allowed: BACKENDS,
                 help: 'auto (tfjs-node when installed, else wasm; default), wasm, cpu or tensorflow'},
-  '--seed': {key: 'seed', kind: 'int', help: 'seed for weights, shuffling and augmentation (default 1)'},
+  '--seed': {key: 'seed', kind: 'int', min: 0, help: 'seed for weights, shuffling and augmentation (default 1)'},
   '--out': {key: 'out', kind: 'string', help: 'output folder (default runs/<dataset>-<model>)'},
   '--resume': {key: 'resume', kind: 'bool', help: 'continue from the checkpoint in --out'},
   '--limit-train': {key: 'limitTrain', kind: 'int', help: 'use only the first N training images'},
   '--limit-test': {key: 'limitTest', kind: 'int', help: 'use only the first N test images'},
 };
 
-export function trainUsage(): string {
-  const lines = Object.entries(TRAIN_FLAGS).map(([flag, f]) => {
+export function usage<T>(command: string, flags: Flags<T>): string {
+  const lines = Object.entries(flags).map(([flag, f]) => {
     const value = f.kind === 'bool' ? '' : f.allowed ? ` ${f.allowed.join('|')}` : f.kind === 'string' ? ' PATH' : ' N';
     return `  ${(flag + value).padEnd(44)} ${f.help}`;
   });
-  return ['usage: tfjs-snn train [options]', '', ...lines].join('\n');
+  return [`usage: tfjs-snn ${command} [options]`, '', ...lines].join('\n');
 }
 
-function parseValue(flag: string, spec: Flag, raw: string|undefined): unknown {
-  if (raw == null || raw.startsWith('--')) throw new Error(`${flag} needs a value; see tfjs-snn train --help`);
+export const trainUsage = () => usage('train', TRAIN_FLAGS);
+
+function parseValue(command: string, flag: string, spec: Flag, raw: string|undefined): unknown {
+  if (raw == null || raw.startsWith('--')) throw new Error(`${flag} needs a value; see tfjs-snn ${command} --help`);
   if (spec.kind === 'string') {
     if (spec.allowed != null && !spec.allowed.includes(raw)) {
       throw new Error(`${flag} must be one of ${spec.allowed.join(', ')}; got '${raw}'`);
@@ -84,30 +90,36 @@ function parseValue(flag: string, spec: Flag, raw: string|undefined): unknown {
     return raw;
   }
   const value = Number(raw);
-  if (spec.kind === 'int' && (!Number.isInteger(value) || value < (spec.key === 'seed' ? 0 : 1))) {
-    throw new Error(`${flag} must be an integer >= ${spec.key === 'seed' ? 0 : 1}; got '${raw}'`);
+  const min = spec.min ?? 1;
+  if (spec.kind === 'int' && (!Number.isInteger(value) || value < min)) {
+    throw new Error(`${flag} must be an integer >= ${min}; got '${raw}'`);
   }
   if (!Number.isFinite(value) || value < 0) throw new Error(`${flag} must be a number >= 0; got '${raw}'`);
   return value;
 }
 
-/** Parses `train` arguments; `--flag=value` and `--flag value` both work; `--no-augment` turns a switch off. */
-export function parseTrainArgs(argv: string[]): TrainArgs {
-  const given: Partial<TrainArgs> = {};
+/** `--flag=value` and `--flag value` both work; `--no-switch` turns a switch off. */
+export function parseFlags<T>(command: string, argv: string[], flags: Flags<T>): Partial<T> {
+  const given: Record<string, unknown> = {};
   for (let i = 0; i < argv.length; i++) {
     const [name, inline] = argv[i].split(/=(.*)/s, 2);
     const negated = name.startsWith('--no-') ? `--${name.slice(5)}` : null;
-    const spec = TRAIN_FLAGS[negated ?? name];
-    if (spec == null) throw new Error(`unknown option '${argv[i]}'; see tfjs-snn train --help`);
+    const spec = flags[negated ?? name];
+    if (spec == null) throw new Error(`unknown option '${argv[i]}'; see tfjs-snn ${command} --help`);
     if (spec.kind === 'bool') {
       if (inline != null) throw new Error(`${name} takes no value; got '${argv[i]}'`);
-      (given as Record<string, unknown>)[spec.key] = negated == null;
+      given[spec.key] = negated == null;
       continue;
     }
     if (negated != null) throw new Error(`unknown option '${name}'`);
-    const raw = inline ?? argv[++i];
-    (given as Record<string, unknown>)[spec.key] = parseValue(name, spec, raw);
+    given[spec.key] = parseValue(command, name, spec, inline ?? argv[++i]);
   }
+  return given as Partial<T>;
+}
+
+/** Parses `train` arguments. */
+export function parseTrainArgs(argv: string[]): TrainArgs {
+  const given = parseFlags<TrainArgs>('train', argv, TRAIN_FLAGS);
   const dataset = given.dataset ?? 'fashion-mnist';
   const model = given.model ?? 'small';
   if (dataset !== 'fashion-mnist' && given.dataDir == null) {
@@ -133,5 +145,62 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     resume: given.resume ?? false,
     limitTrain: given.limitTrain ?? null,
     limitTest: given.limitTest ?? null,
+  };
+}
+
+export interface AnalyzeArgs {
+  /** A run folder (with model/model.json) or a model folder (with model.json). */
+  model: string;
+  dataset: typeof DATASETS[number];
+  dataDir: string|null;
+  limitTest: number|null;
+  batchSize: number;
+  backend: typeof BACKENDS[number];
+  /** null: `<run folder>/analysis`. */
+  out: string|null;
+  gammaThreshold: number;
+  confidenceThreshold: number;
+  patience: number;
+}
+
+export const ANALYZE_FLAGS: Flags<AnalyzeArgs> = {
+  '--model': {key: 'model', kind: 'string', help: 'run folder of tfjs-snn train (or a folder with model.json); required'},
+  '--dataset': {key: 'dataset', kind: 'string', allowed: DATASETS, help: 'test data (default fashion-mnist)'},
+  '--data-dir': {key: 'dataDir', kind: 'string',
+                 help: 'folder with the dataset files (default for fashion-mnist: the embedded subset)'},
+  '--limit-test': {key: 'limitTest', kind: 'int', help: 'use only the first N test images'},
+  '--batch-size': {key: 'batchSize', kind: 'int', help: 'images run at a time (default 100)'},
+  '--backend': {key: 'backend', kind: 'string', allowed: BACKENDS,
+                help: 'auto (tfjs-node when installed, else wasm; default), wasm, cpu or tensorflow'},
+  '--out': {key: 'out', kind: 'string', help: 'output folder (default <run folder>/analysis)'},
+  '--gamma-threshold': {key: 'gammaThreshold', kind: 'number',
+                        help: 'early exit, gamma rule: mean BNTT scale counted as off (default 0.1)'},
+  '--confidence-threshold': {key: 'confidenceThreshold', kind: 'number',
+                             help: 'early exit, confidence rule: softmax margin (default 0.5)'},
+  '--patience': {key: 'patience', kind: 'int', help: 'early exit, confidence rule: steps in a row (default 2)'},
+};
+
+export const analyzeUsage = () => usage('analyze', ANALYZE_FLAGS);
+
+export function parseAnalyzeArgs(argv: string[]): AnalyzeArgs {
+  const given = parseFlags<AnalyzeArgs>('analyze', argv, ANALYZE_FLAGS);
+  if (given.model == null) throw new Error('--model is required: the run folder of tfjs-snn train, or a model folder');
+  const dataset = given.dataset ?? 'fashion-mnist';
+  if (dataset !== 'fashion-mnist' && given.dataDir == null) {
+    throw new Error(`--data-dir is required for --dataset ${dataset} (only fashion-mnist has an embedded subset)`);
+  }
+  if (given.confidenceThreshold != null && given.confidenceThreshold > 1) {
+    throw new Error(`--confidence-threshold must be a number in [0, 1]; got '${given.confidenceThreshold}'`);
+  }
+  return {
+    model: given.model, dataset,
+    dataDir: given.dataDir ?? null,
+    limitTest: given.limitTest ?? null,
+    batchSize: given.batchSize ?? 100,
+    backend: given.backend ?? 'auto',
+    out: given.out ?? null,
+    gammaThreshold: given.gammaThreshold ?? 0.1,
+    confidenceThreshold: given.confidenceThreshold ?? 0.5,
+    patience: given.patience ?? 2,
   };
 }

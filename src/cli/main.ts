@@ -1,13 +1,20 @@
-/** The `tfjs-snn` command: `tfjs-snn train [options]`. */
-import {parseTrainArgs, trainUsage} from './args';
+/** The `tfjs-snn` command: `tfjs-snn train|analyze [options]`. */
+import {analyze} from './analyze';
+import {analyzeUsage, parseAnalyzeArgs, parseTrainArgs, trainUsage} from './args';
 import {train} from './train';
 
 const USAGE = `usage: tfjs-snn <command> [options]
 
 commands:
   train    train a BNTT spiking network on a dataset and save the model and a report
+  analyze  BNTT scales, firing rates, energy, accuracy against time steps and early exit of a
+           trained model, as analysis.html with charts
 
-Run 'tfjs-snn train --help' for the options.`;
+Run 'tfjs-snn <command> --help' for the options.`;
+
+async function runAnalyze(argv: string[]): Promise<void> {
+  await analyze(parseAnalyzeArgs(argv), process.stdout);
+}
 
 /** Runs the command line; resolves with the process exit code. */
 export async function main(argv: string[]): Promise<number> {
@@ -16,15 +23,19 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return command == null ? 1 : 0;
   }
-  if (command !== 'train') {
+  if (command !== 'train' && command !== 'analyze') {
     process.stderr.write(`tfjs-snn: unknown command '${command}'\n${USAGE}\n`);
     return 1;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
-    process.stdout.write(`${trainUsage()}\n`);
+    process.stdout.write(`${command === 'train' ? trainUsage() : analyzeUsage()}\n`);
     return 0;
   }
   try {
+    if (command === 'analyze') {
+      await runAnalyze(rest);
+      return 0;
+    }
     const args = parseTrainArgs(rest);
     process.once('SIGINT', () => {
       process.stderr.write(`\ninterrupted: finished epochs are in ${args.out}/checkpoint; continue with --resume\n`);
@@ -33,7 +44,7 @@ export async function main(argv: string[]): Promise<number> {
     await train(args, process.stdout);
     return 0;
   } catch (e) {
-    process.stderr.write(`tfjs-snn train: ${(e as Error).message}\n`);
+    process.stderr.write(`tfjs-snn ${command}: ${(e as Error).message}\n`);
     return 1;
   }
 }

@@ -5,14 +5,12 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import {existsSync, mkdirSync} from 'node:fs';
-import {dirname, join, resolve} from 'node:path';
+import {mkdirSync} from 'node:fs';
+import {join, resolve} from 'node:path';
 
 import {SpikeRateMonitor} from '../callbacks/spike_rate_monitor';
 import {rateHandleFor, StepDecay} from '../callbacks/step_decay';
-import {loadCifarDataset} from '../data/cifar';
 import {ImageDataset} from '../data/dataset';
-import {loadIdxDataset} from '../data/idx';
 import {batchCount, batches} from '../data/pipeline';
 import {fileSystem} from '../io/file_system';
 import {small} from '../models/small';
@@ -20,6 +18,7 @@ import {vgg11, vgg9} from '../models/vgg';
 import {TrainArgs} from './args';
 import {useBackend} from './backend';
 import {EpochRecord, loadCheckpoint, RunState, saveCheckpoint} from './checkpoint';
+import {firstImages, loadSplit} from './datasets';
 import {ProgressBar} from './progress';
 import {RunSummary, writeReports} from './report';
 
@@ -36,32 +35,8 @@ export interface TrainHooks {
 const RATE_PREFIX = 'spikeRate/';
 const softmaxCrossEntropy = (labels: tf.Tensor, logits: tf.Tensor) => tf.losses.softmaxCrossEntropy(labels, logits);
 
-/** The folder of this package (where data/ ships), found from this file's location. */
-export function packageRoot(): string {
-  let dir = __dirname;
-  while (!existsSync(join(dir, 'package.json')) || !existsSync(join(dir, 'data', 'fashion-mnist-subset'))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error(`cannot find the tfjs-snn package folder above ${__dirname}`);
-    dir = parent;
-  }
-  return dir;
-}
-
-function firstImages(data: ImageDataset, limit: number|null): ImageDataset {
-  if (limit == null || limit >= data.count) return data;
-  const pixels = data.height * data.width * data.channels;
-  return {...data, count: limit, images: data.images.subarray(0, limit * pixels), labels: data.labels.subarray(0, limit)};
-}
-
 export async function loadData(args: TrainArgs): Promise<{train: ImageDataset, test: ImageDataset}> {
-  const load = async (split: 'train'|'test') => {
-    if (args.dataset === 'cifar10' || args.dataset === 'cifar100') {
-      return loadCifarDataset(args.dataDir!, {variant: args.dataset, split});
-    }
-    const dir = args.dataDir ?? join(packageRoot(), 'data', 'fashion-mnist-subset');
-    return loadIdxDataset(dir, {split, name: args.dataset});
-  };
-  const [train, test] = await Promise.all([load('train'), load('test')]);
+  const [train, test] = await Promise.all([loadSplit(args, 'train'), loadSplit(args, 'test')]);
   return {train: firstImages(train, args.limitTrain), test: firstImages(test, args.limitTest)};
 }
 

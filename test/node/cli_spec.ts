@@ -5,7 +5,8 @@ import {existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, wr
 import {tmpdir} from 'os';
 import {join, resolve} from 'path';
 
-import {parseTrainArgs, TrainArgs} from '../../src/cli/args';
+import {analyze} from '../../src/cli/analyze';
+import {parseAnalyzeArgs, parseTrainArgs, TrainArgs} from '../../src/cli/args';
 import {loadCheckpoint, RunState} from '../../src/cli/checkpoint';
 import {formatDuration, progressLine} from '../../src/cli/progress';
 import {train} from '../../src/cli/train';
@@ -98,6 +99,31 @@ describe('tfjs-snn train arguments', () => {
   }
 });
 
+describe('tfjs-snn analyze arguments', () => {
+  it('has the documented defaults', () => {
+    expect(parseAnalyzeArgs(['--model', 'runs/x'])).toEqual(
+        {model: 'runs/x', dataset: 'fashion-mnist', dataDir: null, limitTest: null, batchSize: 100, backend: 'auto',
+         out: null, gammaThreshold: 0.1, confidenceThreshold: 0.5, patience: 2});
+  });
+
+  const bad: Array<[string[], string]> = [
+    [[], '--model is required: the run folder of tfjs-snn train, or a model folder'],
+    [['--model', 'm', '--confidence-threshold', '2'], "--confidence-threshold must be a number in [0, 1]; got '2'"],
+    [['--model', 'm', '--patience', '0'], "--patience must be an integer >= 1; got '0'"],
+    [['--model', 'm', '--epochs', '3'], "unknown option '--epochs'; see tfjs-snn analyze --help"],
+  ];
+  for (const [argv, message] of bad) {
+    it(`rejects ${argv.join(' ') || 'no arguments'}`, () => expect(() => parseAnalyzeArgs(argv)).toThrowError(message));
+  }
+
+  it('names a folder without a model', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'tfjs-snn-nomodel-'));
+    await expectAsync(analyze(parseAnalyzeArgs(['--model', empty, '--backend', 'cpu']), silent))
+        .toBeRejectedWithError(new RegExp(`--model: no model.json in '${empty}'`));
+    rmSync(empty, {recursive: true, force: true});
+  });
+});
+
 describe('progress line', () => {
   it('shows epoch, bar, counts, loss, accuracy, speed and ETA', () => {
     const line = progressLine({epoch: 2, epochs: 3, done: 25, total: 100, loss: 0.51234, accuracy: 0.8, elapsedSeconds: 30,
@@ -151,6 +177,29 @@ describe('tfjs-snn train (end to end on a generated 8×8 dataset, wasm)', () => 
     expect(model.outputs[0].shape).toEqual([null, 10]);
     model.dispose();
   });
+
+  it('tfjs-snn analyze reports on the trained run: its accuracy after all T steps is the run\'s final accuracy',
+     async () => {
+       const run = join(tmp, 'run');
+       const report = await analyze(parseAnalyzeArgs(['--model', run, '--dataset', 'mnist', '--data-dir', dataDir,
+                                                      '--backend', 'wasm', '--batch-size', '10']), silent);
+       const trained = JSON.parse(readFileSync(join(run, 'report.json'), 'utf8'));
+       expect(report.timeSteps).toBe(2);
+       expect(report.accuracyByTimeSteps.accuracy[1]).toBeCloseTo(trained.finalTestAccuracy, 6);
+       expect(report.gammaProfile.map(p => p.layer)).toEqual(['bntt1', 'bntt2', 'bntt3']);
+       expect(report.spikeRates.map(r => r.layer)).toEqual(['lif1', 'lif2', 'lif3']);
+       expect(report.energy.layers.map(l => l.analogInput)).toEqual([true, false, false, false]);
+       expect(report.confidenceExit.exitStepCounts.reduce((a, b) => a + b, 0)).toBe(32);
+       const dir = join(run, 'analysis');
+       const saved = JSON.parse(readFileSync(join(dir, 'analysis.json'), 'utf8'));
+       expect(saved.accuracyByTimeSteps).toEqual(report.accuracyByTimeSteps);
+       for (const chart of ['gamma', 'rates', 'accuracy']) {
+         expect(readFileSync(join(dir, `${chart}.svg`), 'utf8')).toMatch(/^<svg /);
+       }
+       const html = readFileSync(join(dir, 'analysis.html'), 'utf8');
+       expect((html.match(/<svg /g) ?? []).length).toBe(3);
+       expect(html).not.toContain('<script');
+     });
 
   it('--resume continues from the last checkpoint and ends where an uninterrupted run ends, weight for weight',
      async () => {

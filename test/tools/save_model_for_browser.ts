@@ -9,7 +9,9 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import {mkdirSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 
-import {io, layers} from '../../src/index';
+import {analyze} from '../../src/cli/analyze';
+import {parseAnalyzeArgs} from '../../src/cli/args';
+import {io, layers, models} from '../../src/index';
 import {buildFixtureModel, fixtureInputs} from '../shared/bntt_conformance';
 
 const OUT = 'build/browser/node-models';
@@ -51,6 +53,17 @@ async function main() {
   const labels = tf.cast(tf.oneHot(tf.tensor1d([0, 1, 2, 3, 0, 1, 2, 3], 'int32'), 4), 'float32');
   await trainSaveAndPredict('poisson', poissonModel(), analog, labels);
   console.log(`saved 2 models with Node predictions under ${OUT}`);
+  await writeAnalysisReport();
+}
+
+/** A `tfjs-snn analyze` report (analysis.html with its SVG charts) for the browser to render. */
+async function writeAnalysisReport() {
+  const dir = join(OUT, 'analysis-run');
+  const model = models.small({inputShape: [28, 28, 1], numClasses: 10, timeSteps: 3, seed: 2});
+  await model.save(io.fileSystem(join(dir, 'model')));
+  model.dispose();
+  await analyze(parseAnalyzeArgs(['--model', dir, '--limit-test', '24', '--backend', 'cpu']), {write: () => true});
+  console.log(`wrote ${join(dir, 'analysis', 'analysis.html')}`);
 }
 
 main().catch(e => {

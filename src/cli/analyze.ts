@@ -1,0 +1,128 @@
+/**
+ * `tfjs-snn analyze`: runs the analyses of snn.analysis and both early-exit policies on a trained model's
+ * test data, and writes analysis.json, three SVG charts and a self-contained analysis.html.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import {existsSync, mkdirSync, writeFileSync} from 'node:fs';
+import {basename, dirname, join, resolve} from 'node:path';
+
+import {accuracyByTimeSteps, AccuracyByTimeSteps} from '../analysis/accuracy_by_time_steps';
+import {energy, EnergyReport} from '../analysis/energy';
+import {GammaProfile, gammaProfile} from '../analysis/gamma_profile';
+import {LayerSpikeRate, spikeRates} from '../analysis/spike_rates';
+import {batches} from '../data/pipeline';
+import {fileSystem} from '../io/file_system';
+import {EarlyExitWrapper} from '../layers/early_exit_wrapper';
+import {AnalyzeArgs} from './args';
+import {useBackend} from './backend';
+import {accuracyChart, gammaChart, ratesChart, svgOf} from './charts';
+import {firstImages, loadSplit} from './datasets';
+import {analysisHtml} from './analysis_html';
+
+export interface Output {
+  write(text: string): unknown;
+}
+
+/** Thresholds the gamma rule is tried at, besides --gamma-threshold. */
+const GAMMA_SWEEP = [0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9];
+
+export interface AnalysisReport {
+  model: string;
+  dataset: string;
+  testImages: number;
+  backend: string;
+  timeSteps: number;
+  gammaProfile: GammaProfile[];
+  spikeRates: LayerSpikeRate[];
+  energy: EnergyReport;
+  accuracyByTimeSteps: AccuracyByTimeSteps;
+  gammaExit: {threshold: number, exitStep: number, accuracy: number};
+  gammaSweep: Array<{threshold: number, exitStep: number, accuracy: number}>;
+  confidenceExit: {threshold: number, patience: number, meanSteps: number, accuracy: number, exitStepCounts: number[]};
+  seconds: number;
+}
+
+/** The model folder (with model.json) and the run folder the report goes into by default. */
+function locateModel(path: string): {modelDir: string, runDir: string} {
+  if (existsSync(join(path, 'model.json'))) {
+    return {modelDir: path, runDir: basename(resolve(path)) === 'model' ? dirname(path) : path};
+  }
+  if (existsSync(join(path, 'model', 'model.json'))) return {modelDir: join(path, 'model'), runDir: path};
+  throw new Error(`--model: no model.json in '${path}' or '${join(path, 'model')}'; give the run folder of ` +
+                  `tfjs-snn train or a folder holding model.json`);
+}
+
+function confidenceExit(model: tfl.LayersModel, x: tf.Tensor, labels: Int32Array, args: AnalyzeArgs) {
+  const wrapper = new EarlyExitWrapper({layer: model, policy: 'confidence', confidenceThreshold: args.confidenceThreshold,
+                                        patience: args.patience});
+  const {logits, exitSteps} = wrapper.predictWithExits(x, {batchSize: args.batchSize});
+  const predictions = tf.tidy(() => tf.argMax(logits, 1).dataSync());
+  logits.dispose();
+  const correct = labels.reduce((n, label, i) => n + (predictions[i] === label ? 1 : 0), 0);
+  const exitStepCounts = new Array<number>(wrapper.timeSteps).fill(0);
+  for (const step of exitSteps) exitStepCounts[step - 1]++;
+  return {threshold: args.confidenceThreshold, patience: args.patience, accuracy: correct / labels.length,
+          meanSteps: exitSteps.reduce((a, b) => a + b, 0) / exitSteps.length, exitStepCounts};
+}
+
+function gammaExitAt(model: tfl.LayersModel, threshold: number, byTime: AccuracyByTimeSteps) {
+  const exitStep = new EarlyExitWrapper({layer: model, gammaThreshold: threshold}).exitStep();
+  return {threshold, exitStep, accuracy: byTime.accuracy[exitStep - 1]};
+}
+
+export async function analyze(args: AnalyzeArgs, out: Output): Promise<AnalysisReport> {
+  const started = Date.now();
+  const backend = await useBackend(args.backend);
+  const {modelDir, runDir} = locateModel(args.model);
+  const outDir = args.out ?? join(runDir, 'analysis');
+  const model = await tfl.loadLayersModel(fileSystem(modelDir));
+  const test = firstImages(await loadSplit(args, 'test'), args.limitTest);
+  out.write(`analysing ${modelDir} on ${test.count} ${args.dataset} test images, backend ${backend}\n`);
+  const {x, y} = batches(test, {batchSize: test.count}).next().value!;
+  const labels = Int32Array.from(tf.tidy(() => tf.argMax(y, 1).dataSync()));
+  try {
+    const options = {batchSize: args.batchSize};
+    const byTime = accuracyByTimeSteps(model, x, y, options);
+    out.write(`accuracy by time steps: ${byTime.accuracy.map(a => (100 * a).toFixed(2)).join(' ')} %\n`);
+    const thresholds = [...new Set([...GAMMA_SWEEP, args.gammaThreshold])].sort((a, b) => a - b);
+    const report: AnalysisReport = {
+      model: modelDir, dataset: args.dataset, testImages: test.count, backend,
+      timeSteps: byTime.timeSteps.length,
+      gammaProfile: gammaProfile(model),
+      spikeRates: spikeRates(model, x, options),
+      energy: energy(model, x, options),
+      accuracyByTimeSteps: byTime,
+      gammaExit: gammaExitAt(model, args.gammaThreshold, byTime),
+      gammaSweep: thresholds.map(threshold => gammaExitAt(model, threshold, byTime)),
+      confidenceExit: confidenceExit(model, x, labels, args),
+      seconds: 0,
+    };
+    report.seconds = (Date.now() - started) / 1000;
+    await writeAnalysis(outDir, report);
+    out.write(`wrote ${join(outDir, 'analysis.html')}, analysis.json and the charts\n`);
+    return report;
+  } finally {
+    tf.dispose([x, y]);
+    model.dispose();
+  }
+}
+
+async function writeAnalysis(outDir: string, report: AnalysisReport): Promise<void> {
+  mkdirSync(outDir, {recursive: true});
+  const {gammaExit, confidenceExit: c} = report;
+  const charts = {
+    gamma: report.gammaProfile.length > 0 ? await svgOf(gammaChart(report.gammaProfile, gammaExit.threshold)) : null,
+    rates: await svgOf(ratesChart(report.spikeRates)),
+    accuracy: await svgOf(accuracyChart(report.accuracyByTimeSteps.accuracy, [
+      {label: `gamma rule (threshold ${gammaExit.threshold})`, steps: gammaExit.exitStep, accuracy: gammaExit.accuracy},
+      {label: `confidence (margin ${c.threshold}, patience ${c.patience}), mean steps`, steps: c.meanSteps,
+       accuracy: c.accuracy},
+    ])),
+  };
+  writeFileSync(join(outDir, 'analysis.json'), JSON.stringify(report, null, 2));
+  for (const [name, svg] of Object.entries(charts)) {
+    if (svg != null) writeFileSync(join(outDir, `${name}.svg`), svg);
+  }
+  writeFileSync(join(outDir, 'analysis.html'), analysisHtml(report, charts));
+}
