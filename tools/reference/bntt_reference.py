@@ -72,6 +72,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from snn_torch import ALPHA, Surrogate_BP_Function  # noqa: E402  the reference's spike function, shared
+
 torch.set_default_dtype(torch.float64)
 
 # ---------------------------------------------------------------- configuration
@@ -79,7 +82,6 @@ B, T, H, W, C, K = 6, 5, 8, 8, 2, 5
 C1, C2, U1 = 6, 8, 12
 LEAK, THRESHOLD = 0.95, 1.0
 EPS, MOMENTUM = 1e-4, 0.1
-ALPHA = 0.3
 LR, SGD_MOMENTUM, WEIGHT_DECAY = 0.1, 0.9, 1e-4
 # Margin targets, tried in this order over seeds 0..MAX_SEED; the first seed that
 # reaches the highest reachable target wins.  2e-3 and 1e-3 are unreachable for
@@ -98,24 +100,6 @@ OUT_PATH = os.path.join(ROOT, 'test', 'fixtures', 'bntt_reference.json')
 
 
 # --------------------------------------------------- reference building blocks
-class Surrogate_BP_Function(torch.autograd.Function):
-    """As in the reference model.py (minus .cuda())."""
-
-    @staticmethod
-    def forward(ctx, input):
-        ctx.save_for_backward(input)
-        out = torch.zeros_like(input)
-        out[input > 0] = 1.0
-        return out
-
-    @staticmethod
-    def backward(ctx, grad_output):
-        input, = ctx.saved_tensors
-        grad_input = grad_output.clone()
-        grad = grad_input * ALPHA * F.threshold(1.0 - torch.abs(input), 0, 0)
-        return grad
-
-
 def PoissonGen(inp, gen, rescale_fac=2.0):
     """The reference's PoissonGen, with an explicit generator."""
     rand_inp = torch.rand(inp.shape, generator=gen)
