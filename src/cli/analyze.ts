@@ -24,8 +24,24 @@ export interface Output {
   write(text: string): unknown;
 }
 
-/** Thresholds the gamma rule is tried at, besides --gamma-threshold. */
+/** Thresholds the gamma rule is tried at, besides --gamma-threshold and the model's own (gammaBreakpoints). */
 const GAMMA_SWEEP = [0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9];
+
+/**
+ * For every exit step e < T, the smallest threshold (to 0.001, above) at which the gamma rule stops after e steps:
+ * just above the largest mean scale of any BNTT layer at steps e + 1 … T. Shows the trade-off on any model, also
+ * one whose scales never come near the fixed thresholds.
+ */
+function gammaBreakpoints(profiles: GammaProfile[]): number[] {
+  if (profiles.length === 0) return [];
+  const steps = profiles[0].mean.length;
+  const thresholds: number[] = [];
+  for (let exit = 1; exit < steps; exit++) {
+    const largest = Math.max(...profiles.flatMap(p => p.mean.slice(exit)));
+    thresholds.push((Math.floor(largest * 1000) + 1) / 1000);
+  }
+  return thresholds;
+}
 
 export interface AnalysisReport {
   model: string;
@@ -85,11 +101,13 @@ export async function analyze(args: AnalyzeArgs, out: Output): Promise<AnalysisR
     const options = {batchSize: args.batchSize};
     const byTime = accuracyByTimeSteps(model, x, y, options);
     out.write(`accuracy by time steps: ${byTime.accuracy.map(a => (100 * a).toFixed(2)).join(' ')} %\n`);
-    const thresholds = [...new Set([...GAMMA_SWEEP, args.gammaThreshold])].sort((a, b) => a - b);
+    const profiles = gammaProfile(model);
+    const thresholds = [...new Set([...GAMMA_SWEEP, ...gammaBreakpoints(profiles), args.gammaThreshold])]
+                           .sort((a, b) => a - b);
     const report: AnalysisReport = {
       model: modelDir, dataset: args.dataset, testImages: test.count, backend,
       timeSteps: byTime.timeSteps.length,
-      gammaProfile: gammaProfile(model),
+      gammaProfile: profiles,
       spikeRates: spikeRates(model, x, options),
       energy: energy(model, x, options),
       accuracyByTimeSteps: byTime,

@@ -190,6 +190,11 @@ describe('tfjs-snn train (end to end on a generated 8×8 dataset, wasm)', () => 
        expect(report.spikeRates.map(r => r.layer)).toEqual(['lif1', 'lif2', 'lif3']);
        expect(report.energy.layers.map(l => l.analogInput)).toEqual([true, false, false, false]);
        expect(report.confidenceExit.exitStepCounts.reduce((a, b) => a + b, 0)).toBe(32);
+       // The sweep reaches every exit step: T 2 has one breakpoint, just above every layer's mean scale at step 2.
+       const largest = Math.max(...report.gammaProfile.map(p => p.mean[1]));
+       const breakpoint = report.gammaSweep.find(s => s.threshold > largest && s.threshold <= largest + 0.001);
+       expect(breakpoint?.exitStep).toBe(1);
+       expect(breakpoint?.accuracy).toBe(report.accuracyByTimeSteps.accuracy[0]);
        const dir = join(run, 'analysis');
        const saved = JSON.parse(readFileSync(join(dir, 'analysis.json'), 'utf8'));
        expect(saved.accuracyByTimeSteps).toEqual(report.accuracyByTimeSteps);
