@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 
 import {layers, models} from '../../src/index';
+import {handImages, handNetwork} from '../shared/hand_network';
 
 /** snn.models.small at T 5 whose BNTT layers get the hand-set mean scales `means[layer][t]` (and random statistics). */
 function smallWithGammas(means: number[][]): tfl.Sequential {
@@ -28,21 +29,6 @@ function truncatedRun(model: tfl.LayersModel, x: tf.Tensor, steps: number): tf.T
 /** The kernels of one call, by name. */
 async function kernelsOf(run: () => tf.Tensor): Promise<Array<{name: string, inputShapes: number[][]}>> {
   return (await tf.profile(() => tf.tidy(run))).kernels;
-}
-
-/** The hand network of analysis_spec: readout class 0 = neuron 1, class 1 = 1.6 · neuron 3. */
-function handNetwork(): tfl.Sequential {
-  const model = tfl.sequential({
-    layers: [
-      layers.directEncoder({timeSteps: 3, inputShape: [4]}),
-      layers.spikingDense({units: 4, useBias: false}),
-      layers.lif({leak: 1, threshold: 1}),
-      layers.spikingDense({units: 2, useBias: false}),
-      layers.timeAverage(),
-    ],
-  });
-  model.setWeights([tf.eye(4), tf.tensor2d([[0, 0], [1, 0], [0, 0], [0, 1.6]])]);
-  return model;
 }
 
 describe('layers.earlyExitWrapper, gamma policy', () => {
@@ -107,7 +93,7 @@ describe('layers.earlyExitWrapper, confidence policy', () => {
   it('exits each input after `patience` confident steps, with its running logits at that step', () => {
     const wrapper = layers.earlyExitWrapper({layer: handNetwork(), policy: 'confidence', confidenceThreshold: 0.25,
                                              patience: 2});
-    const x = tf.tensor2d([[0.6, 1.5, 0, 1.0], [1.5, 1.5, 1.5, 1.5]]);
+    const x = handImages();
     const logits = wrapper.apply(x) as tf.Tensor;
     expect(wrapper.lastExitSteps).toEqual([3, 2]);  // example 0 is never confident twice in a row: all T steps
     const values = logits.dataSync();
