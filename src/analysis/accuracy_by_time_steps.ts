@@ -2,7 +2,7 @@ import {argMax, cumsum, reshape, Tensor, tidy} from '@tensorflow/tfjs-core';
 import type {LayersModel} from '@tensorflow/tfjs-layers';
 
 import {describeValue} from '../ops/lif_options';
-import {checkBatchSize, checkImages, layerChain, runChain} from './model_chain';
+import {ChainLayer, checkBatchSize, checkImages, collect, Collector, layerChain} from './model_chain';
 import {AnalysisOptions} from './spike_rates';
 
 export interface AccuracyByTimeSteps {
@@ -40,16 +40,23 @@ export function accuracyByTimeSteps(model: LayersModel, x: Tensor, y: Tensor,
   const chain = layerChain(model, fn);
   const images = checkImages(fn, x, model);
   const batchSize = checkBatchSize(fn, options.batchSize ?? 64);
+  return collect(chain, images, batchSize, accuracyCollector(chain, model, y, images.shape[0]));
+}
+
+/** Correct predictions after every step, from the readout's input, over a run of `examples` examples. */
+export function accuracyCollector(chain: ChainLayer[], model: LayersModel, y: Tensor, examples: number):
+    Collector<AccuracyByTimeSteps> {
+  const fn = 'accuracyByTimeSteps';
   const last = chain.length - 1;
   if (chain[last].getClassName() !== 'SnnTimeAverage') {
     throw new Error(`${fn}: the model must end with a timeAverage layer (the readout averaged over time); its ` +
                     `last layer '${chain[last].name}' is a ${chain[last].getClassName()}`);
   }
   const classes = (model.outputs[0].shape as number[])[1];
-  const labels = labelIndices(y, images.shape[0], classes);
+  const labels = labelIndices(y, examples, classes);
   let correct: Float64Array|null = null;
   let offset = 0;
-  runChain(chain, images, batchSize, (i, input) => {
+  const visit = (i: number, input: Tensor) => {
     if (i !== last) return;
     const [batch, steps] = input.shape;
     // Prediction after t steps: argmax of the running sum (the mean's argmax), per example and t.
@@ -61,7 +68,10 @@ export function accuracyByTimeSteps(model: LayersModel, x: Tensor, y: Tensor,
       }
     }
     offset += batch;
-  });
-  const total = correct!;
-  return {timeSteps: Array.from(total, (_, t) => t + 1), accuracy: Array.from(total, c => c / images.shape[0])};
+  };
+  const result = (): AccuracyByTimeSteps => {
+    const total = correct!;
+    return {timeSteps: Array.from(total, (_, t) => t + 1), accuracy: Array.from(total, c => c / examples)};
+  };
+  return {visit, result};
 }

@@ -64,9 +64,16 @@ export function checkImages(fn: string, x: unknown, model: LayersModel): Tensor 
   return x as Tensor;
 }
 
+/** What one analysis gathers from a run of the chain: a visit per layer and batch, then its result. */
+export interface Collector<R> {
+  visit(index: number, input: Tensor, output: Tensor): void;
+  result(): R;
+}
+
 /**
  * Runs the chain in inference mode on `x` in batches, calling `visit(index, input, output)` for every
- * layer; the visitor reads what it needs (everything is disposed after each batch).
+ * layer; the visitor reads what it needs (everything is disposed after each batch). One run can serve
+ * several collectors (tfjs-snn analyze).
  */
 export function runChain(chain: ChainLayer[], x: Tensor, batchSize: number,
                          visit: (index: number, input: Tensor, output: Tensor) => void): void {
@@ -96,4 +103,10 @@ export function addInto(total: Float64Array|null, values: Float64Array): Float64
   if (total == null) return values;
   values.forEach((v, i) => total[i] += v);
   return total;
+}
+
+/** Runs the chain once for one collector and returns its result. */
+export function collect<R>(chain: ChainLayer[], x: Tensor, batchSize: number, collector: Collector<R>): R {
+  runChain(chain, x, batchSize, (i, input, output) => collector.visit(i, input, output));
+  return collector.result();
 }

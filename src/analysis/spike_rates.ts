@@ -1,7 +1,9 @@
 import type {Tensor} from '@tensorflow/tfjs-core';
 import type {LayersModel} from '@tensorflow/tfjs-layers';
 
-import {addInto, checkBatchSize, checkImages, layerChain, runChain, SPIKING_CLASSES, absSumPerStep} from './model_chain';
+import {
+  absSumPerStep, addInto, ChainLayer, checkBatchSize, checkImages, collect, Collector, layerChain, SPIKING_CLASSES,
+} from './model_chain';
 
 /** One spiking layer's firing rate on the analysed examples. */
 export interface LayerSpikeRate {
@@ -31,19 +33,26 @@ export function spikeRates(model: LayersModel, x: Tensor, options: AnalysisOptio
   const fn = 'spikeRates';
   const chain = layerChain(model, fn);
   const images = checkImages(fn, x, model);
-  const batchSize = checkBatchSize(fn, options.batchSize ?? 64);
+  return collect(chain, images, checkBatchSize(fn, options.batchSize ?? 64), spikeRateCollector(chain, images.shape[0]));
+}
+
+/** Spike counts per spiking layer and step over a run of `examples` examples. */
+export function spikeRateCollector(chain: ChainLayer[], examples: number): Collector<LayerSpikeRate[]> {
   const totals = new Map<number, Float64Array>();
   const neurons = new Map<number, number>();
-  runChain(chain, images, batchSize, (i, _input, output) => {
-    if (!SPIKING_CLASSES.has(chain[i].getClassName())) return;
-    totals.set(i, addInto(totals.get(i) ?? null, absSumPerStep(output)));
-    neurons.set(i, output.size / (output.shape[0] * output.shape[1]!));
-  });
-  const examples = images.shape[0];
-  return [...totals.entries()].map(([i, perStepSums]) => {
-    const perNeuron = neurons.get(i)!;
-    const perStep = Array.from(perStepSums, s => s / (examples * perNeuron));
-    return {layer: chain[i].name, rate: perStep.reduce((a, b) => a + b, 0) / perStep.length, perStep,
-            neurons: perNeuron};
-  });
+  return {
+    visit(i, _input, output) {
+      if (!SPIKING_CLASSES.has(chain[i].getClassName())) return;
+      totals.set(i, addInto(totals.get(i) ?? null, absSumPerStep(output)));
+      neurons.set(i, output.size / (output.shape[0] * output.shape[1]!));
+    },
+    result() {
+      return [...totals.entries()].map(([i, perStepSums]) => {
+        const perNeuron = neurons.get(i)!;
+        const perStep = Array.from(perStepSums, s => s / (examples * perNeuron));
+        return {layer: chain[i].name, rate: perStep.reduce((a, b) => a + b, 0) / perStep.length, perStep,
+                neurons: perNeuron};
+      });
+    },
+  };
 }

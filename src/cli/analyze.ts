@@ -7,10 +7,11 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import {existsSync, mkdirSync, writeFileSync} from 'node:fs';
 import {basename, dirname, join, resolve} from 'node:path';
 
-import {accuracyByTimeSteps, AccuracyByTimeSteps} from '../analysis/accuracy_by_time_steps';
-import {energy, EnergyReport} from '../analysis/energy';
+import {accuracyCollector, AccuracyByTimeSteps} from '../analysis/accuracy_by_time_steps';
+import {energyCollector, EnergyReport} from '../analysis/energy';
 import {GammaProfile, gammaProfile} from '../analysis/gamma_profile';
-import {LayerSpikeRate, spikeRates} from '../analysis/spike_rates';
+import {layerChain, runChain} from '../analysis/model_chain';
+import {LayerSpikeRate, spikeRateCollector} from '../analysis/spike_rates';
 import {batches} from '../data/pipeline';
 import {fileSystem} from '../io/file_system';
 import {EarlyExitWrapper} from '../layers/early_exit_wrapper';
@@ -19,10 +20,7 @@ import {useBackend} from './backend';
 import {accuracyChart, gammaChart, ratesChart, svgOf} from './charts';
 import {firstImages, loadSplit} from './datasets';
 import {analysisHtml} from './analysis_html';
-
-export interface Output {
-  write(text: string): unknown;
-}
+import type {Output} from './train';
 
 /** Thresholds the gamma rule is tried at, besides --gamma-threshold and the model's own (gammaBreakpoints). */
 const GAMMA_SWEEP = [0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9];
@@ -98,8 +96,14 @@ export async function analyze(args: AnalyzeArgs, out: Output): Promise<AnalysisR
   const {x, y} = batches(test, {batchSize: test.count}).next().value!;
   const labels = Int32Array.from(tf.tidy(() => tf.argMax(y, 1).dataSync()));
   try {
-    const options = {batchSize: args.batchSize};
-    const byTime = accuracyByTimeSteps(model, x, y, options);
+    // One run of the network serves the three analyses that need one.
+    const chain = layerChain(model, 'analyze');
+    const collectors = {accuracy: accuracyCollector(chain, model, y, test.count),
+                        rates: spikeRateCollector(chain, test.count), energy: energyCollector(chain, test.count)};
+    runChain(chain, x, args.batchSize, (i, input, output) => {
+      for (const collector of Object.values(collectors)) collector.visit(i, input, output);
+    });
+    const byTime = collectors.accuracy.result();
     out.write(`accuracy by time steps: ${byTime.accuracy.map(a => (100 * a).toFixed(2)).join(' ')} %\n`);
     const profiles = gammaProfile(model);
     const thresholds = [...new Set([...GAMMA_SWEEP, ...gammaBreakpoints(profiles), args.gammaThreshold])]
@@ -108,8 +112,8 @@ export async function analyze(args: AnalyzeArgs, out: Output): Promise<AnalysisR
       model: modelDir, dataset: args.dataset, testImages: test.count, backend,
       timeSteps: byTime.timeSteps.length,
       gammaProfile: profiles,
-      spikeRates: spikeRates(model, x, options),
-      energy: energy(model, x, options),
+      spikeRates: collectors.rates.result(),
+      energy: collectors.energy.result(),
       accuracyByTimeSteps: byTime,
       gammaExit: gammaExitAt(model, args.gammaThreshold, byTime),
       gammaSweep: thresholds.map(threshold => gammaExitAt(model, threshold, byTime)),

@@ -117,14 +117,20 @@ export function parseFlags<T>(command: string, argv: string[], flags: Flags<T>):
   return given as Partial<T>;
 }
 
-/** Parses `train` arguments. */
-export function parseTrainArgs(argv: string[]): TrainArgs {
-  const given = parseFlags<TrainArgs>('train', argv, TRAIN_FLAGS);
+/** --dataset (default fashion-mnist), which needs --data-dir unless it has the embedded subset. */
+function datasetWithDir(given: {dataset?: typeof DATASETS[number], dataDir?: string|null}): typeof DATASETS[number] {
   const dataset = given.dataset ?? 'fashion-mnist';
-  const model = given.model ?? 'small';
   if (dataset !== 'fashion-mnist' && given.dataDir == null) {
     throw new Error(`--data-dir is required for --dataset ${dataset} (only fashion-mnist has an embedded subset)`);
   }
+  return dataset;
+}
+
+/** Parses `train` arguments. */
+export function parseTrainArgs(argv: string[]): TrainArgs {
+  const given = parseFlags<TrainArgs>('train', argv, TRAIN_FLAGS);
+  const dataset = datasetWithDir(given);
+  const model = given.model ?? 'small';
   return {
     dataset, model,
     dataDir: given.dataDir ?? null,
@@ -185,10 +191,7 @@ export const analyzeUsage = () => usage('analyze', ANALYZE_FLAGS);
 export function parseAnalyzeArgs(argv: string[]): AnalyzeArgs {
   const given = parseFlags<AnalyzeArgs>('analyze', argv, ANALYZE_FLAGS);
   if (given.model == null) throw new Error('--model is required: the run folder of tfjs-snn train, or a model folder');
-  const dataset = given.dataset ?? 'fashion-mnist';
-  if (dataset !== 'fashion-mnist' && given.dataDir == null) {
-    throw new Error(`--data-dir is required for --dataset ${dataset} (only fashion-mnist has an embedded subset)`);
-  }
+  const dataset = datasetWithDir(given);
   if (given.confidenceThreshold != null && given.confidenceThreshold > 1) {
     throw new Error(`--confidence-threshold must be a number in [0, 1]; got '${given.confidenceThreshold}'`);
   }
