@@ -6,3 +6,5 @@ export {gammaProfile} from './gamma_profile';
 export type {GammaProfile} from './gamma_profile';
 export {spikeRates} from './spike_rates';
 export type {AnalysisOptions, LayerSpikeRate} from './spike_rates';
+export {trace} from './trace';
+export type {LayerTrace, Trace} from './trace';

@@ -8,7 +8,14 @@ export interface SpikeRateMonitorArgs {
   prefix?: string;
   /** Print the rates at the end of each epoch. Default false. */
   verbose?: boolean;
+  /**
+   * `'epoch'` (default): one rate per layer per epoch, read once at its end. `'batch'`: also each
+   * batch's rates in the batch logs (for live displays), read asynchronously after every batch.
+   */
+  updateFreq?: 'epoch'|'batch';
 }
+
+const ARGUMENTS = ['prefix', 'verbose', 'updateFreq'];
 
 interface LayerContainer {
   layers?: unknown[];
@@ -40,7 +47,10 @@ function spikingLayersOf(container: LayerContainer): SpikingOutputLayer[] {
 export class SpikeRateMonitor extends Callback {
   readonly prefix: string;
   readonly verbose: boolean;
+  readonly updateFreq: 'epoch'|'batch';
   private monitored: SpikingOutputLayer[] = [];
+  /** Per monitored layer, the epoch's spikes and values so far ('batch' mode reads the recorders every batch). */
+  private epochCounts: Array<{spikes: number, elements: number}> = [];
 
   constructor(args: SpikeRateMonitorArgs = {}) {
     super();
@@ -48,8 +58,8 @@ export class SpikeRateMonitor extends Callback {
       throw new Error(`spikeRateMonitor: arguments must be an object like {prefix: 'rate/'}; got ${describeValue(args)}`);
     }
     for (const key of Object.keys(args)) {
-      if (key !== 'prefix' && key !== 'verbose') {
-        throw new Error(`spikeRateMonitor: unknown argument '${key}'; expected prefix or verbose`);
+      if (!ARGUMENTS.includes(key)) {
+        throw new Error(`spikeRateMonitor: unknown argument '${key}'; expected one of ${ARGUMENTS.join(', ')}`);
       }
     }
     if (args.prefix != null && typeof args.prefix !== 'string') {
@@ -58,19 +68,44 @@ export class SpikeRateMonitor extends Callback {
     if (args.verbose != null && typeof args.verbose !== 'boolean') {
       throw new Error(`spikeRateMonitor: argument 'verbose' must be true or false; got ${describeValue(args.verbose)}`);
     }
+    if (args.updateFreq != null && args.updateFreq !== 'epoch' && args.updateFreq !== 'batch') {
+      throw new Error(`spikeRateMonitor: argument 'updateFreq' must be 'epoch' or 'batch'; got ` +
+                      `${describeValue(args.updateFreq)}`);
+    }
     this.prefix = args.prefix ?? 'spikeRate/';
     this.verbose = args.verbose ?? false;
+    this.updateFreq = args.updateFreq ?? 'epoch';
   }
 
   async onTrainBegin(): Promise<void> {
     this.monitored = spikingLayersOf(this.model as unknown as LayerContainer);
     for (const layer of this.monitored) layer.spikeRecorder = new SpikeRecorder();
+    this.epochCounts = this.monitored.map(() => ({spikes: 0, elements: 0}));
+  }
+
+  async onBatchEnd(_batch: number, logs?: Logs): Promise<void> {
+    if (this.updateFreq !== 'batch') return;
+    for (const [i, layer] of this.monitored.entries()) {
+      const counts = await layer.spikeRecorder?.takeCounts();
+      if (counts == null) continue;
+      this.epochCounts[i].spikes += counts.spikes;
+      this.epochCounts[i].elements += counts.elements;
+      if (logs != null) logs[`${this.prefix}${layer.name}`] = counts.spikes / counts.elements;
+    }
+  }
+
+  /** The epoch's rate of monitored layer i (null when it recorded nothing), then starts the next epoch. */
+  private takeEpochRate(i: number): number|null {
+    if (this.updateFreq === 'epoch') return this.monitored[i].spikeRecorder?.take() ?? null;
+    const {spikes, elements} = this.epochCounts[i];
+    this.epochCounts[i] = {spikes: 0, elements: 0};
+    return elements === 0 ? null : spikes / elements;
   }
 
   async onEpochEnd(epoch: number, logs?: Logs): Promise<void> {
     const rates: string[] = [];
-    for (const layer of this.monitored) {
-      const rate = layer.spikeRecorder?.take();
+    for (const [i, layer] of this.monitored.entries()) {
+      const rate = this.takeEpochRate(i);
       if (rate == null) continue;
       if (logs != null) logs[`${this.prefix}${layer.name}`] = rate;
       rates.push(`${layer.name} ${rate.toFixed(4)}`);

@@ -22,6 +22,18 @@ export class SpikeRecorder {
     return rate;
   }
 
+  /** The spike count and number of values recorded since the last take, read without blocking; then starts afresh. */
+  async takeCounts(): Promise<{spikes: number, elements: number}|null> {
+    if (this.total == null) return null;
+    const total = this.total;
+    const elements = this.elements;
+    this.total = null;
+    this.elements = 0;
+    const spikes = (await total.data())[0];
+    dispose(total);
+    return {spikes, elements};
+  }
+
   clear(): void {
     if (this.total != null) dispose(this.total);
     this.total = null;

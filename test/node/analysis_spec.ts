@@ -138,6 +138,48 @@ describe('analysis.accuracyByTimeSteps', () => {
   });
 });
 
+describe('analysis.trace', () => {
+  it('gives one example\'s input and spikes per step and its prediction as it forms (hand-computed)', () => {
+    const model = handNetwork();
+    const x = tf.slice(handImages(), 0, 1);
+    const result = analysis.trace(model, x);
+    expect(result.timeSteps).toBe(3);
+    expect(result.layers.map(l => [l.layer, l.className, l.shape])).toEqual([
+      [model.layers[0].name, 'SnnDirectEncoder', [4]], ['spikes', 'SnnLif', [4]]]);
+    expect(result.layers[0].values.map(v => Array.from(v))).toEqual(
+        Array(3).fill(Array.from(new Float32Array([0.6, 1.5, 0, 1.0]))));
+    // Neurons n0 … n3 per step: n0 [0,1,0], n1 [1,1,1], n2 [0,0,0], n3 [0,1,1].
+    expect(result.layers[1].values.map(v => Array.from(v))).toEqual([[0, 1, 0, 0], [1, 1, 0, 1], [0, 1, 0, 1]]);
+    // Readout per step [n1, 1.6 n3] = [1, 0], [1, 1.6], [1, 1.6]; running means below.
+    const expectedLogits = [[1, 0], [1, 0.8], [1, 3.2 / 3]];
+    result.logits.forEach((row, t) => row.forEach((v, c) => expect(v).toBeCloseTo(expectedLogits[t][c], 6)));
+    result.probabilities.forEach((row, t) => {
+      const [a, b] = expectedLogits[t];
+      expect(row[1]).toBeCloseTo(Math.exp(b) / (Math.exp(a) + Math.exp(b)), 6);
+      expect(row[0] + row[1]).toBeCloseTo(1, 12);
+    });
+    expect(result.predictions).toEqual([0, 0, 1]);
+    expectNoLeak(() => analysis.trace(model, x));
+    x.dispose();
+  });
+
+  it('includes a Poisson encoder\'s spikes and rejects more than one example', () => {
+    const model = models.small({inputShape: [8, 8, 1], numClasses: 3, timeSteps: 2, encoder: 'poisson', seed: 4});
+    const x = tf.randomUniform([2, 8, 8, 1], 0, 1, 'float32', 3);
+    const one = tf.slice(x, 0, 1);
+    const result = analysis.trace(model, one);
+    expect(result.layers.map(l => l.className)).toEqual(['SnnPoissonEncoder', 'SnnLif', 'SnnLif', 'SnnLif']);
+    expect(result.layers[0].values[0].every(v => v === 0 || v === 1)).toBe(true);
+    expect(result.layers[1].shape).toEqual([8, 8, 32]);
+    const full = model.predict(one) as tf.Tensor;
+    result.logits[1].forEach((v, c) => expect(v).toBeCloseTo(full.dataSync()[c], 5));
+    expect(() => analysis.trace(model, x)).toThrowError(
+        "trace: argument 'x' must hold exactly one example (shape [1, …]); got a float32 tensor of shape " +
+        '[2,8,8,1]; pick one with tf.slice(x, i, 1)');
+    tf.dispose([x, one, full]);
+  });
+});
+
 describe('analysis: bad input', () => {
   const model = handNetwork();
   const x = handImages();

@@ -235,9 +235,43 @@ describe('spikeRateMonitor', () => {
     outer.dispose();
   });
 
-  it('rejects unknown arguments', () => {
+  it('with updateFreq \'batch\', logs each batch\'s rates in the batch logs and their mean per epoch', async () => {
+    const model = everyLayerModel('direct');
+    compileSgd(model, 0);
+    const {x, y} = syntheticData(8);
+    const seen: Array<{[key: string]: number}> = [];
+    const capture = new tfl.CustomCallback({onBatchEnd: async (_b, logs) => {
+      seen.push({...(logs as {[key: string]: number})});
+    }});
+    const monitor = callbacks.spikeRateMonitor({updateFreq: 'batch'});
+    const history = await model.fit(x, y, {epochs: 1, batchSize: 4, shuffle: false, verbose: 0,
+                                           callbacks: [monitor, capture]});
+    const lifLayers = model.layers.filter(l => l.getClassName() === 'SnnLif');
+    const probe = tfl.model({inputs: model.inputs, outputs: lifLayers.map(l => l.output as tfl.SymbolicTensor)});
+    expect(seen.length).toBe(2);
+    for (const [batch, rows] of [[0, tf.slice(x, 0, 4)], [1, tf.slice(x, 4, 4)]] as Array<[number, tf.Tensor]>) {
+      const spikes = probe.apply(rows, {training: true}) as tf.Tensor[];
+      lifLayers.forEach((layer, i) => {
+        const values = spikes[i].dataSync();
+        const expected = Array.from(values).reduce((s, v) => s + Math.abs(v), 0) / values.length;
+        expect(seen[batch][`spikeRate/${layer.name}`]).toBeCloseTo(expected, 6);
+      });
+      tf.dispose([rows, ...spikes]);
+    }
+    for (const layer of lifLayers) {
+      const key = `spikeRate/${layer.name}`;
+      expect((history.history[key] as number[])[0]).toBeCloseTo((seen[0][key] + seen[1][key]) / 2, 6);
+    }
+    expect(seen[0]['spikeRate/' + lifLayers[0].name]).not.toBeCloseTo(seen[1]['spikeRate/' + lifLayers[0].name], 6);
+    tf.dispose([x, y]);
+    model.dispose();
+  });
+
+  it('rejects unknown arguments and a bad updateFreq', () => {
     expect(() => callbacks.spikeRateMonitor({prefx: 'x'} as never))
-        .toThrowError("spikeRateMonitor: unknown argument 'prefx'; expected prefix or verbose");
+        .toThrowError("spikeRateMonitor: unknown argument 'prefx'; expected one of prefix, verbose, updateFreq");
+    expect(() => callbacks.spikeRateMonitor({updateFreq: 'step'} as never))
+        .toThrowError("spikeRateMonitor: argument 'updateFreq' must be 'epoch' or 'batch'; got 'step'");
   });
 });
 

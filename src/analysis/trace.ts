@@ -1,0 +1,93 @@
+import {cumsum, reshape, Tensor, tidy} from '@tensorflow/tfjs-core';
+import type {LayersModel} from '@tensorflow/tfjs-layers';
+
+import {describeValue} from '../ops/lif_options';
+import {checkImages, layerChain, runChain, SPIKING_CLASSES} from './model_chain';
+
+const ENCODER_CLASSES = new Set(['SnnDirectEncoder', 'SnnPoissonEncoder']);
+
+/** One layer's output over time for the traced example. */
+export interface LayerTrace {
+  layer: string;
+  className: string;
+  /** The shape of one step's output (without batch and time), e.g. `[28, 28, 1]` or `[256]`. */
+  shape: number[];
+  /** `values[t]`: the step-t output, flattened (length = product of `shape`). */
+  values: Float32Array[];
+}
+
+/** How one example moves through a spiking network, step by step. */
+export interface Trace {
+  timeSteps: number;
+  /** The encoder's output (the input spike train, or the analog input repeated), then every spiking layer's. */
+  layers: LayerTrace[];
+  /** `logits[t]`: the readout after t + 1 steps (mean of the readout's input over steps 0 … t). */
+  logits: number[][];
+  /** `probabilities[t]`: softmax of `logits[t]`. */
+  probabilities: number[][];
+  /** `predictions[t]`: the predicted class after t + 1 steps. */
+  predictions: number[];
+}
+
+/**
+ * Runs one example through `model` in inference mode and returns what every spiking layer did at
+ * every step, with the prediction as it forms: after t steps, the readout averaged over those t
+ * steps (what a run stopped there outputs). The model must end with `timeAverage`. For spike
+ * rasters and inspectors (the browser playground shows one).
+ *
+ * ```js
+ * const {layers, predictions} = snn.analysis.trace(model, testImages.slice(0, 1));
+ * console.log(layers.map(l => l.layer), predictions);   // e.g. ['poisson_encoder_1', 'lif1', …] [3, 3, 0, 0]
+ * ```
+ */
+export function trace(model: LayersModel, x: Tensor): Trace {
+  const fn = 'trace';
+  const chain = layerChain(model, fn);
+  const image = checkImages(fn, x, model);
+  if (image.shape[0] !== 1) {
+    throw new Error(`${fn}: argument 'x' must hold exactly one example (shape [1, …]); got ${describeValue(x)}; ` +
+                    `pick one with tf.slice(x, i, 1)`);
+  }
+  const last = chain.length - 1;
+  if (chain[last].getClassName() !== 'SnnTimeAverage') {
+    throw new Error(`${fn}: the model must end with a timeAverage layer (the readout averaged over time); its ` +
+                    `last layer '${chain[last].name}' is a ${chain[last].getClassName()}`);
+  }
+  const layers: LayerTrace[] = [];
+  let logits: number[][] = [];
+  runChain(chain, image, 1, (i, input, output) => {
+    const className = chain[i].getClassName();
+    if (SPIKING_CLASSES.has(className) || (i === 0 && ENCODER_CLASSES.has(className))) {
+      layers.push(layerTrace(chain[i].name, className, output));
+    }
+    if (i === last) logits = runningMeans(input);
+  });
+  return {timeSteps: logits.length, layers, logits, probabilities: logits.map(softmaxOf),
+          predictions: logits.map(argMaxOf)};
+}
+
+function layerTrace(layer: string, className: string, output: Tensor): LayerTrace {
+  const [, steps, ...shape] = output.shape as number[];
+  const data = output.dataSync() as Float32Array;
+  const size = data.length / steps;
+  const values = Array.from({length: steps}, (_, t) => Float32Array.from(data.subarray(t * size, (t + 1) * size)));
+  return {layer, className, shape, values};
+}
+
+/** `[1, T, classes]` readout → the mean over steps 0 … t for every t. */
+function runningMeans(readout: Tensor): number[][] {
+  const [, steps] = readout.shape as number[];
+  const sums = tidy(() => cumsum(reshape(readout, [steps, -1]), 0).arraySync()) as number[][];
+  return sums.map((row, t) => row.map(v => v / (t + 1)));
+}
+
+function softmaxOf(row: number[]): number[] {
+  const largest = Math.max(...row);
+  const exps = row.map(v => Math.exp(v - largest));
+  const total = exps.reduce((a, b) => a + b, 0);
+  return exps.map(e => e / total);
+}
+
+function argMaxOf(row: number[]): number {
+  return row.reduce((best, v, i) => (v > row[best] ? i : best), 0);
+}
