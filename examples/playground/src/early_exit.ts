@@ -1,0 +1,81 @@
+/** The temporal early-exit panel: BNTT scales, the gamma rule's exit step, accuracy by steps, confidence exits. */
+import type {ImageDataset} from '../../../dist/types/src/data/index';
+
+import {LiveChart} from './charts.js';
+import {argMax, forEachChunk} from './evaluation.js';
+import {percent, setText} from './ui.js';
+
+export interface ExitCharts {
+  gamma: LiveChart;
+  steps: LiveChart;
+  exits: LiveChart;
+}
+
+export interface ExitAnalysis {
+  /** accuracy[t − 1]: test accuracy when inference stops after t steps. */
+  accuracy: number[];
+  gammaExitStep: number;
+  exitSteps: number[];
+  confidenceAccuracy: number;
+}
+
+function timeStepsOf(model: tf.LayersModel): number {
+  return (model.layers[0] as unknown as {timeSteps: number}).timeSteps;
+}
+
+/** Draws the scales and states the step the gamma rule picks at `threshold`; cheap, so run on every change. */
+export async function showGammaRule(model: tf.LayersModel, threshold: number, charts: ExitCharts,
+                                    accuracy: number[]|null): Promise<number> {
+  const profiles = snn.analysis.gammaProfile(model);
+  await charts.gamma.replace(profiles.flatMap(p => p.mean.map((gamma, t) => ({layer: p.layer, step: t + 1, gamma}))));
+  if (profiles.length > 0) await charts.gamma.replace([{gamma: threshold}], 'threshold');
+  const wrapper = snn.layers.earlyExitWrapper({layer: model, policy: 'gamma', gammaThreshold: threshold});
+  const steps = wrapper.exitStep();
+  const total = timeStepsOf(model);
+  let text = profiles.length === 0 ?
+      `This model has no BNTT layers, so the γ rule always runs all ${total} steps.` :
+      `γ rule at ${threshold.toFixed(2)}: run ${steps} of ${total} steps ` +
+          `(${percent(1 - steps / total, 0)} fewer).`;
+  if (accuracy != null) {
+    text += ` Test accuracy ${percent(accuracy[steps - 1])} after ${steps} steps, ${percent(accuracy[total - 1])} ` +
+        `after all ${total}.`;
+  }
+  setText('exit-step', text);
+  return steps;
+}
+
+/** Accuracy after every number of steps and the confidence policy's exits, over test images 0 … count − 1. */
+export async function analyseExits(model: tf.LayersModel, test: ImageDataset, count: number,
+                                   confidence: {threshold: number, patience: number},
+                                   charts: ExitCharts): Promise<Omit<ExitAnalysis, 'gammaExitStep'>> {
+  const total = timeStepsOf(model);
+  const correctAfter = new Float64Array(total);
+  const exitSteps: number[] = [];
+  let confidentCorrect = 0;
+  const wrapper = snn.layers.earlyExitWrapper({layer: model, policy: 'confidence',
+                                               confidenceThreshold: confidence.threshold,
+                                               patience: confidence.patience});
+  await forEachChunk(test, count, (x, labels) => {
+    const labelTensor = tf.tensor1d(Array.from(labels), 'int32');
+    const byStep = snn.analysis.accuracyByTimeSteps(model, x, labelTensor);
+    labelTensor.dispose();
+    byStep.accuracy.forEach((a, t) => correctAfter[t] += a * labels.length);
+    const {logits, exitSteps: steps} = wrapper.predictWithExits(x);
+    const rows = logits.arraySync() as number[][];
+    logits.dispose();
+    rows.forEach((row, i) => { if (argMax(row) === labels[i]) confidentCorrect++; });
+    exitSteps.push(...steps);
+  });
+  const accuracy = Array.from(correctAfter, c => c / count);
+  await charts.steps.replace(accuracy.map((a, t) => ({step: t + 1, accuracy: a})));
+  const histogram = Array.from({length: total}, (_, t) => ({step: t + 1, images: 0}));
+  for (const step of exitSteps) histogram[step - 1].images++;
+  await charts.exits.replace(histogram);
+  const confidenceAccuracy = confidentCorrect / count;
+  const meanSteps = exitSteps.reduce((a, b) => a + b, 0) / count;
+  setText('exit-result', `Confidence policy (margin ${confidence.threshold}, patience ${confidence.patience}) on ` +
+          `${count} test images: ${meanSteps.toFixed(2)} steps on average instead of ${total} ` +
+          `(${percent(1 - meanSteps / total, 0)} fewer), accuracy ${percent(confidenceAccuracy)} vs ` +
+          `${percent(accuracy[total - 1])} with every step.`);
+  return {accuracy, exitSteps, confidenceAccuracy};
+}

@@ -1,0 +1,110 @@
+/** Training the small BNTT model in the page with model.fit: live batch events, pause, resume, stop. */
+
+export interface TrainSettings {
+  timeSteps: number;
+  encoder: 'direct'|'poisson';
+  batchSize: number;
+  epochs: number;
+  learningRate: number;
+  trainImages: number;
+}
+
+export interface BatchReport {
+  epoch: number;
+  /** Batch within the epoch, from 0. */
+  batch: number;
+  batchesPerEpoch: number;
+  /** Batches done in the whole run. */
+  done: number;
+  loss: number;
+  accuracy: number;
+  /** Firing rate of each spiking layer in this batch. */
+  rates: Array<{layer: string, rate: number}>;
+  secondsPerBatch: number;
+}
+
+export interface TrainListener {
+  onBatch(report: BatchReport): Promise<void>|void;
+  onEpoch(epoch: number): Promise<void>|void;
+}
+
+const RATE_PREFIX = 'spikeRate/';
+
+export function buildModel(settings: TrainSettings): tf.Sequential {
+  return snn.models.small({inputShape: [28, 28, 1], numClasses: 10, timeSteps: settings.timeSteps,
+                           encoder: settings.encoder, seed: 1});
+}
+
+export class TrainingRun {
+  private paused = false;
+  private stopped = false;
+  private resumeWaiting: (() => void)|null = null;
+  private done = 0;
+  private epoch = 0;
+  private started = 0;
+
+  constructor(readonly model: tf.LayersModel, private readonly settings: TrainSettings,
+              private readonly listener: TrainListener) {}
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  get wasStopped(): boolean {
+    return this.stopped;
+  }
+
+  /** True while training waits, paused, between two batches. */
+  get isHeld(): boolean {
+    return this.resumeWaiting != null;
+  }
+
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.resumeWaiting?.();
+    this.resumeWaiting = null;
+  }
+
+  /** Ends training after the batch in progress. */
+  stop(): void {
+    this.stopped = true;
+    this.resume();
+  }
+
+  async run(x: tf.Tensor, y: tf.Tensor): Promise<void> {
+    const {batchSize, epochs, learningRate} = this.settings;
+    this.model.compile({optimizer: tf.train.adam(learningRate), metrics: ['accuracy'],
+                        loss: (labels: tf.Tensor, logits: tf.Tensor) => tf.losses.softmaxCrossEntropy(labels, logits)});
+    const batchesPerEpoch = Math.ceil(x.shape[0] / batchSize);
+    this.started = performance.now();
+    const progress = new tf.CustomCallback({
+      onEpochBegin: async epoch => { this.epoch = epoch; },
+      onBatchEnd: async (batch, logs) => this.afterBatch(batch, batchesPerEpoch, logs ?? {}),
+      onEpochEnd: async epoch => this.listener.onEpoch(epoch),
+    });
+    // The monitor first: it puts the batch's firing rates into the logs the progress callback reads.
+    const rates = snn.callbacks.spikeRateMonitor({prefix: RATE_PREFIX, updateFreq: 'batch'});
+    await this.model.fit(x, y, {batchSize, epochs, shuffle: true, verbose: 0, yieldEvery: 'batch',
+                                callbacks: [rates, progress]});
+  }
+
+  private async afterBatch(batch: number, batchesPerEpoch: number, logs: tf.Logs): Promise<void> {
+    this.done++;
+    const rates = Object.keys(logs).filter(k => k.startsWith(RATE_PREFIX))
+                      .map(k => ({layer: k.slice(RATE_PREFIX.length), rate: logs[k]}));
+    await this.listener.onBatch({
+      epoch: this.epoch, batch, batchesPerEpoch, done: this.done, loss: logs.loss, accuracy: logs.acc,
+      rates, secondsPerBatch: (performance.now() - this.started) / 1000 / this.done,
+    });
+    if (this.paused && !this.stopped) {
+      const pausedAt = performance.now();
+      await new Promise<void>(resolve => this.resumeWaiting = resolve);
+      this.started += performance.now() - pausedAt;  // seconds per batch leave out the pause
+    }
+    if (this.stopped) this.model.stopTraining = true;
+  }
+}
