@@ -18,7 +18,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import '../kernels/register';
 
-import {replacedKernel} from '../kernels/wasm/replace_kernel';
+import {replacedKernel} from '../kernels/replace_kernel';
 
 import * as tf from '@tensorflow/tfjs-core';
 import {cpus} from 'node:os';

@@ -8,7 +8,7 @@ import {
   BatchMatMul, BatchMatMulAttrs, engine, KernelConfig, NamedAttrMap, Tensor, tidy, transpose,
 } from '@tensorflow/tfjs-core';
 
-import {replacementOf} from './replace_kernel';
+import {replacementOf} from '../replace_kernel';
 
 /** Swaps the last two axes. */
 function transposed(t: Tensor): Tensor {

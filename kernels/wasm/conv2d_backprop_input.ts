@@ -17,7 +17,7 @@ import {
   tidy, transpose,
 } from '@tensorflow/tfjs-core';
 
-import {replacementOf} from './replace_kernel';
+import {replacementOf} from '../replace_kernel';
 
 type Padding = {top: number, bottom: number, left: number, right: number};
 

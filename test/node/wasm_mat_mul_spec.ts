@@ -4,7 +4,7 @@ import '../../src/index';  // replaces wasm's BatchMatMul
 import * as tf from '@tensorflow/tfjs-core';
 
 import {registerAll} from '../../kernels/register';
-import {replacedKernel} from '../../kernels/wasm/replace_kernel';
+import {replacedKernel} from '../../kernels/replace_kernel';
 import {randomArray, relativeMaxError} from '../reference/lif_reference';
 
 interface MatMulCase {

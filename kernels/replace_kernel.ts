@@ -1,6 +1,6 @@
 /**
- * Kernels that replace one of the wasm backend's own, keeping it for the cases they
- * do not cover. The replaced config is kept on ours: it marks ours, so that
+ * Kernels that replace one of a backend's own (wasm's, webgl's), keeping it for the
+ * cases they do not cover. The replaced config is kept on ours: it marks ours, so that
  * registering again (or from a second copy of the package: hence Symbol.for) does
  * not wrap our own kernel as the fallback.
  */
@@ -15,7 +15,7 @@ export function replacementOf(builtIn: KernelConfig, kernelFunc: (builtIn: Kerne
     backendName: builtIn.backendName,
     kernelFunc: kernelFunc(builtIn.kernelFunc),
   };
-  // The built-in kernel's setup (its wasm function bindings) must still run when the backend starts.
+  // The built-in kernel's setup (e.g. wasm's function bindings) must still run when the backend starts.
   if (builtIn.setupFunc != null) config.setupFunc = builtIn.setupFunc;
   if (builtIn.disposeFunc != null) config.disposeFunc = builtIn.disposeFunc;
   (config as unknown as Record<symbol, KernelConfig>)[REPLACED] = builtIn;
