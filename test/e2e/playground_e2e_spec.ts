@@ -37,12 +37,13 @@ interface PageState {
 
 declare global {
   interface Window {
-    playground: {state: PageState, ready: Promise<void>, predict(start: number, count: number): Promise<number[][]>};
+    playground: {state: PageState, ready: Promise<void>, memory(): {numTensors: number},
+                 predict(start: number, count: number): Promise<number[][]>};
   }
 }
 
 /** Trains a small model with the command, as a Node user would, and returns Node's logits on the test images. */
-async function modelSavedByTheCli(): Promise<{logits: number[][], labels: number[]}> {
+async function modelSavedByTheCli(): Promise<{logits: number[][], labels: number[], weights: number}> {
   rmSync(CLI_RUN, {recursive: true, force: true});
   execFileSync('node', ['bin/tfjs-snn.cjs', 'train', '--epochs', '1', '--limit-train', '128', '--limit-test', '32',
                         '--time-steps', '3', '--batch-size', '32', '--backend', 'wasm', '--out', CLI_RUN],
@@ -54,8 +55,9 @@ async function modelSavedByTheCli(): Promise<{logits: number[][], labels: number
   const output = model.predict(x) as tf.Tensor2D;
   const logits = await output.array();
   tf.dispose([x, y, output]);
+  const weights = model.weights.length;
   model.dispose();
-  return {logits, labels: Array.from(test.labels.subarray(0, COMPARED))};
+  return {logits, labels: Array.from(test.labels.subarray(0, COMPARED)), weights};
 }
 
 const state = (page: Page) => page.evaluate(() => window.playground.state as unknown as PageState);
@@ -78,7 +80,8 @@ describe('the browser playground (Chromium, WebGL through SwiftShader)', () => {
   let browser: Browser;
   let page: Page;
   let server: {url: string, close(): Promise<void>};
-  let node: {logits: number[][], labels: number[]};
+  let node: {logits: number[][], labels: number[], weights: number};
+  let tensorsAtStart = 0;
   const consoleErrors: string[] = [];
 
   async function openPage(options: {withoutWebGL?: boolean} = {}): Promise<Page> {
@@ -123,6 +126,7 @@ describe('the browser playground (Chromium, WebGL through SwiftShader)', () => {
     expect(await text(page, '#backend')).toContain('webgl · WebGL 2');
     expect(await page.isVisible('#notice')).toBe(false);
     expect(await text(page, '#status')).toContain('ready: 2000 training and 1000 test images');
+    tensorsAtStart = await page.evaluate(() => window.playground.memory().numTensors);
   });
 
   it('trains with model.fit: live charts, pause holds, stop ends early, accuracy above chance', async () => {
@@ -197,6 +201,9 @@ describe('the browser playground (Chromium, WebGL through SwiftShader)', () => {
     await page.click('#load-url');
     await untilIdle(page, 2 * MINUTE);
     expect((await state(page)).modelSource).toBe('loaded from /runs/cli-run/model/model.json');
+    // Only the loaded model's weights are held: the model trained before, its optimizer state and every
+    // intermediate of training, evaluation, inspection and analysis have been disposed.
+    expect(await page.evaluate(() => window.playground.memory().numTensors)).toBe(tensorsAtStart + node.weights);
     expectSameLogits(await page.evaluate(n => window.playground.predict(0, n), COMPARED), node.logits);
     const nodeCorrect = node.logits.filter((row, i) => row.indexOf(Math.max(...row)) === node.labels[i]).length;
     expect((await state(page)).lastEvaluation!.accuracy).toBe(nodeCorrect / COMPARED);
@@ -207,6 +214,7 @@ describe('the browser playground (Chromium, WebGL through SwiftShader)', () => {
     await page.click('#load-files');
     await untilIdle(page, 2 * MINUTE);
     expect((await state(page)).modelSource).toBe('loaded from model.json + weights.bin');
+    expect(await page.evaluate(() => window.playground.memory().numTensors)).toBe(tensorsAtStart + node.weights);
     expectSameLogits(await page.evaluate(n => window.playground.predict(0, n), COMPARED), node.logits);
   }, 3 * MINUTE);
 

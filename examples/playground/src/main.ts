@@ -54,6 +54,12 @@ function makeCharts(): Charts {
   };
 }
 
+/** A model and, for one trained here, its optimizer's state (model.dispose leaves that). */
+function disposeModel(model: tf.LayersModel): void {
+  model.optimizer?.dispose();
+  model.dispose();
+}
+
 function data(): Subset {
   if (state.data == null) throw new Error('the data has not loaded yet');
   return state.data;
@@ -90,7 +96,7 @@ async function exclusive(what: string, task: () => Promise<void>): Promise<void>
 }
 
 async function useModel(model: tf.LayersModel, source: string, charts: Charts): Promise<void> {
-  if (state.model != null && state.model !== model) state.model.dispose();
+  if (state.model != null && state.model !== model) disposeModel(state.model);
   state.model = model;
   state.modelSource = source;
   state.lastExitAnalysis = null;
@@ -127,7 +133,7 @@ async function inspectImage(index: number, charts: Charts): Promise<void> {
 async function train(charts: Charts): Promise<void> {
   const settings = trainSettings();
   const {x, y} = tensorsOf(data().train, 0, settings.trainImages);
-  if (state.model != null) state.model.dispose();
+  if (state.model != null) disposeModel(state.model);
   state.model = null;
   state.batchesDone = 0;
   state.history = {loss: [], accuracy: [], testAccuracy: []};
@@ -244,6 +250,8 @@ async function start(): Promise<void> {
 const playground = {
   state,
   ready: null as Promise<void>|null,
+  /** tf.memory(): the page's tensors and bytes (a model's weights, the data stays in JavaScript arrays). */
+  memory: () => tf.memory(),
   async predict(start: number, count: number): Promise<number[][]> {
     const {x, y} = tensorsOf(data().test, start, count);
     const logits = currentModel().predict(x) as tf.Tensor2D;
