@@ -5,6 +5,13 @@ import {LiveChart} from './charts.js';
 import {argMax, forEachChunk} from './evaluation.js';
 import {percent, setText} from './ui.js';
 
+export interface ConfidenceSettings {
+  /** Softmax margin (highest minus second highest probability) an input must keep. */
+  threshold: number;
+  /** For this many consecutive steps. */
+  patience: number;
+}
+
 export interface ExitCharts {
   gamma: LiveChart;
   steps: LiveChart;
@@ -46,7 +53,7 @@ export async function showGammaRule(model: tf.LayersModel, threshold: number, ch
 
 /** Accuracy after every number of steps and the confidence policy's exits, over test images 0 … count − 1. */
 export async function analyseExits(model: tf.LayersModel, test: ImageDataset, count: number,
-                                   confidence: {threshold: number, patience: number},
+                                   confidence: ConfidenceSettings,
                                    charts: ExitCharts): Promise<Omit<ExitAnalysis, 'gammaExitStep'>> {
   const total = timeStepsOf(model);
   const correctAfter = new Float64Array(total);
@@ -78,4 +85,16 @@ export async function analyseExits(model: tf.LayersModel, test: ImageDataset, co
           `(${percent(1 - meanSteps / total, 0)} fewer), accuracy ${percent(confidenceAccuracy)} vs ` +
           `${percent(accuracy[total - 1])} with every step.`);
   return {accuracy, exitSteps, confidenceAccuracy};
+}
+
+/** The step at which the confidence policy stops this one image, and its prediction there. */
+export function confidenceExit(model: tf.LayersModel, x: tf.Tensor, confidence: ConfidenceSettings):
+    {step: number, prediction: number} {
+  const wrapper = snn.layers.earlyExitWrapper({layer: model, policy: 'confidence',
+                                               confidenceThreshold: confidence.threshold,
+                                               patience: confidence.patience});
+  const {logits, exitSteps} = wrapper.predictWithExits(x);
+  const prediction = tf.tidy(() => tf.argMax(logits, 1).dataSync()[0]);
+  logits.dispose();
+  return {step: exitSteps[0], prediction};
 }

@@ -4,16 +4,19 @@ import type {LayerTrace, Trace} from '../../../dist/types/src/analysis/index';
 
 import {LiveChart} from './charts.js';
 import {CLASS_NAMES, tensorsOf} from './data.js';
+import {ConfidenceSettings, confidenceExit} from './early_exit.js';
 import {element, setText} from './ui.js';
 
 const FRAME_SCALE = 2;
 
-export async function inspect(model: tf.LayersModel, test: ImageDataset, index: number,
-                              predictionChart: LiveChart): Promise<Trace> {
+export async function inspect(model: tf.LayersModel, test: ImageDataset, index: number, predictionChart: LiveChart,
+                              confidence: ConfidenceSettings): Promise<Trace> {
   const {x, y} = tensorsOf(test, index, 1);
   let trace: Trace;
+  let exit: {step: number, prediction: number};
   try {
     trace = snn.analysis.trace(model, x);
+    exit = confidenceExit(model, x, confidence);
   } finally {
     tf.dispose([x, y]);
   }
@@ -24,7 +27,9 @@ export async function inspect(model: tf.LayersModel, test: ImageDataset, index: 
   const label = test.labels[index];
   const path = trace.predictions.map(c => CLASS_NAMES[c]).join(' → ');
   const verdict = trace.predictions[trace.predictions.length - 1] === label ? 'correct' : 'wrong';
-  setText('inspect-result', `Image #${index}, label ${CLASS_NAMES[label]}. Prediction after each step: ${path} (${verdict}).`);
+  setText('inspect-result', `Image #${index}, label ${CLASS_NAMES[label]}. Prediction after each step: ${path} ` +
+          `(${verdict}). The confidence policy (margin ${confidence.threshold}, patience ${confidence.patience}) ` +
+          `stops it after ${exit.step} of ${trace.timeSteps} steps with ${CLASS_NAMES[exit.prediction]}.`);
   return trace;
 }
 

@@ -6,7 +6,7 @@
 import {chooseBackend} from './backend.js';
 import {barChart, gammaChart, lineChart, LiveChart, probabilityChart} from './charts.js';
 import {loadSubset, Subset, tensorsOf} from './data.js';
-import {analyseExits, ExitAnalysis, ExitCharts, showGammaRule} from './early_exit.js';
+import {analyseExits, ConfidenceSettings, ExitAnalysis, ExitCharts, showGammaRule} from './early_exit.js';
 import {evaluate, Evaluation} from './evaluation.js';
 import {inspect} from './inspector.js';
 import {checkModelFits, describeModel, loadFromFiles, loadFromUrl} from './model_source.js';
@@ -81,6 +81,10 @@ function trainSettings(): TrainSettings {
   };
 }
 
+function confidenceSettings(): ConfidenceSettings {
+  return {threshold: numberField('confidence-threshold', {integer: false}), patience: numberField('patience')};
+}
+
 /** Runs one task at a time, with the model's buttons off meanwhile. */
 async function exclusive(what: string, task: () => Promise<void>): Promise<void> {
   if (state.busy) throw new Error(`wait: ${what} has to wait for the task in progress`);
@@ -127,7 +131,7 @@ async function updateGammaRule(charts: Charts): Promise<void> {
 
 async function inspectImage(index: number, charts: Charts): Promise<void> {
   element<HTMLInputElement>('image-index').value = String(index);
-  await inspect(currentModel(), data().test, index, charts.prediction);
+  await inspect(currentModel(), data().test, index, charts.prediction, confidenceSettings());
 }
 
 async function train(charts: Charts): Promise<void> {
@@ -221,8 +225,7 @@ function wire(charts: Charts): void {
   onClick('analyse', () => exclusive('the analysis', async () => {
     const count = numberField('test-images');
     setStatus(`running the early-exit analysis on ${count} test images…`);
-    state.lastExitAnalysis = await analyseExits(currentModel(), data().test, count, {
-      threshold: numberField('confidence-threshold', {integer: false}), patience: numberField('patience')}, charts);
+    state.lastExitAnalysis = await analyseExits(currentModel(), data().test, count, confidenceSettings(), charts);
     await updateGammaRule(charts);
     setStatus('ready');
   }));
