@@ -11,9 +11,15 @@ const TYPES = {
   '.gz': 'application/gzip', '.png': 'image/png', '.svg': 'image/svg+xml', '.wasm': 'application/wasm',
 };
 
-/** The file under `root` for a URL path, or null when the path leaves `root`. */
+/** The file under `root` for a URL path, or null when the path leaves `root` or is not valid percent-encoding. */
 function fileFor(root, urlPath) {
-  const file = path.resolve(root, '.' + decodeURIComponent(urlPath));
+  let decoded;
+  try {
+    decoded = decodeURIComponent(urlPath);
+  } catch {
+    return null;
+  }
+  const file = path.resolve(root, '.' + decoded);
   return file === root || file.startsWith(root + path.sep) ? file : null;
 }
 
