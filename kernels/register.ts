@@ -19,12 +19,14 @@ import {conv2dBackpropFilterWasmConfig} from './wasm/conv2d_backprop_filter';
 import {batchMatMulWasmConfig} from './wasm/batch_mat_mul';
 import {conv2dBackpropInputWasmConfig} from './wasm/conv2d_backprop_input';
 import {replacedKernel} from './replace_kernel';
-// BNTT training kernels (cpu, wasm) and their gradient.
+// BNTT training kernels (cpu, wasm, webgl) and their gradient.
 import {bnttTrainGradientConfig} from './bntt_gradient';
 import {bnttTrainCpuConfig} from './cpu/bntt_train';
 import {bnttTrainGradCpuConfig} from './cpu/bntt_train_grad';
 import {bnttTrainWasmConfig} from './wasm/bntt_train';
 import {bnttTrainGradWasmConfig} from './wasm/bntt_train_grad';
+import {bnttTrainWebGLConfig} from './webgl/bntt_train';
+import {bnttTrainGradWebGLConfig} from './webgl/bntt_train_grad';
 import {lifWasmConfig} from './wasm/lif';
 import {lifGradWasmConfig} from './wasm/lif_grad';
 
@@ -36,6 +38,7 @@ const KERNELS: KernelConfig[] = [
   conv2dBackpropFilterWasmConfig,
   // BNTT training: fused batch statistics where reductions over non-innermost axes are slow.
   bnttTrainCpuConfig, bnttTrainGradCpuConfig, bnttTrainWasmConfig, bnttTrainGradWasmConfig,
+  bnttTrainWebGLConfig, bnttTrainGradWebGLConfig,
 ];
 
 export function registerAll(): void {

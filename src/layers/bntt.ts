@@ -215,7 +215,7 @@ export class Bntt extends SpikingLayer {
   }
 
   /**
-   * Training on a backend with the fused kernel (cpu, wasm): y and the batch statistics in one kernel, which
+   * Training on a backend with the fused kernel (cpu, wasm, webgl): y and the batch statistics in one kernel, which
    * reduces over batch and spatial axes without the transposes tf.moments costs there.
    */
   private trainFused(input: Tensor): Tensor {

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 
+import {BNTT_TRAIN, BNTT_TRAIN_GRAD} from '../../kernels/bntt_attrs';
 import {checkForwardBackward, checkSgdStep, ConformanceErrors, FIXTURE_TOLERANCE} from '../shared/bntt_conformance';
-import {useWebGL} from './setup';
+import {countKernelCalls, useWebGL} from './setup';
 
 function expectWithinTolerance(errors: ConformanceErrors) {
   expect(Object.keys(errors).length).toBeGreaterThan(0);
@@ -18,7 +19,15 @@ for (const pack of [true, false]) {
 
     it('training logits, loss, gradients, moving statistics and inference logits', async () => {
       expect(tf.getBackend()).toBe('webgl');
-      const errors = await checkForwardBackward();
+      let errors: ConformanceErrors = {};
+      let forwardCalls = 0;
+      const gradCalls = await countKernelCalls(BNTT_TRAIN_GRAD, 'webgl', async () => {
+        forwardCalls = await countKernelCalls(BNTT_TRAIN, 'webgl', async () => {
+          errors = await checkForwardBackward();
+        });
+      });
+      // The fixture network's three BNTT layers, through webgl's fused kernels.
+      expect([forwardCalls, gradCalls]).toEqual([3, 3]);
       expect(Object.keys(errors).length).toBe(16);
       expectWithinTolerance(errors);
     });

@@ -1,0 +1,256 @@
+/**
+ * The WebGL BNTT training kernels (kernels/webgl/bntt_train*.ts) against the cpu kernels on
+ * the same inputs, directly and through the layers' gradients.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+
+import {BNTT_TRAIN, BNTT_TRAIN_GRAD} from '../../kernels/bntt_attrs';
+import {registerAll} from '../../kernels/register';
+import {bnttView, chunkPlan} from '../../kernels/webgl/bntt_train_gpu';
+import {layers} from '../../src/index';
+import {randomArray, relativeMaxError} from '../reference/lif_reference';
+import {countKernelCalls, useWebGL} from './setup';
+
+const EPSILON = 1e-3;
+/** float32 rounding: max |webgl − cpu| over max |cpu| (the cpu kernel sums in float64). */
+const TOLERANCE = 1e-5;
+
+interface KernelCase {
+  shape: number[];
+  rows: number;
+}
+
+const CASES: KernelCase[] = [
+  {shape: [2, 3, 5], rows: 3},           // rank 3, R = T: the row is the packed column
+  {shape: [3, 5, 7], rows: 1},
+  {shape: [1, 3, 4], rows: 3},           // N = 1: variance 0
+  {shape: [32, 4, 256], rows: 4},        // the small model's dense BNTT at batch 32: 32 values, one chunk
+  {shape: [3, 5, 7, 3], rows: 5},
+  {shape: [4, 2, 7, 3], rows: 1},
+  {shape: [2, 3, 5, 7, 3], rows: 3},
+  {shape: [2, 3, 5, 7, 3], rows: 1},
+  {shape: [3, 1, 2, 2, 5], rows: 1},     // T = 1
+  {shape: [2, 2, 3, 2, 5, 3], rows: 2},  // rank 6
+];
+
+/** Many chunks: the small model's BNTTs at batch 32 (T 4), and odd sizes. */
+const LARGE_CASES: KernelCase[] = [
+  {shape: [32, 4, 28, 28, 32], rows: 4},
+  {shape: [17, 3, 9, 13, 5], rows: 1},
+  {shape: [15, 3, 11, 9, 7], rows: 3},
+  {shape: [1001, 3, 5], rows: 3},
+  {shape: [999, 3, 5], rows: 1},
+];
+
+const sizeOf = (shape: number[]) => shape.reduce((n, d) => n * d, 1);
+const chunksOf = (c: KernelCase) => chunkPlan(bnttView(c.shape, c.rows)).chunks;
+const caseName = (c: KernelCase) => `x [${c.shape}], R = ${c.rows} (${chunksOf(c)} chunk(s))`;
+
+interface CaseData {
+  x: Float32Array;
+  dy: Float32Array;
+  gamma: Float32Array;
+  beta: Float32Array;
+}
+
+function caseData(c: KernelCase, seed: number): CaseData {
+  const numParams = c.rows * c.shape[c.shape.length - 1];
+  return {
+    x: randomArray(sizeOf(c.shape), seed).map(v => 2 * v + 0.5),
+    dy: randomArray(sizeOf(c.shape), seed + 1),
+    gamma: randomArray(numParams, seed + 2, 0.5, 1.5),
+    beta: randomArray(numParams, seed + 3),
+  };
+}
+
+const OUTPUT_NAMES = ['y', 'mean', 'variance', 'dx', 'dgamma', 'dbeta'];
+
+/**
+ * [y, mean, variance, dx, dgamma, dbeta] of both kernels on the current backend, the backward fed with the
+ * forward's statistics. x and dy come out of an op (packed on webgl with WEBGL_PACK), as in a model.
+ */
+async function runKernels(c: KernelCase, data: CaseData): Promise<Float32Array[]> {
+  const paramShape = [c.rows, c.shape[c.shape.length - 1]];
+  const outputs = tf.tidy(() => {
+    const [x, dy] = [data.x, data.dy].map(values => tf.add(tf.tensor(values, c.shape), 0));
+    const [gamma, beta] = [tf.tensor(data.gamma, paramShape), tf.tensor(data.beta, paramShape)];
+    const [y, mean, variance] =
+        tf.engine().runKernel(BNTT_TRAIN, {x, gamma, beta}, {epsilon: EPSILON} as never) as tf.Tensor[];
+    const grads = tf.engine().runKernel(
+        BNTT_TRAIN_GRAD, {dy, x, gamma, mean, variance}, {epsilon: EPSILON} as never) as tf.Tensor[];
+    return [y, mean, variance, ...grads];
+  });
+  expect(outputs.map(t => t.shape)).toEqual([c.shape, paramShape, paramShape, c.shape, paramShape, paramShape]);
+  const values = await Promise.all(outputs.map(t => t.data() as Promise<Float32Array>));
+  tf.dispose(outputs);
+  return values;
+}
+
+async function onBackend<T>(backend: string, body: () => Promise<T>): Promise<T> {
+  expect(await tf.setBackend(backend)).toBe(true);
+  return body();
+}
+
+async function expectKernelsMatchCpu(c: KernelCase, seed: number): Promise<void> {
+  const data = caseData(c, seed);
+  const expected = await onBackend('cpu', () => runKernels(c, data));
+  let actual: Float32Array[] = [];
+  const calls = await onBackend('webgl', () => countKernelCalls(BNTT_TRAIN, 'webgl', async () => {
+    actual = await runKernels(c, data);
+  }));
+  expect(calls).toBe(1);
+  OUTPUT_NAMES.forEach((name, i) => {
+    expect(relativeMaxError(actual[i], expected[i])).withContext(name).toBeLessThanOrEqual(TOLERANCE);
+  });
+}
+
+function kernelSpecs(seedBase: number): void {
+  CASES.forEach((c, i) => {
+    it(`match the cpu kernels: ${caseName(c)}`, async () => {
+      await expectKernelsMatchCpu(c, seedBase + 10 * i);
+    });
+  });
+}
+
+/** One training forward + backward of L = Σ dy·y through a layer from fixed weights: [y, dL/dx, dL/dweights…]. */
+async function layerStep(make: () => tfl.layers.Layer, shape: number[], seed: number): Promise<Float32Array[]> {
+  const layer = make();
+  layer.build(shape);
+  const initial = layer.weights.map((w, i) => tf.tensor(randomArray(sizeOf(w.shape as number[]), seed + i, 0.5, 1.5),
+                                                        w.shape as number[]));
+  layer.setWeights(initial);
+  const x = tf.tensor(randomArray(sizeOf(shape), seed + 10).map(v => 2 * v + 0.5), shape);
+  const dy = tf.tensor(randomArray(sizeOf(shape), seed + 11), shape);
+  const trainables = layer.trainableWeights.map(w => w.read() as tf.Variable);
+  const loss = (xs: tf.Tensor) => tf.sum(tf.mul(layer.apply(xs, {training: true}) as tf.Tensor, dy)) as tf.Scalar;
+  const y = tf.tidy(() => layer.apply(x, {training: true}) as tf.Tensor);
+  const dx = tf.grad(loss)(x);
+  const {value, grads} = tf.variableGrads(() => loss(x), trainables);
+  const results = await Promise.all([y, dx, ...trainables.map(v => grads[v.name])].map(
+      t => t.data() as Promise<Float32Array>));
+  tf.dispose([...initial, x, dy, y, dx, value, ...Object.values(grads)]);
+  for (const weight of layer.weights) weight.dispose();
+  return results;
+}
+
+const LAYER_CASES: Array<{name: string, make: () => tfl.layers.Layer, shape: number[]}> = [
+  {name: 'bntt center, rank 5', make: () => layers.bntt({center: true, epsilon: EPSILON}), shape: [3, 4, 5, 7, 3]},
+  {name: 'bntt, rank 3', make: () => layers.bntt({epsilon: EPSILON}), shape: [5, 4, 6]},
+  {name: 'spikingBatchNorm center, rank 5', make: () => layers.spikingBatchNorm({center: true}), shape: [3, 2, 5, 7, 3]},
+  {name: 'spikingBatchNorm, rank 3', make: () => layers.spikingBatchNorm(), shape: [7, 3, 5]},
+];
+
+for (const pack of [true, false]) {
+  describe(`the BNTT training kernels on webgl (WEBGL_PACK=${pack})`, () => {
+    beforeAll(async () => {
+      await useWebGL({WEBGL_PACK: pack});
+      registerAll();
+    });
+
+    it('are registered', () => {
+      expect(tf.getKernel(BNTT_TRAIN, 'webgl')).not.toBeNull();
+      expect(tf.getKernel(BNTT_TRAIN_GRAD, 'webgl')).not.toBeNull();
+    });
+
+    kernelSpecs(100);
+
+    if (pack) {
+      LARGE_CASES.forEach((c, i) => {
+        it(`match the cpu kernels: ${caseName(c)}`, async () => {
+          expect(chunksOf(c)).toBeGreaterThan(1);
+          await expectKernelsMatchCpu(c, 500 + 10 * i);
+        });
+      });
+    }
+
+    LAYER_CASES.forEach(({name, make, shape}, i) => {
+      it(`give the layer's gradients the cpu kernels give: ${name}`, async () => {
+        const expected = await onBackend('cpu', () => layerStep(make, shape, 700 + 20 * i));
+        let actual: Float32Array[] = [];
+        const gradCalls = await onBackend('webgl', () => countKernelCalls(BNTT_TRAIN_GRAD, 'webgl', async () => {
+          actual = await layerStep(make, shape, 700 + 20 * i);
+        }));
+        expect(gradCalls).toBe(2);  // tf.grad, then tf.variableGrads
+        expect(actual.length).toBe(expected.length);
+        actual.forEach((values, k) => {
+          expect(relativeMaxError(values, expected[k])).withContext(`output ${k}`).toBeLessThanOrEqual(TOLERANCE);
+        });
+      });
+    });
+
+    it('keep tf.memory().numTensors flat over forward + backward (kernel and layer)', () => {
+      const x = tf.randomUniform([4, 3, 5, 6]);
+      const [gamma, beta] = [tf.randomUniform([3, 6], 0.5, 1.5), tf.randomUniform([3, 6])];
+      const forward = (xs: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
+          (tf.engine().runKernel(BNTT_TRAIN, {x: xs, gamma: g, beta: b}, {epsilon: EPSILON} as never) as tf.Tensor[])[0];
+      const kernelStep = () => tf.dispose(tf.grads((xs, g, b) => tf.sum(forward(xs, g, b)))([x, gamma, beta]));
+      const layer = layers.bntt({center: true});
+      layer.build(x.shape as number[]);
+      const trainables = layer.trainableWeights.map(w => w.read() as tf.Variable);
+      const layerStep = () => {
+        const {value, grads} = tf.variableGrads(
+            () => tf.sum(tf.square(layer.apply(x, {training: true}) as tf.Tensor)) as tf.Scalar, trainables);
+        tf.dispose([value, ...Object.values(grads)]);
+      };
+      for (const [what, step] of [['kernel', kernelStep], ['layer', layerStep]] as const) {
+        step();
+        const before = tf.memory().numTensors;
+        for (let i = 0; i < 3; i++) step();
+        expect(tf.memory().numTensors).withContext(what).toBe(before);
+      }
+      tf.dispose([x, gamma, beta]);
+      for (const weight of layer.weights) weight.dispose();
+    });
+
+    it('refuse an empty x and a dy of another shape', () => {
+      const [gamma, beta] = [tf.ones([2, 3]), tf.zeros([2, 3])];
+      const empty = tf.zeros([0, 2, 3]);
+      expect(() => tf.engine().runKernel(BNTT_TRAIN, {x: empty, gamma, beta}, {epsilon: EPSILON} as never))
+          .toThrowError(/SnnBnttTrain on webgl: x \[0,2,3\] is empty/);
+      const [x, dy] = [tf.ones([2, 2, 3]), tf.ones([2, 2, 4])];
+      expect(() => tf.engine().runKernel(BNTT_TRAIN_GRAD, {dy, x, gamma, mean: beta, variance: gamma},
+                                         {epsilon: EPSILON} as never))
+          .toThrowError(/SnnBnttTrainGrad: dy \[2,2,4\] must have x's shape \[2,2,3\]/);
+      tf.dispose([gamma, beta, empty, x, dy]);
+    });
+  });
+}
+
+/** tfjs-backend-webgl's flags evaluated for one WebGL version (float textures, downloads, limits). */
+const VERSION_DEPENDENT_FLAGS = [
+  'WEBGL_BUFFER_SUPPORTED', 'WEBGL_MAX_TEXTURE_SIZE', 'WEBGL_MAX_TEXTURES_IN_SHADER',
+  'WEBGL_DISJOINT_QUERY_TIMER_EXTENSION_VERSION', 'WEBGL_DISJOINT_QUERY_TIMER_EXTENSION_RELIABLE',
+  'WEBGL_RENDER_FLOAT32_CAPABLE', 'WEBGL_RENDER_FLOAT32_ENABLED', 'WEBGL_DOWNLOAD_FLOAT_ENABLED',
+  'WEBGL_FENCE_API_ENABLED', 'WEBGL_SIZE_UPLOAD_UNIFORM',
+];
+
+/** A fresh webgl backend on a context of the given version, its flags evaluated anew. */
+async function useWebGLVersion(version: number): Promise<void> {
+  tf.env().set('WEBGL_VERSION', version);
+  const flags = tf.env().getFlags();  // the environment's own cache of evaluated flags
+  for (const flag of VERSION_DEPENDENT_FLAGS) delete flags[flag];
+  await useWebGL({WEBGL_PACK: true});
+}
+
+describe('the BNTT training kernels on a WebGL 1 context (loop bounds fixed at compile time)', () => {
+  beforeAll(async () => {
+    await useWebGLVersion(1);
+    registerAll();
+  });
+  afterAll(async () => {
+    await useWebGLVersion(2);
+  });
+
+  it('runs on WebGL 1', () => {
+    expect(tf.env().getNumber('WEBGL_VERSION')).toBe(1);
+    const gl = (tf.backend() as unknown as {gpgpu: {gl: WebGLRenderingContext}}).gpgpu.gl;
+    expect(gl instanceof WebGL2RenderingContext).toBe(false);
+  });
+
+  kernelSpecs(300);
+
+  it(`match the cpu kernels with many chunks: ${caseName(LARGE_CASES[3])}`, async () => {
+    await expectKernelsMatchCpu(LARGE_CASES[3], 900);
+  });
+});
