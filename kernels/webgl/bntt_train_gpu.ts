@@ -12,7 +12,7 @@
  * two axes kept): [P, H, W, C], a texel holding columns (w, w + 1) × channels (c, c + 1).
  * Loop bounds are compile-time constants (with `break`), which WebGL 1's GLSL allows.
  */
-import {WebGLProgram} from './webgl_backend';
+import {PackedProgram, WebGLProgram} from './webgl_backend';
 
 /** x as [P, H, W, C] and where each value's statistics row comes from. */
 export interface BnttView {
@@ -73,22 +73,40 @@ export function glslFloat(value: number): string {
 }
 
 /** The half of a packed [R, C] texel that holds row r, channels (c, c + 1). */
-export const ROW_HALF_GLSL = `
+const ROW_HALF_GLSL = `
       vec2 rowHalf(vec4 texel, int r) { return imod(r, 2) == 0 ? texel.xy : texel.zw; }`;
 
 /**
  * GLSL `vec4 paramAt(vec4 texel)`: a packed [R, C] parameter texel, fetched at (row, c), laid out as the view's
  * output texel (w, w + 1) × (c, c + 1). With rowOnW the rows are w, w + 1, which is that texel as it is.
  */
-export function paramAtGlsl(view: BnttView): string {
+function paramAtGlsl(view: BnttView): string {
   return view.rowOnW ? 'vec4 paramAt(vec4 texel, int row) { return texel; }' :
                        'vec4 paramAt(vec4 texel, int row) { return rowHalf(texel, row).xyxy; }';
 }
 
 /** GLSL `int rowOf(ivec4 coords)`: the parameter row of an output texel of the view. */
-export function rowOfGlsl(view: BnttView): string {
+function rowOfGlsl(view: BnttView): string {
   const row = view.rowOnW ? 'coords.z' : view.rows === 1 ? '0' : `imod(coords.x, ${view.rows})`;
   return `int rowOf(ivec4 coords) { return ${row}; }`;
+}
+
+/**
+ * userCode of a program computing one output texel of the view from per-(row, channel) parameters:
+ * `body` sees coords, its parameter row r and channel c, and paramAt, rowHalf, rowOf.
+ */
+function viewTexelGlsl(view: BnttView, body: string): string {
+  return `
+      ${ROW_HALF_GLSL}
+      ${paramAtGlsl(view)}
+      ${rowOfGlsl(view)}
+
+      void main() {
+        ivec4 coords = getOutputCoords();
+        int r = rowOf(coords);
+        int c = coords.w;
+        ${body}
+      }`;
 }
 
 /** What PartialSumsProgram adds up, into two slots per channel. */
@@ -198,30 +216,29 @@ export class ChunkTotalProgram implements WebGLProgram {
 
 export const EPSILON_UNIFORM = [{name: 'epsilon', type: 'float' as const}];
 
-/** y = (x − mean)·gamma/sqrt(variance + ε) + beta over the view. */
-export class NormalizeProgram implements WebGLProgram {
-  variableNames = ['x', 'mean', 'variance', 'gamma', 'beta'];
-  packedInputs = true;
-  packedOutput = true;
+/** A packed program computing each texel of the view from per-(row, channel) parameters and ε: see viewTexelGlsl. */
+export abstract class ViewTexelProgram extends PackedProgram {
+  abstract variableNames: string[];
   outputShape: number[];
   userCode: string;
   customUniforms = EPSILON_UNIFORM;
 
-  constructor(view: BnttView) {
+  protected constructor(view: BnttView, body: string) {
+    super();
     this.outputShape = view.shape.slice();
-    this.userCode = `
-      ${ROW_HALF_GLSL}
-      ${paramAtGlsl(view)}
-      ${rowOfGlsl(view)}
+    this.userCode = viewTexelGlsl(view, body);
+  }
+}
 
-      void main() {
-        ivec4 coords = getOutputCoords();
-        int r = rowOf(coords);
-        int c = coords.w;
+/** y = (x − mean)·gamma/sqrt(variance + ε) + beta over the view. */
+export class NormalizeProgram extends ViewTexelProgram {
+  variableNames = ['x', 'mean', 'variance', 'gamma', 'beta'];
+
+  constructor(view: BnttView) {
+    super(view, `
         vec4 mu = paramAt(getMean(r, c), r);
         vec4 scale = paramAt(getGamma(r, c), r) / sqrt(paramAt(getVariance(r, c), r) + epsilon);
         vec4 xTexel = getX(coords.x, coords.y, coords.z, c);
-        setOutput((xTexel - mu) * scale + paramAt(getBeta(r, c), r));
-      }`;
+        setOutput((xTexel - mu) * scale + paramAt(getBeta(r, c), r));`);
   }
 }

@@ -10,6 +10,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import {layers} from '../../src/index';
 import {registerAll} from '../../kernels/register';
 import {randomArray, relativeMaxError} from '../reference/lif_reference';
+import {expectBnttStepsLeakNoTensors} from '../shared/bntt_memory_check';
 
 const BNTT_TRAIN = 'SnnBnttTrain';
 const EPSILON = 1e-3;
@@ -192,26 +193,7 @@ for (const backend of ['cpu', 'wasm']) {
     });
 
     it('keeps tf.memory().numTensors flat over forward+backward (kernel and layer)', () => {
-      const x = tf.randomUniform([4, 3, 5, 6]);
-      const [gamma, beta] = [tf.randomUniform([3, 6], 0.5, 1.5), tf.randomUniform([3, 6])];
-      const kernelStep = () => tf.dispose(
-          tf.grads((xs: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(runKernel(xs, g, b)[0]))([x, gamma, beta]));
-      const layer = layers.bntt({center: true});
-      layer.build(x.shape as number[]);
-      const trainables = layer.trainableWeights.map(w => w.read() as tf.Variable);
-      const layerStep = () => {
-        const {value, grads} = tf.variableGrads(
-            () => tf.sum(tf.square(layer.apply(x, {training: true}) as tf.Tensor)) as tf.Scalar, trainables);
-        tf.dispose([value, ...Object.values(grads)]);
-      };
-      for (const [what, step] of [['kernel', kernelStep], ['layer', layerStep]] as const) {
-        step();
-        const before = tf.memory().numTensors;
-        for (let i = 0; i < 3; i++) step();
-        expect(tf.memory().numTensors).withContext(what).toBe(before);
-      }
-      tf.dispose([x, gamma, beta]);
-      disposeWeights(layer);
+      expectBnttStepsLeakNoTensors(EPSILON);
     });
   });
 }
