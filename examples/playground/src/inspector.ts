@@ -64,7 +64,8 @@ function drawInputFrames(input: LayerTrace): void {
   });
   const poisson = input.className === 'SnnPoissonEncoder';
   setText('input-caption', poisson ?
-      `Poisson input spike train: each pixel spikes with a probability set by its brightness (${input.values.length} steps)` :
+      `Poisson input spike train over ${input.values.length} steps, as in the BNTT paper: a pixel whose ` +
+          'normalised value is v spikes with probability |v| and the sign of v (black +1, white −1, grey none)' :
       `direct input: the analog image is the input current at every one of the ${input.values.length} steps; ` +
           'the first convolution + BNTT + LIF turns it into spikes');
 }
