@@ -9,7 +9,8 @@ import {mkdirSync} from 'node:fs';
 import {join, resolve} from 'node:path';
 
 import {SpikeRateMonitor} from '../callbacks/spike_rate_monitor';
-import {rateHandleFor, StepDecay} from '../callbacks/step_decay';
+import {CosineDecay} from '../callbacks/cosine_decay';
+import {StepDecay} from '../callbacks/step_decay';
 import {ImageDataset} from '../data/dataset';
 import {batchCount, batches} from '../data/pipeline';
 import {fileSystem} from '../io/file_system';
@@ -83,24 +84,9 @@ interface RateSchedule extends tfl.Callback {
   rateAt(epoch: number, initialRate: number): number;
 }
 
-/** Cosine annealing per epoch: lr0 · (1 + cos(π·epoch/epochs)) / 2. */
-class CosineSchedule extends tfl.Callback implements RateSchedule {
-  constructor(private readonly epochs: number, private readonly initialRate: number) {
-    super();
-  }
-
-  rateAt(epoch: number): number {
-    return this.initialRate * (1 + Math.cos(Math.PI * epoch / this.epochs)) / 2;
-  }
-
-  async onEpochBegin(epoch: number): Promise<void> {
-    rateHandleFor((this.model as tfl.LayersModel).optimizer).write(this.rateAt(epoch));
-  }
-}
-
 function makeSchedule(args: TrainArgs): RateSchedule|null {
   if (args.schedule === 'step') return new StepDecay({epochs: args.epochs, initialRate: initialRate(args)});
-  if (args.schedule === 'cosine') return new CosineSchedule(args.epochs, initialRate(args));
+  if (args.schedule === 'cosine') return new CosineDecay({epochs: args.epochs, initialRate: initialRate(args)});
   return null;
 }
 

@@ -170,6 +170,7 @@ describe('the browser playground (Chromium, WebGL through SwiftShader)', () => {
     expect(after.lastEvaluation!.count).toBe(128);
     expect(after.lastEvaluation!.accuracy).toBeGreaterThan(0.25);  // chance is 0.1
     expect(await text(page, '#evaluation')).toContain('Test accuracy on the first 128 test images');
+    expect(await text(page, '#progress-text')).toMatch(/^epoch 1\/1 · batch \d+\/16 · .* · lr 0\.00100 · .* · stopped$/);
   }, 8 * MINUTE);
 
   it('inspects one test image: input per step, spike raster, the prediction as it forms', async () => {

@@ -172,6 +172,7 @@ async function showBatch(report: BatchReport, settings: TrainSettings, charts: C
   progress.value = report.done;
   setText('progress-text', `epoch ${report.epoch + 1}/${settings.epochs} · batch ${report.batch + 1}/` +
           `${report.batchesPerEpoch} · loss ${report.loss.toFixed(3)} · batch accuracy ${percent(report.accuracy)} · ` +
+          `lr ${report.learningRate.toPrecision(3)} · ` +
           `${report.secondsPerBatch.toFixed(2)} s per batch` + (state.run?.isPaused ? ' · paused' : ''));
   await charts.loss.append([{batch: report.done, loss: report.loss}]);
   await charts.accuracy.append([{batch: report.done, accuracy: report.accuracy, series: SERIES[0]}]);

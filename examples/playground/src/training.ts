@@ -18,6 +18,8 @@ export interface BatchReport {
   done: number;
   loss: number;
   accuracy: number;
+  /** The optimizer's rate in this epoch (cosine decay). */
+  learningRate: number;
   /** Firing rate of each spiking layer in this batch. */
   rates: Array<{layer: string, rate: number}>;
   secondsPerBatch: number;
@@ -91,8 +93,10 @@ export class TrainingRun {
     });
     // The monitor first: it puts the batch's firing rates into the logs the progress callback reads.
     const rates = snn.callbacks.spikeRateMonitor({prefix: RATE_PREFIX, updateFreq: 'batch'});
+    // The recipe of `tfjs-snn train`: Adam with the learning rate annealed per epoch on a cosine.
+    const schedule = snn.callbacks.cosineDecay({epochs});
     await this.model.fit(x, y, {batchSize, epochs, shuffle: true, verbose: 0, yieldEvery: 'batch',
-                                callbacks: [rates, progress]});
+                                callbacks: [schedule, rates, progress]});
   }
 
   private async afterBatch(batch: number, batchesPerEpoch: number, logs: tf.Logs): Promise<void> {
@@ -101,6 +105,7 @@ export class TrainingRun {
                       .map(k => ({layer: k.slice(RATE_PREFIX.length), rate: logs[k]}));
     await this.listener.onBatch({
       epoch: this.epoch, batch, batchesPerEpoch, done: this.done, loss: logs.loss, accuracy: logs.acc,
+      learningRate: (this.model.optimizer as unknown as {learningRate: number}).learningRate,
       rates, secondsPerBatch: (performance.now() - this.started) / 1000 / this.done,
     });
     if (this.paused && !this.stopped) {
