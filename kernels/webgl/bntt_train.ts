@@ -6,7 +6,8 @@
 import {KernelConfig, KernelFunc, TensorInfo, util} from '@tensorflow/tfjs-core';
 
 import {BNTT_TRAIN, BnttTrainAttrs, bnttDims} from '../bntt_attrs';
-import {BnttView, bnttView, ChunkPlan, chunkPlan, ChunkTotalProgram, NormalizeProgram, PartialQuantity, PartialSumsProgram} from './bntt_train_gpu';
+import {BnttView, bnttView, chunkPlan, ChunkTotalProgram, NormalizeProgram, PartialQuantity, PartialSumsProgram} from './bntt_train_gpu';
+import {ChunkPlan} from './split_k';
 import {reshape, WebGLBackendLike} from './webgl_backend';
 
 /** x viewed as bnttView(x.shape) for the programs, after the contract's checks. */

@@ -12,6 +12,7 @@
  * two axes kept): [P, H, W, C], a texel holding columns (w, w + 1) × channels (c, c + 1).
  * Loop bounds are compile-time constants (with `break`), which WebGL 1's GLSL allows.
  */
+import {ChunkPlan, splitLines} from './split_k';
 import {PackedProgram, WebGLProgram} from './webgl_backend';
 
 /** x as [P, H, W, C] and where each value's statistics row comes from. */
@@ -45,25 +46,10 @@ export function bnttView(xShape: readonly number[], rows: number): BnttView {
           count: linesPerRow * width};
 }
 
-/** How a row's lines are cut: `chunks` chunks of `linesPerChunk` lines (the last may be shorter). */
-export interface ChunkPlan {
-  chunks: number;
-  linesPerChunk: number;
-}
-
-/** A chunk sums at least this many values, so that adding the partials up stays cheap. */
-const MIN_VALUES_PER_CHUNK = 256;
-/** At most this many partial sums (floats) in all. */
-const MAX_PARTIAL_ELEMENTS = 1 << 20;
-
+/** A row's lines, each chunk writing two partial sums per (row, channel). */
 export function chunkPlan(view: BnttView): ChunkPlan {
-  const channels = view.shape[3];
   const valuesPerLine = view.rowOnW ? 1 : view.shape[2];
-  const byMemory = Math.floor(MAX_PARTIAL_ELEMENTS / (2 * view.rows * channels));
-  const byLength = Math.floor(view.linesPerRow * valuesPerLine / MIN_VALUES_PER_CHUNK);
-  const wanted = Math.max(1, Math.min(byMemory, byLength, view.linesPerRow));
-  const linesPerChunk = Math.ceil(view.linesPerRow / wanted);
-  return {chunks: Math.ceil(view.linesPerRow / linesPerChunk), linesPerChunk};
+  return splitLines(view.linesPerRow, valuesPerLine, 2 * view.rows * view.shape[3]);
 }
 
 /** A GLSL float literal. */

@@ -14,27 +14,13 @@
  */
 import {backend_util} from '@tensorflow/tfjs-core';
 
+import {ChunkPlan, splitLines} from './split_k';
 import {WebGLProgram} from './webgl_backend';
 
-/** How the batch·outH dy rows are cut: `chunks` chunks of `rowsPerChunk` rows (the last may be shorter). */
-export interface ChunkPlan {
-  chunks: number;
-  rowsPerChunk: number;
-}
-
-/** A chunk sums at least this many positions, so that adding the partials up stays cheap. */
-const MIN_POSITIONS_PER_CHUNK = 256;
-/** At most this many partial filter elements (floats) in all: enough threads, bounded memory. */
-const MAX_PARTIAL_ELEMENTS = 1 << 20;
-
+/** The batch·outH dy rows as lines of outW positions, each chunk writing a partial filter gradient. */
 export function chunkPlan(c: backend_util.Conv2DInfo): ChunkPlan {
-  const rows = c.batchSize * c.outHeight;
   const filterSize = c.filterHeight * c.filterWidth * c.inChannels * c.outChannels;
-  const byMemory = Math.floor(MAX_PARTIAL_ELEMENTS / filterSize);
-  const byLength = Math.floor(rows * c.outWidth / MIN_POSITIONS_PER_CHUNK);
-  const wanted = Math.max(1, Math.min(byMemory, byLength, rows));
-  const rowsPerChunk = Math.ceil(rows / wanted);
-  return {chunks: Math.ceil(rows / rowsPerChunk), rowsPerChunk};
+  return splitLines(c.batchSize * c.outHeight, c.outWidth, filterSize);
 }
 
 /**
@@ -112,8 +98,8 @@ export class FilterGradChunksProgram implements WebGLProgram {
         int first = colOffset >= 0 ? 0 : (${sw - 1} - colOffset) / ${sw};
         int lastRead = ${c.inWidth - 1} - colOffset;
         int last = lastRead < 0 ? -1 : min(${c.outWidth - 1}, lastRead / ${sw});
-        int rowBegin = chunk * ${plan.rowsPerChunk};
-        int rowEnd = min(rowBegin + ${plan.rowsPerChunk}, ${rows});
+        int rowBegin = chunk * ${plan.linesPerChunk};
+        int rowEnd = min(rowBegin + ${plan.linesPerChunk}, ${rows});
 
         vec4 sum = vec4(0.0);
         for (int r = rowBegin; r < rowEnd; r++) {
