@@ -2,7 +2,7 @@ import {argMax, cumsum, reshape, Tensor, tidy} from '@tensorflow/tfjs-core';
 import type {LayersModel} from '@tensorflow/tfjs-layers';
 
 import {describeValue} from '../ops/lif_options';
-import {ChainLayer, checkBatchSize, checkImages, collect, Collector, layerChain} from './model_chain';
+import {ChainLayer, checkBatchSize, checkEndsWithTimeAverage, checkImages, collect, Collector, layerChain} from './model_chain';
 import {AnalysisOptions} from './spike_rates';
 
 export interface AccuracyByTimeSteps {
@@ -48,10 +48,7 @@ export function accuracyCollector(chain: ChainLayer[], model: LayersModel, y: Te
     Collector<AccuracyByTimeSteps> {
   const fn = 'accuracyByTimeSteps';
   const last = chain.length - 1;
-  if (chain[last].getClassName() !== 'SnnTimeAverage') {
-    throw new Error(`${fn}: the model must end with a timeAverage layer (the readout averaged over time); its ` +
-                    `last layer '${chain[last].name}' is a ${chain[last].getClassName()}`);
-  }
+  checkEndsWithTimeAverage(chain, fn);
   const classes = (model.outputs[0].shape as number[])[1];
   const labels = labelIndices(y, examples, classes);
   let correct: Float64Array|null = null;

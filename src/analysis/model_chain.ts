@@ -42,6 +42,15 @@ export function layerChain(model: LayersModel, fn: string): ChainLayer[] {
   return chain;
 }
 
+/** Throws unless the chain ends with timeAverage (the readout averaged over time). */
+export function checkEndsWithTimeAverage(chain: ChainLayer[], fn: string): void {
+  const last = chain[chain.length - 1];
+  if (last.getClassName() !== 'SnnTimeAverage') {
+    throw new Error(`${fn}: the model must end with a timeAverage layer (the readout averaged over time); its ` +
+                    `last layer '${last.name}' is a ${last.getClassName()}`);
+  }
+}
+
 /** Classes whose output is spikes. */
 export const SPIKING_CLASSES = new Set(['SnnLif', 'SnnPoissonEncoder']);
 

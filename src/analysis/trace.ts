@@ -2,7 +2,7 @@ import {cumsum, reshape, Tensor, tidy} from '@tensorflow/tfjs-core';
 import type {LayersModel} from '@tensorflow/tfjs-layers';
 
 import {describeValue} from '../ops/lif_options';
-import {checkImages, layerChain, runChain, SPIKING_CLASSES} from './model_chain';
+import {checkEndsWithTimeAverage, checkImages, layerChain, runChain, SPIKING_CLASSES} from './model_chain';
 
 const ENCODER_CLASSES = new Set(['SnnDirectEncoder', 'SnnPoissonEncoder']);
 
@@ -49,10 +49,7 @@ export function trace(model: LayersModel, x: Tensor): Trace {
                     `pick one with tf.slice(x, i, 1)`);
   }
   const last = chain.length - 1;
-  if (chain[last].getClassName() !== 'SnnTimeAverage') {
-    throw new Error(`${fn}: the model must end with a timeAverage layer (the readout averaged over time); its ` +
-                    `last layer '${chain[last].name}' is a ${chain[last].getClassName()}`);
-  }
+  checkEndsWithTimeAverage(chain, fn);
   const layers: LayerTrace[] = [];
   let logits: number[][] = [];
   runChain(chain, image, 1, (i, input, output) => {
