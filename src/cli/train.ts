@@ -10,6 +10,7 @@ import {join, resolve} from 'node:path';
 
 import {SpikeRateMonitor} from '../callbacks/spike_rate_monitor';
 import {CosineDecay} from '../callbacks/cosine_decay';
+import type {EpochSchedule} from '../callbacks/epoch_schedule';
 import {StepDecay} from '../callbacks/step_decay';
 import {ImageDataset} from '../data/dataset';
 import {batchCount, batches} from '../data/pipeline';
@@ -80,11 +81,7 @@ function epochSource(data: ImageDataset, options: {batchSize: number, shuffle: b
   };
 }
 
-interface RateSchedule extends tfl.Callback {
-  rateAt(epoch: number, initialRate: number): number;
-}
-
-function makeSchedule(args: TrainArgs): RateSchedule|null {
+function makeSchedule(args: TrainArgs): EpochSchedule|null {
   if (args.schedule === 'step') return new StepDecay({epochs: args.epochs, initialRate: initialRate(args)});
   if (args.schedule === 'cosine') return new CosineDecay({epochs: args.epochs, initialRate: initialRate(args)});
   return null;
@@ -104,7 +101,7 @@ class EpochReporter extends tfl.Callback {
   private accuracySum = 0;
 
   constructor(private readonly run: {args: TrainArgs, state: RunState, optimizer: tf.Optimizer, summary: RunSummary,
-                                     batchesPerEpoch: number, bar: ProgressBar, schedule: RateSchedule|null,
+                                     batchesPerEpoch: number, bar: ProgressBar, schedule: EpochSchedule|null,
                                      hooks: TrainHooks}) {
     super();
   }
