@@ -21,7 +21,6 @@ export interface ExitCharts {
 export interface ExitAnalysis {
   /** accuracy[t − 1]: test accuracy when inference stops after t steps. */
   accuracy: number[];
-  gammaExitStep: number;
   exitSteps: number[];
   confidenceAccuracy: number;
 }
@@ -32,7 +31,7 @@ function timeStepsOf(model: tf.LayersModel): number {
 
 /** Draws the scales and states the step the gamma rule picks at `threshold`; cheap, so run on every change. */
 export async function showGammaRule(model: tf.LayersModel, threshold: number, charts: ExitCharts,
-                                    accuracy: number[]|null): Promise<number> {
+                                    accuracy: number[]|null): Promise<void> {
   const profiles = snn.analysis.gammaProfile(model);
   await charts.gamma.replace(profiles.flatMap(p => p.mean.map((gamma, t) => ({layer: p.layer, step: t + 1, gamma}))));
   if (profiles.length > 0) await charts.gamma.replace([{gamma: threshold}], 'threshold');
@@ -48,13 +47,12 @@ export async function showGammaRule(model: tf.LayersModel, threshold: number, ch
         `after all ${total}.`;
   }
   setText('exit-step', text);
-  return steps;
 }
 
 /** Accuracy after every number of steps and the confidence policy's exits, over test images 0 … count − 1. */
 export async function analyseExits(model: tf.LayersModel, test: ImageDataset, count: number,
                                    confidence: ConfidenceSettings,
-                                   charts: ExitCharts): Promise<Omit<ExitAnalysis, 'gammaExitStep'>> {
+                                   charts: ExitCharts): Promise<ExitAnalysis> {
   const total = timeStepsOf(model);
   const correctAfter = new Float64Array(total);
   const exitSteps: number[] = [];

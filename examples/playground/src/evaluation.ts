@@ -13,21 +13,25 @@ export interface Evaluation {
   logits: number[][];
 }
 
-/** The model's logits and accuracy on test images 0 … count − 1 (read back without blocking the page). */
+/** The model's logits on test images start … start + count − 1, read back without blocking the page. */
+export async function predictLogits(model: tf.LayersModel, test: ImageDataset, start: number, count: number):
+    Promise<number[][]> {
+  const {x, y} = tensorsOf(test, start, count);
+  const output = model.predict(x) as tf.Tensor2D;
+  tf.dispose([x, y]);
+  const rows = await output.array();
+  output.dispose();
+  return rows;
+}
+
+/** The model's logits and accuracy on test images 0 … count − 1. */
 export async function evaluate(model: tf.LayersModel, test: ImageDataset, count: number): Promise<Evaluation> {
   const logits: number[][] = [];
-  let correct = 0;
   for (let start = 0; start < count; start += CHUNK) {
-    const {x, y} = tensorsOf(test, start, Math.min(CHUNK, count - start));
-    const output = model.predict(x) as tf.Tensor2D;
-    const rows = await output.array();
-    tf.dispose([x, y, output]);
-    rows.forEach((row, i) => {
-      logits.push(row);
-      if (argMax(row) === test.labels[start + i]) correct++;
-    });
+    logits.push(...await predictLogits(model, test, start, Math.min(CHUNK, count - start)));
     await nextFrame();
   }
+  const correct = logits.filter((row, i) => argMax(row) === test.labels[i]).length;
   return {accuracy: correct / count, count, logits};
 }
 

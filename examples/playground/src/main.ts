@@ -7,7 +7,7 @@ import {chooseBackend} from './backend.js';
 import {barChart, gammaChart, lineChart, LiveChart, probabilityChart} from './charts.js';
 import {loadSubset, Subset, tensorsOf} from './data.js';
 import {analyseExits, ConfidenceSettings, ExitAnalysis, ExitCharts, showGammaRule} from './early_exit.js';
-import {evaluate, Evaluation} from './evaluation.js';
+import {evaluate, Evaluation, predictLogits} from './evaluation.js';
 import {inspect} from './inspector.js';
 import {checkModelFits, describeModel, loadFromFiles, loadFromUrl} from './model_source.js';
 import {BatchReport, buildModel, TrainingRun, TrainSettings} from './training.js';
@@ -34,8 +34,7 @@ const state = {
   batchesDone: 0,
   history: {loss: [] as number[], accuracy: [] as number[], testAccuracy: [] as number[]},
   lastEvaluation: null as Evaluation|null,
-  lastExitAnalysis: null as Omit<ExitAnalysis, 'gammaExitStep'>|null,
-  gammaExitStep: null as number|null,
+  lastExitAnalysis: null as ExitAnalysis|null,
   busy: false,
 };
 
@@ -99,13 +98,19 @@ async function exclusive(what: string, task: () => Promise<void>): Promise<void>
   }
 }
 
-async function useModel(model: tf.LayersModel, source: string, charts: Charts): Promise<void> {
+/** Makes `model` the current one; `evaluation`: its evaluation when already made (at the end of training). */
+async function useModel(model: tf.LayersModel, source: string, charts: Charts,
+                        evaluation: Evaluation|null = null): Promise<void> {
   if (state.model != null && state.model !== model) disposeModel(state.model);
   state.model = model;
   state.modelSource = source;
   state.lastExitAnalysis = null;
   setText('model-summary', `Current model (${source}): ${describeModel(model)}.`);
-  await evaluateModel();
+  if (evaluation != null && evaluation.count === numberField('test-images')) {
+    showEvaluation(evaluation);
+  } else {
+    await evaluateModel();
+  }
   await updateGammaRule(charts);
   await charts.steps.clear();
   await charts.exits.clear();
@@ -116,17 +121,21 @@ async function useModel(model: tf.LayersModel, source: string, charts: Charts): 
 async function evaluateModel(): Promise<void> {
   const count = numberField('test-images');
   setStatus(`evaluating on ${count} test images…`);
-  state.lastEvaluation = await evaluate(currentModel(), data().test, count);
-  setText('evaluation', `Test accuracy on the first ${count} test images: ${percent(state.lastEvaluation.accuracy)} ` +
-          `(${state.backend}).`);
+  showEvaluation(await evaluate(currentModel(), data().test, count));
   setStatus('ready');
+}
+
+function showEvaluation(evaluation: Evaluation): void {
+  state.lastEvaluation = evaluation;
+  setText('evaluation', `Test accuracy on the first ${evaluation.count} test images: ` +
+          `${percent(evaluation.accuracy)} (${state.backend}).`);
 }
 
 async function updateGammaRule(charts: Charts): Promise<void> {
   const threshold = Number(element<HTMLInputElement>('gamma-threshold').value);
   setText('gamma-threshold-value', threshold.toFixed(2));
   if (state.model == null) return;
-  state.gammaExitStep = await showGammaRule(state.model, threshold, charts, state.lastExitAnalysis?.accuracy ?? null);
+  await showGammaRule(state.model, threshold, charts, state.lastExitAnalysis?.accuracy ?? null);
 }
 
 async function inspectImage(index: number, charts: Charts): Promise<void> {
@@ -143,9 +152,13 @@ async function train(charts: Charts): Promise<void> {
   state.history = {loss: [], accuracy: [], testAccuracy: []};
   await Promise.all([charts.loss.clear(), charts.accuracy.clear(), charts.rates.clear()]);
   const model = buildModel(settings);
+  // The test evaluation after the last epoch, and after how many batches it was made.
+  let epochEnd = null as {evaluation: Evaluation, batches: number}|null;
   const run = new TrainingRun(model, settings, {
     onBatch: report => showBatch(report, settings, charts),
-    onEpoch: epoch => showEpoch(model, epoch, charts),
+    onEpoch: async epoch => {
+      epochEnd = {evaluation: await showEpoch(model, epoch, charts), batches: state.batchesDone};
+    },
   });
   state.run = run;
   enable(['pause', 'stop'], true);
@@ -159,7 +172,9 @@ async function train(charts: Charts): Promise<void> {
     setText('pause', 'Pause');
   }
   setText('progress-text', `${element('progress-text').textContent} · ${run.wasStopped ? 'stopped' : 'finished'}`);
-  await useModel(model, `trained in this page, ${state.batchesDone} batches`, charts);
+  // Stopped mid-epoch, the model has changed since its last evaluation; otherwise that one is current.
+  const current = epochEnd?.batches === state.batchesDone ? epochEnd.evaluation : null;
+  await useModel(model, `trained in this page, ${state.batchesDone} batches`, charts, current);
 }
 
 async function showBatch(report: BatchReport, settings: TrainSettings, charts: Charts): Promise<void> {
@@ -179,12 +194,12 @@ async function showBatch(report: BatchReport, settings: TrainSettings, charts: C
   await charts.rates.replace(report.rates.map(r => ({layer: r.layer, rate: r.rate})));
 }
 
-async function showEpoch(model: tf.LayersModel, epoch: number, charts: Charts): Promise<void> {
-  const count = numberField('test-images');
-  const {accuracy} = await evaluate(model, data().test, count);
-  state.history.testAccuracy.push(accuracy);
-  await charts.accuracy.append([{batch: state.batchesDone, accuracy, series: SERIES[1]}]);
-  setStatus(`training… epoch ${epoch + 1}: test accuracy ${percent(accuracy)}`);
+async function showEpoch(model: tf.LayersModel, epoch: number, charts: Charts): Promise<Evaluation> {
+  const evaluation = await evaluate(model, data().test, numberField('test-images'));
+  state.history.testAccuracy.push(evaluation.accuracy);
+  await charts.accuracy.append([{batch: state.batchesDone, accuracy: evaluation.accuracy, series: SERIES[1]}]);
+  setStatus(`training… epoch ${epoch + 1}: test accuracy ${percent(evaluation.accuracy)}`);
+  return evaluation;
 }
 
 function togglePause(): void {
@@ -256,13 +271,7 @@ const playground = {
   ready: null as Promise<void>|null,
   /** tf.memory(): the page's tensors and bytes (a model's weights, the data stays in JavaScript arrays). */
   memory: () => tf.memory(),
-  async predict(start: number, count: number): Promise<number[][]> {
-    const {x, y} = tensorsOf(data().test, start, count);
-    const logits = currentModel().predict(x) as tf.Tensor2D;
-    const rows = await logits.array();
-    tf.dispose([x, y, logits]);
-    return rows;
-  },
+  predict: (start: number, count: number) => predictLogits(currentModel(), data().test, start, count),
 };
 (window as unknown as {playground: typeof playground}).playground = playground;
 
