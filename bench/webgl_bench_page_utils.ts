@@ -48,9 +48,15 @@ export function smallModel(batch: number, timeSteps: number) {
   const y = tf.tidy(() => tf.cast(tf.oneHot(tf.randomUniform([batch], 0, 10, 'int32') as tf.Tensor1D, 10), 'float32'));
   const dispose = () => {
     tf.dispose([x, y]);
+    model.optimizer.dispose();  // model.dispose leaves the optimizer's state
     model.dispose();
   };
-  return {step: async () => { await model.trainOnBatch(x, y); }, dispose};
+  const predict = async () => {
+    const logits = model.predict(x) as tf.Tensor;
+    await logits.data();
+    logits.dispose();
+  };
+  return {step: async () => { await model.trainOnBatch(x, y); }, predict, dispose};
 }
 
 /**
