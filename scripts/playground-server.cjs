@@ -4,6 +4,7 @@
 const http = require('node:http');
 const fs = require('node:fs');
 const path = require('node:path');
+const {pipeline} = require('node:stream');
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
@@ -23,8 +24,58 @@ function fileFor(root, urlPath) {
   return file === root || file.startsWith(root + path.sep) ? file : null;
 }
 
+/** Whether `file` is `root` or lies under it (both absolute, normalised). */
+function isInside(file, root) {
+  return file === root || file.startsWith(root.endsWith(path.sep) ? root : root + path.sep);
+}
+
+/** The real path of `file`, or null when it cannot be resolved (missing, a loop, no permission...). */
+async function realPath(file) {
+  try {
+    return await fs.promises.realpath(file);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Opens `file` for serving: {handle, stats}, or null unless it is a regular file whose real path lies inside one
+ * of `roots` (real paths). Opened without blocking (a FIFO would block a plain open until a writer comes), then
+ * checked through the open handle; the real path must name the very file that was opened, so a link swapped in
+ * between the two cannot smuggle in a file from outside.
+ */
+async function openServed(file, roots) {
+  let handle;
+  try {
+    handle = await fs.promises.open(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
+  } catch {
+    return null;
+  }
+  try {
+    const stats = await handle.stat();
+    const real = await realPath(file);
+    if (stats.isFile() && real != null && roots.some(root => isInside(real, root))) {
+      const named = await fs.promises.stat(real);
+      if (named.dev === stats.dev && named.ino === stats.ino) return {handle, stats};
+    }
+  } catch {
+    // the file went away or changed: not served
+  }
+  await handle.close().catch(() => {});
+  return null;
+}
+
+/** Answers with a short plain-text body (none for HEAD). */
+function answer(response, status, text, headers = {}) {
+  response.writeHead(status, {'Content-Type': 'text/plain; charset=utf-8', ...headers});
+  response.end(text + '\n');
+}
+
 /**
  * Starts the server: `mounts` maps URL prefixes ('/runs/') to folders; everything else comes from `root`.
+ * Serves only regular files whose real path (symlinks resolved) lies inside `root` or a mounted folder; answers
+ * GET and HEAD (405 otherwise), 400 for a request target that is not a URL, 404 for anything it cannot serve,
+ * and 500, staying up, if handling a request fails.
  * Resolves to {url, close()} once listening (port 0 picks a free port).
  */
 function startServer({root = 'build/playground', port = 8080, mounts = {}, host = '127.0.0.1'} = {}) {
@@ -33,19 +84,62 @@ function startServer({root = 'build/playground', port = 8080, mounts = {}, host 
   if (!fs.existsSync(path.join(rootDir, 'index.html'))) {
     return Promise.reject(new Error(`${root}/index.html is missing: build the playground first (npm run build)`));
   }
-  const server = http.createServer((request, response) => {
-    const urlPath = new URL(request.url, 'http://localhost').pathname;
-    const mount = folders.find(([prefix]) => urlPath.startsWith(prefix));
-    let file = mount ? fileFor(mount[1], '/' + urlPath.slice(mount[0].length)) : fileFor(rootDir, urlPath);
-    if (file != null && fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, 'index.html');
-    if (file == null || !fs.existsSync(file)) {
-      response.writeHead(404, {'Content-Type': 'text/plain'});
-      response.end(`not found: ${urlPath}\n`);
+
+  async function serve(request, response) {
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      answer(response, 405, `method not allowed: ${request.method} (GET and HEAD only)`, {Allow: 'GET, HEAD'});
       return;
     }
-    response.writeHead(200, {'Content-Type': TYPES[path.extname(file)] || 'application/octet-stream',
-                             'Cache-Control': 'no-cache'});
-    fs.createReadStream(file).pipe(response);
+    let urlPath;
+    try {
+      urlPath = new URL(request.url, 'http://localhost').pathname;
+    } catch {
+      answer(response, 400, 'bad request target');
+      return;
+    }
+    const mount = folders.find(([prefix]) => urlPath.startsWith(prefix));
+    let file = mount ? fileFor(mount[1], '/' + urlPath.slice(mount[0].length)) : fileFor(rootDir, urlPath);
+    // The served roots, resolved per request: a mounted folder may appear (or be replaced) after the start.
+    const roots = (await Promise.all([rootDir, ...folders.map(([, dir]) => dir)].map(realPath)))
+        .filter(real => real != null);
+    if (file != null && (await fs.promises.stat(file).catch(() => null))?.isDirectory()) {
+      file = path.join(file, 'index.html');
+    }
+    const opened = file == null ? null : await openServed(file, roots);
+    if (opened == null) {
+      answer(response, 404, `not found: ${urlPath}`);
+      return;
+    }
+    const {handle, stats} = opened;
+    let stream;
+    try {
+      const headers = {'Content-Type': TYPES[path.extname(file)] || 'application/octet-stream',
+                       'Content-Length': stats.size, 'Cache-Control': 'no-cache'};
+      if (request.method === 'HEAD' || stats.size === 0) {
+        await handle.close();
+        response.writeHead(200, headers);
+        response.end();
+        return;
+      }
+      // No more than the Content-Length announced, should the file grow meanwhile.
+      stream = fs.createReadStream(file, {fd: handle, start: 0, end: stats.size - 1});
+      response.writeHead(200, headers);
+    } catch (error) {
+      await handle.close().catch(() => {});
+      throw error;
+    }
+    // An error once the headers are out (a failing read, the client gone) ends the response and closes the file.
+    pipeline(stream, response, error => {
+      if (error != null) handle.close().catch(() => {});
+    });
+  }
+
+  const server = http.createServer((request, response) => {
+    serve(request, response).catch(error => {
+      console.error(`playground: ${request.method} ${request.url}: ${error?.stack ?? error}`);
+      if (response.headersSent) response.destroy();
+      else answer(response, 500, 'internal error');
+    });
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
