@@ -61,15 +61,18 @@ export function checkBatchSize(fn: string, value: unknown): number {
   return value;
 }
 
-export function checkImages(fn: string, x: unknown, model: LayersModel): Tensor {
+/**
+ * Checks that `x` is a batch of the model's inputs: float32, `[batch >= 1, ...the model's input shape]`.
+ * `whose` names the model in the message (the wrapped model, for earlyExitWrapper).
+ */
+export function checkImages(fn: string, x: unknown, model: LayersModel, whose = "the model's"): Tensor {
   const inputShape = (model.inputs?.[0]?.shape ?? []) as Array<number|null>;
-  const ok = x instanceof Tensor && x.rank === inputShape.length &&
+  const ok = x instanceof Tensor && x.dtype === 'float32' && x.rank === inputShape.length && x.shape[0] >= 1 &&
       inputShape.every((d, i) => i === 0 || d == null || d === (x as Tensor).shape[i]);
   if (!ok) {
-    throw new Error(`${fn}: argument 'x' must be a tensor of shape [batch, ${inputShape.slice(1).join(', ')}] ` +
-                    `(the model's input); got ${describeValue(x)}`);
+    throw new Error(`${fn}: argument 'x' must be a float32 tensor of shape [batch, ${inputShape.slice(1).join(', ')}] ` +
+                    `(${whose} input, batch >= 1); got ${describeValue(x)}`);
   }
-  if ((x as Tensor).shape[0] < 1) throw new Error(`${fn}: argument 'x' holds no examples`);
   return x as Tensor;
 }
 

@@ -189,8 +189,8 @@ describe('analysis: bad input', () => {
   const cases: Array<[string, () => unknown, string]> = [
     ['a non-model', () => analysis.spikeRates({} as tfl.LayersModel, x), "spikeRates: argument 'model' must be a tf.LayersModel"],
     ['images of the wrong shape', () => analysis.spikeRates(model, tf.zeros([2, 5])),
-     "spikeRates: argument 'x' must be a tensor of shape [batch, 4] (the model's input); got a float32 tensor of shape [2,5]"],
-    ['no images', () => analysis.energy(model, [] as unknown as tf.Tensor), "energy: argument 'x' must be a tensor"],
+     "spikeRates: argument 'x' must be a float32 tensor of shape [batch, 4] (the model's input, batch >= 1); got a float32 tensor of shape [2,5]"],
+    ['no images', () => analysis.energy(model, [] as unknown as tf.Tensor), "energy: argument 'x' must be a float32 tensor"],
     ['a bad batch size', () => analysis.spikeRates(model, x, {batchSize: 0}),
      "spikeRates: option 'batchSize' must be an integer >= 1; got 0"],
     ['a bad energy figure', () => analysis.energy(model, x, {eAC: -1}),
