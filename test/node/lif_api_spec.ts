@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-import {LIF_GRAD, SurrogateFunction} from '../../kernels/lif_attrs';
 import {ops} from '../../src/index';
 import {expectNaNIsolatedToItsNeuron} from '../shared/lif_nan_check';
+import {BAD_SURROGATES, expectBadSurrogateRejected, expectFailingFusedGradientFreesTape} from '../shared/lif_surrogate_check';
 import {makeInputs, randomArray, refBackward, refForward, relativeMaxError} from '../reference/lif_reference';
 
 const IMPLEMENTATIONS = ['kernel', 'composite'] as const;
@@ -143,76 +143,14 @@ describe('ops.lif custom surrogate', () => {
 });
 
 describe('ops.lif custom surrogate: bad surrogates', () => {
-  // Currents [2, 5, 3]: the surrogate gets one step's membrane, [2, 3].
-  const rule = "must return a float32 tensor of the membrane's shape [2,3]";
-  function wrongShape(u: tf.Tensor) {
-    return tf.ones([u.shape[0], u.shape[1]! + 1]);
-  }
-  function broadcastable() {
-    return tf.scalar(1);
-  }
-  function wrongDtype(u: tf.Tensor) {
-    return tf.cast(tf.onesLike(u), 'int32');
-  }
-  function returnsNothing() {
-    return undefined;
-  }
-  function returnsNumber() {
-    return 1;
-  }
-  function throws(): tf.Tensor {
-    throw new Error('out of ideas');
-  }
-  const cases: Array<[string, unknown, string]> = [
-    ['a wrong shape', wrongShape, `option 'surrogate' (function 'wrongShape') ${rule}; got a float32 tensor of shape [2,4]`],
-    ['a broadcastable shape', broadcastable,
-     `option 'surrogate' (function 'broadcastable') ${rule}; got a float32 tensor of shape []`],
-    ['a wrong dtype', wrongDtype, `option 'surrogate' (function 'wrongDtype') ${rule}; got an int32 tensor of shape [2,3]`],
-    ['undefined', returnsNothing, `option 'surrogate' (function 'returnsNothing') ${rule}; got undefined`],
-    ['a non-tensor', returnsNumber, `option 'surrogate' (function 'returnsNumber') ${rule}; got 1`],
-    ['an anonymous one', () => null, `option 'surrogate' (an anonymous function) ${rule}; got null`],
-    ['a throwing one', throws, "option 'surrogate' (function 'throws') threw in the backward pass: out of ideas"],
-  ];
   for (const implementation of ['auto', 'composite'] as const) {
-    for (const [what, surrogate, message] of cases) {
-      it(`rejects ${what} naming the surrogate, and leaks nothing (${implementation})`, () => {
-        const x = currents([2, 5, 3], 19);
-        const w = currents([2, 5, 3], 20, -1, 1);
-        const loss = (xs: tf.Tensor) =>
-            tf.sum(tf.mul(ops.lif(xs, {surrogate: surrogate as SurrogateFunction, implementation}), w));
-        const before = tf.memory().numTensors;
-        expect(() => tf.grad(loss)(x)).toThrowError(`lif: ${message}`);
-        expect(tf.memory().numTensors).toBe(before);
-        // The engine is left usable: the next gradient works and leaks nothing either.
-        const dx = tf.grad((xs: tf.Tensor) => tf.sum(tf.mul(ops.lif(xs, {implementation}), w)))(x);
-        expect(dx.shape).toEqual([2, 5, 3]);
-        dx.dispose();
-        expect(tf.memory().numTensors).toBe(before);
-        tf.dispose([x, w]);
-      });
+    for (const [what, surrogate, message] of BAD_SURROGATES) {
+      it(`rejects ${what} naming the surrogate, and leaks nothing (${implementation})`,
+         () => expectBadSurrogateRejected(implementation, surrogate, message));
     }
   }
 
-  it('a failing fused backward kernel (cpu) leaks nothing either', () => {
-    const fused = tf.getKernel(LIF_GRAD, 'cpu')!;
-    expect(fused).toBeDefined();
-    tf.unregisterKernel(LIF_GRAD, 'cpu');
-    tf.registerKernel({kernelName: LIF_GRAD, backendName: 'cpu', kernelFunc: () => {
-      throw new Error('kernel failed');
-    }});
-    try {
-      const x = currents([2, 5, 3], 21);
-      const w = currents([2, 5, 3], 22, -1, 1);
-      const before = tf.memory().numTensors;
-      expect(() => tf.grad((xs: tf.Tensor) => tf.sum(tf.mul(ops.lif(xs, {implementation: 'kernel'}), w)))(x))
-          .toThrowError('kernel failed');
-      expect(tf.memory().numTensors).toBe(before);
-      tf.dispose([x, w]);
-    } finally {
-      tf.unregisterKernel(LIF_GRAD, 'cpu');
-      tf.registerKernel(fused);
-    }
-  });
+  it('a failing fused backward kernel (cpu) leaks nothing either', () => expectFailingFusedGradientFreesTape('cpu'));
 });
 
 describe('ops.lif with NaN input', () => {
