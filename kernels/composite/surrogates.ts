@@ -9,7 +9,8 @@ import {LifCompositeAttrs, SurrogateFunction} from '../lif_attrs';
  * broadcast). Errors name the surrogate; the gradient factory frees the tape when one is thrown.
  */
 function callSurrogate(surrogate: SurrogateFunction, u: Tensor, threshold: number): Tensor {
-  const label = `lif: option 'surrogate' (${surrogate.name ? `function '${surrogate.name}'` : 'an anonymous function'})`;
+  const which = surrogate.name ? `function '${surrogate.name}'` : 'an anonymous function';
+  const label = `lif: option 'surrogate' (${which})`;
   let slope: unknown;
   try {
     slope = surrogate(u, threshold);

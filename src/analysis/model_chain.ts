@@ -70,8 +70,9 @@ export function checkImages(fn: string, x: unknown, model: LayersModel, whose = 
   const ok = x instanceof Tensor && x.dtype === 'float32' && x.rank === inputShape.length && x.shape[0] >= 1 &&
       inputShape.every((d, i) => i === 0 || d == null || d === (x as Tensor).shape[i]);
   if (!ok) {
-    throw new Error(`${fn}: argument 'x' must be a float32 tensor of shape [batch, ${inputShape.slice(1).join(', ')}] ` +
-                    `(${whose} input, batch >= 1); got ${describeValue(x)}`);
+    const shape = `[batch, ${inputShape.slice(1).join(', ')}]`;
+    throw new Error(`${fn}: argument 'x' must be a float32 tensor of shape ${shape} (${whose} input, batch >= 1); ` +
+                    `got ${describeValue(x)}`);
   }
   return x as Tensor;
 }

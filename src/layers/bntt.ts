@@ -3,7 +3,8 @@ import {LayerVariable, Shape} from '@tensorflow/tfjs-layers';
 
 import {BNTT_TRAIN, BnttTrainAttrs} from '../../kernels/bntt_attrs';
 
-import {booleanArg, checkTensorSize, deserializeObject, formatShape, layerArgs, numberIn, oneOfArg, optionalSizeArg, serializeObject} from './layer_utils';
+import {booleanArg, checkTensorSize, deserializeObject, formatShape, layerArgs, numberIn, oneOfArg, optionalSizeArg,
+        serializeObject} from './layer_utils';
 import {Kwargs, LayerArgs, SpikingLayer} from './spiking_layer';
 import {ConstraintIdentifier, InitializerIdentifier, RegularizerIdentifier} from './weight_args';
 

@@ -5,7 +5,8 @@ import {lifCases} from '../reference/lif_cases';
 import {randomArray} from '../reference/lif_reference';
 import {checkLifCase, expectMatchesReference} from '../shared/lif_check';
 import {expectNaNIsolatedToItsNeuron} from '../shared/lif_nan_check';
-import {BAD_SURROGATES, expectBadSurrogateRejected, expectFailingFusedGradientFreesTape} from '../shared/lif_surrogate_check';
+import {BAD_SURROGATES, expectBadSurrogateRejected, expectFailingFusedGradientFreesTape}
+    from '../shared/lif_surrogate_check';
 import {useWebGL} from './setup';
 
 const cases = lifCases();

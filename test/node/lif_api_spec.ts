@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import {ops} from '../../src/index';
 import {expectNaNIsolatedToItsNeuron} from '../shared/lif_nan_check';
-import {BAD_SURROGATES, expectBadSurrogateRejected, expectFailingFusedGradientFreesTape} from '../shared/lif_surrogate_check';
+import {BAD_SURROGATES, expectBadSurrogateRejected, expectFailingFusedGradientFreesTape}
+    from '../shared/lif_surrogate_check';
 import {makeInputs, randomArray, refBackward, refForward, relativeMaxError} from '../reference/lif_reference';
 
 const IMPLEMENTATIONS = ['kernel', 'composite'] as const;

@@ -1,4 +1,4 @@
-/** What ops.lif does with a bad custom surrogate or a failing backward kernel; shared by the Node and browser suites. */
+/** ops.lif with a bad custom surrogate or a failing backward kernel; shared by the Node and browser suites. */
 import * as tf from '@tensorflow/tfjs-core';
 
 import {LIF_GRAD, SurrogateFunction} from '../../kernels/lif_attrs';
@@ -30,10 +30,12 @@ function throws(): tf.Tensor {
 
 /** [what, surrogate, the error after 'lif: '] */
 export const BAD_SURROGATES: Array<[string, unknown, string]> = [
-  ['a wrong shape', wrongShape, `option 'surrogate' (function 'wrongShape') ${RULE}; got a float32 tensor of shape [2,4]`],
+  ['a wrong shape', wrongShape,
+   `option 'surrogate' (function 'wrongShape') ${RULE}; got a float32 tensor of shape [2,4]`],
   ['a broadcastable shape', broadcastable,
    `option 'surrogate' (function 'broadcastable') ${RULE}; got a float32 tensor of shape []`],
-  ['a wrong dtype', wrongDtype, `option 'surrogate' (function 'wrongDtype') ${RULE}; got an int32 tensor of shape [2,3]`],
+  ['a wrong dtype', wrongDtype,
+   `option 'surrogate' (function 'wrongDtype') ${RULE}; got an int32 tensor of shape [2,3]`],
   ['undefined', returnsNothing, `option 'surrogate' (function 'returnsNothing') ${RULE}; got undefined`],
   ['a non-tensor', returnsNumber, `option 'surrogate' (function 'returnsNumber') ${RULE}; got 1`],
   ['an anonymous one', () => null, `option 'surrogate' (an anonymous function) ${RULE}; got null`],
