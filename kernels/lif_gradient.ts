@@ -3,6 +3,18 @@ import {engine, GradConfig, NamedAttrMap, Tensor} from '@tensorflow/tfjs-core';
 import {LIF, LIF_COMPOSITE, LIF_COMPOSITE_GRAD, LIF_GRAD} from './lif_attrs';
 
 /**
+ * tfjs frees the tensors its gradient tape saved (every op's inputs kept for the backward pass) only when
+ * backpropagation succeeds; a gradient that throws would leave them all allocated. Frees them as tfjs
+ * does, at the outermost gradient only (an enclosing tf.grad still owns the tape above it).
+ */
+function releaseTape(): void {
+  const state = engine().state;
+  if (state.gradientDepth !== 0 || state.activeTape == null) return;
+  for (const node of state.activeTape) for (const tensor of node.saved ?? []) tensor.dispose();
+  state.activeTape = null as never;
+}
+
+/**
  * The gradient of a forward LIF kernel is its BPTT kernel. Only the inputs are
  * saved: the backward kernel recomputes the membrane trace, which costs one
  * cheap extra scan and saves a [batch, time, ...features] buffer.
@@ -15,8 +27,15 @@ function lifGradConfig(forwardKernel: string, backwardKernel: string): GradConfi
       const [dSpikes, dMembrane] = dys as Tensor[];
       const [currents, initialMembrane] = saved;
       // Run once, eagerly: the engine calls each input's closure in its own tidy.
-      const [dCurrents, dInitialMembrane] = engine().runKernel(
-          backwardKernel, {dSpikes, dMembrane, currents, initialMembrane}, attrs) as Tensor[];
+      let grads: Tensor[];
+      try {
+        grads = engine().runKernel(backwardKernel, {dSpikes, dMembrane, currents, initialMembrane}, attrs) as Tensor[];
+      } catch (error) {
+        // A custom surrogate that throws or returns a bad value, or a failing backend kernel.
+        releaseTape();
+        throw error;
+      }
+      const [dCurrents, dInitialMembrane] = grads;
       return {currents: () => dCurrents, initialMembrane: () => dInitialMembrane};
     },
   };

@@ -1,11 +1,35 @@
 import {abs, add, div, maximum, mul, sigmoid, square, sub, Tensor} from '@tensorflow/tfjs-core';
 
-import {LifCompositeAttrs} from '../lif_attrs';
+import {describeValue} from '../../src/ops/lif_options';
+import {LifCompositeAttrs, SurrogateFunction} from '../lif_attrs';
+
+/**
+ * Calls a user's surrogate on one step's membrane `u` and checks what it returns: a float32 tensor of
+ * `u`'s shape (a broadcastable or misshapen result would otherwise fail in a later op, or silently
+ * broadcast). Errors name the surrogate; the gradient factory frees the tape when one is thrown.
+ */
+function callSurrogate(surrogate: SurrogateFunction, u: Tensor, threshold: number): Tensor {
+  const which = surrogate.name ? `function '${surrogate.name}'` : 'an anonymous function';
+  const label = `lif: option 'surrogate' (${which})`;
+  let slope: unknown;
+  try {
+    slope = surrogate(u, threshold);
+  } catch (error) {
+    throw new Error(`${label} threw in the backward pass: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const ok = slope instanceof Tensor && slope.dtype === 'float32' && slope.rank === u.rank &&
+      slope.shape.every((d: number, i: number) => d === u.shape[i]);
+  if (!ok) {
+    throw new Error(`${label} must return a float32 tensor of the membrane's shape [${u.shape}]; ` +
+                    `got ${describeValue(slope)}`);
+  }
+  return slope as Tensor;
+}
 
 /** dS/dU of the chosen surrogate, as core ops on the membrane tensor U. */
 export function surrogateTensor(u: Tensor, attrs: LifCompositeAttrs): Tensor {
   const {alpha, threshold} = attrs;
-  if (attrs.surrogateFn != null) return attrs.surrogateFn(u, threshold);
+  if (attrs.surrogateFn != null) return callSurrogate(attrs.surrogateFn, u, threshold);
   switch (attrs.surrogate) {
     case 'triangle':
       return mul(alpha / threshold,

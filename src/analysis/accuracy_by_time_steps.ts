@@ -1,8 +1,8 @@
 import {argMax, cumsum, reshape, Tensor, tidy} from '@tensorflow/tfjs-core';
 import type {LayersModel} from '@tensorflow/tfjs-layers';
 
-import {describeValue} from '../ops/lif_options';
-import {ChainLayer, checkBatchSize, checkEndsWithTimeAverage, checkImages, collect, Collector, layerChain} from './model_chain';
+import {ChainLayer, checkBatchSize, checkEndsWithTimeAverage, checkImages, classLabels, collect, Collector,
+        layerChain} from './model_chain';
 import {AnalysisOptions} from './spike_rates';
 
 export interface AccuracyByTimeSteps {
@@ -10,17 +10,6 @@ export interface AccuracyByTimeSteps {
   timeSteps: number[];
   /** Accuracy when inference stops after each number of steps. */
   accuracy: number[];
-}
-
-/** Class indices from one-hot `[n, classes]` or index `[n]` labels. */
-function labelIndices(y: unknown, examples: number, classes: number): Int32Array {
-  const fn = 'accuracyByTimeSteps';
-  const expected = `class indices [${examples}] or one-hot labels [${examples}, ${classes}]`;
-  if (!(y instanceof Tensor) || y.shape[0] !== examples || y.rank > 2 || (y.rank === 2 && y.shape[1] !== classes)) {
-    throw new Error(`${fn}: argument 'y' must be ${expected}; got ${describeValue(y)}`);
-  }
-  const indices = tidy(() => (y.rank === 2 ? argMax(y, 1) : y).dataSync());
-  return Int32Array.from(indices);
 }
 
 /**
@@ -50,7 +39,7 @@ export function accuracyCollector(chain: ChainLayer[], model: LayersModel, y: Te
   const last = chain.length - 1;
   checkEndsWithTimeAverage(chain, fn);
   const classes = (model.outputs[0].shape as number[])[1];
-  const labels = labelIndices(y, examples, classes);
+  const labels = classLabels(fn, y, examples, classes);
   let correct: Float64Array|null = null;
   let offset = 0;
   const visit = (i: number, input: Tensor) => {

@@ -61,16 +61,55 @@ export function checkBatchSize(fn: string, value: unknown): number {
   return value;
 }
 
-export function checkImages(fn: string, x: unknown, model: LayersModel): Tensor {
+/**
+ * Checks that `x` is a batch of the model's inputs: float32, `[batch >= 1, ...the model's input shape]`.
+ * `whose` names the model in the message (the wrapped model, for earlyExitWrapper).
+ */
+export function checkImages(fn: string, x: unknown, model: LayersModel, whose = "the model's"): Tensor {
   const inputShape = (model.inputs?.[0]?.shape ?? []) as Array<number|null>;
-  const ok = x instanceof Tensor && x.rank === inputShape.length &&
+  const ok = x instanceof Tensor && x.dtype === 'float32' && x.rank === inputShape.length && x.shape[0] >= 1 &&
       inputShape.every((d, i) => i === 0 || d == null || d === (x as Tensor).shape[i]);
   if (!ok) {
-    throw new Error(`${fn}: argument 'x' must be a tensor of shape [batch, ${inputShape.slice(1).join(', ')}] ` +
-                    `(the model's input); got ${describeValue(x)}`);
+    const shape = `[batch, ${inputShape.slice(1).join(', ')}]`;
+    throw new Error(`${fn}: argument 'x' must be a float32 tensor of shape ${shape} (${whose} input, batch >= 1); ` +
+                    `got ${describeValue(x)}`);
   }
-  if ((x as Tensor).shape[0] < 1) throw new Error(`${fn}: argument 'x' holds no examples`);
   return x as Tensor;
+}
+
+/**
+ * The class index of every example from labels `y`: class indices `[examples]` (int32 or float32 integers in
+ * [0, classes − 1]) or one-hot rows `[examples, classes]` (one 1, zeros elsewhere). Anything else throws,
+ * naming the first bad value and where it is: a wrong label would otherwise give a normal-looking accuracy.
+ */
+export function classLabels(fn: string, y: unknown, examples: number, classes: number): Int32Array {
+  const expected = `class indices [${examples}] or one-hot labels [${examples}, ${classes}]`;
+  if (!(y instanceof Tensor) || (y.dtype !== 'int32' && y.dtype !== 'float32') || y.rank < 1 || y.rank > 2 ||
+      y.shape[0] !== examples || (y.rank === 2 && y.shape[1] !== classes)) {
+    throw new Error(`${fn}: argument 'y' must be ${expected}; got ${describeValue(y)}`);
+  }
+  const values = y.dataSync() as Float32Array|Int32Array;
+  const labels = new Int32Array(examples);
+  if (y.rank === 1) {
+    values.forEach((v, i) => {
+      if (!Number.isInteger(v) || v < 0 || v >= classes) {
+        throw new Error(`${fn}: argument 'y' must hold class indices: integers in [0, ${classes - 1}] (the model's ` +
+                        `${classes} classes); got ${v} at index ${i}`);
+      }
+      labels[i] = v;
+    });
+    return labels;
+  }
+  for (let i = 0; i < examples; i++) {
+    const row = values.subarray(i * classes, (i + 1) * classes);
+    const one = row.indexOf(1);
+    if (one < 0 || !row.every((v, c) => v === (c === one ? 1 : 0))) {
+      throw new Error(`${fn}: argument 'y' must hold one-hot rows: one 1 and 0 elsewhere in each row of the ` +
+                      `model's ${classes} classes; got [${Array.from(row).join(',')}] at row ${i}`);
+    }
+    labels[i] = one;
+  }
+  return labels;
 }
 
 /** What one analysis gathers from a run of the chain: a visit per layer and batch, then its result. */

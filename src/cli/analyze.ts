@@ -10,7 +10,7 @@ import {basename, dirname, join, resolve} from 'node:path';
 import {accuracyCollector, AccuracyByTimeSteps} from '../analysis/accuracy_by_time_steps';
 import {energyCollector, EnergyReport} from '../analysis/energy';
 import {GammaProfile, gammaProfile} from '../analysis/gamma_profile';
-import {layerChain, runChain} from '../analysis/model_chain';
+import {classLabels, layerChain, runChain} from '../analysis/model_chain';
 import {LayerSpikeRate, spikeRateCollector} from '../analysis/spike_rates';
 import {batches} from '../data/pipeline';
 import {fileSystem} from '../io/file_system';
@@ -94,10 +94,10 @@ export async function analyze(args: AnalyzeArgs, out: Output): Promise<AnalysisR
   const test = firstImages(await loadSplit(args, 'test'), args.limitTest);
   out.write(`analysing ${modelDir} on ${test.count} ${args.dataset} test images, backend ${backend}\n`);
   const {x, y} = batches(test, {batchSize: test.count}).next().value!;
-  const labels = Int32Array.from(tf.tidy(() => tf.argMax(y, 1).dataSync()));
   try {
     // One run of the network serves the three analyses that need one.
     const chain = layerChain(model, 'analyze');
+    const labels = classLabels('analyze', y, test.count, (model.outputs[0].shape as number[])[1]);
     const collectors = {accuracy: accuracyCollector(chain, model, y, test.count),
                         rates: spikeRateCollector(chain, test.count), energy: energyCollector(chain, test.count)};
     runChain(chain, x, args.batchSize, (i, input, output) => {

@@ -3,7 +3,8 @@ import {LayerVariable, Shape} from '@tensorflow/tfjs-layers';
 
 import {BNTT_TRAIN, BnttTrainAttrs} from '../../kernels/bntt_attrs';
 
-import {booleanArg, deserializeObject, formatShape, layerArgs, numberIn, oneOfArg, optionalPositiveInteger, serializeObject} from './layer_utils';
+import {booleanArg, checkTensorSize, deserializeObject, formatShape, layerArgs, numberIn, oneOfArg, optionalSizeArg,
+        serializeObject} from './layer_utils';
 import {Kwargs, LayerArgs, SpikingLayer} from './spiking_layer';
 import {ConstraintIdentifier, InitializerIdentifier, RegularizerIdentifier} from './weight_args';
 
@@ -90,7 +91,7 @@ export class Bntt extends SpikingLayer {
     this.momentum = numberIn(name, 'momentum', args.momentum ?? 0.9, 'a number in [0, 1]', x => x >= 0 && x <= 1);
     this.center = booleanArg(name, 'center', args.center ?? false);
     this.scale = booleanArg(name, 'scale', args.scale ?? true);
-    this.timeSteps = optionalPositiveInteger(name, 'timeSteps', args.timeSteps);
+    this.timeSteps = optionalSizeArg(name, 'timeSteps', args.timeSteps);
     this.extraSteps = oneOfArg(name, 'extraSteps', args.extraSteps ?? 'error', EXTRA_STEPS);
     const get = (arg: string, kind: string, fallback?: string) =>
         deserializeObject(name, arg, kind, (args as {[k: string]: unknown})[arg] as never ?? fallback);
@@ -129,6 +130,7 @@ export class Bntt extends SpikingLayer {
     const [steps, channels] = this.stepsAndChannels(inputShape);
     if (!this.sharedOverTime) this.timeSteps = steps;
     const shape = [steps, channels];
+    checkTensorSize(this.label, 'the weights', shape, `the number of steps (${steps}) times channels (${channels})`);
     const init = this.initializers as {[name: string]: never};
     if (this.scale) {
       this.gamma = this.addWeight('gamma', shape, 'float32', init.gammaInitializer, init.gammaRegularizer, true,

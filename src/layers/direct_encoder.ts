@@ -1,7 +1,7 @@
 import {expandDims, serialization, Tensor, tidy, tile} from '@tensorflow/tfjs-core';
 
 import {EncoderLayer} from './encoder_layer';
-import {layerArgs, positiveInteger} from './layer_utils';
+import {layerArgs, sizeArg} from './layer_utils';
 import {LayerArgs} from './spiking_layer';
 
 export interface DirectEncoderArgs extends LayerArgs {
@@ -26,7 +26,7 @@ export class DirectEncoder extends EncoderLayer {
 
   constructor(args: DirectEncoderArgs) {
     super(layerArgs('directEncoder', args, ['timeSteps']));
-    this.timeSteps = positiveInteger('directEncoder', 'timeSteps', args?.timeSteps);
+    this.timeSteps = sizeArg('directEncoder', 'timeSteps', args?.timeSteps);
   }
 
   call(inputs: Tensor|Tensor[]): Tensor {

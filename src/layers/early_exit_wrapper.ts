@@ -4,7 +4,7 @@ import {
 import {layers, LayersModel, LayerVariable, Shape} from '@tensorflow/tfjs-layers';
 
 import {gammaProfile} from '../analysis/gamma_profile';
-import {ChainLayer, layerChain} from '../analysis/model_chain';
+import {ChainLayer, checkBatchSize, checkImages, layerChain} from '../analysis/model_chain';
 import {describeValue} from '../ops/lif_options';
 import {argError, layerArgs, numberIn, oneOfArg, onlyTensor, positiveInteger} from './layer_utils';
 import type {Lif} from './lif';
@@ -168,13 +168,21 @@ export class EarlyExitWrapper extends layers.Layer {
    * ```
    */
   predictWithExits(x: Tensor, options: {batchSize?: number} = {}): {logits: Tensor, exitSteps: number[]} {
-    const batchSize = positiveInteger('predictWithExits', 'batchSize', options.batchSize ?? 32);
+    const fn = 'earlyExitWrapper.predictWithExits';
+    // Checked before anything runs: a bad input would otherwise fail deep in the model (or not at all).
+    const images = checkImages(fn, x, this.layer, "the wrapped model's");
+    const batchSize = checkBatchSize(fn, (options ?? {}).batchSize ?? 32);
     const parts: Tensor[] = [];
     const exitSteps: number[] = [];
-    for (let start = 0; start < x.shape[0]; start += batchSize) {
-      const size = Math.min(batchSize, x.shape[0] - start);
-      parts.push(tidy(() => this.apply(slice(x, start, size)) as Tensor));
-      exitSteps.push(...this.lastExitSteps);
+    try {
+      for (let start = 0; start < images.shape[0]; start += batchSize) {
+        const size = Math.min(batchSize, images.shape[0] - start);
+        parts.push(tidy(() => this.apply(slice(images, start, size)) as Tensor));
+        exitSteps.push(...this.lastExitSteps);
+      }
+    } catch (error) {
+      dispose(parts);
+      throw error;
     }
     const logits = parts.length === 1 ? parts[0] : concat(parts, 0);
     if (parts.length > 1) dispose(parts);
@@ -208,31 +216,35 @@ export class EarlyExitWrapper extends layers.Layer {
     let readoutSum: Tensor|null = null;
     let exitLogits: Float32Array|null = null;
     let classes = 0;
-    for (let t = 0; t < steps && exitSteps.includes(0); t++) {
-      const previous: Tensor|null = readoutSum;
-      readoutSum = tidy(() => {
-        const readout = this.step(stepsOf(encoded, t, 1), t, membranes);
-        return keep(add(previous ?? scalar(0), reshape(readout, [batch, -1])));
-      });
-      dispose(previous as Tensor);
-      const [logits, margins] = tidy(() => {
-        const mean = div(readoutSum!, t + 1);
-        const top = topk(softmax(mean), 2).values;
-        const margin = sub(slice(top, [0, 0], [-1, 1]), slice(top, [0, 1], [-1, 1]));
-        return [mean.dataSync() as Float32Array, margin.dataSync()];
-      });
-      classes = logits.length / batch;
-      exitLogits ??= new Float32Array(batch * classes);
-      for (let b = 0; b < batch; b++) {
-        if (exitSteps[b] !== 0) continue;
-        streaks[b] = margins[b] > this.confidenceThreshold ? streaks[b] + 1 : 0;
-        if (streaks[b] >= this.patience || t === steps - 1) {
-          exitSteps[b] = t + 1;
-          exitLogits.set(logits.subarray(b * classes, (b + 1) * classes), b * classes);
+    try {
+      for (let t = 0; t < steps && exitSteps.includes(0); t++) {
+        const previous: Tensor|null = readoutSum;
+        readoutSum = tidy(() => {
+          const readout = this.step(stepsOf(encoded, t, 1), t, membranes);
+          return keep(add(previous ?? scalar(0), reshape(readout, [batch, -1])));
+        });
+        dispose(previous as Tensor);
+        const [logits, margins] = tidy(() => {
+          const mean = div(readoutSum!, t + 1);
+          const top = topk(softmax(mean), 2).values;
+          const margin = sub(slice(top, [0, 0], [-1, 1]), slice(top, [0, 1], [-1, 1]));
+          return [mean.dataSync() as Float32Array, margin.dataSync()];
+        });
+        classes = logits.length / batch;
+        exitLogits ??= new Float32Array(batch * classes);
+        for (let b = 0; b < batch; b++) {
+          if (exitSteps[b] !== 0) continue;
+          streaks[b] = margins[b] > this.confidenceThreshold ? streaks[b] + 1 : 0;
+          if (streaks[b] >= this.patience || t === steps - 1) {
+            exitSteps[b] = t + 1;
+            exitLogits.set(logits.subarray(b * classes, (b + 1) * classes), b * classes);
+          }
         }
       }
+    } finally {
+      // Also when a layer fails part way (e.g. an input the wrapped model does not take, given to apply).
+      dispose([encoded, readoutSum as Tensor, ...membranes.values()]);
     }
-    dispose([encoded, readoutSum as Tensor, ...membranes.values()]);
     this.lastExitSteps = exitSteps;
     return tensor2d(exitLogits!, [batch, classes]);
   }

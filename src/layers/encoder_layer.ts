@@ -1,7 +1,7 @@
 import {Tensor} from '@tensorflow/tfjs-core';
 import {layers, Shape} from '@tensorflow/tfjs-layers';
 
-import {checkFloatInput, formatShape, onlyTensor, singleShape} from './layer_utils';
+import {checkFloatInput, checkTensorSize, formatShape, onlyTensor, singleShape} from './layer_utils';
 
 /** Encoders add the time axis: `[batch, ...features] → [batch, timeSteps, ...features]`. */
 export abstract class EncoderLayer extends layers.Layer {
@@ -18,20 +18,26 @@ export abstract class EncoderLayer extends layers.Layer {
     }
   }
 
+  /** `[batch, timeSteps, ...features]`, checked against the size limit before anything that large is made. */
+  private checkedOutputShape(shape: Shape|number[]): Shape {
+    this.checkRank(shape);
+    const output = [shape[0], this.timeSteps, ...shape.slice(1)];
+    checkTensorSize(this.label, 'the output', output, `argument 'timeSteps' (${this.timeSteps})`);
+    return output;
+  }
+
   build(inputShape: Shape|Shape[]): void {
-    this.checkRank(singleShape(this.label, inputShape));
+    this.checkedOutputShape(singleShape(this.label, inputShape));
     this.built = true;
   }
 
   computeOutputShape(inputShape: Shape|Shape[]): Shape {
-    const shape = singleShape(this.label, inputShape);
-    this.checkRank(shape);
-    return [shape[0], this.timeSteps, ...shape.slice(1)];
+    return this.checkedOutputShape(singleShape(this.label, inputShape));
   }
 
   protected analogInput(inputs: Tensor|Tensor[]): Tensor {
     const input = onlyTensor(this.label, inputs);
-    this.checkRank(input.shape);
+    this.checkedOutputShape(input.shape);
     checkFloatInput(this.label, input);
     return input;
   }

@@ -47,6 +47,39 @@ export function layerArgs<T extends object>(factory: string, args: T|undefined, 
   return {...given, name: `${prefix}_${count}`};
 }
 
+/**
+ * The most elements one tensor may hold: 2^31 - 1, the largest 32-bit signed integer, which tfjs's WebGL
+ * shaders and wasm kernels use to address elements (a float32 tensor that large is 8 GiB). Sizes computed from
+ * user numbers (timeSteps, units, filters, kernel sizes) are checked against it before anything is allocated, so
+ * an oversized argument fails at once with its name instead of allocating gigabytes first.
+ */
+export const MAX_TENSOR_ELEMENTS = 2 ** 31 - 1;
+const LIMIT = `the limit of ${MAX_TENSOR_ELEMENTS} (2^31 - 1) elements per tensor`;
+
+/** What a count over the limit is told it must be. */
+export const SIZE_RULE = `an integer <= ${MAX_TENSOR_ELEMENTS} (a tensor holds at most 2^31 - 1 elements)`;
+
+/** A count that sizes a tensor's dimension (timeSteps, units, filters): an integer in [1, MAX_TENSOR_ELEMENTS]. */
+export function sizeArg(layer: string, name: string, value: unknown): number {
+  const count = positiveInteger(layer, name, value);
+  if (count > MAX_TENSOR_ELEMENTS) throw argError(layer, name, value, SIZE_RULE);
+  return count;
+}
+
+/**
+ * Throws before allocating a tensor of `shape` (`what`: 'the kernel', 'the output') with more than
+ * MAX_TENSOR_ELEMENTS elements, naming the arguments that size it (`culprit`). A null (batch) dimension counts
+ * as one example.
+ */
+export function checkTensorSize(layer: string, what: string, shape: Array<number|null>, culprit: string): void {
+  const elements = shape.reduce((n: number, d) => n * (d ?? 1), 1);
+  if (elements > MAX_TENSOR_ELEMENTS) {
+    const perExample = shape.includes(null) ? ' for one example' : '';
+    throw new Error(`${layer}: ${what} of shape ${formatShape(shape)} would hold ${elements} elements${perExample}, ` +
+                    `more than ${LIMIT}; ${culprit} is too large`);
+  }
+}
+
 export function positiveInteger(layer: string, name: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
     throw argError(layer, name, value, 'an integer >= 1');
@@ -54,8 +87,8 @@ export function positiveInteger(layer: string, name: string, value: unknown): nu
   return value;
 }
 
-export function optionalPositiveInteger(layer: string, name: string, value: unknown): number|undefined {
-  return value == null ? undefined : positiveInteger(layer, name, value);
+export function optionalSizeArg(layer: string, name: string, value: unknown): number|undefined {
+  return value == null ? undefined : sizeArg(layer, name, value);
 }
 
 export function numberIn(layer: string, name: string, value: unknown, expected: string,

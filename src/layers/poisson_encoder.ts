@@ -2,7 +2,7 @@ import {abs, cast, customGrad, expandDims, lessEqual, mul, randomUniform, relu, 
 
 import {EncoderLayer} from './encoder_layer';
 import {SpikeRecorder, SpikingOutputLayer} from './spike_recorder';
-import {argError, booleanArg, layerArgs, numberIn, positiveInteger} from './layer_utils';
+import {argError, booleanArg, layerArgs, numberIn, sizeArg} from './layer_utils';
 import {Kwargs, LayerArgs} from './spiking_layer';
 
 export interface PoissonEncoderArgs extends LayerArgs {
@@ -39,7 +39,7 @@ export class PoissonEncoder extends EncoderLayer implements SpikingOutputLayer {
   constructor(args: PoissonEncoderArgs) {
     const name = 'poissonEncoder';
     super(layerArgs(name, args, ['timeSteps', 'scale', 'signed', 'seed']));
-    this.timeSteps = positiveInteger(name, 'timeSteps', args?.timeSteps);
+    this.timeSteps = sizeArg(name, 'timeSteps', args?.timeSteps);
     this.scale = numberIn(name, 'scale', args.scale ?? 2, 'a finite number > 0', x => x > 0);
     this.signed = booleanArg(name, 'signed', args.signed ?? true);
     if (args.seed != null && (typeof args.seed !== 'number' || !Number.isFinite(args.seed))) {

@@ -1,7 +1,7 @@
 import {conv2d, reshape, serialization, Tensor, Tensor4D, tidy} from '@tensorflow/tfjs-core';
 import {Shape} from '@tensorflow/tfjs-layers';
 
-import {formatShape, layerArgs, oneOfArg, pairArg, positiveInteger} from './layer_utils';
+import {checkTensorSize, formatShape, layerArgs, oneOfArg, pairArg, sizeArg} from './layer_utils';
 import {KernelLayer} from './kernel_layer';
 import {LayerArgs} from './spiking_layer';
 import {resolveWeightArgs, ResolvedWeightArgs, WEIGHT_ARG_NAMES, WeightArgs} from './weight_args';
@@ -58,7 +58,7 @@ export class SpikingConv2d extends KernelLayer {
     const name = 'spikingConv2d';
     super(layerArgs(name, args,
                     ['filters', 'kernelSize', 'strides', 'padding', 'dilationRate', ...WEIGHT_ARG_NAMES]));
-    this.filters = positiveInteger(name, 'filters', args?.filters);
+    this.filters = sizeArg(name, 'filters', args?.filters);
     this.kernelSize = pairArg(name, 'kernelSize', args.kernelSize);
     this.strides = pairArg(name, 'strides', args.strides ?? 1);
     this.padding = oneOfArg(name, 'padding', args.padding ?? 'same', PADDINGS);
@@ -79,8 +79,16 @@ export class SpikingConv2d extends KernelLayer {
   }
 
   build(inputShape: Shape|Shape[]): void {
-    const shape = this.timeInputShape(inputShape);
-    this.addKernelAndBias([...this.kernelSize, this.inChannels(shape), this.filters]);
+    // Every check before the kernel exists: tfjs-layers asks for the output shape only after build, and a
+    // kernel added by a build that then fails would never be disposed.
+    const kernel = [...this.kernelSize, this.inChannels(this.timeInputShape(inputShape)), this.filters];
+    checkTensorSize(this.label, 'the kernel', kernel, this.sizeArgs());
+    this.computeOutputShape(inputShape);
+    this.addKernelAndBias(kernel);
+  }
+
+  private sizeArgs(): string {
+    return `argument 'filters' (${this.filters}) or 'kernelSize' (${formatShape(this.kernelSize)})`;
   }
 
   computeOutputShape(inputShape: Shape|Shape[]): Shape {
@@ -92,7 +100,9 @@ export class SpikingConv2d extends KernelLayer {
       throw new Error(`${this.label}: kernel ${formatShape(this.kernelSize)} with padding '${this.padding}' ` +
                       `does not fit the input of shape ${formatShape(shape)}`);
     }
-    return [shape[0], shape[1], height, width, this.filters];
+    const output = [shape[0], shape[1], height, width, this.filters];
+    checkTensorSize(this.label, 'the output', output, this.sizeArgs());
+    return output;
   }
 
   call(inputs: Tensor|Tensor[]): Tensor {

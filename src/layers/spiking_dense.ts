@@ -1,7 +1,7 @@
 import {matMul, reshape, serialization, Tensor, tidy} from '@tensorflow/tfjs-core';
 import {Shape} from '@tensorflow/tfjs-layers';
 
-import {formatShape, layerArgs, positiveInteger} from './layer_utils';
+import {checkTensorSize, formatShape, layerArgs, sizeArg} from './layer_utils';
 import {KernelLayer} from './kernel_layer';
 import {LayerArgs} from './spiking_layer';
 import {resolveWeightArgs, ResolvedWeightArgs, WEIGHT_ARG_NAMES, WeightArgs} from './weight_args';
@@ -33,7 +33,7 @@ export class SpikingDense extends KernelLayer {
 
   constructor(args: SpikingDenseArgs) {
     super(layerArgs('spikingDense', args, ['units', ...WEIGHT_ARG_NAMES]));
-    this.units = positiveInteger('spikingDense', 'units', args?.units);
+    this.units = sizeArg('spikingDense', 'units', args?.units);
     this.weightArgs = resolveWeightArgs('spikingDense', args);
   }
 
@@ -47,13 +47,18 @@ export class SpikingDense extends KernelLayer {
   }
 
   build(inputShape: Shape|Shape[]): void {
-    this.addKernelAndBias([this.inFeatures(inputShape), this.units]);
+    const kernel = [this.inFeatures(inputShape), this.units];
+    checkTensorSize(this.label, 'the kernel', kernel, `argument 'units' (${this.units})`);
+    this.computeOutputShape(inputShape);  // the output's size too, before the kernel exists
+    this.addKernelAndBias(kernel);
   }
 
   computeOutputShape(inputShape: Shape|Shape[]): Shape {
     const shape = this.timeInputShape(inputShape);
     this.inFeatures(inputShape);
-    return [shape[0], shape[1], this.units];
+    const output = [shape[0], shape[1], this.units];
+    checkTensorSize(this.label, 'the output', output, `argument 'units' (${this.units})`);
+    return output;
   }
 
   call(inputs: Tensor|Tensor[]): Tensor {

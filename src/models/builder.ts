@@ -28,13 +28,25 @@ export function buildSnn(name: string, o: ResolvedModelOptions, convs: ConvPlan,
   // xavier_uniform_(gain=2): U(±gain·sqrt(6/(fanIn+fanOut))) = varianceScaling with scale gain² = 4, fanAvg.
   const xavierGain2 = () => tfl.initializers.varianceScaling(
       {scale: 4, mode: 'fanAvg', distribution: 'uniform', seed: o.seed == null ? undefined : o.seed + ++seedCounter});
+  const model = tfl.sequential({name});
+  try {
+    addLayers(model, o, convs, hidden, decay, xavierGain2);
+  } catch (error) {
+    model.dispose();  // the weights of the layers built before the one that failed
+    throw error;
+  }
+  return model;
+}
+
+function addLayers(model: tfl.Sequential, o: ResolvedModelOptions, convs: ConvPlan, hidden: number[],
+                   decay: ReturnType<typeof weightDecay>|undefined,
+                   xavierGain2: () => ReturnType<typeof tfl.initializers.varianceScaling>): void {
   // Named like the reference's modules (conv1, bntt1, pool1, fc1, ...), so reports and logs read alike.
   const count: {[kind: string]: number} = {};
   const next = (kind: string) => `${kind}${count[kind] = (count[kind] ?? 0) + 1}`;
   const norm = () => o.normalization === 'bntt' ? [bntt({name: next('bntt'), gammaRegularizer: decay})] :
       o.normalization === 'batchnorm' ? [spikingBatchNorm({name: next('bn'), gammaRegularizer: decay})] : [];
   const neurons = () => lif({name: next('lif'), leak: o.leak, threshold: o.threshold});
-  const model = tfl.sequential({name});
   model.add(o.encoder === 'poisson' ?
                 poissonEncoder({name: 'encoder', timeSteps: o.timeSteps, inputShape: o.inputShape, seed: o.seed}) :
                 directEncoder({name: 'encoder', timeSteps: o.timeSteps, inputShape: o.inputShape}));
@@ -60,5 +72,4 @@ export function buildSnn(name: string, o: ResolvedModelOptions, convs: ConvPlan,
   model.add(spikingDense({name: next('fc'), units: o.numClasses, kernelInitializer: xavierGain2(),
                           kernelRegularizer: decay}));
   model.add(timeAverage({name: 'readout'}));
-  return model;
 }

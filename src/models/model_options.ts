@@ -1,3 +1,4 @@
+import {MAX_TENSOR_ELEMENTS, SIZE_RULE} from '../layers/layer_utils';
 import {describeValue} from '../ops/lif_options';
 
 export const ENCODERS = ['poisson', 'direct'] as const;
@@ -35,8 +36,10 @@ function fail(model: string, name: string, value: unknown, expected: string): ne
   throw new Error(`${model}: option '${name}' must be ${expected}; got ${describeValue(value)}`);
 }
 
-function positiveInteger(model: string, name: string, value: unknown): number {
+/** A count that sizes the model's tensors (timeSteps, numClasses): at most the layers' per-tensor limit. */
+function sizeOption(model: string, name: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) fail(model, name, value, 'an integer >= 1');
+  if (value > MAX_TENSOR_ELEMENTS) fail(model, name, value, SIZE_RULE);
   return value;
 }
 
@@ -71,8 +74,8 @@ export function resolveModelOptions(model: string, options: SnnModelOptions,
   if (options.seed != null) finite(model, 'seed', options.seed, 'a finite number', () => true);
   return {
     inputShape: shape,
-    numClasses: positiveInteger(model, 'numClasses', options.numClasses),
-    timeSteps: positiveInteger(model, 'timeSteps', options.timeSteps ?? defaults.timeSteps),
+    numClasses: sizeOption(model, 'numClasses', options.numClasses),
+    timeSteps: sizeOption(model, 'timeSteps', options.timeSteps ?? defaults.timeSteps),
     leak: finite(model, 'leak', options.leak ?? defaults.leak, 'a number in [0, 1]', x => x >= 0 && x <= 1),
     threshold: finite(model, 'threshold', options.threshold ?? defaults.threshold, 'a number > 0', x => x > 0),
     encoder: oneOf(model, 'encoder', options.encoder ?? defaults.encoder, ENCODERS),

@@ -5,6 +5,8 @@ import {lifCases} from '../reference/lif_cases';
 import {randomArray} from '../reference/lif_reference';
 import {checkLifCase, expectMatchesReference} from '../shared/lif_check';
 import {expectNaNIsolatedToItsNeuron} from '../shared/lif_nan_check';
+import {BAD_SURROGATES, expectBadSurrogateRejected, expectFailingFusedGradientFreesTape}
+    from '../shared/lif_surrogate_check';
 import {useWebGL} from './setup';
 
 const cases = lifCases();
@@ -50,6 +52,17 @@ describe('ops.lif composite path on webgl', () => {
       expectMatchesReference(await checkLifCase(c, 'composite'));
     });
   }
+});
+
+describe('ops.lif on webgl: bad custom surrogates and a failing backward kernel', () => {
+  beforeAll(async () => {
+    await useWebGL({WEBGL_PACK: true});
+  });
+  for (const [what, surrogate, message] of BAD_SURROGATES) {
+    it(`rejects ${what} naming the surrogate, and leaks nothing`,
+       () => expectBadSurrogateRejected('auto', surrogate, message));
+  }
+  it('a failing fused backward kernel (webgl) leaks nothing', () => expectFailingFusedGradientFreesTape('webgl'));
 });
 
 describe('ops.lif webgl kernel behaviour', () => {

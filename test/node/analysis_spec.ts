@@ -189,8 +189,8 @@ describe('analysis: bad input', () => {
   const cases: Array<[string, () => unknown, string]> = [
     ['a non-model', () => analysis.spikeRates({} as tfl.LayersModel, x), "spikeRates: argument 'model' must be a tf.LayersModel"],
     ['images of the wrong shape', () => analysis.spikeRates(model, tf.zeros([2, 5])),
-     "spikeRates: argument 'x' must be a tensor of shape [batch, 4] (the model's input); got a float32 tensor of shape [2,5]"],
-    ['no images', () => analysis.energy(model, [] as unknown as tf.Tensor), "energy: argument 'x' must be a tensor"],
+     "spikeRates: argument 'x' must be a float32 tensor of shape [batch, 4] (the model's input, batch >= 1); got a float32 tensor of shape [2,5]"],
+    ['no images', () => analysis.energy(model, [] as unknown as tf.Tensor), "energy: argument 'x' must be a float32 tensor"],
     ['a bad batch size', () => analysis.spikeRates(model, x, {batchSize: 0}),
      "spikeRates: option 'batchSize' must be an integer >= 1; got 0"],
     ['a bad energy figure', () => analysis.energy(model, x, {eAC: -1}),
@@ -214,5 +214,49 @@ describe('analysis: bad input', () => {
     const branched = tfl.model({inputs: input, outputs: tfl.layers.add().apply([a, b]) as tfl.SymbolicTensor});
     expect(() => analysis.spikeRates(branched, x))
         .toThrowError(/spikeRates: the model must be one chain of layers .*layer 'b' does not take only the output of 'a'/);
+  });
+});
+
+describe('analysis.accuracyByTimeSteps: labels', () => {
+  const model = handNetwork();  // 2 classes
+  const x = handImages();       // 2 examples
+  afterAll(() => x.dispose());
+  const fn = 'accuracyByTimeSteps';
+  const indexRule = "must hold class indices: integers in [0, 1] (the model's 2 classes)";
+  const oneHotRule = "must hold one-hot rows: one 1 and 0 elsewhere in each row of the model's 2 classes";
+  const cases: Array<[string, () => tf.Tensor, string]> = [
+    ['an index above the classes', () => tf.tensor1d([0, 7], 'int32'), `${indexRule}; got 7 at index 1`],
+    ['an index above the classes (float32)', () => tf.tensor1d([7, 0]), `${indexRule}; got 7 at index 0`],
+    ['a negative index', () => tf.tensor1d([-1, 0], 'int32'), `${indexRule}; got -1 at index 0`],
+    ['a fractional index', () => tf.tensor1d([0, 0.5]), `${indexRule}; got 0.5 at index 1`],
+    ['a NaN index', () => tf.tensor1d([NaN, 1]), `${indexRule}; got NaN at index 0`],
+    ['an infinite index', () => tf.tensor1d([1, Infinity]), `${indexRule}; got Infinity at index 1`],
+    ['a one-hot row of zeros', () => tf.tensor2d([[0, 1], [0, 0]]), `${oneHotRule}; got [0,0] at row 1`],
+    ['a one-hot row with two ones', () => tf.tensor2d([[1, 1], [0, 1]]), `${oneHotRule}; got [1,1] at row 0`],
+    ['a soft row', () => tf.tensor2d([[0.5, 0.5], [0, 1]]), `${oneHotRule}; got [0.5,0.5] at row 0`],
+    ['a row with 2', () => tf.tensor2d([[0, 1], [2, 0]]), `${oneHotRule}; got [2,0] at row 1`],
+    ['a NaN row', () => tf.tensor2d([[0, 1], [NaN, 1]]), `${oneHotRule}; got [NaN,1] at row 1`],
+    ['too many labels', () => tf.tensor1d([0, 1, 1], 'int32'),
+     "must be class indices [2] or one-hot labels [2, 2]; got an int32 tensor of shape [3]"],
+    ['too few one-hot rows', () => tf.tensor2d([[0, 1]]),
+     "must be class indices [2] or one-hot labels [2, 2]; got a float32 tensor of shape [1,2]"],
+    ['bool labels', () => tf.tensor1d([true, false], 'bool'),
+     "must be class indices [2] or one-hot labels [2, 2]; got a bool tensor of shape [2]"],
+  ];
+  for (const [what, make, message] of cases) {
+    it(`rejects ${what}, naming the value and its index, with no leaked tensor`, () => {
+      const y = make();
+      const before = tf.memory().numTensors;
+      expect(() => analysis.accuracyByTimeSteps(model, x, y)).toThrowError(`${fn}: argument 'y' ${message}`);
+      expect(tf.memory().numTensors).toBe(before);
+      y.dispose();
+    });
+  }
+
+  it('accepts float32 class indices and one-hot labels of either dtype', () => {
+    for (const y of [tf.tensor1d([1, 1]), tf.tensor2d([[0, 1], [0, 1]], [2, 2], 'int32')]) {
+      expect(analysis.accuracyByTimeSteps(model, x, y).accuracy).toEqual([0.5, 0.5, 1]);
+      y.dispose();
+    }
   });
 });

@@ -162,3 +162,54 @@ describe('layers.earlyExitWrapper: bad arguments', () => {
   ];
   for (const [what, run, message] of cases) it(`rejects ${what}`, () => expect(run).toThrowError(message as string));
 });
+
+describe('layers.earlyExitWrapper.predictWithExits: bad input', () => {
+  const wrapper = layers.earlyExitWrapper({layer: handNetwork(), policy: 'confidence'});
+  const expected = "must be a float32 tensor of shape [batch, 4] (the wrapped model's input, batch >= 1)";
+  const cases: Array<[string, () => unknown, string]> = [
+    ['null', () => null, `got null`],
+    ['undefined', () => undefined, `got undefined`],
+    ['an array', () => [[1, 2, 3, 4]], `got [[1,2,3,4]]`],
+    ['an empty batch', () => tf.zeros([0, 4]), 'got a float32 tensor of shape [0,4]'],
+    ['a wrong feature size', () => tf.zeros([2, 5]), 'got a float32 tensor of shape [2,5]'],
+    ['a wrong rank', () => tf.zeros([2, 4, 1]), 'got a float32 tensor of shape [2,4,1]'],
+    ['a rank-1 tensor', () => tf.zeros([4]), 'got a float32 tensor of shape [4]'],
+    ['an int32 tensor', () => tf.zeros([2, 4], 'int32'), 'got an int32 tensor of shape [2,4]'],
+  ];
+  for (const policy of ['gamma', 'confidence'] as const) {
+    const wrapped = policy === 'gamma' ? layers.earlyExitWrapper({layer: handNetwork()}) : wrapper;
+    for (const [what, make, got] of cases) {
+      it(`rejects ${what} with a clear error and no leaked tensor (${policy})`, () => {
+        const before = tf.memory().numTensors;
+        const x = make();
+        for (let i = 0; i < 3; i++) {
+          expect(() => wrapped.predictWithExits(x as tf.Tensor))
+              .toThrowError(`earlyExitWrapper.predictWithExits: argument 'x' ${expected}; ${got}`);
+        }
+        if (x instanceof tf.Tensor) x.dispose();
+        expect(tf.memory().numTensors).toBe(before);
+      });
+    }
+  }
+  const small = models.small({inputShape: [8, 8, 1], numClasses: 4, timeSteps: 3, seed: 3});
+  for (const policy of ['gamma', 'confidence'] as const) {
+    for (const shape of [[2, 4, 4, 1], [2, 9, 9, 1], [40, 8, 8, 2]]) {
+      it(`rejects images of shape [${shape}] for a model of input [8, 8, 1] before running it (${policy})`, () => {
+        const wrapped = layers.earlyExitWrapper({layer: small, policy});
+        const x = tf.zeros(shape);
+        const before = tf.memory().numTensors;
+        expect(() => wrapped.predictWithExits(x)).toThrowError(
+            "earlyExitWrapper.predictWithExits: argument 'x' must be a float32 tensor of shape [batch, 8, 8, 1] " +
+            `(the wrapped model's input, batch >= 1); got a float32 tensor of shape [${shape}]`);
+        expect(tf.memory().numTensors).toBe(before);
+        x.dispose();
+      });
+    }
+  }
+  it('rejects a bad batchSize naming the method', () => {
+    const x = handImages();
+    expect(() => wrapper.predictWithExits(x, {batchSize: 0}))
+        .toThrowError("earlyExitWrapper.predictWithExits: option 'batchSize' must be an integer >= 1; got 0");
+    x.dispose();
+  });
+});

@@ -372,6 +372,57 @@ describe('bad input', () => {
      "poissonEncoder: argument 'timeSteps' must be an integer >= 1; got 0"],
     ['poisson scale negative', () => layers.poissonEncoder({timeSteps: 2, scale: -1}),
      "poissonEncoder: argument 'scale' must be a finite number > 0; got -1"],
+    // Sizes: checked against 2^31 - 1 elements per tensor before anything is allocated. Every case asks for more
+    // than 2^32 elements, which the unchecked code fails to allocate at once (RangeError), so none of them can
+    // allocate gigabytes even without the checks.
+    ['directEncoder timeSteps 2^31', () => layers.directEncoder({timeSteps: 2 ** 31}),
+     "directEncoder: argument 'timeSteps' must be an integer <= 2147483647 (a tensor holds at most 2^31 - 1 " +
+         'elements); got 2147483648'],
+    ['poissonEncoder timeSteps 2^31', () => layers.poissonEncoder({timeSteps: 2 ** 31}),
+     "poissonEncoder: argument 'timeSteps' must be an integer <= 2147483647 (a tensor holds at most 2^31 - 1 " +
+         'elements); got 2147483648'],
+    ['an encoder output over the limit, at model building', () => tfl.sequential({layers: [
+       layers.directEncoder({timeSteps: 1e7, inputShape: [28, 28, 1], name: 'e2'})]}),
+     "SnnDirectEncoder 'e2': the output of shape [null, 10000000, 28, 28, 1] would hold 7840000000 elements " +
+         "for one example, more than the limit of 2147483647 (2^31 - 1) elements per tensor; argument " +
+         "'timeSteps' (10000000) is too large"],
+    ['a direct encoder output over the limit, at call', () => layers.directEncoder({timeSteps: 1e7, name: 'e3'})
+         .apply(zeros([4, 1000])),
+     "SnnDirectEncoder 'e3': the output of shape [4, 10000000, 1000] would hold 40000000000 elements, more than " +
+         "the limit of 2147483647 (2^31 - 1) elements per tensor; argument 'timeSteps' (10000000) is too large"],
+    ['a Poisson encoder output over the limit, at call', () => layers.poissonEncoder({timeSteps: 1e7, name: 'e4'})
+         .apply(zeros([4, 1000])),
+     "SnnPoissonEncoder 'e4': the output of shape [4, 10000000, 1000] would hold 40000000000 elements, more than " +
+         "the limit of 2147483647 (2^31 - 1) elements per tensor; argument 'timeSteps' (10000000) is too large"],
+    ['spikingDense units 2^31', () => layers.spikingDense({units: 2 ** 31}),
+     "spikingDense: argument 'units' must be an integer <= 2147483647 (a tensor holds at most 2^31 - 1 " +
+         'elements); got 2147483648'],
+    ['a spikingDense kernel over the limit', () => tfl.sequential({layers: [
+       layers.directEncoder({timeSteps: 2, inputShape: [784]}), layers.spikingDense({units: 1e9, name: 'd3'})]}),
+     "SnnSpikingDense 'd3': the kernel of shape [784, 1000000000] would hold 784000000000 elements, more than " +
+         "the limit of 2147483647 (2^31 - 1) elements per tensor; argument 'units' (1000000000) is too large"],
+    ['spikingConv2d filters 2^31', () => layers.spikingConv2d({filters: 2 ** 31, kernelSize: 3}),
+     "spikingConv2d: argument 'filters' must be an integer <= 2147483647 (a tensor holds at most 2^31 - 1 " +
+         'elements); got 2147483648'],
+    ['a spikingConv2d kernel over the limit (filters)', () => tfl.sequential({layers: [
+       layers.directEncoder({timeSteps: 2, inputShape: [8, 8, 1]}),
+       layers.spikingConv2d({filters: 1e9, kernelSize: 3, name: 'c3'})]}),
+     "SnnSpikingConv2d 'c3': the kernel of shape [3, 3, 1, 1000000000] would hold 9000000000 elements, more " +
+         "than the limit of 2147483647 (2^31 - 1) elements per tensor; argument 'filters' (1000000000) or " +
+         "'kernelSize' ([3, 3]) is too large"],
+    ['a spikingConv2d kernel over the limit (kernelSize)', () => tfl.sequential({layers: [
+       layers.directEncoder({timeSteps: 2, inputShape: [8, 8, 1]}),
+       layers.spikingConv2d({filters: 1, kernelSize: 70000, name: 'c4'})]}),
+     "SnnSpikingConv2d 'c4': the kernel of shape [70000, 70000, 1, 1] would hold 4900000000 elements, more " +
+         "than the limit of 2147483647 (2^31 - 1) elements per tensor; argument 'filters' (1) or " +
+         "'kernelSize' ([70000, 70000]) is too large"],
+    ['a spikingConv2d kernel that does not fit (no kernel left behind)', () => tfl.sequential({layers: [
+       layers.directEncoder({timeSteps: 2, inputShape: [3, 3, 1]}),
+       layers.spikingConv2d({filters: 2, kernelSize: 5, padding: 'valid', name: 'c5'})]}),
+     "SnnSpikingConv2d 'c5': kernel [5, 5] with padding 'valid' does not fit the input of shape [null, 2, 3, 3, 1]"],
+    ['bntt timeSteps 2^31', () => layers.bntt({timeSteps: 2 ** 31}),
+     "bntt: argument 'timeSteps' must be an integer <= 2147483647 (a tensor holds at most 2^31 - 1 elements); " +
+         'got 2147483648'],
   ];
   for (const [what, run, message] of cases) {
     it(`${what} → a clear Error, no leaked tensors`, () => {

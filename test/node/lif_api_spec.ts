@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import {ops} from '../../src/index';
 import {expectNaNIsolatedToItsNeuron} from '../shared/lif_nan_check';
+import {BAD_SURROGATES, expectBadSurrogateRejected, expectFailingFusedGradientFreesTape}
+    from '../shared/lif_surrogate_check';
 import {makeInputs, randomArray, refBackward, refForward, relativeMaxError} from '../reference/lif_reference';
 
 const IMPLEMENTATIONS = ['kernel', 'composite'] as const;
@@ -139,6 +141,17 @@ describe('ops.lif custom surrogate', () => {
         .toThrowError(/option 'implementation' must be 'auto' or 'composite' when 'surrogate' is a function/);
     x.dispose();
   });
+});
+
+describe('ops.lif custom surrogate: bad surrogates', () => {
+  for (const implementation of ['auto', 'composite'] as const) {
+    for (const [what, surrogate, message] of BAD_SURROGATES) {
+      it(`rejects ${what} naming the surrogate, and leaks nothing (${implementation})`,
+         () => expectBadSurrogateRejected(implementation, surrogate, message));
+    }
+  }
+
+  it('a failing fused backward kernel (cpu) leaks nothing either', () => expectFailingFusedGradientFreesTape('cpu'));
 });
 
 describe('ops.lif with NaN input', () => {

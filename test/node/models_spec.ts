@@ -119,7 +119,7 @@ describe('models', () => {
     model.dispose();
   });
 
-  const bad: Array<[string, () => unknown, string]> = [
+  const bad: Array<[string, () => unknown, string|RegExp]> = [
     ['no options', () => models.vgg9(undefined as never),
      'vgg9: expects options like {inputShape: [32, 32, 3], numClasses: 10}; got undefined'],
     ['a 2-D input shape', () => models.small({inputShape: [28, 28] as never, numClasses: 10}),
@@ -133,10 +133,26 @@ describe('models', () => {
      'small: unknown option \'timesteps\'; expected one of inputShape, numClasses, timeSteps, leak, threshold, encoder, normalization, weightDecay, seed'],
     ['zero classes', () => models.vgg11({inputShape: [32, 32, 3], numClasses: 0}),
      "vgg11: option 'numClasses' must be an integer >= 1; got 0"],
+    // Sizes over 2^31 - 1 elements per tensor, checked before the layers allocate; nothing is left behind.
+    ['timeSteps 2^31', () => models.small({inputShape: [28, 28, 1], numClasses: 10, timeSteps: 2 ** 31}),
+     "small: option 'timeSteps' must be an integer <= 2147483647 (a tensor holds at most 2^31 - 1 elements); " +
+         'got 2147483648'],
+    ['numClasses 2^31', () => models.small({inputShape: [28, 28, 1], numClasses: 2 ** 31}),
+     "small: option 'numClasses' must be an integer <= 2147483647 (a tensor holds at most 2^31 - 1 elements); " +
+         'got 2147483648'],
+    ['an encoder output over the limit', () => models.small({inputShape: [28, 28, 1], numClasses: 10,
+                                                              timeSteps: 2e8}),
+     "SnnDirectEncoder 'encoder': the output of shape [null, 200000000, 28, 28, 1] would hold 156800000000 " +
+         'elements for one example, more than the limit of 2147483647 (2^31 - 1) elements per tensor; argument ' +
+         "'timeSteps' (200000000) is too large"],
+    ['a readout kernel over the limit', () => models.small({inputShape: [28, 28, 1], numClasses: 1e9}),
+     /SnnSpikingDense 'fc2': the kernel of shape \[\d+, 1000000000\] would hold \d+ elements, more than the limit of 2147483647 \(2\^31 - 1\) elements per tensor; argument 'units' \(1000000000\) is too large/],
   ];
   for (const [what, run, message] of bad) {
-    it(`${what} → a clear Error`, () => {
-      expect(run).toThrowError(message);
+    it(`${what} → a clear Error, no leaked tensors`, () => {
+      const before = tf.memory().numTensors;
+      expect(run).toThrowError(message as string);
+      expect(tf.memory().numTensors).toBe(before);
     });
   }
 });
