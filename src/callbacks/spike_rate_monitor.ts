@@ -3,6 +3,7 @@ import {Callback, Logs} from '@tensorflow/tfjs-layers';
 import {describeValue} from '../ops/lif_options';
 import {isSpikingOutputLayer, SpikeRecorder, SpikingOutputLayer} from '../layers/spike_recorder';
 
+/** The options of `spikeRateMonitor` (all optional). */
 export interface SpikeRateMonitorArgs {
   /** Prefix of the log keys: `${prefix}${layer.name}`. Default `'spikeRate/'`. */
   prefix?: string;
@@ -122,6 +123,19 @@ export class SpikeRateMonitor extends Callback {
   }
 }
 
+/**
+ * Logs each spiking layer's mean firing rate per epoch into the fit logs as `spikeRate/<layer name>`
+ * ({@link SpikeRateMonitor}), so it appears in `history.history`. Page: docs/callbacks.md.
+ *
+ * @example
+ * ```js
+ * const model = snn.models.small({inputShape: [8, 8, 1], numClasses: 3});
+ * model.compile({optimizer: tf.train.adam(1e-3), loss: (y, p) => tf.losses.softmaxCrossEntropy(y, p)});
+ * const x = tf.randomUniform([4, 8, 8, 1]), y = tf.oneHot([0, 1, 2, 0], 3);
+ * const history = await model.fit(x, y, {epochs: 2, callbacks: [snn.callbacks.spikeRateMonitor()]});
+ * console.log(history.history['spikeRate/lif1']);     // one rate per epoch
+ * ```
+ */
 export function spikeRateMonitor(args?: SpikeRateMonitorArgs): SpikeRateMonitor {
   return new SpikeRateMonitor(args);
 }
