@@ -78,12 +78,14 @@ export class SpikeRateMonitor extends Callback {
     this.updateFreq = args.updateFreq ?? 'epoch';
   }
 
+  /** Called by `model.fit`: finds the model's spiking layers and starts counting their spikes. */
   async onTrainBegin(): Promise<void> {
     this.monitored = spikingLayersOf(this.model as unknown as LayerContainer);
     for (const layer of this.monitored) layer.spikeRecorder = new SpikeRecorder();
     this.epochCounts = this.monitored.map(() => ({spikes: 0, elements: 0}));
   }
 
+  /** Called by `model.fit`: with `updateFreq: 'batch'`, adds the batch's rates to its logs. */
   async onBatchEnd(_batch: number, logs?: Logs): Promise<void> {
     if (this.updateFreq !== 'batch') return;
     for (const [i, layer] of this.monitored.entries()) {
@@ -103,6 +105,7 @@ export class SpikeRateMonitor extends Callback {
     return elements === 0 ? null : spikes / elements;
   }
 
+  /** Called by `model.fit`: adds the epoch's rates to its logs (and prints them when `verbose`). */
   async onEpochEnd(epoch: number, logs?: Logs): Promise<void> {
     const rates: string[] = [];
     for (const [i, layer] of this.monitored.entries()) {
@@ -114,6 +117,7 @@ export class SpikeRateMonitor extends Callback {
     if (this.verbose && rates.length > 0) console.log(`epoch ${epoch + 1} spike rates: ${rates.join(', ')}`);
   }
 
+  /** Called by `model.fit`: stops counting and releases the counters. */
   async onTrainEnd(): Promise<void> {
     for (const layer of this.monitored) {
       layer.spikeRecorder?.clear();

@@ -136,9 +136,10 @@ describe('the public API documentation', () => {
   });
 
   it('links the API reference from README.md and docs/guide.md', () => {
-    for (const file of ['README.md', 'docs/guide.md']) {
-      expect(readFileSync(join(root, file), 'utf8')).withContext(file).toContain('npm run docs');
-    }
+    expect(readFileSync(join(root, 'README.md'), 'utf8')).toContain('[docs/api.md](docs/api.md)');
+    expect(readFileSync(join(root, 'docs/guide.md'), 'utf8')).toContain('(api.md)');
+    expect(readFileSync(join(root, 'docs/api.md'), 'utf8')).toContain('`npm run docs`');
+    expect(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.docs).toBe('typedoc');
   });
 });
 
