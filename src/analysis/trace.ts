@@ -41,7 +41,7 @@ export interface Trace {
  * ```js
  * const model = snn.models.small({inputShape: [28, 28, 1], numClasses: 10});   // a trained model, in practice
  * const images = tf.randomUniform([4, 28, 28, 1]);
- * const {layers, predictions} = snn.analysis.trace(model, images.slice(0, 1));
+ * const {layers, predictions} = snn.analysis.trace(model, tf.slice(images, 0, 1));
  * console.log(layers.map(l => l.layer), predictions);   // ['encoder', 'lif1', 'lif2', 'lif3'], a class per step
  * ```
  */

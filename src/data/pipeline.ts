@@ -265,7 +265,8 @@ interface EpochPlan {
  *
  * @example
  * ```js
- * const train = await snn.data.loadIdxDataset('node_modules/tfjs-snn/data/fashion-mnist-subset', {name: 'fashion-mnist'});
+ * const dir = 'node_modules/tfjs-snn/data/fashion-mnist-subset';   // the bundled subset
+ * const train = await snn.data.loadIdxDataset(dir, {name: 'fashion-mnist'});
  * const model = snn.models.small({inputShape: [28, 28, 1], numClasses: 10, timeSteps: 2});
  * model.compile({optimizer: tf.train.adam(1e-3), loss: (y, p) => tf.losses.softmaxCrossEntropy(y, p)});
  * for (const {x, y} of snn.data.batches(train, {batchSize: 16, shuffle: true, seed: 1, epoch: 0})) {
@@ -386,7 +387,8 @@ export interface ToTensorsOptions {
  *
  * @example
  * ```js
- * const test = await snn.data.loadIdxDataset('node_modules/tfjs-snn/data/fashion-mnist-subset', {split: 'test', name: 'fashion-mnist'});
+ * const dir = 'node_modules/tfjs-snn/data/fashion-mnist-subset';   // the bundled subset
+ * const test = await snn.data.loadIdxDataset(dir, {split: 'test', name: 'fashion-mnist'});
  * const {x, y} = snn.data.toTensors(test, {limit: 100});
  * console.log(x.shape, y.shape);               // [100, 28, 28, 1] [100, 10]
  * ```

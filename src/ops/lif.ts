@@ -103,11 +103,11 @@ export function lif(currents: Tensor, options?: LifOptions): Tensor {
  * const currents = tf.randomUniform([2, 100, 16], 0, 0.6);   // [batch, time, features]
  * let membrane;
  * for (let t = 0; t < 100; t += 25) {           // four chunks of 25 steps
- *   const chunk = currents.slice([0, t, 0], [-1, 25, -1]);
+ *   const chunk = tf.slice(currents, [0, t, 0], [-1, 25, -1]);
  *   const out = snn.ops.lifWithState(chunk, {initialMembrane: membrane});
  *   membrane?.dispose();
  *   membrane = out.membrane;
- *   console.log(`steps ${t}–${t + 24}:`, out.spikes.sum().dataSync()[0], 'spikes');
+ *   console.log(`steps ${t}–${t + 24}:`, tf.sum(out.spikes).dataSync()[0], 'spikes');
  * }
  * ```
  */
