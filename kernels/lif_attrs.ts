@@ -13,9 +13,11 @@ export const LIF_COMPOSITE = 'SnnLifComposite';
 export const LIF_COMPOSITE_GRAD = 'SnnLifCompositeGrad';
 
 export const RESET_MODES = ['subtract', 'zero', 'none'] as const;
+/** After a spike: `'subtract'` the threshold (default), reset to `'zero'`, or `'none'`. */
 export type ResetMode = typeof RESET_MODES[number];
 
 export const SURROGATE_NAMES = ['triangle', 'fastSigmoid', 'sigmoid', 'arctan'] as const;
+/** The built-in surrogate derivatives of the spike (their default `alpha`: `SURROGATE_DEFAULT_ALPHA`). */
 export type SurrogateName = typeof SURROGATE_NAMES[number];
 
 /** Default sharpness `alpha` of each built-in surrogate. */

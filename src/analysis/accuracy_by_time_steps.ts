@@ -5,6 +5,7 @@ import {ChainLayer, checkBatchSize, checkEndsWithTimeAverage, checkImages, class
         layerChain} from './model_chain';
 import {AnalysisOptions} from './spike_rates';
 
+/** What `accuracyByTimeSteps` returns: the accuracy after each number of steps. */
 export interface AccuracyByTimeSteps {
   /** 1 … T. */
   timeSteps: number[];
@@ -18,8 +19,14 @@ export interface AccuracyByTimeSteps {
  * (every layer is causal: step t depends only on steps ≤ t). The model must end with
  * `timeAverage`. One full run of T steps gives every row.
  *
+ * Page: docs/analysis.md.
+ *
+ * @example
  * ```js
- * const {accuracy} = snn.analysis.accuracyByTimeSteps(model, testImages, testLabels);
+ * const model = snn.models.small({inputShape: [28, 28, 1], numClasses: 10});   // a trained model, in practice
+ * const images = tf.randomUniform([4, 28, 28, 1]);
+ * const labels = tf.oneHot(tf.randomUniform([4], 0, 10, 'int32'), 10);   // or class indices [4]
+ * const {accuracy} = snn.analysis.accuracyByTimeSteps(model, images, labels);
  * accuracy.forEach((a, t) => console.log(`${t + 1} steps: ${(100 * a).toFixed(1)} %`));
  * ```
  */

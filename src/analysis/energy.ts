@@ -7,6 +7,7 @@ import {
 } from './model_chain';
 import {AnalysisOptions} from './spike_rates';
 
+/** The options of `energy`: the energy per operation, and the batch size. */
 export interface EnergyOptions extends AnalysisOptions {
   /** Energy of one 32-bit float multiply-accumulate, pJ. Default 4.6 (45 nm CMOS, Horowitz 2014). */
   eMAC?: number;
@@ -29,6 +30,7 @@ export interface LayerEnergy {
   snnEnergy: number;
 }
 
+/** What `energy` returns: per-example energy of the SNN and of the same network as an ANN, in pJ. */
 export interface EnergyReport {
   layers: LayerEnergy[];
   timeSteps: number;
@@ -62,8 +64,13 @@ function checkEnergy(name: string, value: unknown): number {
  *
  * Neuron updates, normalisation and pooling are not counted. Returned per example, in pJ.
  *
+ * Page: docs/analysis.md.
+ *
+ * @example
  * ```js
- * const e = snn.analysis.energy(model, testImages);
+ * const model = snn.models.small({inputShape: [28, 28, 1], numClasses: 10});   // a trained model, in practice
+ * const images = tf.randomUniform([4, 28, 28, 1]);
+ * const e = snn.analysis.energy(model, images);
  * console.log(`the SNN uses ${e.ratio.toFixed(1)}× less energy than the ANN`);
  * ```
  */

@@ -19,7 +19,11 @@ export interface GammaProfile {
  * step, which is what the temporal early exit reads off (`layers.earlyExitWrapper`).
  * `spikingBatchNorm` layers (one gamma for all steps) have no profile and are left out.
  *
+ * Page: docs/analysis.md.
+ *
+ * @example
  * ```js
+ * const model = snn.models.small({inputShape: [28, 28, 1], numClasses: 10});   // a trained model, in practice
  * for (const p of snn.analysis.gammaProfile(model)) console.log(p.layer, p.mean.map(g => g.toFixed(2)));
  * ```
  */

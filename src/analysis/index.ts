@@ -1,3 +1,10 @@
+/**
+ * What a trained spiking network does: BNTT scales per step, firing rates, estimated energy against
+ * an ANN, accuracy against the number of time steps, and one example traced step by step.
+ * Guide: docs/analysis.md.
+ *
+ * @module
+ */
 export {accuracyByTimeSteps} from './accuracy_by_time_steps';
 export type {AccuracyByTimeSteps} from './accuracy_by_time_steps';
 export {energy} from './energy';

@@ -16,6 +16,7 @@ export interface LayerSpikeRate {
   neurons: number;
 }
 
+/** The options of the analyses that run the model on images. */
 export interface AnalysisOptions {
   /** Examples run at a time. Default 64. */
   batchSize?: number;
@@ -25,8 +26,13 @@ export interface AnalysisOptions {
  * The firing rate of every spike-emitting layer (`lif`, `poissonEncoder`) of `model` on the images
  * `x`, in inference mode: the mean |spike| per neuron and step, overall and per step.
  *
+ * Page: docs/analysis.md.
+ *
+ * @example
  * ```js
- * for (const r of snn.analysis.spikeRates(model, testImages)) console.log(r.layer, r.rate.toFixed(3));
+ * const model = snn.models.small({inputShape: [28, 28, 1], numClasses: 10});   // a trained model, in practice
+ * const images = tf.randomUniform([4, 28, 28, 1]);
+ * for (const r of snn.analysis.spikeRates(model, images)) console.log(r.layer, r.rate.toFixed(3));
  * ```
  */
 export function spikeRates(model: LayersModel, x: Tensor, options: AnalysisOptions = {}): LayerSpikeRate[] {

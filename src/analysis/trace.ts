@@ -35,9 +35,14 @@ export interface Trace {
  * steps (what a run stopped there outputs). The model must end with `timeAverage`. For spike
  * rasters and inspectors (the browser playground shows one).
  *
+ * Page: docs/analysis.md.
+ *
+ * @example
  * ```js
- * const {layers, predictions} = snn.analysis.trace(model, testImages.slice(0, 1));
- * console.log(layers.map(l => l.layer), predictions);   // e.g. ['poisson_encoder_1', 'lif1', …] [3, 3, 0, 0]
+ * const model = snn.models.small({inputShape: [28, 28, 1], numClasses: 10});   // a trained model, in practice
+ * const images = tf.randomUniform([4, 28, 28, 1]);
+ * const {layers, predictions} = snn.analysis.trace(model, tf.slice(images, 0, 1));
+ * console.log(layers.map(l => l.layer), predictions);   // ['encoder', 'lif1', 'lif2', 'lif3'], a class per step
  * ```
  */
 export function trace(model: LayersModel, x: Tensor): Trace {

@@ -3,6 +3,7 @@ import {argError, checkKnownArgs, commonScheduleArgs, EpochSchedule, isFiniteNum
 const FN = 'cosineDecay';
 const KNOWN_ARGS = ['epochs', 'initialRate', 'minRate', 'verbose'];
 
+/** The options of `cosineDecay`. */
 export interface CosineDecayArgs {
   /** Total epochs of the training run the schedule is laid over (integer >= 1). */
   epochs: number;
@@ -41,10 +42,13 @@ export class CosineDecay extends EpochSchedule {
 /**
  * Cosine annealing of the learning rate, once per epoch, from the optimizer's rate down towards
  * `minRate` (default 0): the schedule `tfjs-snn train` uses by default. Works with every tfjs-core
- * optimizer.
+ * optimizer. Page: docs/callbacks.md.
  *
+ * @example
  * ```js
- * model.compile({optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy'});
+ * const model = snn.models.small({inputShape: [8, 8, 1], numClasses: 3});
+ * model.compile({optimizer: tf.train.adam(1e-3), loss: (y, p) => tf.losses.softmaxCrossEntropy(y, p)});
+ * const x = tf.randomUniform([4, 8, 8, 1]), y = tf.oneHot([0, 1, 2, 0], 3);
  * const history = await model.fit(x, y, {epochs: 4, callbacks: [snn.callbacks.cosineDecay({epochs: 4})]});
  * console.log(history.history.lr);  // [0.001, 0.000854, 0.0005, 0.000146]
  * ```

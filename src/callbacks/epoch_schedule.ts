@@ -112,6 +112,7 @@ export abstract class EpochSchedule extends Callback {
   /** The rate of `epoch` (0-based) for a schedule starting from `initialRate`. */
   abstract rateAt(epoch: number, initialRate?: number): number;
 
+  /** Called by `model.fit`: finds the optimizer's learning rate and the schedule's initial rate. */
   override async onTrainBegin(): Promise<void> {
     const handle = rateHandleFor(this.model?.optimizer, this.fn);
     this.rateHandle = handle;
@@ -119,6 +120,7 @@ export abstract class EpochSchedule extends Callback {
     scheduleStarts.set(handle.optimizer, {initialRate: this.initialRate, lastWrittenRate: handle.read()});
   }
 
+  /** Called by `model.fit`: sets the learning rate of `epoch`. */
   override async onEpochBegin(epoch: number): Promise<void> {
     const handle = this.rateHandle;
     if (handle == null) throw new Error(`${this.fn}: onEpochBegin called before onTrainBegin`);
@@ -132,6 +134,7 @@ export abstract class EpochSchedule extends Callback {
     scheduleStarts.set(handle.optimizer, {initialRate: this.initialRate, lastWrittenRate: rate});
   }
 
+  /** Called by `model.fit`: records the epoch's rate in its logs as `lr`. */
   override async onEpochEnd(_epoch: number, logs?: EpochLogs): Promise<void> {
     if (logs != null) logs.lr = this.currentRate;
   }

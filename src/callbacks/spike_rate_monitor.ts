@@ -3,6 +3,7 @@ import {Callback, Logs} from '@tensorflow/tfjs-layers';
 import {describeValue} from '../ops/lif_options';
 import {isSpikingOutputLayer, SpikeRecorder, SpikingOutputLayer} from '../layers/spike_recorder';
 
+/** The options of `spikeRateMonitor` (all optional). */
 export interface SpikeRateMonitorArgs {
   /** Prefix of the log keys: `${prefix}${layer.name}`. Default `'spikeRate/'`. */
   prefix?: string;
@@ -77,12 +78,14 @@ export class SpikeRateMonitor extends Callback {
     this.updateFreq = args.updateFreq ?? 'epoch';
   }
 
+  /** Called by `model.fit`: finds the model's spiking layers and starts counting their spikes. */
   async onTrainBegin(): Promise<void> {
     this.monitored = spikingLayersOf(this.model as unknown as LayerContainer);
     for (const layer of this.monitored) layer.spikeRecorder = new SpikeRecorder();
     this.epochCounts = this.monitored.map(() => ({spikes: 0, elements: 0}));
   }
 
+  /** Called by `model.fit`: with `updateFreq: 'batch'`, adds the batch's rates to its logs. */
   async onBatchEnd(_batch: number, logs?: Logs): Promise<void> {
     if (this.updateFreq !== 'batch') return;
     for (const [i, layer] of this.monitored.entries()) {
@@ -102,6 +105,7 @@ export class SpikeRateMonitor extends Callback {
     return elements === 0 ? null : spikes / elements;
   }
 
+  /** Called by `model.fit`: adds the epoch's rates to its logs (and prints them when `verbose`). */
   async onEpochEnd(epoch: number, logs?: Logs): Promise<void> {
     const rates: string[] = [];
     for (const [i, layer] of this.monitored.entries()) {
@@ -113,6 +117,7 @@ export class SpikeRateMonitor extends Callback {
     if (this.verbose && rates.length > 0) console.log(`epoch ${epoch + 1} spike rates: ${rates.join(', ')}`);
   }
 
+  /** Called by `model.fit`: stops counting and releases the counters. */
   async onTrainEnd(): Promise<void> {
     for (const layer of this.monitored) {
       layer.spikeRecorder?.clear();
@@ -122,6 +127,19 @@ export class SpikeRateMonitor extends Callback {
   }
 }
 
+/**
+ * Logs each spiking layer's mean firing rate per epoch into the fit logs as `spikeRate/<layer name>`
+ * ({@link SpikeRateMonitor}), so it appears in `history.history`. Page: docs/callbacks.md.
+ *
+ * @example
+ * ```js
+ * const model = snn.models.small({inputShape: [8, 8, 1], numClasses: 3});
+ * model.compile({optimizer: tf.train.adam(1e-3), loss: (y, p) => tf.losses.softmaxCrossEntropy(y, p)});
+ * const x = tf.randomUniform([4, 8, 8, 1]), y = tf.oneHot([0, 1, 2, 0], 3);
+ * const history = await model.fit(x, y, {epochs: 2, callbacks: [snn.callbacks.spikeRateMonitor()]});
+ * console.log(history.history['spikeRate/lif1']);     // one rate per epoch
+ * ```
+ */
 export function spikeRateMonitor(args?: SpikeRateMonitorArgs): SpikeRateMonitor {
   return new SpikeRateMonitor(args);
 }

@@ -4,6 +4,7 @@ import {argError, checkKnownArgs, commonScheduleArgs, EpochSchedule, isFiniteNum
 
 const FN = 'stepDecay';
 
+/** The options of `stepDecay`. */
 export interface StepDecayArgs {
   /** Total epochs of the training run the schedule is laid over (integer >= 1). */
   epochs: number;
@@ -88,7 +89,17 @@ export class StepDecay extends EpochSchedule {
 
 /**
  * The BNTT reference's step schedule (Kim & Panda 2021): the learning rate is divided by 10 at
- * 50 %, 70 % and 90 % of the epochs. Works with every tfjs-core optimizer.
+ * 50 %, 70 % and 90 % of the epochs (`milestones`, `factor` change that). Works with every tfjs-core
+ * optimizer. Page: docs/callbacks.md.
+ *
+ * @example
+ * ```js
+ * const model = snn.models.small({inputShape: [8, 8, 1], numClasses: 3});
+ * model.compile({optimizer: tf.train.momentum(0.1, 0.9), loss: (y, p) => tf.losses.softmaxCrossEntropy(y, p)});
+ * const x = tf.randomUniform([4, 8, 8, 1]), y = tf.oneHot([0, 1, 2, 0], 3);
+ * const history = await model.fit(x, y, {epochs: 10, callbacks: [snn.callbacks.stepDecay({epochs: 10})]});
+ * console.log(history.history.lr);  // [0.1, 0.1, 0.1, 0.1, 0.1, 0.01, 0.01, 0.001, 0.001, 0.0001]
+ * ```
  */
 export function stepDecay(args: StepDecayArgs): StepDecay {
   return new StepDecay(args);

@@ -8,6 +8,7 @@ import {checkLabelRange, ImageDataset, oneOf, optionsObject} from './dataset';
 import {isFile, joinAll, readFileBytes} from './files';
 import {Split} from './idx';
 
+/** The CIFAR binary distributions: 10 classes, or 100 fine (20 coarse) classes. */
 export type CifarVariant = 'cifar10' | 'cifar100';
 /** CIFAR-100's 100 fine classes or its 20 coarse superclasses. */
 export type CifarLabelMode = 'fine' | 'coarse';
@@ -35,16 +36,19 @@ const LAYOUTS: Record<CifarVariant, VariantLayout> = {
   },
 };
 
+/** The number of classes of a CIFAR variant and label mode: 10, 100 (fine) or 20 (coarse). */
 export function cifarClasses(variant: CifarVariant, labelMode: CifarLabelMode = 'fine'): number {
   return variant === 'cifar10' ? 10 : labelMode === 'coarse' ? 20 : 100;
 }
 
+/** Which CIFAR file format `parseCifar` reads, and which labels it returns. */
 export interface CifarOptions {
   variant: CifarVariant;
   /** CIFAR-100 only: which label to return. Default 'fine'. */
   labelMode?: CifarLabelMode;
 }
 
+/** The images (HWC uint8) and labels of one parsed CIFAR file. */
 export interface CifarRecords {
   images: Uint8Array;  // count × 32 × 32 × 3, HWC
   labels: Uint8Array;
@@ -54,6 +58,14 @@ export interface CifarRecords {
 /**
  * Parses the bytes of one CIFAR binary file (works anywhere); `name` labels errors.
  * Labels are checked against the class count of the variant and label mode.
+ *
+ * @example
+ * ```js
+ * const bytes = new Uint8Array(2 * 3073);      // two CIFAR-10 records: a label byte, then 3072 CHW pixels
+ * bytes[3073] = 7;                             // the second image's label
+ * const {count, labels} = snn.data.parseCifar(bytes, 'two.bin', {variant: 'cifar10'});
+ * console.log(count, Array.from(labels));      // 2 [0, 7]
+ * ```
  */
 export function parseCifar(bytes: Uint8Array, name: string, options: CifarOptions): CifarRecords {
   const fn = 'parseCifar';
@@ -102,6 +114,7 @@ function resolveVariant(fn: string, opts: Partial<CifarOptions>) {
   return {variant, labelMode};
 }
 
+/** The options of `loadCifarDataset`: the variant, and the split and labels to load. */
 export interface CifarDatasetOptions extends CifarOptions {
   split?: Split;
 }
@@ -109,7 +122,13 @@ export interface CifarDatasetOptions extends CifarOptions {
 /**
  * Loads one split of CIFAR-10 or CIFAR-100 from the binary distribution (Node only). `dir`
  * is either the folder holding the .bin files or its parent (holding `cifar-10-batches-bin`
- * or `cifar-100-binary`, as the archives unpack).
+ * or `cifar-100-binary`, as the archives unpack). Page: docs/data.md.
+ *
+ * @example
+ * ```js
+ * // after: wget https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz && tar xzf cifar-10-binary.tar.gz
+ * const train = await snn.data.loadCifarDataset('.', {variant: 'cifar10', split: 'train'});  // 50000 images
+ * ```
  */
 export async function loadCifarDataset(dir: string, options: CifarDatasetOptions): Promise<ImageDataset> {
   const fn = 'loadCifarDataset';

@@ -18,6 +18,7 @@ interface NodeZlib {
   gunzipSync(bytes: Uint8Array): Uint8Array;
 }
 
+/** Whether the bytes start with the gzip magic bytes 1f 8b. */
 export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }

@@ -7,7 +7,9 @@
 import {checkLabelRange, DatasetName, ImageDataset, integerOption, oneOf, optionsObject} from './dataset';
 import {findFile, gunzip, isGzip, readMaybeGzipped} from './files';
 
+/** The element types of IDX files (type bytes 0x08–0x0E). */
 export type IdxDtype = 'uint8' | 'int8' | 'int16' | 'int32' | 'float32' | 'float64';
+/** The typed array that holds an IDX array's elements, one per `IdxDtype`. */
 export type IdxData = Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
 
 /** One IDX array: `data` holds the elements in row-major order, in native byte order. */
@@ -58,6 +60,13 @@ const SUPPORTED_TYPES = Object.entries(IDX_TYPES)
 /**
  * Parses uncompressed IDX bytes; `name` (a file name or URL) labels errors. Gzipped bytes
  * are rejected with a hint: inflate them first with `gunzip` (or use `decodeIdx`).
+ *
+ * @example
+ * ```js
+ * // magic 0x00000801 (uint8, one dimension), length 3, then the elements
+ * const labels = snn.data.parseIdx(new Uint8Array([0, 0, 8, 1, 0, 0, 0, 3, 7, 2, 1]), 'labels.idx');
+ * console.log(labels.dtype, labels.shape, Array.from(labels.data));   // uint8 [3] [7, 2, 1]
+ * ```
  */
 export function parseIdx(bytes: Uint8Array, name: string): IdxArray {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -107,18 +116,37 @@ function checkDataLength(fileBytes: number, headerBytes: number, dataBytes: numb
   }
 }
 
-/** Parses IDX bytes, raw or gzipped (gzip is detected from its magic bytes 1f 8b). */
+/**
+ * Parses IDX bytes, raw or gzipped (gzip is detected from its magic bytes 1f 8b): for bytes
+ * fetched in a browser or read by your own code.
+ *
+ * @example
+ * ```js
+ * const url = 'https://example.com/fashion-mnist/t10k-labels-idx1-ubyte.gz';   // any IDX file, raw or .gz
+ * const labels = await snn.data.decodeIdx(new Uint8Array(await (await fetch(url)).arrayBuffer()), url);
+ * ```
+ */
 export async function decodeIdx(bytes: Uint8Array, name: string): Promise<IdxArray> {
   return parseIdx(isGzip(bytes) ? await gunzip(bytes, name) : bytes, name);
 }
 
-/** Reads an IDX file, raw or gzipped (Node only). */
+/**
+ * Reads an IDX file, raw or gzipped (Node only).
+ *
+ * @example
+ * ```js
+ * const images = await snn.data.readIdx('node_modules/tfjs-snn/data/fashion-mnist-subset/t10k-images-idx3-ubyte.gz');
+ * console.log(images.dtype, images.shape);     // uint8 [1000, 28, 28]
+ * ```
+ */
 export async function readIdx(path: string): Promise<IdxArray> {
   return parseIdx(await readMaybeGzipped(path, 'readIdx'), path);
 }
 
+/** A dataset split: the training or the test files. */
 export type Split = 'train' | 'test';
 
+/** The options of `loadIdxDataset` (all optional). */
 export interface IdxDatasetOptions {
   split?: Split;
   /** Number of classes; every label must be below it. Default 10. */
@@ -138,7 +166,15 @@ export function idxFileNames(split: Split): {images: string[], labels: string[]}
 
 /**
  * Loads one split of an MNIST-style directory (Node only): `train-images-idx3-ubyte` and
- * `train-labels-idx1-ubyte` (or `t10k-…` for 'test'), each raw or with `.gz`.
+ * `train-labels-idx1-ubyte` (or `t10k-…` for 'test'), each raw or with `.gz`. Page: docs/data.md.
+ *
+ * @example
+ * ```js
+ * // the Fashion-MNIST subset bundled with the package (or e.g. /usr/share/datasets/fashion-mnist)
+ * const dir = 'node_modules/tfjs-snn/data/fashion-mnist-subset';
+ * const test = await snn.data.loadIdxDataset(dir, {split: 'test', name: 'fashion-mnist'});
+ * console.log(test.count, test.height, test.width, test.classes);     // 1000 28 28 10
+ * ```
  */
 export async function loadIdxDataset(dir: string, options?: IdxDatasetOptions): Promise<ImageDataset> {
   const fn = 'loadIdxDataset';

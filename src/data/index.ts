@@ -2,7 +2,9 @@
  * Datasets for training and evaluating SNNs: readers for the IDX (MNIST, Fashion-MNIST) and
  * CIFAR binary formats, normalisation, seeded shuffling and augmentation, and batches as
  * tensors. Parsing works on bytes anywhere; the file readers (loadIdxDataset, readIdx,
- * loadCifarDataset) need Node.js and load node:fs / node:zlib only when called.
+ * loadCifarDataset) need Node.js and load node:fs / node:zlib only when called. Guide: docs/data.md.
+ *
+ * @module
  */
 export type {DatasetName, ImageDataset} from './dataset';
 export {decodeIdx, idxFileNames, loadIdxDataset, parseIdx, readIdx} from './idx';

@@ -84,6 +84,12 @@ export function normalizationTable(stats: NormalizationStats): Float32Array {
  * Normalises HWC uint8 pixels per channel into a new Float32Array:
  * `(x / 255 − mean[c]) / std[c]`. `channels` defaults to the statistics' length (1 for
  * 'unit' and 'none').
+ *
+ * @example
+ * ```js
+ * const x = snn.data.normalize(new Uint8Array([0, 255]), 'fashion-mnist');
+ * console.log(x);                              // Float32Array [-0.8102, 2.0227] ((x/255 − 0.2860) / 0.3530)
+ * ```
  */
 export function normalize(pixels: Uint8Array, normalization: NormalizeOption,
                           channels = channelsOf(normalization)): Float32Array {
@@ -213,6 +219,7 @@ export function cropAndFlip(image: Uint8Array, height: number, width: number, ch
 // ---------------------------------------------------------------------------------------
 // Batches
 
+/** The options of `batches`: the batch size, the order, augmentation and normalisation. */
 export interface BatchOptions {
   batchSize: number;
   /** Visit the examples in the order seededShuffle(count, seed + epoch). Default false. */
@@ -251,16 +258,23 @@ interface EpochPlan {
 
 /**
  * Iterates over one epoch, one batch at a time; tensors are made only when a batch is
- * taken, and the consumer disposes them:
+ * taken, and the consumer disposes them. Augmentation draws come from
+ * mulberry32(augmentationSeed(seed, epoch)), one drawAugmentation per example in visiting
+ * order, so a rerun with the same seed and epoch gives identical batches whatever the batch
+ * size. Page: docs/data.md.
  *
- *     for (const {x, y} of data.batches(train, {batchSize: 64, shuffle: true, epoch})) {
- *       await model.trainOnBatch(x, y);
- *       tf.dispose([x, y]);
- *     }
- *
- * Augmentation draws come from mulberry32(augmentationSeed(seed, epoch)), one
- * drawAugmentation per example in visiting order, so a rerun with the same seed and epoch
- * gives identical batches whatever the batch size.
+ * @example
+ * ```js
+ * const dir = 'node_modules/tfjs-snn/data/fashion-mnist-subset';   // the bundled subset
+ * const train = await snn.data.loadIdxDataset(dir, {name: 'fashion-mnist'});
+ * const model = snn.models.small({inputShape: [28, 28, 1], numClasses: 10, timeSteps: 2});
+ * model.compile({optimizer: tf.train.adam(1e-3), loss: (y, p) => tf.losses.softmaxCrossEntropy(y, p)});
+ * for (const {x, y} of snn.data.batches(train, {batchSize: 16, shuffle: true, seed: 1, epoch: 0})) {
+ *   await model.trainOnBatch(x, y);            // x [16, 28, 28, 1] normalised, y [16, 10] one-hot
+ *   tf.dispose([x, y]);                        // the consumer owns each batch
+ *   break;                                     // (one batch, for the example)
+ * }
+ * ```
  */
 export function batches(dataset: ImageDataset, options: BatchOptions): Generator<Batch, void, undefined> {
   return generateBatches(dataset, planEpoch(dataset, options, 'batches'));
@@ -359,6 +373,7 @@ function makeBatch(dataset: ImageDataset, indices: Int32Array, plan: EpochPlan):
           y: tf.tensor2d(y, [indices.length, classes], 'float32'), indices};
 }
 
+/** The options of `toTensors` (all optional). */
 export interface ToTensorsOptions {
   /** Default: the dataset's own constants (dataset.name). */
   normalize?: NormalizeOption;
@@ -369,6 +384,14 @@ export interface ToTensorsOptions {
 /**
  * The first `limit` examples (default all) as `{x, y}` tensors, in dataset order, without
  * augmentation: for evaluation sets small enough to hold as float32 (4·H·W·C bytes per image).
+ *
+ * @example
+ * ```js
+ * const dir = 'node_modules/tfjs-snn/data/fashion-mnist-subset';   // the bundled subset
+ * const test = await snn.data.loadIdxDataset(dir, {split: 'test', name: 'fashion-mnist'});
+ * const {x, y} = snn.data.toTensors(test, {limit: 100});
+ * console.log(x.shape, y.shape);               // [100, 28, 28, 1] [100, 10]
+ * ```
  */
 export function toTensors(dataset: ImageDataset, options?: ToTensorsOptions): {x: tf.Tensor4D, y: tf.Tensor2D} {
   const fn = 'toTensors';

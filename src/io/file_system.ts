@@ -57,7 +57,14 @@ export const saveHooksForTesting: {beforeStep?: (step: SaveStep) => void | Promi
  * `weights.bin`) and loads it back, in Node.js. A `path` ending in `.json` names the
  * model file itself (its weights go next to it as `<name>.weights.bin`). Missing
  * parent directories are created. Loading reads every weight file listed in the
- * model.json, so models written by tfjs-node or tfjs-converter load too.
+ * model.json, so models written by tfjs-node or tfjs-converter load too. Page: docs/saving.md.
+ *
+ * @example
+ * ```js
+ * const model = snn.models.small({inputShape: [28, 28, 1], numClasses: 10});
+ * await model.save(snn.io.fileSystem('./my-snn'));          // my-snn/model.json, my-snn/weights.bin
+ * const loaded = await tf.loadLayersModel(snn.io.fileSystem('./my-snn'));
+ * ```
  */
 export function fileSystem(path: string): tf.io.IOHandler {
   checkPathArgument(path);

@@ -12,6 +12,7 @@ import {ConstraintIdentifier, InitializerIdentifier, RegularizerIdentifier} from
 export type ExtraStepsPolicy = 'error'|'repeatLast';
 const EXTRA_STEPS: readonly ExtraStepsPolicy[] = ['error', 'repeatLast'];
 
+/** The options of `bntt` (all optional), besides tf.layers' own (`name`, `inputShape`, …). */
 export interface BnttArgs extends LayerArgs {
   /** Added to the variance. Default 1e-4 (the reference's). */
   epsilon?: number;
@@ -293,10 +294,25 @@ export class Bntt extends SpikingLayer {
 }
 serialization.registerClass(Bntt);
 
+/**
+ * Batch normalization through time ({@link Bntt}): statistics and a scale per time step and
+ * channel, for `[batch, time, ...spatial, channels]`. Between a synaptic layer and `lif`.
+ * Page: docs/layers/bntt.md.
+ *
+ * @example
+ * ```js
+ * const model = tf.sequential();
+ * model.add(snn.layers.directEncoder({timeSteps: 4, inputShape: [8, 8, 1]}));
+ * model.add(snn.layers.spikingConv2d({filters: 16, kernelSize: 3}));
+ * model.add(snn.layers.bntt());                 // epsilon 1e-4, momentum 0.9, no beta
+ * model.add(snn.layers.lif({leak: 0.95}));
+ * ```
+ */
 export function bntt(args?: BnttArgs): Bntt {
   return new Bntt(args);
 }
 
+/** The options of `spikingBatchNorm`: those of `bntt` but `timeSteps` and `extraSteps` (no per-step weights). */
 export type SpikingBatchNormArgs = Omit<BnttArgs, 'timeSteps'|'extraSteps'>;
 
 /**
@@ -330,6 +346,20 @@ export class SpikingBatchNorm extends Bntt {
 }
 serialization.registerClass(SpikingBatchNorm);
 
+/**
+ * Conventional batch normalization for spike trains ({@link SpikingBatchNorm}): one set of
+ * statistics, gamma and beta shared by every time step; the baseline BNTT is compared against.
+ * Page: docs/layers/bntt.md.
+ *
+ * @example
+ * ```js
+ * const model = tf.sequential();
+ * model.add(snn.layers.directEncoder({timeSteps: 4, inputShape: [8, 8, 1]}));
+ * model.add(snn.layers.spikingConv2d({filters: 16, kernelSize: 3}));
+ * model.add(snn.layers.spikingBatchNorm());
+ * model.add(snn.layers.lif());
+ * ```
+ */
 export function spikingBatchNorm(args?: SpikingBatchNormArgs): SpikingBatchNorm {
   return new SpikingBatchNorm(args);
 }

@@ -4,6 +4,7 @@ import {EncoderLayer} from './encoder_layer';
 import {layerArgs, sizeArg} from './layer_utils';
 import {LayerArgs} from './spiking_layer';
 
+/** The options of `directEncoder`. */
 export interface DirectEncoderArgs extends LayerArgs {
   /** Number of time steps T. */
   timeSteps: number;
@@ -44,6 +45,17 @@ export class DirectEncoder extends EncoderLayer {
 }
 serialization.registerClass(DirectEncoder);
 
+/**
+ * Direct (analog) input coding ({@link DirectEncoder}): the input repeated at every step,
+ * `[batch, ...features] → [batch, timeSteps, ...features]`. Page: docs/layers/direct_encoder.md.
+ *
+ * @example
+ * ```js
+ * const model = tf.sequential();
+ * model.add(snn.layers.directEncoder({timeSteps: 6, inputShape: [28, 28, 1]}));
+ * console.log(model.outputs[0].shape);          // [null, 6, 28, 28, 1]
+ * ```
+ */
 export function directEncoder(args: DirectEncoderArgs): DirectEncoder {
   return new DirectEncoder(args);
 }

@@ -10,9 +10,11 @@ import {argError, layerArgs, numberIn, oneOfArg, onlyTensor, positiveInteger} fr
 import type {Lif} from './lif';
 import type {LayerArgs} from './spiking_layer';
 
+/** How `earlyExitWrapper` chooses the steps to run: `'gamma'` (the BNTT scales) or `'confidence'` (per input). */
 export type ExitPolicy = 'gamma'|'confidence';
 const POLICIES: readonly ExitPolicy[] = ['gamma', 'confidence'];
 
+/** The options of `earlyExitWrapper`: the trained model and the exit rule. */
 export interface EarlyExitWrapperArgs extends LayerArgs {
   /** A trained spiking model: one chain of layers from an encoder to `timeAverage` (e.g. snn.models.small). */
   layer: LayersModel;
@@ -275,6 +277,19 @@ export class EarlyExitWrapper extends layers.Layer {
 }
 serialization.registerClass(EarlyExitWrapper);
 
+/**
+ * A trained spiking model run for fewer time steps ({@link EarlyExitWrapper}): the BNTT paper's
+ * temporal early exit (`policy: 'gamma'`) or a per-input confidence exit. The wrapped model must
+ * be one chain from an encoder to `timeAverage`. Page: docs/layers/early_exit_wrapper.md.
+ *
+ * @example
+ * ```js
+ * const trained = snn.models.small({inputShape: [28, 28, 1], numClasses: 10});  // after model.fit
+ * const fast = snn.layers.earlyExitWrapper({layer: trained, policy: 'gamma', gammaThreshold: 0.2});
+ * console.log(fast.exitStep(), 'of 6 steps');
+ * const logits = tf.sequential({layers: [fast]}).predict(tf.zeros([2, 28, 28, 1]));   // [2, 10]
+ * ```
+ */
 export function earlyExitWrapper(args: EarlyExitWrapperArgs): EarlyExitWrapper {
   return new EarlyExitWrapper(args);
 }

@@ -1,7 +1,9 @@
 /**
  * Spiking layers for tf.layers models. Every layer but the encoders takes and
  * returns `[batch, time, ...features]`; the encoders add the time axis and
- * `timeAverage` removes it.
+ * `timeAverage` removes it. Guide: docs/layers/README.md.
+ *
+ * @module
  */
 export {Bntt, bntt, SpikingBatchNorm, spikingBatchNorm} from './bntt';
 export type {BnttArgs, ExtraStepsPolicy, SpikingBatchNormArgs} from './bntt';

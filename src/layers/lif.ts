@@ -7,6 +7,7 @@ import {booleanArg, formatShape, layerArgs} from './layer_utils';
 import {SpikeRecorder, SpikingOutputLayer} from './spike_recorder';
 import {Kwargs, LayerArgs, SpikingLayer} from './spiking_layer';
 
+/** The options of the `lif` layer: those of `ops.lif` (but `initialMembrane`) and `stateful`. */
 export interface LifLayerArgs extends LayerArgs, Omit<LifOptions, 'initialMembrane'> {
   /**
    * Keep the membrane after each call as the next call's starting membrane
@@ -122,6 +123,19 @@ export class Lif extends SpikingLayer implements SpikingOutputLayer {
 }
 serialization.registerClass(Lif);
 
+/**
+ * Leaky integrate-and-fire neurons ({@link Lif}, the layer form of `ops.lif`): input currents
+ * `[batch, time, ...features]` in, spikes (0 or 1) of the same shape out, trained through a
+ * surrogate gradient. Page: docs/layers/lif.md.
+ *
+ * @example
+ * ```js
+ * const model = tf.sequential();
+ * model.add(snn.layers.directEncoder({timeSteps: 4, inputShape: [16]}));
+ * model.add(snn.layers.spikingDense({units: 32}));
+ * model.add(snn.layers.lif({leak: 0.95, threshold: 1, surrogate: 'triangle'}));
+ * ```
+ */
 export function lif(args?: LifLayerArgs): Lif {
   return new Lif(args);
 }

@@ -5,6 +5,7 @@ import {SpikeRecorder, SpikingOutputLayer} from './spike_recorder';
 import {argError, booleanArg, layerArgs, numberIn, sizeArg} from './layer_utils';
 import {Kwargs, LayerArgs} from './spiking_layer';
 
+/** The options of `poissonEncoder`. */
 export interface PoissonEncoderArgs extends LayerArgs {
   /** Number of time steps T. */
   timeSteps: number;
@@ -80,6 +81,18 @@ export class PoissonEncoder extends EncoderLayer implements SpikingOutputLayer {
 }
 serialization.registerClass(PoissonEncoder);
 
+/**
+ * Rate (Poisson) input coding ({@link PoissonEncoder}), the BNTT reference's `PoissonGen`:
+ * `[batch, ...features] → [batch, timeSteps, ...features]` random spikes with probability
+ * `min(1, |x|/scale)`, carrying the sign of x. Page: docs/layers/poisson_encoder.md.
+ *
+ * @example
+ * ```js
+ * const model = tf.sequential();
+ * model.add(snn.layers.poissonEncoder({timeSteps: 25, inputShape: [28, 28, 1]}));
+ * model.add(snn.layers.spikingConv2d({filters: 32, kernelSize: 3}));
+ * ```
+ */
 export function poissonEncoder(args: PoissonEncoderArgs): PoissonEncoder {
   return new PoissonEncoder(args);
 }

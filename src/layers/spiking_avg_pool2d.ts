@@ -5,6 +5,7 @@ import {formatShape, layerArgs, oneOfArg, pairArg} from './layer_utils';
 import {PaddingMode, windowOutputLength} from './spiking_conv2d';
 import {LayerArgs, SpikingLayer} from './spiking_layer';
 
+/** The options of `spikingAvgPool2d` (all optional). */
 export interface SpikingAvgPool2dArgs extends LayerArgs {
   /** Window height and width. Default 2. */
   poolSize?: number|[number, number];
@@ -67,6 +68,19 @@ export class SpikingAvgPool2d extends SpikingLayer {
 }
 serialization.registerClass(SpikingAvgPool2d);
 
+/**
+ * Average pooling of every step's spike map ({@link SpikingAvgPool2d}):
+ * `[batch, time, height, width, channels] → [batch, time, height', width', channels]`.
+ * Page: docs/layers/spiking_avg_pool2d.md.
+ *
+ * @example
+ * ```js
+ * const model = tf.sequential();
+ * model.add(snn.layers.poissonEncoder({timeSteps: 4, inputShape: [28, 28, 1]}));
+ * model.add(snn.layers.spikingAvgPool2d({poolSize: 2}));
+ * console.log(model.outputs[0].shape);          // [null, 4, 14, 14, 1]
+ * ```
+ */
 export function spikingAvgPool2d(args?: SpikingAvgPool2dArgs): SpikingAvgPool2d {
   return new SpikingAvgPool2d(args);
 }

@@ -6,9 +6,11 @@ import {KernelLayer} from './kernel_layer';
 import {LayerArgs} from './spiking_layer';
 import {resolveWeightArgs, ResolvedWeightArgs, WEIGHT_ARG_NAMES, WeightArgs} from './weight_args';
 
+/** Convolution and pooling padding, as in tf.layers: `'same'` keeps the size at stride 1, `'valid'` pads nothing. */
 export type PaddingMode = 'same'|'valid';
 const PADDINGS: readonly PaddingMode[] = ['same', 'valid'];
 
+/** The options of `spikingConv2d`, and the kernel and bias options of {@link WeightArgs}. */
 export interface SpikingConv2dArgs extends LayerArgs, WeightArgs {
   /** Output channels. */
   filters: number;
@@ -136,6 +138,20 @@ export class SpikingConv2d extends KernelLayer {
 }
 serialization.registerClass(SpikingConv2d);
 
+/**
+ * The same 2-D convolution at every step ({@link SpikingConv2d}):
+ * `[batch, time, height, width, channels] → [batch, time, height', width', filters]`; no bias by
+ * default. Its output is a current: follow it with `bntt` and `lif`. Page: docs/layers/spiking_conv2d.md.
+ *
+ * @example
+ * ```js
+ * const model = tf.sequential();
+ * model.add(snn.layers.poissonEncoder({timeSteps: 4, inputShape: [28, 28, 1]}));
+ * model.add(snn.layers.spikingConv2d({filters: 32, kernelSize: 3, padding: 'same'}));
+ * model.add(snn.layers.bntt());
+ * model.add(snn.layers.lif());
+ * ```
+ */
 export function spikingConv2d(args: SpikingConv2dArgs): SpikingConv2d {
   return new SpikingConv2d(args);
 }

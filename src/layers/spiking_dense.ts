@@ -6,6 +6,7 @@ import {KernelLayer} from './kernel_layer';
 import {LayerArgs} from './spiking_layer';
 import {resolveWeightArgs, ResolvedWeightArgs, WEIGHT_ARG_NAMES, WeightArgs} from './weight_args';
 
+/** The options of `spikingDense`, and the kernel and bias options of {@link WeightArgs}. */
 export interface SpikingDenseArgs extends LayerArgs, WeightArgs {
   /** Output features per step. */
   units: number;
@@ -81,6 +82,20 @@ export class SpikingDense extends KernelLayer {
 }
 serialization.registerClass(SpikingDense);
 
+/**
+ * The same fully connected layer at every step ({@link SpikingDense}):
+ * `[batch, time, inFeatures] → [batch, time, units]`; no bias by default. Follow it with `bntt`
+ * and `lif`, or with `timeAverage` as the readout. Page: docs/layers/spiking_dense.md.
+ *
+ * @example
+ * ```js
+ * const model = tf.sequential();
+ * model.add(snn.layers.directEncoder({timeSteps: 4, inputShape: [7, 7, 32]}));
+ * model.add(snn.layers.spikingFlatten());
+ * model.add(snn.layers.spikingDense({units: 10}));
+ * model.add(snn.layers.timeAverage());          // [batch, 10] logits
+ * ```
+ */
 export function spikingDense(args: SpikingDenseArgs): SpikingDense {
   return new SpikingDense(args);
 }

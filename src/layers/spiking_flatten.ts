@@ -42,6 +42,18 @@ export class SpikingFlatten extends SpikingLayer {
 }
 serialization.registerClass(SpikingFlatten);
 
+/**
+ * Flattens every step, keeping the time axis ({@link SpikingFlatten}):
+ * `[batch, time, ...features] → [batch, time, N]`. Page: docs/layers/spiking_flatten.md.
+ *
+ * @example
+ * ```js
+ * const model = tf.sequential();
+ * model.add(snn.layers.directEncoder({timeSteps: 4, inputShape: [7, 7, 32]}));
+ * model.add(snn.layers.spikingFlatten());
+ * console.log(model.outputs[0].shape);          // [null, 4, 1568]
+ * ```
+ */
 export function spikingFlatten(args?: LayerArgs): SpikingFlatten {
   return new SpikingFlatten(args);
 }

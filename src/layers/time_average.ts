@@ -37,6 +37,18 @@ export class TimeAverage extends SpikingLayer {
 }
 serialization.registerClass(TimeAverage);
 
+/**
+ * The mean over the time axis ({@link TimeAverage}), `[batch, time, ...features] → [batch, ...features]`:
+ * after a `spikingDense`, the readout whose output is the logits. Page: docs/layers/time_average.md.
+ *
+ * @example
+ * ```js
+ * const model = tf.sequential();
+ * model.add(snn.layers.directEncoder({timeSteps: 4, inputShape: [16]}));
+ * model.add(snn.layers.spikingDense({units: 10}));
+ * model.add(snn.layers.timeAverage());          // [batch, 10] logits
+ * ```
+ */
 export function timeAverage(args?: LayerArgs): TimeAverage {
   return new TimeAverage(args);
 }

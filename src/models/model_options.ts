@@ -1,12 +1,16 @@
 import {MAX_TENSOR_ELEMENTS, SIZE_RULE} from '../layers/layer_utils';
 import {describeValue} from '../ops/lif_options';
 
+/** The values of the models' `encoder` option. */
 export const ENCODERS = ['poisson', 'direct'] as const;
+/** The values of the models' `normalization` option. */
 export const NORMALIZATIONS = ['bntt', 'batchnorm', 'none'] as const;
+/** `'poisson'`: rate-coded spikes (the reference's); `'direct'`: the analog input at every step. */
 export type EncoderKind = typeof ENCODERS[number];
 /** `'bntt'`: statistics and scale per time step; `'batchnorm'`: one set shared over time; `'none'`. */
 export type NormalizationKind = typeof NORMALIZATIONS[number];
 
+/** The options of `small`, `vgg9` and `vgg11`; each model has its own defaults. */
 export interface SnnModelOptions {
   /** One input image, `[height, width, channels]`. */
   inputShape: [number, number, number];

@@ -6,8 +6,9 @@ import {resolveModelOptions, SnnModelOptions} from './model_options';
 /**
  * A small BNTT network sized for 28×28 inputs (MNIST, Fashion-MNIST): convs
  * 32, pool, 64, pool, dense 256 and the readout. Defaults: T 6, leak 0.95,
- * direct (analog) input, BNTT. Input sides must be divisible by 4.
+ * direct (analog) input, BNTT. Input sides must be divisible by 4. Page: docs/models.md.
  *
+ * @example
  * ```js
  * const model = snn.models.small({inputShape: [28, 28, 1], numClasses: 10});
  * ```

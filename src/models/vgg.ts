@@ -6,8 +6,9 @@ import {resolveModelOptions, SnnModelOptions} from './model_options';
 /**
  * VGG9 of the BNTT reference (`SNN_VGG9_BNTT`): convs 64, 64, pool, 128, 128,
  * pool, 256, 256, 256, pool, then dense 1024 and the readout. Defaults: T 25,
- * leak 0.95, Poisson input, BNTT. Input sides must be divisible by 8.
+ * leak 0.95, Poisson input, BNTT. Input sides must be divisible by 8. Page: docs/models.md.
  *
+ * @example
  * ```js
  * const model = snn.models.vgg9({inputShape: [32, 32, 3], numClasses: 10});
  * ```
@@ -24,7 +25,12 @@ export function vgg9(options: SnnModelOptions): tfl.Sequential {
  * VGG11 of the BNTT reference (`SNN_VGG11_BNTT`): convs 64, pool, 128, pool,
  * 256, 256, pool, 512, 512, pool, 512, 512, global average pool, then dense
  * 4096 and the readout. Defaults: T 25, leak 0.99 (the reference's
- * train.py default), Poisson input, BNTT. Input sides must be divisible by 16.
+ * train.py default), Poisson input, BNTT. Input sides must be divisible by 16. Page: docs/models.md.
+ *
+ * @example
+ * ```js
+ * const model = snn.models.vgg11({inputShape: [32, 32, 3], numClasses: 100, timeSteps: 30});
+ * ```
  */
 export function vgg11(options: SnnModelOptions): tfl.Sequential {
   const o = resolveModelOptions('vgg11', options,

@@ -1,3 +1,9 @@
+/**
+ * The leaky integrate-and-fire op over a whole spike train (`lif`, and `lifWithState` for
+ * streaming), with surrogate gradients, and its options. Guide: docs/lif.md.
+ *
+ * @module
+ */
 export {lif, lifWithState} from './lif';
 export type {LifResult} from './lif';
 export {LIF_DEFAULTS} from './lif_options';

@@ -76,6 +76,9 @@ function runLif(currents: Tensor, options: LifOptions|undefined, fn: string): [T
  *   U_t = leak·V_{t−1} + I_t,  S_t = 1 if U_t > threshold else 0,
  *   V_t = U_t − threshold·S_t ('subtract'), U_t·(1 − S_t) ('zero') or U_t ('none').
  *
+ * Page: docs/lif.md.
+ *
+ * @example
  * ```js
  * const currents = tf.randomUniform([8, 25, 128], 0, 0.6);   // [batch, time, features]
  * const spikes = snn.ops.lif(currents, {leak: 0.95, threshold: 1});
@@ -95,13 +98,16 @@ export function lif(currents: Tensor, options?: LifOptions): Tensor {
  * `initialMembrane` of the next call continues the train exactly, so a long
  * train can be fed in chunks; gradients flow through both outputs.
  *
+ * @example
  * ```js
+ * const currents = tf.randomUniform([2, 100, 16], 0, 0.6);   // [batch, time, features]
  * let membrane;
- * for (const chunk of chunks) {                 // each [batch, steps, ...features]
+ * for (let t = 0; t < 100; t += 25) {           // four chunks of 25 steps
+ *   const chunk = tf.slice(currents, [0, t, 0], [-1, 25, -1]);
  *   const out = snn.ops.lifWithState(chunk, {initialMembrane: membrane});
  *   membrane?.dispose();
  *   membrane = out.membrane;
- *   render(out.spikes);
+ *   console.log(`steps ${t}–${t + 24}:`, tf.sum(out.spikes).dataSync()[0], 'spikes');
  * }
  * ```
  */

@@ -12,6 +12,7 @@ export const IMPLEMENTATIONS = ['auto', 'kernel', 'composite'] as const;
  */
 export type LifImplementation = typeof IMPLEMENTATIONS[number];
 
+/** The options of `ops.lif` and `ops.lifWithState` (all optional); the `lif` layer takes them too. */
 export interface LifOptions {
   /** Membrane decay per step, in [0, 1]; 1 gives integrate-and-fire. Default 0.95. */
   leak?: number;
@@ -31,6 +32,7 @@ export interface LifOptions {
   implementation?: LifImplementation;
 }
 
+/** The defaults of {@link LifOptions}: leak 0.95, threshold 1, subtract reset (detached), triangle surrogate. */
 export const LIF_DEFAULTS = {
   leak: 0.95,
   threshold: 1,

@@ -8,6 +8,7 @@ import {describeValue} from '../ops/lif_options';
  * `decay·w` is exactly what `weight_decay` adds to the gradient.
  * It is a plain `tf.regularizers.l2`, so models using it save and load as usual.
  *
+ * @example
  * ```js
  * snn.layers.spikingConv2d({filters: 64, kernelSize: 3, kernelRegularizer: snn.regularizers.weightDecay(1e-4)});
  * snn.layers.bntt({gammaRegularizer: snn.regularizers.weightDecay(1e-4)});
