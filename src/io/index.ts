@@ -1,3 +1,7 @@
-/** Saving and loading models in Node.js without tfjs-node: io.fileSystem and file:// URLs. */
+/**
+ * Saving and loading models: io.fileSystem and file:// URLs (Node.js without tfjs-node), and loads that
+ * check the weights files' SHA-256 and leave no tensors behind when they fail (Node.js and browsers).
+ */
 export {fileSystem} from './file_system';
 export {registerFileRouter} from './file_router';
+export {fromFiles, fromUrl, loadLayersModel, PickedFile} from './load';
