@@ -123,6 +123,39 @@ describe('io.loadLayersModel', () => {
     }
   });
 
+  it('restores the optimizer state saved with includeOptimizer, as tf.loadLayersModel does', async () => {
+    const trained = sequentialModel();
+    trained.compile({optimizer: tf.train.adam(0.01), loss: 'meanSquaredError'});
+    const x = tf.randomUniform([4, 5], -1, 1, 'float32', 1);
+    const y = tf.randomUniform([4, 2], -1, 1, 'float32', 2);
+    await trained.fit(x, y, {epochs: 2, verbose: 0});
+    await trained.save(io.fileSystem(tmp), {includeOptimizer: true});
+    const ours = await io.loadLayersModel(io.fileSystem(tmp));
+    const stock = await tfl.loadLayersModel(io.fileSystem(tmp));
+    expect(ours.optimizer.getClassName()).toBe('Adam');
+    const [oursState, stockState] = [await ours.optimizer.getWeights(), await stock.optimizer.getWeights()];
+    expect(oursState.length).toBeGreaterThan(1);
+    expect(oursState.map(w => w.name)).toEqual(stockState.map(w => w.name));
+    oursState.forEach((w, i) => expect(Array.from(w.tensor.dataSync())).toEqual(Array.from(stockState[i].tensor.dataSync())));
+    expect(predictionBits(ours)).toEqual(predictionBits(trained));
+    tf.dispose([x, y, ...oursState.map(w => w.tensor), ...stockState.map(w => w.tensor)]);
+    [trained, ours, stock].forEach(m => m.dispose());
+  });
+
+  it('computes SHA-256 through node:crypto where Node has no global crypto (Node 18)', async () => {
+    const descriptor = Object.getOwnPropertyDescriptor(globalThis, 'crypto')!;
+    Object.defineProperty(globalThis, 'crypto', {value: undefined, configurable: true});
+    try {
+      await model.save(io.fileSystem(tmp));
+      expect(readJSON(path.join(tmp, 'model.json')).weightsManifest[0].sha256).toEqual([sha256Of(path.join(tmp, 'weights.bin'))]);
+      flipOneBit(path.join(tmp, 'weights.bin'), 5, 5);
+      await expectRejection(io.loadLayersModel(io.fileSystem(tmp)), 'SHA-256', `the file has ${sha256Of(path.join(tmp, 'weights.bin'))}`);
+    } finally {
+      Object.defineProperty(globalThis, 'crypto', descriptor);
+    }
+    expect(globalThis.crypto.subtle).toBeDefined();
+  });
+
   it('rejects a source that is neither a URL nor an IOHandler with load', async () => {
     for (const bad of [undefined, 42, {}, '']) {
       await expectRejection(io.loadLayersModel(bad as unknown as string), 'io.loadLayersModel(source)',
