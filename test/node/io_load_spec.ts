@@ -257,6 +257,17 @@ describe('io.loadLayersModel', () => {
                             '\'weights.bin\'', `model.json lists ${saved}`);
     });
 
+    it('loads what tf.io.browserDownloads writes (weights path "./<name>.weights.bin")', async () => {
+      fs.renameSync(path.join(tmp, 'weights.bin'), path.join(tmp, 'net.weights.bin'));
+      editJSON(path.join(tmp, 'model.json'), json => json.weightsManifest[0].paths = ['./net.weights.bin']);
+      fs.renameSync(path.join(tmp, 'model.json'), path.join(tmp, 'net.json'));
+      for (const source of [io.fromFiles(files('net.json', 'net.weights.bin')), io.fileSystem(path.join(tmp, 'net.json'))]) {
+        const loaded = await io.loadLayersModel(source);
+        expect(predictionBits(loaded)).toEqual(predictionBits(model));
+        loaded.dispose();
+      }
+    });
+
     it('names what is missing or extra', async () => {
       await expectRejection(io.fromFiles(files('model.json')).load!(), 'lists the weights file \'weights.bin\'',
                             'was not picked');
