@@ -45,8 +45,14 @@ function readJSON(file: string) {
   return JSON.parse(fs.readFileSync(file, 'utf8'));
 }
 
-function editJSON(file: string, edit: (json: any) => void) {  // eslint-disable-line @typescript-eslint/no-explicit-any
-  const json = readJSON(file);
+/** The parts of a saved model.json that the tests edit. */
+interface ModelJSONFile {
+  modelTopology: {config: {layers: Array<{class_name: string, config: Record<string, unknown>}>}};
+  weightsManifest: Array<{paths: string[], weights: Array<{name: string, shape: number[]}>, sha256?: string[]}>;
+}
+
+function editJSON(file: string, edit: (json: ModelJSONFile) => void) {
+  const json = readJSON(file) as ModelJSONFile;
   edit(json);
   fs.writeFileSync(file, JSON.stringify(json));
 }
