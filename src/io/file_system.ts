@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import {describeValue} from '../ops/lif_options';
-import {artifactsFromModelJSON, DigestedWeightsGroup, nameSource, sha256Hex} from './model_json';
+import {artifactsFromModelJSON, concatenate, DigestedWeightsGroup, nameSource, sha256Hex} from './model_json';
 import {importBuiltin, isNode} from './node_builtins';
 
 const FN = 'io.fileSystem';
@@ -287,17 +287,6 @@ async function removeDeadWritersStaging(node: NodeBuiltins, target: Target) {
     if (pid == null || Number(pid) === currentPid() || inUse.has(path) || processIsAlive(Number(pid))) continue;
     await node.fs.rm(path, {recursive: true, force: true}).catch(() => undefined);
   }
-}
-
-function concatenate(chunks: Uint8Array[]): Uint8Array {
-  if (chunks.length === 1) return chunks[0];
-  const all = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0));
-  let offset = 0;
-  for (const chunk of chunks) {
-    all.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return all;
 }
 
 function weightChunks(weightData: tf.io.WeightData | undefined): Uint8Array[] {

@@ -187,23 +187,25 @@ async function readWeights(manifest: DigestedWeightsGroup[], files: ModelFiles, 
     buffers.push(...groupBuffers);
   }
   const specs = manifest.flatMap(group => group.weights);
-  return [specs, concatenate(buffers)];
+  // One buffer: tfjs-core 4.22's CompositeArrayBuffer (what decodeWeights makes of an array) misreads
+  // the weights past the first file when the last file is longer than the others (it takes the files
+  // for equal-sized shards).
+  const all = concatenate(buffers);
+  const whole = all.byteOffset === 0 && all.byteLength === all.buffer.byteLength ? all : all.slice();
+  return [specs, whole.buffer as ArrayBuffer];
 }
 
-/**
- * One buffer: tfjs-core 4.22's CompositeArrayBuffer (what decodeWeights makes of an array) misreads
- * the weights past the first file when the last file is longer than the others (it takes the files
- * for equal-sized shards).
- */
-function concatenate(buffers: ArrayBuffer[]): ArrayBuffer {
-  if (buffers.length === 1) return buffers[0];
-  const all = new Uint8Array(buffers.reduce((sum, buffer) => sum + buffer.byteLength, 0));
+/** The chunks one after the other, in one buffer (the chunk itself when there is one). */
+export function concatenate(chunks: Array<ArrayBuffer | Uint8Array>): Uint8Array {
+  const views = chunks.map(chunk => chunk instanceof Uint8Array ? chunk : new Uint8Array(chunk));
+  if (views.length === 1) return views[0];
+  const all = new Uint8Array(views.reduce((sum, view) => sum + view.byteLength, 0));
   let offset = 0;
-  for (const buffer of buffers) {
-    all.set(new Uint8Array(buffer), offset);
-    offset += buffer.byteLength;
+  for (const view of views) {
+    all.set(view, offset);
+    offset += view.byteLength;
   }
-  return all.buffer;
+  return all;
 }
 
 async function checkDigest(buffer: ArrayBuffer, expected: string, name: string, where: string) {
