@@ -92,6 +92,9 @@ const BREAKAGES: Array<[string, (dir: string) => void, string]> = [
     const specs = json.weightsManifest[0].weights;
     [specs[4].shape, specs[5].shape] = [[2], [3, 2]];
   }), 'has shape [3,2] in the model, but [2] in the weights manifest'],
+  ['a manifest that misses one of the model\'s weights', dir => editJSON(path.join(dir, 'model.json'), json => {
+    json.weightsManifest[0].weights.pop();
+  }), 'weights are not set'],
   ['a manifest that lists no weights', dir => editJSON(path.join(dir, 'model.json'), json => {
     json.weightsManifest = [];
   }), 'lists no weights'],
