@@ -14,6 +14,7 @@ import {classLabels, layerChain, runChain} from '../analysis/model_chain';
 import {LayerSpikeRate, spikeRateCollector} from '../analysis/spike_rates';
 import {batches} from '../data/pipeline';
 import {fileSystem} from '../io/file_system';
+import {loadLayersModel} from '../io/load';
 import {EarlyExitWrapper} from '../layers/early_exit_wrapper';
 import {AnalyzeArgs} from './args';
 import {useBackend} from './backend';
@@ -90,7 +91,7 @@ export async function analyze(args: AnalyzeArgs, out: Output): Promise<AnalysisR
   const backend = await useBackend(args.backend);
   const {modelDir, runDir} = locateModel(args.model);
   const outDir = args.out ?? join(runDir, 'analysis');
-  const model = await tfl.loadLayersModel(fileSystem(modelDir));
+  const model = await loadLayersModel(fileSystem(modelDir));
   const test = firstImages(await loadSplit(args, 'test'), args.limitTest);
   out.write(`analysing ${modelDir} on ${test.count} ${args.dataset} test images, backend ${backend}\n`);
   const {x, y} = batches(test, {batchSize: test.count}).next().value!;

@@ -9,6 +9,7 @@ import {existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync} 
 import {join} from 'node:path';
 
 import {fileSystem} from '../io/file_system';
+import {loadLayersModel} from '../io/load';
 import {TrainArgs} from './args';
 
 export interface EpochRecord {
@@ -66,7 +67,7 @@ export async function loadCheckpoint(out: string): Promise<Checkpoint|null> {
   const dir = [join(out, CHECKPOINT), join(out, `.${CHECKPOINT}-previous`)].find(d => existsSync(join(d, 'state.json')));
   if (dir == null) return null;
   const state = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as RunState;
-  const model = await tfl.loadLayersModel(fileSystem(dir));
+  const model = await loadLayersModel(fileSystem(dir));
   const {className, specs} = JSON.parse(readFileSync(join(dir, 'optimizer.json'), 'utf8'));
   const bytes = readFileSync(join(dir, 'optimizer.bin'));
   const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);

@@ -4,7 +4,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-import {fileSystem, isNode} from './file_system';
+import {fileSystem} from './file_system';
+import {isNode} from './node_builtins';
 
 const FILE_SCHEME = 'file://';
 

@@ -6,6 +6,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import {describeValue} from '../ops/lif_options';
+import {artifactsFromModelJSON, concatenate, DigestedWeightsGroup, nameSource, sha256Hex} from './model_json';
+import {importBuiltin, isNode} from './node_builtins';
 
 const FN = 'io.fileSystem';
 const NOT_NODE_MESSAGE =
@@ -22,6 +24,7 @@ interface NodeFs {
   mkdir(path: string, options?: {recursive: boolean}): Promise<string | undefined>;
   open(path: string, flags: string): Promise<FileHandle>;
   readFile(path: string): Promise<Uint8Array>;
+  readdir(path: string): Promise<string[]>;
   rename(from: string, to: string): Promise<void>;
   link(existing: string, newPath: string): Promise<void>;
   copyFile(from: string, to: string): Promise<void>;
@@ -68,10 +71,10 @@ export const saveHooksForTesting: {beforeStep?: (step: SaveStep) => void | Promi
  */
 export function fileSystem(path: string): tf.io.IOHandler {
   checkPathArgument(path);
-  return {
+  return nameSource({
     save: artifacts => saveModel(path, artifacts),
     load: () => loadModel(path),
-  };
+  }, `${FN}('${path}')`);
 }
 
 function checkPathArgument(path: unknown): asserts path is string {
@@ -81,29 +84,12 @@ function checkPathArgument(path: unknown): asserts path is string {
   }
 }
 
-export function isNode(): boolean {
-  return tf.env().getBool('IS_NODE');
-}
-
 async function nodeModules(): Promise<NodeBuiltins> {
   if (!isNode()) throw new Error(NOT_NODE_MESSAGE);
   const [fs, path] = await Promise.all(
       [importBuiltin<NodeFs>('node:fs/promises'), importBuiltin<NodePath>('node:path')]);
   return {fs, path};
 }
-
-function importBuiltin<T>(specifier: string): Promise<T> {
-  const proc = (globalThis as unknown as {process?: {getBuiltinModule?: (id: string) => T}}).process;
-  if (typeof proc?.getBuiltinModule === 'function') {
-    return Promise.resolve(proc.getBuiltinModule(specifier));
-  }
-  // Node < 20.16. tsc rejects import() under this package's module setting (ES2015),
-  // and hiding it from bundlers keeps them from resolving node: modules for the browser.
-  const dynamicImport = new Function('specifier', 'return import(specifier)');
-  return (dynamicImport as (id: string) => Promise<T>)(specifier);
-}
-
-type WeightsGroup = tf.io.WeightsManifestConfig[number];
 
 interface Target {
   dir: string;
@@ -193,20 +179,22 @@ async function statOrNull(fs: NodeFs, path: string) {
  */
 async function replaceModel(node: NodeBuiltins, target: Target, artifacts: tf.io.ModelArtifacts) {
   const {fs, path} = node;
-  const suffix = randomSuffix();
+  const suffix = stagingSuffix();
   const staging = path.join(target.dir, `.${target.jsonName}.tmp-${suffix}`);
   const interimWeightsName = `.${target.weightsName}.tmp-${suffix}`;
   const interimWeightsPath = path.join(target.dir, interimWeightsName);
   const staged = (name: string) => path.join(staging, name);
   const interimJSON = staged('interim.json.tmp');  // never clashes with a name ending in .json
   const replacedInterimWeights = await interimWeightsOfCurrentModel(node, target);
+  const weights = weightChunks(artifacts.weightData);
+  const digest = await sha256Hex(concatenate(weights));
   let committed = false;
   await fs.mkdir(staging);
   try {
     await runHook('write');
-    await writeSynced(fs, staged(target.weightsName), weightChunks(artifacts.weightData));
-    await writeSynced(fs, staged(target.jsonName), [modelJSONText(artifacts, target.weightsName)]);
-    await writeSynced(fs, interimJSON, [modelJSONText(artifacts, interimWeightsName)]);
+    await writeSynced(fs, staged(target.weightsName), weights);
+    await writeSynced(fs, staged(target.jsonName), [modelJSONText(artifacts, target.weightsName, digest)]);
+    await writeSynced(fs, interimJSON, [modelJSONText(artifacts, interimWeightsName, digest)]);
     await linkOrCopy(fs, staged(target.weightsName), interimWeightsPath);
     await syncDir(fs, target.dir);
     await runHook('commit');
@@ -221,6 +209,7 @@ async function replaceModel(node: NodeBuiltins, target: Target, artifacts: tf.io
       // The save is complete; a file left over here is only clutter.
       await fs.rm(stale, {recursive: false, force: true}).catch(() => undefined);
     }
+    await removeDeadWritersStaging(node, target).catch(() => undefined);
   } catch (e) {
     if (committed) {
       throw withCause(`the new model is in place and loads, but its weights file is still ` +
@@ -255,8 +244,56 @@ async function runHook(step: SaveStep) {
   await saveHooksForTesting.beforeStep?.(step);
 }
 
-function randomSuffix(): string {
-  return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+/**
+ * `<pid>-<time>-<random>`: the writer's process id lets a later save tell the staging entries of a
+ * killed save (its process is gone) from those of a save still running.
+ */
+function stagingSuffix(): string {
+  return `${currentPid()}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+}
+
+interface NodeProcess {
+  pid: number;
+  kill(pid: number, signal: number): boolean;
+}
+
+function nodeProcess(): NodeProcess | undefined {
+  return (globalThis as unknown as {process?: NodeProcess}).process;
+}
+
+function currentPid(): number {
+  return nodeProcess()?.pid ?? 0;
+}
+
+/** Signal 0 checks that the process exists: ESRCH is "no such process", EPERM a live one of another user. */
+function processIsAlive(pid: number): boolean {
+  try {
+    nodeProcess()!.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return errorCode(e) !== 'ESRCH';
+  }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * Removes the staging directories and interim weights files that saves to this target left when their
+ * process was killed: those whose pid is not a live process. Entries of live writers, of other models
+ * in the directory, and any file the current model.json lists are left alone.
+ */
+async function removeDeadWritersStaging(node: NodeBuiltins, target: Target) {
+  const prefixes = [target.jsonName, target.weightsName].map(name => `\\.${escapeRegExp(name)}`).join('|');
+  const pattern = new RegExp(`^(?:${prefixes})\\.tmp-(\\d+)-`);
+  const inUse = new Set(await interimWeightsOfCurrentModel(node, target));
+  for (const name of await node.fs.readdir(target.dir)) {
+    const pid = pattern.exec(name)?.[1];
+    const path = node.path.join(target.dir, name);
+    if (pid == null || Number(pid) === currentPid() || inUse.has(path) || processIsAlive(Number(pid))) continue;
+    await node.fs.rm(path, {recursive: true, force: true}).catch(() => undefined);
+  }
 }
 
 function weightChunks(weightData: tf.io.WeightData | undefined): Uint8Array[] {
@@ -265,13 +302,14 @@ function weightChunks(weightData: tf.io.WeightData | undefined): Uint8Array[] {
   return buffers.map(buffer => new Uint8Array(buffer));
 }
 
-function modelJSONText(artifacts: tf.io.ModelArtifacts, weightsPath: string): string {
+function modelJSONText(artifacts: tf.io.ModelArtifacts, weightsPath: string, digest: string): string {
+  const group: DigestedWeightsGroup = {paths: [weightsPath], weights: artifacts.weightSpecs ?? [], sha256: [digest]};
   const modelJSON: tf.io.ModelJSON = {
     modelTopology: artifacts.modelTopology as {},
     format: artifacts.format,
     generatedBy: artifacts.generatedBy,
     convertedBy: artifacts.convertedBy,
-    weightsManifest: [{paths: [weightsPath], weights: artifacts.weightSpecs ?? []}],
+    weightsManifest: [group],
   };
   // The optional keys tfjs-core's own getModelJSONForModelArtifacts copies (not public API).
   const optionalKeys = ['signature', 'userDefinedMetadata', 'modelInitializer',
@@ -336,11 +374,13 @@ async function loadModel(userPath: string): Promise<tf.io.ModelArtifacts> {
   const {jsonPath, dir} = resolveTarget(node.path, userPath);
   const where = `${FN}('${userPath}').load`;
   const modelJSON = await readModelJSON(node.fs, jsonPath, where);
-  return tf.io.getModelArtifactsForJSON(
-      modelJSON, manifest => readWeights(node, dir, manifest, `${where}: '${jsonPath}'`));
+  const nameOf = (name: string) => node.path.join(dir, name);
+  return artifactsFromModelJSON(
+      modelJSON, {jsonName: jsonPath, nameOf, read: name => readWeightsFile(node.fs, nameOf(name), `${where}: '${jsonPath}'`)},
+      where);
 }
 
-async function readModelJSON(fs: NodeFs, jsonPath: string, where: string): Promise<tf.io.ModelJSON> {
+async function readModelJSON(fs: NodeFs, jsonPath: string, where: string): Promise<unknown> {
   let text: string;
   try {
     text = new TextDecoder().decode(await fs.readFile(jsonPath));
@@ -351,43 +391,11 @@ async function readModelJSON(fs: NodeFs, jsonPath: string, where: string): Promi
     }
     throw withCause(`${where}: cannot read '${jsonPath}'`, e);
   }
-  let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    return JSON.parse(text);
   } catch (e) {
     throw withCause(`${where}: '${jsonPath}' is not valid JSON; expected a tfjs model.json`, e);
   }
-  checkModelJSON(parsed, jsonPath, where);
-  return parsed;
-}
-
-function checkModelJSON(parsed: unknown, jsonPath: string, where: string):
-    asserts parsed is tf.io.ModelJSON {
-  const json = parsed as Partial<tf.io.ModelJSON> | null;
-  if (json == null || typeof json !== 'object' || json.modelTopology == null) {
-    throw new Error(`${where}: '${jsonPath}' has no modelTopology; expected a tfjs model.json ` +
-                    `with modelTopology and weightsManifest`);
-  }
-  const manifest: unknown = json.weightsManifest;
-  const groupIsValid = (group: Partial<WeightsGroup> | null) =>
-      group != null && Array.isArray(group.paths) && Array.isArray(group.weights);
-  if (manifest != null && !(Array.isArray(manifest) && manifest.every(groupIsValid))) {
-    throw new Error(`${where}: '${jsonPath}' has weightsManifest ${describeValue(manifest)}; ` +
-                    `expected an array of {paths: string[], weights: [...]}`);
-  }
-}
-
-async function readWeights(node: NodeBuiltins, dir: string, manifest: tf.io.WeightsManifestConfig,
-                           where: string): Promise<[tf.io.WeightsManifestEntry[], tf.io.WeightData]> {
-  const buffers: ArrayBuffer[] = [];
-  for (const group of manifest) {
-    const groupBuffers = await Promise.all(
-        group.paths.map(name => readWeightsFile(node.fs, node.path.join(dir, name), where)));
-    checkGroupSize(group, groupBuffers, dir, node.path, where);
-    buffers.push(...groupBuffers);
-  }
-  const specs = manifest.flatMap(group => group.weights);
-  return [specs, buffers.length === 1 ? buffers[0] : buffers];
 }
 
 async function readWeightsFile(fs: NodeFs, path: string, where: string): Promise<ArrayBuffer> {
@@ -400,31 +408,4 @@ async function readWeightsFile(fs: NodeFs, path: string, where: string): Promise
     }
     throw withCause(`${where}: cannot read the weights file '${path}'`, e);
   }
-}
-
-function checkGroupSize(group: WeightsGroup, buffers: ArrayBuffer[],
-                        dir: string, path: NodePath, where: string) {
-  const expected = expectedByteLength(group.weights);
-  const actual = buffers.reduce((sum, buffer) => sum + buffer.byteLength, 0);
-  if (expected == null || actual >= expected) return;
-  const files = group.paths.map(name => `'${path.join(dir, name)}'`).join(', ');
-  const holds = group.paths.length === 1 ? 'weights file' : 'weights files (together)';
-  throw new Error(`${where}: the ${holds} ${files} holds ${actual} bytes, but the weightsManifest ` +
-                  `expects ${expected} bytes for ${group.weights.length} weights; the file is ` +
-                  `truncated or does not belong to this model.json`);
-}
-
-const BYTES_PER_ELEMENT: Record<string, number> = {
-  float32: 4, int32: 4, bool: 1, complex64: 8, uint8: 1, uint16: 2, float16: 2,
-};
-
-/** Null when a size cannot be known up front (string weights, unknown dtypes). */
-function expectedByteLength(specs: tf.io.WeightsManifestEntry[]): number | null {
-  let total = 0;
-  for (const spec of specs) {
-    const bytesPerElement = BYTES_PER_ELEMENT[spec.quantization?.dtype ?? spec.dtype];
-    if (bytesPerElement == null) return null;
-    total += spec.shape.reduce((count, dim) => count * dim, 1) * bytesPerElement;
-  }
-  return total;
 }

@@ -82,6 +82,8 @@ const NO_EXAMPLE = new Set([
 const NOT_RUN = new Map([
   ['data.decodeIdx', 'fetches a URL'],
   ['data.loadCifarDataset', 'needs the CIFAR-10 files'],
+  ['io.fromUrl', 'fetches a URL'],
+  ['io.fromFiles', 'reads the files a user picked in a page'],
 ]);
 
 function markdownFiles(dir: string): string[] {

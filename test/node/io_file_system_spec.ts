@@ -2,7 +2,10 @@
 // clear errors, and no clash with tfjs-node.
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import {spawn} from 'child_process';
+import {createHash} from 'crypto';
 import * as fs from 'fs';
+import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
 
@@ -65,6 +68,37 @@ async function expectRejection(promise: Promise<unknown>, ...fragments: string[]
   expect(caught).toEqual(jasmine.any(Error));
   for (const fragment of fragments) expect((caught as Error).message).toContain(fragment);
   return caught as Error;
+}
+
+function sha256Of(file: string): string {
+  return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+}
+
+function flipOneBit(file: string, byte: number, bit: number) {
+  const bytes = fs.readFileSync(file);
+  bytes[byte] ^= 1 << bit;
+  fs.writeFileSync(file, bytes);
+}
+
+/** Serves `dir` over HTTP on 127.0.0.1, so that tfjs's own http handler (fetch) can load from it. */
+async function serveDirectory(dir: string): Promise<{url: string, close: () => Promise<void>}> {
+  const server = http.createServer((request, response) => {
+    const file = path.join(dir, decodeURIComponent(new URL(request.url!, 'http://x').pathname));
+    fs.readFile(file, (error, data) => {
+      response.writeHead(error ? 404 : 200);
+      response.end(error ? '' : data);
+    });
+  });
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+  const {port} = server.address() as {port: number};
+  return {url: `http://127.0.0.1:${port}`, close: () => new Promise(resolve => server.close(() => resolve()))};
+}
+
+/** The pid of a process that has exited (and been reaped), so no live process has it. */
+async function deadPid(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', '0']);
+  await new Promise(resolve => child.on('exit', resolve));
+  return child.pid!;
 }
 
 function throwingAt(failingStep: SaveStep) {
@@ -137,7 +171,8 @@ describe('io.fileSystem', () => {
     expect(json.generatedBy).toMatch(/^TensorFlow\.js tfjs-layers v/);
     expect(json.convertedBy).toBeNull();
     expect(json.modelTopology).toEqual(JSON.parse(JSON.stringify(artifacts!.modelTopology)));
-    expect(json.weightsManifest).toEqual([{paths: ['weights.bin'], weights: artifacts!.weightSpecs}]);
+    expect(json.weightsManifest).toEqual([{paths: ['weights.bin'], weights: artifacts!.weightSpecs,
+                                           sha256: [sha256Of(path.join(dir, 'weights.bin'))]}]);
   });
 
   it('writes files that tfjs loads through its own tf.io.fromMemory', async () => {
@@ -367,6 +402,184 @@ describe('io.fileSystem', () => {
       }
       expect(tf.getBackend()).toBe('cpu');
       expect(tf.io.getSaveHandlers('file://./x').length).toBe(1);
+    });
+  });
+
+  describe('a model.json whose manifest does not cover the weights', () => {
+    async function savedWithEditedManifest(edit: (json: {weightsManifest?: unknown}) => void) {
+      const model = keep(sequentialModel());
+      await model.save(fileSystem(tmp));
+      const jsonPath = path.join(tmp, 'model.json');
+      const json = readJSON(jsonPath);
+      edit(json);
+      fs.writeFileSync(jsonPath, JSON.stringify(json));
+      return jsonPath;
+    }
+
+    it('is an error naming the file and the missing weights when weightsManifest is absent', async () => {
+      const jsonPath = await savedWithEditedManifest(json => delete json.weightsManifest);
+      const before = tf.memory().numTensors;
+      await expectRejection(fileSystem(tmp).load!(), `'${jsonPath}' has no weightsManifest`,
+                            'its model has 4 weights (conv2d_', '/kernel', 'random weights');
+      await expectRejection(tfl.loadLayersModel(fileSystem(tmp)), 'has no weightsManifest');
+      expect(tf.memory().numTensors).toBe(before);
+    });
+
+    it('is an error when weightsManifest is empty or lists no weights', async () => {
+      for (const manifest of [[], [{paths: [], weights: []}], [{paths: ['weights.bin'], weights: []}]]) {
+        const jsonPath = await savedWithEditedManifest(json => json.weightsManifest = manifest);
+        await expectRejection(fileSystem(tmp).load!(), `'${jsonPath}' lists no weights in its weightsManifest`,
+                              'its model has 4 weights');
+      }
+    });
+
+    it('still loads a model that has no weights from a model.json without weightsManifest', async () => {
+      const model = keep(tfl.sequential({layers: [tfl.layers.flatten({inputShape: [2, 3]})]}));
+      await model.save(fileSystem(tmp));
+      const json = readJSON(path.join(tmp, 'model.json'));
+      delete json.weightsManifest;
+      fs.writeFileSync(path.join(tmp, 'model.json'), JSON.stringify(json));
+      const loaded = keep(await tfl.loadLayersModel(fileSystem(tmp)));
+      expect(loaded.weights.length).toBe(0);
+    });
+
+    it('refuses weights paths that leave the model\'s folder', async () => {
+      const model = keep(sequentialModel());
+      const dir = path.join(tmp, 'model');
+      await model.save(fileSystem(dir));
+      const other = path.join(tmp, 'other');
+      fs.mkdirSync(other);
+      fs.copyFileSync(path.join(dir, 'weights.bin'), path.join(other, 'weights.bin'));
+      const jsonPath = path.join(dir, 'model.json');
+      const json = readJSON(jsonPath);
+      for (const escaping of ['../other/weights.bin', path.join(other, 'weights.bin'), 'sub/../../other/weights.bin',
+                              '..\\other\\weights.bin', 'file:///etc/hostname', '']) {
+        json.weightsManifest[0].paths = [escaping];
+        fs.writeFileSync(jsonPath, JSON.stringify(json));
+        await expectRejection(fileSystem(dir).load!(), `'${jsonPath}' lists the weights path ${JSON.stringify(escaping)}`,
+                              'expected a relative path inside the model\'s folder');
+      }
+    });
+  });
+
+  describe('SHA-256 digests of the weights files', () => {
+    it('are saved in each weightsManifest group as "sha256", one per path', async () => {
+      const model = keep(sequentialModel());
+      await model.save(fileSystem(tmp));
+      const group = readJSON(path.join(tmp, 'model.json')).weightsManifest[0];
+      expect(Object.keys(group).sort()).toEqual(['paths', 'sha256', 'weights']);
+      expect(group.sha256).toEqual([sha256Of(path.join(tmp, 'weights.bin'))]);
+    });
+
+    it('leave the files loadable by tfjs\'s own http handler (tf.loadLayersModel of a URL)', async () => {
+      const model = keep(sequentialModel());
+      await model.save(fileSystem(tmp));
+      const server = await serveDirectory(tmp);
+      try {
+        expect(tf.io.getLoadHandlers(`${server.url}/model.json`)[0].constructor.name).toBe('HTTPRequest');
+        await expectSamePredictions(keep(await tfl.loadLayersModel(`${server.url}/model.json`)), model);
+      } finally {
+        await server.close();
+      }
+    });
+
+    it('catch a one-bit flip in weights.bin, naming the file and both digests', async () => {
+      const model = keep(sequentialModel());
+      await model.save(fileSystem(tmp));
+      const weightsPath = path.join(tmp, 'weights.bin');
+      const saved = sha256Of(weightsPath);
+      flipOneBit(weightsPath, 37, 6);
+      const before = tf.memory().numTensors;
+      await expectRejection(tfl.loadLayersModel(fileSystem(tmp)), `'${weightsPath}'`, 'SHA-256',
+                            `model.json lists ${saved}`, `the file has ${sha256Of(weightsPath)}`);
+      expect(tf.memory().numTensors).toBe(before);
+      flipOneBit(weightsPath, 37, 6);
+      await expectSamePredictions(keep(await tfl.loadLayersModel(fileSystem(tmp))), model);
+    });
+
+    it('are checked per shard in manifests with several files and groups', async () => {
+      const model = keep(functionalModel());
+      await model.save(fileSystem(tmp));
+      const json = readJSON(path.join(tmp, 'model.json'));
+      const bytes = fs.readFileSync(path.join(tmp, 'weights.bin'));
+      fs.writeFileSync(path.join(tmp, 'a.bin'), bytes.subarray(0, 40));
+      fs.writeFileSync(path.join(tmp, 'b.bin'), bytes.subarray(40));
+      json.weightsManifest = [{paths: ['a.bin', 'b.bin'], weights: json.weightsManifest[0].weights,
+                               sha256: [sha256Of(path.join(tmp, 'a.bin')), sha256Of(path.join(tmp, 'b.bin'))]}];
+      fs.writeFileSync(path.join(tmp, 'model.json'), JSON.stringify(json));
+      await expectSamePredictions(keep(await tfl.loadLayersModel(fileSystem(tmp))), model);
+      flipOneBit(path.join(tmp, 'b.bin'), 3, 0);
+      await expectRejection(tfl.loadLayersModel(fileSystem(tmp)), `'${path.join(tmp, 'b.bin')}'`, 'SHA-256');
+    });
+
+    it('are optional: a model.json without them loads as before', async () => {
+      const model = keep(sequentialModel());
+      await model.save(fileSystem(tmp));
+      const json = readJSON(path.join(tmp, 'model.json'));
+      delete json.weightsManifest[0].sha256;
+      fs.writeFileSync(path.join(tmp, 'model.json'), JSON.stringify(json));
+      await expectSamePredictions(keep(await tfl.loadLayersModel(fileSystem(tmp))), model);
+    });
+
+    it('that are malformed are an error naming the file and the value', async () => {
+      const model = keep(sequentialModel());
+      await model.save(fileSystem(tmp));
+      const jsonPath = path.join(tmp, 'model.json');
+      const json = readJSON(jsonPath);
+      for (const digests of ['abc', ['abc'], [], [sha256Of(path.join(tmp, 'weights.bin')), 'x']]) {
+        json.weightsManifest[0].sha256 = digests;
+        fs.writeFileSync(jsonPath, JSON.stringify(json));
+        const shown = typeof digests === 'string' ? `'${digests}'` : JSON.stringify(digests);
+        await expectRejection(fileSystem(tmp).load!(), `'${jsonPath}' has weightsManifest[0].sha256 ${shown}`,
+                              'expected one 64-digit hex SHA-256 per path');
+      }
+    });
+  });
+
+  describe('staging entries left by a killed save', () => {
+    it('carry the writer\'s pid, and the next save removes those of dead writers only', async () => {
+      const model = keep(sequentialModel());
+      await model.save(fileSystem(tmp));
+      const names: string[] = [];
+      saveHooksForTesting.beforeStep = () => {
+        names.push(...fs.readdirSync(tmp).filter(name => name.startsWith('.')));
+      };
+      await model.save(fileSystem(tmp));
+      saveHooksForTesting.beforeStep = undefined;
+      expect(names.length).toBeGreaterThan(0);
+      for (const name of names) expect(name).toMatch(new RegExp(`^\\.(model\\.json|weights\\.bin)\\.tmp-${process.pid}-`));
+
+      const dead = await deadPid();
+      const live = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
+      try {
+        const stale = [`.model.json.tmp-${dead}-abc`, `.weights.bin.tmp-${dead}-abc`];
+        const alive = [`.model.json.tmp-${live.pid}-def`, `.weights.bin.tmp-${live.pid}-def`,
+                       `.model.json.tmp-${process.pid}-ghi`];
+        const unrelated = ['.model.json.tmp-old-format', '.other.tmp-1-x', `.a.json.tmp-${dead}-abc`, 'notes.txt'];
+        for (const name of [...stale, ...alive, ...unrelated]) {
+          if (name.startsWith('.model.json')) {
+            fs.mkdirSync(path.join(tmp, name));
+            fs.writeFileSync(path.join(tmp, name, 'weights.bin'), 'partial');
+          } else {
+            fs.writeFileSync(path.join(tmp, name), 'partial');
+          }
+        }
+        await model.save(fileSystem(tmp));
+        expect(fs.readdirSync(tmp).sort()).toEqual([...alive, ...unrelated, 'model.json', 'weights.bin'].sort());
+        await expectSamePredictions(keep(await tfl.loadLayersModel(fileSystem(tmp))), model);
+      } finally {
+        live.kill();
+      }
+    });
+
+    it('of a model saved under another .json name are cleaned by that name\'s saves', async () => {
+      const model = keep(sequentialModel());
+      const dead = await deadPid();
+      fs.writeFileSync(path.join(tmp, `.a.weights.bin.tmp-${dead}-x`), 'partial');
+      fs.mkdirSync(path.join(tmp, `.a.json.tmp-${dead}-x`));
+      fs.writeFileSync(path.join(tmp, `.weights.bin.tmp-${dead}-x`), 'partial');
+      await model.save(fileSystem(path.join(tmp, 'a.json')));
+      expect(fs.readdirSync(tmp).sort()).toEqual([`.weights.bin.tmp-${dead}-x`, 'a.json', 'a.weights.bin']);
     });
   });
 

@@ -1,7 +1,20 @@
-/** Models from elsewhere: a URL (e.g. one saved by `tfjs-snn train`), files picked by the user, a download. */
+/**
+ * Models from elsewhere: a URL (e.g. one saved by `tfjs-snn train`), files picked by the user, a download.
+ * Loaded through snn.io.loadLayersModel: the SHA-256 of each weights file is checked (Web Crypto) where the
+ * model.json records one, and a load that fails leaves no tensors behind.
+ */
 
-/** The page's images: 28 × 28 × 1 with 10 classes. */
+/** The page's images: 28 × 28 × 1 with 10 classes. A model that does not fit is disposed. */
 export function checkModelFits(model: tf.LayersModel, from: string): void {
+  try {
+    checkShapes(model, from);
+  } catch (e) {
+    model.dispose();  // the caller never gets to use it
+    throw e;
+  }
+}
+
+function checkShapes(model: tf.LayersModel, from: string): void {
   const input = model.inputs[0].shape.slice(1).join('×');
   const classes = model.outputs[0].shape[1];
   if (input !== '28×28×1' || classes !== 10) {
@@ -14,13 +27,13 @@ export function checkModelFits(model: tf.LayersModel, from: string): void {
 export async function loadFromUrl(url: string): Promise<tf.LayersModel> {
   if (url.trim() === '') throw new Error('\'model URL\' is empty: give the address of a model.json');
   try {
-    return await tf.loadLayersModel(url.trim());
+    return await snn.io.loadLayersModel(url.trim());
   } catch (e) {
     throw new Error(`cannot load a model from '${url}': ${(e as Error).message}`);
   }
 }
 
-/** model.json first, then its weight files, as tf.io.browserFiles wants them. */
+/** One model.json and its weight files. */
 export async function loadFromFiles(files: FileList|null): Promise<tf.LayersModel> {
   const picked = Array.from(files ?? []);
   const json = picked.filter(f => f.name.endsWith('.json'));
@@ -30,7 +43,7 @@ export async function loadFromFiles(files: FileList|null): Promise<tf.LayersMode
   }
   const weights = picked.filter(f => f !== json[0]);
   try {
-    return await tf.loadLayersModel(tf.io.browserFiles([json[0], ...weights]));
+    return await snn.io.loadLayersModel(snn.io.fromFiles([json[0], ...weights]));
   } catch (e) {
     throw new Error(`cannot load the model from ${picked.map(f => f.name).join(', ')}: ${(e as Error).message}`);
   }
