@@ -11,6 +11,7 @@ import {Browser, chromium, Page} from 'playwright-core';
 import {emptyRows, Log} from './measure';
 import type {BrowserInfo, ConfigSpec, PageApi, Row} from './types';
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- a CommonJS script, shared with karma.conf.cjs
 const CHROMIUM_FLAGS: string[] = require('../scripts/chromium-flags.cjs');
 const CHROMIUM = process.env.CHROME_BIN || '/usr/bin/chromium';
 /** A configuration that runs longer than this is reported as failed. */

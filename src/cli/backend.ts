@@ -5,6 +5,7 @@ import {TrainArgs} from './args';
 
 function tryRequire(name: string): boolean {
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- probes an optional package by name
     require(name);
     return true;
   } catch (e) {

@@ -58,7 +58,7 @@ export async function readFileBytes(path: string, fn: string): Promise<Uint8Arra
     const bytes = await fs.readFile(path);
     return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   } catch (e) {
-    if (errorCode(e) === 'ENOENT') throw new Error(`${fn}: the file '${path}' does not exist`);
+    if (errorCode(e) === 'ENOENT') throw new Error(`${fn}: the file '${path}' does not exist`, {cause: e});
     throw withCause(`${fn}: cannot read '${path}'`, e);
   }
 }

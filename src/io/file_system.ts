@@ -305,7 +305,7 @@ function weightChunks(weightData: tf.io.WeightData | undefined): Uint8Array[] {
 function modelJSONText(artifacts: tf.io.ModelArtifacts, weightsPath: string, digest: string): string {
   const group: DigestedWeightsGroup = {paths: [weightsPath], weights: artifacts.weightSpecs ?? [], sha256: [digest]};
   const modelJSON: tf.io.ModelJSON = {
-    modelTopology: artifacts.modelTopology as {},
+    modelTopology: artifacts.modelTopology as object,
     format: artifacts.format,
     generatedBy: artifacts.generatedBy,
     convertedBy: artifacts.convertedBy,
@@ -387,7 +387,7 @@ async function readModelJSON(fs: NodeFs, jsonPath: string, where: string): Promi
   } catch (e) {
     if (errorCode(e) === 'ENOENT') {
       throw new Error(`${where}: '${jsonPath}' does not exist; expected the model.json of a ` +
-                      `saved model (or a directory holding one)`);
+                      `saved model (or a directory holding one)`, {cause: e});
     }
     throw withCause(`${where}: cannot read '${jsonPath}'`, e);
   }
@@ -404,7 +404,7 @@ async function readWeightsFile(fs: NodeFs, path: string, where: string): Promise
     return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   } catch (e) {
     if (errorCode(e) === 'ENOENT') {
-      throw new Error(`${where} lists the weights file '${path}', which does not exist`);
+      throw new Error(`${where} lists the weights file '${path}', which does not exist`, {cause: e});
     }
     throw withCause(`${where}: cannot read the weights file '${path}'`, e);
   }

@@ -82,7 +82,7 @@ export class Lif extends SpikingLayer implements SpikingOutputLayer {
     try {
       return lifWithState(input, {...this.options, initialMembrane});
     } catch (e) {
-      throw new Error(`${this.label}: ${(e as Error).message}`);
+      throw new Error(`${this.label}: ${(e as Error).message}`, {cause: e});
     }
   }
 

@@ -45,7 +45,7 @@ const SAMPLES: Record<Dtype, {shape: number[], values: number[]}> = {
   float64: {shape: [3], values: [Math.PI, -1e300, 5e-324]},
 };
 
-const CONSTRUCTORS: Record<Dtype, Function> = {
+const CONSTRUCTORS: Record<Dtype, new (length: number) => ArrayLike<number>> = {
   uint8: Uint8Array, int8: Int8Array, int16: Int16Array, int32: Int32Array,
   float32: Float32Array, float64: Float64Array,
 };
@@ -318,7 +318,10 @@ describe('the embedded Fashion-MNIST subset (data/fashion-mnist-subset)', () => 
       const picked: number[] = [];
       const kept = new Array(10).fill(0);
       full.labels.forEach((label, i) => {
-        if (kept[label] < EXPECTED[split].perClass) (kept[label]++, picked.push(i));
+        if (kept[label] < EXPECTED[split].perClass) {
+          kept[label]++;
+          picked.push(i);
+        }
       });
       expect(picked.length).toBe(subset.count);
       const size = 28 * 28;

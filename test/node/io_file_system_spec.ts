@@ -378,6 +378,7 @@ describe('io.fileSystem', () => {
       const cached = require.cache[modulePath];
       delete require.cache[modulePath];
       try {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- loads a second copy of the module
         const secondCopy = require(modulePath) as {registerFileRouter: () => void};
         secondCopy.registerFileRouter();
       } finally {

@@ -12,7 +12,8 @@ import {version} from '../../src/version';
 const root = resolve(__dirname, '../../../..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 // tsc turns import() into require(); keep a real dynamic import for the ES module build.
-const importEsm = new Function('url', 'return import(url)') as (url: string) => Promise<any>;
+const importEsm = new Function('url', 'return import(url)') as
+    (url: string) => Promise<typeof import('../../src/index')>;
 
 describe('the built package', () => {
   it('has every file package.json points at', () => {
@@ -30,6 +31,7 @@ describe('the built package', () => {
   });
 
   it('runs the fused kernel through the CommonJS build', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loads the built CommonJS bundle
     const snn = require(join(root, pkg.main));
     expect(snn.version).toBe(pkg.version);
     const x = tf.fill([1, 3, 2], 0.6);

@@ -29,7 +29,7 @@ export async function loadFromUrl(url: string): Promise<tf.LayersModel> {
   try {
     return await snn.io.loadLayersModel(url.trim());
   } catch (e) {
-    throw new Error(`cannot load a model from '${url}': ${(e as Error).message}`);
+    throw new Error(`cannot load a model from '${url}': ${(e as Error).message}`, {cause: e});
   }
 }
 
@@ -45,7 +45,8 @@ export async function loadFromFiles(files: FileList|null): Promise<tf.LayersMode
   try {
     return await snn.io.loadLayersModel(snn.io.fromFiles([json[0], ...weights]));
   } catch (e) {
-    throw new Error(`cannot load the model from ${picked.map(f => f.name).join(', ')}: ${(e as Error).message}`);
+    throw new Error(`cannot load the model from ${picked.map(f => f.name).join(', ')}: ${(e as Error).message}`,
+                    {cause: e});
   }
 }
 
