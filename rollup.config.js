@@ -14,7 +14,7 @@ function umd(file, minify) {
   };
 }
 
-// The command's charting libraries are dependencies, loaded from node_modules.
+// The command's charting libraries (optional peer dependencies, required on first use) stay in node_modules.
 const nodeExternal = id => external(id) || id.startsWith('node:') || id === 'vega' || id === 'vega-lite';
 
 module.exports = [
