@@ -1,11 +1,23 @@
 // Bundles the tsc output (build/esm) into the published formats. Every
 // @tensorflow/* import stays external; in the UMD bundles it maps to the global `tf`.
+const {existsSync, readFileSync} = require('fs');
 const terser = require('@rollup/plugin-terser');
 
 const input = 'build/esm/src/index.js';
 const external = id => id.startsWith('@tensorflow/');
 const globals = id => (external(id) ? 'tf' : undefined);
 const banner = `/** tfjs-snn ${require('./package.json').version} | Apache-2.0 */`;
+
+// Reads tsc's source maps with its output, so that the bundles' maps lead back to src/ and kernels/ (which ship)
+// rather than to build/esm (which does not).
+const tscSourceMaps = {
+  name: 'tsc-source-maps',
+  load(id) {
+    if (!existsSync(`${id}.map`)) return null;
+    return {code: readFileSync(id, 'utf8').replace(/\/\/# sourceMappingURL=\S+\s*$/, ''),
+            map: readFileSync(`${id}.map`, 'utf8')};
+  },
+};
 
 function umd(file, minify) {
   return {
@@ -21,6 +33,7 @@ module.exports = [
   {
     input,
     external,
+    plugins: [tscSourceMaps],
     output: [
       {file: 'dist/tfjs-snn.esm.mjs', format: 'es', banner, sourcemap: true},
       {file: 'dist/tfjs-snn.node.cjs', format: 'cjs', banner, sourcemap: true, exports: 'named'},
@@ -32,6 +45,7 @@ module.exports = [
     // The `tfjs-snn` command (bin/tfjs-snn.cjs): Node only.
     input: 'build/esm/src/cli/main.js',
     external: nodeExternal,
+    plugins: [tscSourceMaps],
     output: {file: 'dist/tfjs-snn-cli.cjs', format: 'cjs', banner, sourcemap: true, exports: 'named'},
   },
 ];
