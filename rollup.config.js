@@ -35,7 +35,9 @@ module.exports = [
     external,
     plugins: [tscSourceMaps],
     output: [
-      {file: 'dist/tfjs-snn.esm.mjs', format: 'es', banner, sourcemap: true},
+      // src/data/subset.ts finds the bundled data from this module's file.
+      {file: 'dist/tfjs-snn.esm.mjs', format: 'es', banner, sourcemap: true,
+       intro: 'const TFJS_SNN_MODULE_URL = import.meta.url;'},
       {file: 'dist/tfjs-snn.node.cjs', format: 'cjs', banner, sourcemap: true, exports: 'named'},
       umd('dist/tfjs-snn.umd.js', false),
       umd('dist/tfjs-snn.min.js', true),

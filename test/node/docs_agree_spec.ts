@@ -1,6 +1,7 @@
 // The docs quote the code: the backends with a fused LIF kernel, the callbacks' errors (issue 12, item 15).
 import * as tf from '@tensorflow/tfjs-core';
-import {readFileSync} from 'fs';
+import {execFileSync} from 'child_process';
+import {mkdirSync, readFileSync, rmSync, writeFileSync} from 'fs';
 import {join, resolve} from 'path';
 
 import {LIF, LIF_GRAD} from '../../kernels/lif_attrs';
@@ -58,4 +59,27 @@ describe('docs/callbacks.md\'s quoted errors', () => {
       expect(() => make[fn]({[key]: value})).toThrowError(message);
     });
   }
+});
+
+describe('docs/data.md\'s example', () => {
+  it('runs as written against the built package (with a stand-in model), on the subset that ships', () => {
+    const example = /```js\n([\s\S]*?)```/.exec(read('docs/data.md'))![1];
+    // The page leaves `model` and `tf` to the reader; everything else runs as written.
+    const program = `import * as tf from '@tensorflow/tfjs';
+let batches = 0, images = 0;
+const model = {trainOnBatch: async (x, y) => { batches++; images += x.shape[0]; }};
+${example}
+console.log(JSON.stringify({batches, images, tensors: tf.memory().numTensors}));
+`;
+    const dir = join(root, 'build', 'docs-examples');  // inside the package, so 'tfjs-snn' resolves to it
+    mkdirSync(dir, {recursive: true});
+    const file = join(dir, 'data-md.mjs');
+    writeFileSync(file, program);
+    try {
+      const out = execFileSync(process.execPath, [file], {cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe']});
+      expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual({batches: 32, images: 2000, tensors: 0});
+    } finally {
+      rmSync(file, {force: true});
+    }
+  }, 60000);
 });
