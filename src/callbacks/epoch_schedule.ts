@@ -60,6 +60,15 @@ function scheduleStartOf(handle: RateHandle): number {
 
 type EpochLogs = Parameters<Callback['onEpochEnd']>[1];
 
+/**
+ * A rate as logged (console and the `lr` epoch log): to 15 significant digits, so the float64 noise of the
+ * reference's repeated `lr /= 10` (1e-3 / 10 / 10 / 10 = 1.0000000000000002e-6) reads 1e-6. The optimizer
+ * still gets the unrounded rate.
+ */
+export function loggedRate(rate: number): number {
+  return Number.isFinite(rate) ? Number(rate.toPrecision(15)) : rate;
+}
+
 export function argError(fn: string, name: string, value: unknown, expected: string): Error {
   return new Error(`${fn}: argument '${name}' must be ${expected}; got ${describeValue(value)}`);
 }
@@ -128,7 +137,9 @@ export abstract class EpochSchedule extends Callback {
     const previousRate = handle.read();
     if (rate !== previousRate) {
       handle.write(rate);
-      if (this.verbose) console.log(`${this.fn}: epoch ${epoch}: learning rate ${previousRate} -> ${rate}`);
+      if (this.verbose) {
+        console.log(`${this.fn}: epoch ${epoch}: learning rate ${loggedRate(previousRate)} -> ${loggedRate(rate)}`);
+      }
     }
     this.currentRate = rate;
     scheduleStarts.set(handle.optimizer, {initialRate: this.initialRate, lastWrittenRate: rate});
@@ -136,6 +147,6 @@ export abstract class EpochSchedule extends Callback {
 
   /** Called by `model.fit`: records the epoch's rate in its logs as `lr`. */
   override async onEpochEnd(_epoch: number, logs?: EpochLogs): Promise<void> {
-    if (logs != null) logs.lr = this.currentRate;
+    if (logs != null) logs.lr = loggedRate(this.currentRate);
   }
 }

@@ -18,7 +18,7 @@ import {loadLayersModel} from '../io/load';
 import {EarlyExitWrapper} from '../layers/early_exit_wrapper';
 import {AnalyzeArgs} from './args';
 import {useBackend} from './backend';
-import {accuracyChart, gammaChart, ratesChart, svgOf} from './charts';
+import {accuracyChart, chartLibraries, gammaChart, ratesChart, svgOf} from './charts';
 import {firstImages, loadSplit} from './datasets';
 import {analysisHtml} from './analysis_html';
 import type {Output} from './train';
@@ -88,6 +88,7 @@ function gammaExitAt(model: tfl.LayersModel, threshold: number, byTime: Accuracy
 
 export async function analyze(args: AnalyzeArgs, out: Output): Promise<AnalysisReport> {
   const started = Date.now();
+  chartLibraries();  // without vega, say so now rather than after the analysis
   const backend = await useBackend(args.backend);
   const {modelDir, runDir} = locateModel(args.model);
   const outDir = args.out ?? join(runDir, 'analysis');

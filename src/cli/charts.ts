@@ -1,6 +1,9 @@
-/** The analysis report's charts: vega-lite specifications rendered to SVG strings in Node (no browser, no canvas). */
-import * as vega from 'vega';
-import * as vl from 'vega-lite';
+/**
+ * The analysis report's charts: vega-lite specifications rendered to SVG strings in Node (no browser, no canvas).
+ * vega and vega-lite are optional peer dependencies, loaded on first use: a library install does not pull them.
+ */
+import type * as vega from 'vega';
+import type * as vl from 'vega-lite';
 
 import type {GammaProfile} from '../analysis/gamma_profile';
 import type {LayerSpikeRate} from '../analysis/spike_rates';
@@ -8,7 +11,33 @@ import type {LayerSpikeRate} from '../analysis/spike_rates';
 const WIDTH = 420;
 const HEIGHT = 240;
 
+/** Loads a module by name (`require` by default; the tests pass one that fails). */
+export type ModuleLoader = (id: string) => unknown;
+
+/**
+ * vega and vega-lite, loaded with `load`; an Error that says how to install them when either cannot be found.
+ * Other errors (a broken install) pass unchanged.
+ */
+export function chartLibraries(load: ModuleLoader = require): {vega: typeof vega, vl: typeof vl} {
+  const get = <T>(id: string): T => {
+    try {
+      return load(id) as T;
+    } catch (e) {
+      const {code, message} = (e ?? {}) as {code?: string, message?: string};
+      const missing = (code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND') &&
+                      String(message).includes(`'${id}'`);
+      if (!missing) throw e;
+      const error = new Error(`tfjs-snn analyze draws its charts with vega and vega-lite, optional dependencies ` +
+                              `that are not installed (cannot load '${id}'): run npm install vega vega-lite`);
+      (error as {cause?: unknown}).cause = e;
+      throw error;
+    }
+  };
+  return {vega: get<typeof vega>('vega'), vl: get<typeof vl>('vega-lite')};
+}
+
 export async function svgOf(spec: vl.TopLevelSpec): Promise<string> {
+  const {vega, vl} = chartLibraries();
   const view = new vega.View(vega.parse(vl.compile(spec).spec), {renderer: 'none'});
   try {
     return await view.toSVG();

@@ -1,22 +1,9 @@
 /** The datasets the commands read: the embedded Fashion-MNIST subset, or IDX / CIFAR files in a folder. */
-import {existsSync} from 'node:fs';
-import {dirname, join} from 'node:path';
-
 import {loadCifarDataset} from '../data/cifar';
 import {ImageDataset} from '../data/dataset';
 import {loadIdxDataset} from '../data/idx';
+import {fashionMnistSubsetDir} from '../data/subset';
 import {DATASETS} from './args';
-
-/** The folder of this package (where data/ ships), found from this file's location. */
-export function packageRoot(): string {
-  let dir = __dirname;
-  while (!existsSync(join(dir, 'package.json')) || !existsSync(join(dir, 'data', 'fashion-mnist-subset'))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error(`cannot find the tfjs-snn package folder above ${__dirname}`);
-    dir = parent;
-  }
-  return dir;
-}
 
 export function firstImages(data: ImageDataset, limit: number|null): ImageDataset {
   if (limit == null || limit >= data.count) return data;
@@ -30,6 +17,6 @@ export function loadSplit(source: {dataset: typeof DATASETS[number], dataDir: st
   if (source.dataset === 'cifar10' || source.dataset === 'cifar100') {
     return loadCifarDataset(source.dataDir!, {variant: source.dataset, split});
   }
-  const dir = source.dataDir ?? join(packageRoot(), 'data', 'fashion-mnist-subset');
+  const dir = source.dataDir ?? fashionMnistSubsetDir();
   return loadIdxDataset(dir, {split, name: source.dataset});
 }

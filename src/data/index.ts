@@ -12,6 +12,7 @@ export type {IdxArray, IdxData, IdxDatasetOptions, IdxDtype, Split} from './idx'
 export {cifarClasses, loadCifarDataset, parseCifar} from './cifar';
 export type {CifarDatasetOptions, CifarLabelMode, CifarOptions, CifarRecords, CifarVariant} from './cifar';
 export {gunzip, isGzip} from './files';
+export {fashionMnistSubsetDir, loadFashionMnistSubset} from './subset';
 export {augmentationSeed, batchCount, batches, cropAndFlip, drawAugmentation, mulberry32, normalizationTable,
         normalize, NORMALIZATION, randomIndex, resolveNormalization, seededShuffle, toTensors} from './pipeline';
 export type {AugmentOptions, AugmentParams, Batch, BatchOptions, NormalizationStats, NormalizeOption,

@@ -8,4 +8,4 @@ export {lif, lifWithState} from './lif';
 export type {LifResult} from './lif';
 export {LIF_DEFAULTS} from './lif_options';
 export type {LifImplementation, LifOptions, ResetMode, SurrogateFunction, SurrogateName} from './lif_options';
-export {SURROGATE_DEFAULT_ALPHA} from '../../kernels/lif_attrs';
+export {FUSED_LIF_BACKENDS, SURROGATE_DEFAULT_ALPHA} from '../../kernels/lif_attrs';

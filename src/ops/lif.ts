@@ -1,7 +1,7 @@
 import {engine, getBackend, getKernel, Tensor, tidy, zeros} from '@tensorflow/tfjs-core';
 
 import {ensureCompositeKernels} from '../../kernels/register';
-import {LIF, LIF_COMPOSITE} from '../../kernels/lif_attrs';
+import {FUSED_LIF_BACKENDS, LIF, LIF_COMPOSITE} from '../../kernels/lif_attrs';
 import {describeValue, LifOptions, resolveLifOptions, ResolvedLifOptions} from './lif_options';
 
 export type {LifOptions};
@@ -46,7 +46,7 @@ function kernelFor(resolved: ResolvedLifOptions, fn: string): string {
   const {implementation, attrs} = resolved;
   if (implementation === 'kernel' && !hasFused) {
     throw new Error(`${fn}: option 'implementation' is 'kernel' but backend '${backend}' has no ` +
-                    `fused LIF kernel (fused: cpu, webgl, wasm); use 'auto' or 'composite'`);
+                    `fused LIF kernel (fused: ${FUSED_LIF_BACKENDS.join(', ')}); use 'auto' or 'composite'`);
   }
   if (implementation === 'kernel' || (implementation === 'auto' && hasFused && attrs.surrogateFn == null)) {
     return LIF;

@@ -229,6 +229,29 @@ describe('callbacks.stepDecay schedule', () => {
     model.dispose();
   });
 
+  it('logs rates without float64 noise (1e-6, not 1.0000000000000002e-6) but applies the reference\'s lr /= 10',
+     async () => {
+       const log = spyOn(console, 'log');
+       const optimizer = tf.train.adam(1e-3);
+       const model = tinyModel(optimizer);
+       const applied: number[] = [];
+       const reader = new tfl.CustomCallback({onEpochBegin: async () => {
+         applied.push((optimizer as unknown as {learningRate: number}).learningRate);
+       }});
+       const [x, y] = [tf.tensor2d(X, [1, X.length]), tf.tensor2d([Y], [1, 1])];
+       const history = await model.fit(x, y, {epochs: 10, verbose: 0,
+                                              callbacks: [stepDecay({epochs: 10, verbose: true}), reader]});
+       tf.dispose([x, y]);
+       expect(history.history.lr).toEqual([1e-3, 1e-3, 1e-3, 1e-3, 1e-3, 1e-4, 1e-4, 1e-5, 1e-5, 1e-6]);
+       expect(log.calls.allArgs().map(args => String(args[0]))).toEqual([
+         'stepDecay: epoch 5: learning rate 0.001 -> 0.0001', 'stepDecay: epoch 7: learning rate 0.0001 -> 0.00001',
+         'stepDecay: epoch 9: learning rate 0.00001 -> 0.000001']);
+       // The optimizer gets the rate of the reference's repeated `lr /= 10`, float64 rounding included.
+       expect(applied[9]).toBe(((1e-3 / 10) / 10) / 10);
+       expect(applied[9]).not.toBe(1e-6);
+       model.dispose();
+     });
+
   it('reproduces the BNTT script\'s timing with the milestones docs/callbacks.md gives', () => {
     // train.py divides after training epoch e when e == epochs * f (a float comparison).
     const scriptRates = (epochs: number) => {

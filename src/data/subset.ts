@@ -1,0 +1,92 @@
+/**
+ * The Fashion-MNIST subset that ships in the package's `data/fashion-mnist-subset/` (2,000 training and 1,000
+ * test images, IDX gz): its folder, and a loader. Node only: the folder is found from this module's file.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+import {ImageDataset, oneOf, optionsObject} from './dataset';
+import {loadIdxDataset, Split} from './idx';
+
+// This module's file: CommonJS (the Node bundle, the UMD bundle under require, tsc's test build) has __filename;
+// the ES module bundle defines TFJS_SNN_MODULE_URL = import.meta.url (rollup.config.js).
+declare const __filename: string | undefined;
+declare const TFJS_SNN_MODULE_URL: string | undefined;
+
+interface NodePath {
+  dirname(path: string): string;
+  join(...paths: string[]): string;
+}
+interface NodeFs {
+  existsSync(path: string): boolean;
+}
+interface NodeUrl {
+  fileURLToPath(url: string): string;
+}
+
+const SUBSET = ['data', 'fashion-mnist-subset'];
+
+/** A Node built-in, synchronously where Node has process.getBuiltinModule (20.16+, 22.3+); null elsewhere. */
+function builtin<T>(id: string): T | null {
+  const proc = (globalThis as unknown as {process?: {getBuiltinModule?: (id: string) => T}}).process;
+  return typeof proc?.getBuiltinModule === 'function' ? proc.getBuiltinModule(id) : null;
+}
+
+function moduleFile(): string | null {
+  if (typeof __filename === 'string') return __filename;
+  if (typeof TFJS_SNN_MODULE_URL === 'string' && TFJS_SNN_MODULE_URL.startsWith('file:')) {
+    const url = builtin<NodeUrl>('node:url');
+    if (url != null) return url.fileURLToPath(TFJS_SNN_MODULE_URL);
+    const path = decodeURIComponent(new URL(TFJS_SNN_MODULE_URL).pathname);
+    return /^\/[A-Za-z]:\//.test(path) ? path.slice(1) : path;  // file:///C:/… on Windows
+  }
+  return null;
+}
+
+/**
+ * The folder of the Fashion-MNIST subset that ships with tfjs-snn (`data/fashion-mnist-subset` in the installed
+ * package): 2,000 training and 1,000 test images, the first 200 / 100 of each class, as IDX gz files that
+ * {@link loadIdxDataset} reads. Node only.
+ *
+ * @example
+ * const train = await snn.data.loadIdxDataset(snn.data.fashionMnistSubsetDir(), {split: 'train', name: 'fashion-mnist'});
+ */
+export function fashionMnistSubsetDir(): string {
+  const fn = 'fashionMnistSubsetDir';
+  const file = tf.env().getBool('IS_NODE') ? moduleFile() : null;
+  if (file == null) {
+    throw new Error(`${fn}: the bundled Fashion-MNIST subset is a folder of the installed package, readable only ` +
+                    `in Node.js; in the browser fetch its IDX files and parse them with parseIdx`);
+  }
+  const path = builtin<NodePath>('node:path');
+  const fs = builtin<NodeFs>('node:fs');
+  if (path == null || fs == null) {
+    // Node < 20.16: no synchronous built-ins from an ES module; the bundles lie in <package>/dist.
+    return `${file.replace(/[\\/][^\\/]*[\\/][^\\/]*$/, '')}/${SUBSET.join('/')}`;
+  }
+  for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, ...SUBSET);
+    if (fs.existsSync(path.join(candidate, 'train-images-idx3-ubyte.gz'))) return candidate;
+    if (path.dirname(dir) === dir) {
+      throw new Error(`${fn}: no ${SUBSET.join('/')} in any folder above '${file}'; is the tfjs-snn package ` +
+                      `complete?`);
+    }
+  }
+}
+
+/**
+ * Loads one split of the Fashion-MNIST subset that ships with tfjs-snn (see {@link fashionMnistSubsetDir}):
+ * 2,000 training or 1,000 test images, named 'fashion-mnist' (so batches normalise with its mean and std).
+ * Node only.
+ *
+ * @example
+ * const train = await snn.data.loadFashionMnistSubset({split: 'train'});
+ * const {x, y} = snn.data.toTensors(train, {limit: 256});   // [256, 28, 28, 1] normalised, [256, 10] one-hot
+ */
+export async function loadFashionMnistSubset(options?: {split?: Split}): Promise<ImageDataset> {
+  const fn = 'loadFashionMnistSubset';
+  const opts = optionsObject(fn, options);
+  const unknown = Object.keys(opts).find(key => key !== 'split');
+  if (unknown != null) throw new Error(`${fn}: unknown option '${unknown}'; expected split`);
+  const split = oneOf(fn, 'split', opts.split ?? 'train', ['train', 'test'] as const);
+  return loadIdxDataset(fashionMnistSubsetDir(), {split, name: 'fashion-mnist'});
+}
