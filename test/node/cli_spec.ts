@@ -430,14 +430,15 @@ describe('the tfjs-snn command', () => {
 
   it('--version and -v print package.json\'s version and exit 0; --help mentions them', async () => {
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+    let written: string[] = [];
+    const spy = spyOn(process.stdout, 'write').and.callFake((text: string|Uint8Array) => written.push(String(text)) > 0);
     for (const flag of ['--version', '-v']) {
       expect(execFileSync(process.execPath, [bin, flag], {encoding: 'utf8'})).withContext(flag).toBe(`${pkg.version}\n`);
-      const written: string[] = [];
-      const spy = spyOn(process.stdout, 'write').and.callFake((text: string|Uint8Array) => written.push(String(text)) > 0);
+      written = [];
       const code = await main([flag]);
-      spy.and.callThrough();
       expect([code, written.join('')]).withContext(`main(['${flag}'])`).toEqual([0, `${pkg.version}\n`]);
     }
+    spy.and.callThrough();
     expect(execFileSync(process.execPath, [bin, '--help'], {encoding: 'utf8'})).toMatch(/--version, -v +print the version/);
   });
 
