@@ -257,12 +257,13 @@ export async function train(requested: TrainArgs, out: Output, hooks: TrainHooks
     const schedule = makeSchedule(args);
     const reporter = new EpochReporter({args, state, optimizer, summary, batchesPerEpoch, schedule, hooks,
                                         bar: new ProgressBar(out)});
-    out.write(`training ${args.model} (${summary.parameters} parameters) on ${args.dataset}: ${trainSet.count} ` +
-              `train / ${testSet.count} test images, backend ${backend}, ${args.epochs} epochs from epoch ` +
-              `${state.epochsDone + 1}\n`);
     // Evaluation runs up to 256 images at a time, fewer when a batch of 256 would not fit.
+    const evaluationBatch = Math.min(256, largest);
+    out.write(`training ${args.model} (${summary.parameters} parameters) on ${args.dataset}: ${trainSet.count} ` +
+              `train / ${testSet.count} test images, batches of ${args.batchSize} (evaluation ${evaluationBatch}), ` +
+              `backend ${backend}, ${args.epochs} epochs from epoch ${state.epochsDone + 1}\n`);
     const source = (data: ImageDataset, training: boolean) => epochSource(
-        data, {batchSize: training ? args.batchSize : Math.min(256, largest), shuffle: training, seed: args.seed,
+        data, {batchSize: training ? args.batchSize : evaluationBatch, shuffle: training, seed: args.seed,
                augment: training && augment, dropLast: training},
         () => reporter.epoch);
     await model.fitDataset(source(trainSet, true) as never, {

@@ -346,6 +346,17 @@ describe('tfjs-snn train (end to end on a generated 8×8 dataset, wasm)', () => 
       expect(tf.memory().numTensors).toBe(before);
     });
 
+    it('evaluation runs 256 images at a time, or as many as fit when that is fewer', async () => {
+      // The embedded subset, small model, T 12: 794 + 127002·12 values, 5.82 MiB per image, 88 fit in 512 MiB.
+      const written: string[] = [];
+      const state = await train(parseTrainArgs(['--backend', 'wasm', '--batch-size', '16', '--time-steps', '12',
+                                                '--limit-train', '16', '--limit-test', '100', '--epochs', '1',
+                                                '--out', join(tmp, 'long-evaluation')]),
+                                {write: text => written.push(text)});
+      expect(written.join('')).toContain('16 train / 100 test images, batches of 16 (evaluation 88), backend wasm');
+      expect(state.history[0].testAccuracy * 100).toBeCloseTo(Math.round(state.history[0].testAccuracy * 100), 6);
+    });
+
     describe('tfjs-snn analyze', () => {
       /** A fresh small model for 28×28 images (per image 794 + 127002·T values) saved in `dir`. */
       const saveModel = async (name: string, timeSteps: number) => {
