@@ -30,10 +30,10 @@ export interface Output {
   isTTY?: boolean;
 }
 
-/** The points at the end of a run where `TrainHooks.afterStage` runs: the last epoch's checkpoint, then model/, then the reports. */
+/** Where `TrainHooks.afterStage` runs at the end of a run: after the last epoch's checkpoint, model/, the reports. */
 export type TrainStage = 'checkpoint'|'model'|'reports';
 
-/** For tests: stop after an epoch as an interrupted run would; inject a fault (throw) after a stage of the end of a run. */
+/** For tests: stop after an epoch as an interrupted run would; inject a fault (throw) at the end of a run. */
 export interface TrainHooks {
   stopAfterEpoch?: number;
   afterStage?: (stage: TrainStage) => void;

@@ -264,8 +264,9 @@ describe('tfjs-snn train (end to end on a generated 8×8 dataset, wasm)', () => 
            const state = await train(args(out, {resume: true, epochs: null}), {write: text => written.push(text)});
            expect(tf.memory().numTensors).toBe(before);
            expect(state.epochsDone).toBe(2);
-           expect(written.join('')).toContain(stage === 'reports' ? `the run in ${out} had already finished its 2 epochs` :
-                                                                    `the checkpoint in ${out} has all 2 epochs`);
+           expect(written.join('')).toContain(stage === 'reports' ?
+                                                  `the run in ${out} had already finished its 2 epochs` :
+                                                  `the checkpoint in ${out} has all 2 epochs`);
            expect(written.join('')).toContain(`saved the model to ${resolve(out, 'model')}`);
            const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
            expect([report.finished, report.epochsDone, report.epochs.length]).toEqual([true, 2, 2]);
@@ -322,9 +323,9 @@ describe('tfjs-snn train (end to end on a generated 8×8 dataset, wasm)', () => 
   describe('sizes (checked before anything is allocated; limit on wasm: 512 MiB of layer outputs per batch)', () => {
     it('an oversized --batch-size fails naming the flag, the value, the limit and the largest that fits', async () => {
       // The embedded subset (2,000 28×28 training images), small model, T 2: per image the input (784 values) and
-      // the layer outputs: encoder 2·784, conv1, bntt1, lif1 3·2·25088, pool1 2·6272, conv2, bntt2, lif2 3·2·12544,
-      // pool2 and flatten 2·2·3136, fc1, bntt3, lif3 3·2·256, fc2 2·10, timeAverage 10: 254798 values, 1019192 bytes
-      // (0.972 MiB). 2000 images: 1944 MiB; floor(512 MiB / 1019192 bytes) = 526.
+      // the layer outputs: encoder 2·784, conv1, bntt1, lif1 3·2·25088, pool1 2·6272, conv2, bntt2, lif2
+      // 3·2·12544, pool2 and flatten 2·2·3136, fc1, bntt3, lif3 3·2·256, fc2 2·10, timeAverage 10: 254798 values,
+      // 1019192 bytes (0.972 MiB). 2000 images: 1944 MiB; floor(512 MiB / 1019192 bytes) = 526.
       const out = join(tmp, 'huge-batch');
       const before = tf.memory().numTensors;
       await expectAsync(train(parseTrainArgs(['--backend', 'wasm', '--batch-size', '2000', '--time-steps', '2',
@@ -442,15 +443,18 @@ describe('the tfjs-snn command', () => {
   it('--version and -v print package.json\'s version and exit 0; --help mentions them', async () => {
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
     let written: string[] = [];
-    const spy = spyOn(process.stdout, 'write').and.callFake((text: string|Uint8Array) => written.push(String(text)) > 0);
+    const spy = spyOn(process.stdout, 'write')
+                    .and.callFake((text: string|Uint8Array) => written.push(String(text)) > 0);
     for (const flag of ['--version', '-v']) {
-      expect(execFileSync(process.execPath, [bin, flag], {encoding: 'utf8'})).withContext(flag).toBe(`${pkg.version}\n`);
+      expect(execFileSync(process.execPath, [bin, flag], {encoding: 'utf8'})).withContext(flag)
+          .toBe(`${pkg.version}\n`);
       written = [];
       const code = await main([flag]);
       expect([code, written.join('')]).withContext(`main(['${flag}'])`).toEqual([0, `${pkg.version}\n`]);
     }
     spy.and.callThrough();
-    expect(execFileSync(process.execPath, [bin, '--help'], {encoding: 'utf8'})).toMatch(/--version, -v +print the version/);
+    expect(execFileSync(process.execPath, [bin, '--help'], {encoding: 'utf8'}))
+        .toMatch(/--version, -v +print the version/);
   });
 
   describe('without @tensorflow/tfjs-backend-wasm (nor tfjs-node) installed', () => {
@@ -480,8 +484,8 @@ describe('the tfjs-snn command', () => {
          const result = run(['train', '--epochs', '1']);
          expect(result.status).toBe(1);
          expect(result.stderr).toBe(
-             'tfjs-snn train: the default backend, wasm, needs @tensorflow/tfjs-backend-wasm, which is not installed: ' +
-             'npm install @tensorflow/tfjs-backend-wasm (or choose --backend cpu, much slower, or install ' +
+             'tfjs-snn train: the default backend, wasm, needs @tensorflow/tfjs-backend-wasm, which is not ' +
+             'installed: npm install @tensorflow/tfjs-backend-wasm (or choose --backend cpu, much slower, or install ' +
              '@tensorflow/tfjs-node for --backend tensorflow)\n');
          expect(existsSync(join(tmp, 'runs'))).toBeFalse();
        });
