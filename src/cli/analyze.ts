@@ -12,6 +12,7 @@ import {energyCollector, EnergyReport} from '../analysis/energy';
 import {GammaProfile, gammaProfile} from '../analysis/gamma_profile';
 import {classLabels, layerChain, runChain} from '../analysis/model_chain';
 import {LayerSpikeRate, spikeRateCollector} from '../analysis/spike_rates';
+import {ImageDataset} from '../data/dataset';
 import {batches} from '../data/pipeline';
 import {fileSystem} from '../io/file_system';
 import {loadLayersModel} from '../io/load';
@@ -20,6 +21,7 @@ import {AnalyzeArgs} from './args';
 import {useBackend} from './backend';
 import {accuracyChart, chartLibraries, gammaChart, ratesChart, svgOf} from './charts';
 import {firstImages, loadSplit} from './datasets';
+import {checkBatchSize, largestBatch} from './limits';
 import {analysisHtml} from './analysis_html';
 import type {Output} from './train';
 
@@ -68,10 +70,11 @@ function locateModel(path: string): {modelDir: string, runDir: string} {
                   `tfjs-snn train or a folder holding model.json`);
 }
 
-function confidenceExit(model: tfl.LayersModel, x: tf.Tensor, labels: Int32Array, args: AnalyzeArgs) {
+function confidenceExit(model: tfl.LayersModel, x: tf.Tensor, labels: Int32Array, args: AnalyzeArgs,
+                        batchSize: number) {
   const wrapper = new EarlyExitWrapper({layer: model, policy: 'confidence', confidenceThreshold: args.confidenceThreshold,
                                         patience: args.patience});
-  const {logits, exitSteps} = wrapper.predictWithExits(x, {batchSize: args.batchSize});
+  const {logits, exitSteps} = wrapper.predictWithExits(x, {batchSize});
   const predictions = tf.tidy(() => tf.argMax(logits, 1).dataSync());
   logits.dispose();
   const correct = labels.reduce((n, label, i) => n + (predictions[i] === label ? 1 : 0), 0);
@@ -93,8 +96,23 @@ export async function analyze(args: AnalyzeArgs, out: Output): Promise<AnalysisR
   const {modelDir, runDir} = locateModel(args.model);
   const outDir = args.out ?? join(runDir, 'analysis');
   const model = await loadLayersModel(fileSystem(modelDir));
-  const test = firstImages(await loadSplit(args, 'test'), args.limitTest);
-  out.write(`analysing ${modelDir} on ${test.count} ${args.dataset} test images, backend ${backend}\n`);
+  let test: ImageDataset;
+  let batchSize: number;
+  try {
+    test = firstImages(await loadSplit(args, 'test'), args.limitTest);
+    const timeSteps = model.layers[0].getConfig().timeSteps;
+    const largest = largestBatch(model, backend, {subject: `the model in ${modelDir} (T ${timeSteps})`,
+                                                  advice: 'analyse it with --backend tensorflow or cpu'});
+    if (args.batchSize != null && Math.min(args.batchSize, test.count) > largest) {
+      checkBatchSize(model, backend, '--batch-size', args.batchSize, largest, timeSteps as number);
+    }
+    batchSize = Math.min(args.batchSize ?? 100, largest, test.count);
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+  out.write(`analysing ${modelDir} on ${test.count} ${args.dataset} test images, ${batchSize} at a time, ` +
+            `backend ${backend}\n`);
   const {x, y} = batches(test, {batchSize: test.count}).next().value!;
   try {
     // One run of the network serves the three analyses that need one.
@@ -102,7 +120,7 @@ export async function analyze(args: AnalyzeArgs, out: Output): Promise<AnalysisR
     const labels = classLabels('analyze', y, test.count, (model.outputs[0].shape as number[])[1]);
     const collectors = {accuracy: accuracyCollector(chain, model, y, test.count),
                         rates: spikeRateCollector(chain, test.count), energy: energyCollector(chain, test.count)};
-    runChain(chain, x, args.batchSize, (i, input, output) => {
+    runChain(chain, x, batchSize, (i, input, output) => {
       for (const collector of Object.values(collectors)) collector.visit(i, input, output);
     });
     const byTime = collectors.accuracy.result();
@@ -119,7 +137,7 @@ export async function analyze(args: AnalyzeArgs, out: Output): Promise<AnalysisR
       accuracyByTimeSteps: byTime,
       gammaExit: gammaExitAt(model, args.gammaThreshold, byTime),
       gammaSweep: thresholds.map(threshold => gammaExitAt(model, threshold, byTime)),
-      confidenceExit: confidenceExit(model, x, labels, args),
+      confidenceExit: confidenceExit(model, x, labels, args, batchSize),
       seconds: 0,
     };
     report.seconds = (Date.now() - started) / 1000;

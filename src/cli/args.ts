@@ -13,7 +13,8 @@ export interface TrainArgs {
   dataDir: string|null;
   model: typeof MODELS[number];
   timeSteps: number|null;
-  epochs: number;
+  /** null: 3, or with --resume the checkpoint's own count. */
+  epochs: number|null;
   batchSize: number;
   optimizer: typeof OPTIMIZERS[number];
   lr: number|null;
@@ -48,7 +49,7 @@ export const TRAIN_FLAGS: Flags<TrainArgs> = {
                  help: 'folder with the dataset files (default for fashion-mnist: the embedded 2,000/1,000 subset)'},
   '--model': {key: 'model', kind: 'string', allowed: MODELS, help: 'architecture (default small)'},
   '--time-steps': {key: 'timeSteps', kind: 'int', help: 'time steps T (default: the model\'s, small 6, vgg 25)'},
-  '--epochs': {key: 'epochs', kind: 'int', help: 'epochs (default 3)'},
+  '--epochs': {key: 'epochs', kind: 'int', help: 'epochs (default 3; with --resume the checkpoint\'s)'},
   '--batch-size': {key: 'batchSize', kind: 'int', help: 'batch size (default 64)'},
   '--optimizer': {key: 'optimizer', kind: 'string', allowed: OPTIMIZERS,
                   help: 'adam (default) or sgd (momentum 0.9, the reference\'s)'},
@@ -94,6 +95,9 @@ function parseValue(command: string, flag: string, spec: Flag, raw: string|undef
   if (spec.kind === 'int' && (!Number.isInteger(value) || value < min)) {
     throw new Error(`${flag} must be an integer >= ${min}; got '${raw}'`);
   }
+  if (spec.kind === 'int' && !Number.isSafeInteger(value)) {
+    throw new Error(`${flag} must be an integer from ${min} to ${Number.MAX_SAFE_INTEGER}; got '${raw}'`);
+  }
   if (!Number.isFinite(value) || value < 0) throw new Error(`${flag} must be a number >= 0; got '${raw}'`);
   return value;
 }
@@ -135,7 +139,7 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     dataset, model,
     dataDir: given.dataDir ?? null,
     timeSteps: given.timeSteps ?? null,
-    epochs: given.epochs ?? 3,
+    epochs: given.epochs ?? null,
     batchSize: given.batchSize ?? 64,
     optimizer: given.optimizer ?? 'adam',
     lr: given.lr ?? null,
@@ -160,7 +164,8 @@ export interface AnalyzeArgs {
   dataset: typeof DATASETS[number];
   dataDir: string|null;
   limitTest: number|null;
-  batchSize: number;
+  /** null: 100, or as many as fit (see limits.ts). */
+  batchSize: number|null;
   backend: typeof BACKENDS[number];
   /** null: `<run folder>/analysis`. */
   out: string|null;
@@ -175,7 +180,7 @@ export const ANALYZE_FLAGS: Flags<AnalyzeArgs> = {
   '--data-dir': {key: 'dataDir', kind: 'string',
                  help: 'folder with the dataset files (default for fashion-mnist: the embedded subset)'},
   '--limit-test': {key: 'limitTest', kind: 'int', help: 'use only the first N test images'},
-  '--batch-size': {key: 'batchSize', kind: 'int', help: 'images run at a time (default 100)'},
+  '--batch-size': {key: 'batchSize', kind: 'int', help: 'images run at a time (default 100, or as many as fit)'},
   '--backend': {key: 'backend', kind: 'string', allowed: BACKENDS,
                 help: 'auto (tfjs-node when installed, else wasm; default), wasm, cpu or tensorflow'},
   '--out': {key: 'out', kind: 'string', help: 'output folder (default <run folder>/analysis)'},
@@ -199,7 +204,7 @@ export function parseAnalyzeArgs(argv: string[]): AnalyzeArgs {
     model: given.model, dataset,
     dataDir: given.dataDir ?? null,
     limitTest: given.limitTest ?? null,
-    batchSize: given.batchSize ?? 100,
+    batchSize: given.batchSize ?? null,
     backend: given.backend ?? 'auto',
     out: given.out ?? null,
     gammaThreshold: given.gammaThreshold ?? 0.1,

@@ -27,7 +27,15 @@ export async function useBackend(choice: TrainArgs['backend']): Promise<string> 
   }
   const name = choice === 'cpu' ? 'cpu' : 'wasm';
   const module = name === 'cpu' ? '@tensorflow/tfjs-backend-cpu' : '@tensorflow/tfjs-backend-wasm';
-  if (!tryRequire(module)) throw new Error(`--backend ${name} needs ${module}: npm install ${module}`);
+  if (!tryRequire(module)) {
+    // Name --backend only when it was given: 'auto' is the default.
+    if (choice === 'auto') {
+      throw new Error(`the default backend, wasm, needs ${module}, which is not installed: npm install ${module} ` +
+                      '(or choose --backend cpu, much slower, or install @tensorflow/tfjs-node for --backend ' +
+                      'tensorflow)');
+    }
+    throw new Error(`--backend ${name} needs ${module}, which is not installed: npm install ${module}`);
+  }
   if (!(await tf.setBackend(name))) throw new Error(`the ${name} backend failed to initialise`);
   return name;
 }

@@ -1,4 +1,5 @@
 /** The `tfjs-snn` command: `tfjs-snn train|analyze [options]`. */
+import {version} from '../version';
 import {analyze} from './analyze';
 import {analyzeUsage, parseAnalyzeArgs, parseTrainArgs, trainUsage} from './args';
 import {train} from './train';
@@ -9,6 +10,9 @@ commands:
   train    train a BNTT spiking network on a dataset and save the model and a report
   analyze  BNTT scales, firing rates, energy, accuracy against time steps and early exit of a
            trained model, as analysis.html with charts
+
+  --version, -v  print the version
+  --help, -h     print this help
 
 Run 'tfjs-snn <command> --help' for the options.`;
 
@@ -22,6 +26,10 @@ export async function main(argv: string[]): Promise<number> {
   if (command == null || command === '--help' || command === '-h' || command === 'help') {
     process.stdout.write(`${USAGE}\n`);
     return command == null ? 1 : 0;
+  }
+  if (command === '--version' || command === '-v') {
+    process.stdout.write(`${version}\n`);
+    return 0;
   }
   if (command !== 'train' && command !== 'analyze') {
     process.stderr.write(`tfjs-snn: unknown command '${command}'\n${USAGE}\n`);

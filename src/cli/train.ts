@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import {mkdirSync} from 'node:fs';
+import {mkdirSync, readFileSync} from 'node:fs';
 import {join, resolve} from 'node:path';
 
 import {SpikeRateMonitor} from '../callbacks/spike_rate_monitor';
@@ -21,6 +21,7 @@ import {TrainArgs} from './args';
 import {useBackend} from './backend';
 import {EpochRecord, loadCheckpoint, RunState, saveCheckpoint} from './checkpoint';
 import {firstImages, loadSplit} from './datasets';
+import {checkBatchSize, largestBatch} from './limits';
 import {ProgressBar} from './progress';
 import {RunSummary, writeReports} from './report';
 
@@ -29,10 +30,17 @@ export interface Output {
   isTTY?: boolean;
 }
 
-/** For tests: stop after an epoch as an interrupted run would. */
+/** Where `TrainHooks.afterStage` runs at the end of a run: after the last epoch's checkpoint, model/, the reports. */
+export type TrainStage = 'checkpoint'|'model'|'reports';
+
+/** For tests: stop after an epoch as an interrupted run would; inject a fault (throw) at the end of a run. */
 export interface TrainHooks {
   stopAfterEpoch?: number;
+  afterStage?: (stage: TrainStage) => void;
 }
+
+/** The settings of a run, its epoch count known. */
+type Settings = TrainArgs & {epochs: number};
 
 const RATE_PREFIX = 'spikeRate/';
 const softmaxCrossEntropy = (labels: tf.Tensor, logits: tf.Tensor) => tf.losses.softmaxCrossEntropy(labels, logits);
@@ -81,7 +89,7 @@ function epochSource(data: ImageDataset, options: {batchSize: number, shuffle: b
   };
 }
 
-function makeSchedule(args: TrainArgs): EpochSchedule|null {
+function makeSchedule(args: Settings): EpochSchedule|null {
   if (args.schedule === 'step') return new StepDecay({epochs: args.epochs, initialRate: initialRate(args)});
   if (args.schedule === 'cosine') return new CosineDecay({epochs: args.epochs, initialRate: initialRate(args)});
   return null;
@@ -100,7 +108,7 @@ class EpochReporter extends tfl.Callback {
   private lossSum = 0;
   private accuracySum = 0;
 
-  constructor(private readonly run: {args: TrainArgs, state: RunState, optimizer: tf.Optimizer, summary: RunSummary,
+  constructor(private readonly run: {args: Settings, state: RunState, optimizer: tf.Optimizer, summary: RunSummary,
                                      batchesPerEpoch: number, bar: ProgressBar, schedule: EpochSchedule|null,
                                      hooks: TrainHooks}) {
     super();
@@ -146,13 +154,14 @@ class EpochReporter extends tfl.Callback {
                         `${(100 * record.trainAccuracy).toFixed(2)} %, test acc ${(100 * record.testAccuracy).toFixed(2)} %, ` +
                         `${seconds.toFixed(1)} s, spike rates ${Object.values(spikeRates).map(r => r.toFixed(3)).join(' ')}`);
     await saveCheckpoint(args.out, this.model as tfl.LayersModel, this.run.optimizer, state);
+    if (epoch + 1 === args.epochs) this.run.hooks.afterStage?.('checkpoint');
     writeReports(args.out, state, this.run.summary);
     if (this.run.hooks.stopAfterEpoch === epoch + 1) (this.model as tfl.LayersModel).stopTraining = true;
   }
 }
 
 /** `args` with the defaults it left open (learning rate, augmentation, the model's T, encoder and leak) filled in. */
-function resolvedSettings(args: TrainArgs, model: tfl.LayersModel): TrainArgs {
+function resolvedSettings(args: Settings, model: tfl.LayersModel): Settings {
   const encoder = model.layers[0];
   const lif = model.layers.find(layer => layer.getClassName() === 'SnnLif');
   const className = encoder.getClassName();
@@ -170,65 +179,106 @@ function countParameters(model: tfl.LayersModel): number {
   return model.trainableWeights.reduce((n, w) => n + (w.shape as number[]).reduce((a, b) => a * b, 1), 0);
 }
 
-/** Runs `tfjs-snn train`; resolves with the final state (the model is in <out>/model). */
+/** Saves model/ and the final reports of a run whose epochs are all done. */
+async function finishRun(model: tfl.LayersModel, state: RunState, summary: RunSummary, out: Output,
+                         hooks: TrainHooks): Promise<void> {
+  const dir = state.args.out;
+  await model.save(fileSystem(join(dir, 'model')));
+  hooks.afterStage?.('model');
+  summary.finished = true;
+  writeReports(dir, state, summary);
+  hooks.afterStage?.('reports');
+  out.write(`saved the model to ${resolve(dir, 'model')} and the reports to ${join(dir, 'report.md')}\n`);
+}
+
+/** Whether report.json in `dir` says that the run finished with `epochs` epochs. */
+function reportedFinished(dir: string, epochs: number): boolean {
+  try {
+    const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'));
+    return report.finished === true && report.epochsDone === epochs;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Runs `tfjs-snn train`; resolves with the final state (the model is in <out>/model). With --resume, a checkpoint
+ * that has all the epochs (a run stopped after its last checkpoint, or a finished one) is finished: model/ and the
+ * reports are written from it.
+ */
 export async function train(requested: TrainArgs, out: Output, hooks: TrainHooks = {}): Promise<RunState> {
   const backend = await useBackend(requested.backend);
   const checkpoint = requested.resume ? await loadCheckpoint(requested.out) : null;
-  if (requested.resume && checkpoint == null) out.write(`no checkpoint in ${requested.out}; starting from epoch 1\n`);
-  // A resumed run keeps its settings; only the epoch count, output and backend come from this command.
-  const requestedArgs: TrainArgs = checkpoint == null ? requested :
-      {...checkpoint.state.args, epochs: requested.epochs, out: requested.out, backend: requested.backend, resume: true};
-  const {train: trainSet, test: testSet} = await loadData(requestedArgs);
-  mkdirSync(requestedArgs.out, {recursive: true});
+  let model = checkpoint?.model as tfl.Sequential | undefined;
+  let optimizer: tf.Optimizer|null = null;
+  try {
+    if (requested.resume && checkpoint == null) out.write(`no checkpoint in ${requested.out}; starting from epoch 1\n`);
+    const done = checkpoint?.state.epochsDone ?? 0;
+    if (requested.epochs != null && requested.epochs < done) {
+      throw new Error(`--epochs ${requested.epochs}: the checkpoint in ${requested.out} already has ${done} epochs; ` +
+                      `give --epochs ${done} or more, or leave it out`);
+    }
+    // A resumed run keeps its settings; only the epoch count (when given), output and backend come from this command.
+    const requestedArgs: Settings = checkpoint == null ? {...requested, epochs: requested.epochs ?? 3} : {
+      ...checkpoint.state.args, epochs: requested.epochs ?? checkpoint.state.args.epochs ?? 3, out: requested.out,
+      backend: requested.backend, resume: true,
+    };
+    const {train: trainSet, test: testSet} = await loadData(requestedArgs);
+    if (requestedArgs.batchSize > trainSet.count) {
+      throw new Error(`--batch-size ${requestedArgs.batchSize} is larger than the ${trainSet.count} training images`);
+    }
 
-  const model = checkpoint?.model as tfl.Sequential ?? buildModel(requestedArgs, trainSet);
-  // The report and checkpoint hold every setting as used, the defaults filled in.
-  const args = resolvedSettings(requestedArgs, model);
-  const optimizer = makeOptimizer(args);
-  model.compile({optimizer, loss: softmaxCrossEntropy, metrics: ['accuracy']});
-  if (checkpoint != null) await optimizer.setWeights(checkpoint.optimizerWeights);
-  const state: RunState = checkpoint?.state ?? {version: 1, args, backend, epochsDone: 0, history: []};
-  state.args = args;
-  state.backend = backend;
-  if (state.epochsDone >= args.epochs) {
-    out.write(`the checkpoint already has ${state.epochsDone} epochs; raise --epochs to train more\n`);
-    return state;
-  }
+    model ??= buildModel(requestedArgs, trainSet);
+    // The report and checkpoint hold every setting as used, the defaults filled in.
+    const args = resolvedSettings(requestedArgs, model);
+    const state: RunState = checkpoint?.state ?? {version: 1, args, backend, epochsDone: 0, history: []};
+    state.args = args;
+    state.backend = backend;
+    const summary: RunSummary = {modelName: args.model, parameters: countParameters(model),
+                                 trainImages: trainSet.count, testImages: testSet.count, finished: false};
+    if (state.epochsDone === args.epochs) {
+      out.write(reportedFinished(args.out, state.epochsDone) ?
+                    `the run in ${args.out} had already finished its ${state.epochsDone} epochs (raise --epochs to ` +
+                        'train more); writing its model and reports again from the checkpoint\n' :
+                    `the checkpoint in ${args.out} has all ${state.epochsDone} epochs; finishing the run\n`);
+      await finishRun(model, state, summary, out, hooks);
+      return state;
+    }
+    const largest = largestBatch(model, backend, {subject: `--time-steps ${args.timeSteps}`,
+                                                  advice: 'lower --time-steps'});
+    checkBatchSize(model, backend, '--batch-size', args.batchSize, largest, args.timeSteps!);
+    mkdirSync(args.out, {recursive: true});
 
-  const summary: RunSummary = {modelName: args.model, parameters: countParameters(model), trainImages: trainSet.count,
-                               testImages: testSet.count, finished: false};
-  const augment = args.augment!;
-  const batchesPerEpoch = batchCount(trainSet.count, args.batchSize, true);
-  if (batchesPerEpoch === 0) {
-    throw new Error(`--batch-size ${args.batchSize} is larger than the ${trainSet.count} training images`);
+    optimizer = makeOptimizer(args);
+    model.compile({optimizer, loss: softmaxCrossEntropy, metrics: ['accuracy']});
+    if (checkpoint != null) await optimizer.setWeights(checkpoint.optimizerWeights);
+    const augment = args.augment!;
+    const batchesPerEpoch = batchCount(trainSet.count, args.batchSize, true);
+    const schedule = makeSchedule(args);
+    const reporter = new EpochReporter({args, state, optimizer, summary, batchesPerEpoch, schedule, hooks,
+                                        bar: new ProgressBar(out)});
+    // Evaluation runs up to 256 images at a time, fewer when a batch of 256 would not fit.
+    const evaluationBatch = Math.min(256, largest);
+    out.write(`training ${args.model} (${summary.parameters} parameters) on ${args.dataset}: ${trainSet.count} ` +
+              `train / ${testSet.count} test images, batches of ${args.batchSize} (evaluation ${evaluationBatch}), ` +
+              `backend ${backend}, ${args.epochs} epochs from epoch ${state.epochsDone + 1}\n`);
+    const source = (data: ImageDataset, training: boolean) => epochSource(
+        data, {batchSize: training ? args.batchSize : evaluationBatch, shuffle: training, seed: args.seed,
+               augment: training && augment, dropLast: training},
+        () => reporter.epoch);
+    await model.fitDataset(source(trainSet, true) as never, {
+      epochs: args.epochs,
+      initialEpoch: state.epochsDone,
+      validationData: source(testSet, false) as never,
+      verbose: 0,
+      callbacks: [...(schedule ? [schedule] : []), new SpikeRateMonitor({prefix: RATE_PREFIX}), reporter],
+    });
+    if (state.epochsDone === args.epochs) await finishRun(model, state, summary, out, hooks);
+    return state;  // or stopped by a hook
+  } finally {
+    // setWeights made the optimizer's variables from these tensors (sharing their data).
+    if (checkpoint != null) tf.dispose(checkpoint.optimizerWeights.map(w => w.tensor));
+    optimizer?.dispose();
+    model?.dispose();
   }
-  const schedule = makeSchedule(args);
-  const reporter = new EpochReporter({args, state, optimizer, summary, batchesPerEpoch, schedule, hooks,
-                                      bar: new ProgressBar(out)});
-  out.write(`training ${args.model} (${summary.parameters} parameters) on ${args.dataset}: ${trainSet.count} train / ` +
-            `${testSet.count} test images, backend ${backend}, ${args.epochs} epochs from epoch ${state.epochsDone + 1}\n`);
-  const source = (data: ImageDataset, training: boolean) => epochSource(
-      data, {batchSize: training ? args.batchSize : 256, shuffle: training, seed: args.seed, augment: training && augment,
-             dropLast: training},
-      () => reporter.epoch);
-  await model.fitDataset(source(trainSet, true) as never, {
-    epochs: args.epochs,
-    initialEpoch: state.epochsDone,
-    validationData: source(testSet, false) as never,
-    verbose: 0,
-    callbacks: [...(schedule ? [schedule] : []), new SpikeRateMonitor({prefix: RATE_PREFIX}), reporter],
-  });
-
-  if (state.epochsDone < args.epochs) {  // stopped by a hook
-    optimizer.dispose();
-    model.dispose();
-    return state;
-  }
-  await model.save(fileSystem(join(args.out, 'model')));
-  summary.finished = true;
-  writeReports(args.out, state, summary);
-  out.write(`saved the model to ${resolve(args.out, 'model')} and the reports to ${join(args.out, 'report.md')}\n`);
-  optimizer.dispose();
-  model.dispose();
-  return state;
 }

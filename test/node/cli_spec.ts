@@ -8,9 +8,10 @@ import {join, resolve} from 'path';
 import {analyze} from '../../src/cli/analyze';
 import {parseAnalyzeArgs, parseTrainArgs, TrainArgs} from '../../src/cli/args';
 import {loadCheckpoint, RunState} from '../../src/cli/checkpoint';
+import {main} from '../../src/cli/main';
 import {formatDuration, progressLine} from '../../src/cli/progress';
-import {train} from '../../src/cli/train';
-import {io} from '../../src/index';
+import {train, TrainStage} from '../../src/cli/train';
+import {io, models} from '../../src/index';
 
 const root = resolve(__dirname, '../../../..');
 
@@ -73,8 +74,9 @@ const silent = {write: () => true};
 
 describe('tfjs-snn train arguments', () => {
   it('has the documented defaults', () => {
+    // epochs null: 3, or with --resume the checkpoint's own count.
     expect(parseTrainArgs([])).toEqual(jasmine.objectContaining(
-        {dataset: 'fashion-mnist', dataDir: null, model: 'small', epochs: 3, batchSize: 64, optimizer: 'adam',
+        {dataset: 'fashion-mnist', dataDir: null, model: 'small', epochs: null, batchSize: 64, optimizer: 'adam',
          schedule: 'cosine', weightDecay: 1e-4, normalization: 'bntt', backend: 'auto', seed: 1, resume: false,
          out: 'runs/fashion-mnist-small'}));
   });
@@ -93,6 +95,10 @@ describe('tfjs-snn train arguments', () => {
     [['--epoch', '3'], "unknown option '--epoch'; see tfjs-snn train --help"],
     [['--dataset', 'cifar100'], '--data-dir is required for --dataset cifar100 (only fashion-mnist has an embedded subset)'],
     [['--resume=yes'], "--resume takes no value; got '--resume=yes'"],
+    // Integers beyond 2^53 are not exact: rejected here, not deep inside the data pipeline.
+    [['--seed', '1e300'], "--seed must be an integer from 0 to 9007199254740991; got '1e300'"],
+    [['--batch-size', '9007199254740993'],
+     "--batch-size must be an integer from 1 to 9007199254740991; got '9007199254740993'"],
   ];
   for (const [argv, message] of bad) {
     it(`rejects ${argv.join(' ')}`, () => expect(() => parseTrainArgs(argv)).toThrowError(message));
@@ -102,7 +108,7 @@ describe('tfjs-snn train arguments', () => {
 describe('tfjs-snn analyze arguments', () => {
   it('has the documented defaults', () => {
     expect(parseAnalyzeArgs(['--model', 'runs/x'])).toEqual(
-        {model: 'runs/x', dataset: 'fashion-mnist', dataDir: null, limitTest: null, batchSize: 100, backend: 'auto',
+        {model: 'runs/x', dataset: 'fashion-mnist', dataDir: null, limitTest: null, batchSize: null, backend: 'auto',
          out: null, gammaThreshold: 0.1, confidenceThreshold: 0.5, patience: 2});
   });
 
@@ -225,6 +231,78 @@ describe('tfjs-snn train (end to end on a generated 8×8 dataset, wasm)', () => 
        expect(await weights(join(tmp, 'resumed'))).toEqual(await weights(join(tmp, 'straight')));
      });
 
+  describe('--resume after a crash once the last epoch is trained', () => {
+    const settings = {epochs: 2, optimizer: 'sgd' as const, lr: 0.05, limitTrain: 32};
+    const modelWeights = async (dir: string) => {
+      const model = await tfl.loadLayersModel(io.fileSystem(join(dir, 'model')));
+      const values = model.getWeights().map(w => Array.from(w.dataSync()));
+      model.dispose();
+      return values;
+    };
+    let straight: Promise<number[][]>|null = null;
+    /** The final weights of the same run, uninterrupted (trained once, for all the cases). */
+    const straightWeights = () => straight ??= (async () => {
+      await train(args(join(tmp, 'straight-2'), settings), silent);
+      return modelWeights(join(tmp, 'straight-2'));
+    })();
+
+    const stages: TrainStage[] = ['checkpoint', 'model', 'reports'];
+    for (const stage of stages) {
+      it(`finishes the run when it was killed after the ${stage} was written: model/ as an uninterrupted run, ` +
+         'report.json finished, report.md',
+         async () => {
+           const expected = await straightWeights();
+           const out = join(tmp, `killed-after-${stage}`);
+           const crash = (at: TrainStage) => {
+             if (at === stage) throw new Error(`killed after ${at}`);
+           };
+           await expectAsync(train(args(out, settings), silent, {afterStage: crash}))
+               .toBeRejectedWithError(`killed after ${stage}`);
+           if (stage === 'checkpoint') expect(existsSync(join(out, 'model'))).toBeFalse();
+           const before = tf.memory().numTensors;
+           const written: string[] = [];
+           const state = await train(args(out, {resume: true, epochs: null}), {write: text => written.push(text)});
+           expect(tf.memory().numTensors).toBe(before);
+           expect(state.epochsDone).toBe(2);
+           expect(written.join('')).toContain(stage === 'reports' ?
+                                                  `the run in ${out} had already finished its 2 epochs` :
+                                                  `the checkpoint in ${out} has all 2 epochs`);
+           expect(written.join('')).toContain(`saved the model to ${resolve(out, 'model')}`);
+           const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+           expect([report.finished, report.epochsDone, report.epochs.length]).toEqual([true, 2, 2]);
+           expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain('Finished 2 of 2 epochs.');
+           expect(await modelWeights(out)).toEqual(expected);
+         });
+    }
+
+    it('writes model/ again when a finished run lost it', async () => {
+      const out = join(tmp, 'finished-then-lost');
+      await train(args(out, settings), silent);
+      rmSync(join(out, 'model'), {recursive: true});
+      rmSync(join(out, 'report.md'));
+      await train(args(out, {resume: true, epochs: null}), silent);
+      expect(await modelWeights(out)).toEqual(await straightWeights());
+      expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain('Finished 2 of 2 epochs.');
+    });
+
+    it('without --epochs trains to the checkpoint\'s own epoch count', async () => {
+      const out = join(tmp, 'stopped-at-1');
+      await train(args(out, settings), silent, {stopAfterEpoch: 1});
+      const state = await train(args(out, {resume: true, epochs: null}), silent);
+      expect(state.epochsDone).toBe(2);
+      expect(await modelWeights(out)).toEqual(await straightWeights());
+    });
+
+    it('rejects an --epochs lower than the checkpoint has, naming the flag, leaking nothing', async () => {
+      const out = join(tmp, 'finished-2');
+      await train(args(out, settings), silent);
+      const before = tf.memory().numTensors;
+      await expectAsync(train(args(out, {resume: true, epochs: 1}), silent)).toBeRejectedWithError(
+          `--epochs 1: the checkpoint in ${out} already has 2 epochs; give --epochs 2 or more, or leave it out`);
+      expect(tf.memory().numTensors).toBe(before);
+    });
+  });
+
   it('a crash between the checkpoint swaps leaves the previous checkpoint, which --resume finds', async () => {
     const out = join(tmp, 'crash');
     await train(args(out, {epochs: 1}), silent);
@@ -240,6 +318,78 @@ describe('tfjs-snn train (end to end on a generated 8×8 dataset, wasm)', () => 
     const before = tf.memory().numTensors;
     await train(args(join(tmp, 'leak'), {epochs: 1}), silent);
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  describe('sizes (checked before anything is allocated; limit on wasm: 512 MiB of layer outputs per batch)', () => {
+    it('an oversized --batch-size fails naming the flag, the value, the limit and the largest that fits', async () => {
+      // The embedded subset (2,000 28×28 training images), small model, T 2: per image the input (784 values) and
+      // the layer outputs: encoder 2·784, conv1, bntt1, lif1 3·2·25088, pool1 2·6272, conv2, bntt2, lif2
+      // 3·2·12544, pool2 and flatten 2·2·3136, fc1, bntt3, lif3 3·2·256, fc2 2·10, timeAverage 10: 254798 values,
+      // 1019192 bytes (0.972 MiB). 2000 images: 1944 MiB; floor(512 MiB / 1019192 bytes) = 526.
+      const out = join(tmp, 'huge-batch');
+      const before = tf.memory().numTensors;
+      await expectAsync(train(parseTrainArgs(['--backend', 'wasm', '--batch-size', '2000', '--time-steps', '2',
+                                              '--limit-test', '10', '--out', out]), silent))
+          .toBeRejectedWithError('--batch-size 2000: a batch\'s layer outputs would take 1944 MiB (0.972 MiB per ' +
+                                 'image at T 2), more than the 512 MiB allowed on the wasm backend; the largest ' +
+                                 'batch size that fits is 526');
+      expect(tf.memory().numTensors).toBe(before);
+      expect(existsSync(join(out, 'checkpoint'))).toBeFalse();
+    });
+
+    it('--time-steps too large for even one image fails naming the flag and the limit', async () => {
+      // 8×8 images: per image 64 input values + T·(64 + 3·2048 + 512 + 3·1024 + 2·256 + 3·256 + 10) + 10 =
+      // 74 + 11082·T values; T 20000: 886560296 bytes, 845 MiB.
+      const before = tf.memory().numTensors;
+      await expectAsync(train(args(join(tmp, 'huge-t'), {timeSteps: 20000, epochs: 1}), silent))
+          .toBeRejectedWithError('--time-steps 20000: one image\'s layer outputs take 845 MiB, more than the 512 MiB ' +
+                                 'a batch may take on the wasm backend; lower --time-steps');
+      expect(tf.memory().numTensors).toBe(before);
+    });
+
+    it('evaluation runs 256 images at a time, or as many as fit when that is fewer', async () => {
+      // The embedded subset, small model, T 12: 794 + 127002·12 values, 5.82 MiB per image, 88 fit in 512 MiB.
+      const written: string[] = [];
+      const state = await train(parseTrainArgs(['--backend', 'wasm', '--batch-size', '16', '--time-steps', '12',
+                                                '--limit-train', '16', '--limit-test', '100', '--epochs', '1',
+                                                '--out', join(tmp, 'long-evaluation')]),
+                                {write: text => written.push(text)});
+      expect(written.join('')).toContain('16 train / 100 test images, batches of 16 (evaluation 88), backend wasm');
+      expect(state.history[0].testAccuracy * 100).toBeCloseTo(Math.round(state.history[0].testAccuracy * 100), 6);
+    });
+
+    describe('tfjs-snn analyze', () => {
+      /** A fresh small model for 28×28 images (per image 794 + 127002·T values) saved in `dir`. */
+      const saveModel = async (name: string, timeSteps: number) => {
+        const dir = join(tmp, name);
+        const model = models.small({inputShape: [28, 28, 1], numClasses: 10, timeSteps});
+        await model.save(io.fileSystem(dir));
+        model.dispose();
+        return dir;
+      };
+      const analyzeArgs = (model: string, more: string[]) => parseAnalyzeArgs(
+          ['--model', model, '--backend', 'wasm', '--out', join(tmp, 'analysis-sizes'), ...more]);
+
+      it('an oversized --batch-size fails naming the flag, the value and the largest that fits', async () => {
+        // T 2: 254798 values, 0.972 MiB per image (as in the train case); the embedded subset's 1,000 test images.
+        const model = await saveModel('t2-model', 2);
+        const before = tf.memory().numTensors;
+        await expectAsync(analyze(analyzeArgs(model, ['--batch-size', '1000']), silent))
+            .toBeRejectedWithError('--batch-size 1000: a batch\'s layer outputs would take 972 MiB (0.972 MiB per ' +
+                                   'image at T 2), more than the 512 MiB allowed on the wasm backend; the largest ' +
+                                   'batch size that fits is 526');
+        expect(tf.memory().numTensors).toBe(before);
+      });
+
+      it('without --batch-size runs as many images at a time as fit, when that is fewer than 100', async () => {
+        // T 12: 794 + 127002·12 = 1524818 values, 5.82 MiB per image: floor(512 MiB / 6099272 bytes) = 88.
+        const model = await saveModel('t12-model', 12);
+        const written: string[] = [];
+        const report = await analyze(analyzeArgs(model, ['--limit-test', '100']), {write: text => written.push(text)});
+        expect(report.testImages).toBe(100);
+        expect(written.join('')).toContain('on 100 fashion-mnist test images, 88 at a time, backend wasm');
+      });
+    });
   });
 });
 
@@ -288,6 +438,64 @@ describe('the tfjs-snn command', () => {
     const badOption = spawnSync(process.execPath, [bin, 'train', '--epochs', 'x'], {encoding: 'utf8'});
     expect(badOption.status).toBe(1);
     expect(badOption.stderr).toContain("tfjs-snn train: --epochs must be an integer >= 1; got 'x'");
+  });
+
+  it('--version and -v print package.json\'s version and exit 0; --help mentions them', async () => {
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+    let written: string[] = [];
+    const spy = spyOn(process.stdout, 'write')
+                    .and.callFake((text: string|Uint8Array) => written.push(String(text)) > 0);
+    for (const flag of ['--version', '-v']) {
+      expect(execFileSync(process.execPath, [bin, flag], {encoding: 'utf8'})).withContext(flag)
+          .toBe(`${pkg.version}\n`);
+      written = [];
+      const code = await main([flag]);
+      expect([code, written.join('')]).withContext(`main(['${flag}'])`).toEqual([0, `${pkg.version}\n`]);
+    }
+    spy.and.callThrough();
+    expect(execFileSync(process.execPath, [bin, '--help'], {encoding: 'utf8'}))
+        .toMatch(/--version, -v +print the version/);
+  });
+
+  describe('without @tensorflow/tfjs-backend-wasm (nor tfjs-node) installed', () => {
+    let tmp: string;
+    beforeAll(() => {
+      tmp = mkdtempSync(join(tmpdir(), 'tfjs-snn-nowasm-'));
+      // Loaded with node -r: the two packages cannot be found, as in a project that never installed them.
+      writeFileSync(join(tmp, 'hide.js'), `
+        const Module = require('module');
+        const resolveFilename = Module._resolveFilename;
+        Module._resolveFilename = function(request, ...rest) {
+          if (request === '@tensorflow/tfjs-backend-wasm' || request === '@tensorflow/tfjs-node') {
+            throw Object.assign(new Error("Cannot find module '" + request + "'"), {code: 'MODULE_NOT_FOUND'});
+          }
+          return resolveFilename.call(this, request, ...rest);
+        };`);
+    });
+    afterAll(() => rmSync(tmp, {recursive: true, force: true}));
+    const run = (argv: string[]) => spawnSync(process.execPath, [
+      '-r', join(tmp, 'hide.js'), '-e',
+      `require(${JSON.stringify(join(root, 'build/node/src/cli/main.js'))}).main(${JSON.stringify(argv)})` +
+          '.then(code => process.exitCode = code)',
+    ], {encoding: 'utf8', cwd: tmp});
+
+    it('train with the default backend says that the default is wasm and how to install it, naming no flag given',
+       () => {
+         const result = run(['train', '--epochs', '1']);
+         expect(result.status).toBe(1);
+         expect(result.stderr).toBe(
+             'tfjs-snn train: the default backend, wasm, needs @tensorflow/tfjs-backend-wasm, which is not ' +
+             'installed: npm install @tensorflow/tfjs-backend-wasm (or choose --backend cpu, much slower, or install ' +
+             '@tensorflow/tfjs-node for --backend tensorflow)\n');
+         expect(existsSync(join(tmp, 'runs'))).toBeFalse();
+       });
+
+    it('--backend wasm names the flag it was given', () => {
+      const result = run(['analyze', '--model', tmp, '--backend', 'wasm']);
+      expect(result.status).toBe(1);
+      expect(result.stderr).toBe('tfjs-snn analyze: --backend wasm needs @tensorflow/tfjs-backend-wasm, which is not ' +
+                                 'installed: npm install @tensorflow/tfjs-backend-wasm\n');
+    });
   });
 
   it('reports a missing dataset folder clearly', () => {
