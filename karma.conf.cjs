@@ -15,7 +15,10 @@ module.exports = function(config) {
     customLaunchers: {
       ChromiumSwiftShader: {base: 'Chrome', flags},
     },
-    reporters: ['progress'],
+    // test-counts: the run's counts for .ci/run's summary (scripts/test-counts/karma-reporter.cjs).
+    plugins: ['karma-*', require('./scripts/test-counts/karma-reporter.cjs')],
+    reporters: ['progress', 'test-counts'],
+    testCountsRunner: 'karma.conf.cjs',
     singleRun: true,
     browserNoActivityTimeout: 600000,
     browserDisconnectTimeout: 60000,

@@ -9,5 +9,6 @@ module.exports = function(config) {
       'dist/tfjs-snn.min.js',
       'test/umd/umd_spec.js',
     ],
+    testCountsRunner: 'karma.umd.conf.cjs',
   });
 };

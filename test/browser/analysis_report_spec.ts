@@ -1,20 +1,30 @@
 // analysis.html written in Node by `tfjs-snn analyze` (test/tools/save_model_for_browser.ts), rendered in Chromium.
 const REPORT = '/base/build/browser/node-models/analysis-run/analysis/analysis.html';
 
-/** Loads the page into an iframe; resolves once it has loaded, with the errors it raised. */
-function loadInFrame(url: string): Promise<{frame: HTMLIFrameElement, errors: string[]}> {
+/**
+ * Loads the page into an iframe with an error recorder that runs before anything of the page: uncaught
+ * exceptions, rejected promises and resources that fail to load (error events captured on the window).
+ * Resolves once it has loaded, with the errors it raised.
+ */
+async function loadInFrame(url: string): Promise<{frame: HTMLIFrameElement, errors: string[]}> {
+  const html = await (await fetch(url)).text();
+  const recorder = '<script>window.loadErrors = [];' +
+      'addEventListener("error", e => loadErrors.push(e.message || "failed to load " + (e.target.src || e.target.href' +
+      ' || e.target.tagName)), true);' +
+      'addEventListener("unhandledrejection", e => loadErrors.push("unhandled rejection: " + e.reason));</script>';
+  const head = /<head[^>]*>/i;
+  if (!head.test(html)) throw new Error(`${url} has no <head>`);
+  const page = html.replace(head, tag => `${tag}<base href="${new URL(url, location.href).href}">${recorder}`);
   return new Promise((resolve, reject) => {
     const frame = document.createElement('iframe');
     frame.style.width = '1000px';
     frame.style.height = '2000px';
-    const errors: string[] = [];
     frame.onload = () => {
-      const win = frame.contentWindow as Window & typeof globalThis;
-      win.addEventListener('error', e => errors.push(e.message));
-      resolve({frame, errors});
+      const errors = (frame.contentWindow as unknown as {loadErrors?: string[]}).loadErrors;
+      if (errors == null) reject(new Error(`the error recorder did not run in ${url}`));
+      else resolve({frame, errors});
     };
-    frame.onerror = () => reject(new Error(`${url} did not load`));
-    frame.src = url;
+    frame.srcdoc = page;
     document.body.appendChild(frame);
   });
 }

@@ -9,11 +9,22 @@ import * as tfl from '@tensorflow/tfjs-layers';
 
 import {layers} from '../../src/index';
 import {registerAll} from '../../kernels/register';
+import {bnttTrainCpuConfig} from '../../kernels/cpu/bntt_train';
+import {bnttTrainGradCpuConfig} from '../../kernels/cpu/bntt_train_grad';
+import {bnttTrainWasmConfig} from '../../kernels/wasm/bntt_train';
+import {bnttTrainGradWasmConfig} from '../../kernels/wasm/bntt_train_grad';
 import {randomArray, relativeMaxError} from '../reference/lif_reference';
 import {expectBnttStepsLeakNoTensors} from '../shared/bntt_memory_check';
 
 const BNTT_TRAIN = 'SnnBnttTrain';
 const EPSILON = 1e-3;
+/** The fused kernels per backend (training step, its gradient), to check what is registered. */
+const FUSED: {[backend: string]: [tf.KernelConfig, tf.KernelConfig]} = {
+  cpu: [bnttTrainCpuConfig, bnttTrainGradCpuConfig],
+  wasm: [bnttTrainWasmConfig, bnttTrainGradWasmConfig],
+};
+/** The kernel function registered for a name on a backend; undefined when none is (tf.getKernel's answer). */
+const registeredFunc = (name: string, backend: string) => tf.getKernel(name, backend)?.kernelFunc;
 
 // ---- float64 reference -------------------------------------------------------------------------------------
 
@@ -137,8 +148,8 @@ for (const backend of ['cpu', 'wasm']) {
     });
 
     it('is registered', () => {
-      expect(tf.getKernel(BNTT_TRAIN, backend)).not.toBeNull();
-      expect(tf.getKernel('SnnBnttTrainGrad', backend)).not.toBeNull();
+      expect(registeredFunc(BNTT_TRAIN, backend)).toBe(FUSED[backend][0].kernelFunc);
+      expect(registeredFunc('SnnBnttTrainGrad', backend)).toBe(FUSED[backend][1].kernelFunc);
     });
 
     KERNEL_CASES.forEach((c, i) => {
@@ -292,7 +303,8 @@ describe('bntt layers in training: fused kernel path', () => {
         await tf.setBackend(backend);
         steps[`${backend} kernel`] = trainStep(c, seed);
         steps[`${backend} composite`] = compositeTrainStep(c, seed);
-        expect(tf.getKernel(BNTT_TRAIN, backend)).withContext('kernel restored').not.toBeNull();
+        expect(registeredFunc(BNTT_TRAIN, backend)).withContext('fused kernel restored after the composite step')
+            .toBe(FUSED[backend][0].kernelFunc);
       }
       expectSameStep(steps['cpu kernel'], steps['cpu composite'], 'cpu kernel vs composite');
       expectSameStep(steps['wasm kernel'], steps['wasm composite'], 'wasm kernel vs composite');

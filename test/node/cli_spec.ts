@@ -171,7 +171,12 @@ describe('tfjs-snn train (end to end on a generated 8×8 dataset, wasm)', () => 
     expect(report.epochs.length).toBe(3);
     expect(report.data).toEqual({trainImages: 64, testImages: 32});
     for (const epoch of report.epochs) {
+      // A fraction of the 32 test images (a missing value is null in JSON, and null >= 0 holds).
+      expect(typeof epoch.testAccuracy).withContext(`epoch ${epoch.epoch} testAccuracy`).toBe('number');
       expect(epoch.testAccuracy).toBeGreaterThanOrEqual(0);
+      expect(epoch.testAccuracy).toBeLessThanOrEqual(1);
+      expect(Math.abs(epoch.testAccuracy * 32 - Math.round(epoch.testAccuracy * 32)))
+          .withContext(`epoch ${epoch.epoch} testAccuracy ${epoch.testAccuracy} · 32`).toBeLessThan(1e-4);
       expect(Object.keys(epoch.spikeRates).length).toBe(3);  // three lif layers in the small model
     }
     expect(report.finalTestAccuracy).toBeGreaterThan(0.5);  // chance is 0.25

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-import {ops} from '../../src/index';
+import {layers, ops} from '../../src/index';
 import {expectNaNIsolatedToItsNeuron} from '../shared/lif_nan_check';
 import {BAD_SURROGATES, expectBadSurrogateRejected, expectFailingFusedGradientFreesTape}
     from '../shared/lif_surrogate_check';
@@ -30,6 +30,36 @@ describe('ops.lif defaults', () => {
     expect(spikes.shape).toEqual([B, T, N]);
     tf.dispose([x, w, spikes, dx]);
   });
+
+  // dS/dU of each built-in surrogate with the default alpha of docs/lif.md (from the papers/libraries it cites),
+  // written out here in float64 with the number in it: x = U − threshold, threshold 1.
+  const defaultSurrogates: Array<[ops.SurrogateName, (x: number) => number]> = [
+    ['triangle', x => 0.3 * Math.max(0, 1 - Math.abs(x))],                       // BNTT LinearSpike, 0.3
+    ['fastSigmoid', x => 1 / (1 + 25 * Math.abs(x)) ** 2],                       // SuperSpike / snnTorch, 25
+    ['sigmoid', x => 4 / (1 + Math.exp(-4 * x)) * (1 - 1 / (1 + Math.exp(-4 * x)))],  // SpikingJelly, 4
+    ['arctan', x => 1 / (1 + (Math.PI * x) ** 2)],                               // SpikingJelly / snnTorch, 2
+  ];
+  // One step from V_0 = 0: U = I, so d(Σ S)/dI is the surrogate at each current.
+  const grid = Array.from({length: 41}, (_, i) => -0.5 + i * 0.0751);
+  const stepCurrents = () => tf.tensor(grid, [1, 1, grid.length]);
+  for (const [surrogate, expected] of defaultSurrogates) {
+    for (const implementation of IMPLEMENTATIONS) {
+      it(`${surrogate} without alpha uses its documented default alpha (${implementation})`, () => {
+        const x = stepCurrents();
+        const dx = tf.grad((xs: tf.Tensor) => tf.sum(ops.lif(xs, {surrogate, implementation})))(x);
+        expect(relativeMaxError(dx.dataSync(), grid.map(i => expected(i - 1)))).toBeLessThan(1e-5);
+        tf.dispose([x, dx]);
+      });
+    }
+    it(`${surrogate} without alpha uses its documented default alpha (layers.lif)`, () => {
+      const layer = layers.lif({surrogate});
+      const x = stepCurrents();
+      const dx = tf.grad((xs: tf.Tensor) => tf.sum(layer.apply(xs) as tf.Tensor))(x);
+      expect(relativeMaxError(dx.dataSync(), grid.map(i => expected(i - 1)))).toBeLessThan(1e-5);
+      tf.dispose([x, dx]);
+      layer.dispose();
+    });
+  }
 });
 
 describe('ops.lif kernel and composite', () => {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 
-import {models} from '../../src/index';
+import {layers, models} from '../../src/index';
 
 const classNames = (model: tfl.LayersModel) => model.layers.map(l => l.getClassName().replace(/^Snn/, ''));
 
@@ -76,19 +76,23 @@ describe('models', () => {
 
   it('kernels are xavier-uniform with gain 2: U(±2·sqrt(6/(fanIn+fanOut))), fans as PyTorch computes them', () => {
     const model = models.small({inputShape: [28, 28, 1], numClasses: 10, seed: 3});
-    for (const layer of model.layers.filter(l => l.name.startsWith('spiking_'))) {
-      for (const weight of layer.trainableWeights) {
-        const shape = weight.shape as number[];
-        const receptive = shape.length === 4 ? shape[0] * shape[1] : 1;
-        const [fanIn, fanOut] = [shape[shape.length - 2] * receptive, shape[shape.length - 1] * receptive];
-        const bound = 2 * Math.sqrt(6 / (fanIn + fanOut));
-        const values = Array.from(weight.read().dataSync());
-        const max = values.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-        const rms = Math.sqrt(values.reduce((s, v) => s + v * v, 0) / values.length);
-        expect(max).withContext(weight.name).toBeLessThanOrEqual(bound);
-        expect(max).withContext(weight.name).toBeGreaterThan(0.9 * bound);
-        expect(rms / (bound / Math.sqrt(3))).withContext(weight.name).toBeCloseTo(1, 1);
-      }
+    // The layers with kernels, by class (their names follow the reference's: conv1, fc1, ...).
+    const kernelLayers =
+        model.layers.filter(l => l instanceof layers.SpikingConv2d || l instanceof layers.SpikingDense);
+    const kernels = kernelLayers.flatMap(l => l.trainableWeights);
+    expect(kernelLayers.length).toBe(2 + 2);  // conv 32, conv 64, dense 256, the readout
+    expect(kernels.map(w => w.shape)).toEqual([[3, 3, 1, 32], [3, 3, 32, 64], [7 * 7 * 64, 256], [256, 10]]);
+    for (const weight of kernels) {
+      const shape = weight.shape as number[];
+      const receptive = shape.length === 4 ? shape[0] * shape[1] : 1;
+      const [fanIn, fanOut] = [shape[shape.length - 2] * receptive, shape[shape.length - 1] * receptive];
+      const bound = 2 * Math.sqrt(6 / (fanIn + fanOut));
+      const values = Array.from(weight.read().dataSync());
+      const max = values.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+      const rms = Math.sqrt(values.reduce((s, v) => s + v * v, 0) / values.length);
+      expect(max).withContext(weight.name).toBeLessThanOrEqual(bound);
+      expect(max).withContext(weight.name).toBeGreaterThan(0.9 * bound);
+      expect(rms / (bound / Math.sqrt(3))).withContext(weight.name).toBeCloseTo(1, 1);
     }
     model.dispose();
   });
