@@ -48,7 +48,7 @@ export default defineConfig(
     languageOptions: {globals: {window: 'readonly'}},
   },
   {
-    files: ['test/**'],
+    files: ['test/**', 'scripts/test-counts/**'],
     languageOptions: {globals: {...globals.jasmine}},
   },
 );

@@ -15,7 +15,8 @@ function callSurrogate(surrogate: SurrogateFunction, u: Tensor, threshold: numbe
   try {
     slope = surrogate(u, threshold);
   } catch (error) {
-    throw new Error(`${label} threw in the backward pass: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(`${label} threw in the backward pass: ${error instanceof Error ? error.message : String(error)}`,
+                    {cause: error});
   }
   const ok = slope instanceof Tensor && slope.dtype === 'float32' && slope.rank === u.rank &&
       slope.shape.every((d: number, i: number) => d === u.shape[i]);

@@ -142,7 +142,7 @@ async function fetchBytes(url: string, where: string): Promise<ArrayBuffer> {
   try {
     response = await tf.util.fetch(url);
   } catch (e) {
-    throw new Error(`${where}: cannot fetch '${url}': ${(e as Error).message}`);
+    throw new Error(`${where}: cannot fetch '${url}': ${(e as Error).message}`, {cause: e});
   }
   if (!response.ok) {
     throw new Error(`${where}: fetching '${url}' answered ${response.status} ${response.statusText}`.trimEnd());
@@ -154,7 +154,8 @@ function parseJSON(bytes: ArrayBuffer | string, name: string, where: string): un
   try {
     return JSON.parse(typeof bytes === 'string' ? bytes : new TextDecoder().decode(bytes));
   } catch (e) {
-    throw new Error(`${where}: '${name}' is not valid JSON; expected a tfjs model.json: ${(e as Error).message}`);
+    throw new Error(`${where}: '${name}' is not valid JSON; expected a tfjs model.json: ${(e as Error).message}`,
+                    {cause: e});
   }
 }
 

@@ -213,7 +213,8 @@ async function checkDigest(buffer: ArrayBuffer, expected: string, name: string, 
   try {
     actual = await sha256Hex(buffer);
   } catch (e) {
-    throw new Error(`${where}: cannot check the SHA-256 of the weights file '${name}': ${(e as Error).message}`);
+    throw new Error(`${where}: cannot check the SHA-256 of the weights file '${name}': ${(e as Error).message}`,
+                    {cause: e});
   }
   if (actual !== expected) {
     throw new Error(`${where}: the SHA-256 of the weights file '${name}' does not match: its model.json ` +

@@ -168,7 +168,9 @@ describe('the @examples of the public API', () => {
     const log = spyOn(console, 'log').and.callFake((...args: unknown[]) => logged.push(args.join(' ')));
     // What @tensorflow/tfjs exports for these examples, without loading its webgl backend, converter
     // and data packages into the later specs.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the examples' `tf`, as a plain object
     const tf = {...tfc, ...require('@tensorflow/tfjs-layers')};
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the package as a user's require() sees it
     const snn = require('../../src/index');
     let ran = 0;
     try {

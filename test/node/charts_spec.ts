@@ -35,6 +35,7 @@ describe('the analysis charts\' libraries', () => {
 
   for (const missing of ['vega', 'vega-lite']) {
     it(`without ${missing}, say which command needs it and how to install it`, () => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- the loader chartLibraries is given
       const load = (id: string) => (id === missing ? notFound(id) : require(id));
       expect(() => chartLibraries(load)).toThrowError(
           `tfjs-snn analyze draws its charts with vega and vega-lite, optional dependencies that are not ` +

@@ -9,7 +9,7 @@ import {data} from '../../src/index';
 
 const root = resolve(__dirname, '../../../..');
 const subset = join(root, 'data', 'fashion-mnist-subset');
-const importEsm = new Function('url', 'return import(url)') as (url: string) => Promise<any>;
+const importEsm = new Function('url', 'return import(url)') as (url: string) => Promise<typeof import('../../src/index')>;
 
 /** The IDX file's payload after its header, read with zlib here (not through the code under test). */
 function idxPayload(name: string, headerBytes: number): Uint8Array {
@@ -20,6 +20,7 @@ describe('data.fashionMnistSubsetDir', () => {
   it('is the package\'s data/fashion-mnist-subset folder, from the sources and from both Node bundles', async () => {
     expect(data.fashionMnistSubsetDir()).toBe(subset);
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loads the built CommonJS bundle
     expect(require(join(root, pkg.main)).data.fashionMnistSubsetDir()).toBe(subset);
     const esm = await importEsm(pathToFileURL(join(root, pkg.module)).href);
     expect(esm.data.fashionMnistSubsetDir()).toBe(subset);

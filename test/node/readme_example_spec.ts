@@ -9,6 +9,7 @@ import {join, resolve} from 'path';
 const root = resolve(__dirname, '../../../..');
 
 // README.md's blocks, shared with scripts/test-install.mjs.
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- a CommonJS script, shared with test-install
 const readme = require(join(root, 'scripts/readme-example.cjs')) as {
   example(options?: {smaller?: boolean}): string, installCommand(): string};
 
