@@ -9,8 +9,15 @@ export default defineConfig(
   {
     // Build outputs, generated or vendored files, run artefacts (the rest of .gitignore too).
     ignores: [
-      'build/', 'dist/', 'docs/results/', 'data/', 'runs/', 'my-snn/', '.bench/',
-      'examples/playground/models/', 'test/fixtures/',
+      'build/',
+      'dist/',
+      'docs/results/',
+      'data/',
+      'runs/',
+      'my-snn/',
+      '.bench/',
+      'examples/playground/models/',
+      'test/fixtures/',
     ],
   },
   js.configs.recommended,
@@ -19,16 +26,31 @@ export default defineConfig(
     linterOptions: {reportUnusedDisableDirectives: 'error'},
     rules: {
       // Unused names are errors, except the `_`-prefixed ones kept on purpose (signatures, destructuring).
-      '@typescript-eslint/no-unused-vars': ['error', {
-        argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_',
-        destructuredArrayIgnorePattern: '^_', ignoreRestSiblings: true,
-      }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        {
+          argsIgnorePattern: '^_',
+          varsIgnorePattern: '^_',
+          caughtErrorsIgnorePattern: '^_',
+          destructuredArrayIgnorePattern: '^_',
+          ignoreRestSiblings: true,
+        },
+      ],
     },
   },
   {
     // Node: the command, build and bench scripts, examples, tools, configs.
-    files: ['**/*.{cjs,mjs,js}', 'src/cli/**', 'bin/**', 'scripts/**', 'bench/**', 'tools/**', 'test/node/**',
-            'test/e2e/**', 'test/tools/**'],
+    files: [
+      '**/*.{cjs,mjs,js}',
+      'src/cli/**',
+      'bin/**',
+      'scripts/**',
+      'bench/**',
+      'tools/**',
+      'test/node/**',
+      'test/e2e/**',
+      'test/tools/**',
+    ],
     languageOptions: {globals: {...globals.node}},
   },
   {
@@ -50,5 +72,5 @@ export default defineConfig(
   {
     files: ['test/**', 'scripts/test-counts/**'],
     languageOptions: {globals: {...globals.jasmine}},
-  },
+  }
 );

@@ -4,7 +4,7 @@ const flags = require('./scripts/chromium-flags.cjs');
 
 process.env.CHROME_BIN = process.env.CHROME_BIN || '/usr/bin/chromium';
 
-module.exports = function(config) {
+module.exports = function (config) {
   config.set({
     frameworks: ['jasmine'],
     files: [

@@ -14,14 +14,22 @@ const tscSourceMaps = {
   name: 'tsc-source-maps',
   load(id) {
     if (!existsSync(`${id}.map`)) return null;
-    return {code: readFileSync(id, 'utf8').replace(/\/\/# sourceMappingURL=\S+\s*$/, ''),
-            map: readFileSync(`${id}.map`, 'utf8')};
+    return {
+      code: readFileSync(id, 'utf8').replace(/\/\/# sourceMappingURL=\S+\s*$/, ''),
+      map: readFileSync(`${id}.map`, 'utf8'),
+    };
   },
 };
 
 function umd(file, minify) {
   return {
-    file, format: 'umd', name: 'snn', globals, banner, sourcemap: true, exports: 'named',
+    file,
+    format: 'umd',
+    name: 'snn',
+    globals,
+    banner,
+    sourcemap: true,
+    exports: 'named',
     plugins: minify ? [terser({format: {comments: /tfjs-snn/}})] : [],
   };
 }
@@ -36,8 +44,13 @@ module.exports = [
     plugins: [tscSourceMaps],
     output: [
       // src/data/subset.ts finds the bundled data from this module's file.
-      {file: 'dist/tfjs-snn.esm.mjs', format: 'es', banner, sourcemap: true,
-       intro: 'const TFJS_SNN_MODULE_URL = import.meta.url;'},
+      {
+        file: 'dist/tfjs-snn.esm.mjs',
+        format: 'es',
+        banner,
+        sourcemap: true,
+        intro: 'const TFJS_SNN_MODULE_URL = import.meta.url;',
+      },
       {file: 'dist/tfjs-snn.node.cjs', format: 'cjs', banner, sourcemap: true, exports: 'named'},
       umd('dist/tfjs-snn.umd.js', false),
       umd('dist/tfjs-snn.min.js', true),

@@ -1,6 +1,6 @@
 /** Entry of the page bundle: the webgl half of `npm run bench`, driven from Node by bench/browser_run.ts. */
 import '@tensorflow/tfjs-backend-webgl';
-import '@tensorflow/tfjs-layers';  // registers the gradients of the core ops the naive LIF uses
+import '@tensorflow/tfjs-layers'; // registers the gradients of the core ops the naive LIF uses
 
 import * as tf from '@tensorflow/tfjs-core';
 

@@ -25,7 +25,7 @@ export interface BrowserResult {
 const PAGE_HTML = '<!doctype html><meta charset="utf-8"><title>tfjs-snn bench</title><script src="/bench.js"></script>';
 
 /** Serves the page and its bundle on 127.0.0.1, on a free port. */
-async function serve(bundle: Buffer): Promise<{server: Server, url: string}> {
+async function serve(bundle: Buffer): Promise<{server: Server; url: string}> {
   const server = createServer((request, response) => {
     const isBundle = request.url === '/bench.js';
     response.writeHead(200, {'content-type': isBundle ? 'text/javascript' : 'text/html'});
@@ -35,7 +35,7 @@ async function serve(bundle: Buffer): Promise<{server: Server, url: string}> {
   return {server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`};
 }
 
-async function openPage(browser: Browser, url: string, log: Log): Promise<{page: Page, info: BrowserInfo}> {
+async function openPage(browser: Browser, url: string, log: Log): Promise<{page: Page; info: BrowserInfo}> {
   const page = await browser.newPage();
   page.on('console', message => log(message.text()));
   page.on('pageerror', error => log(`page error: ${error.message}`));
@@ -45,7 +45,7 @@ async function openPage(browser: Browser, url: string, log: Log): Promise<{page:
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout|undefined;
+  let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms / 1000} s`)), ms);
   });
@@ -61,8 +61,7 @@ function reasonOf(e: unknown): string {
 }
 
 function runInPage(page: Page, spec: ConfigSpec): Promise<Row[]> {
-  const run = page.evaluate(
-      s => (window as unknown as {snnBench: PageApi}).snnBench.runConfig(s), spec);
+  const run = page.evaluate(s => (window as unknown as {snnBench: PageApi}).snnBench.runConfig(s), spec);
   return withTimeout(run, CONFIG_TIMEOUT_MS, `webgl T=${spec.time}`);
 }
 
@@ -87,27 +86,32 @@ type Launched = Browser[];
 async function openSession(url: string, log: Log, launched: Launched, browser?: Browser): Promise<Session> {
   if (browser?.isConnected()) {
     try {
-      return {browser, ...await openPage(browser, url, log)};
+      return {browser, ...(await openPage(browser, url, log))};
     } catch (e) {
       log(`  relaunching Chromium: ${reasonOf(e)}`);
     }
   }
   const fresh = await launch();
   launched.push(fresh);
-  return {browser: fresh, ...await openPage(fresh, url, log)};
+  return {browser: fresh, ...(await openPage(fresh, url, log))};
 }
 
 /**
  * Runs the specs in order, adding rows to `result`; after a failure (crash, lost
  * context, timeout) the next spec gets a fresh page, in a fresh browser if needed.
  */
-async function runSpecs(url: string, specs: ConfigSpec[], log: Log, launched: Launched,
-                        result: BrowserResult): Promise<void> {
+async function runSpecs(
+  url: string,
+  specs: ConfigSpec[],
+  log: Log,
+  launched: Launched,
+  result: BrowserResult
+): Promise<void> {
   let session = await openSession(url, log, launched);
   result.info = {...session.info, chromium: session.browser.version()};
   for (const spec of specs) {
     try {
-      result.rows.push(...await runInPage(session.page, spec));
+      result.rows.push(...(await runInPage(session.page, spec)));
     } catch (e) {
       log(`  failed: ${reasonOf(e)}`);
       result.rows.push(...failedRows(spec, reasonOf(e)));

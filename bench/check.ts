@@ -53,6 +53,8 @@ export async function checkAgainstNaive(spec: ConfigSpec, impls: ImplId[]): Prom
 }
 
 export function describeCheck(c: CheckResult): string {
-  return `${c.ok ? 'ok' : 'MISMATCH'}: ${c.spikeMismatches} spike mismatches, ` +
-         `grad rel. error ${c.gradRelError.toExponential(1)} on [${c.shape}]`;
+  return (
+    `${c.ok ? 'ok' : 'MISMATCH'}: ${c.spikeMismatches} spike mismatches, ` +
+    `grad rel. error ${c.gradRelError.toExponential(1)} on [${c.shape}]`
+  );
 }

@@ -65,21 +65,26 @@ function sourceRevision(): string {
   try {
     const commit = execSync('git rev-parse --short HEAD', {encoding: 'utf8'}).trim();
     const dirty = execSync('git status --porcelain -- src kernels', {encoding: 'utf8'})
-        .split('\n').filter(line => line.trim() !== '').map(line => line.slice(3));
+      .split('\n')
+      .filter(line => line.trim() !== '')
+      .map(line => line.slice(3));
     return `tfjs-snn sources at ${commit}${dirty.length > 0 ? ` + uncommitted changes in ${dirty.join(', ')}` : ''}`;
   } catch {
     return 'tfjs-snn sources: not a git checkout';
   }
 }
 
-const loadText = () => loadavg().map(x => x.toFixed(2)).join(' ');
+const loadText = () =>
+  loadavg()
+    .map(x => x.toFixed(2))
+    .join(' ');
 
 async function nodeInfoLines(): Promise<string[]> {
   const wasm = await wasmInfo();
   return [
     `CPU: ${cpus()[0]?.model ?? 'unknown'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM`,
     `Node ${process.version}, tfjs-core ${tf.version_core}, wasm SIMD ${wasm.simd ? 'on' : 'off'}, ` +
-        `wasm threads ${wasm.threads ? 'on' : 'off'}`,
+      `wasm threads ${wasm.threads ? 'on' : 'off'}`,
   ];
 }
 
@@ -89,7 +94,7 @@ function browserInfoLines(result?: BrowserResult): string[] {
   if (info == null) return ['Browser: Chromium did not start'];
   return [
     `Chromium ${info.chromium} (headless, ${info.userAgent.includes('Headless') ? 'HeadlessChrome UA' : 'headless'}), ` +
-        `tfjs-core ${info.tfjs} in the page`,
+      `tfjs-core ${info.tfjs} in the page`,
     `WebGL ${info.webglVersion}: ${info.renderer}; WEBGL_PACK=${info.pack}, WEBGL_CPU_FORWARD=${info.cpuForward}`,
   ];
 }
@@ -106,21 +111,32 @@ export async function main(argv: string[], paths: MainPaths): Promise<void> {
   const revision = sourceRevision();
   const loadBefore = loadText();
   const started = Date.now();
-  const rows: Row[] = await runNodePlan(nodePlan(options).filter(s => options.backends.has(s.backend)), log);
-  let browser: BrowserResult|undefined;
+  const rows: Row[] = await runNodePlan(
+    nodePlan(options).filter(s => options.backends.has(s.backend)),
+    log
+  );
+  let browser: BrowserResult | undefined;
   if (options.backends.has('webgl')) {
     browser = await runBrowserPlan(paths.pageBundle, browserPlan(options), log);
     rows.push(...browser.rows);
   }
   const seconds = (Date.now() - started) / 1000;
   const info = [
-    ...await nodeInfoLines(), ...browserInfoLines(browser), revision,
+    ...(await nodeInfoLines()),
+    ...browserInfoLines(browser),
+    revision,
     `Options: ${argv.join(' ') || '(full run)'}; bench took ${seconds.toFixed(0)} s; ` +
-        `load average (1, 5, 15 min) ${loadBefore} before, ${loadText()} after`,
+      `load average (1, 5, 15 min) ${loadBefore} before, ${loadText()} after`,
   ];
   const markdown = markdownReport(info, rows, options);
   process.stdout.write(`\n${markdown}\n`);
-  const json = {date: new Date().toISOString(), options: {...options, backends: [...options.backends]}, info, seconds, rows};
+  const json = {
+    date: new Date().toISOString(),
+    options: {...options, backends: [...options.backends]},
+    info,
+    seconds,
+    rows,
+  };
   save(paths.outDir, markdown, json);
   log(`\nwrote ${paths.outDir}/lif.md and ${paths.outDir}/lif.json`);
   if (rows.some(row => row.check != null && !row.check.ok)) {

@@ -114,14 +114,25 @@ export function emptyRows(spec: ConfigSpec): Row[] {
   const shape = [spec.batch, spec.time, ...spec.features];
   const neurons = spec.batch * spec.features.reduce((a, b) => a * b, 1);
   return spec.impls.map(impl => ({
-    backend: spec.backend, impl, label: IMPL_LABELS[impl], time: spec.time, neurons, shape,
-    fwdRuns: [], fwdBwdRuns: [], skipped: spec.skip?.[impl], note: spec.note,
+    backend: spec.backend,
+    impl,
+    label: IMPL_LABELS[impl],
+    time: spec.time,
+    neurons,
+    shape,
+    fwdRuns: [],
+    fwdBwdRuns: [],
+    skipped: spec.skip?.[impl],
+    note: spec.note,
   }));
 }
 
 /** Runs the check; false (with every row marked failed) when an implementation disagrees with naive. */
 async function checkRows(spec: ConfigSpec, rows: Row[], log: Log): Promise<boolean> {
-  const checks = await checkAgainstNaive(spec, rows.filter(r => r.skipped == null).map(r => r.impl));
+  const checks = await checkAgainstNaive(
+    spec,
+    rows.filter(r => r.skipped == null).map(r => r.impl)
+  );
   for (const row of rows) row.check = checks.get(row.impl);
   for (const [impl, c] of checks) log(`  check ${impl} vs naive: ${describeCheck(c)}`);
   const bad = [...checks.entries()].filter(([, c]) => !c.ok);
@@ -135,8 +146,12 @@ function summarise(row: Row, leaked: number, log: Log): void {
   row.leakedTensors = leaked;
   if (row.fwdRuns!.length > 0) row.fwdMs = median(row.fwdRuns!);
   if (row.fwdBwdRuns!.length > 0) row.fwdBwdMs = median(row.fwdBwdRuns!);
-  const result = row.skipped != null ? `skipped: ${row.skipped}` : row.error ?? `fwd ${row.fwdMs?.toFixed(1)} ms, ` +
-      `fwd+bwd ${row.fwdBwdMs?.toFixed(1)} ms (${row.fwdRuns!.length} runs), peak ${row.peakMB?.toFixed(1)} MB`;
+  const result =
+    row.skipped != null
+      ? `skipped: ${row.skipped}`
+      : (row.error ??
+        `fwd ${row.fwdMs?.toFixed(1)} ms, ` +
+          `fwd+bwd ${row.fwdBwdMs?.toFixed(1)} ms (${row.fwdRuns!.length} runs), peak ${row.peakMB?.toFixed(1)} MB`);
   log(`  ${row.impl}: ${result}`);
 }
 
@@ -146,7 +161,10 @@ async function measureAll(spec: ConfigSpec, rows: Row[], log: Log): Promise<void
   const timed = rows.filter(row => row.skipped == null).map(row => timedRuns(row, spec, inputs));
   await forEachRow(timed, warmUp);
   for (let pending = timed; pending.length > 0; pending = timed.filter(t => wantsMoreRuns(t, spec))) {
-    await forEachRow(pending.filter(t => t.row.error == null), timeRep);
+    await forEachRow(
+      pending.filter(t => t.row.error == null),
+      timeRep
+    );
   }
   tf.dispose([inputs.currents, inputs.weights]);
   const leaked = tf.memory().numTensors - tensorsBefore;

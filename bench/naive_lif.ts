@@ -30,7 +30,7 @@ function triangle(u: tf.Tensor, threshold: number, alpha: number): tf.Tensor {
 
 /** S = H(U − θ) forward, the triangle surrogate backward. */
 function spikeFunction(threshold: number, alpha: number): UnaryOp {
-  return tf.customGrad((...args: Array<tf.Tensor|tf.GradSaveFunc>) => {
+  return tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [u, save] = args as [tf.Tensor, tf.GradSaveFunc];
     save([u]);
     return {
@@ -41,7 +41,7 @@ function spikeFunction(threshold: number, alpha: number): UnaryOp {
 }
 
 /** Identity forward, zero gradient: keeps the reset out of backpropagation. */
-const stopGradient = tf.customGrad((...args: Array<tf.Tensor|tf.GradSaveFunc>) => ({
+const stopGradient = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => ({
   value: tf.clone(args[0] as tf.Tensor),
   gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),
 })) as UnaryOp;

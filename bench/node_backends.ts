@@ -1,7 +1,7 @@
 /** Runs the Node half of the plan: tfjs-backend-cpu and tfjs-backend-wasm in this process. */
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import '@tensorflow/tfjs-layers';  // registers the gradients of the core ops the naive LIF uses
+import '@tensorflow/tfjs-layers'; // registers the gradients of the core ops the naive LIF uses
 
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -20,8 +20,8 @@ async function useBackend(name: string): Promise<void> {
 
 export async function wasmInfo(): Promise<WasmInfo> {
   return {
-    simd: await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT') as boolean,
-    threads: await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT') as boolean,
+    simd: (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) as boolean,
+    threads: (await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')) as boolean,
   };
 }
 
@@ -29,7 +29,7 @@ export async function runNodePlan(specs: ConfigSpec[], log: Log): Promise<Row[]>
   const rows: Row[] = [];
   for (const spec of specs) {
     await useBackend(spec.backend);
-    rows.push(...await runConfig(spec, log));
+    rows.push(...(await runConfig(spec, log)));
   }
   return rows;
 }

@@ -25,14 +25,17 @@ const QUICK_SIZE: Size = {batch: 2, features: [8, 8, 16]};
 const FULL_SIZES: Record<string, Size> = {
   cpu: {batch: 16, features: [32, 32, 64]},
   webgl: {
-    batch: 4, features: [32, 32, 64],
+    batch: 4,
+    features: [32, 32, 64],
     note: 'webgl runs on SwiftShader (CPU emulation): 2^18 neurons instead of 2^20, which take ~4 times as long',
   },
   wasm: {
-    batch: 1, features: [32, 32, 64],
-    note: 'wasm: 2^16 neurons, since tfjs-backend-wasm\'s Slice copies its whole input out of the wasm heap, ' +
-        'so unstacking T steps costs O(T²·N) in the composite and the naive loop (the fused kernel runs the ' +
-        'cpu loops on the wasm heap)',
+    batch: 1,
+    features: [32, 32, 64],
+    note:
+      "wasm: 2^16 neurons, since tfjs-backend-wasm's Slice copies its whole input out of the wasm heap, " +
+      'so unstacking T steps costs O(T²·N) in the composite and the naive loop (the fused kernel runs the ' +
+      'cpu loops on the wasm heap)',
   },
 };
 
@@ -44,14 +47,19 @@ function sizeFor(backend: string, options: PlanOptions): Size {
  * At most 5 timed runs, fewer once an implementation's timed runs took 20 s (10 s at
  * T=64): the naive runs at 2^20 neurons, which take 10 to 80 s each, get one or two.
  */
-function repsFor(time: number, options: PlanOptions): Pick<ConfigSpec, 'maxReps'|'budgetMs'> {
+function repsFor(time: number, options: PlanOptions): Pick<ConfigSpec, 'maxReps' | 'budgetMs'> {
   if (options.quick) return {maxReps: 1, budgetMs: 0};
   return {maxReps: 5, budgetMs: time >= 64 ? 10000 : 20000};
 }
 
 function specs(backend: string, impls: ImplId[], options: PlanOptions): ConfigSpec[] {
   return STEPS.map(time => ({
-    backend, time, impls, seed: SEED + time, loss: options.loss, ...repsFor(time, options),
+    backend,
+    time,
+    impls,
+    seed: SEED + time,
+    loss: options.loss,
+    ...repsFor(time, options),
     ...sizeFor(backend, options),
   }));
 }

@@ -9,8 +9,19 @@ const TARGETS = [
 const TARGET_STEPS = 25;
 
 const HEADER = [
-  'backend', 'impl', 'T', 'neurons', 'runs', 'fwd ms', 'fwd+bwd ms', 'peak MB (fwd+bwd)',
-  'naive/this time (fwd)', 'naive/this time (fwd+bwd)', 'this/naive peak memory', 'firing %', 'check vs naive',
+  'backend',
+  'impl',
+  'T',
+  'neurons',
+  'runs',
+  'fwd ms',
+  'fwd+bwd ms',
+  'peak MB (fwd+bwd)',
+  'naive/this time (fwd)',
+  'naive/this time (fwd+bwd)',
+  'this/naive peak memory',
+  'firing %',
+  'check vs naive',
 ];
 
 interface Ratios {
@@ -19,11 +30,11 @@ interface Ratios {
   peak?: number;
 }
 
-function ratio(numerator?: number, denominator?: number): number|undefined {
+function ratio(numerator?: number, denominator?: number): number | undefined {
   return numerator != null && denominator != null && denominator > 0 ? numerator / denominator : undefined;
 }
 
-function naiveOf(row: Row, rows: Row[]): Row|undefined {
+function naiveOf(row: Row, rows: Row[]): Row | undefined {
   return rows.find(r => r.impl === 'naive' && r.backend === row.backend && r.time === row.time && r.error == null);
 }
 
@@ -38,10 +49,10 @@ export function ratiosOf(row: Row, rows: Row[]): Ratios {
   };
 }
 
-const ms = (v?: number) => v == null ? '' : v >= 100 ? v.toFixed(0) : v.toFixed(1);
-const mb = (v?: number) => v == null ? '' : v.toFixed(1);
-const times = (v?: number) => v == null ? '' : `${v.toFixed(1)}×`;
-const fraction = (v?: number) => v == null ? '' : v.toFixed(2);
+const ms = (v?: number) => (v == null ? '' : v >= 100 ? v.toFixed(0) : v.toFixed(1));
+const mb = (v?: number) => (v == null ? '' : v.toFixed(1));
+const times = (v?: number) => (v == null ? '' : `${v.toFixed(1)}×`);
+const fraction = (v?: number) => (v == null ? '' : v.toFixed(2));
 const cell = (text: string) => text.replace(/\|/g, '\\|');
 
 function neurons(n: number): string {
@@ -74,8 +85,16 @@ function tableRow(row: Row, rows: Row[], notes: string[]): string[] {
   }
   const r = ratiosOf(row, rows);
   return [
-    ...head, String(row.fwdRuns?.length ?? 0), ms(row.fwdMs), ms(row.fwdBwdMs), mb(row.peakMB), times(r.fwd), times(r.fwdBwd), fraction(r.peak),
-    row.firingRate == null ? '' : (100 * row.firingRate).toFixed(1), checkAndLeakCell(row),
+    ...head,
+    String(row.fwdRuns?.length ?? 0),
+    ms(row.fwdMs),
+    ms(row.fwdBwdMs),
+    mb(row.peakMB),
+    times(r.fwd),
+    times(r.fwdBwd),
+    fraction(r.peak),
+    row.firingRate == null ? '' : (100 * row.firingRate).toFixed(1),
+    checkAndLeakCell(row),
   ];
 }
 
@@ -93,9 +112,11 @@ function targetLines(rows: Row[]): string[] {
     const r = row == null ? {} : ratiosOf(row, rows);
     if (r.fwdBwd == null || r.peak == null) return `- ${label}: not measured`;
     const speed = `speed-up ${times(r.fwdBwd)} (target ≥ ${target.minSpeedup}×: ${
-        r.fwdBwd >= target.minSpeedup ? 'met' : 'MISSED'})`;
+      r.fwdBwd >= target.minSpeedup ? 'met' : 'MISSED'
+    })`;
     const memory = `peak memory ${fraction(r.peak)} of naive (target ≤ ${target.maxPeakRatio}: ${
-        r.peak <= target.maxPeakRatio ? 'met' : 'MISSED'})`;
+      r.peak <= target.maxPeakRatio ? 'met' : 'MISSED'
+    })`;
     return `- ${label}: ${speed}; ${memory}`;
   });
 }
@@ -119,10 +140,10 @@ export function markdownReport(infoLines: string[], rows: Row[], options: Report
     markdownTable(rows),
     '',
     'Times: median of `runs` wall-clock runs after one warm-up, until the result is computed (one element read back). ' +
-        `${LOSS_TEXT[options.loss]} ` +
-        'Peak: tf.profile peakBytes minus bytes alive before the call (tensor memory only), MiB. ' +
-        'Ratios compare each row with the naive row of the same backend and T, measured in the same run. ' +
-        'Check: spikes and dL/dcurrents against the naive version on a [2, T, 8, 16, 16] input, same backend.',
+      `${LOSS_TEXT[options.loss]} ` +
+      'Peak: tf.profile peakBytes minus bytes alive before the call (tensor memory only), MiB. ' +
+      'Ratios compare each row with the naive row of the same backend and T, measured in the same run. ' +
+      'Check: spikes and dL/dcurrents against the naive version on a [2, T, 8, 16, 16] input, same backend.',
     '',
     `Targets (T=${TARGET_STEPS}, forward+backward)${options.quick ? ', not meaningful at --quick sizes' : ''}:`,
     ...targetLines(rows),

@@ -26,7 +26,7 @@ export function makeInputs(shape: number[], seed: number): BenchInputs {
  * broadcasting multiply that takes about a second per 8M elements, the same for every
  * implementation, and it would hide most of the LIF's own cost.
  */
-export type LossForm = 'vjp'|'sum';
+export type LossForm = 'vjp' | 'sum';
 
 /** dL/dcurrents for L = sum(lif(currents) · w), through tf.grad. */
 export function lossGradient(lif: LifFn, {currents, weights}: BenchInputs, form: LossForm): tf.Tensor {
@@ -41,7 +41,11 @@ export function lossGradient(lif: LifFn, {currents, weights}: BenchInputs, form:
  * downloading the (large) result.
  */
 export async function settle(t: tf.Tensor): Promise<void> {
-  const last = tf.slice(t, t.shape.map(d => d - 1), t.shape.map(() => 1));
+  const last = tf.slice(
+    t,
+    t.shape.map(d => d - 1),
+    t.shape.map(() => 1)
+  );
   await last.data();
   last.dispose();
 }

@@ -26,8 +26,14 @@ const log = (message: string) => process.stderr.write(`${message}\n`);
 const emit = (line: OutputLine) => process.stdout.write(`${JSON.stringify(line)}\n`);
 
 function buildModel(c: TrainCase, weightDecay: number): tfl.Sequential {
-  const options = {inputShape: c.inputShape, numClasses: c.numClasses, timeSteps: c.timeSteps, seed: SEED,
-                   weightDecay, encoder: 'direct' as const};
+  const options = {
+    inputShape: c.inputShape,
+    numClasses: c.numClasses,
+    timeSteps: c.timeSteps,
+    seed: SEED,
+    weightDecay,
+    encoder: 'direct' as const,
+  };
   return c.model === 'small' ? snn.models.small(options) : snn.models.vgg9(options);
 }
 
@@ -39,7 +45,7 @@ function compile(model: tfl.Sequential, spec: RunSpec): void {
 }
 
 /** A random batch of the dataset's shape: images uniform in [-1, 1), one-hot labels. */
-function randomBatch(c: TrainCase): {x: tf.Tensor, y: tf.Tensor} {
+function randomBatch(c: TrainCase): {x: tf.Tensor; y: tf.Tensor} {
   return tf.tidy(() => {
     const x = tf.randomUniform([c.batch, ...c.inputShape], -1, 1, 'float32', SEED);
     const labels = tf.randomUniform([c.batch], 0, c.numClasses, 'int32', SEED + 1);
@@ -48,7 +54,7 @@ function randomBatch(c: TrainCase): {x: tf.Tensor, y: tf.Tensor} {
 }
 
 const weightCount = (weights: tfl.LayerVariable[]) =>
-    weights.reduce((n, w) => n + w.shape.reduce((a: number, b) => a * (b ?? 1), 1), 0);
+  weights.reduce((n, w) => n + w.shape.reduce((a: number, b) => a * (b ?? 1), 1), 0);
 
 async function predictOnce(model: tfl.Sequential, x: tf.Tensor, batch: number): Promise<void> {
   const logits = model.predict(x, {batchSize: batch}) as tf.Tensor;
@@ -56,7 +62,7 @@ async function predictOnce(model: tfl.Sequential, x: tf.Tensor, batch: number): 
   logits.dispose();
 }
 
-const lossOf = (result: number|number[]) => Array.isArray(result) ? result[0] : result;
+const lossOf = (result: number | number[]) => (Array.isArray(result) ? result[0] : result);
 
 async function profileStep(spec: RunSpec, step: () => Promise<unknown>): Promise<void> {
   const start = performance.now();
@@ -65,20 +71,25 @@ async function profileStep(spec: RunSpec, step: () => Promise<unknown>): Promise
   });
   const totals = kernelTotals(info.kernels);
   emit({
-    type: 'profile', side: 'tfjs', name: spec.name, backend: spec.backend, stepMs: performance.now() - start,
-    kernelMs: totals.reduce((sum, k) => sum + k.ms, 0), top: totals.slice(0, TOP_KERNELS),
+    type: 'profile',
+    side: 'tfjs',
+    name: spec.name,
+    backend: spec.backend,
+    stepMs: performance.now() - start,
+    kernelMs: totals.reduce((sum, k) => sum + k.ms, 0),
+    top: totals.slice(0, TOP_KERNELS),
   });
 }
 
-async function wasmFeatures(backend: string): Promise<{wasmSimd?: boolean, wasmThreads?: boolean}> {
+async function wasmFeatures(backend: string): Promise<{wasmSimd?: boolean; wasmThreads?: boolean}> {
   if (backend !== 'wasm') return {};
   return {
-    wasmSimd: await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT') as boolean,
-    wasmThreads: await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT') as boolean,
+    wasmSimd: (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) as boolean,
+    wasmThreads: (await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')) as boolean,
   };
 }
 
-type Mode = 'train'|'predict';
+type Mode = 'train' | 'predict';
 
 /** Times one mode: an optional untimed warm-up, then the timed steps; announces the phase first. */
 async function measureMode(spec: RunSpec, mode: Mode, step: () => Promise<unknown>, maxSteps: number): Promise<void> {
@@ -86,11 +97,24 @@ async function measureMode(spec: RunSpec, mode: Mode, step: () => Promise<unknow
   emit({type: 'phase', side: 'tfjs', name: spec.name, backend: spec.backend, mode});
   const warmupMs = spec.warmup ? await timeOnce(step) : undefined;
   const stepsMs = await timeSteps(step, maxSteps, spec.budgetMs);
-  log(`${spec.name} on ${spec.backend}: ${mode} ${warmupMs == null ? '' : `warm-up ${warmupMs.toFixed(0)} ms, `}` +
-      `steps ${stepsMs.map(ms => ms.toFixed(0)).join(', ')} ms`);
+  log(
+    `${spec.name} on ${spec.backend}: ${mode} ${warmupMs == null ? '' : `warm-up ${warmupMs.toFixed(0)} ms, `}` +
+      `steps ${stepsMs.map(ms => ms.toFixed(0)).join(', ')} ms`
+  );
   const msPerStep = median(stepsMs);
-  emit({type: 'timing', side: 'tfjs', name: spec.name, backend: spec.backend, mode, batch: c.batch,
-        timeSteps: c.timeSteps, stepsMs, msPerStep, imagesPerSecond: c.batch / (msPerStep / 1000), warmupMs});
+  emit({
+    type: 'timing',
+    side: 'tfjs',
+    name: spec.name,
+    backend: spec.backend,
+    mode,
+    batch: c.batch,
+    timeSteps: c.timeSteps,
+    stepsMs,
+    msPerStep,
+    imagesPerSecond: c.batch / (msPerStep / 1000),
+    warmupMs,
+  });
 }
 
 /**
@@ -110,13 +134,23 @@ async function measure(spec: RunSpec, model: tfl.Sequential, x: tf.Tensor, y: tf
 
 async function run(spec: RunSpec): Promise<void> {
   if (!(await tf.setBackend(spec.backend))) throw new Error(`backend '${spec.backend}' failed to initialise`);
-  emit({type: 'info', side: 'tfjs', backend: spec.backend, tfjs: tf.version_core, ...await wasmFeatures(spec.backend)});
+  emit({
+    type: 'info',
+    side: 'tfjs',
+    backend: spec.backend,
+    tfjs: tf.version_core,
+    ...(await wasmFeatures(spec.backend)),
+  });
   const buildStart = performance.now();
   const model = buildModel(spec.case, spec.optimizer.weightDecay);
   compile(model, spec);
   emit({
-    type: 'model', side: 'tfjs', name: spec.name, backend: spec.backend,
-    trainableParams: weightCount(model.trainableWeights), nonTrainableParams: weightCount(model.nonTrainableWeights),
+    type: 'model',
+    side: 'tfjs',
+    name: spec.name,
+    backend: spec.backend,
+    trainableParams: weightCount(model.trainableWeights),
+    nonTrainableParams: weightCount(model.nonTrainableWeights),
     buildMs: performance.now() - buildStart,
   });
   const {x, y} = randomBatch(spec.case);

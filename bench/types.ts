@@ -1,7 +1,7 @@
 /** Shapes shared by the Node and browser halves of `npm run bench`. */
 
 /** `fused`: ops.lif implementation 'kernel'; `composite`: 'composite'; `auto`: the default; `naive`: bench/naive_lif. */
-export type ImplId = 'fused'|'composite'|'auto'|'naive';
+export type ImplId = 'fused' | 'composite' | 'auto' | 'naive';
 
 /** One benchmark configuration: a backend, a shape, the implementations to compare. */
 export interface ConfigSpec {
@@ -14,7 +14,7 @@ export interface ConfigSpec {
   /** No further timed runs of an implementation once its timed runs took this long (at least one runs). */
   budgetMs: number;
   /** How dL/dcurrents is taken, see bench/tensors.ts. */
-  loss: 'vjp'|'sum';
+  loss: 'vjp' | 'sum';
   /** The first entry is "ours", the one the naive version is compared against. */
   impls: ImplId[];
   seed: number;

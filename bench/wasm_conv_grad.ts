@@ -36,7 +36,7 @@ interface Variant {
   label: string;
   /** Measured on one image rather than the whole batch. */
   oneImage?: boolean;
-  backend: 'wasm'|'cpu';
+  backend: 'wasm' | 'cpu';
   run: (x: tf.Tensor4D, dy: tf.Tensor4D, filter: tf.Tensor4D) => tf.Tensor;
   /** Not a filter gradient: excluded from the check against tfjs-snn's kernel. */
   reference?: boolean;
@@ -62,42 +62,64 @@ function runKernel(name: string, inputs: tf.NamedTensorMap, attrs: object): tf.T
 }
 
 const registeredKernel: FilterGrad = (x, dy, filterShape) =>
-    runKernel('Conv2DBackpropFilter', {x, dy}, {strides: STRIDES, pad: PAD, dataFormat: 'NHWC', filterShape});
+  runKernel('Conv2DBackpropFilter', {x, dy}, {strides: STRIDES, pad: PAD, dataFormat: 'NHWC', filterShape});
 
 /** The first design: x as Cin images [Cin, H, W, N] (Cin is the conv's batch), then a transpose of dW. */
-const cinAsBatch: FilterGrad = (x, dy, filterShape) => tf.tidy(() => {
-  const padding = samePadding(filterShape);
-  const image = tf.transpose(x, [3, 1, 2, 0]);
-  const dW = runKernel('Conv2D', {x: image, filter: tf.transpose(dy, [1, 2, 0, 3])}, {
-    strides: [1, 1], pad: [[0, 0], padding[0], padding[1], [0, 0]], dataFormat: 'NHWC', dilations: [1, 1]});
-  return tf.transpose(dW, [1, 2, 0, 3]);
-});
+const cinAsBatch: FilterGrad = (x, dy, filterShape) =>
+  tf.tidy(() => {
+    const padding = samePadding(filterShape);
+    const image = tf.transpose(x, [3, 1, 2, 0]);
+    const dW = runKernel(
+      'Conv2D',
+      {x: image, filter: tf.transpose(dy, [1, 2, 0, 3])},
+      {
+        strides: [1, 1],
+        pad: [[0, 0], padding[0], padding[1], [0, 0]],
+        dataFormat: 'NHWC',
+        dilations: [1, 1],
+      }
+    );
+    return tf.transpose(dW, [1, 2, 0, 3]);
+  });
 
 /** [N·H·W, kh·kw·Cin] built once from shifted views of the padded x, then one matmul. */
-const im2colMatMul: FilterGrad = (x, dy, filterShape) => tf.tidy(() => {
-  const rows = x.shape[0] * x.shape[1] * x.shape[2];
-  const columns = tf.reshape(tf.concat(tapViews(x, filterShape), 3), [rows, -1]);
-  const dyT = tf.transpose(tf.reshape(dy, [rows, filterShape[3]]));
-  return tf.reshape(tf.transpose(tf.matMul(dyT, columns)), filterShape);
-});
+const im2colMatMul: FilterGrad = (x, dy, filterShape) =>
+  tf.tidy(() => {
+    const rows = x.shape[0] * x.shape[1] * x.shape[2];
+    const columns = tf.reshape(tf.concat(tapViews(x, filterShape), 3), [rows, -1]);
+    const dyT = tf.transpose(tf.reshape(dy, [rows, filterShape[3]]));
+    return tf.reshape(tf.transpose(tf.matMul(dyT, columns)), filterShape);
+  });
 
 /** One matmul [Cout, N·H·W]·[N·H·W, Cin] per tap; dy stays the same matmul operand. */
-const perTapMatMul: FilterGrad = (x, dy, filterShape) => tf.tidy(() => {
-  const rows = x.shape[0] * x.shape[1] * x.shape[2];
-  const dyT = tf.transpose(tf.reshape(dy, [rows, filterShape[3]]));
-  const taps = tapViews(x, filterShape).map(view => tf.matMul(dyT, tf.reshape(view, [rows, filterShape[2]])));
-  return tf.reshape(tf.transpose(tf.stack(taps), [0, 2, 1]), filterShape);
-});
+const perTapMatMul: FilterGrad = (x, dy, filterShape) =>
+  tf.tidy(() => {
+    const rows = x.shape[0] * x.shape[1] * x.shape[2];
+    const dyT = tf.transpose(tf.reshape(dy, [rows, filterShape[3]]));
+    const taps = tapViews(x, filterShape).map(view => tf.matMul(dyT, tf.reshape(view, [rows, filterShape[2]])));
+    return tf.reshape(tf.transpose(tf.stack(taps), [0, 2, 1]), filterShape);
+  });
 
 /** wasm's own Conv3DBackpropFilterV2 on a depth-1 volume (4.22 gets strides > 1 wrong). */
-const conv3dDepthOne: FilterGrad = (x, dy, filterShape) => tf.tidy(() => {
-  const dW = runKernel('Conv3DBackpropFilterV2', {x: tf.expandDims(x, 1), dy: tf.expandDims(dy, 1)}, {
-    strides: [1, STRIDES, STRIDES], pad: PAD, filterShape: [1, ...filterShape]});
-  return tf.reshape(dW, filterShape);
-});
+const conv3dDepthOne: FilterGrad = (x, dy, filterShape) =>
+  tf.tidy(() => {
+    const dW = runKernel(
+      'Conv3DBackpropFilterV2',
+      {x: tf.expandDims(x, 1), dy: tf.expandDims(dy, 1)},
+      {
+        strides: [1, STRIDES, STRIDES],
+        pad: PAD,
+        filterShape: [1, ...filterShape],
+      }
+    );
+    return tf.reshape(dW, filterShape);
+  });
 
 function samePadding([kh, kw]: Shape4): [[number, number], [number, number]] {
-  return [[(kh - 1) >> 1, kh >> 1], [(kw - 1) >> 1, kw >> 1]];
+  return [
+    [(kh - 1) >> 1, kh >> 1],
+    [(kw - 1) >> 1, kw >> 1],
+  ];
 }
 
 /** The stride-1 'same' x window of each filter tap, [N, H, W, Cin] each. */
@@ -127,23 +149,34 @@ const VARIANTS: Variant[] = [
   gradVariant('im2col + 1 matmul', im2colMatMul),
   gradVariant('per-tap matmuls', perTapMatMul),
   {...gradVariant('wasm Conv3DBackpropFilterV2, depth 1 (1 image)', conv3dDepthOne), oneImage: true},
-  {label: CPU, backend: 'cpu', oneImage: true,
-   run: (x, dy, filter) => registeredKernel(x, dy, filter.shape as Shape4)},
-  {label: FORWARD, backend: 'wasm', reference: true,
-   run: (x, _dy, filter) => tf.conv2d(x, filter, STRIDES, PAD)},
-  {label: 'wasm Conv2DBackpropInput: tfjs-snn (XNNPACK conv)', backend: 'wasm', reference: true,
-   run: (x, dy, filter) => runKernel('Conv2DBackpropInput', {dy, filter}, backpropInputAttrs(x))},
-  {label: 'wasm Conv2DBackpropInput: wasm\'s own', backend: 'wasm', reference: true,
-   run: (x, dy, filter) => tf.engine().makeTensorFromTensorInfo(wasmOwnBackpropInput().kernelFunc({
-     inputs: {dy, filter}, attrs: backpropInputAttrs(x) as unknown as tf.NamedAttrMap, backend: tf.backend()}) as
-                                                                  tf.TensorInfo)},
+  {label: CPU, backend: 'cpu', oneImage: true, run: (x, dy, filter) => registeredKernel(x, dy, filter.shape as Shape4)},
+  {label: FORWARD, backend: 'wasm', reference: true, run: (x, _dy, filter) => tf.conv2d(x, filter, STRIDES, PAD)},
+  {
+    label: 'wasm Conv2DBackpropInput: tfjs-snn (XNNPACK conv)',
+    backend: 'wasm',
+    reference: true,
+    run: (x, dy, filter) => runKernel('Conv2DBackpropInput', {dy, filter}, backpropInputAttrs(x)),
+  },
+  {
+    label: "wasm Conv2DBackpropInput: wasm's own",
+    backend: 'wasm',
+    reference: true,
+    run: (x, dy, filter) =>
+      tf.engine().makeTensorFromTensorInfo(
+        wasmOwnBackpropInput().kernelFunc({
+          inputs: {dy, filter},
+          attrs: backpropInputAttrs(x) as unknown as tf.NamedAttrMap,
+          backend: tf.backend(),
+        }) as tf.TensorInfo
+      ),
+  },
 ];
 
 const backpropInputAttrs = (x: tf.Tensor4D) => ({strides: STRIDES, pad: PAD, dataFormat: 'NHWC', inputShape: x.shape});
 
 function wasmOwnBackpropInput(): tf.KernelConfig {
   const builtIn = replacedKernel(tf.getKernel('Conv2DBackpropInput', 'wasm')!);
-  if (builtIn == null) throw new Error('tfjs-snn did not replace wasm\'s Conv2DBackpropInput');
+  if (builtIn == null) throw new Error("tfjs-snn did not replace wasm's Conv2DBackpropInput");
   return builtIn;
 }
 
@@ -169,8 +202,10 @@ function timeMs(run: () => tf.Tensor): number {
   const times: number[] = [];
   const start = performance.now();
   const elapsed = () => performance.now() - start;
-  const wantsMore = () => times.length === 0 || (times.length < 3 && elapsed() < 3 * MIN_TIMED_MS) ||
-      (elapsed() < MIN_TIMED_MS && times.length < 20);
+  const wantsMore = () =>
+    times.length === 0 ||
+    (times.length < 3 && elapsed() < 3 * MIN_TIMED_MS) ||
+    (elapsed() < MIN_TIMED_MS && times.length < 20);
   while (wantsMore()) {
     const t0 = performance.now();
     const out = run();
@@ -203,13 +238,19 @@ function shapeData(shape: ConvShape, images: number): ShapeData {
   const xShape: Shape4 = [images, shape.xShape[1], shape.xShape[2], shape.xShape[3]];
   const filterShape: Shape4 = [3, 3, shape.xShape[3], shape.outChannels];
   const random = (size: number, seed: number) =>
-      tf.tidy(() => tf.randomUniform([size], -1, 1, 'float32', seed).dataSync());
+    tf.tidy(() => tf.randomUniform([size], -1, 1, 'float32', seed).dataSync());
   return {
     xShape,
     filterShape,
-    x: random(xShape.reduce((a, b) => a * b), 1) as Float32Array,
+    x: random(
+      xShape.reduce((a, b) => a * b),
+      1
+    ) as Float32Array,
     dy: random(images * xShape[1] * xShape[2] * shape.outChannels, 2) as Float32Array,
-    filter: random(filterShape.reduce((a, b) => a * b), 3) as Float32Array,
+    filter: random(
+      filterShape.reduce((a, b) => a * b),
+      3
+    ) as Float32Array,
   };
 }
 
@@ -233,18 +274,22 @@ function errorText(e: unknown): string {
 /** tfjs-snn's dW on the current backend (wasm). */
 function filterGradOf(data: ShapeData, shape: ConvShape): Float32Array {
   const [n, h, w] = data.xShape;
-  return tf.tidy(() => registeredKernel(
-      tf.tensor4d(data.x, data.xShape), tf.tensor4d(data.dy, [n, h, w, shape.outChannels]), data.filterShape)
-      .dataSync()) as Float32Array;
+  return tf.tidy(() =>
+    registeredKernel(
+      tf.tensor4d(data.x, data.xShape),
+      tf.tensor4d(data.dy, [n, h, w, shape.outChannels]),
+      data.filterShape
+    ).dataSync()
+  ) as Float32Array;
 }
 
-async function measureShape(shape: ConvShape): Promise<Map<string, Measured|string>> {
+async function measureShape(shape: ConvShape): Promise<Map<string, Measured | string>> {
   const batch = Math.max(1, shape.xShape[0] / BATCH_DIVISOR);
   const full = shapeData(shape, batch);
   const one = shapeData(shape, 1);
   await tf.setBackend('wasm');
   const expected = {full: filterGradOf(full, shape), one: filterGradOf(one, shape)};
-  const results = new Map<string, Measured|string>();
+  const results = new Map<string, Measured | string>();
   for (const variant of VARIANTS) {
     try {
       const [data, reference] = variant.oneImage ? [one, expected.one] : [full, expected.full];
@@ -260,20 +305,20 @@ async function measureShape(shape: ConvShape): Promise<Map<string, Measured|stri
   return results;
 }
 
-function cell(result: Measured|string|undefined): string {
+function cell(result: Measured | string | undefined): string {
   if (result == null || typeof result === 'string') return `failed${result ? `: ${result}` : ''}`;
   const flag = result.error != null && result.error > 1e-4 ? ` ⚠ rel. err ${result.error.toExponential(1)}` : '';
   return `${result.gflops.toFixed(2)}${flag}`;
 }
 
-function ratio(results: Map<string, Measured|string>, over: string): string {
+function ratio(results: Map<string, Measured | string>, over: string): string {
   const ours = results.get(OURS);
   const other = results.get(over);
   if (typeof ours !== 'object' || typeof other !== 'object') return '–';
   return `${(ours.gflops / other.gflops).toFixed(ours.gflops / other.gflops >= 10 ? 0 : 2)}×`;
 }
 
-function markdownTable(all: Array<[ConvShape, Map<string, Measured|string>]>): string {
+function markdownTable(all: Array<[ConvShape, Map<string, Measured | string>]>): string {
   const labels = VARIANTS.map(v => v.label);
   const header = ['shape (x → Cout, 3×3 same)', 'GFLOP', ...labels, 'tfjs-snn / cpu', 'tfjs-snn / forward'];
   const lines = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`];
@@ -281,8 +326,13 @@ function markdownTable(all: Array<[ConvShape, Map<string, Measured|string>]>): s
     const x = [Math.max(1, shape.xShape[0] / BATCH_DIVISOR), ...shape.xShape.slice(1)];
     const gflop = flopsOf(x as Shape4, shape.outChannels) / 1e9;
     const cells = labels.map(label => cell(results.get(label)));
-    const row = [`${shape.name}: [${x}] → ${shape.outChannels}`, gflop.toFixed(2), ...cells, ratio(results, CPU),
-      ratio(results, FORWARD)];
+    const row = [
+      `${shape.name}: [${x}] → ${shape.outChannels}`,
+      gflop.toFixed(2),
+      ...cells,
+      ratio(results, CPU),
+      ratio(results, FORWARD),
+    ];
     lines.push(`| ${row.join(' | ')} |`);
   }
   return lines.join('\n');
@@ -290,31 +340,58 @@ function markdownTable(all: Array<[ConvShape, Map<string, Measured|string>]>): s
 
 /** The small SNN's dense layer fc1 ([batch·T, 3136] → 256): its forward and its two gradients' matmuls. */
 const DENSE = {rows: 384, inputs: 3136, units: 256};
-const MATMULS: Array<{label: string, a: number[], b: number[], transposeA: boolean, transposeB: boolean}> = [
-  {label: 'forward x·W', a: [DENSE.rows, DENSE.inputs], b: [DENSE.inputs, DENSE.units], transposeA: false,
-   transposeB: false},
-  {label: 'dx = dy·Wᵀ', a: [DENSE.rows, DENSE.units], b: [DENSE.inputs, DENSE.units], transposeA: false,
-   transposeB: true},
-  {label: 'dW = xᵀ·dy', a: [DENSE.rows, DENSE.inputs], b: [DENSE.rows, DENSE.units], transposeA: true,
-   transposeB: false},
+const MATMULS: Array<{label: string; a: number[]; b: number[]; transposeA: boolean; transposeB: boolean}> = [
+  {
+    label: 'forward x·W',
+    a: [DENSE.rows, DENSE.inputs],
+    b: [DENSE.inputs, DENSE.units],
+    transposeA: false,
+    transposeB: false,
+  },
+  {
+    label: 'dx = dy·Wᵀ',
+    a: [DENSE.rows, DENSE.units],
+    b: [DENSE.inputs, DENSE.units],
+    transposeA: false,
+    transposeB: true,
+  },
+  {
+    label: 'dW = xᵀ·dy',
+    a: [DENSE.rows, DENSE.inputs],
+    b: [DENSE.rows, DENSE.units],
+    transposeA: true,
+    transposeB: false,
+  },
 ];
 
 /** BatchMatMul through tfjs-snn's replacement and through wasm's own kernel, GFLOP/s on the same operands. */
 function matMulTable(): string {
   const wasmOwn = replacedKernel(tf.getKernel('BatchMatMul', 'wasm')!);
-  if (wasmOwn == null) throw new Error('tfjs-snn did not replace wasm\'s BatchMatMul');
-  const lines = ['| dense fc1 [384, 3136] → 256 | GFLOP | tfjs-snn | wasm\'s own | tfjs-snn / own |', '|---|---|---|---|---|'];
+  if (wasmOwn == null) throw new Error("tfjs-snn did not replace wasm's BatchMatMul");
+  const lines = [
+    "| dense fc1 [384, 3136] → 256 | GFLOP | tfjs-snn | wasm's own | tfjs-snn / own |",
+    '|---|---|---|---|---|',
+  ];
   for (const m of MATMULS) {
     const [a, b] = [tf.randomUniform(m.a, -1, 1, 'float32', 1), tf.randomUniform(m.b, -1, 1, 'float32', 2)];
     const attrs = {transposeA: m.transposeA, transposeB: m.transposeB};
     const ours = timeMs(() => tf.matMul(a, b, m.transposeA, m.transposeB));
-    const own = timeMs(() => tf.engine().makeTensorFromTensorInfo(wasmOwn.kernelFunc(
-        {inputs: {a, b}, attrs: attrs as unknown as tf.NamedAttrMap, backend: tf.backend()}) as tf.TensorInfo));
+    const own = timeMs(() =>
+      tf.engine().makeTensorFromTensorInfo(
+        wasmOwn.kernelFunc({
+          inputs: {a, b},
+          attrs: attrs as unknown as tf.NamedAttrMap,
+          backend: tf.backend(),
+        }) as tf.TensorInfo
+      )
+    );
     tf.dispose([a, b]);
     const flop = 2 * DENSE.rows * DENSE.inputs * DENSE.units;
     const [oursRate, ownRate] = [flop / ours / 1e6, flop / own / 1e6];
-    lines.push(`| ${m.label} | ${(flop / 1e9).toFixed(2)} | ${oursRate.toFixed(2)} | ${ownRate.toFixed(2)} | ` +
-               `${(oursRate / ownRate).toFixed(1)}× |`);
+    lines.push(
+      `| ${m.label} | ${(flop / 1e9).toFixed(2)} | ${oursRate.toFixed(2)} | ${ownRate.toFixed(2)} | ` +
+        `${(oursRate / ownRate).toFixed(1)}× |`
+    );
   }
   return lines.join('\n');
 }
@@ -323,11 +400,15 @@ async function main(): Promise<void> {
   await tf.setBackend('wasm');
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
   const threads = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
-  const all: Array<[ConvShape, Map<string, Measured|string>]> = [];
+  const all: Array<[ConvShape, Map<string, Measured | string>]> = [];
   for (const shape of SHAPES) all.push([shape, await measureShape(shape)]);
-  console.log(`\nConv2DBackpropFilter and Conv2DBackpropInput, GFLOP/s (2·N·H·W·9·Cin·Cout / best time)${QUICK ? ', --quick' : ''}`);
-  console.log(`Node ${process.version}, tfjs ${tf.version_core}, ${cpus()[0]?.model ?? 'unknown CPU'}, ` +
-      `wasm SIMD ${simd ? 'on' : 'off'}, threads ${threads ? 'on' : 'off'}\n`);
+  console.log(
+    `\nConv2DBackpropFilter and Conv2DBackpropInput, GFLOP/s (2·N·H·W·9·Cin·Cout / best time)${QUICK ? ', --quick' : ''}`
+  );
+  console.log(
+    `Node ${process.version}, tfjs ${tf.version_core}, ${cpus()[0]?.model ?? 'unknown CPU'}, ` +
+      `wasm SIMD ${simd ? 'on' : 'off'}, threads ${threads ? 'on' : 'off'}\n`
+  );
   console.log(markdownTable(all));
   await tf.setBackend('wasm');
   console.log('\nBatchMatMul on wasm, GFLOP/s (2·M·K·N / best time)\n');

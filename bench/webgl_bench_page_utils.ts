@@ -3,7 +3,7 @@
  * tfjs-snn's kernels against a baseline variant swapped in and out in the same page.
  */
 import '@tensorflow/tfjs-backend-webgl';
-import '@tensorflow/tfjs-layers';  // the core ops' gradients
+import '@tensorflow/tfjs-layers'; // the core ops' gradients
 
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -13,15 +13,17 @@ export interface Timing<Variant extends string> {
   name: string;
   ms: Record<Variant, number>;
   /** Largest |tfjs-snn − baseline| over the baseline's largest |value| (null for a training step). */
-  relativeError: number|null;
+  relativeError: number | null;
 }
 
 /** Sets up the webgl backend; returns the description the tables print. */
 export async function startWebGL(): Promise<string> {
   tf.env().set('WEBGL_CPU_FORWARD', false);
   if (!(await tf.setBackend('webgl'))) throw new Error('the webgl backend failed to initialise');
-  return `tfjs ${tf.version_core}, WEBGL_VERSION ${tf.env().getNumber('WEBGL_VERSION')}, ` +
-      `WEBGL_PACK ${tf.env().getBool('WEBGL_PACK')}`;
+  return (
+    `tfjs ${tf.version_core}, WEBGL_VERSION ${tf.env().getNumber('WEBGL_VERSION')}, ` +
+    `WEBGL_PACK ${tf.env().getBool('WEBGL_PACK')}`
+  );
 }
 
 async function timed(run: () => Promise<void>): Promise<number> {
@@ -48,7 +50,7 @@ export function smallModel(batch: number, timeSteps: number) {
   const y = tf.tidy(() => tf.cast(tf.oneHot(tf.randomUniform([batch], 0, 10, 'int32') as tf.Tensor1D, 10), 'float32'));
   const dispose = () => {
     tf.dispose([x, y]);
-    model.optimizer.dispose();  // model.dispose leaves the optimizer's state
+    model.optimizer.dispose(); // model.dispose leaves the optimizer's state
     model.dispose();
   };
   const predict = async () => {
@@ -56,16 +58,24 @@ export function smallModel(batch: number, timeSteps: number) {
     await logits.data();
     logits.dispose();
   };
-  return {step: async () => { await model.trainOnBatch(x, y); }, predict, dispose};
+  return {
+    step: async () => {
+      await model.trainOnBatch(x, y);
+    },
+    predict,
+    dispose,
+  };
 }
 
 /**
  * Timing helpers for the variants [baseline, 'tfjs-snn'], `use(variant)` registering one of
  * them; each helper leaves 'tfjs-snn' registered.
  */
-export function variantBench<Baseline extends string>(variants: readonly [Baseline, 'tfjs-snn'],
-                                                      use: (variant: Baseline|'tfjs-snn') => void) {
-  type Variant = Baseline|'tfjs-snn';
+export function variantBench<Baseline extends string>(
+  variants: readonly [Baseline, 'tfjs-snn'],
+  use: (variant: Baseline | 'tfjs-snn') => void
+) {
+  type Variant = Baseline | 'tfjs-snn';
   const [baseline, ours] = variants;
 
   /** Best time of `repeats` runs per variant, the variants alternating (after one warm-up run each). */
@@ -85,7 +95,7 @@ export function variantBench<Baseline extends string>(variants: readonly [Baseli
   async function valuesWith(variant: Variant, compute: () => tf.Tensor): Promise<Float32Array> {
     use(variant);
     const t = compute();
-    const values = await t.data() as Float32Array;
+    const values = (await t.data()) as Float32Array;
     t.dispose();
     return values;
   }

@@ -22,7 +22,11 @@ export function repeatsOption() {
 async function bundle(entry) {
   const result = await build({
     entryPoints: [entry],
-    bundle: true, format: 'iife', target: 'es2019', write: false, logLevel: 'warning',
+    bundle: true,
+    format: 'iife',
+    target: 'es2019',
+    write: false,
+    logLevel: 'warning',
   });
   return Buffer.from(result.outputFiles[0].contents);
 }
@@ -69,6 +73,8 @@ export function printComparison(title, [baseline, ours], rows) {
   for (const {name, ms, relativeError} of rows) {
     const diff = relativeError == null ? '' : relativeError.toExponential(1);
     const speedUp = (ms[baseline.variant] / ms[ours.variant]).toFixed(1);
-    console.log(`| ${name} | ${ms[baseline.variant].toFixed(0)} | ${ms[ours.variant].toFixed(0)} | ${speedUp}× | ${diff} |`);
+    console.log(
+      `| ${name} | ${ms[baseline.variant].toFixed(0)} | ${ms[ours.variant].toFixed(0)} | ${speedUp}× | ${diff} |`
+    );
   }
 }

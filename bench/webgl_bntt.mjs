@@ -15,22 +15,31 @@ const PROFILE = !process.argv.includes('--no-profile');
 const BATCH = 32;
 const TIME_STEPS = 4;
 /** The inputs of the small model's three BNTT layers. */
-const LAYER_SHAPES = [[BATCH, TIME_STEPS, 28, 28, 32], [BATCH, TIME_STEPS, 14, 14, 64], [BATCH, TIME_STEPS, 256]];
+const LAYER_SHAPES = [
+  [BATCH, TIME_STEPS, 28, 28, 32],
+  [BATCH, TIME_STEPS, 14, 14, 64],
+  [BATCH, TIME_STEPS, 256],
+];
 /** Kernels listed in the profile table besides the largest. */
 const WATCHED = ['Sum', 'Mean', 'SnnBnttTrain', 'SnnBnttTrainGrad'];
-const COLUMNS = [{variant: 'composite', label: 'composite (tf.moments)'}, {variant: 'tfjs-snn', label: 'tfjs-snn fused'}];
+const COLUMNS = [
+  {variant: 'composite', label: 'composite (tf.moments)'},
+  {variant: 'tfjs-snn', label: 'tfjs-snn fused'},
+];
 
 function printProfile(shares) {
   const variants = ['composite', 'tfjs-snn'];
   const top = new Set(WATCHED);
   for (const variant of variants) shares[variant].byKernel.slice(0, 6).forEach(([name]) => top.add(name));
-  console.log(`\nOne trainOnBatch under tf.profile (each kernel's outputs read back: per-kernel wall times), ms and share of kernel time\n`);
+  console.log(
+    `\nOne trainOnBatch under tf.profile (each kernel's outputs read back: per-kernel wall times), ms and share of kernel time\n`
+  );
   console.log('| kernel | composite | share | tfjs-snn fused | share |');
   console.log('|---|---:|---:|---:|---:|');
   const cell = (variant, name) => {
     const entry = shares[variant].byKernel.find(([n]) => n === name);
     const ms = entry == null ? 0 : entry[1];
-    return `${ms.toFixed(0)} | ${(100 * ms / shares[variant].kernelMs).toFixed(1)}%`;
+    return `${ms.toFixed(0)} | ${((100 * ms) / shares[variant].kernelMs).toFixed(1)}%`;
   };
   for (const name of top) console.log(`| ${name} | ${cell('composite', name)} | ${cell('tfjs-snn', name)} |`);
   const total = variant => shares[variant].kernelMs.toFixed(0);
@@ -45,8 +54,10 @@ await runBenchPage('bench/webgl_bntt_page.ts', async (page, backendInfo) => {
     rows.push(await page.evaluate(([shape, repeats]) => window.benchApi.timeLayer(shape, repeats), [shape, REPEATS]));
     console.error(`measured ${rows[rows.length - 1].name}: ${JSON.stringify(rows[rows.length - 1].ms)}`);
   }
-  rows.push(await page.evaluate(([b, t, repeats]) => window.benchApi.timeTrainStep(b, t, repeats),
-                                [BATCH, TIME_STEPS, REPEATS]));
+  rows.push(
+    await page.evaluate(([b, t, repeats]) => window.benchApi.timeTrainStep(b, t, repeats), [BATCH, TIME_STEPS, REPEATS])
+  );
   printComparison(`BNTT training on webgl (${backendInfo}); best of ${REPEATS} runs, ms`, COLUMNS, rows);
-  if (PROFILE) printProfile(await page.evaluate(([b, t]) => window.benchApi.profileTrainStep(b, t), [BATCH, TIME_STEPS]));
+  if (PROFILE)
+    printProfile(await page.evaluate(([b, t]) => window.benchApi.profileTrainStep(b, t), [BATCH, TIME_STEPS]));
 });

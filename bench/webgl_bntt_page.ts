@@ -12,7 +12,7 @@ import {layers} from '../src/index';
 import {smallModel, startWebGL, Timing, variantBench} from './webgl_bench_page_utils';
 
 const VARIANTS = ['composite', 'tfjs-snn'] as const;
-type Variant = typeof VARIANTS[number];
+type Variant = (typeof VARIANTS)[number];
 
 export interface KernelShare {
   wallMs: number;
@@ -25,7 +25,7 @@ let fused: tf.KernelConfig[];
 
 async function init(): Promise<string> {
   const backendInfo = await startWebGL();
-  layers.bntt();  // building a layer registers our kernels
+  layers.bntt(); // building a layer registers our kernels
   fused = [BNTT_TRAIN, BNTT_TRAIN_GRAD].map(name => {
     const config = tf.getKernel(name, 'webgl');
     if (config == null) throw new Error(`tfjs-snn has not registered ${name} for webgl`);
@@ -49,11 +49,12 @@ async function timeLayer(shape: number[], repeats: number): Promise<Timing<Varia
   layer.build(shape);
   const x = tf.tidy(() => tf.add(tf.randomNormal(shape), 0.5));
   const r = tf.tidy(() => tf.add(tf.randomNormal(shape), 0));
-  const step = () => tf.tidy(() => {
-    const y = tf.tidy(() => layer.apply(x, {training: true}) as tf.Tensor);
-    const dx = tf.grad(xs => tf.sum(tf.mul(layer.apply(xs, {training: true}) as tf.Tensor, r)))(x);
-    return tf.concat([tf.reshape(y, [-1]), tf.reshape(dx, [-1])]);
-  });
+  const step = () =>
+    tf.tidy(() => {
+      const y = tf.tidy(() => layer.apply(x, {training: true}) as tf.Tensor);
+      const dx = tf.grad(xs => tf.sum(tf.mul(layer.apply(xs, {training: true}) as tf.Tensor, r)))(x);
+      return tf.concat([tf.reshape(y, [-1]), tf.reshape(dx, [-1])]);
+    });
   const timing = await bench.compareTensor(`bntt layer fwd + dx, x [${shape}]`, repeats, step);
   tf.dispose([x, r]);
   for (const weight of layer.weights) weight.dispose();
@@ -69,7 +70,7 @@ async function profileTrainStep(batch: number, timeSteps: number): Promise<Recor
   const shares = {} as Record<Variant, KernelShare>;
   for (const variant of VARIANTS) {
     use(variant);
-    await step();  // warm-up: shaders compiled
+    await step(); // warm-up: shaders compiled
     const start = performance.now();
     const info = await tf.profile(step);
     const wallMs = performance.now() - start;
@@ -87,5 +88,9 @@ async function profileTrainStep(batch: number, timeSteps: number): Promise<Recor
   return shares;
 }
 
-(window as unknown as {benchApi: unknown}).benchApi =
-    {init, timeLayer, timeTrainStep: bench.timeTrainStep, profileTrainStep};
+(window as unknown as {benchApi: unknown}).benchApi = {
+  init,
+  timeLayer,
+  timeTrainStep: bench.timeTrainStep,
+  profileTrainStep,
+};

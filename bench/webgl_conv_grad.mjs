@@ -15,7 +15,10 @@ const CONV_CASES = [
   {name: 'conv1 x [128,28,28,1] → 32, 3×3 same', xShape: [128, 28, 28, 1], outChannels: 32},
   {name: 'conv2 x [128,14,14,32] → 64, 3×3 same', xShape: [128, 14, 14, 32], outChannels: 64},
 ];
-const COLUMNS = [{variant: 'built-in', label: 'built-in'}, {variant: 'tfjs-snn', label: 'tfjs-snn'}];
+const COLUMNS = [
+  {variant: 'built-in', label: 'built-in'},
+  {variant: 'tfjs-snn', label: 'tfjs-snn'},
+];
 
 await runBenchPage('bench/webgl_conv_grad_page.ts', async (page, backendInfo) => {
   const rows = [];

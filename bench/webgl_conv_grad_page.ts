@@ -12,7 +12,7 @@ import {startWebGL, Timing, variantBench} from './webgl_bench_page_utils';
 
 type Shape4 = [number, number, number, number];
 const VARIANTS = ['built-in', 'tfjs-snn'] as const;
-type Variant = typeof VARIANTS[number];
+type Variant = (typeof VARIANTS)[number];
 
 export interface ConvCase {
   name: string;
@@ -24,10 +24,10 @@ let kernels: Record<Variant, tf.KernelConfig>;
 
 async function init(): Promise<string> {
   const backendInfo = await startWebGL();
-  models.small({inputShape: [8, 8, 1], numClasses: 2, timeSteps: 1});  // builds a layer: registers our kernels
+  models.small({inputShape: [8, 8, 1], numClasses: 2, timeSteps: 1}); // builds a layer: registers our kernels
   const ours = tf.getKernel('Conv2DBackpropFilter', 'webgl');
   const builtIn = ours == null ? null : replacedKernel(ours);
-  if (ours == null || builtIn == null) throw new Error('tfjs-snn has not replaced webgl\'s Conv2DBackpropFilter');
+  if (ours == null || builtIn == null) throw new Error("tfjs-snn has not replaced webgl's Conv2DBackpropFilter");
   kernels = {'built-in': builtIn, 'tfjs-snn': ours};
   return backendInfo;
 }

@@ -4,7 +4,11 @@
 //   node bench/webgl_memory.mjs
 import {runBenchPage} from './webgl_bench_runner.mjs';
 
-const SIZES = [[2, 16], [4, 32], [6, 64]];
+const SIZES = [
+  [2, 16],
+  [4, 32],
+  [6, 64],
+];
 
 await runBenchPage('bench/webgl_memory_page.ts', async (page, backendInfo) => {
   console.log(`\nPeak tensor memory of the small model on webgl (${backendInfo}), MB\n`);
@@ -12,7 +16,9 @@ await runBenchPage('bench/webgl_memory_page.ts', async (page, backendInfo) => {
   console.log('|---:|---:|---:|---:|---:|');
   for (const [timeSteps, batch] of SIZES) {
     const row = await page.evaluate(([t, b]) => window.benchApi.measure(t, b), [timeSteps, batch]);
-    console.log(`| ${timeSteps} | ${batch} | ${row.heldMB.toFixed(1)} | ${row.trainPeakMB.toFixed(1)} | ` +
-                `${row.predictPeakMB.toFixed(1)} |`);
+    console.log(
+      `| ${timeSteps} | ${batch} | ${row.heldMB.toFixed(1)} | ${row.trainPeakMB.toFixed(1)} | ` +
+        `${row.predictPeakMB.toFixed(1)} |`
+    );
   }
 });

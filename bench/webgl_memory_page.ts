@@ -21,7 +21,7 @@ async function peakOf(run: () => Promise<void>): Promise<number> {
 
 async function measure(timeSteps: number, batch: number): Promise<MemoryRow> {
   const {step, predict, dispose} = smallModel(batch, timeSteps);
-  await step();  // warm: the optimizer's state exists, the shaders are compiled
+  await step(); // warm: the optimizer's state exists, the shaders are compiled
   const heldMB = tf.memory().numBytes / MB;
   const row = {timeSteps, batch, heldMB, trainPeakMB: await peakOf(step), predictPeakMB: await peakOf(predict)};
   dispose();

@@ -9,12 +9,18 @@ const currents = tf.tidy(() => tf.mul(tf.randomUniform([2, 25, 4], 0, 1, 'float3
 
 // Spikes (0/1) with the BNTT defaults: leak 0.95, threshold 1, subtract reset, triangle surrogate.
 const spikes = ops.lif(currents);
-console.log('spike counts per neuron:', tf.tidy(() => tf.sum(spikes, 1).arraySync()));
+console.log(
+  'spike counts per neuron:',
+  tf.tidy(() => tf.sum(spikes, 1).arraySync())
+);
 
 // The gradient of any loss of the spikes flows back through all 25 steps.
 const w = tf.randomNormal([2, 25, 4], 0, 1, 'float32', 7);
 const dCurrents = tf.grad(x => tf.sum(tf.mul(ops.lif(x), w)))(currents);
-console.log('dLoss/dCurrents at t = 0:', tf.tidy(() => tf.slice(dCurrents, [0, 0, 0], [1, 1, 4]).dataSync()));
+console.log(
+  'dLoss/dCurrents at t = 0:',
+  tf.tidy(() => tf.slice(dCurrents, [0, 0, 0], [1, 1, 4]).dataSync())
+);
 
 // Streaming: feed the train in chunks, carrying the membrane between calls.
 let membrane;

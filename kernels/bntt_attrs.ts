@@ -36,9 +36,11 @@ export function bnttDims(xShape: readonly number[], paramShape: readonly number[
   const [steps, channels] = [xShape[1], xShape[xShape.length - 1]];
   const rows = paramShape[0];
   if (xShape.length < 3 || paramShape.length !== 2 || paramShape[1] !== channels || (rows !== steps && rows !== 1)) {
-    throw new Error(`${BNTT_TRAIN}: expects x [batch, time, ...spatial, channels] and parameters [time or 1, ` +
-                    `channels]; got x [${xShape}] and parameters [${paramShape}]`);
+    throw new Error(
+      `${BNTT_TRAIN}: expects x [batch, time, ...spatial, channels] and parameters [time or 1, ` +
+        `channels]; got x [${xShape}] and parameters [${paramShape}]`
+    );
   }
   const inner = xShape.slice(2, -1).reduce((n, d) => n * d, 1);
-  return {outer: xShape[0] * steps / rows, rows, inner, channels};
+  return {outer: (xShape[0] * steps) / rows, rows, inner, channels};
 }

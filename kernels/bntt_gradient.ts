@@ -12,12 +12,11 @@ export const bnttTrainGradientConfig: GradConfig = {
   kernelName: BNTT_TRAIN,
   inputsToSave: ['x', 'gamma'],
   outputsToSave: [false, true, true],
-  gradFunc: (dys: Tensor|Tensor[], saved: Tensor[], attrs: NamedAttrMap) => {
+  gradFunc: (dys: Tensor | Tensor[], saved: Tensor[], attrs: NamedAttrMap) => {
     const [x, gamma, mean, variance] = saved;
     const dy = (dys as Tensor[])[0] ?? zerosLike(x);
     // Run once, eagerly: the engine calls each input's closure in its own tidy.
-    const [dx, dgamma, dbeta] =
-        engine().runKernel(BNTT_TRAIN_GRAD, {dy, x, gamma, mean, variance}, attrs) as Tensor[];
+    const [dx, dgamma, dbeta] = engine().runKernel(BNTT_TRAIN_GRAD, {dy, x, gamma, mean, variance}, attrs) as Tensor[];
     return {x: () => dx, gamma: () => dgamma, beta: () => dbeta};
   },
 };

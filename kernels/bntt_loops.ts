@@ -19,8 +19,14 @@ export interface BnttBackwardOutputs {
 }
 
 /** y = gamma·(x − μ)/sqrt(σ² + ε) + beta with the batch's μ and biased σ² per (r, c). */
-export function bnttTrainForward(x: Float32Array, gamma: Float32Array, beta: Float32Array, dims: BnttDims,
-                                 epsilon: number, out: BnttForwardOutputs): void {
+export function bnttTrainForward(
+  x: Float32Array,
+  gamma: Float32Array,
+  beta: Float32Array,
+  dims: BnttDims,
+  epsilon: number,
+  out: BnttForwardOutputs
+): void {
   const count = dims.outer * dims.inner;
   const mean = scaled(sumPerParam(x, dims), 1 / count);
   // Two passes: the variance of the deviations, not E[x²] − E[x]², which cancels.
@@ -35,16 +41,23 @@ export function bnttTrainForward(x: Float32Array, gamma: Float32Array, beta: Flo
  * Batch-norm backward through the batch statistics, per (r, c) with N values and x̂ = (x − μ)·rstd:
  * dbeta = Σdy, dgamma = Σdy·x̂, dx = gamma·rstd/N · (N·dy − Σdy − x̂·Σdy·x̂).
  */
-export function bnttTrainBackward(dy: Float32Array, x: Float32Array, gamma: Float32Array, mean: Float32Array,
-                                  variance: Float32Array, dims: BnttDims, epsilon: number,
-                                  out: BnttBackwardOutputs): void {
+export function bnttTrainBackward(
+  dy: Float32Array,
+  x: Float32Array,
+  gamma: Float32Array,
+  mean: Float32Array,
+  variance: Float32Array,
+  dims: BnttDims,
+  epsilon: number,
+  out: BnttBackwardOutputs
+): void {
   const count = dims.outer * dims.inner;
   const rstd = Float64Array.from(variance, v => 1 / Math.sqrt(v + epsilon));
   const {sumDy, sumDyCentered} = gradientSums(dy, x, mean, dims);
   const sumDyXhat = sumDyCentered.map((s, k) => s * rstd[k]);
   const dyScale = rstd.map((r, k) => gamma[k] * r);
-  const dyShift = sumDy.map((s, k) => -dyScale[k] * s / count);
-  const centeredScale = sumDyXhat.map((s, k) => -dyScale[k] * rstd[k] * s / count);
+  const dyShift = sumDy.map((s, k) => (-dyScale[k] * s) / count);
+  const centeredScale = sumDyXhat.map((s, k) => (-dyScale[k] * rstd[k] * s) / count);
   // dx = dyScale·dy + centeredScale·(x − μ) + dyShift
   let i = 0;
   for (let o = 0; o < dims.outer; o++) {
@@ -92,8 +105,14 @@ function sumSquaredDeviations(x: Float32Array, mean: Float64Array, dims: BnttDim
   return sums;
 }
 
-function normalize(x: Float32Array, mean: Float64Array, scale: Float64Array, beta: Float32Array, dims: BnttDims,
-                   y: Float32Array): void {
+function normalize(
+  x: Float32Array,
+  mean: Float64Array,
+  scale: Float64Array,
+  beta: Float32Array,
+  dims: BnttDims,
+  y: Float32Array
+): void {
   let i = 0;
   for (let o = 0; o < dims.outer; o++) {
     for (let r = 0; r < dims.rows; r++) {
@@ -106,8 +125,12 @@ function normalize(x: Float32Array, mean: Float64Array, scale: Float64Array, bet
 }
 
 /** Σdy and Σdy·(x − μ) per (r, c). */
-function gradientSums(dy: Float32Array, x: Float32Array, mean: Float32Array, dims: BnttDims):
-    {sumDy: Float64Array, sumDyCentered: Float64Array} {
+function gradientSums(
+  dy: Float32Array,
+  x: Float32Array,
+  mean: Float32Array,
+  dims: BnttDims
+): {sumDy: Float64Array; sumDyCentered: Float64Array} {
   const sumDy = new Float64Array(dims.rows * dims.channels);
   const sumDyCentered = new Float64Array(dims.rows * dims.channels);
   let i = 0;

@@ -20,18 +20,18 @@ export const FUSED_LIF_BACKENDS = Object.freeze(['cpu', 'webgl', 'wasm'] as cons
 
 export const RESET_MODES = ['subtract', 'zero', 'none'] as const;
 /** After a spike: `'subtract'` the threshold (default), reset to `'zero'`, or `'none'`. */
-export type ResetMode = typeof RESET_MODES[number];
+export type ResetMode = (typeof RESET_MODES)[number];
 
 export const SURROGATE_NAMES = ['triangle', 'fastSigmoid', 'sigmoid', 'arctan'] as const;
 /** The built-in surrogate derivatives of the spike (their default `alpha`: `SURROGATE_DEFAULT_ALPHA`). */
-export type SurrogateName = typeof SURROGATE_NAMES[number];
+export type SurrogateName = (typeof SURROGATE_NAMES)[number];
 
 /** Default sharpness `alpha` of each built-in surrogate. */
 export const SURROGATE_DEFAULT_ALPHA: Readonly<Record<SurrogateName, number>> = {
-  triangle: 0.3,     // BNTT reference (LinearSpike.gamma)
-  fastSigmoid: 25,   // snnTorch fast_sigmoid slope
-  sigmoid: 4,        // SpikingJelly Sigmoid alpha
-  arctan: 2,         // SpikingJelly / snnTorch ATan alpha
+  triangle: 0.3, // BNTT reference (LinearSpike.gamma)
+  fastSigmoid: 25, // snnTorch fast_sigmoid slope
+  sigmoid: 4, // SpikingJelly Sigmoid alpha
+  arctan: 2, // SpikingJelly / snnTorch ATan alpha
 };
 
 /**
@@ -55,20 +55,19 @@ export interface LifCompositeAttrs extends LifAttrs {
 }
 
 /** dS/dU of a built-in surrogate as a scalar function of the membrane U. */
-export function surrogateScalar(
-    name: SurrogateName, alpha: number, threshold: number): (u: number) => number {
+export function surrogateScalar(name: SurrogateName, alpha: number, threshold: number): (u: number) => number {
   switch (name) {
     case 'triangle':
-      return u => alpha * Math.max(0, 1 - Math.abs(u / threshold - 1)) / threshold;
+      return u => (alpha * Math.max(0, 1 - Math.abs(u / threshold - 1))) / threshold;
     case 'fastSigmoid':
-      return u => 1 / ((1 + alpha * Math.abs(u - threshold)) ** 2);
+      return u => 1 / (1 + alpha * Math.abs(u - threshold)) ** 2;
     case 'sigmoid':
       return u => {
         const sig = 1 / (1 + Math.exp(-alpha * (u - threshold)));
         return alpha * sig * (1 - sig);
       };
     case 'arctan':
-      return u => (alpha / 2) / (1 + (Math.PI / 2 * alpha * (u - threshold)) ** 2);
+      return u => alpha / 2 / (1 + ((Math.PI / 2) * alpha * (u - threshold)) ** 2);
     default:
       throw new Error(`surrogate: unknown name '${name}'`);
   }

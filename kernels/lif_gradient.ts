@@ -23,7 +23,7 @@ function lifGradConfig(forwardKernel: string, backwardKernel: string): GradConfi
   return {
     kernelName: forwardKernel,
     inputsToSave: ['currents', 'initialMembrane'],
-    gradFunc: (dys: Tensor|Tensor[], saved: Tensor[], attrs: NamedAttrMap) => {
+    gradFunc: (dys: Tensor | Tensor[], saved: Tensor[], attrs: NamedAttrMap) => {
       const [dSpikes, dMembrane] = dys as Tensor[];
       const [currents, initialMembrane] = saved;
       // Run once, eagerly: the engine calls each input's closure in its own tidy.

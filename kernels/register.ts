@@ -6,7 +6,12 @@
  * Conv2DBackpropFilter) also apply when that backend was imported after this package.
  */
 import {
-  getGradient, getKernel, KernelConfig, registerGradient, registerKernel, unregisterKernel,
+  getGradient,
+  getKernel,
+  KernelConfig,
+  registerGradient,
+  registerKernel,
+  unregisterKernel,
 } from '@tensorflow/tfjs-core';
 
 import {lifCpuConfig} from './cpu/lif';
@@ -33,12 +38,21 @@ import {lifGradWasmConfig} from './wasm/lif_grad';
 export {ensureCompositeKernels} from './composite/register_composite';
 
 const KERNELS: KernelConfig[] = [
-  lifCpuConfig, lifGradCpuConfig, lifWebGLConfig, lifGradWebGLConfig, lifWasmConfig, lifGradWasmConfig,
+  lifCpuConfig,
+  lifGradCpuConfig,
+  lifWebGLConfig,
+  lifGradWebGLConfig,
+  lifWasmConfig,
+  lifGradWasmConfig,
   // wasm (tfjs 4.22) has no Conv2DBackpropFilter; like every entry, registered only while none exists.
   conv2dBackpropFilterWasmConfig,
   // BNTT training: fused batch statistics where reductions over non-innermost axes are slow.
-  bnttTrainCpuConfig, bnttTrainGradCpuConfig, bnttTrainWasmConfig, bnttTrainGradWasmConfig,
-  bnttTrainWebGLConfig, bnttTrainGradWebGLConfig,
+  bnttTrainCpuConfig,
+  bnttTrainGradCpuConfig,
+  bnttTrainWasmConfig,
+  bnttTrainGradWasmConfig,
+  bnttTrainWebGLConfig,
+  bnttTrainGradWebGLConfig,
 ];
 
 export function registerAll(): void {
@@ -50,13 +64,12 @@ export function registerAll(): void {
   if (getGradient(bnttTrainGradientConfig.kernelName) == null) registerGradient(bnttTrainGradientConfig);
 }
 
-
 /**
  * Kernels that replace a backend's own (wasm's Conv2DBackpropInput and transposed BatchMatMul are plain loops,
  * webgl's Conv2DBackpropFilter one long loop per filter element):
  * each is put in front of the built-in once that is registered, and hands it the cases it does not cover.
  */
-const REPLACEMENTS: Array<{kernelName: string, backendName: string, make: (builtIn: KernelConfig) => KernelConfig}> = [
+const REPLACEMENTS: Array<{kernelName: string; backendName: string; make: (builtIn: KernelConfig) => KernelConfig}> = [
   {kernelName: 'Conv2DBackpropInput', backendName: 'wasm', make: conv2dBackpropInputWasmConfig},
   {kernelName: 'BatchMatMul', backendName: 'wasm', make: batchMatMulWasmConfig},
   // webgl's loops over every position per filter element; ours is split-K.

@@ -23,6 +23,6 @@ export function replacementOf(builtIn: KernelConfig, kernelFunc: (builtIn: Kerne
 }
 
 /** The kernel `config` replaced (the backend's own), or null if `config` is not one of ours. */
-export function replacedKernel(config: KernelConfig): KernelConfig|null {
+export function replacedKernel(config: KernelConfig): KernelConfig | null {
   return (config as unknown as Record<symbol, KernelConfig>)[REPLACED] ?? null;
 }

@@ -15,8 +15,9 @@ const OUT_DIR = '.bench';
 const PYTHON = '/usr/bin/python3';
 const TORCH_SCRIPT = 'tools/reference/bench_torch.py';
 const BACKENDS = ['wasm', 'cpu'];
-const USAGE = 'npm run bench:train [-- --quick] [--only=small|vgg9] [--backends=wasm,cpu] [--cpu-budget=SECONDS] ' +
-              '[--no-torch] [--profile]';
+const USAGE =
+  'npm run bench:train [-- --quick] [--only=small|vgg9] [--backends=wasm,cpu] [--cpu-budget=SECONDS] ' +
+  '[--no-torch] [--profile]';
 /** tfjs-backend-cpu's Conv2DBackpropFilter is a scalar loop (~95% of a small-model step): cap its process. */
 const CPU_BUDGET_S = {full: 600, quick: 60};
 /** A wasm process gets this long before it is reported as failed. */
@@ -42,8 +43,14 @@ function parseArgs(args) {
   if (bad.length > 0) throw new Error(`--backends: unknown backend(s) ${bad.join(', ')}; usage: ${USAGE}`);
   const cpuBudgetS = Number(option(args, 'cpu-budget') ?? CPU_BUDGET_S[quick ? 'quick' : 'full']);
   if (!(cpuBudgetS > 0)) throw new Error(`--cpu-budget: expected a number of seconds > 0; usage: ${USAGE}`);
-  return {quick, only: option(args, 'only'), backends, cpuBudgetS, torch: !args.includes('--no-torch'),
-          profile: args.includes('--profile')};
+  return {
+    quick,
+    only: option(args, 'only'),
+    backends,
+    cpuBudgetS,
+    torch: !args.includes('--no-torch'),
+    profile: args.includes('--profile'),
+  };
 }
 
 function selectedCases(config, only) {
@@ -66,9 +73,15 @@ function runSpec(config, name, backend, options) {
   const steps = stepsOf(config, c, options.quick);
   const cpu = backend === 'cpu';
   return {
-    name, backend, case: c, optimizer: config.optimizer, profile: options.profile,
-    trainSteps: cpu ? 1 : steps.train, predictSteps: cpu ? 1 : steps.predict,
-    budgetMs: cpu ? 0 : STEP_BUDGET_MS, warmup: !cpu,
+    name,
+    backend,
+    case: c,
+    optimizer: config.optimizer,
+    profile: options.profile,
+    trainSteps: cpu ? 1 : steps.train,
+    predictSteps: cpu ? 1 : steps.predict,
+    budgetMs: cpu ? 0 : STEP_BUDGET_MS,
+    warmup: !cpu,
   };
 }
 
@@ -103,9 +116,10 @@ function tfjsLabel(backend) {
   return `tfjs-snn ${backend}`;
 }
 
-const CPU_NOTE = budget => 'cpu: no warm-up, one timed step of each kind, and the process is ended after ' +
-    `${budget} s (--cpu-budget); a bound "> x" is the time the unfinished step had run by then. ` +
-    "tfjs-backend-cpu's Conv2DBackpropFilter is a scalar JavaScript loop.";
+const CPU_NOTE = budget =>
+  'cpu: no warm-up, one timed step of each kind, and the process is ended after ' +
+  `${budget} s (--cpu-budget); a bound "> x" is the time the unfinished step had run by then. ` +
+  "tfjs-backend-cpu's Conv2DBackpropFilter is a scalar JavaScript loop.";
 
 /** Runs one case on one backend in a fresh Node process; returns its table rows and raw lines. */
 async function runTfjs(config, name, backend, options) {
@@ -114,13 +128,23 @@ async function runTfjs(config, name, backend, options) {
   const lines = [];
   const phaseStarted = {};
   log(`\n== tfjs ${backend}: ${name}`);
-  const result = await runLines(process.execPath, ['--expose-gc', BUNDLE, JSON.stringify(spec)],
-                                cpu ? options.cpuBudgetS : WASM_TIMEOUT_S, (l, at) => {
-                                  lines.push(l);
-                                  if (l.type === 'phase') phaseStarted[l.mode] = at;
-                                });
-  const base = {name, timeSteps: spec.case.timeSteps, batch: spec.case.batch, label: tfjsLabel(backend), backend,
-                note: cpu ? CPU_NOTE(options.cpuBudgetS) : undefined};
+  const result = await runLines(
+    process.execPath,
+    ['--expose-gc', BUNDLE, JSON.stringify(spec)],
+    cpu ? options.cpuBudgetS : WASM_TIMEOUT_S,
+    (l, at) => {
+      lines.push(l);
+      if (l.type === 'phase') phaseStarted[l.mode] = at;
+    }
+  );
+  const base = {
+    name,
+    timeSteps: spec.case.timeSteps,
+    batch: spec.case.batch,
+    label: tfjsLabel(backend),
+    backend,
+    note: cpu ? CPU_NOTE(options.cpuBudgetS) : undefined,
+  };
   const rows = ['train', 'predict'].map(mode => {
     const timing = lines.find(l => l.type === 'timing' && l.mode === mode);
     if (timing != null) return {...base, mode, ...timing};
@@ -128,8 +152,11 @@ async function runTfjs(config, name, backend, options) {
       const lowerBoundMs = result.endedAt - phaseStarted[mode];
       return {...base, mode, lowerBoundMs, imagesPerSecond: spec.case.batch / (lowerBoundMs / 1000)};
     }
-    const why = result.timedOut ? `not reached within ${cpu ? options.cpuBudgetS : WASM_TIMEOUT_S} s` :
-                                  result.signal != null ? `ended by ${result.signal}` : `exit code ${result.code}`;
+    const why = result.timedOut
+      ? `not reached within ${cpu ? options.cpuBudgetS : WASM_TIMEOUT_S} s`
+      : result.signal != null
+        ? `ended by ${result.signal}`
+        : `exit code ${result.code}`;
     return {...base, mode, [result.timedOut ? 'skipped' : 'error']: why};
   });
   return {rows, lines};
@@ -139,29 +166,38 @@ function torchAvailable() {
   return spawnSync(PYTHON, ['-c', 'import torch'], {stdio: 'ignore'}).status === 0;
 }
 
-const TORCH_MISSING = `PyTorch column missing: ${PYTHON} cannot import torch; install it with ` +
-                      '`apt-get install -y python3-torch` (Debian), then rerun.';
+const TORCH_MISSING =
+  `PyTorch column missing: ${PYTHON} cannot import torch; install it with ` +
+  '`apt-get install -y python3-torch` (Debian), then rerun.';
 
 async function runTorch(name, options) {
   const lines = [];
   log(`\n== PyTorch: ${name}`);
   const args = [TORCH_SCRIPT, `--only=${name}`, '--threads=1,all', ...(options.quick ? ['--quick'] : [])];
   const result = await runLines(PYTHON, args, WASM_TIMEOUT_S, l => lines.push(l));
-  if (result.code !== 0) log(`PyTorch run for ${name} failed (exit code ${result.code}, timed out: ${result.timedOut})`);
+  if (result.code !== 0)
+    log(`PyTorch run for ${name} failed (exit code ${result.code}, timed out: ${result.timedOut})`);
   const allThreads = cpus().length;
-  const rows = lines.filter(l => l.type === 'timing').map(l => ({
-    ...l, label: `PyTorch ${l.threads} thread${l.threads > 1 ? 's' : ''}`,
-    torchThreads: l.threads === 1 ? '1' : l.threads === allThreads ? 'all' : String(l.threads),
-  }));
+  const rows = lines
+    .filter(l => l.type === 'timing')
+    .map(l => ({
+      ...l,
+      label: `PyTorch ${l.threads} thread${l.threads > 1 ? 's' : ''}`,
+      torchThreads: l.threads === 1 ? '1' : l.threads === allThreads ? 'all' : String(l.threads),
+    }));
   return {rows, lines};
 }
 
 /** PyTorch rows first, then tfjs; train before predict. */
 function sortRows(rows, names) {
   const modeOrder = {train: 0, predict: 1};
-  const sideOrder = r => r.torchThreads === '1' ? 0 : r.torchThreads != null ? 1 : r.backend === 'wasm' ? 2 : 3;
-  return [...rows].sort((a, b) => names.indexOf(a.name) - names.indexOf(b.name) ||
-                                  modeOrder[a.mode] - modeOrder[b.mode] || sideOrder(a) - sideOrder(b));
+  const sideOrder = r => (r.torchThreads === '1' ? 0 : r.torchThreads != null ? 1 : r.backend === 'wasm' ? 2 : 3);
+  return [...rows].sort(
+    (a, b) =>
+      names.indexOf(a.name) - names.indexOf(b.name) ||
+      modeOrder[a.mode] - modeOrder[b.mode] ||
+      sideOrder(a) - sideOrder(b)
+  );
 }
 
 function paramsOf(lines) {
@@ -177,30 +213,38 @@ function sourceRevision() {
   try {
     const commit = execSync('git rev-parse --short HEAD', {encoding: 'utf8'}).trim();
     const dirty = execSync('git status --porcelain -- src kernels', {encoding: 'utf8'})
-        .split('\n').filter(l => l.trim() !== '').map(l => l.slice(3));
+      .split('\n')
+      .filter(l => l.trim() !== '')
+      .map(l => l.slice(3));
     return `tfjs-snn sources at ${commit}${dirty.length > 0 ? ` + uncommitted changes in ${dirty.join(', ')}` : ''}`;
   } catch {
     return 'tfjs-snn sources: not a git checkout';
   }
 }
 
-const loadText = () => loadavg().map(x => x.toFixed(2)).join(' ');
+const loadText = () =>
+  loadavg()
+    .map(x => x.toFixed(2))
+    .join(' ');
 
 function infoLines(lines, options, args, seconds, loadBefore, torchNote) {
   const tfjs = lines.find(l => l.type === 'info' && l.backend === 'wasm') ?? lines.find(l => l.type === 'info');
   const torch = lines.find(l => l.type === 'model' && l.side === 'torch');
-  const wasm = tfjs?.wasmSimd == null ? '' : `, wasm SIMD ${tfjs.wasmSimd ? 'on' : 'off'}, threads ${tfjs.wasmThreads ? 'on' : 'off'}`;
+  const wasm =
+    tfjs?.wasmSimd == null
+      ? ''
+      : `, wasm SIMD ${tfjs.wasmSimd ? 'on' : 'off'}, threads ${tfjs.wasmThreads ? 'on' : 'off'}`;
   return [
     `${new Date().toISOString()}; CPU: ${cpus()[0]?.model ?? 'unknown'}, ${cpus().length} cores, ` +
-        `${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM`,
+      `${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM`,
     `Node ${process.version}, tfjs-core ${tfjs?.tfjs ?? '?'}${wasm}; ` +
-        (torch != null ? `PyTorch ${torch.torch} (CPU, float32)` : torchNote ?? 'PyTorch not run'),
+      (torch != null ? `PyTorch ${torch.torch} (CPU, float32)` : (torchNote ?? 'PyTorch not run')),
     sourceRevision(),
     'Random images (uniform in [-1, 1)) and labels, direct input, SGD lr 0.1 momentum 0.9 weight decay 1e-4, ' +
-        'softmax cross-entropy; train = one trainOnBatch / zero_grad+forward+backward+step; ' +
-        'predict = inference forward (moving statistics). ms/step is the median of the timed steps after a warm-up.',
+      'softmax cross-entropy; train = one trainOnBatch / zero_grad+forward+backward+step; ' +
+      'predict = inference forward (moving statistics). ms/step is the median of the timed steps after a warm-up.',
     `Options: ${args.join(' ') || '(full run)'}; bench took ${seconds.toFixed(0)} s; load average (1, 5, 15 min) ` +
-        `${loadBefore} before, ${loadText()} after`,
+      `${loadBefore} before, ${loadText()} after`,
   ];
 }
 
@@ -214,8 +258,17 @@ async function main(args) {
   const options = parseArgs(args);
   const config = JSON.parse(readFileSync('bench/train/cases.json', 'utf8'));
   const names = selectedCases(config, options.only);
-  await build({entryPoints: ['bench/train_step.ts'], bundle: true, platform: 'node', format: 'cjs',
-               packages: 'external', target: 'es2020', sourcemap: 'inline', logLevel: 'warning', outfile: BUNDLE});
+  await build({
+    entryPoints: ['bench/train_step.ts'],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    packages: 'external',
+    target: 'es2020',
+    sourcemap: 'inline',
+    logLevel: 'warning',
+    outfile: BUNDLE,
+  });
   const withTorch = options.torch && torchAvailable();
   const torchNote = options.torch && !withTorch ? TORCH_MISSING : undefined;
   if (torchNote != null) log(torchNote);
@@ -235,8 +288,10 @@ async function main(args) {
   }
   const seconds = (Date.now() - started) / 1000;
   const report = {
-    info: infoLines(lines, options, args, seconds, loadBefore, torchNote), rows: sortRows(rows, names),
-    params: paramsOf(lines), profiles: lines.filter(l => l.type === 'profile'),
+    info: infoLines(lines, options, args, seconds, loadBefore, torchNote),
+    rows: sortRows(rows, names),
+    params: paramsOf(lines),
+    profiles: lines.filter(l => l.type === 'profile'),
   };
   const markdown = markdownReport(report) + (torchNote != null ? `\n\n${torchNote}` : '');
   process.stdout.write(`\n${markdown}\n`);

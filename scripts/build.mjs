@@ -12,7 +12,10 @@ run('npx tsc -p tsconfig.cli.json');
 run('npx rollup -c rollup.config.js');
 // The ES module build's types: a .d.mts, so TypeScript knows the `import` entry is an ES module (named exports,
 // no default export) while the `require` entry keeps dist/types as CommonJS declarations.
-writeFileSync('dist/tfjs-snn.esm.d.mts', `/** Types of dist/tfjs-snn.esm.mjs: the named exports of src/index.ts. */
+writeFileSync(
+  'dist/tfjs-snn.esm.d.mts',
+  `/** Types of dist/tfjs-snn.esm.mjs: the named exports of src/index.ts. */
 export * from './types/src/index.js';
-`);
+`
+);
 run('node scripts/build-playground.mjs');

@@ -3,7 +3,9 @@
 import {build} from 'esbuild';
 import {readdirSync} from 'node:fs';
 
-const specs = readdirSync('test/browser').filter(f => f.endsWith('_spec.ts')).map(f => `./test/browser/${f}`);
+const specs = readdirSync('test/browser')
+  .filter(f => f.endsWith('_spec.ts'))
+  .map(f => `./test/browser/${f}`);
 await build({
   stdin: {contents: specs.map(s => `import '${s}';`).join('\n'), resolveDir: '.', loader: 'ts'},
   bundle: true,

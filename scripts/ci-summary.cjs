@@ -10,7 +10,10 @@ const {existsSync, readFileSync} = require('fs');
 
 /** Parses the counts file: one JSON object per line. */
 function readCounts(text) {
-  return text.split('\n').filter(line => line.trim() !== '').map(line => JSON.parse(line));
+  return text
+    .split('\n')
+    .filter(line => line.trim() !== '')
+    .map(line => JSON.parse(line));
 }
 
 /**

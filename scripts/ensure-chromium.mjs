@@ -11,13 +11,14 @@ export function chromiumPath() {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   if (chromiumPath() == null) {
-    console.log('Chromium not found: installing Debian\'s chromium package ...');
+    console.log("Chromium not found: installing Debian's chromium package ...");
     const sudo = process.getuid && process.getuid() === 0 ? '' : 'sudo ';
-    execSync(`${sudo}apt-get update -qq && ${sudo}env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium`,
-             {stdio: 'inherit'});
+    execSync(`${sudo}apt-get update -qq && ${sudo}env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium`, {
+      stdio: 'inherit',
+    });
   }
   if (chromiumPath() == null) {
-    console.error('No Chromium: set CHROME_BIN or install Debian\'s chromium package.');
+    console.error("No Chromium: set CHROME_BIN or install Debian's chromium package.");
     process.exit(1);
   }
   console.log(`Chromium: ${chromiumPath()}`);

@@ -7,9 +7,16 @@ const path = require('node:path');
 const {pipeline} = require('node:stream');
 
 const TYPES = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json', '.map': 'application/json', '.bin': 'application/octet-stream',
-  '.gz': 'application/gzip', '.png': 'image/png', '.svg': 'image/svg+xml', '.wasm': 'application/wasm',
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.map': 'application/json',
+  '.bin': 'application/octet-stream',
+  '.gz': 'application/gzip',
+  '.png': 'image/png',
+  '.svg': 'image/svg+xml',
+  '.wasm': 'application/wasm',
 };
 
 /** The file under `root` for a URL path, or null when the path leaves `root` or is not valid percent-encoding. */
@@ -100,8 +107,9 @@ function startServer({root = 'build/playground', port = 8080, mounts = {}, host 
     const mount = folders.find(([prefix]) => urlPath.startsWith(prefix));
     let file = mount ? fileFor(mount[1], '/' + urlPath.slice(mount[0].length)) : fileFor(rootDir, urlPath);
     // The served roots, resolved per request: a mounted folder may appear (or be replaced) after the start.
-    const roots = (await Promise.all([rootDir, ...folders.map(([, dir]) => dir)].map(realPath)))
-        .filter(real => real != null);
+    const roots = (await Promise.all([rootDir, ...folders.map(([, dir]) => dir)].map(realPath))).filter(
+      real => real != null
+    );
     if (file != null && (await fs.promises.stat(file).catch(() => null))?.isDirectory()) {
       file = path.join(file, 'index.html');
     }
@@ -113,8 +121,11 @@ function startServer({root = 'build/playground', port = 8080, mounts = {}, host 
     const {handle, stats} = opened;
     let stream;
     try {
-      const headers = {'Content-Type': TYPES[path.extname(file)] || 'application/octet-stream',
-                       'Content-Length': stats.size, 'Cache-Control': 'no-cache'};
+      const headers = {
+        'Content-Type': TYPES[path.extname(file)] || 'application/octet-stream',
+        'Content-Length': stats.size,
+        'Cache-Control': 'no-cache',
+      };
       if (request.method === 'HEAD' || stats.size === 0) {
         await handle.close();
         response.writeHead(200, headers);
@@ -164,12 +175,15 @@ function parseArgs(argv) {
 if (require.main === module) {
   try {
     const {port, runs} = parseArgs(process.argv.slice(2));
-    startServer({port, mounts: {'/runs/': runs}}).then(({url}) => {
-      console.log(`tfjs-snn playground: ${url}  (models under ${runs}/ load from ${url}runs/…; Ctrl-C stops)`);
-    }, e => {
-      console.error(`playground: ${e.message}`);
-      process.exit(1);
-    });
+    startServer({port, mounts: {'/runs/': runs}}).then(
+      ({url}) => {
+        console.log(`tfjs-snn playground: ${url}  (models under ${runs}/ load from ${url}runs/…; Ctrl-C stops)`);
+      },
+      e => {
+        console.error(`playground: ${e.message}`);
+        process.exit(1);
+      }
+    );
   } catch (e) {
     console.error(e.message);
     process.exit(2);

@@ -25,8 +25,12 @@ function installCommand() {
   return lines[0];
 }
 
-const SMALLER = [['{limit: 512}', '{limit: 64}', 1], ['epochs: 2', 'epochs: 1', 2], ['timeSteps: 25', 'timeSteps: 4', 1],
-                 ['{limit: 200}', '{limit: 100}', 1]];
+const SMALLER = [
+  ['{limit: 512}', '{limit: 64}', 1],
+  ['epochs: 2', 'epochs: 1', 2],
+  ['timeSteps: 25', 'timeSteps: 4', 1],
+  ['{limit: 200}', '{limit: 100}', 1],
+];
 
 /** The README's Example; with `smaller`, only the numbers of SMALLER changed (each must occur as often as listed). */
 function example({smaller = false} = {}) {

@@ -85,17 +85,26 @@ function makeSplit({prefix, perClass}, checksums) {
   const imageSize = height * width;
   const indices = selectBalanced(labels.data, perClass);
   const pickedImages = Buffer.alloc(indices.length * imageSize);
-  indices.forEach((source, k) => pickedImages.set(
-      images.data.subarray(source * imageSize, (source + 1) * imageSize), k * imageSize));
+  indices.forEach((source, k) =>
+    pickedImages.set(images.data.subarray(source * imageSize, (source + 1) * imageSize), k * imageSize)
+  );
   const pickedLabels = Buffer.from(indices.map(source => labels.data[source]));
-  const outputs = [[imagesName, idxBytes([indices.length, height, width], pickedImages)],
-                   [labelsName, idxBytes([indices.length], pickedLabels)]];
+  const outputs = [
+    [imagesName, idxBytes([indices.length, height, width], pickedImages)],
+    [labelsName, idxBytes([indices.length], pickedLabels)],
+  ];
   for (const [name, raw] of outputs) {
     const gz = deterministicGzip(raw);
     writeFileSync(join(OUT_DIR, name), gz);
     const sourceGz = readFileSync(join(SOURCE_DIR, name));
-    checksums.push({name, source: sha256(sourceGz), sourceRaw: sha256(gunzipSync(sourceGz)),
-                    output: sha256(gz), outputRaw: sha256(raw), bytes: gz.length});
+    checksums.push({
+      name,
+      source: sha256(sourceGz),
+      sourceRaw: sha256(gunzipSync(sourceGz)),
+      output: sha256(gz),
+      outputRaw: sha256(raw),
+      bytes: gz.length,
+    });
   }
   return {count: indices.length, lastSourceIndex: indices[indices.length - 1]};
 }
@@ -110,16 +119,20 @@ function licenseText() {
     body.push(line.trim() === '.' ? '' : line.slice(1).trimEnd());
   }
   if (start < 0 || body.length === 0) throw new Error(`${COPYRIGHT_FILE}: no Expat licence text`);
-  return `The MIT License (MIT)\n\nCopyright (c) 2017 Zalando SE, https://tech.zalando.com\n\n` +
-         `${body.join('\n')}\n`;
+  return (
+    `The MIT License (MIT)\n\nCopyright (c) 2017 Zalando SE, https://tech.zalando.com\n\n` + `${body.join('\n')}\n`
+  );
 }
 
 function readme(splits, checksums) {
   const version = debianPackageVersion();
-  const rows = checksums.map(c => `| ${c.name} | source (.gz) | ${c.source} |\n` +
-                                  `| | source, uncompressed | ${c.sourceRaw} |\n` +
-                                  `| | output (.gz, ${c.bytes} bytes) | ${c.output} |\n` +
-                                  `| | output, uncompressed | ${c.outputRaw} |`);
+  const rows = checksums.map(
+    c =>
+      `| ${c.name} | source (.gz) | ${c.source} |\n` +
+      `| | source, uncompressed | ${c.sourceRaw} |\n` +
+      `| | output (.gz, ${c.bytes} bytes) | ${c.output} |\n` +
+      `| | output, uncompressed | ${c.outputRaw} |`
+  );
   return `# Fashion-MNIST subset
 
 A small, fixed, class-balanced subset of [Fashion-MNIST](https://github.com/zalandoresearch/fashion-mnist)
@@ -163,8 +176,10 @@ ${rows.join('\n')}
 
 function main() {
   if (!existsSync(SOURCE_DIR)) {
-    throw new Error(`${SOURCE_DIR} does not exist; install it with apt-get install dataset-fashion-mnist ` +
-                    `or pass the directory holding the four Fashion-MNIST .gz files`);
+    throw new Error(
+      `${SOURCE_DIR} does not exist; install it with apt-get install dataset-fashion-mnist ` +
+        `or pass the directory holding the four Fashion-MNIST .gz files`
+    );
   }
   mkdirSync(OUT_DIR, {recursive: true});
   const checksums = [];

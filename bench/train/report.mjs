@@ -4,8 +4,18 @@
  * footnotes, parameter counts and, with --profile, the kernels that took longest in a tfjs step.
  */
 
-const HEADER = ['model', 'T', 'batch', 'step', 'implementation', 'timed steps', 'ms/step', 'images/s',
-                'vs PyTorch 1 thread', 'vs PyTorch all threads'];
+const HEADER = [
+  'model',
+  'T',
+  'batch',
+  'step',
+  'implementation',
+  'timed steps',
+  'ms/step',
+  'images/s',
+  'vs PyTorch 1 thread',
+  'vs PyTorch all threads',
+];
 
 /** Three significant digits, without exponent notation. */
 function num(v) {
@@ -33,11 +43,24 @@ function footnoteMark(row, notes) {
 }
 
 function tableRow(row, rows, notes) {
-  const torch = threads => rows.find(r => r.name === row.name && r.mode === row.mode && r.torchThreads === threads &&
-                                          r.imagesPerSecond != null && r.lowerBoundMs == null);
+  const torch = threads =>
+    rows.find(
+      r =>
+        r.name === row.name &&
+        r.mode === row.mode &&
+        r.torchThreads === threads &&
+        r.imagesPerSecond != null &&
+        r.lowerBoundMs == null
+    );
   return [
-    row.name, String(row.timeSteps), String(row.batch), row.mode, row.label + footnoteMark(row, notes),
-    ...timeCells(row), ratioCell(row, torch('1')), ratioCell(row, torch('all')),
+    row.name,
+    String(row.timeSteps),
+    String(row.batch),
+    row.mode,
+    row.label + footnoteMark(row, notes),
+    ...timeCells(row),
+    ratioCell(row, torch('1')),
+    ratioCell(row, torch('all')),
   ];
 }
 
@@ -55,7 +78,9 @@ export function markdownTable(rows) {
 
 function paramLines(params) {
   return Object.entries(params).map(([name, p]) => {
-    const counts = Object.entries(p).map(([side, n]) => `${side} ${n}`).join(', ');
+    const counts = Object.entries(p)
+      .map(([side, n]) => `${side} ${n}`)
+      .join(', ');
     const values = Object.values(p);
     const check = values.length < 2 ? '' : new Set(values).size === 1 ? ' (equal)' : ' — DIFFERENT';
     return `- ${name}: trainable parameters ${counts}${check}`;
@@ -65,7 +90,9 @@ function paramLines(params) {
 function profileLines(profiles) {
   return profiles.flatMap(p => [
     `- ${p.name} on ${p.backend}: profiled step ${num(p.stepMs)} ms, kernels ${num(p.kernelMs)} ms; ` +
-        p.top.map(k => `${k.kernel} ${num(k.ms)} ms (${(100 * k.ms / p.kernelMs).toFixed(0)}%, ${k.calls}×)`).join(', '),
+      p.top
+        .map(k => `${k.kernel} ${num(k.ms)} ms (${((100 * k.ms) / p.kernelMs).toFixed(0)}%, ${k.calls}×)`)
+        .join(', '),
   ]);
 }
 
@@ -79,10 +106,16 @@ export function markdownReport({info, rows, params, profiles}) {
     ...markdownTable(rows),
     '',
     'Ratios: images/s of the row ÷ images/s of the PyTorch row of the same model and step, measured in this run ' +
-        '(above 1× is faster than PyTorch).',
+      '(above 1× is faster than PyTorch).',
     '',
     ...paramLines(params),
-    ...(profiles.length > 0 ? ['', 'Kernels that took longest in one tfjs training step (tf.profile, kernelTimeMs):', '',
-                               ...profileLines(profiles)] : []),
+    ...(profiles.length > 0
+      ? [
+          '',
+          'Kernels that took longest in one tfjs training step (tf.profile, kernelTimeMs):',
+          '',
+          ...profileLines(profiles),
+        ]
+      : []),
   ].join('\n');
 }

@@ -2,7 +2,7 @@
 
 /** One network of bench/train/cases.json. */
 export interface TrainCase {
-  model: 'small'|'vgg9';
+  model: 'small' | 'vgg9';
   inputShape: [number, number, number];
   numClasses: number;
   timeSteps: number;
@@ -20,7 +20,7 @@ export interface RunSpec {
   /** The key of the case in cases.json ('small', 'vgg9'). */
   name: string;
   case: TrainCase;
-  backend: 'cpu'|'wasm';
+  backend: 'cpu' | 'wasm';
   optimizer: OptimizerConfig;
   /** At most this many timed steps of each kind; the result is their median. */
   trainSteps: number;
@@ -39,7 +39,7 @@ export interface TimingLine {
   side: 'tfjs';
   name: string;
   backend: string;
-  mode: 'train'|'predict';
+  mode: 'train' | 'predict';
   batch: number;
   timeSteps: number;
   stepsMs: number[];
@@ -97,7 +97,7 @@ export interface PhaseLine {
   side: 'tfjs';
   name: string;
   backend: string;
-  mode: 'train'|'predict';
+  mode: 'train' | 'predict';
 }
 
 /** The runtime, printed first. */
@@ -110,4 +110,4 @@ export interface InfoLine {
   wasmThreads?: boolean;
 }
 
-export type OutputLine = InfoLine|TimingLine|ModelLine|ProfileLine|PhaseLine|EndLine;
+export type OutputLine = InfoLine | TimingLine | ModelLine | ProfileLine | PhaseLine | EndLine;

@@ -12,7 +12,7 @@ import {trainOf} from './time_major';
  * the current membrane stay alive.
  */
 export const lifComposite: KernelFunc = ({inputs, attrs}) => {
-  const {currents, initialMembrane} = inputs as {currents: Tensor, initialMembrane: Tensor};
+  const {currents, initialMembrane} = inputs as {currents: Tensor; initialMembrane: Tensor};
   const {leak, threshold, resetMode} = attrs as unknown as LifCompositeAttrs;
   const {batch, features} = lifDims(currents.shape);
   return tidy(() => {

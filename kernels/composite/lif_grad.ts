@@ -16,8 +16,14 @@ export const lifGradComposite: KernelFunc = ({inputs, attrs}) => {
   const state = [batch, features];
   return tidy(() => {
     // The membrane trace U_1..U_T (before reset), recomputed from the currents.
-    const {kept: trace, membrane} =
-        scanSteps(currents, reshape(initialMembrane, state), leak, threshold, resetMode, 'u');
+    const {kept: trace, membrane} = scanSteps(
+      currents,
+      reshape(initialMembrane, state),
+      leak,
+      threshold,
+      resetMode,
+      'u'
+    );
     membrane.dispose();
     const spikeGrads = stepsOf(dSpikes);
     const currentGrads: Tensor[] = new Array(trace.length);
@@ -28,9 +34,9 @@ export const lifGradComposite: KernelFunc = ({inputs, attrs}) => {
       const [bt, next] = tidy(() => {
         const u = trace[t];
         const slope = surrogateTensor(u, lifAttrs);
-        let dVdU: Tensor|number = 1;
+        let dVdU: Tensor | number = 1;
         if (resetMode === 'zero') dVdU = cast(logicalNot(greater(u, threshold)), 'float32');
-        let dVdS: Tensor|number = 0;
+        let dVdS: Tensor | number = 0;
         if (resetGrad) dVdS = resetMode === 'subtract' ? -threshold : neg(u);
         const direct = add(dVdU, mul(dVdS, slope));
         const b = add(mul(spikeGrads[t], slope), mul(previous, direct));

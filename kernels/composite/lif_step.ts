@@ -1,12 +1,29 @@
-import {add, cast, clone, greater, mul, Scalar, scalar, sub, Tensor, tidy, where, zerosLike} from '@tensorflow/tfjs-core';
+import {
+  add,
+  cast,
+  clone,
+  greater,
+  mul,
+  Scalar,
+  scalar,
+  sub,
+  Tensor,
+  tidy,
+  where,
+  zerosLike,
+} from '@tensorflow/tfjs-core';
 
 import {ResetMode} from '../lif_attrs';
 import {stepsOf} from './time_major';
 
 /** One LIF step as core ops: U_t = leak·V_{t−1} + I_t, the spike, and V_t after reset. */
 export function lifStep(
-    membrane: Tensor, current: Tensor, leak: Scalar, threshold: Scalar,
-    mode: ResetMode): {u: Tensor, fired: Tensor, spike: Tensor, next: Tensor} {
+  membrane: Tensor,
+  current: Tensor,
+  leak: Scalar,
+  threshold: Scalar,
+  mode: ResetMode
+): {u: Tensor; fired: Tensor; spike: Tensor; next: Tensor} {
   const u = add(mul(leak, membrane), current);
   const fired = greater(u, threshold);
   const spike = cast(fired, 'float32');
@@ -16,7 +33,7 @@ export function lifStep(
   } else if (mode === 'zero') {
     next = where(fired, zerosLike(u), u);
   } else {
-    next = clone(u);  // a distinct handle: callers dispose V_{t-1} while keeping U_t
+    next = clone(u); // a distinct handle: callers dispose V_{t-1} while keeping U_t
   }
   return {u, fired, spike, next};
 }
@@ -28,8 +45,13 @@ export function lifStep(
  * tensors and the current membrane stay alive; returns them and V_T.
  */
 export function scanSteps(
-    currents: Tensor, initialMembrane: Tensor, leak: number, threshold: number, mode: ResetMode,
-    keep: 'spike'|'u'): {kept: Tensor[], membrane: Tensor} {
+  currents: Tensor,
+  initialMembrane: Tensor,
+  leak: number,
+  threshold: number,
+  mode: ResetMode,
+  keep: 'spike' | 'u'
+): {kept: Tensor[]; membrane: Tensor} {
   const leakScalar = scalar(leak);
   const thresholdScalar = scalar(threshold);
   const kept: Tensor[] = [];

@@ -15,14 +15,19 @@ function callSurrogate(surrogate: SurrogateFunction, u: Tensor, threshold: numbe
   try {
     slope = surrogate(u, threshold);
   } catch (error) {
-    throw new Error(`${label} threw in the backward pass: ${error instanceof Error ? error.message : String(error)}`,
-                    {cause: error});
+    throw new Error(`${label} threw in the backward pass: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
   }
-  const ok = slope instanceof Tensor && slope.dtype === 'float32' && slope.rank === u.rank &&
-      slope.shape.every((d: number, i: number) => d === u.shape[i]);
+  const ok =
+    slope instanceof Tensor &&
+    slope.dtype === 'float32' &&
+    slope.rank === u.rank &&
+    slope.shape.every((d: number, i: number) => d === u.shape[i]);
   if (!ok) {
-    throw new Error(`${label} must return a float32 tensor of the membrane's shape [${u.shape}]; ` +
-                    `got ${describeValue(slope)}`);
+    throw new Error(
+      `${label} must return a float32 tensor of the membrane's shape [${u.shape}]; ` + `got ${describeValue(slope)}`
+    );
   }
   return slope as Tensor;
 }
@@ -33,8 +38,7 @@ export function surrogateTensor(u: Tensor, attrs: LifCompositeAttrs): Tensor {
   if (attrs.surrogateFn != null) return callSurrogate(attrs.surrogateFn, u, threshold);
   switch (attrs.surrogate) {
     case 'triangle':
-      return mul(alpha / threshold,
-                 maximum(0, sub(1, abs(sub(div(u, threshold), 1)))));
+      return mul(alpha / threshold, maximum(0, sub(1, abs(sub(div(u, threshold), 1)))));
     case 'fastSigmoid':
       return div(1, square(add(1, mul(alpha, abs(sub(u, threshold))))));
     case 'sigmoid': {
@@ -42,7 +46,7 @@ export function surrogateTensor(u: Tensor, attrs: LifCompositeAttrs): Tensor {
       return mul(alpha, mul(sig, sub(1, sig)));
     }
     case 'arctan':
-      return div(alpha / 2, add(1, square(mul(Math.PI / 2 * alpha, sub(u, threshold)))));
+      return div(alpha / 2, add(1, square(mul((Math.PI / 2) * alpha, sub(u, threshold)))));
     default:
       throw new Error(`surrogate: unknown name '${attrs.surrogate}'`);
   }

@@ -6,7 +6,7 @@ import {cpuIO} from './cpu_backend';
 
 /** BNTT training forward: [y, mean, variance] from the batch statistics. */
 export const bnttTrainCpu: KernelFunc = ({inputs, backend, attrs}) => {
-  const {x, gamma, beta} = inputs as {x: TensorInfo, gamma: TensorInfo, beta: TensorInfo};
+  const {x, gamma, beta} = inputs as {x: TensorInfo; gamma: TensorInfo; beta: TensorInfo};
   const io = cpuIO(backend);
   const dims = bnttDims(x.shape, gamma.shape);
   const xs = io.read(x);
@@ -16,8 +16,11 @@ export const bnttTrainCpu: KernelFunc = ({inputs, backend, attrs}) => {
     variance: new Float32Array(dims.rows * dims.channels),
   };
   bnttTrainForward(xs, io.read(gamma), io.read(beta), dims, (attrs as unknown as BnttTrainAttrs).epsilon, out);
-  return [io.output(x.shape.slice(), out.y), io.output(gamma.shape.slice(), out.mean),
-          io.output(gamma.shape.slice(), out.variance)];
+  return [
+    io.output(x.shape.slice(), out.y),
+    io.output(gamma.shape.slice(), out.mean),
+    io.output(gamma.shape.slice(), out.variance),
+  ];
 };
 
 export const bnttTrainCpuConfig: KernelConfig = {kernelName: BNTT_TRAIN, backendName: 'cpu', kernelFunc: bnttTrainCpu};

@@ -16,9 +16,15 @@ export const bnttTrainGradCpu: KernelFunc = ({inputs, backend, attrs}) => {
     dbeta: new Float32Array(dims.rows * dims.channels),
   };
   bnttTrainBackward(dys, xs, gammas, means, variances, dims, (attrs as unknown as BnttTrainAttrs).epsilon, out);
-  return [io.output(x.shape.slice(), out.dx), io.output(gamma.shape.slice(), out.dgamma),
-          io.output(gamma.shape.slice(), out.dbeta)];
+  return [
+    io.output(x.shape.slice(), out.dx),
+    io.output(gamma.shape.slice(), out.dgamma),
+    io.output(gamma.shape.slice(), out.dbeta),
+  ];
 };
 
-export const bnttTrainGradCpuConfig: KernelConfig =
-    {kernelName: BNTT_TRAIN_GRAD, backendName: 'cpu', kernelFunc: bnttTrainGradCpu};
+export const bnttTrainGradCpuConfig: KernelConfig = {
+  kernelName: BNTT_TRAIN_GRAD,
+  backendName: 'cpu',
+  kernelFunc: bnttTrainGradCpu,
+};

@@ -52,7 +52,7 @@ export function lifGradInto(inputs: LifGradInputs, dims: LifDims, lifAttrs: LifA
         const slope = surrogate(u);
         const spiked = u > threshold;
         // ∂V/∂U is 0 only for a zero reset that fired; ∂V/∂S is −θ (subtract) or −U (zero).
-        const dVdU = (mode === 'zero' && spiked) ? 0 : 1;
+        const dVdU = mode === 'zero' && spiked ? 0 : 1;
         const dVdS = resetGrad ? (mode === 'subtract' ? -threshold : -u) : 0;
         const a = adjoint[b * features + n];
         const bt = dSpikes[stepOffset + n] * slope + a * (dVdU + dVdS * slope);
@@ -67,13 +67,20 @@ export function lifGradInto(inputs: LifGradInputs, dims: LifDims, lifAttrs: LifA
 export const lifGradCpu: KernelFunc = ({inputs, backend, attrs}) => {
   const io = cpuIO(backend);
   const {dSpikes, dMembrane, currents, initialMembrane} = inputs as {[name: string]: TensorInfo};
-  const arrays = {currents: io.read(currents), initialMembrane: io.read(initialMembrane), dSpikes: io.read(dSpikes),
-                  dMembrane: io.read(dMembrane)};
-  const out = {dCurrents: new Float32Array(arrays.currents.length),
-               dInitialMembrane: new Float32Array(arrays.initialMembrane.length)};
+  const arrays = {
+    currents: io.read(currents),
+    initialMembrane: io.read(initialMembrane),
+    dSpikes: io.read(dSpikes),
+    dMembrane: io.read(dMembrane),
+  };
+  const out = {
+    dCurrents: new Float32Array(arrays.currents.length),
+    dInitialMembrane: new Float32Array(arrays.initialMembrane.length),
+  };
   lifGradInto(arrays, lifDims(currents.shape), attrs as unknown as LifAttrs, out);
-  return [io.output(currents.shape.slice(), out.dCurrents),
-          io.output(initialMembrane.shape.slice(), out.dInitialMembrane)];
+  return [
+    io.output(currents.shape.slice(), out.dCurrents),
+    io.output(initialMembrane.shape.slice(), out.dInitialMembrane),
+  ];
 };
-export const lifGradCpuConfig: KernelConfig =
-    {kernelName: LIF_GRAD, backendName: 'cpu', kernelFunc: lifGradCpu};
+export const lifGradCpuConfig: KernelConfig = {kernelName: LIF_GRAD, backendName: 'cpu', kernelFunc: lifGradCpu};

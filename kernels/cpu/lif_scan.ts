@@ -10,8 +10,14 @@ import type {LifAttrs} from '../lif_attrs';
  * like `input`) the spikes.
  */
 export function scanRow(
-    input: Float32Array, offset: number, time: number, membrane: Float32Array,
-    attrs: LifAttrs, trace: Float32Array|null, spikes: Float32Array|null): void {
+  input: Float32Array,
+  offset: number,
+  time: number,
+  membrane: Float32Array,
+  attrs: LifAttrs,
+  trace: Float32Array | null,
+  spikes: Float32Array | null
+): void {
   const features = membrane.length;
   const leak = Math.fround(attrs.leak);
   const threshold = Math.fround(attrs.threshold);

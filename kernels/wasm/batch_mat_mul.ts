@@ -5,7 +5,14 @@
  * operands in memory first (one copy each) and runs the fast case: 12–20× faster there.
  */
 import {
-  BatchMatMul, BatchMatMulAttrs, engine, KernelConfig, NamedAttrMap, Tensor, tidy, transpose,
+  BatchMatMul,
+  BatchMatMulAttrs,
+  engine,
+  KernelConfig,
+  NamedAttrMap,
+  Tensor,
+  tidy,
+  transpose,
 } from '@tensorflow/tfjs-core';
 
 import {replacementOf} from '../replace_kernel';
@@ -21,9 +28,13 @@ export function batchMatMulWasmConfig(builtIn: KernelConfig): KernelConfig {
   return replacementOf(builtIn, wasmOwn => args => {
     const {transposeA, transposeB} = args.attrs as unknown as BatchMatMulAttrs;
     if (!transposeA && !transposeB) return wasmOwn(args);
-    const {a, b} = args.inputs as {a: Tensor, b: Tensor};
-    return tidy(() => engine().runKernel(
-        BatchMatMul, {a: transposeA ? transposed(a) : a, b: transposeB ? transposed(b) : b},
-        {transposeA: false, transposeB: false} as unknown as NamedAttrMap) as Tensor);
+    const {a, b} = args.inputs as {a: Tensor; b: Tensor};
+    return tidy(
+      () =>
+        engine().runKernel(BatchMatMul, {a: transposeA ? transposed(a) : a, b: transposeB ? transposed(b) : b}, {
+          transposeA: false,
+          transposeB: false,
+        } as unknown as NamedAttrMap) as Tensor
+    );
   });
 }

@@ -6,7 +6,7 @@ import {heapOutputsAndViews} from './wasm_backend';
 
 /** BNTT training forward: [y, mean, variance] from the batch statistics. */
 export const bnttTrainWasm: KernelFunc = ({inputs, backend, attrs}) => {
-  const {x, gamma, beta} = inputs as {x: TensorInfo, gamma: TensorInfo, beta: TensorInfo};
+  const {x, gamma, beta} = inputs as {x: TensorInfo; gamma: TensorInfo; beta: TensorInfo};
   const dims = bnttDims(x.shape, gamma.shape);
   const {outputs, views} = heapOutputsAndViews(backend, [x, gamma, beta], [x.shape, gamma.shape, gamma.shape]);
   const [xs, gammas, betas, y, mean, variance] = views;
@@ -14,5 +14,8 @@ export const bnttTrainWasm: KernelFunc = ({inputs, backend, attrs}) => {
   return outputs;
 };
 
-export const bnttTrainWasmConfig: KernelConfig =
-    {kernelName: BNTT_TRAIN, backendName: 'wasm', kernelFunc: bnttTrainWasm};
+export const bnttTrainWasmConfig: KernelConfig = {
+  kernelName: BNTT_TRAIN,
+  backendName: 'wasm',
+  kernelFunc: bnttTrainWasm,
+};

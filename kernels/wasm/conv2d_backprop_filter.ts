@@ -16,26 +16,42 @@
  * wasm's Conv3DBackpropFilterV2 (which is also wrong for strides > 1 in 4.22).
  */
 import {
-  backend_util, Conv2D, Conv2DAttrs, Conv2DBackpropFilter, Conv2DBackpropFilterAttrs, engine, KernelConfig, KernelFunc,
-  NamedAttrMap, reshape, slice, Tensor, tidy, transpose, util, zeros,
+  backend_util,
+  Conv2D,
+  Conv2DAttrs,
+  Conv2DBackpropFilter,
+  Conv2DBackpropFilterAttrs,
+  engine,
+  KernelConfig,
+  KernelFunc,
+  NamedAttrMap,
+  reshape,
+  slice,
+  Tensor,
+  tidy,
+  transpose,
+  util,
+  zeros,
 } from '@tensorflow/tfjs-core';
 
 /** How much of x the conv windows read: rows/cols of x kept, and the zero padding around them. */
 interface Footprint {
   keptRows: number;
   keptCols: number;
-  pad: {top: number, bottom: number, left: number, right: number};
+  pad: {top: number; bottom: number; left: number; right: number};
 }
 
 export const conv2dBackpropFilterWasm: KernelFunc = ({inputs, attrs}) => {
-  const {x, dy} = inputs as {x: Tensor, dy: Tensor};
+  const {x, dy} = inputs as {x: Tensor; dy: Tensor};
   const convInfo = convInfoOf(x, dy, attrs as unknown as Conv2DBackpropFilterAttrs);
   const footprint = footprintOf(convInfo);
   if (footprint.keptRows <= 0 || footprint.keptCols <= 0) return zeros(convInfo.filterShape);
   return tidy(() => {
     const dW = engine().runKernel(
-        Conv2D, {x: imageOf(x, convInfo, footprint), filter: transpose(dy, [1, 2, 0, 3])},
-        gradConvAttrs(convInfo, footprint));
+      Conv2D,
+      {x: imageOf(x, convInfo, footprint), filter: transpose(dy, [1, 2, 0, 3])},
+      gradConvAttrs(convInfo, footprint)
+    );
     return reshape(dW as Tensor, convInfo.filterShape);
   });
 };
@@ -44,11 +60,19 @@ function convInfoOf(x: Tensor, dy: Tensor, attrs: Conv2DBackpropFilterAttrs): ba
   const {strides, pad, dataFormat, dimRoundingMode, filterShape} = attrs;
   util.assert(dataFormat !== 'NCHW', () => `wasm Conv2DBackpropFilter supports dataFormat 'NHWC' only, got 'NCHW'`);
   const convInfo = backend_util.computeConv2DInfo(
-      x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode, false,
-      'channelsLast');
+    x.shape as [number, number, number, number],
+    filterShape,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+    false,
+    'channelsLast'
+  );
   util.assert(
-      util.arraysEqual(dy.shape, convInfo.outShape),
-      () => `Conv2DBackpropFilter: dy has shape [${dy.shape}] but the conv's output is [${convInfo.outShape}]`);
+    util.arraysEqual(dy.shape, convInfo.outShape),
+    () => `Conv2DBackpropFilter: dy has shape [${dy.shape}] but the conv's output is [${convInfo.outShape}]`
+  );
   return convInfo;
 }
 
@@ -79,7 +103,12 @@ function gradConvAttrs(c: backend_util.Conv2DInfo, {pad}: Footprint): NamedAttrM
   const cin = c.inChannels;
   const convAttrs: Conv2DAttrs = {
     strides: [1, 1],
-    pad: [[0, 0], [pad.top, pad.bottom], [pad.left * cin, pad.right * cin], [0, 0]],
+    pad: [
+      [0, 0],
+      [pad.top, pad.bottom],
+      [pad.left * cin, pad.right * cin],
+      [0, 0],
+    ],
     dataFormat: 'NHWC',
     dilations: [c.strideHeight, c.strideWidth * cin],
   };

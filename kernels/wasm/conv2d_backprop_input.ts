@@ -13,28 +13,46 @@
  * bench/wasm_conv_grad.ts measures both.
  */
 import {
-  backend_util, Conv2D, Conv2DAttrs, Conv2DBackpropInputAttrs, engine, KernelConfig, NamedAttrMap, reverse, Tensor,
-  tidy, transpose,
+  backend_util,
+  Conv2D,
+  Conv2DAttrs,
+  Conv2DBackpropInputAttrs,
+  engine,
+  KernelConfig,
+  NamedAttrMap,
+  reverse,
+  Tensor,
+  tidy,
+  transpose,
 } from '@tensorflow/tfjs-core';
 
 import {replacementOf} from '../replace_kernel';
 
-type Padding = {top: number, bottom: number, left: number, right: number};
+type Padding = {top: number; bottom: number; left: number; right: number};
 
 function convInfoOf(filter: Tensor, attrs: Conv2DBackpropInputAttrs): backend_util.Conv2DInfo {
   const {strides, pad, dataFormat, dimRoundingMode, inputShape} = attrs;
   return backend_util.computeConv2DInfo(
-      inputShape as [number, number, number, number], filter.shape as [number, number, number, number], strides, 1,
-      pad, dimRoundingMode, false, backend_util.convertConv2DDataFormat(dataFormat));
+    inputShape as [number, number, number, number],
+    filter.shape as [number, number, number, number],
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+    false,
+    backend_util.convertConv2DDataFormat(dataFormat)
+  );
 }
 
 /** The padding of dy for the flipped conv, or null where this kernel does not apply. */
-function flippedPadding(c: backend_util.Conv2DInfo): Padding|null {
+function flippedPadding(c: backend_util.Conv2DInfo): Padding | null {
   if (c.dataFormat !== 'channelsLast' || c.strideHeight !== 1 || c.strideWidth !== 1) return null;
   const {top, bottom, left, right} = c.padInfo;
   const padding = {
-    top: c.filterHeight - 1 - top, bottom: c.filterHeight - 1 - bottom,
-    left: c.filterWidth - 1 - left, right: c.filterWidth - 1 - right,
+    top: c.filterHeight - 1 - top,
+    bottom: c.filterHeight - 1 - bottom,
+    left: c.filterWidth - 1 - left,
+    right: c.filterWidth - 1 - right,
   };
   return Object.values(padding).every(p => p >= 0) ? padding : null;
 }
@@ -44,7 +62,12 @@ function flippedConv(dy: Tensor, filter: Tensor, padding: Padding): Tensor {
     const flipped = transpose(reverse(filter, [0, 1]), [0, 1, 3, 2]);
     const attrs: Conv2DAttrs = {
       strides: [1, 1],
-      pad: [[0, 0], [padding.top, padding.bottom], [padding.left, padding.right], [0, 0]],
+      pad: [
+        [0, 0],
+        [padding.top, padding.bottom],
+        [padding.left, padding.right],
+        [0, 0],
+      ],
       dataFormat: 'NHWC',
       dilations: [1, 1],
     };
@@ -55,7 +78,7 @@ function flippedConv(dy: Tensor, filter: Tensor, padding: Padding): Tensor {
 /** Our kernel, handing the cases it does not cover to wasm's own. */
 export function conv2dBackpropInputWasmConfig(builtIn: KernelConfig): KernelConfig {
   return replacementOf(builtIn, wasmOwn => args => {
-    const {dy, filter} = args.inputs as {dy: Tensor, filter: Tensor};
+    const {dy, filter} = args.inputs as {dy: Tensor; filter: Tensor};
     const padding = flippedPadding(convInfoOf(filter, args.attrs as unknown as Conv2DBackpropInputAttrs));
     return padding == null ? wasmOwn(args) : flippedConv(dy, filter, padding);
   });

@@ -8,11 +8,20 @@ import {heapOutputsAndViews} from './wasm_backend';
 /** The cpu kernel's BPTT loops, writing their outputs in place on the wasm heap. */
 export const lifGradWasm: KernelFunc = ({inputs, backend, attrs}) => {
   const {dSpikes, dMembrane, currents, initialMembrane} = inputs as {[name: string]: TensorInfo};
-  const {outputs, views: [current, initial, gradSpikes, gradMembrane, dCurrents, dInitialMembrane]} =
-      heapOutputsAndViews(backend, [currents, initialMembrane, dSpikes, dMembrane],
-                          [currents.shape, initialMembrane.shape]);
-  lifGradInto({currents: current, initialMembrane: initial, dSpikes: gradSpikes, dMembrane: gradMembrane},
-              lifDims(currents.shape), attrs as unknown as LifAttrs, {dCurrents, dInitialMembrane});
+  const {
+    outputs,
+    views: [current, initial, gradSpikes, gradMembrane, dCurrents, dInitialMembrane],
+  } = heapOutputsAndViews(
+    backend,
+    [currents, initialMembrane, dSpikes, dMembrane],
+    [currents.shape, initialMembrane.shape]
+  );
+  lifGradInto(
+    {currents: current, initialMembrane: initial, dSpikes: gradSpikes, dMembrane: gradMembrane},
+    lifDims(currents.shape),
+    attrs as unknown as LifAttrs,
+    {dCurrents, dInitialMembrane}
+  );
   return outputs;
 };
 

@@ -12,8 +12,11 @@ interface WasmBackendLike {
  * heap. Views are taken only after every allocation, since growing the heap detaches earlier views. Outputs are
  * not zeroed: the loops must write every element.
  */
-export function heapOutputsAndViews(backend: unknown, inputs: TensorInfo[], outputShapes: number[][]):
-    {outputs: TensorInfo[], views: Float32Array[]} {
+export function heapOutputsAndViews(
+  backend: unknown,
+  inputs: TensorInfo[],
+  outputShapes: number[][]
+): {outputs: TensorInfo[]; views: Float32Array[]} {
   const wasm = backend as WasmBackendLike;
   const outputs = outputShapes.map(shape => wasm.makeOutput(shape.slice(), 'float32'));
   const views = [...inputs, ...outputs].map(info => {

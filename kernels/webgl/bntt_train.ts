@@ -6,7 +6,15 @@
 import {KernelConfig, KernelFunc, TensorInfo, util} from '@tensorflow/tfjs-core';
 
 import {BNTT_TRAIN, BnttTrainAttrs, bnttDims} from '../bntt_attrs';
-import {BnttView, bnttView, chunkPlan, ChunkTotalProgram, NormalizeProgram, PartialQuantity, PartialSumsProgram} from './bntt_train_gpu';
+import {
+  BnttView,
+  bnttView,
+  chunkPlan,
+  ChunkTotalProgram,
+  NormalizeProgram,
+  PartialQuantity,
+  PartialSumsProgram,
+} from './bntt_train_gpu';
 import {ChunkPlan} from './split_k';
 import {reshape, WebGLBackendLike} from './webgl_backend';
 
@@ -20,19 +28,27 @@ export function viewOf(kernelName: string, x: TensorInfo, gamma: TensorInfo): Bn
 }
 
 /** One slot of `quantity`'s partial sums over the chunks, each [R, C], divided by `divisor`. */
-export function chunkTotals(gl: WebGLBackendLike, view: BnttView, plan: ChunkPlan, quantity: PartialQuantity,
-                            inputs: TensorInfo[], slots: Array<0|1>, divisor: number): TensorInfo[] {
+export function chunkTotals(
+  gl: WebGLBackendLike,
+  view: BnttView,
+  plan: ChunkPlan,
+  quantity: PartialQuantity,
+  inputs: TensorInfo[],
+  slots: Array<0 | 1>,
+  divisor: number
+): TensorInfo[] {
   const partials = gl.runWebGLProgram(new PartialSumsProgram(view, plan, quantity), inputs, 'float32');
   const [rows, channels] = [view.rows, view.shape[3]];
-  const totals = slots.map(
-      slot => gl.runWebGLProgram(new ChunkTotalProgram(rows, channels, plan.chunks, slot, divisor), [partials], 'float32'));
+  const totals = slots.map(slot =>
+    gl.runWebGLProgram(new ChunkTotalProgram(rows, channels, plan.chunks, slot, divisor), [partials], 'float32')
+  );
   gl.disposeIntermediateTensorInfo(partials);
   return totals;
 }
 
 /** [y, mean, variance]: the mean first, then the mean of the squared deviations from it (as the cpu kernel). */
 export const bnttTrainWebGL: KernelFunc = ({inputs, backend, attrs}) => {
-  const {x, gamma, beta} = inputs as {x: TensorInfo, gamma: TensorInfo, beta: TensorInfo};
+  const {x, gamma, beta} = inputs as {x: TensorInfo; gamma: TensorInfo; beta: TensorInfo};
   const gl = backend as unknown as WebGLBackendLike;
   const {epsilon} = attrs as unknown as BnttTrainAttrs;
   const view = viewOf(BNTT_TRAIN, x, gamma);
@@ -40,12 +56,16 @@ export const bnttTrainWebGL: KernelFunc = ({inputs, backend, attrs}) => {
   const xView = reshape(gl, x, view.shape);
   const [mean] = chunkTotals(gl, view, plan, 'sum', [xView], [0], view.count);
   const [variance] = chunkTotals(gl, view, plan, 'squaredDeviation', [xView, mean], [0], view.count);
-  const yView = gl.runWebGLProgram(
-      new NormalizeProgram(view), [xView, mean, variance, gamma, beta], 'float32', [[epsilon]]);
+  const yView = gl.runWebGLProgram(new NormalizeProgram(view), [xView, mean, variance, gamma, beta], 'float32', [
+    [epsilon],
+  ]);
   const y = reshape(gl, yView, x.shape.slice());
   for (const info of [xView, yView]) gl.disposeIntermediateTensorInfo(info);
   return [y, mean, variance];
 };
 
-export const bnttTrainWebGLConfig: KernelConfig =
-    {kernelName: BNTT_TRAIN, backendName: 'webgl', kernelFunc: bnttTrainWebGL};
+export const bnttTrainWebGLConfig: KernelConfig = {
+  kernelName: BNTT_TRAIN,
+  backendName: 'webgl',
+  kernelFunc: bnttTrainWebGL,
+};

@@ -35,15 +35,21 @@ export function bnttView(xShape: readonly number[], rows: number): BnttView {
   const [batch, steps, channels] = [xShape[0], xShape[1], xShape[xShape.length - 1]];
   if (xShape.length === 3) {
     const shape: BnttView['shape'] = [batch, 1, steps, channels];
-    return rows === 1 ? {shape, rows, rowOnW: false, linesPerRow: batch, count: batch * steps} :
-                        {shape, rows, rowOnW: true, linesPerRow: batch, count: batch};
+    return rows === 1
+      ? {shape, rows, rowOnW: false, linesPerRow: batch, count: batch * steps}
+      : {shape, rows, rowOnW: true, linesPerRow: batch, count: batch};
   }
   const spatial = xShape.slice(2, -1);
   const width = spatial[spatial.length - 1];
   const height = spatial.slice(0, -1).reduce((n, d) => n * d, 1);
-  const linesPerRow = batch * steps / rows * height;
-  return {shape: [batch * steps, height, width, channels], rows, rowOnW: false, linesPerRow,
-          count: linesPerRow * width};
+  const linesPerRow = ((batch * steps) / rows) * height;
+  return {
+    shape: [batch * steps, height, width, channels],
+    rows,
+    rowOnW: false,
+    linesPerRow,
+    count: linesPerRow * width,
+  };
 }
 
 /** A row's lines, each chunk writing two partial sums per (row, channel). */
@@ -67,8 +73,9 @@ const ROW_HALF_GLSL = `
  * output texel (w, w + 1) × (c, c + 1). With rowOnW the rows are w, w + 1, which is that texel as it is.
  */
 function paramAtGlsl(view: BnttView): string {
-  return view.rowOnW ? 'vec4 paramAt(vec4 texel, int row) { return texel; }' :
-                       'vec4 paramAt(vec4 texel, int row) { return rowHalf(texel, row).xyxy; }';
+  return view.rowOnW
+    ? 'vec4 paramAt(vec4 texel, int row) { return texel; }'
+    : 'vec4 paramAt(vec4 texel, int row) { return rowHalf(texel, row).xyxy; }';
 }
 
 /** GLSL `int rowOf(ivec4 coords)`: the parameter row of an output texel of the view. */
@@ -96,7 +103,7 @@ function viewTexelGlsl(view: BnttView, body: string): string {
 }
 
 /** What PartialSumsProgram adds up, into two slots per channel. */
-export type PartialQuantity = 'sum'|'squaredDeviation'|'gradient';
+export type PartialQuantity = 'sum' | 'squaredDeviation' | 'gradient';
 
 const QUANTITY_INPUTS: Record<PartialQuantity, string[]> = {
   sum: ['x'],
@@ -136,13 +143,15 @@ export class PartialSumsProgram implements WebGLProgram {
     const fetch = (coords: string) => `
             vec4 xTexel = getX(${coords});
             ${hasDy ? `vec4 dyTexel = getDy(${coords});` : ''}`;
-    const addLine = view.rowOnW ? `
+    const addLine = view.rowOnW
+      ? `
           {
             ${fetch('line, 0, r, c')}
             vec2 v = rowHalf(xTexel, r);
             ${hasDy ? 'vec2 g = rowHalf(dyTexel, r);' : ''}
             ${QUANTITY_GLSL[quantity]}
-          }` : `
+          }`
+      : `
           int o = line / ${height};
           int h = line - o * ${height};
           int p = o * ${view.rows} + r;
@@ -180,7 +189,7 @@ export class ChunkTotalProgram implements WebGLProgram {
   outputShape: number[];
   userCode: string;
 
-  constructor(rows: number, channels: number, chunks: number, slot: 0|1, divisor: number) {
+  constructor(rows: number, channels: number, chunks: number, slot: 0 | 1, divisor: number) {
     this.outputShape = [rows, channels];
     const half = slot === 0 ? 'xy' : 'zw';
     this.userCode = `
@@ -221,10 +230,13 @@ export class NormalizeProgram extends ViewTexelProgram {
   variableNames = ['x', 'mean', 'variance', 'gamma', 'beta'];
 
   constructor(view: BnttView) {
-    super(view, `
+    super(
+      view,
+      `
         vec4 mu = paramAt(getMean(r, c), r);
         vec4 scale = paramAt(getGamma(r, c), r) / sqrt(paramAt(getVariance(r, c), r) + epsilon);
         vec4 xTexel = getX(coords.x, coords.y, coords.z, c);
-        setOutput((xTexel - mu) * scale + paramAt(getBeta(r, c), r));`);
+        setOutput((xTexel - mu) * scale + paramAt(getBeta(r, c), r));`
+    );
   }
 }

@@ -12,18 +12,28 @@ export const bnttTrainGradWebGL: KernelFunc = ({inputs, backend, attrs}) => {
   const gl = backend as unknown as WebGLBackendLike;
   const {epsilon} = attrs as unknown as BnttTrainAttrs;
   const view = viewOf(BNTT_TRAIN_GRAD, x, gamma);
-  util.assert(util.arraysEqual(dy.shape, x.shape),
-              () => `${BNTT_TRAIN_GRAD}: dy [${dy.shape}] must have x's shape [${x.shape}]`);
+  util.assert(
+    util.arraysEqual(dy.shape, x.shape),
+    () => `${BNTT_TRAIN_GRAD}: dy [${dy.shape}] must have x's shape [${x.shape}]`
+  );
   const [xView, dyView] = [x, dy].map(info => reshape(gl, info, view.shape));
   const [sumDy, sumDyCentered] = chunkTotals(gl, view, chunkPlan(view), 'gradient', [dyView, xView, mean], [0, 1], 1);
-  const dgamma = gl.runWebGLProgram(
-      new DgammaProgram(view.rows, view.shape[3]), [sumDyCentered, variance], 'float32', [[epsilon]]);
+  const dgamma = gl.runWebGLProgram(new DgammaProgram(view.rows, view.shape[3]), [sumDyCentered, variance], 'float32', [
+    [epsilon],
+  ]);
   const dxView = gl.runWebGLProgram(
-      new BnttDxProgram(view), [dyView, xView, gamma, mean, variance, sumDy, dgamma], 'float32', [[epsilon]]);
+    new BnttDxProgram(view),
+    [dyView, xView, gamma, mean, variance, sumDy, dgamma],
+    'float32',
+    [[epsilon]]
+  );
   const dx = reshape(gl, dxView, x.shape.slice());
   for (const info of [xView, dyView, sumDyCentered, dxView]) gl.disposeIntermediateTensorInfo(info);
   return [dx, dgamma, sumDy];
 };
 
-export const bnttTrainGradWebGLConfig: KernelConfig =
-    {kernelName: BNTT_TRAIN_GRAD, backendName: 'webgl', kernelFunc: bnttTrainGradWebGL};
+export const bnttTrainGradWebGLConfig: KernelConfig = {
+  kernelName: BNTT_TRAIN_GRAD,
+  backendName: 'webgl',
+  kernelFunc: bnttTrainGradWebGL,
+};

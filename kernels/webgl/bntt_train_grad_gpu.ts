@@ -32,12 +32,15 @@ export class BnttDxProgram extends ViewTexelProgram {
 
   constructor(view: BnttView) {
     const count = glslFloat(view.count);
-    super(view, `
+    super(
+      view,
+      `
         vec4 rstd = 1.0 / sqrt(paramAt(getVariance(r, c), r) + epsilon);
         vec4 dyScale = paramAt(getGamma(r, c), r) * rstd;
         vec4 dyShift = -dyScale * paramAt(getSumDy(r, c), r) / ${count};
         vec4 centeredScale = -dyScale * rstd * paramAt(getDgamma(r, c), r) / ${count};
         vec4 centered = getX(coords.x, coords.y, coords.z, c) - paramAt(getMean(r, c), r);
-        setOutput(dyScale * getDy(coords.x, coords.y, coords.z, c) + centeredScale * centered + dyShift);`);
+        setOutput(dyScale * getDy(coords.x, coords.y, coords.z, c) + centeredScale * centered + dyShift);`
+    );
   }
 }

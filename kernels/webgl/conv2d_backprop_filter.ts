@@ -15,8 +15,15 @@ import {reshape, WebGLBackendLike} from './webgl_backend';
 function convInfoOf(x: TensorInfo, attrs: Conv2DBackpropFilterAttrs): backend_util.Conv2DInfo {
   const {strides, pad, dataFormat, dimRoundingMode, filterShape} = attrs;
   return backend_util.computeConv2DInfo(
-      x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode, false,
-      backend_util.convertConv2DDataFormat(dataFormat));
+    x.shape as [number, number, number, number],
+    filterShape,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+    false,
+    backend_util.convertConv2DDataFormat(dataFormat)
+  );
 }
 
 /** NHWC, non-empty, on WebGL 2 (the programs loop to bounds set at run time, which WebGL 1's GLSL forbids). */
@@ -27,14 +34,16 @@ function isCovered(c: backend_util.Conv2DInfo, x: TensorInfo, dy: TensorInfo): b
 
 function filterGrad(gl: WebGLBackendLike, x: TensorInfo, dy: TensorInfo, c: backend_util.Conv2DInfo): TensorInfo {
   util.assert(
-      util.arraysEqual(dy.shape, c.outShape),
-      () => `Conv2DBackpropFilter: dy has shape [${dy.shape}] but the conv's output is [${c.outShape}]`);
+    util.arraysEqual(dy.shape, c.outShape),
+    () => `Conv2DBackpropFilter: dy has shape [${dy.shape}] but the conv's output is [${c.outShape}]`
+  );
   const plan = chunkPlan(c);
   const partials = gl.runWebGLProgram(new FilterGradChunksProgram(c, plan), [x, dy], 'float32');
   // One chunk: the partial is the result ([1, kh·kw, ...] to [kh, kw, ...] keeps the packed layout).
-  const dW = plan.chunks === 1 ?
-      reshape(gl, partials, c.filterShape) :
-      gl.runWebGLProgram(new SumChunksProgram(c.filterShape, plan.chunks), [partials], 'float32');
+  const dW =
+    plan.chunks === 1
+      ? reshape(gl, partials, c.filterShape)
+      : gl.runWebGLProgram(new SumChunksProgram(c.filterShape, plan.chunks), [partials], 'float32');
   gl.disposeIntermediateTensorInfo(partials);
   return dW;
 }
@@ -42,7 +51,7 @@ function filterGrad(gl: WebGLBackendLike, x: TensorInfo, dy: TensorInfo, c: back
 /** Our kernel, handing the cases it does not cover to webgl's own. */
 export function conv2dBackpropFilterWebGLConfig(builtIn: KernelConfig): KernelConfig {
   return replacementOf(builtIn, webglOwn => args => {
-    const {x, dy} = args.inputs as {x: TensorInfo, dy: TensorInfo};
+    const {x, dy} = args.inputs as {x: TensorInfo; dy: TensorInfo};
     const convInfo = convInfoOf(x, args.attrs as unknown as Conv2DBackpropFilterAttrs);
     if (!isCovered(convInfo, x, dy)) return webglOwn(args);
     return filterGrad(args.backend as unknown as WebGLBackendLike, x, dy, convInfo);

@@ -85,7 +85,7 @@ export class LifCheckpointProgram extends PackedProgram {
   }
 }
 
-export type ScanOutput = 'spikes'|'trace';
+export type ScanOutput = 'spikes' | 'trace';
 
 /** Spikes or the membrane trace U (before reset): [batch, time, features]. */
 export class LifBlockScanProgram extends PackedProgram {

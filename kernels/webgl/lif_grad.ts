@@ -25,24 +25,26 @@ export const lifGradWebGL: KernelFunc = ({inputs, backend, attrs}) => {
   const gV = reshape(gl, dMembrane, stateShape);
   const scanUniforms = [[leak], [threshold]];
   const gradUniforms = [[leak], [threshold], [alpha]];
-  const checkpoints =
-      gl.runWebGLProgram(new LifCheckpointProgram(dims, resetMode), [x, v0], 'float32', scanUniforms);
+  const checkpoints = gl.runWebGLProgram(new LifCheckpointProgram(dims, resetMode), [x, v0], 'float32', scanUniforms);
   const trace = gl.runWebGLProgram(
-      new LifBlockScanProgram(dims, resetMode, 'trace'), [x, checkpoints], 'float32', scanUniforms);
+    new LifBlockScanProgram(dims, resetMode, 'trace'),
+    [x, checkpoints],
+    'float32',
+    scanUniforms
+  );
   const adjoints = gl.runWebGLProgram(
-      new AdjointCheckpointProgram(dims, lifAttrs), [trace, gS, gV], 'float32', gradUniforms);
-  const gI = gl.runWebGLProgram(
-      new LifGradProgram(dims, lifAttrs), [trace, gS, adjoints], 'float32', gradUniforms);
+    new AdjointCheckpointProgram(dims, lifAttrs),
+    [trace, gS, gV],
+    'float32',
+    gradUniforms
+  );
+  const gI = gl.runWebGLProgram(new LifGradProgram(dims, lifAttrs), [trace, gS, adjoints], 'float32', gradUniforms);
   const gV0 = gl.runWebGLProgram(new InitialMembraneGradProgram(dims), [gI], 'float32', [[leak]]);
-  const outputs = [
-    reshape(gl, gI, currents.shape.slice()),
-    reshape(gl, gV0, initialMembrane.shape.slice()),
-  ];
+  const outputs = [reshape(gl, gI, currents.shape.slice()), reshape(gl, gV0, initialMembrane.shape.slice())];
   for (const info of [x, v0, gS, gV, checkpoints, trace, adjoints, gI, gV0]) {
     gl.disposeIntermediateTensorInfo(info);
   }
   return outputs;
 };
 
-export const lifGradWebGLConfig: KernelConfig =
-    {kernelName: LIF_GRAD, backendName: 'webgl', kernelFunc: lifGradWebGL};
+export const lifGradWebGLConfig: KernelConfig = {kernelName: LIF_GRAD, backendName: 'webgl', kernelFunc: lifGradWebGL};

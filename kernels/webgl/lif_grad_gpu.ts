@@ -8,7 +8,8 @@ const SURROGATE_GLSL: Record<SurrogateName, string> = {
   triangle: 'alpha * max(0.0, 1.0 - abs(u / threshold - 1.0)) / threshold',
   fastSigmoid: '1.0 / ((1.0 + alpha * abs(u - threshold)) * (1.0 + alpha * abs(u - threshold)))',
   sigmoid: 'alpha * sigmoidOf(alpha * (u - threshold)) * (1.0 - sigmoidOf(alpha * (u - threshold)))',
-  arctan: '(alpha / 2.0) / (1.0 + (1.5707963267948966 * alpha * (u - threshold)) * (1.5707963267948966 * alpha * (u - threshold)))',
+  arctan:
+    '(alpha / 2.0) / (1.0 + (1.5707963267948966 * alpha * (u - threshold)) * (1.5707963267948966 * alpha * (u - threshold)))',
 };
 
 const GRAD_UNIFORMS = [
@@ -55,7 +56,7 @@ export class AdjointCheckpointProgram extends PackedProgram {
   constructor({batch, time, features}: LifDims, attrs: LifAttrs) {
     super();
     const K = blockSize(time);
-    const lastPair = (time - 1) - ((time - 1) % 2);
+    const lastPair = time - 1 - ((time - 1) % 2);
     this.outputShape = [batch, blockCount(time), features];
     this.userCode = `
       ${stepGradGlsl(attrs)}

@@ -19,7 +19,7 @@ const MAX_PARTIAL_ELEMENTS = 1 << 20;
 /** Cuts `lines` lines of `valuesPerLine` values, each chunk writing `partialsPerChunk` partial sums. */
 export function splitLines(lines: number, valuesPerLine: number, partialsPerChunk: number): ChunkPlan {
   const byMemory = Math.floor(MAX_PARTIAL_ELEMENTS / partialsPerChunk);
-  const byLength = Math.floor(lines * valuesPerLine / MIN_VALUES_PER_CHUNK);
+  const byLength = Math.floor((lines * valuesPerLine) / MIN_VALUES_PER_CHUNK);
   const wanted = Math.max(1, Math.min(byMemory, byLength, lines));
   const linesPerChunk = Math.ceil(lines / wanted);
   return {chunks: Math.ceil(lines / linesPerChunk), linesPerChunk};

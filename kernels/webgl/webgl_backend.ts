@@ -7,7 +7,7 @@ export interface WebGLProgram {
   userCode: string;
   packedInputs?: boolean;
   packedOutput?: boolean;
-  customUniforms?: Array<{name: string, type: 'float'|'int'}>;
+  customUniforms?: Array<{name: string; type: 'float' | 'int'}>;
 }
 
 /** A program that reads and writes packed textures (2×2 blocks of the last two axes). */
@@ -17,13 +17,17 @@ export abstract class PackedProgram implements WebGLProgram {
   abstract variableNames: string[];
   abstract outputShape: number[];
   abstract userCode: string;
-  abstract customUniforms: Array<{name: string, type: 'float'}>;
+  abstract customUniforms: Array<{name: string; type: 'float'}>;
 }
 
 /** The part of tfjs-backend-webgl's MathBackendWebGL these kernels use. */
 export interface WebGLBackendLike {
-  runWebGLProgram(program: WebGLProgram, inputs: TensorInfo[], outputDtype: DataType,
-                  customUniformValues?: number[][]): TensorInfo;
+  runWebGLProgram(
+    program: WebGLProgram,
+    inputs: TensorInfo[],
+    outputDtype: DataType,
+    customUniformValues?: number[][]
+  ): TensorInfo;
   disposeIntermediateTensorInfo(info: TensorInfo): void;
 }
 

@@ -5,14 +5,20 @@ const {appendFileSync} = require('fs');
 
 const file = process.env.TFJS_SNN_TEST_COUNTS;
 if (file) {
-  const counts = {runner: process.env.npm_lifecycle_event || 'jasmine', defined: 0, passed: 0, failed: 0, skipped: 0,
-                  errors: []};
+  const counts = {
+    runner: process.env.npm_lifecycle_event || 'jasmine',
+    defined: 0,
+    passed: 0,
+    failed: 0,
+    skipped: 0,
+    errors: [],
+  };
   jasmine.getEnv().addReporter({
-    jasmineStarted: info => counts.defined = info.totalSpecsDefined,
+    jasmineStarted: info => (counts.defined = info.totalSpecsDefined),
     specDone: spec => {
       if (spec.status === 'passed') counts.passed++;
       else if (spec.status === 'failed') counts.failed++;
-      else counts.skipped++;  // pending (xit, pending()) or excluded
+      else counts.skipped++; // pending (xit, pending()) or excluded
     },
     // Errors outside specs (beforeAll, afterAll) fail the run without failing a spec.
     suiteDone: suite => suite.failedExpectations.forEach(e => counts.errors.push(`${suite.fullName}: ${e.message}`)),

@@ -9,8 +9,7 @@ function TestCountsReporter(config) {
   this.onBrowserError = (browser, error) => errors.push(`${browser.name}: ${String(error?.message ?? error)}`);
   this.onRunComplete = (browsers, results) => {
     if (!file) return;
-    const counts = {runner: config.testCountsRunner ?? 'karma', defined: 0, passed: 0, failed: 0,
-                    skipped: 0, errors};
+    const counts = {runner: config.testCountsRunner ?? 'karma', defined: 0, passed: 0, failed: 0, skipped: 0, errors};
     browsers.forEach(browser => {
       const r = browser.lastResult;
       counts.defined += r.total;

@@ -1,8 +1,16 @@
 import {argMax, cumsum, reshape, Tensor, tidy} from '@tensorflow/tfjs-core';
 import type {LayersModel} from '@tensorflow/tfjs-layers';
 
-import {ChainLayer, checkBatchSize, checkEndsWithTimeAverage, checkImages, classLabels, collect, Collector,
-        layerChain} from './model_chain';
+import {
+  ChainLayer,
+  checkBatchSize,
+  checkEndsWithTimeAverage,
+  checkImages,
+  classLabels,
+  collect,
+  Collector,
+  layerChain,
+} from './model_chain';
 import {AnalysisOptions} from './spike_rates';
 
 /** What `accuracyByTimeSteps` returns: the accuracy after each number of steps. */
@@ -30,8 +38,12 @@ export interface AccuracyByTimeSteps {
  * accuracy.forEach((a, t) => console.log(`${t + 1} steps: ${(100 * a).toFixed(1)} %`));
  * ```
  */
-export function accuracyByTimeSteps(model: LayersModel, x: Tensor, y: Tensor,
-                                    options: AnalysisOptions = {}): AccuracyByTimeSteps {
+export function accuracyByTimeSteps(
+  model: LayersModel,
+  x: Tensor,
+  y: Tensor,
+  options: AnalysisOptions = {}
+): AccuracyByTimeSteps {
   const fn = 'accuracyByTimeSteps';
   const chain = layerChain(model, fn);
   const images = checkImages(fn, x, model);
@@ -40,14 +52,18 @@ export function accuracyByTimeSteps(model: LayersModel, x: Tensor, y: Tensor,
 }
 
 /** Correct predictions after every step, from the readout's input, over a run of `examples` examples. */
-export function accuracyCollector(chain: ChainLayer[], model: LayersModel, y: Tensor, examples: number):
-    Collector<AccuracyByTimeSteps> {
+export function accuracyCollector(
+  chain: ChainLayer[],
+  model: LayersModel,
+  y: Tensor,
+  examples: number
+): Collector<AccuracyByTimeSteps> {
   const fn = 'accuracyByTimeSteps';
   const last = chain.length - 1;
   checkEndsWithTimeAverage(chain, fn);
   const classes = (model.outputs[0].shape as number[])[1];
   const labels = classLabels(fn, y, examples, classes);
-  let correct: Float64Array|null = null;
+  let correct: Float64Array | null = null;
   let offset = 0;
   const visit = (i: number, input: Tensor) => {
     if (i !== last) return;

@@ -3,7 +3,15 @@ import type {LayersModel} from '@tensorflow/tfjs-layers';
 
 import {describeValue} from '../ops/lif_options';
 import {
-  absSumPerStep, addInto, ChainLayer, checkBatchSize, checkImages, collect, Collector, layerChain, SPIKING_CLASSES,
+  absSumPerStep,
+  addInto,
+  ChainLayer,
+  checkBatchSize,
+  checkImages,
+  collect,
+  Collector,
+  layerChain,
+  SPIKING_CLASSES,
 } from './model_chain';
 import {AnalysisOptions} from './spike_rates';
 
@@ -83,8 +91,11 @@ export function energy(model: LayersModel, x: Tensor, options: EnergyOptions = {
 }
 
 /** Input activity and operation counts of the synaptic layers over a run of `examples` examples. */
-export function energyCollector(chain: ChainLayer[], examples: number, options: EnergyOptions = {}):
-    Collector<EnergyReport> {
+export function energyCollector(
+  chain: ChainLayer[],
+  examples: number,
+  options: EnergyOptions = {}
+): Collector<EnergyReport> {
   const fn = 'energy';
   const eMAC = checkEnergy('eMAC', options.eMAC ?? 4.6);
   const eAC = checkEnergy('eAC', options.eAC ?? 0.9);
@@ -93,7 +104,7 @@ export function energyCollector(chain: ChainLayer[], examples: number, options: 
   }
   const firstSpiking = chain.findIndex(layer => SPIKING_CLASSES.has(layer.getClassName()));
   const inputSums = new Map<number, Float64Array>();
-  const shapes = new Map<number, {inputsPerStep: number, macsPerStep: number, steps: number}>();
+  const shapes = new Map<number, {inputsPerStep: number; macsPerStep: number; steps: number}>();
   const visit = (i: number, input: Tensor, output: Tensor) => {
     if (!SYNAPTIC_CLASSES.has(chain[i].getClassName())) return;
     inputSums.set(i, addInto(inputSums.get(i) ?? null, absSumPerStep(input)));
@@ -101,21 +112,38 @@ export function energyCollector(chain: ChainLayer[], examples: number, options: 
     const kernel = chain[i].weights.find(w => w.originalName.endsWith('/kernel'))!.read();
     const fanIn = kernel.size / kernel.shape[kernel.rank - 1];
     const [batch, steps] = output.shape;
-    shapes.set(i, {inputsPerStep: input.size / (batch * steps), macsPerStep: output.size / (batch * steps) * fanIn,
-                   steps});
+    shapes.set(i, {
+      inputsPerStep: input.size / (batch * steps),
+      macsPerStep: (output.size / (batch * steps)) * fanIn,
+      steps,
+    });
   };
   const result = (): EnergyReport => {
     const layers: LayerEnergy[] = [...shapes.entries()].map(([i, s]) => {
       const inputRate = inputSums.get(i)!.reduce((a, b) => a + b, 0) / (examples * s.steps * s.inputsPerStep);
       const analogInput = firstSpiking < 0 || i < firstSpiking;
       const snnOps = analogInput ? s.macsPerStep * s.steps : inputRate * s.macsPerStep * s.steps;
-      return {layer: chain[i].name, annMACs: s.macsPerStep, inputRate, analogInput, snnOps,
-              annEnergy: s.macsPerStep * eMAC, snnEnergy: snnOps * (analogInput ? eMAC : eAC)};
+      return {
+        layer: chain[i].name,
+        annMACs: s.macsPerStep,
+        inputRate,
+        analogInput,
+        snnOps,
+        annEnergy: s.macsPerStep * eMAC,
+        snnEnergy: snnOps * (analogInput ? eMAC : eAC),
+      };
     });
     const annEnergy = layers.reduce((a, l) => a + l.annEnergy, 0);
     const snnEnergy = layers.reduce((a, l) => a + l.snnEnergy, 0);
-    return {layers, timeSteps: [...shapes.values()][0].steps, annEnergy, snnEnergy, ratio: annEnergy / snnEnergy,
-            eMAC, eAC};
+    return {
+      layers,
+      timeSteps: [...shapes.values()][0].steps,
+      annEnergy,
+      snnEnergy,
+      ratio: annEnergy / snnEnergy,
+      eMAC,
+      eAC,
+    };
   };
   return {visit, result};
 }

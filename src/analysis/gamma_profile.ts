@@ -32,7 +32,7 @@ export function gammaProfile(model: LayersModel): GammaProfile[] {
   for (const layer of layerChain(model, 'gammaProfile')) {
     if (layer.getClassName() !== 'SnnBntt') continue;
     const gamma = layer.weights.find(w => w.originalName.endsWith('/gamma'));
-    if (gamma == null) continue;  // scale: false
+    if (gamma == null) continue; // scale: false
     const value = gamma.read();
     const [steps, channels] = value.shape;
     const data = Float64Array.from(value.dataSync());

@@ -8,9 +8,9 @@ import {describeValue} from '../ops/lif_options';
 export interface ChainLayer {
   name: string;
   getClassName(): string;
-  apply(inputs: Tensor, kwargs?: {[key: string]: unknown}): Tensor|Tensor[];
+  apply(inputs: Tensor, kwargs?: {[key: string]: unknown}): Tensor | Tensor[];
   getWeights(): Tensor[];
-  weights: Array<{originalName: string, read(): Tensor}>;
+  weights: Array<{originalName: string; read(): Tensor}>;
 }
 
 interface ModelLike {
@@ -25,18 +25,22 @@ interface ModelLike {
 export function layerChain(model: LayersModel, fn: string): ChainLayer[] {
   const layers = (model as ModelLike | null)?.layers;
   if (!Array.isArray(layers)) {
-    throw new Error(`${fn}: argument 'model' must be a tf.LayersModel (e.g. from snn.models.small or ` +
-                    `tf.loadLayersModel); got ${describeValue(model)}`);
+    throw new Error(
+      `${fn}: argument 'model' must be a tf.LayersModel (e.g. from snn.models.small or ` +
+        `tf.loadLayersModel); got ${describeValue(model)}`
+    );
   }
   const chain = layers.filter(l => l.getClassName() !== 'InputLayer') as ChainLayer[];
   for (let i = 1; i < chain.length; i++) {
     const inbound = (chain[i] as unknown as {inboundNodes: Array<{inboundLayers: unknown[]}>}).inboundNodes;
-    const fromPrevious = inbound.length === 1 && inbound[0].inboundLayers.length === 1 &&
-        inbound[0].inboundLayers[0] === chain[i - 1];
+    const fromPrevious =
+      inbound.length === 1 && inbound[0].inboundLayers.length === 1 && inbound[0].inboundLayers[0] === chain[i - 1];
     if (!fromPrevious) {
-      throw new Error(`${fn}: the model must be one chain of layers (a Sequential model, or a functional ` +
-                      `model without branches); layer '${chain[i].name}' does not take only the output of ` +
-                      `'${chain[i - 1].name}'`);
+      throw new Error(
+        `${fn}: the model must be one chain of layers (a Sequential model, or a functional ` +
+          `model without branches); layer '${chain[i].name}' does not take only the output of ` +
+          `'${chain[i - 1].name}'`
+      );
     }
   }
   return chain;
@@ -46,8 +50,10 @@ export function layerChain(model: LayersModel, fn: string): ChainLayer[] {
 export function checkEndsWithTimeAverage(chain: ChainLayer[], fn: string): void {
   const last = chain[chain.length - 1];
   if (last.getClassName() !== 'SnnTimeAverage') {
-    throw new Error(`${fn}: the model must end with a timeAverage layer (the readout averaged over time); its ` +
-                    `last layer '${last.name}' is a ${last.getClassName()}`);
+    throw new Error(
+      `${fn}: the model must end with a timeAverage layer (the readout averaged over time); its ` +
+        `last layer '${last.name}' is a ${last.getClassName()}`
+    );
   }
 }
 
@@ -66,13 +72,19 @@ export function checkBatchSize(fn: string, value: unknown): number {
  * `whose` names the model in the message (the wrapped model, for earlyExitWrapper).
  */
 export function checkImages(fn: string, x: unknown, model: LayersModel, whose = "the model's"): Tensor {
-  const inputShape = (model.inputs?.[0]?.shape ?? []) as Array<number|null>;
-  const ok = x instanceof Tensor && x.dtype === 'float32' && x.rank === inputShape.length && x.shape[0] >= 1 &&
-      inputShape.every((d, i) => i === 0 || d == null || d === (x as Tensor).shape[i]);
+  const inputShape = (model.inputs?.[0]?.shape ?? []) as Array<number | null>;
+  const ok =
+    x instanceof Tensor &&
+    x.dtype === 'float32' &&
+    x.rank === inputShape.length &&
+    x.shape[0] >= 1 &&
+    inputShape.every((d, i) => i === 0 || d == null || d === (x as Tensor).shape[i]);
   if (!ok) {
     const shape = `[batch, ${inputShape.slice(1).join(', ')}]`;
-    throw new Error(`${fn}: argument 'x' must be a float32 tensor of shape ${shape} (${whose} input, batch >= 1); ` +
-                    `got ${describeValue(x)}`);
+    throw new Error(
+      `${fn}: argument 'x' must be a float32 tensor of shape ${shape} (${whose} input, batch >= 1); ` +
+        `got ${describeValue(x)}`
+    );
   }
   return x as Tensor;
 }
@@ -84,17 +96,25 @@ export function checkImages(fn: string, x: unknown, model: LayersModel, whose = 
  */
 export function classLabels(fn: string, y: unknown, examples: number, classes: number): Int32Array {
   const expected = `class indices [${examples}] or one-hot labels [${examples}, ${classes}]`;
-  if (!(y instanceof Tensor) || (y.dtype !== 'int32' && y.dtype !== 'float32') || y.rank < 1 || y.rank > 2 ||
-      y.shape[0] !== examples || (y.rank === 2 && y.shape[1] !== classes)) {
+  if (
+    !(y instanceof Tensor) ||
+    (y.dtype !== 'int32' && y.dtype !== 'float32') ||
+    y.rank < 1 ||
+    y.rank > 2 ||
+    y.shape[0] !== examples ||
+    (y.rank === 2 && y.shape[1] !== classes)
+  ) {
     throw new Error(`${fn}: argument 'y' must be ${expected}; got ${describeValue(y)}`);
   }
-  const values = y.dataSync() as Float32Array|Int32Array;
+  const values = y.dataSync() as Float32Array | Int32Array;
   const labels = new Int32Array(examples);
   if (y.rank === 1) {
     values.forEach((v, i) => {
       if (!Number.isInteger(v) || v < 0 || v >= classes) {
-        throw new Error(`${fn}: argument 'y' must hold class indices: integers in [0, ${classes - 1}] (the model's ` +
-                        `${classes} classes); got ${v} at index ${i}`);
+        throw new Error(
+          `${fn}: argument 'y' must hold class indices: integers in [0, ${classes - 1}] (the model's ` +
+            `${classes} classes); got ${v} at index ${i}`
+        );
       }
       labels[i] = v;
     });
@@ -104,8 +124,10 @@ export function classLabels(fn: string, y: unknown, examples: number, classes: n
     const row = values.subarray(i * classes, (i + 1) * classes);
     const one = row.indexOf(1);
     if (one < 0 || !row.every((v, c) => v === (c === one ? 1 : 0))) {
-      throw new Error(`${fn}: argument 'y' must hold one-hot rows: one 1 and 0 elsewhere in each row of the ` +
-                      `model's ${classes} classes; got [${Array.from(row).join(',')}] at row ${i}`);
+      throw new Error(
+        `${fn}: argument 'y' must hold one-hot rows: one 1 and 0 elsewhere in each row of the ` +
+          `model's ${classes} classes; got [${Array.from(row).join(',')}] at row ${i}`
+      );
     }
     labels[i] = one;
   }
@@ -123,8 +145,12 @@ export interface Collector<R> {
  * layer; the visitor reads what it needs (everything is disposed after each batch). One run can serve
  * several collectors (tfjs-snn analyze).
  */
-export function runChain(chain: ChainLayer[], x: Tensor, batchSize: number,
-                         visit: (index: number, input: Tensor, output: Tensor) => void): void {
+export function runChain(
+  chain: ChainLayer[],
+  x: Tensor,
+  batchSize: number,
+  visit: (index: number, input: Tensor, output: Tensor) => void
+): void {
   for (let start = 0; start < x.shape[0]; start += batchSize) {
     const size = Math.min(batchSize, x.shape[0] - start);
     tidy(() => {
@@ -147,9 +173,9 @@ export function absSumPerStep(t: Tensor): Float64Array {
   return Float64Array.from(tidy(() => sum(abs(t), axes)).dataSync());
 }
 
-export function addInto(total: Float64Array|null, values: Float64Array): Float64Array {
+export function addInto(total: Float64Array | null, values: Float64Array): Float64Array {
   if (total == null) return values;
-  values.forEach((v, i) => total[i] += v);
+  values.forEach((v, i) => (total[i] += v));
   return total;
 }
 

@@ -2,7 +2,15 @@ import type {Tensor} from '@tensorflow/tfjs-core';
 import type {LayersModel} from '@tensorflow/tfjs-layers';
 
 import {
-  absSumPerStep, addInto, ChainLayer, checkBatchSize, checkImages, collect, Collector, layerChain, SPIKING_CLASSES,
+  absSumPerStep,
+  addInto,
+  ChainLayer,
+  checkBatchSize,
+  checkImages,
+  collect,
+  Collector,
+  layerChain,
+  SPIKING_CLASSES,
 } from './model_chain';
 
 /** One spiking layer's firing rate on the analysed examples. */
@@ -39,7 +47,12 @@ export function spikeRates(model: LayersModel, x: Tensor, options: AnalysisOptio
   const fn = 'spikeRates';
   const chain = layerChain(model, fn);
   const images = checkImages(fn, x, model);
-  return collect(chain, images, checkBatchSize(fn, options.batchSize ?? 64), spikeRateCollector(chain, images.shape[0]));
+  return collect(
+    chain,
+    images,
+    checkBatchSize(fn, options.batchSize ?? 64),
+    spikeRateCollector(chain, images.shape[0])
+  );
 }
 
 /** Spike counts per spiking layer and step over a run of `examples` examples. */
@@ -56,8 +69,12 @@ export function spikeRateCollector(chain: ChainLayer[], examples: number): Colle
       return [...totals.entries()].map(([i, perStepSums]) => {
         const perNeuron = neurons.get(i)!;
         const perStep = Array.from(perStepSums, s => s / (examples * perNeuron));
-        return {layer: chain[i].name, rate: perStep.reduce((a, b) => a + b, 0) / perStep.length, perStep,
-                neurons: perNeuron};
+        return {
+          layer: chain[i].name,
+          rate: perStep.reduce((a, b) => a + b, 0) / perStep.length,
+          perStep,
+          neurons: perNeuron,
+        };
       });
     },
   };

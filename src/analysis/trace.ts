@@ -50,8 +50,10 @@ export function trace(model: LayersModel, x: Tensor): Trace {
   const chain = layerChain(model, fn);
   const image = checkImages(fn, x, model);
   if (image.shape[0] !== 1) {
-    throw new Error(`${fn}: argument 'x' must hold exactly one example (shape [1, …]); got ${describeValue(x)}; ` +
-                    `pick one with tf.slice(x, i, 1)`);
+    throw new Error(
+      `${fn}: argument 'x' must hold exactly one example (shape [1, …]); got ${describeValue(x)}; ` +
+        `pick one with tf.slice(x, i, 1)`
+    );
   }
   const last = chain.length - 1;
   checkEndsWithTimeAverage(chain, fn);
@@ -64,8 +66,13 @@ export function trace(model: LayersModel, x: Tensor): Trace {
     }
     if (i === last) logits = runningMeans(input);
   });
-  return {timeSteps: logits.length, layers, logits, probabilities: logits.map(softmaxOf),
-          predictions: logits.map(argMaxOf)};
+  return {
+    timeSteps: logits.length,
+    layers,
+    logits,
+    probabilities: logits.map(softmaxOf),
+    predictions: logits.map(argMaxOf),
+  };
 }
 
 function layerTrace(layer: string, className: string, output: Tensor): LayerTrace {

@@ -35,7 +35,7 @@ export class CosineDecay extends EpochSchedule {
 
   /** The rate of `epoch` (0-based) for a schedule starting from `initialRate`. */
   rateAt(epoch: number, initialRate = 1): number {
-    return this.minRate + (initialRate - this.minRate) * (1 + Math.cos(Math.PI * epoch / this.epochs)) / 2;
+    return this.minRate + ((initialRate - this.minRate) * (1 + Math.cos((Math.PI * epoch) / this.epochs))) / 2;
   }
 }
 

@@ -26,22 +26,29 @@ interface RateFields {
  * Adadelta read the plain number `learningRate` on every `applyGradients`. `fn` names the
  * schedule in errors.
  */
-export function rateHandleFor(optimizer: Optimizer|null|undefined, fn: string): RateHandle {
+export function rateHandleFor(optimizer: Optimizer | null | undefined, fn: string): RateHandle {
   const fields = (optimizer ?? {}) as RateFields;
   if (optimizer == null || typeof fields.learningRate !== 'number') {
     const className = optimizer == null ? String(optimizer) : optimizer.constructor.name;
     throw new Error(
-        `${fn}: cannot set the learning rate of the model's optimizer (class ${className}); ` +
+      `${fn}: cannot set the learning rate of the model's optimizer (class ${className}); ` +
         'expected a tfjs-core optimizer with a numeric `learningRate` field that `applyGradients` ' +
         'reads (Adam, Adamax, RMSProp, Adagrad, Adadelta) or a `setLearningRate(rate)` method ' +
-        '(SGD, Momentum). Compile the model with such an optimizer.');
+        '(SGD, Momentum). Compile the model with such an optimizer.'
+    );
   }
   const read = () => fields.learningRate as number;
   if (typeof fields.setLearningRate === 'function') {
     const setLearningRate = fields.setLearningRate as (rate: number) => void;
     return {optimizer, read, write: rate => setLearningRate.call(optimizer, rate)};
   }
-  return {optimizer, read, write: rate => { fields.learningRate = rate; }};
+  return {
+    optimizer,
+    read,
+    write: rate => {
+      fields.learningRate = rate;
+    },
+  };
 }
 
 /**
@@ -50,7 +57,7 @@ export function rateHandleFor(optimizer: Optimizer|null|undefined, fn: string): 
  * still at that last rate continues the same schedule instead of decaying the already-decayed
  * rate again.
  */
-const scheduleStarts = new WeakMap<object, {initialRate: number, lastWrittenRate: number}>();
+const scheduleStarts = new WeakMap<object, {initialRate: number; lastWrittenRate: number}>();
 
 function scheduleStartOf(handle: RateHandle): number {
   const earlier = scheduleStarts.get(handle.optimizer);
@@ -90,8 +97,10 @@ export function checkKnownArgs(fn: string, args: unknown, known: string[], examp
 }
 
 /** The arguments every schedule takes, checked. */
-export function commonScheduleArgs(fn: string, args: {epochs: unknown, initialRate?: unknown, verbose?: unknown}):
-    {epochs: number, initialRate: number|null, verbose: boolean} {
+export function commonScheduleArgs(
+  fn: string,
+  args: {epochs: unknown; initialRate?: unknown; verbose?: unknown}
+): {epochs: number; initialRate: number | null; verbose: boolean} {
   const {epochs} = args;
   if (!Number.isInteger(epochs) || (epochs as number) < 1) throw argError(fn, 'epochs', epochs, 'an integer >= 1');
   const initialRate = args.initialRate ?? null;
@@ -110,11 +119,15 @@ export function commonScheduleArgs(fn: string, args: {epochs: unknown, initialRa
  */
 export abstract class EpochSchedule extends Callback {
   private initialRate = NaN;
-  private rateHandle: RateHandle|null = null;
+  private rateHandle: RateHandle | null = null;
   private currentRate = NaN;
 
-  protected constructor(private readonly fn: string, readonly epochs: number, readonly verbose: boolean,
-                        private readonly requestedInitialRate: number|null) {
+  protected constructor(
+    private readonly fn: string,
+    readonly epochs: number,
+    readonly verbose: boolean,
+    private readonly requestedInitialRate: number | null
+  ) {
     super();
   }
 

@@ -13,7 +13,7 @@ export interface SpikeRateMonitorArgs {
    * `'epoch'` (default): one rate per layer per epoch, read once at its end. `'batch'`: also each
    * batch's rates in the batch logs (for live displays), read asynchronously after every batch.
    */
-  updateFreq?: 'epoch'|'batch';
+  updateFreq?: 'epoch' | 'batch';
 }
 
 const ARGUMENTS = ['prefix', 'verbose', 'updateFreq'];
@@ -48,15 +48,17 @@ function spikingLayersOf(container: LayerContainer): SpikingOutputLayer[] {
 export class SpikeRateMonitor extends Callback {
   readonly prefix: string;
   readonly verbose: boolean;
-  readonly updateFreq: 'epoch'|'batch';
+  readonly updateFreq: 'epoch' | 'batch';
   private monitored: SpikingOutputLayer[] = [];
   /** Per monitored layer, the epoch's spikes and values so far ('batch' mode reads the recorders every batch). */
-  private epochCounts: Array<{spikes: number, elements: number}> = [];
+  private epochCounts: Array<{spikes: number; elements: number}> = [];
 
   constructor(args: SpikeRateMonitorArgs = {}) {
     super();
     if (typeof args !== 'object' || args == null || Array.isArray(args)) {
-      throw new Error(`spikeRateMonitor: arguments must be an object like {prefix: 'rate/'}; got ${describeValue(args)}`);
+      throw new Error(
+        `spikeRateMonitor: arguments must be an object like {prefix: 'rate/'}; got ${describeValue(args)}`
+      );
     }
     for (const key of Object.keys(args)) {
       if (!ARGUMENTS.includes(key)) {
@@ -70,8 +72,9 @@ export class SpikeRateMonitor extends Callback {
       throw new Error(`spikeRateMonitor: argument 'verbose' must be true or false; got ${describeValue(args.verbose)}`);
     }
     if (args.updateFreq != null && args.updateFreq !== 'epoch' && args.updateFreq !== 'batch') {
-      throw new Error(`spikeRateMonitor: argument 'updateFreq' must be 'epoch' or 'batch'; got ` +
-                      `${describeValue(args.updateFreq)}`);
+      throw new Error(
+        `spikeRateMonitor: argument 'updateFreq' must be 'epoch' or 'batch'; got ` + `${describeValue(args.updateFreq)}`
+      );
     }
     this.prefix = args.prefix ?? 'spikeRate/';
     this.verbose = args.verbose ?? false;
@@ -98,7 +101,7 @@ export class SpikeRateMonitor extends Callback {
   }
 
   /** The epoch's rate of monitored layer i (null when it recorded nothing), then starts the next epoch. */
-  private takeEpochRate(i: number): number|null {
+  private takeEpochRate(i: number): number | null {
     if (this.updateFreq === 'epoch') return this.monitored[i].spikeRecorder?.take() ?? null;
     const {spikes, elements} = this.epochCounts[i];
     this.epochCounts[i] = {spikes: 0, elements: 0};

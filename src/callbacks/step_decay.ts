@@ -42,7 +42,7 @@ interface ResolvedStepDecayArgs {
   epochs: number;
   milestoneEpochs: number[];
   factor: number;
-  initialRate: number|null;
+  initialRate: number | null;
   verbose: boolean;
 }
 

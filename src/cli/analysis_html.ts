@@ -1,7 +1,8 @@
 /** analysis.html: the analysis report as one self-contained page (inline SVG charts, tables, no scripts). */
 import type {AnalysisReport} from './analyze';
 
-const escape = (text: string) => text.replace(/[&<>"]/g, c => ({'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;'}[c]!));
+const escape = (text: string) =>
+  text.replace(/[&<>"]/g, c => ({'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;'})[c]!);
 const pct = (x: number) => `${(100 * x).toFixed(2)} %`;
 const sci = (x: number) => x.toExponential(3);
 
@@ -11,13 +12,15 @@ function table(header: string[], rows: string[][]): string {
   return `<table>\n<thead><tr>${head}</tr></thead>\n<tbody>\n${body}\n</tbody>\n</table>`;
 }
 
-function figure(id: string, svg: string|null, caption: string): string {
+function figure(id: string, svg: string | null, caption: string): string {
   if (svg == null) return `<p id="${id}">${escape(caption)}: the model has no BNTT layer.</p>`;
   return `<figure id="${id}">\n${svg}\n<figcaption>${escape(caption)}</figcaption>\n</figure>`;
 }
 
-export function analysisHtml(report: AnalysisReport, charts: {gamma: string|null, rates: string, accuracy: string}):
-    string {
+export function analysisHtml(
+  report: AnalysisReport,
+  charts: {gamma: string | null; rates: string; accuracy: string}
+): string {
   const r = report;
   const full = r.accuracyByTimeSteps.accuracy[r.timeSteps - 1];
   const c = r.confidenceExit;
@@ -50,29 +53,50 @@ ${pct(c.accuracy)}</li>
 </ul>
 
 <h2>BNTT scales over time</h2>
-${figure('gamma-chart', charts.gamma, 'Mean BNTT scale per step and layer; dashed: the gamma rule\'s threshold')}
+${figure('gamma-chart', charts.gamma, "Mean BNTT scale per step and layer; dashed: the gamma rule's threshold")}
 
 <h2>Firing rates</h2>
 ${figure('rates-chart', charts.rates, 'Spikes per neuron per step, per spiking layer')}
-${table(['layer', 'neurons', 'rate', ...Array.from({length: r.timeSteps}, (_, t) => `step ${t + 1}`)],
-        r.spikeRates.map(s => [s.layer, String(s.neurons), s.rate.toFixed(4), ...s.perStep.map(v => v.toFixed(4))]))}
+${table(
+  ['layer', 'neurons', 'rate', ...Array.from({length: r.timeSteps}, (_, t) => `step ${t + 1}`)],
+  r.spikeRates.map(s => [s.layer, String(s.neurons), s.rate.toFixed(4), ...s.perStep.map(v => v.toFixed(4))])
+)}
 
 <h2>Accuracy against time steps, and early exit</h2>
 ${figure('accuracy-chart', charts.accuracy, 'Accuracy when inference stops after t steps; diamonds: the early-exit policies')}
-${table(['gamma threshold', 'exit step', 'accuracy', 'change'],
-        r.gammaSweep.map(s => [String(s.threshold), String(s.exitStep), pct(s.accuracy),
-                               `${(100 * (s.accuracy - full)).toFixed(2)} points`]))}
-${table(['confidence exit after step', ...Array.from({length: r.timeSteps}, (_, t) => String(t + 1))],
-        [['images', ...c.exitStepCounts.map(String)]])}
+${table(
+  ['gamma threshold', 'exit step', 'accuracy', 'change'],
+  r.gammaSweep.map(s => [
+    String(s.threshold),
+    String(s.exitStep),
+    pct(s.accuracy),
+    `${(100 * (s.accuracy - full)).toFixed(2)} points`,
+  ])
+)}
+${table(
+  ['confidence exit after step', ...Array.from({length: r.timeSteps}, (_, t) => String(t + 1))],
+  [['images', ...c.exitStepCounts.map(String)]]
+)}
 
 <h2>Energy estimate</h2>
 <p>Synaptic operations per image: an ANN of the same architecture does one multiply-accumulate (${r.energy.eMAC} pJ)
 per synapse; the SNN does one accumulate (${r.energy.eAC} pJ) per input spike and synapse over ${r.energy.timeSteps}
 steps, and multiply-accumulates in layers fed by the analog input.</p>
-${table(['layer', 'ANN MACs', 'input rate', 'input', 'SNN ops', 'ANN pJ', 'SNN pJ'],
-        [...r.energy.layers.map(l => [l.layer, sci(l.annMACs), l.inputRate.toFixed(4), l.analogInput ? 'analog (MAC)' : 'spikes (AC)',
-                                      sci(l.snnOps), sci(l.annEnergy), sci(l.snnEnergy)]),
-         ['total', '', '', '', '', sci(r.energy.annEnergy), sci(r.energy.snnEnergy)]])}
+${table(
+  ['layer', 'ANN MACs', 'input rate', 'input', 'SNN ops', 'ANN pJ', 'SNN pJ'],
+  [
+    ...r.energy.layers.map(l => [
+      l.layer,
+      sci(l.annMACs),
+      l.inputRate.toFixed(4),
+      l.analogInput ? 'analog (MAC)' : 'spikes (AC)',
+      sci(l.snnOps),
+      sci(l.annEnergy),
+      sci(l.snnEnergy),
+    ]),
+    ['total', '', '', '', '', sci(r.energy.annEnergy), sci(r.energy.snnEnergy)],
+  ]
+)}
 </body>
 </html>
 `;

@@ -54,34 +54,50 @@ export interface AnalysisReport {
   spikeRates: LayerSpikeRate[];
   energy: EnergyReport;
   accuracyByTimeSteps: AccuracyByTimeSteps;
-  gammaExit: {threshold: number, exitStep: number, accuracy: number};
-  gammaSweep: Array<{threshold: number, exitStep: number, accuracy: number}>;
-  confidenceExit: {threshold: number, patience: number, meanSteps: number, accuracy: number, exitStepCounts: number[]};
+  gammaExit: {threshold: number; exitStep: number; accuracy: number};
+  gammaSweep: Array<{threshold: number; exitStep: number; accuracy: number}>;
+  confidenceExit: {threshold: number; patience: number; meanSteps: number; accuracy: number; exitStepCounts: number[]};
   seconds: number;
 }
 
 /** The model folder (with model.json) and the run folder the report goes into by default. */
-function locateModel(path: string): {modelDir: string, runDir: string} {
+function locateModel(path: string): {modelDir: string; runDir: string} {
   if (existsSync(join(path, 'model.json'))) {
     return {modelDir: path, runDir: basename(resolve(path)) === 'model' ? dirname(path) : path};
   }
   if (existsSync(join(path, 'model', 'model.json'))) return {modelDir: join(path, 'model'), runDir: path};
-  throw new Error(`--model: no model.json in '${path}' or '${join(path, 'model')}'; give the run folder of ` +
-                  `tfjs-snn train or a folder holding model.json`);
+  throw new Error(
+    `--model: no model.json in '${path}' or '${join(path, 'model')}'; give the run folder of ` +
+      `tfjs-snn train or a folder holding model.json`
+  );
 }
 
-function confidenceExit(model: tfl.LayersModel, x: tf.Tensor, labels: Int32Array, args: AnalyzeArgs,
-                        batchSize: number) {
-  const wrapper = new EarlyExitWrapper({layer: model, policy: 'confidence', confidenceThreshold: args.confidenceThreshold,
-                                        patience: args.patience});
+function confidenceExit(
+  model: tfl.LayersModel,
+  x: tf.Tensor,
+  labels: Int32Array,
+  args: AnalyzeArgs,
+  batchSize: number
+) {
+  const wrapper = new EarlyExitWrapper({
+    layer: model,
+    policy: 'confidence',
+    confidenceThreshold: args.confidenceThreshold,
+    patience: args.patience,
+  });
   const {logits, exitSteps} = wrapper.predictWithExits(x, {batchSize});
   const predictions = tf.tidy(() => tf.argMax(logits, 1).dataSync());
   logits.dispose();
   const correct = labels.reduce((n, label, i) => n + (predictions[i] === label ? 1 : 0), 0);
   const exitStepCounts = new Array<number>(wrapper.timeSteps).fill(0);
   for (const step of exitSteps) exitStepCounts[step - 1]++;
-  return {threshold: args.confidenceThreshold, patience: args.patience, accuracy: correct / labels.length,
-          meanSteps: exitSteps.reduce((a, b) => a + b, 0) / exitSteps.length, exitStepCounts};
+  return {
+    threshold: args.confidenceThreshold,
+    patience: args.patience,
+    accuracy: correct / labels.length,
+    meanSteps: exitSteps.reduce((a, b) => a + b, 0) / exitSteps.length,
+    exitStepCounts,
+  };
 }
 
 function gammaExitAt(model: tfl.LayersModel, threshold: number, byTime: AccuracyByTimeSteps) {
@@ -91,7 +107,7 @@ function gammaExitAt(model: tfl.LayersModel, threshold: number, byTime: Accuracy
 
 export async function analyze(args: AnalyzeArgs, out: Output): Promise<AnalysisReport> {
   const started = Date.now();
-  chartLibraries();  // without vega, say so now rather than after the analysis
+  chartLibraries(); // without vega, say so now rather than after the analysis
   const backend = await useBackend(args.backend);
   const {modelDir, runDir} = locateModel(args.model);
   const outDir = args.out ?? join(runDir, 'analysis');
@@ -101,8 +117,10 @@ export async function analyze(args: AnalyzeArgs, out: Output): Promise<AnalysisR
   try {
     test = firstImages(await loadSplit(args, 'test'), args.limitTest);
     const timeSteps = model.layers[0].getConfig().timeSteps;
-    const largest = largestBatch(model, backend, {subject: `the model in ${modelDir} (T ${timeSteps})`,
-                                                  advice: 'analyse it with --backend tensorflow or cpu'});
+    const largest = largestBatch(model, backend, {
+      subject: `the model in ${modelDir} (T ${timeSteps})`,
+      advice: 'analyse it with --backend tensorflow or cpu',
+    });
     if (args.batchSize != null && Math.min(args.batchSize, test.count) > largest) {
       checkBatchSize(model, backend, '--batch-size', args.batchSize, largest, timeSteps as number);
     }
@@ -111,25 +129,34 @@ export async function analyze(args: AnalyzeArgs, out: Output): Promise<AnalysisR
     model.dispose();
     throw e;
   }
-  out.write(`analysing ${modelDir} on ${test.count} ${args.dataset} test images, ${batchSize} at a time, ` +
-            `backend ${backend}\n`);
+  out.write(
+    `analysing ${modelDir} on ${test.count} ${args.dataset} test images, ${batchSize} at a time, ` +
+      `backend ${backend}\n`
+  );
   const {x, y} = batches(test, {batchSize: test.count}).next().value!;
   try {
     // One run of the network serves the three analyses that need one.
     const chain = layerChain(model, 'analyze');
     const labels = classLabels('analyze', y, test.count, (model.outputs[0].shape as number[])[1]);
-    const collectors = {accuracy: accuracyCollector(chain, model, y, test.count),
-                        rates: spikeRateCollector(chain, test.count), energy: energyCollector(chain, test.count)};
+    const collectors = {
+      accuracy: accuracyCollector(chain, model, y, test.count),
+      rates: spikeRateCollector(chain, test.count),
+      energy: energyCollector(chain, test.count),
+    };
     runChain(chain, x, batchSize, (i, input, output) => {
       for (const collector of Object.values(collectors)) collector.visit(i, input, output);
     });
     const byTime = collectors.accuracy.result();
     out.write(`accuracy by time steps: ${byTime.accuracy.map(a => (100 * a).toFixed(2)).join(' ')} %\n`);
     const profiles = gammaProfile(model);
-    const thresholds = [...new Set([...GAMMA_SWEEP, ...gammaBreakpoints(profiles), args.gammaThreshold])]
-                           .sort((a, b) => a - b);
+    const thresholds = [...new Set([...GAMMA_SWEEP, ...gammaBreakpoints(profiles), args.gammaThreshold])].sort(
+      (a, b) => a - b
+    );
     const report: AnalysisReport = {
-      model: modelDir, dataset: args.dataset, testImages: test.count, backend,
+      model: modelDir,
+      dataset: args.dataset,
+      testImages: test.count,
+      backend,
       timeSteps: byTime.timeSteps.length,
       gammaProfile: profiles,
       spikeRates: collectors.rates.result(),
@@ -156,11 +183,20 @@ async function writeAnalysis(outDir: string, report: AnalysisReport): Promise<vo
   const charts = {
     gamma: report.gammaProfile.length > 0 ? await svgOf(gammaChart(report.gammaProfile, gammaExit.threshold)) : null,
     rates: await svgOf(ratesChart(report.spikeRates)),
-    accuracy: await svgOf(accuracyChart(report.accuracyByTimeSteps.accuracy, [
-      {label: `gamma rule (threshold ${gammaExit.threshold})`, steps: gammaExit.exitStep, accuracy: gammaExit.accuracy},
-      {label: `confidence (margin ${c.threshold}, patience ${c.patience}), mean steps`, steps: c.meanSteps,
-       accuracy: c.accuracy},
-    ])),
+    accuracy: await svgOf(
+      accuracyChart(report.accuracyByTimeSteps.accuracy, [
+        {
+          label: `gamma rule (threshold ${gammaExit.threshold})`,
+          steps: gammaExit.exitStep,
+          accuracy: gammaExit.accuracy,
+        },
+        {
+          label: `confidence (margin ${c.threshold}, patience ${c.patience}), mean steps`,
+          steps: c.meanSteps,
+          accuracy: c.accuracy,
+        },
+      ])
+    ),
   };
   writeFileSync(join(outDir, 'analysis.json'), JSON.stringify(report, null, 2));
   for (const [name, svg] of Object.entries(charts)) {

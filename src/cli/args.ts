@@ -8,33 +8,33 @@ export const OPTIMIZERS = ['sgd', 'adam'] as const;
 export const SCHEDULES = ['step', 'cosine', 'none'] as const;
 
 export interface TrainArgs {
-  dataset: typeof DATASETS[number];
+  dataset: (typeof DATASETS)[number];
   /** null: the embedded Fashion-MNIST subset (only for fashion-mnist). */
-  dataDir: string|null;
-  model: typeof MODELS[number];
-  timeSteps: number|null;
+  dataDir: string | null;
+  model: (typeof MODELS)[number];
+  timeSteps: number | null;
   /** null: 3, or with --resume the checkpoint's own count. */
-  epochs: number|null;
+  epochs: number | null;
   batchSize: number;
-  optimizer: typeof OPTIMIZERS[number];
-  lr: number|null;
-  schedule: typeof SCHEDULES[number];
+  optimizer: (typeof OPTIMIZERS)[number];
+  lr: number | null;
+  schedule: (typeof SCHEDULES)[number];
   weightDecay: number;
-  normalization: typeof NORMALIZATIONS[number];
-  encoder: typeof ENCODERS[number]|null;
-  leak: number|null;
-  augment: boolean|null;
-  backend: typeof BACKENDS[number];
+  normalization: (typeof NORMALIZATIONS)[number];
+  encoder: (typeof ENCODERS)[number] | null;
+  leak: number | null;
+  augment: boolean | null;
+  backend: (typeof BACKENDS)[number];
   seed: number;
   out: string;
   resume: boolean;
-  limitTrain: number|null;
-  limitTest: number|null;
+  limitTrain: number | null;
+  limitTest: number | null;
 }
 
 export interface Flag<K extends string = string> {
   key: K;
-  kind: 'string'|'int'|'number'|'bool';
+  kind: 'string' | 'int' | 'number' | 'bool';
   allowed?: readonly string[];
   help: string;
   /** For 'int': the smallest value allowed (default 1). */
@@ -45,26 +45,45 @@ export type Flags<T> = {[flag: string]: Flag<keyof T & string>};
 
 export const TRAIN_FLAGS: Flags<TrainArgs> = {
   '--dataset': {key: 'dataset', kind: 'string', allowed: DATASETS, help: 'dataset (default fashion-mnist)'},
-  '--data-dir': {key: 'dataDir', kind: 'string',
-                 help: 'folder with the dataset files (default for fashion-mnist: the embedded 2,000/1,000 subset)'},
+  '--data-dir': {
+    key: 'dataDir',
+    kind: 'string',
+    help: 'folder with the dataset files (default for fashion-mnist: the embedded 2,000/1,000 subset)',
+  },
   '--model': {key: 'model', kind: 'string', allowed: MODELS, help: 'architecture (default small)'},
-  '--time-steps': {key: 'timeSteps', kind: 'int', help: 'time steps T (default: the model\'s, small 6, vgg 25)'},
-  '--epochs': {key: 'epochs', kind: 'int', help: 'epochs (default 3; with --resume the checkpoint\'s)'},
+  '--time-steps': {key: 'timeSteps', kind: 'int', help: "time steps T (default: the model's, small 6, vgg 25)"},
+  '--epochs': {key: 'epochs', kind: 'int', help: "epochs (default 3; with --resume the checkpoint's)"},
   '--batch-size': {key: 'batchSize', kind: 'int', help: 'batch size (default 64)'},
-  '--optimizer': {key: 'optimizer', kind: 'string', allowed: OPTIMIZERS,
-                  help: 'adam (default) or sgd (momentum 0.9, the reference\'s)'},
+  '--optimizer': {
+    key: 'optimizer',
+    kind: 'string',
+    allowed: OPTIMIZERS,
+    help: "adam (default) or sgd (momentum 0.9, the reference's)",
+  },
   '--lr': {key: 'lr', kind: 'number', help: 'initial learning rate (default sgd 0.1, adam 1e-3)'},
-  '--schedule': {key: 'schedule', kind: 'string', allowed: SCHEDULES,
-                 help: 'learning-rate schedule: cosine (default), step (÷10 at 50/70/90 % of the epochs, ' +
-                     'the reference\'s) or none'},
+  '--schedule': {
+    key: 'schedule',
+    kind: 'string',
+    allowed: SCHEDULES,
+    help:
+      'learning-rate schedule: cosine (default), step (÷10 at 50/70/90 % of the epochs, ' + "the reference's) or none",
+  },
   '--weight-decay': {key: 'weightDecay', kind: 'number', help: 'weight decay on kernels and gammas (default 1e-4)'},
-  '--normalization': {key: 'normalization', kind: 'string', allowed: NORMALIZATIONS,
-                      help: 'bntt (default), batchnorm (shared over time) or none'},
-  '--encoder': {key: 'encoder', kind: 'string', allowed: ENCODERS, help: 'poisson or direct (default: the model\'s)'},
-  '--leak': {key: 'leak', kind: 'number', help: 'membrane leak (default: the model\'s)'},
+  '--normalization': {
+    key: 'normalization',
+    kind: 'string',
+    allowed: NORMALIZATIONS,
+    help: 'bntt (default), batchnorm (shared over time) or none',
+  },
+  '--encoder': {key: 'encoder', kind: 'string', allowed: ENCODERS, help: "poisson or direct (default: the model's)"},
+  '--leak': {key: 'leak', kind: 'number', help: "membrane leak (default: the model's)"},
   '--augment': {key: 'augment', kind: 'bool', help: 'random crop and flip (default: on for CIFAR, off otherwise)'},
-  '--backend': {key: 'backend', kind: 'string', allowed: BACKENDS,
-                help: 'auto (tfjs-node when installed, else wasm; default), wasm, cpu or tensorflow'},
+  '--backend': {
+    key: 'backend',
+    kind: 'string',
+    allowed: BACKENDS,
+    help: 'auto (tfjs-node when installed, else wasm; default), wasm, cpu or tensorflow',
+  },
   '--seed': {key: 'seed', kind: 'int', min: 0, help: 'seed for weights, shuffling and augmentation (default 1)'},
   '--out': {key: 'out', kind: 'string', help: 'output folder (default runs/<dataset>-<model>)'},
   '--resume': {key: 'resume', kind: 'bool', help: 'continue from the checkpoint in --out'},
@@ -82,7 +101,7 @@ export function usage<T>(command: string, flags: Flags<T>): string {
 
 export const trainUsage = () => usage('train', TRAIN_FLAGS);
 
-function parseValue(command: string, flag: string, spec: Flag, raw: string|undefined): unknown {
+function parseValue(command: string, flag: string, spec: Flag, raw: string | undefined): unknown {
   if (raw == null || raw.startsWith('--')) throw new Error(`${flag} needs a value; see tfjs-snn ${command} --help`);
   if (spec.kind === 'string') {
     if (spec.allowed != null && !spec.allowed.includes(raw)) {
@@ -122,7 +141,10 @@ export function parseFlags<T>(command: string, argv: string[], flags: Flags<T>):
 }
 
 /** --dataset (default fashion-mnist), which needs --data-dir unless it has the embedded subset. */
-function datasetWithDir(given: {dataset?: typeof DATASETS[number], dataDir?: string|null}): typeof DATASETS[number] {
+function datasetWithDir(given: {
+  dataset?: (typeof DATASETS)[number];
+  dataDir?: string | null;
+}): (typeof DATASETS)[number] {
   const dataset = given.dataset ?? 'fashion-mnist';
   if (dataset !== 'fashion-mnist' && given.dataDir == null) {
     throw new Error(`--data-dir is required for --dataset ${dataset} (only fashion-mnist has an embedded subset)`);
@@ -136,7 +158,8 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
   const dataset = datasetWithDir(given);
   const model = given.model ?? 'small';
   return {
-    dataset, model,
+    dataset,
+    model,
     dataDir: given.dataDir ?? null,
     timeSteps: given.timeSteps ?? null,
     epochs: given.epochs ?? null,
@@ -161,33 +184,50 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
 export interface AnalyzeArgs {
   /** A run folder (with model/model.json) or a model folder (with model.json). */
   model: string;
-  dataset: typeof DATASETS[number];
-  dataDir: string|null;
-  limitTest: number|null;
+  dataset: (typeof DATASETS)[number];
+  dataDir: string | null;
+  limitTest: number | null;
   /** null: 100, or as many as fit (see limits.ts). */
-  batchSize: number|null;
-  backend: typeof BACKENDS[number];
+  batchSize: number | null;
+  backend: (typeof BACKENDS)[number];
   /** null: `<run folder>/analysis`. */
-  out: string|null;
+  out: string | null;
   gammaThreshold: number;
   confidenceThreshold: number;
   patience: number;
 }
 
 export const ANALYZE_FLAGS: Flags<AnalyzeArgs> = {
-  '--model': {key: 'model', kind: 'string', help: 'run folder of tfjs-snn train (or a folder with model.json); required'},
+  '--model': {
+    key: 'model',
+    kind: 'string',
+    help: 'run folder of tfjs-snn train (or a folder with model.json); required',
+  },
   '--dataset': {key: 'dataset', kind: 'string', allowed: DATASETS, help: 'test data (default fashion-mnist)'},
-  '--data-dir': {key: 'dataDir', kind: 'string',
-                 help: 'folder with the dataset files (default for fashion-mnist: the embedded subset)'},
+  '--data-dir': {
+    key: 'dataDir',
+    kind: 'string',
+    help: 'folder with the dataset files (default for fashion-mnist: the embedded subset)',
+  },
   '--limit-test': {key: 'limitTest', kind: 'int', help: 'use only the first N test images'},
   '--batch-size': {key: 'batchSize', kind: 'int', help: 'images run at a time (default 100, or as many as fit)'},
-  '--backend': {key: 'backend', kind: 'string', allowed: BACKENDS,
-                help: 'auto (tfjs-node when installed, else wasm; default), wasm, cpu or tensorflow'},
+  '--backend': {
+    key: 'backend',
+    kind: 'string',
+    allowed: BACKENDS,
+    help: 'auto (tfjs-node when installed, else wasm; default), wasm, cpu or tensorflow',
+  },
   '--out': {key: 'out', kind: 'string', help: 'output folder (default <run folder>/analysis)'},
-  '--gamma-threshold': {key: 'gammaThreshold', kind: 'number',
-                        help: 'early exit, gamma rule: mean BNTT scale counted as off (default 0.1)'},
-  '--confidence-threshold': {key: 'confidenceThreshold', kind: 'number',
-                             help: 'early exit, confidence rule: softmax margin (default 0.5)'},
+  '--gamma-threshold': {
+    key: 'gammaThreshold',
+    kind: 'number',
+    help: 'early exit, gamma rule: mean BNTT scale counted as off (default 0.1)',
+  },
+  '--confidence-threshold': {
+    key: 'confidenceThreshold',
+    kind: 'number',
+    help: 'early exit, confidence rule: softmax margin (default 0.5)',
+  },
   '--patience': {key: 'patience', kind: 'int', help: 'early exit, confidence rule: steps in a row (default 2)'},
 };
 
@@ -201,7 +241,8 @@ export function parseAnalyzeArgs(argv: string[]): AnalyzeArgs {
     throw new Error(`--confidence-threshold must be a number in [0, 1]; got '${given.confidenceThreshold}'`);
   }
   return {
-    model: given.model, dataset,
+    model: given.model,
+    dataset,
     dataDir: given.dataDir ?? null,
     limitTest: given.limitTest ?? null,
     batchSize: given.batchSize ?? null,

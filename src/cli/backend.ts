@@ -30,9 +30,11 @@ export async function useBackend(choice: TrainArgs['backend']): Promise<string> 
   if (!tryRequire(module)) {
     // Name --backend only when it was given: 'auto' is the default.
     if (choice === 'auto') {
-      throw new Error(`the default backend, wasm, needs ${module}, which is not installed: npm install ${module} ` +
-                      '(or choose --backend cpu, much slower, or install @tensorflow/tfjs-node for --backend ' +
-                      'tensorflow)');
+      throw new Error(
+        `the default backend, wasm, needs ${module}, which is not installed: npm install ${module} ` +
+          '(or choose --backend cpu, much slower, or install @tensorflow/tfjs-node for --backend ' +
+          'tensorflow)'
+      );
     }
     throw new Error(`--backend ${name} needs ${module}, which is not installed: npm install ${module}`);
   }

@@ -18,17 +18,19 @@ export type ModuleLoader = (id: string) => unknown;
  * vega and vega-lite, loaded with `load`; an Error that says how to install them when either cannot be found.
  * Other errors (a broken install) pass unchanged.
  */
-export function chartLibraries(load: ModuleLoader = require): {vega: typeof vega, vl: typeof vl} {
+export function chartLibraries(load: ModuleLoader = require): {vega: typeof vega; vl: typeof vl} {
   const get = <T>(id: string): T => {
     try {
       return load(id) as T;
     } catch (e) {
-      const {code, message} = (e ?? {}) as {code?: string, message?: string};
-      const missing = (code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND') &&
-                      String(message).includes(`'${id}'`);
+      const {code, message} = (e ?? {}) as {code?: string; message?: string};
+      const missing =
+        (code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND') && String(message).includes(`'${id}'`);
       if (!missing) throw e;
-      const error = new Error(`tfjs-snn analyze draws its charts with vega and vega-lite, optional dependencies ` +
-                              `that are not installed (cannot load '${id}'): run npm install vega vega-lite`);
+      const error = new Error(
+        `tfjs-snn analyze draws its charts with vega and vega-lite, optional dependencies ` +
+          `that are not installed (cannot load '${id}'): run npm install vega vega-lite`
+      );
       (error as {cause?: unknown}).cause = e;
       throw error;
     }
@@ -46,25 +48,53 @@ export async function svgOf(spec: vl.TopLevelSpec): Promise<string> {
   }
 }
 
-const stepAxis = (steps: number) => ({field: 'step', type: 'quantitative' as const, title: 'time step',
-                                      scale: {domain: [1, steps]}, axis: {tickMinStep: 1, format: 'd'}});
+const stepAxis = (steps: number) => ({
+  field: 'step',
+  type: 'quantitative' as const,
+  title: 'time step',
+  scale: {domain: [1, steps]},
+  axis: {tickMinStep: 1, format: 'd'},
+});
 
 /** Mean BNTT scale per step and layer, a band of ± one standard deviation, and the gamma rule's threshold. */
 export function gammaChart(profiles: GammaProfile[], threshold: number): vl.TopLevelSpec {
   const steps = profiles[0]?.mean.length ?? 1;
-  const values = profiles.flatMap(p => p.mean.map((mean, t) => ({
-    layer: p.layer, step: t + 1, mean, low: mean - p.std[t], high: mean + p.std[t]})));
+  const values = profiles.flatMap(p =>
+    p.mean.map((mean, t) => ({
+      layer: p.layer,
+      step: t + 1,
+      mean,
+      low: mean - p.std[t],
+      high: mean + p.std[t],
+    }))
+  );
   const color = {field: 'layer', type: 'nominal' as const, title: 'BNTT layer'};
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: 'BNTT scale (gamma) per time step', width: WIDTH, height: HEIGHT,
+    title: 'BNTT scale (gamma) per time step',
+    width: WIDTH,
+    height: HEIGHT,
     layer: [
-      {data: {values}, mark: {type: 'area', opacity: 0.15},
-       encoding: {x: stepAxis(steps), y: {field: 'low', type: 'quantitative', title: 'mean gamma (± std over channels)'},
-                  y2: {field: 'high'}, color: {...color, legend: null}}},
-      {data: {values}, mark: {type: 'line', point: true}, encoding: {x: stepAxis(steps), y: {field: 'mean', type: 'quantitative'}, color}},
-      {data: {values: [{threshold}]}, mark: {type: 'rule', strokeDash: [4, 4], color: 'gray'},
-       encoding: {y: {field: 'threshold', type: 'quantitative'}}},
+      {
+        data: {values},
+        mark: {type: 'area', opacity: 0.15},
+        encoding: {
+          x: stepAxis(steps),
+          y: {field: 'low', type: 'quantitative', title: 'mean gamma (± std over channels)'},
+          y2: {field: 'high'},
+          color: {...color, legend: null},
+        },
+      },
+      {
+        data: {values},
+        mark: {type: 'line', point: true},
+        encoding: {x: stepAxis(steps), y: {field: 'mean', type: 'quantitative'}, color},
+      },
+      {
+        data: {values: [{threshold}]},
+        mark: {type: 'rule', strokeDash: [4, 4], color: 'gray'},
+        encoding: {y: {field: 'threshold', type: 'quantitative'}},
+      },
     ],
   };
 }
@@ -75,11 +105,16 @@ export function ratesChart(rates: LayerSpikeRate[]): vl.TopLevelSpec {
   const values = rates.flatMap(r => r.perStep.map((rate, t) => ({layer: r.layer, step: t + 1, rate})));
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: 'Firing rate per layer and time step', width: WIDTH, height: HEIGHT,
+    title: 'Firing rate per layer and time step',
+    width: WIDTH,
+    height: HEIGHT,
     data: {values},
     mark: {type: 'line', point: true},
-    encoding: {x: stepAxis(steps), y: {field: 'rate', type: 'quantitative', title: 'spikes per neuron per step'},
-               color: {field: 'layer', type: 'nominal', title: 'layer'}},
+    encoding: {
+      x: stepAxis(steps),
+      y: {field: 'rate', type: 'quantitative', title: 'spikes per neuron per step'},
+      color: {field: 'layer', type: 'nominal', title: 'layer'},
+    },
   };
 }
 
@@ -96,13 +131,30 @@ export function accuracyChart(accuracy: number[], exits: ExitPoint[]): vl.TopLev
   const y = {field: 'accuracy', type: 'quantitative' as const, title: 'test accuracy (%)', scale: {zero: false}};
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: 'Accuracy when inference stops after t steps', width: WIDTH, height: HEIGHT,
+    title: 'Accuracy when inference stops after t steps',
+    width: WIDTH,
+    height: HEIGHT,
     layer: [
-      {data: {values}, mark: {type: 'line', point: true, color: '#4c78a8'}, encoding: {x: stepAxis(accuracy.length), y}},
-      {data: {values: points}, mark: {type: 'point', shape: 'diamond', size: 140, filled: true},
-       encoding: {x: {field: 'steps', type: 'quantitative'}, y,
-                  color: {field: 'label', type: 'nominal', title: 'early exit', scale: {range: ['#e45756', '#54a24b']},
-                          legend: {orient: 'bottom', direction: 'vertical', labelLimit: 400}}}},
+      {
+        data: {values},
+        mark: {type: 'line', point: true, color: '#4c78a8'},
+        encoding: {x: stepAxis(accuracy.length), y},
+      },
+      {
+        data: {values: points},
+        mark: {type: 'point', shape: 'diamond', size: 140, filled: true},
+        encoding: {
+          x: {field: 'steps', type: 'quantitative'},
+          y,
+          color: {
+            field: 'label',
+            type: 'nominal',
+            title: 'early exit',
+            scale: {range: ['#e45756', '#54a24b']},
+            legend: {orient: 'bottom', direction: 'vertical', labelLimit: 400},
+          },
+        },
+      },
     ],
   };
 }

@@ -33,8 +33,12 @@ export interface RunState {
 
 const CHECKPOINT = 'checkpoint';
 
-export async function saveCheckpoint(out: string, model: tfl.LayersModel, optimizer: tf.Optimizer,
-                                     state: RunState): Promise<void> {
+export async function saveCheckpoint(
+  out: string,
+  model: tfl.LayersModel,
+  optimizer: tf.Optimizer,
+  state: RunState
+): Promise<void> {
   const staging = join(out, `.${CHECKPOINT}-staging`);
   rmSync(staging, {recursive: true, force: true});
   mkdirSync(staging, {recursive: true});
@@ -62,9 +66,11 @@ export interface Checkpoint {
 }
 
 /** The last complete checkpoint in `out`, or null when there is none. */
-export async function loadCheckpoint(out: string): Promise<Checkpoint|null> {
+export async function loadCheckpoint(out: string): Promise<Checkpoint | null> {
   // A crash between the two renames of saveCheckpoint leaves only the previous one.
-  const dir = [join(out, CHECKPOINT), join(out, `.${CHECKPOINT}-previous`)].find(d => existsSync(join(d, 'state.json')));
+  const dir = [join(out, CHECKPOINT), join(out, `.${CHECKPOINT}-previous`)].find(d =>
+    existsSync(join(d, 'state.json'))
+  );
   if (dir == null) return null;
   const state = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as RunState;
   const model = await loadLayersModel(fileSystem(dir));

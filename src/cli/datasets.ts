@@ -5,15 +5,22 @@ import {loadIdxDataset} from '../data/idx';
 import {fashionMnistSubsetDir} from '../data/subset';
 import {DATASETS} from './args';
 
-export function firstImages(data: ImageDataset, limit: number|null): ImageDataset {
+export function firstImages(data: ImageDataset, limit: number | null): ImageDataset {
   if (limit == null || limit >= data.count) return data;
   const pixels = data.height * data.width * data.channels;
-  return {...data, count: limit, images: data.images.subarray(0, limit * pixels), labels: data.labels.subarray(0, limit)};
+  return {
+    ...data,
+    count: limit,
+    images: data.images.subarray(0, limit * pixels),
+    labels: data.labels.subarray(0, limit),
+  };
 }
 
 /** One split of `dataset` from `dataDir` (null: the embedded Fashion-MNIST subset). */
-export function loadSplit(source: {dataset: typeof DATASETS[number], dataDir: string|null},
-                          split: 'train'|'test'): Promise<ImageDataset> {
+export function loadSplit(
+  source: {dataset: (typeof DATASETS)[number]; dataDir: string | null},
+  split: 'train' | 'test'
+): Promise<ImageDataset> {
   if (source.dataset === 'cifar10' || source.dataset === 'cifar100') {
     return loadCifarDataset(source.dataDir!, {variant: source.dataset, split});
   }

@@ -22,27 +22,31 @@ export interface ProgressState {
 export function progressLine(p: ProgressState, width = 24): string {
   const fraction = p.total > 0 ? p.done / p.total : 1;
   const filled = Math.round(fraction * width);
-  const bar = '='.repeat(Math.max(0, filled - 1)) + (filled > 0 ? (fraction >= 1 ? '=' : '>') : '') +
-      ' '.repeat(width - filled);
-  const eta = fraction > 0 ? p.elapsedSeconds * (1 - fraction) / fraction : NaN;
-  return `epoch ${p.epoch}/${p.epochs} [${bar}] ${p.done}/${p.total} loss ${p.loss.toFixed(4)} ` +
-      `acc ${p.accuracy.toFixed(4)} ${p.imagesPerSecond.toFixed(1)} img/s ` +
-      (fraction >= 1 ? `${formatDuration(p.elapsedSeconds)}` : `ETA ${formatDuration(eta)}`);
+  const bar =
+    '='.repeat(Math.max(0, filled - 1)) + (filled > 0 ? (fraction >= 1 ? '=' : '>') : '') + ' '.repeat(width - filled);
+  const eta = fraction > 0 ? (p.elapsedSeconds * (1 - fraction)) / fraction : NaN;
+  return (
+    `epoch ${p.epoch}/${p.epochs} [${bar}] ${p.done}/${p.total} loss ${p.loss.toFixed(4)} ` +
+    `acc ${p.accuracy.toFixed(4)} ${p.imagesPerSecond.toFixed(1)} img/s ` +
+    (fraction >= 1 ? `${formatDuration(p.elapsedSeconds)}` : `ETA ${formatDuration(eta)}`)
+  );
 }
 
 /** Redraws one line on a terminal; elsewhere (logs, CI) prints a line every `logEvery` fraction. */
 export class ProgressBar {
   private lastLogged = -1;
 
-  constructor(private readonly stream: {isTTY?: boolean, write(text: string): unknown},
-              private readonly logEvery = 0.1) {}
+  constructor(
+    private readonly stream: {isTTY?: boolean; write(text: string): unknown},
+    private readonly logEvery = 0.1
+  ) {}
 
   update(p: ProgressState): void {
     if (this.stream.isTTY) {
       this.stream.write(`\r${progressLine(p)}\x1b[K`);
       return;
     }
-    const step = Math.floor((p.done / Math.max(1, p.total)) / this.logEvery);
+    const step = Math.floor(p.done / Math.max(1, p.total) / this.logEvery);
     if (step > this.lastLogged || p.done === p.total) {
       this.lastLogged = step;
       this.stream.write(`${progressLine(p)}\n`);

@@ -37,11 +37,31 @@ const percent = (x: number) => `${(100 * x).toFixed(2)} %`;
 
 function epochTable(history: EpochRecord[]): string[] {
   const layers = [...new Set(history.flatMap(e => Object.keys(e.spikeRates)))];
-  const header = ['epoch', 'lr', 'train loss', 'train acc', 'test acc', 'time', 'img/s', ...layers.map(l => `rate ${l}`)];
-  const rows = history.map(e => [String(e.epoch), e.learningRate.toPrecision(3), e.trainLoss.toFixed(4),
-                                 percent(e.trainAccuracy), percent(e.testAccuracy), formatDuration(e.seconds),
-                                 e.imagesPerSecond.toFixed(1), ...layers.map(l => e.spikeRates[l]?.toFixed(4) ?? '')]);
-  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map(r => `| ${r.join(' | ')} |`)];
+  const header = [
+    'epoch',
+    'lr',
+    'train loss',
+    'train acc',
+    'test acc',
+    'time',
+    'img/s',
+    ...layers.map(l => `rate ${l}`),
+  ];
+  const rows = history.map(e => [
+    String(e.epoch),
+    e.learningRate.toPrecision(3),
+    e.trainLoss.toFixed(4),
+    percent(e.trainAccuracy),
+    percent(e.testAccuracy),
+    formatDuration(e.seconds),
+    e.imagesPerSecond.toFixed(1),
+    ...layers.map(l => e.spikeRates[l]?.toFixed(4) ?? ''),
+  ]);
+  return [
+    `| ${header.join(' | ')} |`,
+    `|${header.map(() => '---').join('|')}|`,
+    ...rows.map(r => `| ${r.join(' | ')} |`),
+  ];
 }
 
 export function reportMarkdown(report: ReturnType<typeof reportObject>): string {
@@ -49,25 +69,26 @@ export function reportMarkdown(report: ReturnType<typeof reportObject>): string 
   return [
     `# tfjs-snn training report: ${report.model.name} on ${s.dataset}`,
     '',
-    report.finished ? `Finished ${report.epochsDone} of ${s.epochs} epochs.` :
-                      `**Unfinished**: ${report.epochsDone} of ${s.epochs} epochs (continue with --resume).`,
+    report.finished
+      ? `Finished ${report.epochsDone} of ${s.epochs} epochs.`
+      : `**Unfinished**: ${report.epochsDone} of ${s.epochs} epochs (continue with --resume).`,
     '',
     `- final test accuracy: **${report.finalTestAccuracy == null ? 'n/a' : percent(report.finalTestAccuracy)}** ` +
-        `(best ${percent(report.bestTestAccuracy)})`,
+      `(best ${percent(report.bestTestAccuracy)})`,
     `- training time: ${formatDuration(report.totalSeconds)} on backend \`${report.backend}\`, ` +
-        `${report.machine.cpus} × ${report.machine.cpuModel}, Node ${report.machine.node}`,
+      `${report.machine.cpus} × ${report.machine.cpuModel}, Node ${report.machine.node}`,
     `- data: ${report.data.trainImages} training / ${report.data.testImages} test images` +
-        (s.dataDir == null ? ' (the embedded Fashion-MNIST subset)' : ` from \`${s.dataDir}\``),
+      (s.dataDir == null ? ' (the embedded Fashion-MNIST subset)' : ` from \`${s.dataDir}\``),
     `- model: ${report.model.name}, ${report.model.parameters} trainable parameters, T = ${s.timeSteps ?? 'default'}, ` +
-        `normalization ${s.normalization}`,
+      `normalization ${s.normalization}`,
     `- optimizer: ${s.optimizer}, lr ${s.lr ?? 'default'}, schedule ${s.schedule}, weight decay ${s.weightDecay}, ` +
-        `batch ${s.batchSize}, seed ${s.seed}`,
+      `batch ${s.batchSize}, seed ${s.seed}`,
     '',
     '## Per epoch',
     '',
     ...epochTable(report.epochs),
     '',
-    'Firing rates are the mean spike count per neuron and step over the epoch\'s training batches.',
+    "Firing rates are the mean spike count per neuron and step over the epoch's training batches.",
     '',
   ].join('\n');
 }

@@ -31,7 +31,7 @@ export interface Output {
 }
 
 /** Where `TrainHooks.afterStage` runs at the end of a run: after the last epoch's checkpoint, model/, the reports. */
-export type TrainStage = 'checkpoint'|'model'|'reports';
+export type TrainStage = 'checkpoint' | 'model' | 'reports';
 
 /** For tests: stop after an epoch as an interrupted run would; inject a fault (throw) at the end of a run. */
 export interface TrainHooks {
@@ -45,7 +45,7 @@ type Settings = TrainArgs & {epochs: number};
 const RATE_PREFIX = 'spikeRate/';
 const softmaxCrossEntropy = (labels: tf.Tensor, logits: tf.Tensor) => tf.losses.softmaxCrossEntropy(labels, logits);
 
-export async function loadData(args: TrainArgs): Promise<{train: ImageDataset, test: ImageDataset}> {
+export async function loadData(args: TrainArgs): Promise<{train: ImageDataset; test: ImageDataset}> {
   const [train, test] = await Promise.all([loadSplit(args, 'train'), loadSplit(args, 'test')]);
   return {train: firstImages(train, args.limitTrain), test: firstImages(test, args.limitTest)};
 }
@@ -72,12 +72,14 @@ function makeOptimizer(args: TrainArgs): tf.Optimizer {
 const initialRate = (args: TrainArgs) => args.lr ?? (args.optimizer === 'adam' ? 1e-3 : 0.1);
 
 /** A fitDataset source over `batches`, one fresh shuffle (and augmentation) per epoch. */
-function epochSource(data: ImageDataset, options: {batchSize: number, shuffle: boolean, seed: number,
-                                                   augment: boolean, dropLast: boolean},
-                     currentEpoch: () => number) {
+function epochSource(
+  data: ImageDataset,
+  options: {batchSize: number; shuffle: boolean; seed: number; augment: boolean; dropLast: boolean},
+  currentEpoch: () => number
+) {
   return {
     async iterator() {
-      let generator: ReturnType<typeof batches>|null = null;
+      let generator: ReturnType<typeof batches> | null = null;
       return {
         async next() {
           generator ??= batches(data, {...options, epoch: currentEpoch()});
@@ -89,7 +91,7 @@ function epochSource(data: ImageDataset, options: {batchSize: number, shuffle: b
   };
 }
 
-function makeSchedule(args: Settings): EpochSchedule|null {
+function makeSchedule(args: Settings): EpochSchedule | null {
   if (args.schedule === 'step') return new StepDecay({epochs: args.epochs, initialRate: initialRate(args)});
   if (args.schedule === 'cosine') return new CosineDecay({epochs: args.epochs, initialRate: initialRate(args)});
   return null;
@@ -108,9 +110,18 @@ class EpochReporter extends tfl.Callback {
   private lossSum = 0;
   private accuracySum = 0;
 
-  constructor(private readonly run: {args: Settings, state: RunState, optimizer: tf.Optimizer, summary: RunSummary,
-                                     batchesPerEpoch: number, bar: ProgressBar, schedule: EpochSchedule|null,
-                                     hooks: TrainHooks}) {
+  constructor(
+    private readonly run: {
+      args: Settings;
+      state: RunState;
+      optimizer: tf.Optimizer;
+      summary: RunSummary;
+      batchesPerEpoch: number;
+      bar: ProgressBar;
+      schedule: EpochSchedule | null;
+      hooks: TrainHooks;
+    }
+  ) {
     super();
   }
 
@@ -125,10 +136,16 @@ class EpochReporter extends tfl.Callback {
     this.lossSum += logValue(logs?.loss) * size;
     this.accuracySum += logValue(logs?.acc) * size;
     const elapsed = (Date.now() - this.started) / 1000;
-    this.run.bar.update({epoch: this.epoch + 1, epochs: this.run.args.epochs, done: batch + 1,
-                         total: this.run.batchesPerEpoch, loss: this.lossSum / this.seen,
-                         accuracy: this.accuracySum / this.seen, elapsedSeconds: elapsed,
-                         imagesPerSecond: this.seen / Math.max(elapsed, 1e-9)});
+    this.run.bar.update({
+      epoch: this.epoch + 1,
+      epochs: this.run.args.epochs,
+      done: batch + 1,
+      total: this.run.batchesPerEpoch,
+      loss: this.lossSum / this.seen,
+      accuracy: this.accuracySum / this.seen,
+      elapsedSeconds: elapsed,
+      imagesPerSecond: this.seen / Math.max(elapsed, 1e-9),
+    });
   }
 
   async onEpochEnd(epoch: number, logs?: tfl.Logs): Promise<void> {
@@ -150,9 +167,13 @@ class EpochReporter extends tfl.Callback {
     const {state, args} = this.run;
     state.history.push(record);
     state.epochsDone = epoch + 1;
-    this.run.bar.finish(`epoch ${epoch + 1}/${args.epochs}: loss ${record.trainLoss.toFixed(4)}, train acc ` +
-                        `${(100 * record.trainAccuracy).toFixed(2)} %, test acc ${(100 * record.testAccuracy).toFixed(2)} %, ` +
-                        `${seconds.toFixed(1)} s, spike rates ${Object.values(spikeRates).map(r => r.toFixed(3)).join(' ')}`);
+    this.run.bar.finish(
+      `epoch ${epoch + 1}/${args.epochs}: loss ${record.trainLoss.toFixed(4)}, train acc ` +
+        `${(100 * record.trainAccuracy).toFixed(2)} %, test acc ${(100 * record.testAccuracy).toFixed(2)} %, ` +
+        `${seconds.toFixed(1)} s, spike rates ${Object.values(spikeRates)
+          .map(r => r.toFixed(3))
+          .join(' ')}`
+    );
     await saveCheckpoint(args.out, this.model as tfl.LayersModel, this.run.optimizer, state);
     if (epoch + 1 === args.epochs) this.run.hooks.afterStage?.('checkpoint');
     writeReports(args.out, state, this.run.summary);
@@ -180,8 +201,13 @@ function countParameters(model: tfl.LayersModel): number {
 }
 
 /** Saves model/ and the final reports of a run whose epochs are all done. */
-async function finishRun(model: tfl.LayersModel, state: RunState, summary: RunSummary, out: Output,
-                         hooks: TrainHooks): Promise<void> {
+async function finishRun(
+  model: tfl.LayersModel,
+  state: RunState,
+  summary: RunSummary,
+  out: Output,
+  hooks: TrainHooks
+): Promise<void> {
   const dir = state.args.out;
   await model.save(fileSystem(join(dir, 'model')));
   hooks.afterStage?.('model');
@@ -210,19 +236,27 @@ export async function train(requested: TrainArgs, out: Output, hooks: TrainHooks
   const backend = await useBackend(requested.backend);
   const checkpoint = requested.resume ? await loadCheckpoint(requested.out) : null;
   let model = checkpoint?.model as tfl.Sequential | undefined;
-  let optimizer: tf.Optimizer|null = null;
+  let optimizer: tf.Optimizer | null = null;
   try {
     if (requested.resume && checkpoint == null) out.write(`no checkpoint in ${requested.out}; starting from epoch 1\n`);
     const done = checkpoint?.state.epochsDone ?? 0;
     if (requested.epochs != null && requested.epochs < done) {
-      throw new Error(`--epochs ${requested.epochs}: the checkpoint in ${requested.out} already has ${done} epochs; ` +
-                      `give --epochs ${done} or more, or leave it out`);
+      throw new Error(
+        `--epochs ${requested.epochs}: the checkpoint in ${requested.out} already has ${done} epochs; ` +
+          `give --epochs ${done} or more, or leave it out`
+      );
     }
     // A resumed run keeps its settings; only the epoch count (when given), output and backend come from this command.
-    const requestedArgs: Settings = checkpoint == null ? {...requested, epochs: requested.epochs ?? 3} : {
-      ...checkpoint.state.args, epochs: requested.epochs ?? checkpoint.state.args.epochs ?? 3, out: requested.out,
-      backend: requested.backend, resume: true,
-    };
+    const requestedArgs: Settings =
+      checkpoint == null
+        ? {...requested, epochs: requested.epochs ?? 3}
+        : {
+            ...checkpoint.state.args,
+            epochs: requested.epochs ?? checkpoint.state.args.epochs ?? 3,
+            out: requested.out,
+            backend: requested.backend,
+            resume: true,
+          };
     const {train: trainSet, test: testSet} = await loadData(requestedArgs);
     if (requestedArgs.batchSize > trainSet.count) {
       throw new Error(`--batch-size ${requestedArgs.batchSize} is larger than the ${trainSet.count} training images`);
@@ -234,18 +268,27 @@ export async function train(requested: TrainArgs, out: Output, hooks: TrainHooks
     const state: RunState = checkpoint?.state ?? {version: 1, args, backend, epochsDone: 0, history: []};
     state.args = args;
     state.backend = backend;
-    const summary: RunSummary = {modelName: args.model, parameters: countParameters(model),
-                                 trainImages: trainSet.count, testImages: testSet.count, finished: false};
+    const summary: RunSummary = {
+      modelName: args.model,
+      parameters: countParameters(model),
+      trainImages: trainSet.count,
+      testImages: testSet.count,
+      finished: false,
+    };
     if (state.epochsDone === args.epochs) {
-      out.write(reportedFinished(args.out, state.epochsDone) ?
-                    `the run in ${args.out} had already finished its ${state.epochsDone} epochs (raise --epochs to ` +
-                        'train more); writing its model and reports again from the checkpoint\n' :
-                    `the checkpoint in ${args.out} has all ${state.epochsDone} epochs; finishing the run\n`);
+      out.write(
+        reportedFinished(args.out, state.epochsDone)
+          ? `the run in ${args.out} had already finished its ${state.epochsDone} epochs (raise --epochs to ` +
+              'train more); writing its model and reports again from the checkpoint\n'
+          : `the checkpoint in ${args.out} has all ${state.epochsDone} epochs; finishing the run\n`
+      );
       await finishRun(model, state, summary, out, hooks);
       return state;
     }
-    const largest = largestBatch(model, backend, {subject: `--time-steps ${args.timeSteps}`,
-                                                  advice: 'lower --time-steps'});
+    const largest = largestBatch(model, backend, {
+      subject: `--time-steps ${args.timeSteps}`,
+      advice: 'lower --time-steps',
+    });
     checkBatchSize(model, backend, '--batch-size', args.batchSize, largest, args.timeSteps!);
     mkdirSync(args.out, {recursive: true});
 
@@ -255,17 +298,35 @@ export async function train(requested: TrainArgs, out: Output, hooks: TrainHooks
     const augment = args.augment!;
     const batchesPerEpoch = batchCount(trainSet.count, args.batchSize, true);
     const schedule = makeSchedule(args);
-    const reporter = new EpochReporter({args, state, optimizer, summary, batchesPerEpoch, schedule, hooks,
-                                        bar: new ProgressBar(out)});
+    const reporter = new EpochReporter({
+      args,
+      state,
+      optimizer,
+      summary,
+      batchesPerEpoch,
+      schedule,
+      hooks,
+      bar: new ProgressBar(out),
+    });
     // Evaluation runs up to 256 images at a time, fewer when a batch of 256 would not fit.
     const evaluationBatch = Math.min(256, largest);
-    out.write(`training ${args.model} (${summary.parameters} parameters) on ${args.dataset}: ${trainSet.count} ` +
-              `train / ${testSet.count} test images, batches of ${args.batchSize} (evaluation ${evaluationBatch}), ` +
-              `backend ${backend}, ${args.epochs} epochs from epoch ${state.epochsDone + 1}\n`);
-    const source = (data: ImageDataset, training: boolean) => epochSource(
-        data, {batchSize: training ? args.batchSize : evaluationBatch, shuffle: training, seed: args.seed,
-               augment: training && augment, dropLast: training},
-        () => reporter.epoch);
+    out.write(
+      `training ${args.model} (${summary.parameters} parameters) on ${args.dataset}: ${trainSet.count} ` +
+        `train / ${testSet.count} test images, batches of ${args.batchSize} (evaluation ${evaluationBatch}), ` +
+        `backend ${backend}, ${args.epochs} epochs from epoch ${state.epochsDone + 1}\n`
+    );
+    const source = (data: ImageDataset, training: boolean) =>
+      epochSource(
+        data,
+        {
+          batchSize: training ? args.batchSize : evaluationBatch,
+          shuffle: training,
+          seed: args.seed,
+          augment: training && augment,
+          dropLast: training,
+        },
+        () => reporter.epoch
+      );
     await model.fitDataset(source(trainSet, true) as never, {
       epochs: args.epochs,
       initialEpoch: state.epochsDone,
@@ -274,7 +335,7 @@ export async function train(requested: TrainArgs, out: Output, hooks: TrainHooks
       callbacks: [...(schedule ? [schedule] : []), new SpikeRateMonitor({prefix: RATE_PREFIX}), reporter],
     });
     if (state.epochsDone === args.epochs) await finishRun(model, state, summary, out, hooks);
-    return state;  // or stopped by a hook
+    return state; // or stopped by a hook
   } finally {
     // setWeights made the optimizer's variables from these tensors (sharing their data).
     if (checkpoint != null) tf.dispose(checkpoint.optimizerWeights.map(w => w.tensor));

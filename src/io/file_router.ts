@@ -32,7 +32,7 @@ export function registerFileRouter(): void {
 
 function registeredRegistries(): WeakSet<object> {
   const global = globalThis as unknown as Record<symbol, WeakSet<object> | undefined>;
-  return global[REGISTERED_KEY] ??= new WeakSet<object>();
+  return (global[REGISTERED_KEY] ??= new WeakSet<object>());
 }
 
 /** The router itself: an io.fileSystem handler for a `file://` URL, else null. */

@@ -11,7 +11,7 @@ import {importBuiltin, isNode} from './node_builtins';
 
 const FN = 'io.fileSystem';
 const NOT_NODE_MESSAGE =
-    'io.fileSystem works only in Node.js; in the browser use tf.io.browserDownloads / indexeddb://';
+  'io.fileSystem works only in Node.js; in the browser use tf.io.browserDownloads / indexeddb://';
 
 // The few Node built-ins used here, declared locally so that the package's types
 // never depend on @types/node (browser users of the package do not have it).
@@ -28,7 +28,7 @@ interface NodeFs {
   rename(from: string, to: string): Promise<void>;
   link(existing: string, newPath: string): Promise<void>;
   copyFile(from: string, to: string): Promise<void>;
-  rm(path: string, options: {recursive: boolean, force: boolean}): Promise<void>;
+  rm(path: string, options: {recursive: boolean; force: boolean}): Promise<void>;
   rmdir(path: string): Promise<void>;
   stat(path: string): Promise<{isDirectory(): boolean}>;
 }
@@ -45,9 +45,9 @@ interface NodeBuiltins {
 
 /** The points of a save at which `saveHooksForTesting.beforeStep` runs. */
 export type SaveStep =
-    'write' |     // staging directory made, nothing written yet
-    'commit' |    // new files written and synced; model.json about to be replaced
-    'finalize';   // new model in place under an interim weights name; renaming to weights.bin
+  | 'write' // staging directory made, nothing written yet
+  | 'commit' // new files written and synced; model.json about to be replaced
+  | 'finalize'; // new model in place under an interim weights name; renaming to weights.bin
 
 /**
  * Internal, for tests only: a fault injected here (by throwing) makes the save
@@ -71,23 +71,29 @@ export const saveHooksForTesting: {beforeStep?: (step: SaveStep) => void | Promi
  */
 export function fileSystem(path: string): tf.io.IOHandler {
   checkPathArgument(path);
-  return nameSource({
-    save: artifacts => saveModel(path, artifacts),
-    load: () => loadModel(path),
-  }, `${FN}('${path}')`);
+  return nameSource(
+    {
+      save: artifacts => saveModel(path, artifacts),
+      load: () => loadModel(path),
+    },
+    `${FN}('${path}')`
+  );
 }
 
 function checkPathArgument(path: unknown): asserts path is string {
   if (typeof path !== 'string' || path === '') {
-    throw new Error(`${FN}(path): path must be a non-empty string naming a directory or a .json ` +
-                    `file; got ${describeValue(path)}`);
+    throw new Error(
+      `${FN}(path): path must be a non-empty string naming a directory or a .json ` + `file; got ${describeValue(path)}`
+    );
   }
 }
 
 async function nodeModules(): Promise<NodeBuiltins> {
   if (!isNode()) throw new Error(NOT_NODE_MESSAGE);
-  const [fs, path] = await Promise.all(
-      [importBuiltin<NodeFs>('node:fs/promises'), importBuiltin<NodePath>('node:path')]);
+  const [fs, path] = await Promise.all([
+    importBuiltin<NodeFs>('node:fs/promises'),
+    importBuiltin<NodePath>('node:path'),
+  ]);
   return {fs, path};
 }
 
@@ -126,8 +132,10 @@ async function saveModel(userPath: string, artifacts: tf.io.ModelArtifacts): Pro
   const node = await nodeModules();
   const target = resolveTarget(node.path, userPath);
   if (artifacts.modelTopology instanceof ArrayBuffer) {
-    throw new Error(`${FN}('${userPath}').save: binary (GraphDef) model topologies are not ` +
-                    `supported; expected a JSON topology such as tf.LayersModel writes`);
+    throw new Error(
+      `${FN}('${userPath}').save: binary (GraphDef) model topologies are not ` +
+        `supported; expected a JSON topology such as tf.LayersModel writes`
+    );
   }
   try {
     await saveAtomically(node, target, artifacts);
@@ -151,8 +159,10 @@ async function saveAtomically(node: NodeBuiltins, target: Target, artifacts: tf.
 async function checkTargetKinds(fs: NodeFs, target: Target) {
   const dirStat = await statOrNull(fs, target.dir);
   if (dirStat != null && !dirStat.isDirectory()) {
-    throw new Error(`'${target.dir}' exists and is not a directory; expected a directory (or a ` +
-                    `path ending in .json) to save the model into`);
+    throw new Error(
+      `'${target.dir}' exists and is not a directory; expected a directory (or a ` +
+        `path ending in .json) to save the model into`
+    );
   }
   const jsonStat = await statOrNull(fs, target.jsonPath);
   if (jsonStat?.isDirectory()) {
@@ -184,7 +194,7 @@ async function replaceModel(node: NodeBuiltins, target: Target, artifacts: tf.io
   const interimWeightsName = `.${target.weightsName}.tmp-${suffix}`;
   const interimWeightsPath = path.join(target.dir, interimWeightsName);
   const staged = (name: string) => path.join(staging, name);
-  const interimJSON = staged('interim.json.tmp');  // never clashes with a name ending in .json
+  const interimJSON = staged('interim.json.tmp'); // never clashes with a name ending in .json
   const replacedInterimWeights = await interimWeightsOfCurrentModel(node, target);
   const weights = weightChunks(artifacts.weightData);
   const digest = await sha256Hex(concatenate(weights));
@@ -212,8 +222,10 @@ async function replaceModel(node: NodeBuiltins, target: Target, artifacts: tf.io
     await removeDeadWritersStaging(node, target).catch(() => undefined);
   } catch (e) {
     if (committed) {
-      throw withCause(`the new model is in place and loads, but its weights file is still ` +
-                      `named '${interimWeightsName}'`, e);
+      throw withCause(
+        `the new model is in place and loads, but its weights file is still ` + `named '${interimWeightsName}'`,
+        e
+      );
     }
     await fs.rm(interimWeightsPath, {recursive: false, force: true}).catch(() => undefined);
     throw e;
@@ -234,9 +246,9 @@ async function interimWeightsOfCurrentModel(node: NodeBuiltins, target: Target):
     return [];
   }
   if (!Array.isArray(manifest)) return [];
-  const paths: unknown[] = manifest.flatMap(group => Array.isArray(group?.paths) ? group.paths : []);
-  const isOurs = (name: unknown): name is string => typeof name === 'string' &&
-      name.startsWith(`.${target.weightsName}.tmp-`) && node.path.basename(name) === name;
+  const paths: unknown[] = manifest.flatMap(group => (Array.isArray(group?.paths) ? group.paths : []));
+  const isOurs = (name: unknown): name is string =>
+    typeof name === 'string' && name.startsWith(`.${target.weightsName}.tmp-`) && node.path.basename(name) === name;
   return paths.filter(isOurs).map(name => node.path.join(target.dir, name));
 }
 
@@ -312,8 +324,13 @@ function modelJSONText(artifacts: tf.io.ModelArtifacts, weightsPath: string, dig
     weightsManifest: [group],
   };
   // The optional keys tfjs-core's own getModelJSONForModelArtifacts copies (not public API).
-  const optionalKeys = ['signature', 'userDefinedMetadata', 'modelInitializer',
-                        'initializerSignature', 'trainingConfig'] as const;
+  const optionalKeys = [
+    'signature',
+    'userDefinedMetadata',
+    'modelInitializer',
+    'initializerSignature',
+    'trainingConfig',
+  ] as const;
   for (const key of optionalKeys) {
     if (artifacts[key] != null) (modelJSON as unknown as Record<string, unknown>)[key] = artifacts[key];
   }
@@ -334,7 +351,7 @@ async function linkOrCopy(fs: NodeFs, from: string, to: string) {
   try {
     await fs.link(from, to);
   } catch {
-    await fs.copyFile(from, to);  // filesystems without hard links (FAT, some network mounts)
+    await fs.copyFile(from, to); // filesystems without hard links (FAT, some network mounts)
     await syncFile(fs, to, 'r+');
   }
 }
@@ -356,7 +373,7 @@ async function syncDir(fs: NodeFs, dir: string) {
 
 /** Undoes `mkdir -p`: removes `dir` and its parents up to `topmost`, while empty. */
 async function removeEmptyDirs(node: NodeBuiltins, dir: string, topmost: string) {
-  for (let current = dir;; current = node.path.dirname(current)) {
+  for (let current = dir; ; current = node.path.dirname(current)) {
     try {
       await node.fs.rmdir(current);
     } catch {
@@ -376,8 +393,10 @@ async function loadModel(userPath: string): Promise<tf.io.ModelArtifacts> {
   const modelJSON = await readModelJSON(node.fs, jsonPath, where);
   const nameOf = (name: string) => node.path.join(dir, name);
   return artifactsFromModelJSON(
-      modelJSON, {jsonName: jsonPath, nameOf, read: name => readWeightsFile(node.fs, nameOf(name), `${where}: '${jsonPath}'`)},
-      where);
+    modelJSON,
+    {jsonName: jsonPath, nameOf, read: name => readWeightsFile(node.fs, nameOf(name), `${where}: '${jsonPath}'`)},
+    where
+  );
 }
 
 async function readModelJSON(fs: NodeFs, jsonPath: string, where: string): Promise<unknown> {
@@ -386,8 +405,11 @@ async function readModelJSON(fs: NodeFs, jsonPath: string, where: string): Promi
     text = new TextDecoder().decode(await fs.readFile(jsonPath));
   } catch (e) {
     if (errorCode(e) === 'ENOENT') {
-      throw new Error(`${where}: '${jsonPath}' does not exist; expected the model.json of a ` +
-                      `saved model (or a directory holding one)`, {cause: e});
+      throw new Error(
+        `${where}: '${jsonPath}' does not exist; expected the model.json of a ` +
+          `saved model (or a directory holding one)`,
+        {cause: e}
+      );
     }
     throw withCause(`${where}: cannot read '${jsonPath}'`, e);
   }

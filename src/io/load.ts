@@ -41,8 +41,10 @@ export async function loadLayersModel(source: string | tf.io.IOHandler): Promise
     throw withContext(where, e);
   }
   if (artifacts.modelTopology == null || artifacts.modelTopology instanceof ArrayBuffer) {
-    throw new Error(`${where}: the source has no JSON modelTopology; expected a layers model (graph models ` +
-                    `load with tf.loadGraphModel)`);
+    throw new Error(
+      `${where}: the source has no JSON modelTopology; expected a layers model (graph models ` +
+        `load with tf.loadGraphModel)`
+    );
   }
   checkLayerClasses(artifacts.modelTopology, where);
   return buildModel(artifacts, where);
@@ -55,12 +57,14 @@ function handlerFor(source: unknown): tf.io.IOHandler {
     if (/^https?:\/\//i.test(source) || !/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(source)) return fromUrl(source);
     const handlers = tf.io.getLoadHandlers(source);
     if (handlers.length === 1) return handlers[0];
-    throw new Error(`${LOAD}(source): no IOHandler loads the URL ${describeValue(source)} (${handlers.length} ` +
-                    `match)`);
+    throw new Error(
+      `${LOAD}(source): no IOHandler loads the URL ${describeValue(source)} (${handlers.length} ` + `match)`
+    );
   }
   if (source != null && typeof (source as tf.io.IOHandler).load === 'function') return source as tf.io.IOHandler;
-  throw new Error(`${LOAD}(source): expected a model.json URL or an IOHandler with load(); got ` +
-                  `${describeValue(source)}`);
+  throw new Error(
+    `${LOAD}(source): expected a model.json URL or an IOHandler with load(); got ` + `${describeValue(source)}`
+  );
 }
 
 /**
@@ -78,16 +82,19 @@ async function buildModel(artifacts: tf.io.ModelArtifacts, where: string): Promi
     const specs = weightSpecs ?? [];
     const modelSpecs = specs.filter(spec => spec.group !== 'optimizer');
     if (modelSpecs.length === 0 && model.weights.length > 0) {
-      throw new Error(`the model has ${describeWeights(model.weights.map(w => w.originalName))}, but the model ` +
-                      `artifacts have none (no weightsManifest, or an empty one); it would run with random weights`);
+      throw new Error(
+        `the model has ${describeWeights(model.weights.map(w => w.originalName))}, but the model ` +
+          `artifacts have none (no weightsManifest, or an empty one); it would run with random weights`
+      );
     }
     checkShapes(model, modelSpecs);
     if (specs.length > 0) {
       if (weightData == null) throw new Error('the model artifacts have weightSpecs but no weightData');
       decoded = tf.io.decodeWeights(weightData, specs);
       model.loadWeights(Object.fromEntries(modelSpecs.map(spec => [spec.name, decoded[spec.name]])), true);
-      const optimizerWeights = specs.filter(spec => spec.group === 'optimizer')
-          .map(spec => ({name: spec.name, tensor: decoded[spec.name]}));
+      const optimizerWeights = specs
+        .filter(spec => spec.group === 'optimizer')
+        .map(spec => ({name: spec.name, tensor: decoded[spec.name]}));
       if (model.optimizer != null && optimizerWeights.length > 0) await model.optimizer.setWeights(optimizerWeights);
     }
     return model;
@@ -106,8 +113,10 @@ function checkShapes(model: tfl.LayersModel, specs: tf.io.WeightsManifestEntry[]
   for (const weight of model.weights) {
     const shape = shapes.get(weight.originalName);
     if (shape != null && !tf.util.arraysEqual(shape, weight.shape as number[])) {
-      throw new Error(`the weight ${weight.originalName} has shape [${weight.shape}] in the model, but ` +
-                      `[${shape}] in the weights manifest`);
+      throw new Error(
+        `the weight ${weight.originalName} has shape [${weight.shape}] in the model, but ` +
+          `[${shape}] in the weights manifest`
+      );
     }
   }
 }
@@ -118,9 +127,10 @@ function withContext(where: string, cause: unknown): Error {
   if (!message.startsWith(LOAD)) message = `${where}: ${message}`;
   const unknownLayer = /Unknown layer: (\S+?)\./.exec(message);
   if (unknownLayer != null) {
-    message += ` [tfjs-snn: the class ${unknownLayer[1]} is not registered. tfjs-snn's own layer classes ` +
-        `(Snn…) are registered when tfjs-snn is imported; a custom layer class must be registered with ` +
-        `tf.serialization.registerClass before loading]`;
+    message +=
+      ` [tfjs-snn: the class ${unknownLayer[1]} is not registered. tfjs-snn's own layer classes ` +
+      `(Snn…) are registered when tfjs-snn is imported; a custom layer class must be registered with ` +
+      `tf.serialization.registerClass before loading]`;
   }
   const error = new Error(message);
   (error as {cause?: unknown}).cause = cause;
@@ -154,8 +164,9 @@ function parseJSON(bytes: ArrayBuffer | string, name: string, where: string): un
   try {
     return JSON.parse(typeof bytes === 'string' ? bytes : new TextDecoder().decode(bytes));
   } catch (e) {
-    throw new Error(`${where}: '${name}' is not valid JSON; expected a tfjs model.json: ${(e as Error).message}`,
-                    {cause: e});
+    throw new Error(`${where}: '${name}' is not valid JSON; expected a tfjs model.json: ${(e as Error).message}`, {
+      cause: e,
+    });
   }
 }
 
@@ -177,12 +188,19 @@ export function fromUrl(url: string): tf.io.IOHandler {
   const prefix = base.slice(0, base.lastIndexOf('/') + 1);
   const nameOf = (path: string) => prefix + path + suffix;
   const where = `io.fromUrl('${url}').load`;
-  return nameSource({
-    load: async () => {
-      const json = parseJSON(await fetchBytes(url, where), url, where);
-      return artifactsFromModelJSON(json, {jsonName: url, nameOf, read: path => fetchBytes(nameOf(path), where)}, where);
+  return nameSource(
+    {
+      load: async () => {
+        const json = parseJSON(await fetchBytes(url, where), url, where);
+        return artifactsFromModelJSON(
+          json,
+          {jsonName: url, nameOf, read: path => fetchBytes(nameOf(path), where)},
+          where
+        );
+      },
     },
-  }, `io.fromUrl('${url}')`);
+    `io.fromUrl('${url}')`
+  );
 }
 
 /** A file picked in a browser (a `File`), or anything with its name and contents. */
@@ -206,8 +224,10 @@ export function fromFiles(files: ArrayLike<PickedFile> | Iterable<PickedFile>): 
   const handler = {
     load: async () => {
       if (jsonFiles.length !== 1) {
-        throw new Error(`io.fromFiles(files): expected one model.json and its weights files; got ` +
-                        `${picked.length} files (${jsonFiles.length} .json): ${picked.map(f => f.name).join(', ')}`);
+        throw new Error(
+          `io.fromFiles(files): expected one model.json and its weights files; got ` +
+            `${picked.length} files (${jsonFiles.length} .json): ${picked.map(f => f.name).join(', ')}`
+        );
       }
       const jsonFile = jsonFiles[0];
       const byName = new Map(picked.filter(file => file !== jsonFile).map(file => [file.name, file]));
@@ -215,14 +235,19 @@ export function fromFiles(files: ArrayLike<PickedFile> | Iterable<PickedFile>): 
       const read = async (path: string) => {
         const file = fileFor(path);
         if (file == null) {
-          throw new Error(`${where}: '${jsonFile.name}' lists the weights file '${path}', which was not picked ` +
-                          `(picked: ${picked.map(f => f.name).join(', ')})`);
+          throw new Error(
+            `${where}: '${jsonFile.name}' lists the weights file '${path}', which was not picked ` +
+              `(picked: ${picked.map(f => f.name).join(', ')})`
+          );
         }
         return file.arrayBuffer();
       };
       const json = parseJSON(await jsonFile.arrayBuffer(), jsonFile.name, where);
-      return artifactsFromModelJSON(json, {jsonName: jsonFile.name, nameOf: path => fileFor(path)?.name ?? path, read},
-                                    where);
+      return artifactsFromModelJSON(
+        json,
+        {jsonName: jsonFile.name, nameOf: path => fileFor(path)?.name ?? path, read},
+        where
+      );
     },
   };
   return nameSource(handler, `io.fromFiles(${picked.map(file => file.name).join(', ')})`);

@@ -65,8 +65,10 @@ async function subtleCrypto(): Promise<Subtle> {
   const subtle = (globalThis as unknown as {crypto?: {subtle?: Subtle}}).crypto?.subtle;
   if (subtle != null) return subtle;
   if (isNode()) return (await importBuiltin<{webcrypto: {subtle: Subtle}}>('node:crypto')).webcrypto.subtle;
-  throw new Error('Web Crypto (crypto.subtle) is not available here: browsers give it only to pages in a ' +
-                  'secure context (https:// or http://localhost)');
+  throw new Error(
+    'Web Crypto (crypto.subtle) is not available here: browsers give it only to pages in a ' +
+      'secure context (https:// or http://localhost)'
+  );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -76,8 +78,11 @@ async function subtleCrypto(): Promise<Subtle> {
  * The model artifacts of a parsed model.json, its weights read through `files` and checked. `where`
  * starts every message (e.g. "io.fileSystem('out').load").
  */
-export async function artifactsFromModelJSON(parsed: unknown, files: ModelFiles,
-                                             where: string): Promise<tf.io.ModelArtifacts> {
+export async function artifactsFromModelJSON(
+  parsed: unknown,
+  files: ModelFiles,
+  where: string
+): Promise<tf.io.ModelArtifacts> {
   const json = `${where}: '${files.jsonName}'`;
   checkModelJSON(parsed, json);
   checkLayerClasses(parsed.modelTopology, json);
@@ -91,38 +96,49 @@ export async function artifactsFromModelJSON(parsed: unknown, files: ModelFiles,
 function checkModelJSON(parsed: unknown, json: string): asserts parsed is tf.io.ModelJSON {
   const modelJSON = parsed as Partial<tf.io.ModelJSON> | null;
   if (modelJSON == null || typeof modelJSON !== 'object' || modelJSON.modelTopology == null) {
-    throw new Error(`${json} has no modelTopology; expected a tfjs model.json with modelTopology and ` +
-                    `weightsManifest`);
+    throw new Error(
+      `${json} has no modelTopology; expected a tfjs model.json with modelTopology and ` + `weightsManifest`
+    );
   }
   const manifest: unknown = modelJSON.weightsManifest;
   const groupIsValid = (group: Partial<WeightsGroup> | null) =>
-      group != null && Array.isArray(group.paths) && Array.isArray(group.weights);
+    group != null && Array.isArray(group.paths) && Array.isArray(group.weights);
   if (manifest == null) return;
   if (!(Array.isArray(manifest) && manifest.every(groupIsValid))) {
-    throw new Error(`${json} has weightsManifest ${describeValue(manifest)}; expected an array of ` +
-                    `{paths: string[], weights: [...]}`);
+    throw new Error(
+      `${json} has weightsManifest ${describeValue(manifest)}; expected an array of ` +
+        `{paths: string[], weights: [...]}`
+    );
   }
   (manifest as DigestedWeightsGroup[]).forEach((group, i) => {
     for (const path of group.paths) checkWeightsPath(path, json);
     const digests: unknown = group.sha256;
-    const digestsAreValid = Array.isArray(digests) && digests.length === group.paths.length &&
-        digests.every(digest => typeof digest === 'string' && SHA256_PATTERN.test(digest));
+    const digestsAreValid =
+      Array.isArray(digests) &&
+      digests.length === group.paths.length &&
+      digests.every(digest => typeof digest === 'string' && SHA256_PATTERN.test(digest));
     if (digests !== undefined && !digestsAreValid) {
-      throw new Error(`${json} has weightsManifest[${i}].sha256 ${describeValue(digests)}; expected one ` +
-                      `64-digit hex SHA-256 per path (${group.paths.length}), in lowercase`);
+      throw new Error(
+        `${json} has weightsManifest[${i}].sha256 ${describeValue(digests)}; expected one ` +
+          `64-digit hex SHA-256 per path (${group.paths.length}), in lowercase`
+      );
     }
   });
 }
 
 /** A manifest path must name a file in the model.json's folder or below it. */
 function checkWeightsPath(path: unknown, json: string) {
-  const isInside = typeof path === 'string' && path !== '' &&
-      !/^[\\/]/.test(path) &&                       // absolute
-      !/^[A-Za-z][A-Za-z0-9+.-]*:/.test(path) &&   // a URL or a Windows drive
-      !path.split(/[\\/]/).includes('..');
+  const isInside =
+    typeof path === 'string' &&
+    path !== '' &&
+    !/^[\\/]/.test(path) && // absolute
+    !/^[A-Za-z][A-Za-z0-9+.-]*:/.test(path) && // a URL or a Windows drive
+    !path.split(/[\\/]/).includes('..');
   if (!isInside) {
-    throw new Error(`${json} lists the weights path ${JSON.stringify(path)}; expected a relative path inside ` +
-                    `the model's folder (no '..', absolute path or URL)`);
+    throw new Error(
+      `${json} lists the weights path ${JSON.stringify(path)}; expected a relative path inside ` +
+        `the model's folder (no '..', absolute path or URL)`
+    );
   }
 }
 
@@ -144,10 +160,12 @@ export function checkLayerClasses(topology: unknown, json: string): void {
   const registered = tf.serialization.SerializationMap.getMap().classNameMap;
   const unknown = [...classNames(topology)].filter(name => name.startsWith('Snn') && registered[name] == null);
   if (unknown.length > 0) {
-    throw new Error(`${json} uses the layer class ${unknown.join(', ')}, which tfjs-snn ${version} does not ` +
-                    `have (the model was saved by another version of tfjs-snn?). tfjs-snn registers its ` +
-                    `layer classes when imported: import 'tfjs-snn' (of the version that saved the model) ` +
-                    `before loading`);
+    throw new Error(
+      `${json} uses the layer class ${unknown.join(', ')}, which tfjs-snn ${version} does not ` +
+        `have (the model was saved by another version of tfjs-snn?). tfjs-snn registers its ` +
+        `layer classes when imported: import 'tfjs-snn' (of the version that saved the model) ` +
+        `before loading`
+    );
   }
 }
 
@@ -164,8 +182,10 @@ async function checkModelHasNoWeights(topology: unknown, json: string, noManifes
   });
   if (names.length === 0) return;
   const what = noManifest ? 'has no weightsManifest' : 'lists no weights in its weightsManifest';
-  throw new Error(`${json} ${what}, but its model has ${describeWeights(names)}; it would load with ` +
-                  `random weights. The weights files are missing from the model.json`);
+  throw new Error(
+    `${json} ${what}, but its model has ${describeWeights(names)}; it would load with ` +
+      `random weights. The weights files are missing from the model.json`
+  );
 }
 
 /** "3 weights (a, b, c)", the first few names only. */
@@ -174,15 +194,20 @@ export function describeWeights(names: string[]): string {
   return `${names.length} weight${names.length === 1 ? '' : 's'} (${shown})`;
 }
 
-async function readWeights(manifest: DigestedWeightsGroup[], files: ModelFiles, json: string,
-                           where: string): Promise<[tf.io.WeightsManifestEntry[], tf.io.WeightData]> {
+async function readWeights(
+  manifest: DigestedWeightsGroup[],
+  files: ModelFiles,
+  json: string,
+  where: string
+): Promise<[tf.io.WeightsManifestEntry[], tf.io.WeightData]> {
   const buffers: ArrayBuffer[] = [];
   for (const group of manifest) {
     const groupBuffers = await Promise.all(group.paths.map(path => files.read(path)));
     checkGroupSize(group, groupBuffers, files, json);
     if (group.sha256 != null) {
-      await Promise.all(groupBuffers.map(
-          (buffer, i) => checkDigest(buffer, group.sha256![i], files.nameOf(group.paths[i]), where)));
+      await Promise.all(
+        groupBuffers.map((buffer, i) => checkDigest(buffer, group.sha256![i], files.nameOf(group.paths[i]), where))
+      );
     }
     buffers.push(...groupBuffers);
   }
@@ -197,7 +222,7 @@ async function readWeights(manifest: DigestedWeightsGroup[], files: ModelFiles, 
 
 /** The chunks one after the other, in one buffer (the chunk itself when there is one). */
 export function concatenate(chunks: Array<ArrayBuffer | Uint8Array>): Uint8Array {
-  const views = chunks.map(chunk => chunk instanceof Uint8Array ? chunk : new Uint8Array(chunk));
+  const views = chunks.map(chunk => (chunk instanceof Uint8Array ? chunk : new Uint8Array(chunk)));
   if (views.length === 1) return views[0];
   const all = new Uint8Array(views.reduce((sum, view) => sum + view.byteLength, 0));
   let offset = 0;
@@ -213,13 +238,16 @@ async function checkDigest(buffer: ArrayBuffer, expected: string, name: string, 
   try {
     actual = await sha256Hex(buffer);
   } catch (e) {
-    throw new Error(`${where}: cannot check the SHA-256 of the weights file '${name}': ${(e as Error).message}`,
-                    {cause: e});
+    throw new Error(`${where}: cannot check the SHA-256 of the weights file '${name}': ${(e as Error).message}`, {
+      cause: e,
+    });
   }
   if (actual !== expected) {
-    throw new Error(`${where}: the SHA-256 of the weights file '${name}' does not match: its model.json ` +
-                    `lists ${expected}, the file has ${actual}; the file is corrupted or does not belong ` +
-                    `to this model.json`);
+    throw new Error(
+      `${where}: the SHA-256 of the weights file '${name}' does not match: its model.json ` +
+        `lists ${expected}, the file has ${actual}; the file is corrupted or does not belong ` +
+        `to this model.json`
+    );
   }
 }
 
@@ -229,13 +257,21 @@ function checkGroupSize(group: WeightsGroup, buffers: ArrayBuffer[], files: Mode
   if (expected == null || actual >= expected) return;
   const names = group.paths.map(path => `'${files.nameOf(path)}'`).join(', ');
   const holds = group.paths.length === 1 ? 'weights file' : 'weights files (together)';
-  throw new Error(`${json}: the ${holds} ${names} holds ${actual} bytes, but the weightsManifest ` +
-                  `expects ${expected} bytes for ${group.weights.length} weights; the file is ` +
-                  `truncated or does not belong to this model.json`);
+  throw new Error(
+    `${json}: the ${holds} ${names} holds ${actual} bytes, but the weightsManifest ` +
+      `expects ${expected} bytes for ${group.weights.length} weights; the file is ` +
+      `truncated or does not belong to this model.json`
+  );
 }
 
 const BYTES_PER_ELEMENT: Record<string, number> = {
-  float32: 4, int32: 4, bool: 1, complex64: 8, uint8: 1, uint16: 2, float16: 2,
+  float32: 4,
+  int32: 4,
+  bool: 1,
+  complex64: 8,
+  uint8: 1,
+  uint16: 2,
+  float16: 2,
 };
 
 /** Null when a size cannot be known up front (string weights, unknown dtypes). */

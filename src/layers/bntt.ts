@@ -1,15 +1,42 @@
-import {add, concat, engine, getBackend, getKernel, moments, mul, ones, reshape, rsqrt, serialization, slice, sub, Tensor, tidy, tile, zeros} from '@tensorflow/tfjs-core';
+import {
+  add,
+  concat,
+  engine,
+  getBackend,
+  getKernel,
+  moments,
+  mul,
+  ones,
+  reshape,
+  rsqrt,
+  serialization,
+  slice,
+  sub,
+  Tensor,
+  tidy,
+  tile,
+  zeros,
+} from '@tensorflow/tfjs-core';
 import {LayerVariable, Shape} from '@tensorflow/tfjs-layers';
 
 import {BNTT_TRAIN, BnttTrainAttrs} from '../../kernels/bntt_attrs';
 
-import {booleanArg, checkTensorSize, deserializeObject, formatShape, layerArgs, numberIn, oneOfArg, optionalSizeArg,
-        serializeObject} from './layer_utils';
+import {
+  booleanArg,
+  checkTensorSize,
+  deserializeObject,
+  formatShape,
+  layerArgs,
+  numberIn,
+  oneOfArg,
+  optionalSizeArg,
+  serializeObject,
+} from './layer_utils';
 import {Kwargs, LayerArgs, SpikingLayer} from './spiking_layer';
 import {ConstraintIdentifier, InitializerIdentifier, RegularizerIdentifier} from './weight_args';
 
 /** What inference does with more steps than the layer was built for. */
-export type ExtraStepsPolicy = 'error'|'repeatLast';
+export type ExtraStepsPolicy = 'error' | 'repeatLast';
 const EXTRA_STEPS: readonly ExtraStepsPolicy[] = ['error', 'repeatLast'];
 
 /** The options of `bntt` (all optional), besides tf.layers' own (`name`, `inputShape`, …). */
@@ -39,9 +66,22 @@ export interface BnttArgs extends LayerArgs {
   betaConstraint?: ConstraintIdentifier;
 }
 
-const BNTT_ARG_NAMES = ['epsilon', 'momentum', 'center', 'scale', 'timeSteps', 'extraSteps', 'gammaInitializer',
-                        'betaInitializer', 'movingMeanInitializer', 'movingVarianceInitializer', 'gammaRegularizer',
-                        'betaRegularizer', 'gammaConstraint', 'betaConstraint'];
+const BNTT_ARG_NAMES = [
+  'epsilon',
+  'momentum',
+  'center',
+  'scale',
+  'timeSteps',
+  'extraSteps',
+  'gammaInitializer',
+  'betaInitializer',
+  'movingMeanInitializer',
+  'movingVarianceInitializer',
+  'gammaRegularizer',
+  'betaRegularizer',
+  'gammaConstraint',
+  'betaConstraint',
+];
 
 /**
  * Batch normalization through time (Kim & Panda, 2021): separate statistics
@@ -95,7 +135,7 @@ export class Bntt extends SpikingLayer {
     this.timeSteps = optionalSizeArg(name, 'timeSteps', args.timeSteps);
     this.extraSteps = oneOfArg(name, 'extraSteps', args.extraSteps ?? 'error', EXTRA_STEPS);
     const get = (arg: string, kind: string, fallback?: string) =>
-        deserializeObject(name, arg, kind, (args as {[k: string]: unknown})[arg] as never ?? fallback);
+      deserializeObject(name, arg, kind, ((args as {[k: string]: unknown})[arg] as never) ?? fallback);
     this.initializers = {
       gammaInitializer: get('gammaInitializer', 'initializers', 'ones'),
       betaInitializer: get('betaInitializer', 'initializers', 'zeros'),
@@ -108,46 +148,72 @@ export class Bntt extends SpikingLayer {
     };
   }
 
-  private stepsAndChannels(inputShape: Shape|Shape[]): [number, number] {
+  private stepsAndChannels(inputShape: Shape | Shape[]): [number, number] {
     const shape = this.timeInputShape(inputShape);
     const [inputSteps, channels] = [shape[1], shape[shape.length - 1]];
     if (channels == null) {
-      throw new Error(`${this.label}: the channel dimension (last axis) must be known; got shape ${formatShape(shape)}`);
+      throw new Error(
+        `${this.label}: the channel dimension (last axis) must be known; got shape ${formatShape(shape)}`
+      );
     }
     if (this.sharedOverTime) return [1, channels];
     const steps = this.timeSteps ?? inputSteps;
     if (steps == null) {
-      throw new Error(`${this.label}: the time axis of the input is not fixed (shape ${formatShape(shape)}); ` +
-                      `give the number of steps with argument 'timeSteps'`);
+      throw new Error(
+        `${this.label}: the time axis of the input is not fixed (shape ${formatShape(shape)}); ` +
+          `give the number of steps with argument 'timeSteps'`
+      );
     }
     if (inputSteps != null && inputSteps > steps && this.extraSteps === 'error') {
-      throw new Error(`${this.label}: the input has ${inputSteps} time steps (axis 1, shape ${formatShape(shape)}) ` +
-                      `but argument 'timeSteps' is ${steps}; give timeSteps >= ${inputSteps} or extraSteps: 'repeatLast'`);
+      throw new Error(
+        `${this.label}: the input has ${inputSteps} time steps (axis 1, shape ${formatShape(shape)}) ` +
+          `but argument 'timeSteps' is ${steps}; give timeSteps >= ${inputSteps} or extraSteps: 'repeatLast'`
+      );
     }
     return [steps, channels];
   }
 
-  build(inputShape: Shape|Shape[]): void {
+  build(inputShape: Shape | Shape[]): void {
     const [steps, channels] = this.stepsAndChannels(inputShape);
     if (!this.sharedOverTime) this.timeSteps = steps;
     const shape = [steps, channels];
     checkTensorSize(this.label, 'the weights', shape, `the number of steps (${steps}) times channels (${channels})`);
     const init = this.initializers as {[name: string]: never};
     if (this.scale) {
-      this.gamma = this.addWeight('gamma', shape, 'float32', init.gammaInitializer, init.gammaRegularizer, true,
-                                  init.gammaConstraint);
+      this.gamma = this.addWeight(
+        'gamma',
+        shape,
+        'float32',
+        init.gammaInitializer,
+        init.gammaRegularizer,
+        true,
+        init.gammaConstraint
+      );
     }
     if (this.center) {
-      this.beta = this.addWeight('beta', shape, 'float32', init.betaInitializer, init.betaRegularizer, true,
-                                 init.betaConstraint);
+      this.beta = this.addWeight(
+        'beta',
+        shape,
+        'float32',
+        init.betaInitializer,
+        init.betaRegularizer,
+        true,
+        init.betaConstraint
+      );
     }
     this.movingMean = this.addWeight('moving_mean', shape, 'float32', init.movingMeanInitializer, undefined, false);
-    this.movingVariance =
-        this.addWeight('moving_variance', shape, 'float32', init.movingVarianceInitializer, undefined, false);
+    this.movingVariance = this.addWeight(
+      'moving_variance',
+      shape,
+      'float32',
+      init.movingVarianceInitializer,
+      undefined,
+      false
+    );
     this.built = true;
   }
 
-  computeOutputShape(inputShape: Shape|Shape[]): Shape {
+  computeOutputShape(inputShape: Shape | Shape[]): Shape {
     return this.timeInputShape(inputShape);
   }
 
@@ -173,9 +239,11 @@ export class Bntt extends SpikingLayer {
     if (!this.sharedOverTime && steps > this.timeSteps! && (training || this.extraSteps === 'error')) {
       const why = training ? 'in training' : "with extraSteps 'error'";
       const given = firstStep === 0 ? `${steps} time steps` : `steps ${firstStep + 1}…${steps}`;
-      throw new Error(`${this.label}: the input has ${given} (shape ${formatShape(input.shape)}) but ` +
-                      `the layer was built for ${this.timeSteps}; more steps are not allowed ${why} ` +
-                      `(inference can opt in with extraSteps: 'repeatLast')`);
+      throw new Error(
+        `${this.label}: the input has ${given} (shape ${formatShape(input.shape)}) but ` +
+          `the layer was built for ${this.timeSteps}; more steps are not allowed ${why} ` +
+          `(inference can opt in with extraSteps: 'repeatLast')`
+      );
     }
   }
 
@@ -183,7 +251,7 @@ export class Bntt extends SpikingLayer {
    * In inference, kwarg `firstStep` (default 0) says which step of the train the input's first step is,
    * for streaming a train in chunks (`layers.earlyExitWrapper` runs one step at a time).
    */
-  call(inputs: Tensor|Tensor[], kwargs: Kwargs): Tensor {
+  call(inputs: Tensor | Tensor[], kwargs: Kwargs): Tensor {
     return tidy(() => {
       const input = this.timeInput(inputs);
       const training = kwargs['training'] === true;
@@ -223,19 +291,22 @@ export class Bntt extends SpikingLayer {
    */
   private trainFused(input: Tensor): Tensor {
     const count = this.statisticsCount(input);
-    const steps = this.sharedOverTime ? 1 : input.shape[1] as number;
+    const steps = this.sharedOverTime ? 1 : (input.shape[1] as number);
     const paramShape = [steps, input.shape[input.rank - 1] as number];
     const gamma = this.gamma != null ? this.rows(this.gamma, steps) : ones(paramShape);
     const beta = this.beta != null ? this.rows(this.beta, steps) : zeros(paramShape);
     const attrs: BnttTrainAttrs = {epsilon: this.epsilon};
-    const [output, mean, variance] =
-        engine().runKernel(BNTT_TRAIN, {x: input, gamma, beta}, attrs as never) as Tensor[];
+    const [output, mean, variance] = engine().runKernel(
+      BNTT_TRAIN,
+      {x: input, gamma, beta},
+      attrs as never
+    ) as Tensor[];
     this.updateMovingStatistics(mean, variance, count);
     return output;
   }
 
   /** Per-step batch statistics, and the moving-average update as a side effect (as tf.layers' BatchNormalization does). */
-  private batchMoments(input: Tensor): {mean: Tensor, variance: Tensor} {
+  private batchMoments(input: Tensor): {mean: Tensor; variance: Tensor} {
     const count = this.statisticsCount(input);
     const {mean, variance} = moments(input, this.statisticsAxes(input), true);
     this.updateMovingStatistics(mean, variance, count);
@@ -252,8 +323,10 @@ export class Bntt extends SpikingLayer {
   private statisticsCount(input: Tensor): number {
     const count = this.statisticsAxes(input).reduce((n, axis) => n * input.shape[axis], 1);
     if (count < 2) {
-      throw new Error(`${this.label}: training needs more than one value per ${this.sharedOverTime ? '' : 'step and '}channel to estimate a ` +
-                      `variance; got input shape ${formatShape(input.shape)} (use a batch size > 1)`);
+      throw new Error(
+        `${this.label}: training needs more than one value per ${this.sharedOverTime ? '' : 'step and '}channel to estimate a ` +
+          `variance; got input shape ${formatShape(input.shape)} (use a batch size > 1)`
+      );
     }
     return count;
   }
@@ -313,7 +386,7 @@ export function bntt(args?: BnttArgs): Bntt {
 }
 
 /** The options of `spikingBatchNorm`: those of `bntt` but `timeSteps` and `extraSteps` (no per-step weights). */
-export type SpikingBatchNormArgs = Omit<BnttArgs, 'timeSteps'|'extraSteps'>;
+export type SpikingBatchNormArgs = Omit<BnttArgs, 'timeSteps' | 'extraSteps'>;
 
 /**
  * Conventional batch normalization for spike trains: ONE set of statistics,
@@ -336,7 +409,11 @@ export class SpikingBatchNorm extends Bntt {
   }
 
   constructor(args: SpikingBatchNormArgs = {}) {
-    super(args, 'spikingBatchNorm', BNTT_ARG_NAMES.filter(n => n !== 'timeSteps' && n !== 'extraSteps'));
+    super(
+      args,
+      'spikingBatchNorm',
+      BNTT_ARG_NAMES.filter(n => n !== 'timeSteps' && n !== 'extraSteps')
+    );
   }
 
   getConfig(): serialization.ConfigDict {
@@ -363,4 +440,3 @@ serialization.registerClass(SpikingBatchNorm);
 export function spikingBatchNorm(args?: SpikingBatchNormArgs): SpikingBatchNorm {
   return new SpikingBatchNorm(args);
 }
-

@@ -30,7 +30,7 @@ export class DirectEncoder extends EncoderLayer {
     this.timeSteps = sizeArg('directEncoder', 'timeSteps', args?.timeSteps);
   }
 
-  call(inputs: Tensor|Tensor[]): Tensor {
+  call(inputs: Tensor | Tensor[]): Tensor {
     return tidy(() => {
       const input = this.analogInput(inputs);
       const reps = input.shape.map(() => 1);

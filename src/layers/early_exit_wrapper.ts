@@ -1,5 +1,19 @@
 import {
-  add, concat, div, dispose, keep, reshape, scalar, serialization, slice, softmax, sub, Tensor, tensor2d, tidy, topk,
+  add,
+  concat,
+  div,
+  dispose,
+  keep,
+  reshape,
+  scalar,
+  serialization,
+  slice,
+  softmax,
+  sub,
+  Tensor,
+  tensor2d,
+  tidy,
+  topk,
 } from '@tensorflow/tfjs-core';
 import {layers, LayersModel, LayerVariable, Shape} from '@tensorflow/tfjs-layers';
 
@@ -11,7 +25,7 @@ import type {Lif} from './lif';
 import type {LayerArgs} from './spiking_layer';
 
 /** How `earlyExitWrapper` chooses the steps to run: `'gamma'` (the BNTT scales) or `'confidence'` (per input). */
-export type ExitPolicy = 'gamma'|'confidence';
+export type ExitPolicy = 'gamma' | 'confidence';
 const POLICIES: readonly ExitPolicy[] = ['gamma', 'confidence'];
 
 /** The options of `earlyExitWrapper`: the trained model and the exit rule. */
@@ -37,15 +51,18 @@ const NORMALIZERS = new Set(['SnnBntt', 'SnnSpikingBatchNorm']);
 
 /** The wrapped model's input shape, unless given: so the wrapper can be a model's first layer as it is. */
 function withInputShapeOf(args: EarlyExitWrapperArgs): EarlyExitWrapperArgs {
-  const inner = (args?.layer as {inputs?: Array<{shape: Array<number|null>}>} | undefined)?.inputs?.[0];
+  const inner = (args?.layer as {inputs?: Array<{shape: Array<number | null>}>} | undefined)?.inputs?.[0];
   if (inner == null || args.inputShape != null || args.batchInputShape != null) return args;
   return {...args, batchInputShape: inner.shape};
 }
 
 /** Slices steps `first … first + count − 1` of a `[batch, time, ...]` tensor. */
 function stepsOf(x: Tensor, first: number, count: number): Tensor {
-  return slice(x, x.shape.map((_, axis) => (axis === 1 ? first : 0)),
-               x.shape.map((d, axis) => (axis === 1 ? count : d)));
+  return slice(
+    x,
+    x.shape.map((_, axis) => (axis === 1 ? first : 0)),
+    x.shape.map((d, axis) => (axis === 1 ? count : d))
+  );
 }
 
 /**
@@ -89,10 +106,14 @@ export class EarlyExitWrapper extends layers.Layer {
     this.chain = layerChain(this.layer, name);
     this.checkChain(name);
     this.policy = oneOfArg(name, 'policy', args.policy ?? 'gamma', POLICIES);
-    this.gammaThreshold = numberIn(name, 'gammaThreshold', args.gammaThreshold ?? 0.1, 'a finite number',
-                                   () => true);
-    this.confidenceThreshold = numberIn(name, 'confidenceThreshold', args.confidenceThreshold ?? 0.5,
-                                        'a number in [0, 1]', x => x >= 0 && x <= 1);
+    this.gammaThreshold = numberIn(name, 'gammaThreshold', args.gammaThreshold ?? 0.1, 'a finite number', () => true);
+    this.confidenceThreshold = numberIn(
+      name,
+      'confidenceThreshold',
+      args.confidenceThreshold ?? 0.5,
+      'a number in [0, 1]',
+      x => x >= 0 && x <= 1
+    );
     this.patience = positiveInteger(name, 'patience', args.patience ?? 2);
   }
 
@@ -100,9 +121,11 @@ export class EarlyExitWrapper extends layers.Layer {
     const first = this.chain[0]?.getClassName();
     const last = this.chain[this.chain.length - 1]?.getClassName();
     if (!ENCODERS.has(first) || last !== 'SnnTimeAverage') {
-      throw new Error(`${name}: argument 'layer' must be a spiking model from an encoder (directEncoder, ` +
-                      `poissonEncoder) to timeAverage; its layers run from ${describeValue(first)} to ` +
-                      `${describeValue(last)}`);
+      throw new Error(
+        `${name}: argument 'layer' must be a spiking model from an encoder (directEncoder, ` +
+          `poissonEncoder) to timeAverage; its layers run from ${describeValue(first)} to ` +
+          `${describeValue(last)}`
+      );
     }
   }
 
@@ -144,12 +167,12 @@ export class EarlyExitWrapper extends layers.Layer {
     this.built = true;
   }
 
-  computeOutputShape(inputShape: Shape|Shape[]): Shape {
-    const batch = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape as Shape)[0];
+  computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    const batch = (Array.isArray(inputShape[0]) ? inputShape[0] : (inputShape as Shape))[0];
     return [batch, ...(this.layer.outputs[0].shape as Shape).slice(1)];
   }
 
-  call(inputs: Tensor|Tensor[]): Tensor {
+  call(inputs: Tensor | Tensor[]): Tensor {
     const x = onlyTensor(`${this.getClassName()} '${this.name}'`, inputs);
     if (this.policy === 'confidence') return this.runConfident(x);
     const steps = this.exitStep();
@@ -169,7 +192,7 @@ export class EarlyExitWrapper extends layers.Layer {
    * console.log('mean steps', exitSteps.reduce((a, b) => a + b) / exitSteps.length);
    * ```
    */
-  predictWithExits(x: Tensor, options: {batchSize?: number} = {}): {logits: Tensor, exitSteps: number[]} {
+  predictWithExits(x: Tensor, options: {batchSize?: number} = {}): {logits: Tensor; exitSteps: number[]} {
     const fn = 'earlyExitWrapper.predictWithExits';
     // Checked before anything runs: a bad input would otherwise fail deep in the model (or not at all).
     const images = checkImages(fn, x, this.layer, "the wrapped model's");
@@ -215,12 +238,12 @@ export class EarlyExitWrapper extends layers.Layer {
     const membranes = new Map<number, Tensor>();
     const exitSteps = new Array<number>(batch).fill(0);
     const streaks = new Array<number>(batch).fill(0);
-    let readoutSum: Tensor|null = null;
-    let exitLogits: Float32Array|null = null;
+    let readoutSum: Tensor | null = null;
+    let exitLogits: Float32Array | null = null;
     let classes = 0;
     try {
       for (let t = 0; t < steps && exitSteps.includes(0); t++) {
-        const previous: Tensor|null = readoutSum;
+        const previous: Tensor | null = readoutSum;
         readoutSum = tidy(() => {
           const readout = this.step(stepsOf(encoded, t, 1), t, membranes);
           return keep(add(previous ?? scalar(0), reshape(readout, [batch, -1])));
@@ -263,15 +286,22 @@ export class EarlyExitWrapper extends layers.Layer {
   }
 
   static fromConfig<T extends serialization.Serializable>(
-      cls: serialization.SerializableConstructor<T>, config: serialization.ConfigDict,
-      customObjects: serialization.ConfigDict = {}): T {
-    const inner = config['layer'] as {className: string, config: serialization.ConfigDict};
+    cls: serialization.SerializableConstructor<T>,
+    config: serialization.ConfigDict,
+    customObjects: serialization.ConfigDict = {}
+  ): T {
+    const inner = config['layer'] as {className: string; config: serialization.ConfigDict};
     const entry = serialization.SerializationMap.getMap().classNameMap[inner?.className];
     if (entry == null) {
       throw new Error(`earlyExitWrapper: cannot rebuild the wrapped model of class ${describeValue(inner?.className)}`);
     }
     const [innerCls, fromConfig] = entry;
-    const layer = (fromConfig as (...a: unknown[]) => unknown)(innerCls, inner.config, customObjects, false) as LayersModel;
+    const layer = (fromConfig as (...a: unknown[]) => unknown)(
+      innerCls,
+      inner.config,
+      customObjects,
+      false
+    ) as LayersModel;
     return new cls({...config, layer} as never);
   }
 }

@@ -11,31 +11,32 @@ export abstract class EncoderLayer extends layers.Layer {
     return `${this.getClassName()} '${this.name}'`;
   }
 
-  private checkRank(shape: Shape|number[]): void {
+  private checkRank(shape: Shape | number[]): void {
     if (shape.length < 2) {
-      throw new Error(`${this.label}: expects input [batch, ...features] (rank >= 2); got shape ` +
-                      `${formatShape(shape)}`);
+      throw new Error(
+        `${this.label}: expects input [batch, ...features] (rank >= 2); got shape ` + `${formatShape(shape)}`
+      );
     }
   }
 
   /** `[batch, timeSteps, ...features]`, checked against the size limit before anything that large is made. */
-  private checkedOutputShape(shape: Shape|number[]): Shape {
+  private checkedOutputShape(shape: Shape | number[]): Shape {
     this.checkRank(shape);
     const output = [shape[0], this.timeSteps, ...shape.slice(1)];
     checkTensorSize(this.label, 'the output', output, `argument 'timeSteps' (${this.timeSteps})`);
     return output;
   }
 
-  build(inputShape: Shape|Shape[]): void {
+  build(inputShape: Shape | Shape[]): void {
     this.checkedOutputShape(singleShape(this.label, inputShape));
     this.built = true;
   }
 
-  computeOutputShape(inputShape: Shape|Shape[]): Shape {
+  computeOutputShape(inputShape: Shape | Shape[]): Shape {
     return this.checkedOutputShape(singleShape(this.label, inputShape));
   }
 
-  protected analogInput(inputs: Tensor|Tensor[]): Tensor {
+  protected analogInput(inputs: Tensor | Tensor[]): Tensor {
     const input = onlyTensor(this.label, inputs);
     this.checkedOutputShape(input.shape);
     checkFloatInput(this.label, input);

@@ -16,12 +16,26 @@ export abstract class KernelLayer extends SpikingLayer {
     // gradient, transposed matmuls) now.
     registerAll();
     const w = this.weightArgs;
-    this.kernel = this.addWeight('kernel', kernelShape, 'float32', w.kernelInitializer, w.kernelRegularizer, true,
-                                 w.kernelConstraint);
+    this.kernel = this.addWeight(
+      'kernel',
+      kernelShape,
+      'float32',
+      w.kernelInitializer,
+      w.kernelRegularizer,
+      true,
+      w.kernelConstraint
+    );
     if (w.useBias) {
       const outputs = kernelShape[kernelShape.length - 1];
-      this.bias = this.addWeight('bias', [outputs], 'float32', w.biasInitializer, w.biasRegularizer, true,
-                                 w.biasConstraint);
+      this.bias = this.addWeight(
+        'bias',
+        [outputs],
+        'float32',
+        w.biasInitializer,
+        w.biasRegularizer,
+        true,
+        w.biasConstraint
+      );
     }
     this.built = true;
   }

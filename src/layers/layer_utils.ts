@@ -4,8 +4,16 @@ import type {Shape} from '@tensorflow/tfjs-layers';
 import {describeValue} from '../ops/lif_options';
 
 /** The arguments every tfjs layer accepts (tfjs-layers' `LayerArgs`). */
-const BASE_LAYER_ARGS =
-    ['inputShape', 'batchInputShape', 'batchSize', 'dtype', 'name', 'trainable', 'weights', 'inputDType'];
+const BASE_LAYER_ARGS = [
+  'inputShape',
+  'batchInputShape',
+  'batchSize',
+  'dtype',
+  'name',
+  'trainable',
+  'weights',
+  'inputDType',
+];
 /** Added by tf.loadLayersModel when it rebuilds a layer from its config. */
 const DESERIALIZATION_ARGS = ['customObjects'];
 
@@ -15,7 +23,7 @@ export function argError(layer: string, name: string, value: unknown, expected: 
 }
 
 /** Rejects misspelt argument names (a typo would otherwise silently fall back to a default). */
-export function checkArgNames(layer: string, args: object|undefined, own: readonly string[]): void {
+export function checkArgNames(layer: string, args: object | undefined, own: readonly string[]): void {
   if (args == null) return;
   if (typeof args !== 'object' || Array.isArray(args)) {
     throw new Error(`${layer}: arguments must be an object; got ${describeValue(args)}`);
@@ -24,8 +32,10 @@ export function checkArgNames(layer: string, args: object|undefined, own: readon
   for (const key of Object.keys(args)) {
     if (!known.has(key)) {
       const ownList = own.length > 0 ? `one of ${own.join(', ')} or ` : '';
-      throw new Error(`${layer}: unknown argument '${key}'; expected ${ownList}a tf.layers base argument ` +
-                      `(${BASE_LAYER_ARGS.join(', ')})`);
+      throw new Error(
+        `${layer}: unknown argument '${key}'; expected ${ownList}a tf.layers base argument ` +
+          `(${BASE_LAYER_ARGS.join(', ')})`
+      );
     }
   }
 }
@@ -37,7 +47,7 @@ const defaultNameCounts = new Map<string, number>();
  * after its factory (`lif_1`, `spiking_conv2d_2`), which is what log keys and
  * model.summary() show.
  */
-export function layerArgs<T extends object>(factory: string, args: T|undefined, own: readonly string[]): T {
+export function layerArgs<T extends object>(factory: string, args: T | undefined, own: readonly string[]): T {
   checkArgNames(factory, args, own);
   const given = (args ?? {}) as T & {name?: string};
   if (given.name != null) return given;
@@ -71,12 +81,14 @@ export function sizeArg(layer: string, name: string, value: unknown): number {
  * MAX_TENSOR_ELEMENTS elements, naming the arguments that size it (`culprit`). A null (batch) dimension counts
  * as one example.
  */
-export function checkTensorSize(layer: string, what: string, shape: Array<number|null>, culprit: string): void {
+export function checkTensorSize(layer: string, what: string, shape: Array<number | null>, culprit: string): void {
   const elements = shape.reduce((n: number, d) => n * (d ?? 1), 1);
   if (elements > MAX_TENSOR_ELEMENTS) {
     const perExample = shape.includes(null) ? ' for one example' : '';
-    throw new Error(`${layer}: ${what} of shape ${formatShape(shape)} would hold ${elements} elements${perExample}, ` +
-                    `more than ${LIMIT}; ${culprit} is too large`);
+    throw new Error(
+      `${layer}: ${what} of shape ${formatShape(shape)} would hold ${elements} elements${perExample}, ` +
+        `more than ${LIMIT}; ${culprit} is too large`
+    );
   }
 }
 
@@ -87,12 +99,17 @@ export function positiveInteger(layer: string, name: string, value: unknown): nu
   return value;
 }
 
-export function optionalSizeArg(layer: string, name: string, value: unknown): number|undefined {
+export function optionalSizeArg(layer: string, name: string, value: unknown): number | undefined {
   return value == null ? undefined : sizeArg(layer, name, value);
 }
 
-export function numberIn(layer: string, name: string, value: unknown, expected: string,
-                         ok: (x: number) => boolean): number {
+export function numberIn(
+  layer: string,
+  name: string,
+  value: unknown,
+  expected: string,
+  ok: (x: number) => boolean
+): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || !ok(value)) {
     throw argError(layer, name, value, expected);
   }
@@ -104,8 +121,7 @@ export function booleanArg(layer: string, name: string, value: unknown): boolean
   return value;
 }
 
-export function oneOfArg<T extends string>(layer: string, name: string, value: unknown,
-                                           allowed: readonly T[]): T {
+export function oneOfArg<T extends string>(layer: string, name: string, value: unknown, allowed: readonly T[]): T {
   if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
     throw argError(layer, name, value, `one of ${allowed.map(a => `'${a}'`).join(', ')}`);
   }
@@ -115,19 +131,19 @@ export function oneOfArg<T extends string>(layer: string, name: string, value: u
 /** An integer or a pair of integers >= 1, as conv and pool sizes are given. */
 export function pairArg(layer: string, name: string, value: unknown): [number, number] {
   const pair = typeof value === 'number' ? [value, value] : value;
-  const ok = Array.isArray(pair) && pair.length === 2 &&
-      pair.every(v => typeof v === 'number' && Number.isInteger(v) && v >= 1);
+  const ok =
+    Array.isArray(pair) && pair.length === 2 && pair.every(v => typeof v === 'number' && Number.isInteger(v) && v >= 1);
   if (!ok) throw argError(layer, name, value, 'an integer >= 1 or a pair of them');
   return [pair[0], pair[1]];
 }
 
 /** `[d0, d1, ...]` with null for unknown dimensions. */
-export function formatShape(shape: Shape|number[]): string {
+export function formatShape(shape: Shape | number[]): string {
   return `[${shape.map(d => (d == null ? 'null' : String(d))).join(', ')}]`;
 }
 
 /** The single input shape of a layer (spiking layers take one input). */
-export function singleShape(layer: string, inputShape: Shape|Shape[]): Shape {
+export function singleShape(layer: string, inputShape: Shape | Shape[]): Shape {
   if (inputShape.length > 0 && Array.isArray(inputShape[0])) {
     if (inputShape.length !== 1) {
       throw new Error(`${layer}: expects exactly one input; got ${inputShape.length}`);
@@ -141,14 +157,24 @@ export function singleShape(layer: string, inputShape: Shape|Shape[]): Shape {
  * Checks that a layer's input has a time axis: `[batch, time, ...]` with a rank
  * in [minRank, maxRank]. The hint tells the user what usually fixes it.
  */
-export function checkTimeInputRank(layer: string, shape: Shape, minRank: number, maxRank: number,
-                                   layout: string): void {
+export function checkTimeInputRank(
+  layer: string,
+  shape: Shape,
+  minRank: number,
+  maxRank: number,
+  layout: string
+): void {
   if (shape.length < minRank || shape.length > maxRank) {
-    const ranks = minRank === maxRank ? `rank ${minRank}` :
-        maxRank === Infinity ? `rank >= ${minRank}` : `rank ${minRank} to ${maxRank}`;
-    const hint = shape.length < minRank ?
-        ' — the input has no time axis; put an encoder (poissonEncoder or directEncoder) before the spiking layers' :
-        '';
+    const ranks =
+      minRank === maxRank
+        ? `rank ${minRank}`
+        : maxRank === Infinity
+          ? `rank >= ${minRank}`
+          : `rank ${minRank} to ${maxRank}`;
+    const hint =
+      shape.length < minRank
+        ? ' — the input has no time axis; put an encoder (poissonEncoder or directEncoder) before the spiking layers'
+        : '';
     throw new Error(`${layer}: expects input ${layout} (${ranks}); got shape ${formatShape(shape)}${hint}`);
   }
 }
@@ -158,12 +184,14 @@ export function checkFloatInput(layer: string, input: Tensor): void {
   if (input.dtype !== 'float32') {
     const shape = formatShape(input.shape);
     const article = input.dtype === 'int32' ? 'an' : 'a';
-    throw new Error(`${layer}: expects a float32 input; got ${article} ${input.dtype} tensor of shape ${shape} ` +
-                    `(use tf.cast(x, 'float32'))`);
+    throw new Error(
+      `${layer}: expects a float32 input; got ${article} ${input.dtype} tensor of shape ${shape} ` +
+        `(use tf.cast(x, 'float32'))`
+    );
   }
 }
 
-export function onlyTensor(layer: string, inputs: Tensor|Tensor[]): Tensor {
+export function onlyTensor(layer: string, inputs: Tensor | Tensor[]): Tensor {
   if (Array.isArray(inputs)) {
     if (inputs.length !== 1) throw new Error(`${layer}: expects exactly one input; got ${inputs.length}`);
     return inputs[0];
@@ -174,7 +202,7 @@ export function onlyTensor(layer: string, inputs: Tensor|Tensor[]): Tensor {
 // Initializers, regularizers and constraints are given the way tf.layers takes
 // them: a string identifier, an instance, or a serialized {className, config}.
 type SerializableObject = serialization.Serializable;
-type Identifier = string|SerializableObject|serialization.ConfigDict;
+type Identifier = string | SerializableObject | serialization.ConfigDict;
 
 const SPECIAL_CLASS_NAMES: {[id: string]: string} = {l1l2: 'L1L2'};
 
@@ -185,8 +213,11 @@ function classNameOf(identifier: string): string {
 // Duck-typed rather than instanceof: a second copy of tfjs-core would fail instanceof.
 function isSerializableInstance(value: unknown): value is SerializableObject {
   const candidate = value as SerializableObject;
-  return typeof candidate === 'object' && typeof candidate.getClassName === 'function' &&
-      typeof candidate.getConfig === 'function';
+  return (
+    typeof candidate === 'object' &&
+    typeof candidate.getClassName === 'function' &&
+    typeof candidate.getConfig === 'function'
+  );
 }
 
 /**
@@ -195,24 +226,36 @@ function isSerializableInstance(value: unknown): value is SerializableObject {
  * registered ones) works, and saved configs load back.
  */
 export function deserializeObject<T extends SerializableObject>(
-    layer: string, argName: string, kind: string, identifier: Identifier|null|undefined): T|undefined {
+  layer: string,
+  argName: string,
+  kind: string,
+  identifier: Identifier | null | undefined
+): T | undefined {
   if (identifier == null) return undefined;
   if (isSerializableInstance(identifier)) return identifier as T;
   const isConfig = typeof identifier === 'object' && typeof identifier.className === 'string';
-  const className = typeof identifier === 'string' ? classNameOf(identifier) :
-      isConfig ? (identifier as serialization.ConfigDict).className as string : undefined;
+  const className =
+    typeof identifier === 'string'
+      ? classNameOf(identifier)
+      : isConfig
+        ? ((identifier as serialization.ConfigDict).className as string)
+        : undefined;
   const entry = className != null ? serialization.SerializationMap.getMap().classNameMap[className] : undefined;
   if (entry == null) {
-    throw argError(layer, argName, identifier,
-                   `a tf.${kind} instance, its name (e.g. as tf.layers accepts it) or a serialized ` +
-                       `{className, config} of a registered class`);
+    throw argError(
+      layer,
+      argName,
+      identifier,
+      `a tf.${kind} instance, its name (e.g. as tf.layers accepts it) or a serialized ` +
+        `{className, config} of a registered class`
+    );
   }
   const [cls, fromConfig] = entry;
   const config = isConfig ? ((identifier as serialization.ConfigDict).config ?? {}) : {};
   return fromConfig(cls, config as serialization.ConfigDict) as T;
 }
 
-export function serializeObject(instance: SerializableObject|undefined): serialization.ConfigDict|null {
+export function serializeObject(instance: SerializableObject | undefined): serialization.ConfigDict | null {
   if (instance == null) return null;
   return {className: instance.getClassName(), config: instance.getConfig()};
 }

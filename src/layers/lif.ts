@@ -16,8 +16,16 @@ export interface LifLayerArgs extends LayerArgs, Omit<LifOptions, 'initialMembra
   stateful?: boolean;
 }
 
-const LIF_ARG_NAMES = ['leak', 'threshold', 'resetMode', 'detachReset', 'surrogate', 'alpha', 'implementation',
-                       'stateful'] as const;
+const LIF_ARG_NAMES = [
+  'leak',
+  'threshold',
+  'resetMode',
+  'detachReset',
+  'surrogate',
+  'alpha',
+  'implementation',
+  'stateful',
+] as const;
 
 /**
  * Leaky integrate-and-fire neurons over the whole train (the fused `ops.lif`):
@@ -37,8 +45,8 @@ export class Lif extends SpikingLayer implements SpikingOutputLayer {
   protected readonly maxRank = 6;
   protected readonly layout = '[batch, time, ...features]';
   readonly options: Omit<LifOptions, 'initialMembrane'>;
-  spikeRecorder: SpikeRecorder|null = null;
-  private membrane: Tensor|null = null;
+  spikeRecorder: SpikeRecorder | null = null;
+  private membrane: Tensor | null = null;
 
   constructor(args: LifLayerArgs = {}) {
     super(layerArgs('lif', args, LIF_ARG_NAMES));
@@ -52,17 +60,17 @@ export class Lif extends SpikingLayer implements SpikingOutputLayer {
     this._stateful = booleanArg('lif', 'stateful', args.stateful ?? false);
   }
 
-  computeOutputShape(inputShape: Shape|Shape[]): Shape {
+  computeOutputShape(inputShape: Shape | Shape[]): Shape {
     return this.timeInputShape(inputShape);
   }
 
-  call(inputs: Tensor|Tensor[], kwargs: Kwargs): Tensor {
+  call(inputs: Tensor | Tensor[], kwargs: Kwargs): Tensor {
     return tidy(() => {
       const input = this.timeInput(inputs);
       const initialMembrane = this.stateful ? this.stateFor(input) : undefined;
       const {spikes, membrane} = this.runLif(input, initialMembrane);
       if (this.stateful) {
-        dispose(this.membrane as Tensor);  // the gradient keeps its own copy of what it needs
+        dispose(this.membrane as Tensor); // the gradient keeps its own copy of what it needs
         this.membrane = keep(membrane);
       }
       if (this.spikeRecorder != null && kwargs['training'] === true) this.spikeRecorder.record(spikes);
@@ -74,11 +82,11 @@ export class Lif extends SpikingLayer implements SpikingOutputLayer {
    * Runs the neurons from `membrane` (null: at rest) and returns the spikes and the membrane after the
    * last step, whatever `stateful` says: for callers that stream a train themselves (earlyExitWrapper).
    */
-  runFrom(input: Tensor, membrane: Tensor|null): {spikes: Tensor, membrane: Tensor} {
+  runFrom(input: Tensor, membrane: Tensor | null): {spikes: Tensor; membrane: Tensor} {
     return this.runLif(this.timeInput(input), membrane ?? undefined);
   }
 
-  private runLif(input: Tensor, initialMembrane: Tensor|undefined) {
+  private runLif(input: Tensor, initialMembrane: Tensor | undefined) {
     try {
       return lifWithState(input, {...this.options, initialMembrane});
     } catch (e) {
@@ -86,12 +94,14 @@ export class Lif extends SpikingLayer implements SpikingOutputLayer {
     }
   }
 
-  private stateFor(input: Tensor): Tensor|undefined {
+  private stateFor(input: Tensor): Tensor | undefined {
     const expected = [input.shape[0], ...input.shape.slice(2)];
     if (this.membrane != null && !this.membrane.shape.every((d, i) => d === expected[i])) {
-      throw new Error(`${this.label}: stateful layer holds a membrane of shape ${formatShape(this.membrane.shape)} ` +
-                      `but the input of shape ${formatShape(input.shape)} needs ${formatShape(expected)}; ` +
-                      `call resetStates() before changing the batch size`);
+      throw new Error(
+        `${this.label}: stateful layer holds a membrane of shape ${formatShape(this.membrane.shape)} ` +
+          `but the input of shape ${formatShape(input.shape)} needs ${formatShape(expected)}; ` +
+          `call resetStates() before changing the batch size`
+      );
     }
     return this.membrane ?? undefined;
   }
@@ -103,7 +113,7 @@ export class Lif extends SpikingLayer implements SpikingOutputLayer {
   }
 
   /** The membrane a stateful layer carries into its next call (null at rest). */
-  get state(): Tensor|null {
+  get state(): Tensor | null {
     return this.membrane;
   }
 
@@ -115,8 +125,10 @@ export class Lif extends SpikingLayer implements SpikingOutputLayer {
 
   getConfig(): serialization.ConfigDict {
     if (typeof this.options.surrogate === 'function') {
-      throw new Error(`${this.label}: a custom surrogate function cannot be saved in a model's config; ` +
-                      `use a built-in surrogate name ('triangle', 'fastSigmoid', 'sigmoid', 'arctan') to save the model`);
+      throw new Error(
+        `${this.label}: a custom surrogate function cannot be saved in a model's config; ` +
+          `use a built-in surrogate name ('triangle', 'fastSigmoid', 'sigmoid', 'arctan') to save the model`
+      );
     }
     return {...super.getConfig(), ...this.options, stateful: this.stateful} as serialization.ConfigDict;
   }

@@ -1,4 +1,18 @@
-import {abs, cast, customGrad, expandDims, lessEqual, mul, randomUniform, relu, serialization, sign, Tensor, tidy, zerosLike} from '@tensorflow/tfjs-core';
+import {
+  abs,
+  cast,
+  customGrad,
+  expandDims,
+  lessEqual,
+  mul,
+  randomUniform,
+  relu,
+  serialization,
+  sign,
+  Tensor,
+  tidy,
+  zerosLike,
+} from '@tensorflow/tfjs-core';
 
 import {EncoderLayer} from './encoder_layer';
 import {SpikeRecorder, SpikingOutputLayer} from './spike_recorder';
@@ -34,7 +48,7 @@ export class PoissonEncoder extends EncoderLayer implements SpikingOutputLayer {
   readonly scale: number;
   readonly signed: boolean;
   readonly seed?: number;
-  spikeRecorder: SpikeRecorder|null = null;
+  spikeRecorder: SpikeRecorder | null = null;
   private calls = 0;
 
   constructor(args: PoissonEncoderArgs) {
@@ -49,13 +63,13 @@ export class PoissonEncoder extends EncoderLayer implements SpikingOutputLayer {
     this.seed = args.seed;
   }
 
-  call(inputs: Tensor|Tensor[], kwargs: Kwargs): Tensor {
+  call(inputs: Tensor | Tensor[], kwargs: Kwargs): Tensor {
     return tidy(() => {
       const input = this.analogInput(inputs);
       // A string seed per (seed, call): layers seeded s and s + 1 must not replay each other's draws.
       const seed = this.seed == null ? undefined : `${this.seed}:${this.calls}`;
       this.calls++;
-      const encode = customGrad((analogInput) => {
+      const encode = customGrad(analogInput => {
         const x = analogInput as Tensor;
         const [batch, ...features] = x.shape;
         const uniform = randomUniform([batch, this.timeSteps, ...features], 0, 1, 'float32', seed);
@@ -74,7 +88,11 @@ export class PoissonEncoder extends EncoderLayer implements SpikingOutputLayer {
 
   getConfig(): serialization.ConfigDict {
     const config: serialization.ConfigDict = {
-      ...super.getConfig(), timeSteps: this.timeSteps, scale: this.scale, signed: this.signed};
+      ...super.getConfig(),
+      timeSteps: this.timeSteps,
+      scale: this.scale,
+      signed: this.signed,
+    };
     if (this.seed != null) config.seed = this.seed;
     return config;
   }

@@ -5,7 +5,7 @@ import {abs, add, dispose, keep, scalar, sum, Tensor, tidy} from '@tensorflow/tf
  * monitor can read one number per epoch without a sync per batch.
  */
 export class SpikeRecorder {
-  private total: Tensor|null = null;
+  private total: Tensor | null = null;
   private elements = 0;
 
   record(spikes: Tensor): void {
@@ -16,14 +16,14 @@ export class SpikeRecorder {
   }
 
   /** Mean |spike| over everything recorded since the last take (null when nothing was), then starts afresh. */
-  take(): number|null {
-    const rate = this.total == null ? null : (this.total.dataSync()[0] / this.elements);
+  take(): number | null {
+    const rate = this.total == null ? null : this.total.dataSync()[0] / this.elements;
     this.clear();
     return rate;
   }
 
   /** The spike count and number of values recorded since the last take, read without blocking; then starts afresh. */
-  async takeCounts(): Promise<{spikes: number, elements: number}|null> {
+  async takeCounts(): Promise<{spikes: number; elements: number} | null> {
     if (this.total == null) return null;
     const total = this.total;
     const elements = this.elements;
@@ -44,7 +44,7 @@ export class SpikeRecorder {
 /** A layer whose output is spikes; a spike-rate monitor attaches a recorder to it during fit. */
 export interface SpikingOutputLayer {
   name: string;
-  spikeRecorder: SpikeRecorder|null;
+  spikeRecorder: SpikeRecorder | null;
 }
 
 export function isSpikingOutputLayer(layer: unknown): layer is SpikingOutputLayer {

@@ -8,9 +8,9 @@ import {LayerArgs, SpikingLayer} from './spiking_layer';
 /** The options of `spikingAvgPool2d` (all optional). */
 export interface SpikingAvgPool2dArgs extends LayerArgs {
   /** Window height and width. Default 2. */
-  poolSize?: number|[number, number];
+  poolSize?: number | [number, number];
   /** Default: the pool size (non-overlapping windows). */
-  strides?: number|[number, number];
+  strides?: number | [number, number];
   /** Default `'valid'`. */
   padding?: PaddingMode;
 }
@@ -41,18 +41,20 @@ export class SpikingAvgPool2d extends SpikingLayer {
     this.padding = oneOfArg(name, 'padding', args.padding ?? 'valid', ['same', 'valid'] as const);
   }
 
-  computeOutputShape(inputShape: Shape|Shape[]): Shape {
+  computeOutputShape(inputShape: Shape | Shape[]): Shape {
     const shape = this.timeInputShape(inputShape);
-    const [height, width] =
-        [0, 1].map(i => windowOutputLength(shape[2 + i], this.poolSize[i], this.strides[i], this.padding));
+    const [height, width] = [0, 1].map(i =>
+      windowOutputLength(shape[2 + i], this.poolSize[i], this.strides[i], this.padding)
+    );
     if ((height != null && height < 1) || (width != null && width < 1)) {
-      throw new Error(`${this.label}: pool ${formatShape(this.poolSize)} does not fit the input of shape ` +
-                      `${formatShape(shape)}`);
+      throw new Error(
+        `${this.label}: pool ${formatShape(this.poolSize)} does not fit the input of shape ` + `${formatShape(shape)}`
+      );
     }
     return [shape[0], shape[1], height, width, shape[4]];
   }
 
-  call(inputs: Tensor|Tensor[]): Tensor {
+  call(inputs: Tensor | Tensor[]): Tensor {
     return tidy(() => {
       const input = this.timeInput(inputs);
       const [batch, time, height, width, channels] = input.shape as number[];

@@ -7,7 +7,7 @@ import {LayerArgs} from './spiking_layer';
 import {resolveWeightArgs, ResolvedWeightArgs, WEIGHT_ARG_NAMES, WeightArgs} from './weight_args';
 
 /** Convolution and pooling padding, as in tf.layers: `'same'` keeps the size at stride 1, `'valid'` pads nothing. */
-export type PaddingMode = 'same'|'valid';
+export type PaddingMode = 'same' | 'valid';
 const PADDINGS: readonly PaddingMode[] = ['same', 'valid'];
 
 /** The options of `spikingConv2d`, and the kernel and bias options of {@link WeightArgs}. */
@@ -15,18 +15,23 @@ export interface SpikingConv2dArgs extends LayerArgs, WeightArgs {
   /** Output channels. */
   filters: number;
   /** Kernel height and width (one number for a square kernel). */
-  kernelSize: number|[number, number];
+  kernelSize: number | [number, number];
   /** Default 1. */
-  strides?: number|[number, number];
+  strides?: number | [number, number];
   /** Default `'same'` (the reference pads 3×3 convolutions by 1). */
   padding?: PaddingMode;
   /** Default 1. */
-  dilationRate?: number|[number, number];
+  dilationRate?: number | [number, number];
 }
 
 /** Output length of a convolution or pooling window along one axis. */
-export function windowOutputLength(length: number|null, window: number, stride: number, padding: PaddingMode,
-                                   dilation = 1): number|null {
+export function windowOutputLength(
+  length: number | null,
+  window: number,
+  stride: number,
+  padding: PaddingMode,
+  dilation = 1
+): number | null {
   if (length == null) return null;
   const span = (window - 1) * dilation + 1;
   return padding === 'same' ? Math.ceil(length / stride) : Math.ceil((length - span + 1) / stride);
@@ -58,16 +63,17 @@ export class SpikingConv2d extends KernelLayer {
 
   constructor(args: SpikingConv2dArgs) {
     const name = 'spikingConv2d';
-    super(layerArgs(name, args,
-                    ['filters', 'kernelSize', 'strides', 'padding', 'dilationRate', ...WEIGHT_ARG_NAMES]));
+    super(layerArgs(name, args, ['filters', 'kernelSize', 'strides', 'padding', 'dilationRate', ...WEIGHT_ARG_NAMES]));
     this.filters = sizeArg(name, 'filters', args?.filters);
     this.kernelSize = pairArg(name, 'kernelSize', args.kernelSize);
     this.strides = pairArg(name, 'strides', args.strides ?? 1);
     this.padding = oneOfArg(name, 'padding', args.padding ?? 'same', PADDINGS);
     this.dilationRate = pairArg(name, 'dilationRate', args.dilationRate ?? 1);
     if (this.dilationRate.some(d => d > 1) && this.strides.some(s => s > 1)) {
-      throw new Error(`${name}: 'strides' ${JSON.stringify(args.strides)} and 'dilationRate' ` +
-                      `${JSON.stringify(args.dilationRate)} cannot both exceed 1 (tf.conv2d allows one or the other)`);
+      throw new Error(
+        `${name}: 'strides' ${JSON.stringify(args.strides)} and 'dilationRate' ` +
+          `${JSON.stringify(args.dilationRate)} cannot both exceed 1 (tf.conv2d allows one or the other)`
+      );
     }
     this.weightArgs = resolveWeightArgs(name, args);
   }
@@ -80,7 +86,7 @@ export class SpikingConv2d extends KernelLayer {
     return channels;
   }
 
-  build(inputShape: Shape|Shape[]): void {
+  build(inputShape: Shape | Shape[]): void {
     // Every check before the kernel exists: tfjs-layers asks for the output shape only after build, and a
     // kernel added by a build that then fails would never be disposed.
     const kernel = [...this.kernelSize, this.inChannels(this.timeInputShape(inputShape)), this.filters];
@@ -93,33 +99,37 @@ export class SpikingConv2d extends KernelLayer {
     return `argument 'filters' (${this.filters}) or 'kernelSize' (${formatShape(this.kernelSize)})`;
   }
 
-  computeOutputShape(inputShape: Shape|Shape[]): Shape {
+  computeOutputShape(inputShape: Shape | Shape[]): Shape {
     const shape = this.timeInputShape(inputShape);
     this.inChannels(shape);
-    const [height, width] = [0, 1].map(
-        i => windowOutputLength(shape[2 + i], this.kernelSize[i], this.strides[i], this.padding, this.dilationRate[i]));
+    const [height, width] = [0, 1].map(i =>
+      windowOutputLength(shape[2 + i], this.kernelSize[i], this.strides[i], this.padding, this.dilationRate[i])
+    );
     if (height === 0 || width === 0 || (height != null && height < 0) || (width != null && width < 0)) {
-      throw new Error(`${this.label}: kernel ${formatShape(this.kernelSize)} with padding '${this.padding}' ` +
-                      `does not fit the input of shape ${formatShape(shape)}`);
+      throw new Error(
+        `${this.label}: kernel ${formatShape(this.kernelSize)} with padding '${this.padding}' ` +
+          `does not fit the input of shape ${formatShape(shape)}`
+      );
     }
     const output = [shape[0], shape[1], height, width, this.filters];
     checkTensorSize(this.label, 'the output', output, this.sizeArgs());
     return output;
   }
 
-  call(inputs: Tensor|Tensor[]): Tensor {
+  call(inputs: Tensor | Tensor[]): Tensor {
     return tidy(() => {
       const input = this.timeInput(inputs);
       const [batch, time, height, width, channels] = input.shape;
       const expected = this.kernel!.shape[2];
       if (channels !== expected) {
-        throw new Error(`${this.label}: expects ${expected} input channels (axis 4); got shape ` +
-                        `${formatShape(input.shape)}`);
+        throw new Error(
+          `${this.label}: expects ${expected} input channels (axis 4); got shape ` + `${formatShape(input.shape)}`
+        );
       }
       const images = reshape(input, [batch * time, height, width, channels]) as Tensor4D;
-      const current =
-          this.withBias(conv2d(images, this.kernel!.read() as Tensor4D, this.strides, this.padding, 'NHWC',
-                               this.dilationRate));
+      const current = this.withBias(
+        conv2d(images, this.kernel!.read() as Tensor4D, this.strides, this.padding, 'NHWC', this.dilationRate)
+      );
       return reshape(current, [batch, time, ...current.shape.slice(1)]);
     });
   }

@@ -38,7 +38,7 @@ export class SpikingDense extends KernelLayer {
     this.weightArgs = resolveWeightArgs('spikingDense', args);
   }
 
-  private inFeatures(inputShape: Shape|Shape[]): number {
+  private inFeatures(inputShape: Shape | Shape[]): number {
     const shape = this.timeInputShape(inputShape);
     const features = shape[2];
     if (features == null) {
@@ -47,14 +47,14 @@ export class SpikingDense extends KernelLayer {
     return features;
   }
 
-  build(inputShape: Shape|Shape[]): void {
+  build(inputShape: Shape | Shape[]): void {
     const kernel = [this.inFeatures(inputShape), this.units];
     checkTensorSize(this.label, 'the kernel', kernel, `argument 'units' (${this.units})`);
-    this.computeOutputShape(inputShape);  // the output's size too, before the kernel exists
+    this.computeOutputShape(inputShape); // the output's size too, before the kernel exists
     this.addKernelAndBias(kernel);
   }
 
-  computeOutputShape(inputShape: Shape|Shape[]): Shape {
+  computeOutputShape(inputShape: Shape | Shape[]): Shape {
     const shape = this.timeInputShape(inputShape);
     this.inFeatures(inputShape);
     const output = [shape[0], shape[1], this.units];
@@ -62,14 +62,15 @@ export class SpikingDense extends KernelLayer {
     return output;
   }
 
-  call(inputs: Tensor|Tensor[]): Tensor {
+  call(inputs: Tensor | Tensor[]): Tensor {
     return tidy(() => {
       const input = this.timeInput(inputs);
       const [batch, time, features] = input.shape;
       const expected = this.kernel!.shape[0];
       if (features !== expected) {
-        throw new Error(`${this.label}: expects ${expected} input features (axis 2); got shape ` +
-                        `${formatShape(input.shape)}`);
+        throw new Error(
+          `${this.label}: expects ${expected} input features (axis 2); got shape ` + `${formatShape(input.shape)}`
+        );
       }
       const current = this.withBias(matMul(reshape(input, [batch * time, features]), this.kernel!.read()));
       return reshape(current, [batch, time, this.units]);

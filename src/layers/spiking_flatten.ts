@@ -22,17 +22,18 @@ export class SpikingFlatten extends SpikingLayer {
     super(layerArgs('spikingFlatten', args, []));
   }
 
-  computeOutputShape(inputShape: Shape|Shape[]): Shape {
+  computeOutputShape(inputShape: Shape | Shape[]): Shape {
     const shape = this.timeInputShape(inputShape);
     const features = shape.slice(2);
     if (features.some(d => d == null)) {
-      throw new Error(`${this.label}: the feature dimensions must be known to flatten; got shape ` +
-                      `${formatShape(shape)}`);
+      throw new Error(
+        `${this.label}: the feature dimensions must be known to flatten; got shape ` + `${formatShape(shape)}`
+      );
     }
     return [shape[0], shape[1], (features as number[]).reduce((a, b) => a * b, 1)];
   }
 
-  call(inputs: Tensor|Tensor[]): Tensor {
+  call(inputs: Tensor | Tensor[]): Tensor {
     return tidy(() => {
       const input = this.timeInput(inputs);
       const [batch, time] = input.shape as number[];

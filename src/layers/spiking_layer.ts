@@ -24,18 +24,18 @@ export abstract class SpikingLayer extends layers.Layer {
   }
 
   /** Weightless layers only check the input shape (computeOutputShape throws for a bad one). */
-  build(inputShape: Shape|Shape[]): void {
+  build(inputShape: Shape | Shape[]): void {
     this.computeOutputShape(inputShape);
     this.built = true;
   }
 
-  protected timeInputShape(inputShape: Shape|Shape[]): Shape {
+  protected timeInputShape(inputShape: Shape | Shape[]): Shape {
     const shape = singleShape(this.label, inputShape);
     checkTimeInputRank(this.label, shape, this.minRank, this.maxRank, this.layout);
     return shape;
   }
 
-  protected timeInput(inputs: Tensor|Tensor[]): Tensor {
+  protected timeInput(inputs: Tensor | Tensor[]): Tensor {
     const input = onlyTensor(this.label, inputs);
     checkTimeInputRank(this.label, input.shape, this.minRank, this.maxRank, this.layout);
     checkFloatInput(this.label, input);

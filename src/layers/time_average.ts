@@ -26,12 +26,12 @@ export class TimeAverage extends SpikingLayer {
     super(layerArgs('timeAverage', args, []));
   }
 
-  computeOutputShape(inputShape: Shape|Shape[]): Shape {
+  computeOutputShape(inputShape: Shape | Shape[]): Shape {
     const shape = this.timeInputShape(inputShape);
     return [shape[0], ...shape.slice(2)];
   }
 
-  call(inputs: Tensor|Tensor[]): Tensor {
+  call(inputs: Tensor | Tensor[]): Tensor {
     return tidy(() => mean(this.timeInput(inputs), 1));
   }
 }

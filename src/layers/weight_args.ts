@@ -6,9 +6,9 @@ import type {Regularizer} from '@tensorflow/tfjs-layers/dist/regularizers';
 import {booleanArg, deserializeObject, serializeObject} from './layer_utils';
 
 /** How a weight is given to tf.layers: a name (`'glorotUniform'`), an instance or a serialized config. */
-export type InitializerIdentifier = string|Initializer|serialization.ConfigDict;
-export type RegularizerIdentifier = string|Regularizer|serialization.ConfigDict;
-export type ConstraintIdentifier = string|Constraint|serialization.ConfigDict;
+export type InitializerIdentifier = string | Initializer | serialization.ConfigDict;
+export type RegularizerIdentifier = string | Regularizer | serialization.ConfigDict;
+export type ConstraintIdentifier = string | Constraint | serialization.ConfigDict;
 
 /** The kernel/bias arguments shared by spikingConv2d and spikingDense, as tf.layers names them. */
 export interface WeightArgs {
@@ -25,8 +25,15 @@ export interface WeightArgs {
   biasConstraint?: ConstraintIdentifier;
 }
 
-export const WEIGHT_ARG_NAMES = ['useBias', 'kernelInitializer', 'biasInitializer', 'kernelRegularizer',
-                                 'biasRegularizer', 'kernelConstraint', 'biasConstraint'] as const;
+export const WEIGHT_ARG_NAMES = [
+  'useBias',
+  'kernelInitializer',
+  'biasInitializer',
+  'kernelRegularizer',
+  'biasRegularizer',
+  'kernelConstraint',
+  'biasConstraint',
+] as const;
 
 export interface ResolvedWeightArgs {
   useBias: boolean;
@@ -40,7 +47,7 @@ export interface ResolvedWeightArgs {
 
 export function resolveWeightArgs(layer: string, args: WeightArgs): ResolvedWeightArgs {
   const initializer = (name: string, value: unknown, fallback: string) =>
-      deserializeObject<Initializer>(layer, name, 'initializers', (value ?? fallback) as InitializerIdentifier)!;
+    deserializeObject<Initializer>(layer, name, 'initializers', (value ?? fallback) as InitializerIdentifier)!;
   return {
     useBias: booleanArg(layer, 'useBias', args.useBias ?? false),
     kernelInitializer: initializer('kernelInitializer', args.kernelInitializer, 'glorotUniform'),

@@ -13,7 +13,7 @@ import {weightDecay} from '../regularizers/weight_decay';
 import {ResolvedModelOptions} from './model_options';
 
 /** What a model is made of, in order: convs (with 'pool' marks), hidden dense layers. */
-export type ConvPlan = Array<number|'pool'|{globalPool: true}>;
+export type ConvPlan = Array<number | 'pool' | {globalPool: true}>;
 
 /**
  * Builds the BNTT reference's network shape from a plan: encoder, then per
@@ -26,41 +26,64 @@ export function buildSnn(name: string, o: ResolvedModelOptions, convs: ConvPlan,
   const decay = o.weightDecay > 0 ? weightDecay(o.weightDecay) : undefined;
   let seedCounter = 0;
   // xavier_uniform_(gain=2): U(±gain·sqrt(6/(fanIn+fanOut))) = varianceScaling with scale gain² = 4, fanAvg.
-  const xavierGain2 = () => tfl.initializers.varianceScaling(
-      {scale: 4, mode: 'fanAvg', distribution: 'uniform', seed: o.seed == null ? undefined : o.seed + ++seedCounter});
+  const xavierGain2 = () =>
+    tfl.initializers.varianceScaling({
+      scale: 4,
+      mode: 'fanAvg',
+      distribution: 'uniform',
+      seed: o.seed == null ? undefined : o.seed + ++seedCounter,
+    });
   const model = tfl.sequential({name});
   try {
     addLayers(model, o, convs, hidden, decay, xavierGain2);
   } catch (error) {
-    model.dispose();  // the weights of the layers built before the one that failed
+    model.dispose(); // the weights of the layers built before the one that failed
     throw error;
   }
   return model;
 }
 
-function addLayers(model: tfl.Sequential, o: ResolvedModelOptions, convs: ConvPlan, hidden: number[],
-                   decay: ReturnType<typeof weightDecay>|undefined,
-                   xavierGain2: () => ReturnType<typeof tfl.initializers.varianceScaling>): void {
+function addLayers(
+  model: tfl.Sequential,
+  o: ResolvedModelOptions,
+  convs: ConvPlan,
+  hidden: number[],
+  decay: ReturnType<typeof weightDecay> | undefined,
+  xavierGain2: () => ReturnType<typeof tfl.initializers.varianceScaling>
+): void {
   // Named like the reference's modules (conv1, bntt1, pool1, fc1, ...), so reports and logs read alike.
   const count: {[kind: string]: number} = {};
-  const next = (kind: string) => `${kind}${count[kind] = (count[kind] ?? 0) + 1}`;
-  const norm = () => o.normalization === 'bntt' ? [bntt({name: next('bntt'), gammaRegularizer: decay})] :
-      o.normalization === 'batchnorm' ? [spikingBatchNorm({name: next('bn'), gammaRegularizer: decay})] : [];
+  const next = (kind: string) => `${kind}${(count[kind] = (count[kind] ?? 0) + 1)}`;
+  const norm = () =>
+    o.normalization === 'bntt'
+      ? [bntt({name: next('bntt'), gammaRegularizer: decay})]
+      : o.normalization === 'batchnorm'
+        ? [spikingBatchNorm({name: next('bn'), gammaRegularizer: decay})]
+        : [];
   const neurons = () => lif({name: next('lif'), leak: o.leak, threshold: o.threshold});
-  model.add(o.encoder === 'poisson' ?
-                poissonEncoder({name: 'encoder', timeSteps: o.timeSteps, inputShape: o.inputShape, seed: o.seed}) :
-                directEncoder({name: 'encoder', timeSteps: o.timeSteps, inputShape: o.inputShape}));
+  model.add(
+    o.encoder === 'poisson'
+      ? poissonEncoder({name: 'encoder', timeSteps: o.timeSteps, inputShape: o.inputShape, seed: o.seed})
+      : directEncoder({name: 'encoder', timeSteps: o.timeSteps, inputShape: o.inputShape})
+  );
   let [height, width] = o.inputShape;
   for (const step of convs) {
     if (step === 'pool') {
       model.add(spikingAvgPool2d({name: next('pool'), poolSize: 2}));
       [height, width] = [Math.floor(height / 2), Math.floor(width / 2)];
     } else if (typeof step === 'object') {
-      model.add(spikingAvgPool2d({name: next('pool'), poolSize: [height, width]}));  // AdaptiveAvgPool2d((1, 1))
+      model.add(spikingAvgPool2d({name: next('pool'), poolSize: [height, width]})); // AdaptiveAvgPool2d((1, 1))
       [height, width] = [1, 1];
     } else {
-      model.add(spikingConv2d({name: next('conv'), filters: step, kernelSize: 3, kernelInitializer: xavierGain2(),
-                               kernelRegularizer: decay}));
+      model.add(
+        spikingConv2d({
+          name: next('conv'),
+          filters: step,
+          kernelSize: 3,
+          kernelInitializer: xavierGain2(),
+          kernelRegularizer: decay,
+        })
+      );
       for (const layer of [...norm(), neurons()]) model.add(layer);
     }
   }
@@ -69,7 +92,8 @@ function addLayers(model: tfl.Sequential, o: ResolvedModelOptions, convs: ConvPl
     model.add(spikingDense({name: next('fc'), units, kernelInitializer: xavierGain2(), kernelRegularizer: decay}));
     for (const layer of [...norm(), neurons()]) model.add(layer);
   }
-  model.add(spikingDense({name: next('fc'), units: o.numClasses, kernelInitializer: xavierGain2(),
-                          kernelRegularizer: decay}));
+  model.add(
+    spikingDense({name: next('fc'), units: o.numClasses, kernelInitializer: xavierGain2(), kernelRegularizer: decay})
+  );
   model.add(timeAverage({name: 'readout'}));
 }

@@ -6,9 +6,9 @@ export const ENCODERS = ['poisson', 'direct'] as const;
 /** The values of the models' `normalization` option. */
 export const NORMALIZATIONS = ['bntt', 'batchnorm', 'none'] as const;
 /** `'poisson'`: rate-coded spikes (the reference's); `'direct'`: the analog input at every step. */
-export type EncoderKind = typeof ENCODERS[number];
+export type EncoderKind = (typeof ENCODERS)[number];
 /** `'bntt'`: statistics and scale per time step; `'batchnorm'`: one set shared over time; `'none'`. */
-export type NormalizationKind = typeof NORMALIZATIONS[number];
+export type NormalizationKind = (typeof NORMALIZATIONS)[number];
 
 /** The options of `small`, `vgg9` and `vgg11`; each model has its own defaults. */
 export interface SnnModelOptions {
@@ -33,8 +33,17 @@ export interface SnnModelOptions {
 
 export type ResolvedModelOptions = Required<Omit<SnnModelOptions, 'seed'>> & {seed?: number};
 
-const KNOWN = ['inputShape', 'numClasses', 'timeSteps', 'leak', 'threshold', 'encoder', 'normalization',
-               'weightDecay', 'seed'];
+const KNOWN = [
+  'inputShape',
+  'numClasses',
+  'timeSteps',
+  'leak',
+  'threshold',
+  'encoder',
+  'normalization',
+  'weightDecay',
+  'seed',
+];
 
 function fail(model: string, name: string, value: unknown, expected: string): never {
   throw new Error(`${model}: option '${name}' must be ${expected}; got ${describeValue(value)}`);
@@ -60,19 +69,25 @@ function oneOf<T extends string>(model: string, name: string, value: unknown, al
 }
 
 /** Checks a model's options and fills the model's own defaults. */
-export function resolveModelOptions(model: string, options: SnnModelOptions,
-                                    defaults: Omit<ResolvedModelOptions, 'inputShape'|'numClasses'>):
-    ResolvedModelOptions {
+export function resolveModelOptions(
+  model: string,
+  options: SnnModelOptions,
+  defaults: Omit<ResolvedModelOptions, 'inputShape' | 'numClasses'>
+): ResolvedModelOptions {
   if (options == null || typeof options !== 'object') {
-    throw new Error(`${model}: expects options like {inputShape: [32, 32, 3], numClasses: 10}; ` +
-                    `got ${describeValue(options)}`);
+    throw new Error(
+      `${model}: expects options like {inputShape: [32, 32, 3], numClasses: 10}; ` + `got ${describeValue(options)}`
+    );
   }
   for (const key of Object.keys(options)) {
     if (!KNOWN.includes(key)) throw new Error(`${model}: unknown option '${key}'; expected one of ${KNOWN.join(', ')}`);
   }
   const shape = options.inputShape;
-  if (!Array.isArray(shape) || shape.length !== 3 ||
-      !shape.every(d => typeof d === 'number' && Number.isInteger(d) && d >= 1)) {
+  if (
+    !Array.isArray(shape) ||
+    shape.length !== 3 ||
+    !shape.every(d => typeof d === 'number' && Number.isInteger(d) && d >= 1)
+  ) {
     fail(model, 'inputShape', shape, '[height, width, channels] with integers >= 1');
   }
   if (options.seed != null) finite(model, 'seed', options.seed, 'a finite number', () => true);
@@ -84,8 +99,13 @@ export function resolveModelOptions(model: string, options: SnnModelOptions,
     threshold: finite(model, 'threshold', options.threshold ?? defaults.threshold, 'a number > 0', x => x > 0),
     encoder: oneOf(model, 'encoder', options.encoder ?? defaults.encoder, ENCODERS),
     normalization: oneOf(model, 'normalization', options.normalization ?? defaults.normalization, NORMALIZATIONS),
-    weightDecay: finite(model, 'weightDecay', options.weightDecay ?? defaults.weightDecay, 'a number >= 0',
-                        x => x >= 0),
+    weightDecay: finite(
+      model,
+      'weightDecay',
+      options.weightDecay ?? defaults.weightDecay,
+      'a number >= 0',
+      x => x >= 0
+    ),
     seed: options.seed,
   };
 }

@@ -14,13 +14,19 @@ import {resolveModelOptions, SnnModelOptions} from './model_options';
  * ```
  */
 export function small(options: SnnModelOptions): tfl.Sequential {
-  const o = resolveModelOptions('small', options,
-                                {timeSteps: 6, leak: 0.95, threshold: 1, encoder: 'direct', normalization: 'bntt',
-                                 weightDecay: 1e-4});
+  const o = resolveModelOptions('small', options, {
+    timeSteps: 6,
+    leak: 0.95,
+    threshold: 1,
+    encoder: 'direct',
+    normalization: 'bntt',
+    weightDecay: 1e-4,
+  });
   const [height, width] = o.inputShape;
   if (height % 4 !== 0 || width % 4 !== 0) {
-    throw new Error(`small: option 'inputShape' must have height and width divisible by 4; got ` +
-                    `[${height}, ${width}, …]`);
+    throw new Error(
+      `small: option 'inputShape' must have height and width divisible by 4; got ` + `[${height}, ${width}, …]`
+    );
   }
   return buildSnn('small', o, [32, 'pool', 64, 'pool'], [256]);
 }

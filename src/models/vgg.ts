@@ -14,9 +14,14 @@ import {resolveModelOptions, SnnModelOptions} from './model_options';
  * ```
  */
 export function vgg9(options: SnnModelOptions): tfl.Sequential {
-  const o = resolveModelOptions('vgg9', options,
-                                {timeSteps: 25, leak: 0.95, threshold: 1, encoder: 'poisson', normalization: 'bntt',
-                                 weightDecay: 1e-4});
+  const o = resolveModelOptions('vgg9', options, {
+    timeSteps: 25,
+    leak: 0.95,
+    threshold: 1,
+    encoder: 'poisson',
+    normalization: 'bntt',
+    weightDecay: 1e-4,
+  });
   checkDivisible('vgg9', o.inputShape, 8);
   return buildSnn('vgg9', o, [64, 64, 'pool', 128, 128, 'pool', 256, 256, 256, 'pool'], [1024]);
 }
@@ -33,17 +38,28 @@ export function vgg9(options: SnnModelOptions): tfl.Sequential {
  * ```
  */
 export function vgg11(options: SnnModelOptions): tfl.Sequential {
-  const o = resolveModelOptions('vgg11', options,
-                                {timeSteps: 25, leak: 0.99, threshold: 1, encoder: 'poisson', normalization: 'bntt',
-                                 weightDecay: 1e-4});
+  const o = resolveModelOptions('vgg11', options, {
+    timeSteps: 25,
+    leak: 0.99,
+    threshold: 1,
+    encoder: 'poisson',
+    normalization: 'bntt',
+    weightDecay: 1e-4,
+  });
   checkDivisible('vgg11', o.inputShape, 16);
-  return buildSnn('vgg11', o, [64, 'pool', 128, 'pool', 256, 256, 'pool', 512, 512, 'pool', 512, 512,
-                               {globalPool: true}], [4096]);
+  return buildSnn(
+    'vgg11',
+    o,
+    [64, 'pool', 128, 'pool', 256, 256, 'pool', 512, 512, 'pool', 512, 512, {globalPool: true}],
+    [4096]
+  );
 }
 
 function checkDivisible(model: string, [height, width]: number[], factor: number): void {
   if (height % factor !== 0 || width % factor !== 0) {
-    throw new Error(`${model}: option 'inputShape' must have height and width divisible by ${factor} ` +
-                    `(the pooling stages halve them); got [${height}, ${width}, …]`);
+    throw new Error(
+      `${model}: option 'inputShape' must have height and width divisible by ${factor} ` +
+        `(the pooling stages halve them); got [${height}, ${width}, …]`
+    );
   }
 }

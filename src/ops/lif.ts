@@ -14,29 +14,39 @@ export interface LifResult {
 
 function checkCurrents(currents: unknown, fn: string): asserts currents is Tensor {
   if (!(currents instanceof Tensor)) {
-    throw new Error(`${fn}: argument 'currents' must be a tf.Tensor of shape [batch, time, ...features]; ` +
-                    `got ${describeValue(currents)}`);
+    throw new Error(
+      `${fn}: argument 'currents' must be a tf.Tensor of shape [batch, time, ...features]; ` +
+        `got ${describeValue(currents)}`
+    );
   }
   if (currents.rank < 3 || currents.rank > 6) {
-    throw new Error(`${fn}: argument 'currents' must have rank 3 to 6 ([batch, time, ...features]); ` +
-                    `got rank ${currents.rank} (shape [${currents.shape}])`);
+    throw new Error(
+      `${fn}: argument 'currents' must have rank 3 to 6 ([batch, time, ...features]); ` +
+        `got rank ${currents.rank} (shape [${currents.shape}])`
+    );
   }
   if (currents.dtype !== 'float32') {
     throw new Error(`${fn}: argument 'currents' must be float32; got ${currents.dtype}`);
   }
   if (currents.size === 0) {
-    throw new Error(`${fn}: argument 'currents' must not be empty (every dimension >= 1); ` +
-                    `got shape [${currents.shape}]`);
+    throw new Error(
+      `${fn}: argument 'currents' must not be empty (every dimension >= 1); ` + `got shape [${currents.shape}]`
+    );
   }
 }
 
 function checkInitialMembrane(membrane: unknown, currents: Tensor, fn: string): asserts membrane is Tensor {
   const expected = [currents.shape[0], ...currents.shape.slice(2)];
-  const ok = membrane instanceof Tensor && membrane.dtype === 'float32' &&
-      membrane.rank === expected.length && membrane.shape.every((d: number, i: number) => d === expected[i]);
+  const ok =
+    membrane instanceof Tensor &&
+    membrane.dtype === 'float32' &&
+    membrane.rank === expected.length &&
+    membrane.shape.every((d: number, i: number) => d === expected[i]);
   if (!ok) {
-    throw new Error(`${fn}: option 'initialMembrane' must be a float32 tensor of shape ` +
-                    `[${expected}] ([batch, ...features] of currents); got ${describeValue(membrane)}`);
+    throw new Error(
+      `${fn}: option 'initialMembrane' must be a float32 tensor of shape ` +
+        `[${expected}] ([batch, ...features] of currents); got ${describeValue(membrane)}`
+    );
   }
 }
 
@@ -45,8 +55,10 @@ function kernelFor(resolved: ResolvedLifOptions, fn: string): string {
   const hasFused = getKernel(LIF, backend) != null;
   const {implementation, attrs} = resolved;
   if (implementation === 'kernel' && !hasFused) {
-    throw new Error(`${fn}: option 'implementation' is 'kernel' but backend '${backend}' has no ` +
-                    `fused LIF kernel (fused: ${FUSED_LIF_BACKENDS.join(', ')}); use 'auto' or 'composite'`);
+    throw new Error(
+      `${fn}: option 'implementation' is 'kernel' but backend '${backend}' has no ` +
+        `fused LIF kernel (fused: ${FUSED_LIF_BACKENDS.join(', ')}); use 'auto' or 'composite'`
+    );
   }
   if (implementation === 'kernel' || (implementation === 'auto' && hasFused && attrs.surrogateFn == null)) {
     return LIF;
@@ -55,16 +67,14 @@ function kernelFor(resolved: ResolvedLifOptions, fn: string): string {
   return LIF_COMPOSITE;
 }
 
-function runLif(currents: Tensor, options: LifOptions|undefined, fn: string): [Tensor, Tensor] {
+function runLif(currents: Tensor, options: LifOptions | undefined, fn: string): [Tensor, Tensor] {
   checkCurrents(currents, fn);
   const resolved = resolveLifOptions(options, fn);
   if (resolved.initialMembrane != null) checkInitialMembrane(resolved.initialMembrane, currents, fn);
   const kernelName = kernelFor(resolved, fn);
   return tidy(() => {
-    const initialMembrane =
-        resolved.initialMembrane ?? zeros([currents.shape[0], ...currents.shape.slice(2)]);
-    return engine().runKernel(
-        kernelName, {currents, initialMembrane}, resolved.attrs as never) as [Tensor, Tensor];
+    const initialMembrane = resolved.initialMembrane ?? zeros([currents.shape[0], ...currents.shape.slice(2)]);
+    return engine().runKernel(kernelName, {currents, initialMembrane}, resolved.attrs as never) as [Tensor, Tensor];
   });
 }
 

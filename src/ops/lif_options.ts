@@ -1,6 +1,14 @@
 import {Tensor} from '@tensorflow/tfjs-core';
 
-import {LifCompositeAttrs, RESET_MODES, ResetMode, SURROGATE_DEFAULT_ALPHA, SURROGATE_NAMES, SurrogateFunction, SurrogateName} from '../../kernels/lif_attrs';
+import {
+  LifCompositeAttrs,
+  RESET_MODES,
+  ResetMode,
+  SURROGATE_DEFAULT_ALPHA,
+  SURROGATE_NAMES,
+  SurrogateFunction,
+  SurrogateName,
+} from '../../kernels/lif_attrs';
 
 export type {ResetMode, SurrogateFunction, SurrogateName};
 
@@ -10,7 +18,7 @@ export const IMPLEMENTATIONS = ['auto', 'kernel', 'composite'] as const;
  * the core-op composite elsewhere; `'kernel'` insists on the fused kernel;
  * `'composite'` forces core ops (any backend).
  */
-export type LifImplementation = typeof IMPLEMENTATIONS[number];
+export type LifImplementation = (typeof IMPLEMENTATIONS)[number];
 
 /** The options of `ops.lif` and `ops.lifWithState` (all optional); the `lif` layer takes them too. */
 export interface LifOptions {
@@ -23,7 +31,7 @@ export interface LifOptions {
   /** When true (default) the reset carries no gradient. */
   detachReset?: boolean;
   /** Surrogate for dS/dU: a built-in name or a function (composite path). Default `'triangle'`. */
-  surrogate?: SurrogateName|SurrogateFunction;
+  surrogate?: SurrogateName | SurrogateFunction;
   /** Sharpness of the built-in surrogate; defaults per surrogate (triangle 0.3). */
   alpha?: number;
   /** Membrane V_0, shape `[batch, ...features]`; zeros when omitted. */
@@ -42,9 +50,16 @@ export const LIF_DEFAULTS = {
   implementation: 'auto' as LifImplementation,
 };
 
-const KNOWN_OPTIONS = new Set(
-    ['leak', 'threshold', 'resetMode', 'detachReset', 'surrogate', 'alpha', 'initialMembrane',
-     'implementation']);
+const KNOWN_OPTIONS = new Set([
+  'leak',
+  'threshold',
+  'resetMode',
+  'detachReset',
+  'surrogate',
+  'alpha',
+  'initialMembrane',
+  'implementation',
+]);
 
 export interface ResolvedLifOptions {
   attrs: LifCompositeAttrs;
@@ -56,7 +71,8 @@ export interface ResolvedLifOptions {
 export function describeValue(value: unknown): string {
   if (typeof value === 'string') return `'${value}'`;
   if (typeof value === 'function') return 'a function';
-  if (value instanceof Tensor) return `${/^[aeiou]/.test(value.dtype) ? 'an' : 'a'} ${value.dtype} tensor of shape [${value.shape}]`;
+  if (value instanceof Tensor)
+    return `${/^[aeiou]/.test(value.dtype) ? 'an' : 'a'} ${value.dtype} tensor of shape [${value.shape}]`;
   if (typeof value === 'number' || value == null || typeof value === 'boolean') return String(value);
   try {
     return JSON.stringify(value);
@@ -76,8 +92,7 @@ function oneOf<T extends string>(fn: string, name: string, value: unknown, allow
   return value as T;
 }
 
-function finiteNumber(fn: string, name: string, value: unknown, expected: string,
-                      ok: (x: number) => boolean): number {
+function finiteNumber(fn: string, name: string, value: unknown, expected: string, ok: (x: number) => boolean): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || !ok(value)) {
     throw optionError(fn, name, value, expected);
   }
@@ -85,7 +100,7 @@ function finiteNumber(fn: string, name: string, value: unknown, expected: string
 }
 
 /** Checks every option, fills defaults, and names the offending option on error. */
-export function resolveLifOptions(options: LifOptions|undefined, fn: string): ResolvedLifOptions {
+export function resolveLifOptions(options: LifOptions | undefined, fn: string): ResolvedLifOptions {
   if (options != null && (typeof options !== 'object' || Array.isArray(options))) {
     throw new Error(`${fn}: options must be an object; got ${describeValue(options)}`);
   }
@@ -95,26 +110,38 @@ export function resolveLifOptions(options: LifOptions|undefined, fn: string): Re
       throw new Error(`${fn}: unknown option '${key}'; expected one of ${[...KNOWN_OPTIONS].join(', ')}`);
     }
   }
-  const leak = finiteNumber(fn, 'leak', o.leak ?? LIF_DEFAULTS.leak, 'a number in [0, 1]',
-                            x => x >= 0 && x <= 1);
-  const threshold = finiteNumber(fn, 'threshold', o.threshold ?? LIF_DEFAULTS.threshold,
-                                 'a finite number > 0', x => x > 0);
+  const leak = finiteNumber(fn, 'leak', o.leak ?? LIF_DEFAULTS.leak, 'a number in [0, 1]', x => x >= 0 && x <= 1);
+  const threshold = finiteNumber(
+    fn,
+    'threshold',
+    o.threshold ?? LIF_DEFAULTS.threshold,
+    'a finite number > 0',
+    x => x > 0
+  );
   const resetMode = oneOf(fn, 'resetMode', o.resetMode ?? LIF_DEFAULTS.resetMode, RESET_MODES);
   const detachReset = o.detachReset ?? LIF_DEFAULTS.detachReset;
   if (typeof detachReset !== 'boolean') throw optionError(fn, 'detachReset', detachReset, 'a boolean');
-  const implementation =
-      oneOf(fn, 'implementation', o.implementation ?? LIF_DEFAULTS.implementation, IMPLEMENTATIONS);
+  const implementation = oneOf(fn, 'implementation', o.implementation ?? LIF_DEFAULTS.implementation, IMPLEMENTATIONS);
 
   const surrogateOption = o.surrogate ?? LIF_DEFAULTS.surrogate;
   const surrogateFn = typeof surrogateOption === 'function' ? surrogateOption : null;
-  const surrogate = surrogateFn != null ? LIF_DEFAULTS.surrogate :
-                                          oneOf(fn, 'surrogate', surrogateOption, SURROGATE_NAMES);
+  const surrogate =
+    surrogateFn != null ? LIF_DEFAULTS.surrogate : oneOf(fn, 'surrogate', surrogateOption, SURROGATE_NAMES);
   if (surrogateFn != null && implementation === 'kernel') {
-    throw optionError(fn, 'implementation', implementation,
-                      "'auto' or 'composite' when 'surrogate' is a function (fused kernels take built-in surrogates only)");
+    throw optionError(
+      fn,
+      'implementation',
+      implementation,
+      "'auto' or 'composite' when 'surrogate' is a function (fused kernels take built-in surrogates only)"
+    );
   }
-  const alpha = finiteNumber(fn, 'alpha', o.alpha ?? SURROGATE_DEFAULT_ALPHA[surrogate],
-                             'a finite number > 0', x => x > 0);
+  const alpha = finiteNumber(
+    fn,
+    'alpha',
+    o.alpha ?? SURROGATE_DEFAULT_ALPHA[surrogate],
+    'a finite number > 0',
+    x => x > 0
+  );
   return {
     attrs: {leak, threshold, resetMode, detachReset, surrogate, alpha, surrogateFn},
     implementation,

@@ -6,12 +6,13 @@ const REPORT = '/base/build/browser/node-models/analysis-run/analysis/analysis.h
  * exceptions, rejected promises and resources that fail to load (error events captured on the window).
  * Resolves once it has loaded, with the errors it raised.
  */
-async function loadInFrame(url: string): Promise<{frame: HTMLIFrameElement, errors: string[]}> {
+async function loadInFrame(url: string): Promise<{frame: HTMLIFrameElement; errors: string[]}> {
   const html = await (await fetch(url)).text();
-  const recorder = '<script>window.loadErrors = [];' +
-      'addEventListener("error", e => loadErrors.push(e.message || "failed to load " + (e.target.src || e.target.href' +
-      ' || e.target.tagName)), true);' +
-      'addEventListener("unhandledrejection", e => loadErrors.push("unhandled rejection: " + e.reason));</script>';
+  const recorder =
+    '<script>window.loadErrors = [];' +
+    'addEventListener("error", e => loadErrors.push(e.message || "failed to load " + (e.target.src || e.target.href' +
+    ' || e.target.tagName)), true);' +
+    'addEventListener("unhandledrejection", e => loadErrors.push("unhandled rejection: " + e.reason));</script>';
   const head = /<head[^>]*>/i;
   if (!head.test(html)) throw new Error(`${url} has no <head>`);
   const page = html.replace(head, tag => `${tag}<base href="${new URL(url, location.href).href}">${recorder}`);
@@ -37,7 +38,7 @@ describe('tfjs-snn analyze report (analysis.html) in Chromium', () => {
     const doc = frame.contentDocument!;
     expect(doc.title).toContain('tfjs-snn analysis');
     for (const id of ['gamma-chart', 'rates-chart', 'accuracy-chart']) {
-      const svg = doc.querySelector(`#${id} svg`) as SVGSVGElement|null;
+      const svg = doc.querySelector(`#${id} svg`) as SVGSVGElement | null;
       expect(svg).withContext(id).not.toBeNull();
       const box = svg!.getBoundingClientRect();
       expect(box.width).withContext(id).toBeGreaterThan(200);

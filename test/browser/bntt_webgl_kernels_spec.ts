@@ -25,16 +25,16 @@ interface KernelCase {
 }
 
 const CASES: KernelCase[] = [
-  {shape: [2, 3, 5], rows: 3},           // rank 3, R = T: the row is the packed column
+  {shape: [2, 3, 5], rows: 3}, // rank 3, R = T: the row is the packed column
   {shape: [3, 5, 7], rows: 1},
-  {shape: [1, 3, 4], rows: 3},           // N = 1: variance 0
-  {shape: [32, 4, 256], rows: 4},        // the small model's dense BNTT at batch 32: 32 values, one chunk
+  {shape: [1, 3, 4], rows: 3}, // N = 1: variance 0
+  {shape: [32, 4, 256], rows: 4}, // the small model's dense BNTT at batch 32: 32 values, one chunk
   {shape: [3, 5, 7, 3], rows: 5},
   {shape: [4, 2, 7, 3], rows: 1},
   {shape: [2, 3, 5, 7, 3], rows: 3},
   {shape: [2, 3, 5, 7, 3], rows: 1},
-  {shape: [3, 1, 2, 2, 5], rows: 1},     // T = 1
-  {shape: [2, 2, 3, 2, 5, 3], rows: 2},  // rank 6
+  {shape: [3, 1, 2, 2, 5], rows: 1}, // T = 1
+  {shape: [2, 2, 3, 2, 5, 3], rows: 2}, // rank 6
 ];
 
 /** Many chunks: the small model's BNTTs at batch 32 (T 4), and odd sizes. */
@@ -78,10 +78,12 @@ async function runKernels(c: KernelCase, data: CaseData): Promise<Float32Array[]
   const outputs = tf.tidy(() => {
     const [x, dy] = [data.x, data.dy].map(values => tf.add(tf.tensor(values, c.shape), 0));
     const [gamma, beta] = [tf.tensor(data.gamma, paramShape), tf.tensor(data.beta, paramShape)];
-    const [y, mean, variance] =
-        tf.engine().runKernel(BNTT_TRAIN, {x, gamma, beta}, {epsilon: EPSILON} as never) as tf.Tensor[];
-    const grads = tf.engine().runKernel(
-        BNTT_TRAIN_GRAD, {dy, x, gamma, mean, variance}, {epsilon: EPSILON} as never) as tf.Tensor[];
+    const [y, mean, variance] = tf
+      .engine()
+      .runKernel(BNTT_TRAIN, {x, gamma, beta}, {epsilon: EPSILON} as never) as tf.Tensor[];
+    const grads = tf
+      .engine()
+      .runKernel(BNTT_TRAIN_GRAD, {dy, x, gamma, mean, variance}, {epsilon: EPSILON} as never) as tf.Tensor[];
     return [y, mean, variance, ...grads];
   });
   expect(outputs.map(t => t.shape)).toEqual([c.shape, paramShape, paramShape, c.shape, paramShape, paramShape]);
@@ -99,9 +101,11 @@ async function expectKernelsMatchCpu(c: KernelCase, seed: number): Promise<void>
   const data = caseData(c, seed);
   const expected = await onBackend('cpu', () => runKernels(c, data));
   let actual: Float32Array[] = [];
-  const calls = await onBackend('webgl', () => countKernelCalls(BNTT_TRAIN, 'webgl', async () => {
-    actual = await runKernels(c, data);
-  }));
+  const calls = await onBackend('webgl', () =>
+    countKernelCalls(BNTT_TRAIN, 'webgl', async () => {
+      actual = await runKernels(c, data);
+    })
+  );
   expect(calls).toBe(1);
   OUTPUT_NAMES.forEach((name, i) => {
     expect(relativeMaxError(actual[i], expected[i])).withContext(name).toBeLessThanOrEqual(TOLERANCE);
@@ -120,27 +124,36 @@ function kernelSpecs(seedBase: number): void {
 async function layerStep(make: () => tfl.layers.Layer, shape: number[], seed: number): Promise<Float32Array[]> {
   const layer = make();
   layer.build(shape);
-  const initial = layer.weights.map((w, i) => tf.tensor(randomArray(sizeOf(w.shape as number[]), seed + i, 0.5, 1.5),
-                                                        w.shape as number[]));
+  const initial = layer.weights.map((w, i) =>
+    tf.tensor(randomArray(sizeOf(w.shape as number[]), seed + i, 0.5, 1.5), w.shape as number[])
+  );
   layer.setWeights(initial);
-  const x = tf.tensor(randomArray(sizeOf(shape), seed + 10).map(v => 2 * v + 0.5), shape);
+  const x = tf.tensor(
+    randomArray(sizeOf(shape), seed + 10).map(v => 2 * v + 0.5),
+    shape
+  );
   const dy = tf.tensor(randomArray(sizeOf(shape), seed + 11), shape);
   const trainables = layer.trainableWeights.map(w => w.read() as tf.Variable);
   const loss = (xs: tf.Tensor) => tf.sum(tf.mul(layer.apply(xs, {training: true}) as tf.Tensor, dy)) as tf.Scalar;
   const y = tf.tidy(() => layer.apply(x, {training: true}) as tf.Tensor);
   const dx = tf.grad(loss)(x);
   const {value, grads} = tf.variableGrads(() => loss(x), trainables);
-  const results = await Promise.all([y, dx, ...trainables.map(v => grads[v.name])].map(
-      t => t.data() as Promise<Float32Array>));
+  const results = await Promise.all(
+    [y, dx, ...trainables.map(v => grads[v.name])].map(t => t.data() as Promise<Float32Array>)
+  );
   tf.dispose([...initial, x, dy, y, dx, value, ...Object.values(grads)]);
   for (const weight of layer.weights) weight.dispose();
   return results;
 }
 
-const LAYER_CASES: Array<{name: string, make: () => tfl.layers.Layer, shape: number[]}> = [
+const LAYER_CASES: Array<{name: string; make: () => tfl.layers.Layer; shape: number[]}> = [
   {name: 'bntt center, rank 5', make: () => layers.bntt({center: true, epsilon: EPSILON}), shape: [3, 4, 5, 7, 3]},
   {name: 'bntt, rank 3', make: () => layers.bntt({epsilon: EPSILON}), shape: [5, 4, 6]},
-  {name: 'spikingBatchNorm center, rank 5', make: () => layers.spikingBatchNorm({center: true}), shape: [3, 2, 5, 7, 3]},
+  {
+    name: 'spikingBatchNorm center, rank 5',
+    make: () => layers.spikingBatchNorm({center: true}),
+    shape: [3, 2, 5, 7, 3],
+  },
   {name: 'spikingBatchNorm, rank 3', make: () => layers.spikingBatchNorm(), shape: [7, 3, 5]},
 ];
 
@@ -172,10 +185,12 @@ for (const pack of [true, false]) {
       it(`give the layer's gradients the cpu kernels give: ${name}`, async () => {
         const expected = await onBackend('cpu', () => layerStep(make, shape, 700 + 20 * i));
         let actual: Float32Array[] = [];
-        const gradCalls = await onBackend('webgl', () => countKernelCalls(BNTT_TRAIN_GRAD, 'webgl', async () => {
-          actual = await layerStep(make, shape, 700 + 20 * i);
-        }));
-        expect(gradCalls).toBe(2);  // tf.grad, then tf.variableGrads
+        const gradCalls = await onBackend('webgl', () =>
+          countKernelCalls(BNTT_TRAIN_GRAD, 'webgl', async () => {
+            actual = await layerStep(make, shape, 700 + 20 * i);
+          })
+        );
+        expect(gradCalls).toBe(2); // tf.grad, then tf.variableGrads
         expect(actual.length).toBe(expected.length);
         actual.forEach((values, k) => {
           expect(relativeMaxError(values, expected[k])).withContext(`output ${k}`).toBeLessThanOrEqual(TOLERANCE);
@@ -190,12 +205,13 @@ for (const pack of [true, false]) {
     it('refuse an empty x and a dy of another shape', () => {
       const [gamma, beta] = [tf.ones([2, 3]), tf.zeros([2, 3])];
       const empty = tf.zeros([0, 2, 3]);
-      expect(() => tf.engine().runKernel(BNTT_TRAIN, {x: empty, gamma, beta}, {epsilon: EPSILON} as never))
-          .toThrowError(/SnnBnttTrain on webgl: x \[0,2,3\] is empty/);
+      expect(() =>
+        tf.engine().runKernel(BNTT_TRAIN, {x: empty, gamma, beta}, {epsilon: EPSILON} as never)
+      ).toThrowError(/SnnBnttTrain on webgl: x \[0,2,3\] is empty/);
       const [x, dy] = [tf.ones([2, 2, 3]), tf.ones([2, 2, 4])];
-      expect(() => tf.engine().runKernel(BNTT_TRAIN_GRAD, {dy, x, gamma, mean: beta, variance: gamma},
-                                         {epsilon: EPSILON} as never))
-          .toThrowError(/SnnBnttTrainGrad: dy \[2,2,4\] must have x's shape \[2,2,3\]/);
+      expect(() =>
+        tf.engine().runKernel(BNTT_TRAIN_GRAD, {dy, x, gamma, mean: beta, variance: gamma}, {epsilon: EPSILON} as never)
+      ).toThrowError(/SnnBnttTrainGrad: dy \[2,2,4\] must have x's shape \[2,2,3\]/);
       tf.dispose([gamma, beta, empty, x, dy]);
     });
   });
@@ -203,16 +219,22 @@ for (const pack of [true, false]) {
 
 /** tfjs-backend-webgl's flags evaluated for one WebGL version (float textures, downloads, limits). */
 const VERSION_DEPENDENT_FLAGS = [
-  'WEBGL_BUFFER_SUPPORTED', 'WEBGL_MAX_TEXTURE_SIZE', 'WEBGL_MAX_TEXTURES_IN_SHADER',
-  'WEBGL_DISJOINT_QUERY_TIMER_EXTENSION_VERSION', 'WEBGL_DISJOINT_QUERY_TIMER_EXTENSION_RELIABLE',
-  'WEBGL_RENDER_FLOAT32_CAPABLE', 'WEBGL_RENDER_FLOAT32_ENABLED', 'WEBGL_DOWNLOAD_FLOAT_ENABLED',
-  'WEBGL_FENCE_API_ENABLED', 'WEBGL_SIZE_UPLOAD_UNIFORM',
+  'WEBGL_BUFFER_SUPPORTED',
+  'WEBGL_MAX_TEXTURE_SIZE',
+  'WEBGL_MAX_TEXTURES_IN_SHADER',
+  'WEBGL_DISJOINT_QUERY_TIMER_EXTENSION_VERSION',
+  'WEBGL_DISJOINT_QUERY_TIMER_EXTENSION_RELIABLE',
+  'WEBGL_RENDER_FLOAT32_CAPABLE',
+  'WEBGL_RENDER_FLOAT32_ENABLED',
+  'WEBGL_DOWNLOAD_FLOAT_ENABLED',
+  'WEBGL_FENCE_API_ENABLED',
+  'WEBGL_SIZE_UPLOAD_UNIFORM',
 ];
 
 /** A fresh webgl backend on a context of the given version, its flags evaluated anew. */
 async function useWebGLVersion(version: number): Promise<void> {
   tf.env().set('WEBGL_VERSION', version);
-  const flags = tf.env().getFlags();  // the environment's own cache of evaluated flags
+  const flags = tf.env().getFlags(); // the environment's own cache of evaluated flags
   for (const flag of VERSION_DEPENDENT_FLAGS) delete flags[flag];
   await useWebGL({WEBGL_PACK: true});
 }

@@ -9,8 +9,12 @@ describe('layers.earlyExitWrapper on webgl', () => {
 
   it('confidence policy: the hand-computed exit steps and logits, step by step on the GPU', async () => {
     await useWebGL({WEBGL_PACK: true});
-    const wrapper = layers.earlyExitWrapper({layer: handNetwork(), policy: 'confidence', confidenceThreshold: 0.25,
-                                             patience: 2});
+    const wrapper = layers.earlyExitWrapper({
+      layer: handNetwork(),
+      policy: 'confidence',
+      confidenceThreshold: 0.25,
+      patience: 2,
+    });
     const x = handImages();
     const before = tf.memory().numTensors;
     const logits = wrapper.apply(x) as tf.Tensor;

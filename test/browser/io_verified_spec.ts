@@ -3,14 +3,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import {io} from '../../src/index';
-import './setup';  // registers the cpu backend
+import './setup'; // registers the cpu backend
 
 // Written by test/tools/save_model_for_browser.ts (run by `npm run test:browser`) with io.fileSystem in Node.
 const BASE = '/base/build/browser/node-models/poisson';
 
 interface Expected {
-  input: {shape: number[], values: number[]};
-  prediction: {shape: number[], values: number[]};
+  input: {shape: number[]; values: number[]};
+  prediction: {shape: number[]; values: number[]};
 }
 
 async function fetchOk(url: string): Promise<Response> {
@@ -33,7 +33,7 @@ function hex(bytes: ArrayBuffer): string {
 }
 
 describe('io.loadLayersModel in Chromium: SHA-256 of the weights checked with Web Crypto', () => {
-  let json: {weightsManifest: Array<{paths: string[], sha256?: string[]}>};
+  let json: {weightsManifest: Array<{paths: string[]; sha256?: string[]}>};
   let jsonText: string;
   let weights: ArrayBuffer;
 
@@ -47,13 +47,14 @@ describe('io.loadLayersModel in Chromium: SHA-256 of the weights checked with We
   it('the model saved by io.fileSystem in Node records the digest that Chromium computes for its weights', async () => {
     expect(json.weightsManifest[0].paths).toEqual(['weights.bin']);
     // Known answer first, so that the comparison below is with a working SHA-256.
-    expect(hex(await crypto.subtle.digest('SHA-256', new TextEncoder().encode('abc'))))
-        .toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    expect(hex(await crypto.subtle.digest('SHA-256', new TextEncoder().encode('abc')))).toBe(
+      'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad'
+    );
     expect(json.weightsManifest[0].sha256).toEqual([hex(await crypto.subtle.digest('SHA-256', weights))]);
   });
 
-  it('loads it from its URL, checking the digest through crypto.subtle, with Node\'s predictions', async () => {
-    const expected = await (await fetchOk(`${BASE}/expected.json`)).json() as Expected;
+  it("loads it from its URL, checking the digest through crypto.subtle, with Node's predictions", async () => {
+    const expected = (await (await fetchOk(`${BASE}/expected.json`)).json()) as Expected;
     const digest = spyOn(crypto.subtle, 'digest').and.callThrough();
     const model = await io.loadLayersModel(`${BASE}/model.json`);
     expect(digest).toHaveBeenCalledTimes(1);
@@ -67,11 +68,10 @@ describe('io.loadLayersModel in Chromium: SHA-256 of the weights checked with We
   it('refuses picked files whose weights have one bit flipped, naming the file and both digests', async () => {
     const flipped = weights.slice(0);
     new Uint8Array(flipped)[13] ^= 0x10;
-    const files = (bytes: ArrayBuffer) =>
-        [new File([jsonText], 'model.json'), new File([bytes], 'weights.bin')];
+    const files = (bytes: ArrayBuffer) => [new File([jsonText], 'model.json'), new File([bytes], 'weights.bin')];
     const before = tf.memory().numTensors;
     const error = await rejection(io.loadLayersModel(io.fromFiles(files(flipped))));
-    expect(error.message).toContain('the SHA-256 of the weights file \'weights.bin\' does not match');
+    expect(error.message).toContain("the SHA-256 of the weights file 'weights.bin' does not match");
     expect(error.message).toContain(`model.json lists ${json.weightsManifest[0].sha256![0]}`);
     expect(error.message).toContain(`the file has ${hex(await crypto.subtle.digest('SHA-256', flipped))}`);
     expect(tf.memory().numTensors).toBe(before);
@@ -85,7 +85,8 @@ describe('io.loadLayersModel in Chromium: SHA-256 of the weights checked with We
     delete plain.weightsManifest[0].sha256;
     const digest = spyOn(crypto.subtle, 'digest').and.callThrough();
     const model = await io.loadLayersModel(
-        io.fromFiles([new File([weights], 'weights.bin'), new File([JSON.stringify(plain)], 'model.json')]));
+      io.fromFiles([new File([weights], 'weights.bin'), new File([JSON.stringify(plain)], 'model.json')])
+    );
     expect(digest).not.toHaveBeenCalled();
     expect(model.weights.length).toBeGreaterThan(0);
     model.dispose();

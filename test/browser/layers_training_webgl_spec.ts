@@ -11,11 +11,11 @@ describe('model.fit trains the spiking layers on webgl', () => {
 
   it('conv BNTT network: loss falls, accuracy well above chance, no tensors leak across epochs', async () => {
     expect(tf.getBackend()).toBe('webgl');
-    let result: LearningResult|undefined;
+    let result: LearningResult | undefined;
     const bnttGradCalls = await countKernelCalls(BNTT_TRAIN_GRAD, 'webgl', async () => {
       result = await trainSmallSnn('conv');
     });
-    expect(bnttGradCalls).toBeGreaterThan(0);  // BNTT trains through webgl's fused kernels
+    expect(bnttGradCalls).toBeGreaterThan(0); // BNTT trains through webgl's fused kernels
     if (result == null) throw new Error('trainSmallSnn returned nothing');
     expect(result.lossAfter).toBeLessThan(0.6 * result.lossBefore);
     expect(result.accuracy).toBeGreaterThanOrEqual(0.9);

@@ -5,12 +5,14 @@ import {lifCases} from '../reference/lif_cases';
 import {randomArray} from '../reference/lif_reference';
 import {checkLifCase, expectMatchesReference} from '../shared/lif_check';
 import {expectNaNIsolatedToItsNeuron} from '../shared/lif_nan_check';
-import {BAD_SURROGATES, expectBadSurrogateRejected, expectFailingFusedGradientFreesTape}
-    from '../shared/lif_surrogate_check';
+import {
+  BAD_SURROGATES,
+  expectBadSurrogateRejected,
+  expectFailingFusedGradientFreesTape,
+} from '../shared/lif_surrogate_check';
 import {useWebGL} from './setup';
 
 const cases = lifCases();
-
 
 for (const pack of [true, false]) {
   describe(`ops.lif webgl kernel against the float64 reference (WEBGL_PACK=${pack}, WEBGL_CPU_FORWARD=false)`, () => {
@@ -27,10 +29,13 @@ for (const pack of [true, false]) {
 }
 
 // Block-boundary cases: T that is not a multiple of the block size ceil(sqrt(T)).
-const blockCases = lifCases().filter(c => c.time === 25).slice(0, 24).map((c, i) => {
-  const time = [3, 7, 10, 30, 50, 65][i % 6];
-  return {...c, time, name: c.name.replace('T=25', `T=${time}`)};
-});
+const blockCases = lifCases()
+  .filter(c => c.time === 25)
+  .slice(0, 24)
+  .map((c, i) => {
+    const time = [3, 7, 10, 30, 50, 65][i % 6];
+    return {...c, time, name: c.name.replace('T=25', `T=${time}`)};
+  });
 
 describe('ops.lif webgl kernel at T between block sizes', () => {
   beforeAll(async () => {
@@ -59,8 +64,8 @@ describe('ops.lif on webgl: bad custom surrogates and a failing backward kernel'
     await useWebGL({WEBGL_PACK: true});
   });
   for (const [what, surrogate, message] of BAD_SURROGATES) {
-    it(`rejects ${what} naming the surrogate, and leaks nothing`,
-       () => expectBadSurrogateRejected('auto', surrogate, message));
+    it(`rejects ${what} naming the surrogate, and leaks nothing`, () =>
+      expectBadSurrogateRejected('auto', surrogate, message));
   }
   it('a failing fused backward kernel (webgl) leaks nothing', () => expectFailingFusedGradientFreesTape('webgl'));
 });
@@ -72,10 +77,11 @@ describe('ops.lif webgl kernel behaviour', () => {
 
   it('reuses compiled shaders when leak, threshold and alpha change', async () => {
     const x = tf.tensor(randomArray(2 * 9 * 4, 3, -0.2, 0.9), [2, 9, 4]);
-    const run = (leak: number, threshold: number, alpha: number) => tf.tidy(() => {
-      const g = tf.grad((xs: tf.Tensor) => tf.sum(ops.lif(xs, {leak, threshold, alpha})))(x);
-      g.dataSync();
-    });
+    const run = (leak: number, threshold: number, alpha: number) =>
+      tf.tidy(() => {
+        const g = tf.grad((xs: tf.Tensor) => tf.sum(ops.lif(xs, {leak, threshold, alpha})))(x);
+        g.dataSync();
+      });
     // tfjs-backend-webgl keeps compiled programs in binaryCache, keyed by shader source.
     const cacheSize = () => Object.keys((tf.backend() as unknown as {binaryCache: object}).binaryCache).length;
     run(0.9, 1, 0.3);
@@ -104,12 +110,20 @@ describe('ops.lif webgl kernel behaviour', () => {
     tf.dispose([x, v0]);
   });
 
-  it('handles NaN like the cpu kernel: no spikes, NaN membrane and gradient for that neuron only',
-     () => expectNaNIsolatedToItsNeuron());
+  it('handles NaN like the cpu kernel: no spikes, NaN membrane and gradient for that neuron only', () =>
+    expectNaNIsolatedToItsNeuron());
 
   it('matches the cpu kernel on a large random train', async () => {
     const shape = [4, 30, 8, 8, 3];
-    const x = tf.tensor(randomArray(shape.reduce((a, b) => a * b), 5, -0.3, 0.9), shape);
+    const x = tf.tensor(
+      randomArray(
+        shape.reduce((a, b) => a * b),
+        5,
+        -0.3,
+        0.9
+      ),
+      shape
+    );
     const options = {leak: 0.9, resetMode: 'zero' as const};
     const gl = ops.lifWithState(x, options);
     const glSpikes = await gl.spikes.data();

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 
-import '../../src/index';  // registers the spiking layer classes
+import '../../src/index'; // registers the spiking layer classes
 import {relativeMaxError} from '../reference/lif_reference';
 import {useWebGL} from './setup';
 
@@ -9,18 +9,18 @@ import {useWebGL} from './setup';
 const BASE = '/base/build/browser/node-models';
 
 interface Expected {
-  input: {shape: number[], values: number[]};
-  prediction: {shape: number[], values: number[]};
+  input: {shape: number[]; values: number[]};
+  prediction: {shape: number[]; values: number[]};
 }
 
-async function predictInBrowser(name: string): Promise<{actual: Float32Array, expected: Expected}> {
+async function predictInBrowser(name: string): Promise<{actual: Float32Array; expected: Expected}> {
   const response = await fetch(`${BASE}/${name}/expected.json`);
   if (!response.ok) throw new Error(`${BASE}/${name}/expected.json: ${response.status}; run npm run test:browser`);
-  const expected = await response.json() as Expected;
+  const expected = (await response.json()) as Expected;
   const model = await tfl.loadLayersModel(`${BASE}/${name}/model.json`);
   const x = tf.tensor(expected.input.values, expected.input.shape);
   const prediction = model.predict(x) as tf.Tensor;
-  const actual = await prediction.data() as Float32Array;
+  const actual = (await prediction.data()) as Float32Array;
   tf.dispose([x, prediction]);
   model.dispose();
   return {actual, expected};

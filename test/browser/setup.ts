@@ -1,6 +1,6 @@
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgl';
-import '@tensorflow/tfjs-layers';  // registers the core ops' gradients
+import '@tensorflow/tfjs-layers'; // registers the core ops' gradients
 import * as tf from '@tensorflow/tfjs-core';
 
 /** Switches to webgl with the given flags, on a fresh backend instance. */
@@ -17,8 +17,11 @@ export async function useWebGL(flags: {WEBGL_PACK: boolean}): Promise<void> {
  * Runs `body` with `kernelName`'s kernel on `backendName` wrapped in a counter, and returns
  * how many times the kernel ran.
  */
-export async function countKernelCalls(kernelName: string, backendName: string,
-                                       body: () => Promise<unknown>|unknown): Promise<number> {
+export async function countKernelCalls(
+  kernelName: string,
+  backendName: string,
+  body: () => Promise<unknown> | unknown
+): Promise<number> {
   const config = tf.getKernel(kernelName, backendName);
   if (config == null) throw new Error(`no ${kernelName} kernel is registered for ${backendName}`);
   let calls = 0;

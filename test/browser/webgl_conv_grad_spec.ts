@@ -14,11 +14,33 @@ const CASES: GradCase[] = [
   {xShape: [3, 9, 7, 1], kernel: [3, 3], outChannels: 4, strides: 2, pad: 'same'},
   {xShape: [2, 8, 8, 32], kernel: [3, 3], outChannels: 32, strides: 2, pad: 'valid'},
   {xShape: [1, 9, 9, 3], kernel: [5, 5], outChannels: 1, strides: 2, pad: 'valid'},
-  {xShape: [5, 7, 9, 3], kernel: [3, 1], outChannels: 3, strides: [2, 1], pad: [[0, 0], [1, 2], [0, 1], [0, 0]]},
+  {
+    xShape: [5, 7, 9, 3],
+    kernel: [3, 1],
+    outChannels: 3,
+    strides: [2, 1],
+    pad: [
+      [0, 0],
+      [1, 2],
+      [0, 1],
+      [0, 0],
+    ],
+  },
   {xShape: [4, 5, 5, 32], kernel: [1, 1], outChannels: 1, strides: 1, pad: 'valid'},
   {xShape: [1, 6, 6, 3], kernel: [5, 5], outChannels: 32, strides: 1, pad: 2},
   {xShape: [2, 6, 7, 1], kernel: [3, 3], outChannels: 1, strides: [1, 2], pad: 'same'},
-  {xShape: [2, 1, 1, 2], kernel: [1, 1], outChannels: 3, strides: 3, pad: [[0, 0], [1, 0], [1, 0], [0, 0]]},
+  {
+    xShape: [2, 1, 1, 2],
+    kernel: [1, 1],
+    outChannels: 3,
+    strides: 3,
+    pad: [
+      [0, 0],
+      [1, 0],
+      [1, 0],
+      [0, 0],
+    ],
+  },
 ];
 
 /** Cases with many chunks (the small model's second conv at batch 16, and a narrower one). */
@@ -43,7 +65,7 @@ async function filterGradOnWebGL(c: GradCase, x: Float32Array, dy: Float32Array)
     const dyt = tf.add(tf.tensor4d(dy, dyShapeOf(c)), 0);
     return filterGrad(xt, dyt, c);
   });
-  const values = await dW.data() as Float32Array;
+  const values = (await dW.data()) as Float32Array;
   dW.dispose();
   return values;
 }
@@ -94,8 +116,9 @@ for (const pack of [true, false]) {
     });
 
     LARGE_CASES.forEach((c, index) => {
-      it(`${caseName(c)} (${chunkPlan(tf.backend_util.computeConv2DInfo(
-          c.xShape, filterShapeOf(c), c.strides, 1, c.pad)).chunks} chunks)`, async () => {
+      it(`${caseName(c)} (${
+        chunkPlan(tf.backend_util.computeConv2DInfo(c.xShape, filterShapeOf(c), c.strides, 1, c.pad)).chunks
+      } chunks)`, async () => {
         await expectMatchesReference(c, 200 + index);
       });
     });
@@ -108,7 +131,7 @@ describe('Conv2DBackpropFilter on webgl: replacement', () => {
     registerAll();
   });
 
-  it('replaces webgl\'s own kernel once', () => {
+  it("replaces webgl's own kernel once", () => {
     const ours = tf.getKernel('Conv2DBackpropFilter', 'webgl')!;
     expect(replacedKernel(ours)).not.toBeNull();
     registerAll();
@@ -117,12 +140,14 @@ describe('Conv2DBackpropFilter on webgl: replacement', () => {
 
   it('cuts the large cases into many chunks and small ones into one', () => {
     for (const c of LARGE_CASES) {
-      expect(chunkPlan(tf.backend_util.computeConv2DInfo(c.xShape, filterShapeOf(c), c.strides, 1, c.pad)).chunks)
-          .toBeGreaterThan(4);
+      expect(
+        chunkPlan(tf.backend_util.computeConv2DInfo(c.xShape, filterShapeOf(c), c.strides, 1, c.pad)).chunks
+      ).toBeGreaterThan(4);
     }
     const small = CASES[0];
-    expect(chunkPlan(tf.backend_util.computeConv2DInfo(small.xShape, filterShapeOf(small), 1, 1, 'same')).chunks)
-        .toBe(1);
+    expect(chunkPlan(tf.backend_util.computeConv2DInfo(small.xShape, filterShapeOf(small), 1, 1, 'same')).chunks).toBe(
+      1
+    );
   });
 
   it('runs NHWC itself and hands NCHW to the built-in, which gives the same dW', async () => {
@@ -135,9 +160,14 @@ describe('Conv2DBackpropFilter on webgl: replacement', () => {
       expect(builtIn).not.toHaveBeenCalled();
       const [n, h, w, cin] = c.xShape;
       const [, oh, ow, cout] = dyShapeOf(c);
-      const dW = tf.tidy(() => filterGrad(
-          tf.tensor4d(toNCHW(x, c.xShape), [n, cin, h, w]), tf.tensor4d(toNCHW(dy, dyShapeOf(c)), [n, cout, oh, ow]),
-          c, 'NCHW'));
+      const dW = tf.tidy(() =>
+        filterGrad(
+          tf.tensor4d(toNCHW(x, c.xShape), [n, cin, h, w]),
+          tf.tensor4d(toNCHW(dy, dyShapeOf(c)), [n, cout, oh, ow]),
+          c,
+          'NCHW'
+        )
+      );
       expect(relativeMaxError(await dW.data(), expected)).toBeLessThanOrEqual(1e-5);
       dW.dispose();
       expect(builtIn).toHaveBeenCalledTimes(1);
@@ -154,8 +184,9 @@ describe('Conv2DBackpropFilter on webgl: replacement', () => {
       builtIn.and.throwError(new Error('the built-in kernel ran'));
       tf.env().set('WEBGL_VERSION', 1);
       try {
-        expect(() => tf.tidy(() => filterGrad(tf.tensor4d(x, c.xShape), tf.tensor4d(dy, dyShapeOf(c)), c)))
-            .toThrowError('the built-in kernel ran');
+        expect(() =>
+          tf.tidy(() => filterGrad(tf.tensor4d(x, c.xShape), tf.tensor4d(dy, dyShapeOf(c)), c))
+        ).toThrowError('the built-in kernel ran');
       } finally {
         tf.env().set('WEBGL_VERSION', version);
       }
@@ -167,7 +198,7 @@ describe('Conv2DBackpropFilter on webgl: replacement', () => {
     const c: GradCase = {xShape: [3, 9, 8, 3], kernel: [3, 3], outChannels: 6, strides: 1, pad: 'same'};
     const x = randomArray(sizeOf(c.xShape), 51);
     const r = randomArray(sizeOf(dyShapeOf(c)), 52);
-    const expected = referenceFilterGrad(c, x, r);  // d Σ(conv(x, W)·r) / dW
+    const expected = referenceFilterGrad(c, x, r); // d Σ(conv(x, W)·r) / dW
     await withBuiltInSpy(async builtIn => {
       const dW = tf.tidy(() => {
         const xt = tf.tensor4d(x, c.xShape);
@@ -194,7 +225,8 @@ describe('Conv2DBackpropFilter on webgl: replacement', () => {
       const w = tf.randomUniform(filterShapeOf(c));
       const step = async () => {
         const grads = tf.grads((xs: tf.Tensor, ws: tf.Tensor) =>
-            tf.sum(tf.conv2d(xs as tf.Tensor4D, ws as tf.Tensor4D, c.strides, c.pad as 'same')))([x, w]);
+          tf.sum(tf.conv2d(xs as tf.Tensor4D, ws as tf.Tensor4D, c.strides, c.pad as 'same'))
+        )([x, w]);
         await grads[1].data();
         tf.dispose(grads);
       };

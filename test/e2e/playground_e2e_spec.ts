@@ -22,7 +22,7 @@ const CHROMIUM_FLAGS: string[] = require(resolve('scripts/chromium-flags.cjs'));
 
 const OUT = 'build/e2e';
 const CLI_RUN = join(OUT, 'cli-run');
-const COMPARED = 32;  // test images whose logits are compared with Node's
+const COMPARED = 32; // test images whose logits are compared with Node's
 const MINUTE = 60_000;
 
 interface PageState {
@@ -30,28 +30,51 @@ interface PageState {
   batchesDone: number;
   busy: boolean;
   modelSource: string;
-  history: {loss: number[], accuracy: number[], testAccuracy: number[]};
-  lastEvaluation: {accuracy: number, count: number}|null;
-  run: {isHeld: boolean}|null;
+  history: {loss: number[]; accuracy: number[]; testAccuracy: number[]};
+  lastEvaluation: {accuracy: number; count: number} | null;
+  run: {isHeld: boolean} | null;
 }
 
 declare global {
   interface Window {
-    playground: {state: PageState, ready: Promise<void>, memory(): {numTensors: number},
-                 predict(start: number, count: number): Promise<number[][]>};
+    playground: {
+      state: PageState;
+      ready: Promise<void>;
+      memory(): {numTensors: number};
+      predict(start: number, count: number): Promise<number[][]>;
+    };
   }
 }
 
 /** Trains a small model with the command, as a Node user would, and returns Node's logits on the test images. */
-async function modelSavedByTheCli(): Promise<{logits: number[][], labels: number[], weights: number}> {
+async function modelSavedByTheCli(): Promise<{logits: number[][]; labels: number[]; weights: number}> {
   rmSync(CLI_RUN, {recursive: true, force: true});
-  execFileSync('node', ['bin/tfjs-snn.cjs', 'train', '--epochs', '1', '--limit-train', '128', '--limit-test', '32',
-                        '--time-steps', '3', '--batch-size', '32', '--backend', 'wasm', '--out', CLI_RUN],
-               {stdio: 'pipe'});
+  execFileSync(
+    'node',
+    [
+      'bin/tfjs-snn.cjs',
+      'train',
+      '--epochs',
+      '1',
+      '--limit-train',
+      '128',
+      '--limit-test',
+      '32',
+      '--time-steps',
+      '3',
+      '--batch-size',
+      '32',
+      '--backend',
+      'wasm',
+      '--out',
+      CLI_RUN,
+    ],
+    {stdio: 'pipe'}
+  );
   await tf.setBackend('cpu');
   const model = await tfl.loadLayersModel(io.fileSystem(join(CLI_RUN, 'model')));
   const test = await data.loadIdxDataset('data/fashion-mnist-subset', {split: 'test'});
-  const {x, y} = data.toTensors(test, {limit: COMPARED, normalize: 'fashion-mnist'});  // as the command does
+  const {x, y} = data.toTensors(test, {limit: COMPARED, normalize: 'fashion-mnist'}); // as the command does
   const output = model.predict(x) as tf.Tensor2D;
   const logits = await output.array();
   tf.dispose([x, y, output]);
@@ -62,7 +85,7 @@ async function modelSavedByTheCli(): Promise<{logits: number[][], labels: number
 
 const state = (page: Page) => page.evaluate(() => window.playground.state as unknown as PageState);
 const text = (page: Page, selector: string) =>
-    page.evaluate(s => document.querySelector(s)?.textContent ?? '', selector);
+  page.evaluate(s => document.querySelector(s)?.textContent ?? '', selector);
 const points = async (page: Page, chart: string) => Number(await page.getAttribute(`#${chart}`, 'data-points'));
 
 async function untilIdle(page: Page, timeout: number): Promise<void> {
@@ -79,8 +102,8 @@ function expectSameLogits(actual: number[][], expected: number[][]): void {
 describe('the browser playground (Chromium, WebGL through SwiftShader)', () => {
   let browser: Browser;
   let page: Page;
-  let server: {url: string, close(): Promise<void>};
-  let node: {logits: number[][], labels: number[], weights: number};
+  let server: {url: string; close(): Promise<void>};
+  let node: {logits: number[][]; labels: number[]; weights: number};
   let tensorsAtStart = 0;
   const consoleErrors: string[] = [];
 
@@ -95,8 +118,11 @@ describe('the browser playground (Chromium, WebGL through SwiftShader)', () => {
       await opened.addInitScript(() => {
         for (const canvas of [HTMLCanvasElement, OffscreenCanvas]) {
           const original = canvas.prototype.getContext as (...args: unknown[]) => unknown;
-          (canvas.prototype as {getContext: unknown}).getContext = function(this: unknown, kind: string,
-                                                                              ...rest: unknown[]) {
+          (canvas.prototype as {getContext: unknown}).getContext = function (
+            this: unknown,
+            kind: string,
+            ...rest: unknown[]
+          ) {
             return kind.includes('webgl') ? null : original.call(this, kind, ...rest);
           };
         }
@@ -111,8 +137,11 @@ describe('the browser playground (Chromium, WebGL through SwiftShader)', () => {
     mkdirSync(OUT, {recursive: true});
     node = await modelSavedByTheCli();
     server = await startServer({root: 'build/playground', port: 0, mounts: {'/runs/': OUT}});
-    browser = await chromium.launch({executablePath: process.env.CHROME_BIN || '/usr/bin/chromium',
-                                     args: CHROMIUM_FLAGS.filter(f => !f.startsWith('--headless')), headless: true});
+    browser = await chromium.launch({
+      executablePath: process.env.CHROME_BIN || '/usr/bin/chromium',
+      args: CHROMIUM_FLAGS.filter(f => !f.startsWith('--headless')),
+      headless: true,
+    });
     page = await openPage();
   }, 4 * MINUTE);
 
@@ -129,147 +158,204 @@ describe('the browser playground (Chromium, WebGL through SwiftShader)', () => {
     tensorsAtStart = await page.evaluate(() => window.playground.memory().numTensors);
   });
 
-  it('trains with model.fit: live charts, pause holds, stop ends early, accuracy above chance', async () => {
-    for (const [field, value] of [['#time-steps', '2'], ['#batch-size', '16'], ['#train-images', '256'],
-                                  ['#epochs', '1'], ['#test-images', '128']]) {
-      await page.fill(field, value);
-    }
-    await page.click('#train');
-    await page.waitForFunction(() => window.playground.state.batchesDone >= 3, null, {timeout: 2 * MINUTE});
-    const lossPoints = await points(page, 'loss-chart');
-    expect(lossPoints).toBeGreaterThanOrEqual(3);
-    expect(await page.locator('#loss-chart svg path').count()).toBeGreaterThan(0);
+  it(
+    'trains with model.fit: live charts, pause holds, stop ends early, accuracy above chance',
+    async () => {
+      for (const [field, value] of [
+        ['#time-steps', '2'],
+        ['#batch-size', '16'],
+        ['#train-images', '256'],
+        ['#epochs', '1'],
+        ['#test-images', '128'],
+      ]) {
+        await page.fill(field, value);
+      }
+      await page.click('#train');
+      await page.waitForFunction(() => window.playground.state.batchesDone >= 3, null, {timeout: 2 * MINUTE});
+      const lossPoints = await points(page, 'loss-chart');
+      expect(lossPoints).toBeGreaterThanOrEqual(3);
+      expect(await page.locator('#loss-chart svg path').count()).toBeGreaterThan(0);
 
-    // The page answers while it trains, between batches: its answers find training under way at three different
-    // batch counts (a page that did not yield while training would answer only once training had ended). No
-    // wall-clock bound, which a busy machine could break.
-    const seen = new Set<number>();
-    for (let now = await state(page); now.busy && seen.size < 3; now = await state(page)) seen.add(now.batchesDone);
-    expect(seen.size).withContext(`batch counts seen while training: ${[...seen]}`).toBe(3);
+      // The page answers while it trains, between batches: its answers find training under way at three different
+      // batch counts (a page that did not yield while training would answer only once training had ended). No
+      // wall-clock bound, which a busy machine could break.
+      const seen = new Set<number>();
+      for (let now = await state(page); now.busy && seen.size < 3; now = await state(page)) seen.add(now.batchesDone);
+      expect(seen.size)
+        .withContext(`batch counts seen while training: ${[...seen]}`)
+        .toBe(3);
 
-    await page.click('#pause');
-    await page.waitForFunction(() => window.playground.state.run?.isHeld === true, null, {timeout: MINUTE});
-    const held = (await state(page)).batchesDone;
-    await page.waitForTimeout(4000);
-    expect((await state(page)).batchesDone).toBe(held);
-    expect(await text(page, '#pause')).toBe('Resume');
-    await page.click('#pause');
-    await page.waitForFunction(n => window.playground.state.batchesDone >= n, held + 2, {timeout: MINUTE});
-    expect(await points(page, 'loss-chart')).toBeGreaterThan(lossPoints);  // the charts go on updating
+      await page.click('#pause');
+      await page.waitForFunction(() => window.playground.state.run?.isHeld === true, null, {timeout: MINUTE});
+      const held = (await state(page)).batchesDone;
+      await page.waitForTimeout(4000);
+      expect((await state(page)).batchesDone).toBe(held);
+      expect(await text(page, '#pause')).toBe('Resume');
+      await page.click('#pause');
+      await page.waitForFunction(n => window.playground.state.batchesDone >= n, held + 2, {timeout: MINUTE});
+      expect(await points(page, 'loss-chart')).toBeGreaterThan(lossPoints); // the charts go on updating
 
-    await page.waitForFunction(() => window.playground.state.batchesDone >= 10, null, {timeout: 2 * MINUTE});
-    await page.click('#stop');
-    await untilIdle(page, 2 * MINUTE);
-    const after = await state(page);
-    expect(after.batchesDone).toBeGreaterThanOrEqual(10);
-    expect(after.batchesDone).toBeLessThan(16);  // stopped before the epoch's 16 batches
-    expect(after.history.loss.length).toBe(after.batchesDone);
-    expect(after.history.loss.every(Number.isFinite)).toBe(true);
-    expect(after.history.accuracy.every(a => a >= 0 && a <= 1)).toBe(true);
-    expect(await points(page, 'loss-chart')).toBe(after.batchesDone);
-    expect(await points(page, 'rates-chart')).toBe(3);  // lif1, lif2, lif3
-    expect(after.modelSource).toContain('trained in this page');
-    expect(after.lastEvaluation!.count).toBe(128);
-    expect(after.lastEvaluation!.accuracy).toBeGreaterThan(0.25);  // chance is 0.1
-    expect(await text(page, '#evaluation')).toContain('Test accuracy on the first 128 test images');
-    expect(await text(page, '#progress-text')).toMatch(/^epoch 1\/1 · batch \d+\/16 · .* · lr 0\.00100 · .* · stopped$/);
-  }, 8 * MINUTE);
+      await page.waitForFunction(() => window.playground.state.batchesDone >= 10, null, {timeout: 2 * MINUTE});
+      await page.click('#stop');
+      await untilIdle(page, 2 * MINUTE);
+      const after = await state(page);
+      expect(after.batchesDone).toBeGreaterThanOrEqual(10);
+      expect(after.batchesDone).toBeLessThan(16); // stopped before the epoch's 16 batches
+      expect(after.history.loss.length).toBe(after.batchesDone);
+      expect(after.history.loss.every(Number.isFinite)).toBe(true);
+      expect(after.history.accuracy.every(a => a >= 0 && a <= 1)).toBe(true);
+      expect(await points(page, 'loss-chart')).toBe(after.batchesDone);
+      expect(await points(page, 'rates-chart')).toBe(3); // lif1, lif2, lif3
+      expect(after.modelSource).toContain('trained in this page');
+      expect(after.lastEvaluation!.count).toBe(128);
+      expect(after.lastEvaluation!.accuracy).toBeGreaterThan(0.25); // chance is 0.1
+      expect(await text(page, '#evaluation')).toContain('Test accuracy on the first 128 test images');
+      expect(await text(page, '#progress-text')).toMatch(
+        /^epoch 1\/1 · batch \d+\/16 · .* · lr 0\.00100 · .* · stopped$/
+      );
+    },
+    8 * MINUTE
+  );
 
-  it('inspects one test image: input per step, spike raster, the prediction as it forms', async () => {
-    await page.fill('#image-index', '5');
-    await page.click('#inspect');
-    await untilIdle(page, MINUTE);
-    expect(await text(page, '#inspect-result')).toMatch(new RegExp(
-        '^Image #5, label \\S.*\\. Prediction after each step: .+ → .+ \\((correct|wrong)\\)\\. The confidence ' +
-        'policy \\(margin 0\\.5, patience 2\\) stops it after [12] of 2 steps with \\S.*\\.$'));
-    expect(await page.locator('#input-frames canvas').count()).toBe(2);
-    // The count the raster drew (the attribute is null when it is not set, and Number(null) is 0).
-    const spikes = await page.getAttribute('#raster', 'data-spikes');
-    expect(spikes).withContext('#raster data-spikes').toMatch(/^\d+$/);
-    expect(Number(spikes)).toBeLessThanOrEqual(256 * 2);  // lif3's 256 neurons × 2 steps
-    expect(await text(page, '#raster-caption')).toMatch(new RegExp(
-        `^spike raster of 'lif3', the last spiking layer \\(all 256 neurons × 2 steps\\): ${spikes} spikes$`));
-    // A dark cell is drawn per spike on a white canvas: some pixel is not white exactly when there are spikes.
-    const drawn = await page.$eval('#raster', canvas => {
-      const {data} = (canvas as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, 400, 160);
-      let count = 0;
-      for (let i = 0; i < data.length; i += 4) if (data[i] + data[i + 1] + data[i + 2] < 3 * 255) count++;
-      return count;
-    });
-    expect(drawn > 0).withContext(`${drawn} pixels drawn for ${spikes} spikes`).toBe(Number(spikes) > 0);
-    expect(await points(page, 'prediction-chart')).toBe(2 * 10);
-  }, 2 * MINUTE);
+  it(
+    'inspects one test image: input per step, spike raster, the prediction as it forms',
+    async () => {
+      await page.fill('#image-index', '5');
+      await page.click('#inspect');
+      await untilIdle(page, MINUTE);
+      expect(await text(page, '#inspect-result')).toMatch(
+        new RegExp(
+          '^Image #5, label \\S.*\\. Prediction after each step: .+ → .+ \\((correct|wrong)\\)\\. The confidence ' +
+            'policy \\(margin 0\\.5, patience 2\\) stops it after [12] of 2 steps with \\S.*\\.$'
+        )
+      );
+      expect(await page.locator('#input-frames canvas').count()).toBe(2);
+      // The count the raster drew (the attribute is null when it is not set, and Number(null) is 0).
+      const spikes = await page.getAttribute('#raster', 'data-spikes');
+      expect(spikes).withContext('#raster data-spikes').toMatch(/^\d+$/);
+      expect(Number(spikes)).toBeLessThanOrEqual(256 * 2); // lif3's 256 neurons × 2 steps
+      expect(await text(page, '#raster-caption')).toMatch(
+        new RegExp(`^spike raster of 'lif3', the last spiking layer \\(all 256 neurons × 2 steps\\): ${spikes} spikes$`)
+      );
+      // A dark cell is drawn per spike on a white canvas: some pixel is not white exactly when there are spikes.
+      const drawn = await page.$eval('#raster', canvas => {
+        const {data} = (canvas as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, 400, 160);
+        let count = 0;
+        for (let i = 0; i < data.length; i += 4) if (data[i] + data[i + 1] + data[i + 2] < 3 * 255) count++;
+        return count;
+      });
+      expect(drawn > 0)
+        .withContext(`${drawn} pixels drawn for ${spikes} spikes`)
+        .toBe(Number(spikes) > 0);
+      expect(await points(page, 'prediction-chart')).toBe(2 * 10);
+    },
+    2 * MINUTE
+  );
 
-  it('shows the gamma profile, the exit step, accuracy by steps and the confidence exits', async () => {
-    await page.fill('#test-images', '64');
-    await page.click('#analyse');
-    await untilIdle(page, 3 * MINUTE);
-    expect(await points(page, 'gamma-chart')).toBe(3 * 2);  // 3 BNTT layers × 2 steps
-    expect(await points(page, 'steps-chart')).toBe(2);
-    expect(await points(page, 'exits-chart')).toBe(2);
-    expect(await text(page, '#exit-step')).toMatch(/^γ rule at 0\.50: run [12] of 2 steps .*Test accuracy/);
-    expect(await text(page, '#exit-result')).toMatch(/on 64 test images: [12]\.\d\d steps on average instead of 2/);
-    await page.screenshot({path: join(OUT, 'playground.png'), fullPage: true});
-  }, 4 * MINUTE);
+  it(
+    'shows the gamma profile, the exit step, accuracy by steps and the confidence exits',
+    async () => {
+      await page.fill('#test-images', '64');
+      await page.click('#analyse');
+      await untilIdle(page, 3 * MINUTE);
+      expect(await points(page, 'gamma-chart')).toBe(3 * 2); // 3 BNTT layers × 2 steps
+      expect(await points(page, 'steps-chart')).toBe(2);
+      expect(await points(page, 'exits-chart')).toBe(2);
+      expect(await text(page, '#exit-step')).toMatch(/^γ rule at 0\.50: run [12] of 2 steps .*Test accuracy/);
+      expect(await text(page, '#exit-result')).toMatch(/on 64 test images: [12]\.\d\d steps on average instead of 2/);
+      await page.screenshot({path: join(OUT, 'playground.png'), fullPage: true});
+    },
+    4 * MINUTE
+  );
 
-  it('loads a model saved by tfjs-snn train in Node from a URL: the same logits as Node', async () => {
-    await page.fill('#test-images', String(COMPARED));
-    await page.fill('#model-url', '/runs/cli-run/model/model.json');
-    await page.click('#load-url');
-    await untilIdle(page, 2 * MINUTE);
-    expect((await state(page)).modelSource).toBe('loaded from /runs/cli-run/model/model.json');
-    // Only the loaded model's weights are held: the model trained before, its optimizer state and every
-    // intermediate of training, evaluation, inspection and analysis have been disposed.
-    expect(await page.evaluate(() => window.playground.memory().numTensors)).toBe(tensorsAtStart + node.weights);
-    expectSameLogits(await page.evaluate(n => window.playground.predict(0, n), COMPARED), node.logits);
-    const nodeCorrect = node.logits.filter((row, i) => row.indexOf(Math.max(...row)) === node.labels[i]).length;
-    expect((await state(page)).lastEvaluation!.accuracy).toBe(nodeCorrect / COMPARED);
-  }, 3 * MINUTE);
+  it(
+    'loads a model saved by tfjs-snn train in Node from a URL: the same logits as Node',
+    async () => {
+      await page.fill('#test-images', String(COMPARED));
+      await page.fill('#model-url', '/runs/cli-run/model/model.json');
+      await page.click('#load-url');
+      await untilIdle(page, 2 * MINUTE);
+      expect((await state(page)).modelSource).toBe('loaded from /runs/cli-run/model/model.json');
+      // Only the loaded model's weights are held: the model trained before, its optimizer state and every
+      // intermediate of training, evaluation, inspection and analysis have been disposed.
+      expect(await page.evaluate(() => window.playground.memory().numTensors)).toBe(tensorsAtStart + node.weights);
+      expectSameLogits(await page.evaluate(n => window.playground.predict(0, n), COMPARED), node.logits);
+      const nodeCorrect = node.logits.filter((row, i) => row.indexOf(Math.max(...row)) === node.labels[i]).length;
+      expect((await state(page)).lastEvaluation!.accuracy).toBe(nodeCorrect / COMPARED);
+    },
+    3 * MINUTE
+  );
 
-  it('loads the same model from files picked by the user', async () => {
-    await page.setInputFiles('#model-files', [join(CLI_RUN, 'model', 'model.json'), join(CLI_RUN, 'model', 'weights.bin')]);
-    await page.click('#load-files');
-    await untilIdle(page, 2 * MINUTE);
-    expect((await state(page)).modelSource).toBe('loaded from model.json + weights.bin');
-    expect(await page.evaluate(() => window.playground.memory().numTensors)).toBe(tensorsAtStart + node.weights);
-    expectSameLogits(await page.evaluate(n => window.playground.predict(0, n), COMPARED), node.logits);
-  }, 3 * MINUTE);
+  it(
+    'loads the same model from files picked by the user',
+    async () => {
+      await page.setInputFiles('#model-files', [
+        join(CLI_RUN, 'model', 'model.json'),
+        join(CLI_RUN, 'model', 'weights.bin'),
+      ]);
+      await page.click('#load-files');
+      await untilIdle(page, 2 * MINUTE);
+      expect((await state(page)).modelSource).toBe('loaded from model.json + weights.bin');
+      expect(await page.evaluate(() => window.playground.memory().numTensors)).toBe(tensorsAtStart + node.weights);
+      expectSameLogits(await page.evaluate(n => window.playground.predict(0, n), COMPARED), node.logits);
+    },
+    3 * MINUTE
+  );
 
-  it('runs the pretrained model that ships with the page', async () => {
-    await page.fill('#model-url', 'models/fmnist-bntt-t4/model.json');
-    await page.click('#load-url');
-    await untilIdle(page, 2 * MINUTE);
-    expect((await state(page)).lastEvaluation!.accuracy).toBeGreaterThan(0.8);
-    expect(await text(page, '#exit-step')).toContain('γ rule at 0.50: run 3 of 4 steps');
-  }, 3 * MINUTE);
+  it(
+    'runs the pretrained model that ships with the page',
+    async () => {
+      await page.fill('#model-url', 'models/fmnist-bntt-t4/model.json');
+      await page.click('#load-url');
+      await untilIdle(page, 2 * MINUTE);
+      expect((await state(page)).lastEvaluation!.accuracy).toBeGreaterThan(0.8);
+      expect(await text(page, '#exit-step')).toContain('γ rule at 0.50: run 3 of 4 steps');
+    },
+    3 * MINUTE
+  );
 
-  it('explains bad settings in the status line', async () => {
-    await page.fill('#batch-size', '0');
-    await page.click('#train');
-    await page.waitForFunction(() => document.querySelector('#status')!.textContent!.startsWith('Error'), null,
-                               {timeout: MINUTE});
-    expect(await text(page, '#status')).toBe("Error: 'batch size' must be an integer from 1 to 512; got '0'");
-    await page.fill('#model-url', '/runs/no-such-model/model.json');
-    const before = consoleErrors.length;
-    await page.click('#load-url');
-    await page.waitForFunction(() => document.querySelector('#status')!.textContent!.startsWith('Error: cannot load'),
-                               null, {timeout: MINUTE});
-    expect(await text(page, '#status')).toMatch(/^Error: cannot load a model from '\/runs\/no-such-model\/model\.json': /);
-    // The browser logs the missing model's 404 itself, as it should: that one message is expected.
-    for (let waited = 0; consoleErrors.length === before && waited < 10_000; waited += 100) await page.waitForTimeout(100);
-    const logged = consoleErrors.splice(before);
-    expect(logged.length).toBe(1);
-    expect(logged[0]).toContain('status of 404');
-  }, 2 * MINUTE);
+  it(
+    'explains bad settings in the status line',
+    async () => {
+      await page.fill('#batch-size', '0');
+      await page.click('#train');
+      await page.waitForFunction(() => document.querySelector('#status')!.textContent!.startsWith('Error'), null, {
+        timeout: MINUTE,
+      });
+      expect(await text(page, '#status')).toBe("Error: 'batch size' must be an integer from 1 to 512; got '0'");
+      await page.fill('#model-url', '/runs/no-such-model/model.json');
+      const before = consoleErrors.length;
+      await page.click('#load-url');
+      await page.waitForFunction(
+        () => document.querySelector('#status')!.textContent!.startsWith('Error: cannot load'),
+        null,
+        {timeout: MINUTE}
+      );
+      expect(await text(page, '#status')).toMatch(
+        /^Error: cannot load a model from '\/runs\/no-such-model\/model\.json': /
+      );
+      // The browser logs the missing model's 404 itself, as it should: that one message is expected.
+      for (let waited = 0; consoleErrors.length === before && waited < 10_000; waited += 100)
+        await page.waitForTimeout(100);
+      const logged = consoleErrors.splice(before);
+      expect(logged.length).toBe(1);
+      expect(logged[0]).toContain('status of 404');
+    },
+    2 * MINUTE
+  );
 
-  it('falls back to the cpu backend, with a notice, where WebGL is unavailable', async () => {
-    const fallback = await openPage({withoutWebGL: true});
-    expect((await state(fallback)).backend).toBe('cpu');
-    expect(await fallback.isVisible('#notice')).toBe(true);
-    expect(await text(fallback, '#notice')).toContain('WebGL is not available in this browser');
-    expect(await text(fallback, '#status')).toContain('ready');
-    await fallback.close();
-  }, 2 * MINUTE);
+  it(
+    'falls back to the cpu backend, with a notice, where WebGL is unavailable',
+    async () => {
+      const fallback = await openPage({withoutWebGL: true});
+      expect((await state(fallback)).backend).toBe('cpu');
+      expect(await fallback.isVisible('#notice')).toBe(true);
+      expect(await text(fallback, '#notice')).toContain('WebGL is not available in this browser');
+      expect(await text(fallback, '#status')).toContain('ready');
+      await fallback.close();
+    },
+    2 * MINUTE
+  );
 
   it('logged no errors to the console', () => {
     expect(consoleErrors).toEqual([]);

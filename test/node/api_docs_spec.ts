@@ -26,7 +26,7 @@ interface PublicExport {
   file: string;
 }
 
-let cached: PublicExport[]|null = null;
+let cached: PublicExport[] | null = null;
 
 /** The public surface, computed once (the compiler takes a few seconds). */
 function publicSurface(): PublicExport[] {
@@ -48,20 +48,24 @@ function walkSurface(): PublicExport[] {
       const symbol = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
       const declaration = symbol.declarations?.[0];
       const name = prefix + exported.name;
-      if (declaration != null && ts.isSourceFile(declaration)) {  // `export * as layers from ...`
+      if (declaration != null && ts.isSourceFile(declaration)) {
+        // `export * as layers from ...`
         walk(symbol, name + '.');
         continue;
       }
       const isValue = (symbol.flags & ts.SymbolFlags.Value) !== 0;
       const isClass = (symbol.flags & ts.SymbolFlags.Class) !== 0;
-      const isFunction = isValue && !isClass &&
-          checker.getTypeOfSymbol(symbol).getCallSignatures().length > 0;
+      const isFunction = isValue && !isClass && checker.getTypeOfSymbol(symbol).getCallSignatures().length > 0;
       found.push({
-        name, isValue, isFunction,
+        name,
+        isValue,
+        isFunction,
         doc: ts.displayPartsToString(symbol.getDocumentationComment(checker)).trim(),
         tags: symbol.getJsDocTags(checker).map(tag => tag.name),
-        examples: symbol.getJsDocTags(checker).filter(tag => tag.name === 'example')
-            .map(tag => ts.displayPartsToString(tag.text).replace(/^\s*```\w*\n|```\s*$/g, '')),
+        examples: symbol
+          .getJsDocTags(checker)
+          .filter(tag => tag.name === 'example')
+          .map(tag => ts.displayPartsToString(tag.text).replace(/^\s*```\w*\n|```\s*$/g, '')),
         file: declaration == null ? '?' : declaration.getSourceFile().fileName.slice(root.length + 1),
       });
     }
@@ -73,9 +77,20 @@ function walkSurface(): PublicExport[] {
 // Functions of the public surface that need no @example: low-level pieces of the data pipeline
 // that the documented readers and `batches` call, and the router that importing the package registers.
 const NO_EXAMPLE = new Set([
-  'data.augmentationSeed', 'data.batchCount', 'data.cifarClasses', 'data.cropAndFlip', 'data.drawAugmentation',
-  'data.gunzip', 'data.idxFileNames', 'data.isGzip', 'data.mulberry32', 'data.normalizationTable',
-  'data.randomIndex', 'data.resolveNormalization', 'data.seededShuffle', 'io.registerFileRouter',
+  'data.augmentationSeed',
+  'data.batchCount',
+  'data.cifarClasses',
+  'data.cropAndFlip',
+  'data.drawAugmentation',
+  'data.gunzip',
+  'data.idxFileNames',
+  'data.isGzip',
+  'data.mulberry32',
+  'data.normalizationTable',
+  'data.randomIndex',
+  'data.resolveNormalization',
+  'data.seededShuffle',
+  'io.registerFileRouter',
 ]);
 
 // Examples the spec does not run: they need what a test machine lacks.
@@ -103,14 +118,26 @@ describe('the public API documentation', () => {
   it('finds the public surface through src/index.ts', () => {
     const names = surface.map(e => e.name);
     // Spot checks against the namespaces src/index.ts re-exports (not computed from the walker).
-    for (const name of ['version', 'layers.lif', 'layers.Lif', 'layers.LifLayerArgs', 'ops.lif',
-                        'ops.SURROGATE_DEFAULT_ALPHA', 'io.fileSystem', 'data.loadIdxDataset', 'models.vgg9',
-                        'analysis.energy', 'callbacks.stepDecay', 'regularizers.weightDecay']) {
+    for (const name of [
+      'version',
+      'layers.lif',
+      'layers.Lif',
+      'layers.LifLayerArgs',
+      'ops.lif',
+      'ops.SURROGATE_DEFAULT_ALPHA',
+      'io.fileSystem',
+      'data.loadIdxDataset',
+      'models.vgg9',
+      'analysis.energy',
+      'callbacks.stepDecay',
+      'regularizers.weightDecay',
+    ]) {
       expect(names).withContext(name).toContain(name);
     }
     expect(surface.filter(e => e.isValue).length).toBeGreaterThanOrEqual(68);
-    expect(new Set(surface.map(e => e.name.split('.')[0]))).toEqual(new Set(
-        ['analysis', 'callbacks', 'data', 'io', 'layers', 'models', 'ops', 'regularizers', 'version']));
+    expect(new Set(surface.map(e => e.name.split('.')[0]))).toEqual(
+      new Set(['analysis', 'callbacks', 'data', 'io', 'layers', 'models', 'ops', 'regularizers', 'version'])
+    );
   });
 
   it('has a doc comment on every export', () => {
@@ -120,8 +147,9 @@ describe('the public API documentation', () => {
 
   it('has an @example on every function users call', () => {
     const functions = surface.filter(e => e.isFunction);
-    const missing = functions.filter(e => !NO_EXAMPLE.has(e.name) && !e.tags.includes('example'))
-        .map(e => `${e.name} (${e.file})`);
+    const missing = functions
+      .filter(e => !NO_EXAMPLE.has(e.name) && !e.tags.includes('example'))
+      .map(e => `${e.name} (${e.file})`);
     expect(missing).withContext(`${missing.length} of ${functions.length} functions have no @example`).toEqual([]);
     // The exemptions name functions that exist (a renamed one must leave the list).
     const names = new Set(functions.map(e => e.name));
@@ -130,11 +158,11 @@ describe('the public API documentation', () => {
 
   it('names every value export in docs/ or README.md', () => {
     const text = [join(root, 'README.md'), ...markdownFiles(join(root, 'docs'))]
-        .map(path => readFileSync(path, 'utf8')).join('\n');
+      .map(path => readFileSync(path, 'utf8'))
+      .join('\n');
     const values = surface.filter(e => e.isValue);
     const missing = values.filter(e => !new RegExp(`\\b${e.name.split('.').pop()}\\b`).test(text)).map(e => e.name);
-    expect(missing).withContext(`${missing.length} of ${values.length} value exports appear in no doc`)
-        .toEqual([]);
+    expect(missing).withContext(`${missing.length} of ${values.length} value exports appear in no doc`).toEqual([]);
   });
 
   it('links the API reference from README.md and docs/guide.md', () => {
@@ -192,7 +220,11 @@ describe('the @examples of the public API', () => {
       rmSync(dir, {recursive: true, force: true});
     }
     expect(ran).toBeGreaterThanOrEqual(30);
-    const names = new Set(publicSurface().filter(e => e.examples.length > 0).map(e => e.name));
+    const names = new Set(
+      publicSurface()
+        .filter(e => e.examples.length > 0)
+        .map(e => e.name)
+    );
     expect([...NOT_RUN.keys()].filter(name => !names.has(name))).toEqual([]);
   }, 300000);
 });

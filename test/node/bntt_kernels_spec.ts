@@ -35,7 +35,7 @@ function paramIndices(shape: number[], rows: number): number[] {
   const size = shape.reduce((n, d) => n * d, 1);
   return Array.from({length: size}, (_, i) => {
     const t = Math.floor(i / (spatial * channels)) % steps;
-    return (rows === 1 ? 0 : t) * channels + i % channels;
+    return (rows === 1 ? 0 : t) * channels + (i % channels);
   });
 }
 
@@ -49,9 +49,14 @@ function groupStats(x: ArrayLike<number>, params: number[], numParams: number): 
   const count = new Array<number>(numParams).fill(0);
   const mean = new Array<number>(numParams).fill(0);
   const variance = new Array<number>(numParams).fill(0);
-  params.forEach((k, i) => { count[k]++; mean[k] += x[i]; });
+  params.forEach((k, i) => {
+    count[k]++;
+    mean[k] += x[i];
+  });
   for (let k = 0; k < numParams; k++) mean[k] /= count[k];
-  params.forEach((k, i) => { variance[k] += (x[i] - mean[k]) ** 2; });
+  params.forEach((k, i) => {
+    variance[k] += (x[i] - mean[k]) ** 2;
+  });
   for (let k = 0; k < numParams; k++) variance[k] /= count[k];
   return {count, mean, variance};
 }
@@ -59,7 +64,9 @@ function groupStats(x: ArrayLike<number>, params: number[], numParams: number): 
 function refForward(x: ArrayLike<number>, shape: number[], gamma: ArrayLike<number>, beta: ArrayLike<number>) {
   const params = paramIndices(shape, gamma.length / shape[shape.length - 1]);
   const stats = groupStats(x, params, gamma.length);
-  const y = params.map((k, i) => gamma[k] * (x[i] - stats.mean[k]) / Math.sqrt(stats.variance[k] + EPSILON) + beta[k]);
+  const y = params.map(
+    (k, i) => (gamma[k] * (x[i] - stats.mean[k])) / Math.sqrt(stats.variance[k] + EPSILON) + beta[k]
+  );
   return {y, mean: stats.mean, variance: stats.variance};
 }
 
@@ -71,8 +78,13 @@ function refBackward(x: ArrayLike<number>, dy: ArrayLike<number>, shape: number[
   const xHat = params.map((k, i) => (x[i] - mean[k]) * rstd[k]);
   const dbeta = new Array<number>(gamma.length).fill(0);
   const dgamma = new Array<number>(gamma.length).fill(0);
-  params.forEach((k, i) => { dbeta[k] += dy[i]; dgamma[k] += dy[i] * xHat[i]; });
-  const dx = params.map((k, i) => gamma[k] * rstd[k] * (dy[i] - dbeta[k] / count[k] - xHat[i] * dgamma[k] / count[k]));
+  params.forEach((k, i) => {
+    dbeta[k] += dy[i];
+    dgamma[k] += dy[i] * xHat[i];
+  });
+  const dx = params.map(
+    (k, i) => gamma[k] * rstd[k] * (dy[i] - dbeta[k] / count[k] - (xHat[i] * dgamma[k]) / count[k])
+  );
   return {dx, dgamma, dbeta};
 }
 
@@ -86,17 +98,18 @@ interface KernelCase {
 }
 
 const SHAPES: Array<[number[], number]> = [
-  [[1, 3, 4], 3],           // N = 1: variance 0, y = beta, dx = 0
+  [[1, 3, 4], 3], // N = 1: variance 0, y = beta, dx = 0
   [[2, 3, 4], 1],
   [[3, 5, 6, 2], 5],
   [[4, 2, 7, 3], 1],
   [[2, 4, 3, 5, 4], 4],
   [[1, 6, 2, 3, 3], 1],
   [[4, 3, 4, 4, 8], 3],
-  [[3, 1, 2, 2, 5], 1],     // T = 1
+  [[3, 1, 2, 2, 5], 1], // T = 1
 ];
-const KERNEL_CASES: KernelCase[] =
-    SHAPES.flatMap(([shape, rows]) => [true, false].map(affine => ({shape, rows, affine})));
+const KERNEL_CASES: KernelCase[] = SHAPES.flatMap(([shape, rows]) =>
+  [true, false].map(affine => ({shape, rows, affine}))
+);
 
 const sizeOf = (shape: number[]) => shape.reduce((n, d) => n * d, 1);
 
@@ -121,18 +134,34 @@ describe('the float64 BNTT reference', () => {
     const c: KernelCase = {shape: [2, 3, 2, 2], rows: 3, affine: true};
     const {x, dy, gamma, beta} = caseData(c, 5);
     const loss = (xs: ArrayLike<number>, g: ArrayLike<number>, b: ArrayLike<number>) =>
-        refForward(xs, c.shape, g, b).y.reduce((s, v, i) => s + v * dy[i], 0);
-    const numeric = (values: ArrayLike<number>, at: (v: Float64Array) => number) => Array.from(values, (_, i) => {
-      const h = 1e-6;
-      const [plus, minus] = [Float64Array.from(values), Float64Array.from(values)];
-      plus[i] += h;
-      minus[i] -= h;
-      return (at(plus) - at(minus)) / (2 * h);
-    });
+      refForward(xs, c.shape, g, b).y.reduce((s, v, i) => s + v * dy[i], 0);
+    const numeric = (values: ArrayLike<number>, at: (v: Float64Array) => number) =>
+      Array.from(values, (_, i) => {
+        const h = 1e-6;
+        const [plus, minus] = [Float64Array.from(values), Float64Array.from(values)];
+        plus[i] += h;
+        minus[i] -= h;
+        return (at(plus) - at(minus)) / (2 * h);
+      });
     const analytic = refBackward(x, dy, c.shape, gamma);
-    expect(relativeMaxError(analytic.dx, numeric(x, v => loss(v, gamma, beta)))).toBeLessThan(1e-6);
-    expect(relativeMaxError(analytic.dgamma, numeric(gamma, v => loss(x, v, beta)))).toBeLessThan(1e-6);
-    expect(relativeMaxError(analytic.dbeta, numeric(beta, v => loss(x, gamma, v)))).toBeLessThan(1e-6);
+    expect(
+      relativeMaxError(
+        analytic.dx,
+        numeric(x, v => loss(v, gamma, beta))
+      )
+    ).toBeLessThan(1e-6);
+    expect(
+      relativeMaxError(
+        analytic.dgamma,
+        numeric(gamma, v => loss(x, v, beta))
+      )
+    ).toBeLessThan(1e-6);
+    expect(
+      relativeMaxError(
+        analytic.dbeta,
+        numeric(beta, v => loss(x, gamma, v))
+      )
+    ).toBeLessThan(1e-6);
   });
 });
 
@@ -156,11 +185,16 @@ for (const backend of ['cpu', 'wasm']) {
       it(`matches the float64 reference: ${name(c)}`, () => {
         const data = caseData(c, 100 + 10 * i);
         const paramShape = [c.rows, c.shape[c.shape.length - 1]];
-        const [x, gamma, beta, dy] = [tf.tensor(data.x, c.shape), tf.tensor(data.gamma, paramShape),
-                                      tf.tensor(data.beta, paramShape), tf.tensor(data.dy, c.shape)];
+        const [x, gamma, beta, dy] = [
+          tf.tensor(data.x, c.shape),
+          tf.tensor(data.gamma, paramShape),
+          tf.tensor(data.beta, paramShape),
+          tf.tensor(data.dy, c.shape),
+        ];
         const [y, mean, variance] = runKernel(x, gamma, beta);
         const grads = tf.grads((xs: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
-                                   tf.sum(tf.mul(runKernel(xs, g, b)[0], dy)))([x, gamma, beta]);
+          tf.sum(tf.mul(runKernel(xs, g, b)[0], dy))
+        )([x, gamma, beta]);
         const expected = refForward(data.x, c.shape, data.gamma, data.beta);
         const expectedGrads = refBackward(data.x, data.dy, c.shape, data.gamma);
         expect(y.shape).toEqual(c.shape);
@@ -182,12 +216,12 @@ for (const backend of ['cpu', 'wasm']) {
       const [y, mean, variance] = runKernel(x, gamma, beta);
       const expected = refForward(values, shape, gamma.dataSync(), beta.dataSync());
       expect(relativeMaxError(variance.dataSync(), expected.variance)).toBeLessThan(1e-5);
-      expect(relativeMaxError(y.dataSync(), expected.y)).toBeLessThan(1e-4);  // x − μ loses float32 digits of x
+      expect(relativeMaxError(y.dataSync(), expected.y)).toBeLessThan(1e-4); // x − μ loses float32 digits of x
       tf.dispose([x, gamma, beta, y, mean, variance]);
     });
 
     it('is right for a large input (on wasm, allocating the outputs grows the heap under the input views)', () => {
-      const shape = [8, 4, 128, 128, 8];  // 2²² values, 16 MiB
+      const shape = [8, 4, 128, 128, 8]; // 2²² values, 16 MiB
       const values = randomArray(sizeOf(shape), 11);
       const [x, gamma, beta] = [tf.tensor(values, shape), tf.ones([4, 8]), tf.zeros([4, 8])];
       const [y, mean, variance] = runKernel(x, gamma, beta);
@@ -199,7 +233,9 @@ for (const backend of ['cpu', 'wasm']) {
 
     it('refuses parameters that are neither [T, C] nor [1, C]', () => {
       const [x, gamma] = [tf.zeros([2, 3, 4]), tf.ones([2, 4])];
-      expect(() => runKernel(x, gamma, gamma)).toThrowError(/SnnBnttTrain: expects x .* got x \[2,3,4\] and parameters \[2,4\]/);
+      expect(() => runKernel(x, gamma, gamma)).toThrowError(
+        /SnnBnttTrain: expects x .* got x \[2,3,4\] and parameters \[2,4\]/
+      );
       tf.dispose([x, gamma]);
     });
 
@@ -219,15 +255,36 @@ interface LayerCase {
 }
 
 const LAYER_CASES: LayerCase[] = [
-  {name: 'bntt, rank 5', make: () => layers.bntt({momentum: 0.8, epsilon: EPSILON}), buildShape: [3, 4, 2, 3, 2],
-   inputShape: [3, 4, 2, 3, 2]},
-  {name: 'bntt center, no scale, rank 3', make: () => layers.bntt({center: true, scale: false}),
-   buildShape: [4, 5, 6], inputShape: [4, 5, 6]},
-  {name: 'bntt center, fewer steps than T, rank 4', make: () => layers.bntt({center: true, timeSteps: 4}),
-   buildShape: [2, 4, 3, 5], inputShape: [2, 3, 3, 5]},
-  {name: 'spikingBatchNorm center, rank 5', make: () => layers.spikingBatchNorm({center: true}),
-   buildShape: [2, 3, 4, 4, 3], inputShape: [2, 3, 4, 4, 3]},
-  {name: 'spikingBatchNorm, rank 3', make: () => layers.spikingBatchNorm(), buildShape: [1, 6, 4], inputShape: [1, 6, 4]},
+  {
+    name: 'bntt, rank 5',
+    make: () => layers.bntt({momentum: 0.8, epsilon: EPSILON}),
+    buildShape: [3, 4, 2, 3, 2],
+    inputShape: [3, 4, 2, 3, 2],
+  },
+  {
+    name: 'bntt center, no scale, rank 3',
+    make: () => layers.bntt({center: true, scale: false}),
+    buildShape: [4, 5, 6],
+    inputShape: [4, 5, 6],
+  },
+  {
+    name: 'bntt center, fewer steps than T, rank 4',
+    make: () => layers.bntt({center: true, timeSteps: 4}),
+    buildShape: [2, 4, 3, 5],
+    inputShape: [2, 3, 3, 5],
+  },
+  {
+    name: 'spikingBatchNorm center, rank 5',
+    make: () => layers.spikingBatchNorm({center: true}),
+    buildShape: [2, 3, 4, 4, 3],
+    inputShape: [2, 3, 4, 4, 3],
+  },
+  {
+    name: 'spikingBatchNorm, rank 3',
+    make: () => layers.spikingBatchNorm(),
+    buildShape: [1, 6, 4],
+    inputShape: [1, 6, 4],
+  },
 ];
 
 /** Layer.dispose() refuses layers built by hand, so free their variables directly. */
@@ -237,8 +294,8 @@ function disposeWeights(layer: tfl.layers.Layer): void {
 
 interface TrainStep {
   y: Float32Array;
-  grads: Float32Array[];  // x, then the trainable weights
-  weights: Float32Array[];  // every weight after the step (moving statistics updated)
+  grads: Float32Array[]; // x, then the trainable weights
+  weights: Float32Array[]; // every weight after the step (moving statistics updated)
 }
 
 /** One training forward + backward of L = Σ dy·y from fixed weights, on the current backend. */
@@ -251,11 +308,17 @@ function trainStep(c: LayerCase, seed: number): TrainStep {
   });
   layer.setWeights(initial);
   tf.dispose(initial);
-  const x = tf.tidy(() => tf.variable(tf.tensor(randomArray(sizeOf(c.inputShape), seed + 20).map(v => 3 * v + 1),
-                                                c.inputShape)));
+  const x = tf.tidy(() =>
+    tf.variable(
+      tf.tensor(
+        randomArray(sizeOf(c.inputShape), seed + 20).map(v => 3 * v + 1),
+        c.inputShape
+      )
+    )
+  );
   const dy = tf.tensor(randomArray(sizeOf(c.inputShape), seed + 21), c.inputShape);
   const variables = [x, ...layer.trainableWeights.map(w => w.read() as tf.Variable)];
-  let y: tf.Tensor|undefined;
+  let y: tf.Tensor | undefined;
   const {value, grads} = tf.variableGrads(() => {
     y = tf.keep(layer.apply(x, {training: true}) as tf.Tensor);
     return tf.sum(tf.mul(y, dy));
@@ -285,9 +348,11 @@ function expectSameStep(actual: TrainStep, expected: TrainStep, what: string): v
   expect(relativeMaxError(actual.y, expected.y)).withContext(`${what}: y`).toBeLessThan(1e-5);
   expect(actual.grads.length).toBe(expected.grads.length);
   actual.grads.forEach((g, i) =>
-      expect(relativeMaxError(g, expected.grads[i])).withContext(`${what}: gradient ${i}`).toBeLessThan(1e-5));
+    expect(relativeMaxError(g, expected.grads[i])).withContext(`${what}: gradient ${i}`).toBeLessThan(1e-5)
+  );
   actual.weights.forEach((w, i) =>
-      expect(relativeMaxError(w, expected.weights[i])).withContext(`${what}: weight ${i}`).toBeLessThan(1e-5));
+    expect(relativeMaxError(w, expected.weights[i])).withContext(`${what}: weight ${i}`).toBeLessThan(1e-5)
+  );
 }
 
 describe('bntt layers in training: fused kernel path', () => {
@@ -303,8 +368,9 @@ describe('bntt layers in training: fused kernel path', () => {
         await tf.setBackend(backend);
         steps[`${backend} kernel`] = trainStep(c, seed);
         steps[`${backend} composite`] = compositeTrainStep(c, seed);
-        expect(registeredFunc(BNTT_TRAIN, backend)).withContext('fused kernel restored after the composite step')
-            .toBe(FUSED[backend][0].kernelFunc);
+        expect(registeredFunc(BNTT_TRAIN, backend))
+          .withContext('fused kernel restored after the composite step')
+          .toBe(FUSED[backend][0].kernelFunc);
       }
       expectSameStep(steps['cpu kernel'], steps['cpu composite'], 'cpu kernel vs composite');
       expectSameStep(steps['wasm kernel'], steps['wasm composite'], 'wasm kernel vs composite');
@@ -315,8 +381,9 @@ describe('bntt layers in training: fused kernel path', () => {
   it('keeps the layer errors: a single value per step and channel', async () => {
     await tf.setBackend('cpu');
     const [x, layer] = [tf.zeros([1, 3, 4]), layers.bntt({name: 'one'})];
-    expect(() => layer.apply(x, {training: true}))
-        .toThrowError(/SnnBntt 'one': training needs more than one value per step and channel/);
+    expect(() => layer.apply(x, {training: true})).toThrowError(
+      /SnnBntt 'one': training needs more than one value per step and channel/
+    );
     x.dispose();
     disposeWeights(layer);
   });

@@ -13,20 +13,24 @@ function notFound(id: string): never {
   throw error;
 }
 
-describe('the analysis charts\' libraries', () => {
+describe("the analysis charts' libraries", () => {
   it('are optional peer dependencies (not installed by `npm install tfjs-snn`) and dev dependencies for the tests', () => {
     for (const name of ['vega', 'vega-lite']) {
       expect(pkg.dependencies?.[name]).withContext(`dependencies.${name}`).toBeUndefined();
       expect(pkg.optionalDependencies?.[name]).withContext(`optionalDependencies.${name}`).toBeUndefined();
-      expect(pkg.peerDependencies?.[name]).withContext(`peerDependencies.${name}`).toMatch(/^\^5\./);
+      expect(pkg.peerDependencies?.[name])
+        .withContext(`peerDependencies.${name}`)
+        .toMatch(/^\^5\./);
       expect(pkg.peerDependenciesMeta?.[name]?.optional).withContext(`peerDependenciesMeta.${name}`).toBeTrue();
       expect(pkg.devDependencies?.[name]).withContext(`devDependencies.${name}`).toBeDefined();
     }
   });
 
-  it('are loaded only when a chart is drawn: the library and the command\'s other code never import them', () => {
+  it("are loaded only when a chart is drawn: the library and the command's other code never import them", () => {
     for (const file of ['dist/tfjs-snn.esm.mjs', 'dist/tfjs-snn.node.cjs', 'dist/tfjs-snn.umd.js']) {
-      expect(readFileSync(join(root, file), 'utf8')).withContext(file).not.toMatch(/['"]vega(-lite)?['"]/);
+      expect(readFileSync(join(root, file), 'utf8'))
+        .withContext(file)
+        .not.toMatch(/['"]vega(-lite)?['"]/);
     }
     const cli = readFileSync(join(root, 'dist/tfjs-snn-cli.cjs'), 'utf8');
     // No top-level require('vega'): only inside the loader.
@@ -38,8 +42,9 @@ describe('the analysis charts\' libraries', () => {
       // eslint-disable-next-line @typescript-eslint/no-require-imports -- the loader chartLibraries is given
       const load = (id: string) => (id === missing ? notFound(id) : require(id));
       expect(() => chartLibraries(load)).toThrowError(
-          `tfjs-snn analyze draws its charts with vega and vega-lite, optional dependencies that are not ` +
-          `installed (cannot load '${missing}'): run npm install vega vega-lite`);
+        `tfjs-snn analyze draws its charts with vega and vega-lite, optional dependencies that are not ` +
+          `installed (cannot load '${missing}'): run npm install vega vega-lite`
+      );
     });
   }
 

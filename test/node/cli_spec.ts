@@ -24,7 +24,10 @@ function writeQuadrantIdx(dir: string, train: number, test: number): void {
     dims.forEach((d, i) => bytes.writeUInt32BE(d, 4 + 4 * i));
     return bytes;
   };
-  for (const [prefix, count] of [['train', train], ['t10k', test]] as const) {
+  for (const [prefix, count] of [
+    ['train', train],
+    ['t10k', test],
+  ] as const) {
     const labels = Buffer.from(Array.from({length: count}, (_, i) => (i * 7 + (prefix === 'train' ? 0 : 1)) % 4));
     const pixels = Buffer.alloc(count * 64);
     labels.forEach((label, n) => {
@@ -43,7 +46,7 @@ function writeQuadrantIdx(dir: string, train: number, test: number): void {
  * CIFAR binary files (label byte(s), then 32×32 planes R, G, B) of images whose class (0–2) is the bright
  * channel: CIFAR-10's data_batch_1..5 + test_batch, or CIFAR-100's train + test with [coarse, fine] labels.
  */
-function writeCifar(dir: string, variant: 'cifar10'|'cifar100', perFile: number): void {
+function writeCifar(dir: string, variant: 'cifar10' | 'cifar100', perFile: number): void {
   mkdirSync(dir, {recursive: true});
   const labelBytes = variant === 'cifar10' ? 1 : 2;
   const records = (count: number, first: number) => {
@@ -51,7 +54,7 @@ function writeCifar(dir: string, variant: 'cifar10'|'cifar100', perFile: number)
     for (let k = 0; k < count; k++) {
       const start = k * (labelBytes + 3 * 1024);
       const label = (first + k) % 3;
-      if (labelBytes === 2) bytes[start] = 19 - label;  // the coarse label, not used by default
+      if (labelBytes === 2) bytes[start] = 19 - label; // the coarse label, not used by default
       bytes[start + labelBytes - 1] = label;
       for (let p = 0; p < 3 * 1024; p++) {
         const bright = Math.floor(p / 1024) === label;
@@ -60,9 +63,13 @@ function writeCifar(dir: string, variant: 'cifar10'|'cifar100', perFile: number)
     }
     return bytes;
   };
-  const files = variant === 'cifar10' ?
-      [...[1, 2, 3, 4, 5].map(i => [`data_batch_${i}.bin`, perFile]), ['test_batch.bin', perFile]] :
-      [['train.bin', 5 * perFile], ['test.bin', perFile]];
+  const files =
+    variant === 'cifar10'
+      ? [...[1, 2, 3, 4, 5].map(i => [`data_batch_${i}.bin`, perFile]), ['test_batch.bin', perFile]]
+      : [
+          ['train.bin', 5 * perFile],
+          ['test.bin', perFile],
+        ];
   let first = 0;
   for (const [name, count] of files as Array<[string, number]>) {
     writeFileSync(join(dir, name), records(count, first));
@@ -75,17 +82,49 @@ const silent = {write: () => true};
 describe('tfjs-snn train arguments', () => {
   it('has the documented defaults', () => {
     // epochs null: 3, or with --resume the checkpoint's own count.
-    expect(parseTrainArgs([])).toEqual(jasmine.objectContaining(
-        {dataset: 'fashion-mnist', dataDir: null, model: 'small', epochs: null, batchSize: 64, optimizer: 'adam',
-         schedule: 'cosine', weightDecay: 1e-4, normalization: 'bntt', backend: 'auto', seed: 1, resume: false,
-         out: 'runs/fashion-mnist-small'}));
+    expect(parseTrainArgs([])).toEqual(
+      jasmine.objectContaining({
+        dataset: 'fashion-mnist',
+        dataDir: null,
+        model: 'small',
+        epochs: null,
+        batchSize: 64,
+        optimizer: 'adam',
+        schedule: 'cosine',
+        weightDecay: 1e-4,
+        normalization: 'bntt',
+        backend: 'auto',
+        seed: 1,
+        resume: false,
+        out: 'runs/fashion-mnist-small',
+      })
+    );
   });
 
   it('takes --flag value, --flag=value and --no-switch', () => {
-    const args = parseTrainArgs(['--dataset=cifar10', '--data-dir', '/d', '--model', 'vgg9', '--epochs=2', '--lr',
-                                 '0.05', '--no-augment', '--resume']);
-    expect(args).toEqual(jasmine.objectContaining(
-        {dataset: 'cifar10', dataDir: '/d', model: 'vgg9', epochs: 2, lr: 0.05, augment: false, resume: true}));
+    const args = parseTrainArgs([
+      '--dataset=cifar10',
+      '--data-dir',
+      '/d',
+      '--model',
+      'vgg9',
+      '--epochs=2',
+      '--lr',
+      '0.05',
+      '--no-augment',
+      '--resume',
+    ]);
+    expect(args).toEqual(
+      jasmine.objectContaining({
+        dataset: 'cifar10',
+        dataDir: '/d',
+        model: 'vgg9',
+        epochs: 2,
+        lr: 0.05,
+        augment: false,
+        resume: true,
+      })
+    );
   });
 
   const bad: Array<[string[], string]> = [
@@ -93,12 +132,17 @@ describe('tfjs-snn train arguments', () => {
     [['--model', 'resnet'], "--model must be one of small, vgg9, vgg11; got 'resnet'"],
     [['--lr'], '--lr needs a value; see tfjs-snn train --help'],
     [['--epoch', '3'], "unknown option '--epoch'; see tfjs-snn train --help"],
-    [['--dataset', 'cifar100'], '--data-dir is required for --dataset cifar100 (only fashion-mnist has an embedded subset)'],
+    [
+      ['--dataset', 'cifar100'],
+      '--data-dir is required for --dataset cifar100 (only fashion-mnist has an embedded subset)',
+    ],
     [['--resume=yes'], "--resume takes no value; got '--resume=yes'"],
     // Integers beyond 2^53 are not exact: rejected here, not deep inside the data pipeline.
     [['--seed', '1e300'], "--seed must be an integer from 0 to 9007199254740991; got '1e300'"],
-    [['--batch-size', '9007199254740993'],
-     "--batch-size must be an integer from 1 to 9007199254740991; got '9007199254740993'"],
+    [
+      ['--batch-size', '9007199254740993'],
+      "--batch-size must be an integer from 1 to 9007199254740991; got '9007199254740993'",
+    ],
   ];
   for (const [argv, message] of bad) {
     it(`rejects ${argv.join(' ')}`, () => expect(() => parseTrainArgs(argv)).toThrowError(message));
@@ -107,9 +151,18 @@ describe('tfjs-snn train arguments', () => {
 
 describe('tfjs-snn analyze arguments', () => {
   it('has the documented defaults', () => {
-    expect(parseAnalyzeArgs(['--model', 'runs/x'])).toEqual(
-        {model: 'runs/x', dataset: 'fashion-mnist', dataDir: null, limitTest: null, batchSize: null, backend: 'auto',
-         out: null, gammaThreshold: 0.1, confidenceThreshold: 0.5, patience: 2});
+    expect(parseAnalyzeArgs(['--model', 'runs/x'])).toEqual({
+      model: 'runs/x',
+      dataset: 'fashion-mnist',
+      dataDir: null,
+      limitTest: null,
+      batchSize: null,
+      backend: 'auto',
+      out: null,
+      gammaThreshold: 0.1,
+      confidenceThreshold: 0.5,
+      patience: 2,
+    });
   });
 
   const bad: Array<[string[], string]> = [
@@ -124,16 +177,25 @@ describe('tfjs-snn analyze arguments', () => {
 
   it('names a folder without a model', async () => {
     const empty = mkdtempSync(join(tmpdir(), 'tfjs-snn-nomodel-'));
-    await expectAsync(analyze(parseAnalyzeArgs(['--model', empty, '--backend', 'cpu']), silent))
-        .toBeRejectedWithError(new RegExp(`--model: no model.json in '${empty}'`));
+    await expectAsync(analyze(parseAnalyzeArgs(['--model', empty, '--backend', 'cpu']), silent)).toBeRejectedWithError(
+      new RegExp(`--model: no model.json in '${empty}'`)
+    );
     rmSync(empty, {recursive: true, force: true});
   });
 });
 
 describe('progress line', () => {
   it('shows epoch, bar, counts, loss, accuracy, speed and ETA', () => {
-    const line = progressLine({epoch: 2, epochs: 3, done: 25, total: 100, loss: 0.51234, accuracy: 0.8, elapsedSeconds: 30,
-                               imagesPerSecond: 53.33});
+    const line = progressLine({
+      epoch: 2,
+      epochs: 3,
+      done: 25,
+      total: 100,
+      loss: 0.51234,
+      accuracy: 0.8,
+      elapsedSeconds: 30,
+      imagesPerSecond: 53.33,
+    });
     expect(line).toBe('epoch 2/3 [=====>                  ] 25/100 loss 0.5123 acc 0.8000 53.3 img/s ETA 1:30');
     expect(formatDuration(3725)).toBe('1:02:05');
   });
@@ -143,8 +205,24 @@ describe('tfjs-snn train (end to end on a generated 8×8 dataset, wasm)', () => 
   let tmp: string;
   let dataDir: string;
   const args = (out: string, more: Partial<TrainArgs> = {}): TrainArgs => ({
-    ...parseTrainArgs(['--dataset', 'mnist', '--data-dir', dataDir, '--backend', 'wasm', '--batch-size', '16',
-                       '--time-steps', '2', '--optimizer', 'adam', '--lr', '0.01', '--out', out]),
+    ...parseTrainArgs([
+      '--dataset',
+      'mnist',
+      '--data-dir',
+      dataDir,
+      '--backend',
+      'wasm',
+      '--batch-size',
+      '16',
+      '--time-steps',
+      '2',
+      '--optimizer',
+      'adam',
+      '--lr',
+      '0.01',
+      '--out',
+      out,
+    ]),
     ...more,
   });
 
@@ -172,14 +250,17 @@ describe('tfjs-snn train (end to end on a generated 8×8 dataset, wasm)', () => 
     expect(report.data).toEqual({trainImages: 64, testImages: 32});
     for (const epoch of report.epochs) {
       // A fraction of the 32 test images (a missing value is null in JSON, and null >= 0 holds).
-      expect(typeof epoch.testAccuracy).withContext(`epoch ${epoch.epoch} testAccuracy`).toBe('number');
+      expect(typeof epoch.testAccuracy)
+        .withContext(`epoch ${epoch.epoch} testAccuracy`)
+        .toBe('number');
       expect(epoch.testAccuracy).toBeGreaterThanOrEqual(0);
       expect(epoch.testAccuracy).toBeLessThanOrEqual(1);
       expect(Math.abs(epoch.testAccuracy * 32 - Math.round(epoch.testAccuracy * 32)))
-          .withContext(`epoch ${epoch.epoch} testAccuracy ${epoch.testAccuracy} · 32`).toBeLessThan(1e-4);
-      expect(Object.keys(epoch.spikeRates).length).toBe(3);  // three lif layers in the small model
+        .withContext(`epoch ${epoch.epoch} testAccuracy ${epoch.testAccuracy} · 32`)
+        .toBeLessThan(1e-4);
+      expect(Object.keys(epoch.spikeRates).length).toBe(3); // three lif layers in the small model
     }
-    expect(report.finalTestAccuracy).toBeGreaterThan(0.5);  // chance is 0.25
+    expect(report.finalTestAccuracy).toBeGreaterThan(0.5); // chance is 0.25
     const markdown = readFileSync(join(out, 'report.md'), 'utf8');
     expect(markdown).toContain('## Per epoch');
     expect(markdown).toMatch(/\| 1 \| 0\.0100 \| /);
@@ -189,52 +270,63 @@ describe('tfjs-snn train (end to end on a generated 8×8 dataset, wasm)', () => 
     model.dispose();
   });
 
-  it('tfjs-snn analyze reports on the trained run: its accuracy after all T steps is the run\'s final accuracy',
-     async () => {
-       const run = join(tmp, 'run');
-       const report = await analyze(parseAnalyzeArgs(['--model', run, '--dataset', 'mnist', '--data-dir', dataDir,
-                                                      '--backend', 'wasm', '--batch-size', '10']), silent);
-       const trained = JSON.parse(readFileSync(join(run, 'report.json'), 'utf8'));
-       expect(report.timeSteps).toBe(2);
-       expect(report.accuracyByTimeSteps.accuracy[1]).toBeCloseTo(trained.finalTestAccuracy, 6);
-       expect(report.gammaProfile.map(p => p.layer)).toEqual(['bntt1', 'bntt2', 'bntt3']);
-       expect(report.spikeRates.map(r => r.layer)).toEqual(['lif1', 'lif2', 'lif3']);
-       expect(report.energy.layers.map(l => l.analogInput)).toEqual([true, false, false, false]);
-       expect(report.confidenceExit.exitStepCounts.reduce((a, b) => a + b, 0)).toBe(32);
-       // The sweep reaches every exit step: T 2 has one breakpoint, just above every layer's mean scale at step 2.
-       const largest = Math.max(...report.gammaProfile.map(p => p.mean[1]));
-       const breakpoint = report.gammaSweep.find(s => s.threshold > largest && s.threshold <= largest + 0.001);
-       expect(breakpoint?.exitStep).toBe(1);
-       expect(breakpoint?.accuracy).toBe(report.accuracyByTimeSteps.accuracy[0]);
-       const dir = join(run, 'analysis');
-       const saved = JSON.parse(readFileSync(join(dir, 'analysis.json'), 'utf8'));
-       expect(saved.accuracyByTimeSteps).toEqual(report.accuracyByTimeSteps);
-       for (const chart of ['gamma', 'rates', 'accuracy']) {
-         expect(readFileSync(join(dir, `${chart}.svg`), 'utf8')).toMatch(/^<svg /);
-       }
-       const html = readFileSync(join(dir, 'analysis.html'), 'utf8');
-       expect((html.match(/<svg /g) ?? []).length).toBe(3);
-       expect(html).not.toContain('<script');
-     });
+  it("tfjs-snn analyze reports on the trained run: its accuracy after all T steps is the run's final accuracy", async () => {
+    const run = join(tmp, 'run');
+    const report = await analyze(
+      parseAnalyzeArgs([
+        '--model',
+        run,
+        '--dataset',
+        'mnist',
+        '--data-dir',
+        dataDir,
+        '--backend',
+        'wasm',
+        '--batch-size',
+        '10',
+      ]),
+      silent
+    );
+    const trained = JSON.parse(readFileSync(join(run, 'report.json'), 'utf8'));
+    expect(report.timeSteps).toBe(2);
+    expect(report.accuracyByTimeSteps.accuracy[1]).toBeCloseTo(trained.finalTestAccuracy, 6);
+    expect(report.gammaProfile.map(p => p.layer)).toEqual(['bntt1', 'bntt2', 'bntt3']);
+    expect(report.spikeRates.map(r => r.layer)).toEqual(['lif1', 'lif2', 'lif3']);
+    expect(report.energy.layers.map(l => l.analogInput)).toEqual([true, false, false, false]);
+    expect(report.confidenceExit.exitStepCounts.reduce((a, b) => a + b, 0)).toBe(32);
+    // The sweep reaches every exit step: T 2 has one breakpoint, just above every layer's mean scale at step 2.
+    const largest = Math.max(...report.gammaProfile.map(p => p.mean[1]));
+    const breakpoint = report.gammaSweep.find(s => s.threshold > largest && s.threshold <= largest + 0.001);
+    expect(breakpoint?.exitStep).toBe(1);
+    expect(breakpoint?.accuracy).toBe(report.accuracyByTimeSteps.accuracy[0]);
+    const dir = join(run, 'analysis');
+    const saved = JSON.parse(readFileSync(join(dir, 'analysis.json'), 'utf8'));
+    expect(saved.accuracyByTimeSteps).toEqual(report.accuracyByTimeSteps);
+    for (const chart of ['gamma', 'rates', 'accuracy']) {
+      expect(readFileSync(join(dir, `${chart}.svg`), 'utf8')).toMatch(/^<svg /);
+    }
+    const html = readFileSync(join(dir, 'analysis.html'), 'utf8');
+    expect((html.match(/<svg /g) ?? []).length).toBe(3);
+    expect(html).not.toContain('<script');
+  });
 
-  it('--resume continues from the last checkpoint and ends where an uninterrupted run ends, weight for weight',
-     async () => {
-       const settings = {epochs: 3, optimizer: 'sgd' as const, lr: 0.05};
-       const straight = await train(args(join(tmp, 'straight'), settings), silent);
-       const stopped = await train(args(join(tmp, 'resumed'), settings), silent, {stopAfterEpoch: 1});
-       expect(stopped.epochsDone).toBe(1);
-       expect(existsSync(join(tmp, 'resumed', 'model'))).toBeFalse();
-       const resumed = await train(args(join(tmp, 'resumed'), {epochs: 3, resume: true}), silent);
-       expect(resumed.history.length).toBe(3);
-       expect(resumed.history.map(e => e.testAccuracy)).toEqual(straight.history.map(e => e.testAccuracy));
-       const weights = async (dir: string) => {
-         const model = await tfl.loadLayersModel(io.fileSystem(join(dir, 'model')));
-         const values = model.getWeights().map(w => Array.from(w.dataSync()));
-         model.dispose();
-         return values;
-       };
-       expect(await weights(join(tmp, 'resumed'))).toEqual(await weights(join(tmp, 'straight')));
-     });
+  it('--resume continues from the last checkpoint and ends where an uninterrupted run ends, weight for weight', async () => {
+    const settings = {epochs: 3, optimizer: 'sgd' as const, lr: 0.05};
+    const straight = await train(args(join(tmp, 'straight'), settings), silent);
+    const stopped = await train(args(join(tmp, 'resumed'), settings), silent, {stopAfterEpoch: 1});
+    expect(stopped.epochsDone).toBe(1);
+    expect(existsSync(join(tmp, 'resumed', 'model'))).toBeFalse();
+    const resumed = await train(args(join(tmp, 'resumed'), {epochs: 3, resume: true}), silent);
+    expect(resumed.history.length).toBe(3);
+    expect(resumed.history.map(e => e.testAccuracy)).toEqual(straight.history.map(e => e.testAccuracy));
+    const weights = async (dir: string) => {
+      const model = await tfl.loadLayersModel(io.fileSystem(join(dir, 'model')));
+      const values = model.getWeights().map(w => Array.from(w.dataSync()));
+      model.dispose();
+      return values;
+    };
+    expect(await weights(join(tmp, 'resumed'))).toEqual(await weights(join(tmp, 'straight')));
+  });
 
   describe('--resume after a crash once the last epoch is trained', () => {
     const settings = {epochs: 2, optimizer: 'sgd' as const, lr: 0.05, limitTrain: 32};
@@ -244,40 +336,46 @@ describe('tfjs-snn train (end to end on a generated 8×8 dataset, wasm)', () => 
       model.dispose();
       return values;
     };
-    let straight: Promise<number[][]>|null = null;
+    let straight: Promise<number[][]> | null = null;
     /** The final weights of the same run, uninterrupted (trained once, for all the cases). */
-    const straightWeights = () => straight ??= (async () => {
-      await train(args(join(tmp, 'straight-2'), settings), silent);
-      return modelWeights(join(tmp, 'straight-2'));
-    })();
+    const straightWeights = () =>
+      (straight ??= (async () => {
+        await train(args(join(tmp, 'straight-2'), settings), silent);
+        return modelWeights(join(tmp, 'straight-2'));
+      })());
 
     const stages: TrainStage[] = ['checkpoint', 'model', 'reports'];
     for (const stage of stages) {
-      it(`finishes the run when it was killed after the ${stage} was written: model/ as an uninterrupted run, ` +
-         'report.json finished, report.md',
-         async () => {
-           const expected = await straightWeights();
-           const out = join(tmp, `killed-after-${stage}`);
-           const crash = (at: TrainStage) => {
-             if (at === stage) throw new Error(`killed after ${at}`);
-           };
-           await expectAsync(train(args(out, settings), silent, {afterStage: crash}))
-               .toBeRejectedWithError(`killed after ${stage}`);
-           if (stage === 'checkpoint') expect(existsSync(join(out, 'model'))).toBeFalse();
-           const before = tf.memory().numTensors;
-           const written: string[] = [];
-           const state = await train(args(out, {resume: true, epochs: null}), {write: text => written.push(text)});
-           expect(tf.memory().numTensors).toBe(before);
-           expect(state.epochsDone).toBe(2);
-           expect(written.join('')).toContain(stage === 'reports' ?
-                                                  `the run in ${out} had already finished its 2 epochs` :
-                                                  `the checkpoint in ${out} has all 2 epochs`);
-           expect(written.join('')).toContain(`saved the model to ${resolve(out, 'model')}`);
-           const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
-           expect([report.finished, report.epochsDone, report.epochs.length]).toEqual([true, 2, 2]);
-           expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain('Finished 2 of 2 epochs.');
-           expect(await modelWeights(out)).toEqual(expected);
-         });
+      it(
+        `finishes the run when it was killed after the ${stage} was written: model/ as an uninterrupted run, ` +
+          'report.json finished, report.md',
+        async () => {
+          const expected = await straightWeights();
+          const out = join(tmp, `killed-after-${stage}`);
+          const crash = (at: TrainStage) => {
+            if (at === stage) throw new Error(`killed after ${at}`);
+          };
+          await expectAsync(train(args(out, settings), silent, {afterStage: crash})).toBeRejectedWithError(
+            `killed after ${stage}`
+          );
+          if (stage === 'checkpoint') expect(existsSync(join(out, 'model'))).toBeFalse();
+          const before = tf.memory().numTensors;
+          const written: string[] = [];
+          const state = await train(args(out, {resume: true, epochs: null}), {write: text => written.push(text)});
+          expect(tf.memory().numTensors).toBe(before);
+          expect(state.epochsDone).toBe(2);
+          expect(written.join('')).toContain(
+            stage === 'reports'
+              ? `the run in ${out} had already finished its 2 epochs`
+              : `the checkpoint in ${out} has all 2 epochs`
+          );
+          expect(written.join('')).toContain(`saved the model to ${resolve(out, 'model')}`);
+          const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+          expect([report.finished, report.epochsDone, report.epochs.length]).toEqual([true, 2, 2]);
+          expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain('Finished 2 of 2 epochs.');
+          expect(await modelWeights(out)).toEqual(expected);
+        }
+      );
     }
 
     it('writes model/ again when a finished run lost it', async () => {
@@ -290,7 +388,7 @@ describe('tfjs-snn train (end to end on a generated 8×8 dataset, wasm)', () => 
       expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain('Finished 2 of 2 epochs.');
     });
 
-    it('without --epochs trains to the checkpoint\'s own epoch count', async () => {
+    it("without --epochs trains to the checkpoint's own epoch count", async () => {
       const out = join(tmp, 'stopped-at-1');
       await train(args(out, settings), silent, {stopAfterEpoch: 1});
       const state = await train(args(out, {resume: true, epochs: null}), silent);
@@ -303,7 +401,8 @@ describe('tfjs-snn train (end to end on a generated 8×8 dataset, wasm)', () => 
       await train(args(out, settings), silent);
       const before = tf.memory().numTensors;
       await expectAsync(train(args(out, {resume: true, epochs: 1}), silent)).toBeRejectedWithError(
-          `--epochs 1: the checkpoint in ${out} already has 2 epochs; give --epochs 2 or more, or leave it out`);
+        `--epochs 1: the checkpoint in ${out} already has 2 epochs; give --epochs 2 or more, or leave it out`
+      );
       expect(tf.memory().numTensors).toBe(before);
     });
   });
@@ -333,11 +432,27 @@ describe('tfjs-snn train (end to end on a generated 8×8 dataset, wasm)', () => 
       // 1019192 bytes (0.972 MiB). 2000 images: 1944 MiB; floor(512 MiB / 1019192 bytes) = 526.
       const out = join(tmp, 'huge-batch');
       const before = tf.memory().numTensors;
-      await expectAsync(train(parseTrainArgs(['--backend', 'wasm', '--batch-size', '2000', '--time-steps', '2',
-                                              '--limit-test', '10', '--out', out]), silent))
-          .toBeRejectedWithError('--batch-size 2000: a batch\'s layer outputs would take 1944 MiB (0.972 MiB per ' +
-                                 'image at T 2), more than the 512 MiB allowed on the wasm backend; the largest ' +
-                                 'batch size that fits is 526');
+      await expectAsync(
+        train(
+          parseTrainArgs([
+            '--backend',
+            'wasm',
+            '--batch-size',
+            '2000',
+            '--time-steps',
+            '2',
+            '--limit-test',
+            '10',
+            '--out',
+            out,
+          ]),
+          silent
+        )
+      ).toBeRejectedWithError(
+        "--batch-size 2000: a batch's layer outputs would take 1944 MiB (0.972 MiB per " +
+          'image at T 2), more than the 512 MiB allowed on the wasm backend; the largest ' +
+          'batch size that fits is 526'
+      );
       expect(tf.memory().numTensors).toBe(before);
       expect(existsSync(join(out, 'checkpoint'))).toBeFalse();
     });
@@ -346,19 +461,35 @@ describe('tfjs-snn train (end to end on a generated 8×8 dataset, wasm)', () => 
       // 8×8 images: per image 64 input values + T·(64 + 3·2048 + 512 + 3·1024 + 2·256 + 3·256 + 10) + 10 =
       // 74 + 11082·T values; T 20000: 886560296 bytes, 845 MiB.
       const before = tf.memory().numTensors;
-      await expectAsync(train(args(join(tmp, 'huge-t'), {timeSteps: 20000, epochs: 1}), silent))
-          .toBeRejectedWithError('--time-steps 20000: one image\'s layer outputs take 845 MiB, more than the 512 MiB ' +
-                                 'a batch may take on the wasm backend; lower --time-steps');
+      await expectAsync(train(args(join(tmp, 'huge-t'), {timeSteps: 20000, epochs: 1}), silent)).toBeRejectedWithError(
+        "--time-steps 20000: one image's layer outputs take 845 MiB, more than the 512 MiB " +
+          'a batch may take on the wasm backend; lower --time-steps'
+      );
       expect(tf.memory().numTensors).toBe(before);
     });
 
     it('evaluation runs 256 images at a time, or as many as fit when that is fewer', async () => {
       // The embedded subset, small model, T 12: 794 + 127002·12 values, 5.82 MiB per image, 88 fit in 512 MiB.
       const written: string[] = [];
-      const state = await train(parseTrainArgs(['--backend', 'wasm', '--batch-size', '16', '--time-steps', '12',
-                                                '--limit-train', '16', '--limit-test', '100', '--epochs', '1',
-                                                '--out', join(tmp, 'long-evaluation')]),
-                                {write: text => written.push(text)});
+      const state = await train(
+        parseTrainArgs([
+          '--backend',
+          'wasm',
+          '--batch-size',
+          '16',
+          '--time-steps',
+          '12',
+          '--limit-train',
+          '16',
+          '--limit-test',
+          '100',
+          '--epochs',
+          '1',
+          '--out',
+          join(tmp, 'long-evaluation'),
+        ]),
+        {write: text => written.push(text)}
+      );
       expect(written.join('')).toContain('16 train / 100 test images, batches of 16 (evaluation 88), backend wasm');
       expect(state.history[0].testAccuracy * 100).toBeCloseTo(Math.round(state.history[0].testAccuracy * 100), 6);
     });
@@ -372,17 +503,18 @@ describe('tfjs-snn train (end to end on a generated 8×8 dataset, wasm)', () => 
         model.dispose();
         return dir;
       };
-      const analyzeArgs = (model: string, more: string[]) => parseAnalyzeArgs(
-          ['--model', model, '--backend', 'wasm', '--out', join(tmp, 'analysis-sizes'), ...more]);
+      const analyzeArgs = (model: string, more: string[]) =>
+        parseAnalyzeArgs(['--model', model, '--backend', 'wasm', '--out', join(tmp, 'analysis-sizes'), ...more]);
 
       it('an oversized --batch-size fails naming the flag, the value and the largest that fits', async () => {
         // T 2: 254798 values, 0.972 MiB per image (as in the train case); the embedded subset's 1,000 test images.
         const model = await saveModel('t2-model', 2);
         const before = tf.memory().numTensors;
-        await expectAsync(analyze(analyzeArgs(model, ['--batch-size', '1000']), silent))
-            .toBeRejectedWithError('--batch-size 1000: a batch\'s layer outputs would take 972 MiB (0.972 MiB per ' +
-                                   'image at T 2), more than the 512 MiB allowed on the wasm backend; the largest ' +
-                                   'batch size that fits is 526');
+        await expectAsync(analyze(analyzeArgs(model, ['--batch-size', '1000']), silent)).toBeRejectedWithError(
+          "--batch-size 1000: a batch's layer outputs would take 972 MiB (0.972 MiB per " +
+            'image at T 2), more than the 512 MiB allowed on the wasm backend; the largest ' +
+            'batch size that fits is 526'
+        );
         expect(tf.memory().numTensors).toBe(before);
       });
 
@@ -400,34 +532,56 @@ describe('tfjs-snn train (end to end on a generated 8×8 dataset, wasm)', () => 
 
 describe('tfjs-snn train on CIFAR binary files (generated in the real format, wasm)', () => {
   let tmp: string;
-  beforeAll(() => tmp = mkdtempSync(join(tmpdir(), 'tfjs-snn-cli-cifar-')));
+  beforeAll(() => (tmp = mkdtempSync(join(tmpdir(), 'tfjs-snn-cli-cifar-'))));
   afterAll(async () => {
     rmSync(tmp, {recursive: true, force: true});
     await tf.setBackend('cpu');
   });
 
-  for (const [variant, classes] of [['cifar10', 10], ['cifar100', 100]] as const) {
-    it(`--dataset ${variant}: reads the files, trains with augmentation and saves a ${classes}-class model`,
-       async () => {
-         const dataDir = join(tmp, variant);
-         writeCifar(dataDir, variant, 8);
-         const out = join(tmp, `${variant}-run`);
-         const state = await train(parseTrainArgs(['--dataset', variant, '--data-dir', dataDir, '--backend', 'wasm',
-                                                   '--batch-size', '8', '--time-steps', '2', '--epochs', '1',
-                                                   '--out', out]), silent);
-         expect(state.epochsDone).toBe(1);
-         const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
-         expect(report.data).toEqual({trainImages: 40, testImages: 8});
-         expect(report.settings.dataset).toBe(variant);
-         // Defaults are reported as used.
-         expect([report.settings.augment, report.settings.lr, report.settings.encoder, report.settings.leak])
-             .toEqual([true, 0.001, 'direct', 0.95]);
-         expect(Number.isFinite(report.epochs[0].trainLoss)).toBeTrue();
-         const model = await tfl.loadLayersModel(io.fileSystem(join(out, 'model')));
-         expect(model.inputs[0].shape).toEqual([null, 32, 32, 3]);
-         expect(model.outputs[0].shape).toEqual([null, classes]);
-         model.dispose();
-       }, 120000);
+  for (const [variant, classes] of [
+    ['cifar10', 10],
+    ['cifar100', 100],
+  ] as const) {
+    it(`--dataset ${variant}: reads the files, trains with augmentation and saves a ${classes}-class model`, async () => {
+      const dataDir = join(tmp, variant);
+      writeCifar(dataDir, variant, 8);
+      const out = join(tmp, `${variant}-run`);
+      const state = await train(
+        parseTrainArgs([
+          '--dataset',
+          variant,
+          '--data-dir',
+          dataDir,
+          '--backend',
+          'wasm',
+          '--batch-size',
+          '8',
+          '--time-steps',
+          '2',
+          '--epochs',
+          '1',
+          '--out',
+          out,
+        ]),
+        silent
+      );
+      expect(state.epochsDone).toBe(1);
+      const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+      expect(report.data).toEqual({trainImages: 40, testImages: 8});
+      expect(report.settings.dataset).toBe(variant);
+      // Defaults are reported as used.
+      expect([report.settings.augment, report.settings.lr, report.settings.encoder, report.settings.leak]).toEqual([
+        true,
+        0.001,
+        'direct',
+        0.95,
+      ]);
+      expect(Number.isFinite(report.epochs[0].trainLoss)).toBeTrue();
+      const model = await tfl.loadLayersModel(io.fileSystem(join(out, 'model')));
+      expect(model.inputs[0].shape).toEqual([null, 32, 32, 3]);
+      expect(model.outputs[0].shape).toEqual([null, classes]);
+      model.dispose();
+    }, 120000);
   }
 });
 
@@ -445,21 +599,26 @@ describe('the tfjs-snn command', () => {
     expect(badOption.stderr).toContain("tfjs-snn train: --epochs must be an integer >= 1; got 'x'");
   });
 
-  it('--version and -v print package.json\'s version and exit 0; --help mentions them', async () => {
+  it("--version and -v print package.json's version and exit 0; --help mentions them", async () => {
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
     let written: string[] = [];
-    const spy = spyOn(process.stdout, 'write')
-                    .and.callFake((text: string|Uint8Array) => written.push(String(text)) > 0);
+    const spy = spyOn(process.stdout, 'write').and.callFake(
+      (text: string | Uint8Array) => written.push(String(text)) > 0
+    );
     for (const flag of ['--version', '-v']) {
-      expect(execFileSync(process.execPath, [bin, flag], {encoding: 'utf8'})).withContext(flag)
-          .toBe(`${pkg.version}\n`);
+      expect(execFileSync(process.execPath, [bin, flag], {encoding: 'utf8'}))
+        .withContext(flag)
+        .toBe(`${pkg.version}\n`);
       written = [];
       const code = await main([flag]);
-      expect([code, written.join('')]).withContext(`main(['${flag}'])`).toEqual([0, `${pkg.version}\n`]);
+      expect([code, written.join('')])
+        .withContext(`main(['${flag}'])`)
+        .toEqual([0, `${pkg.version}\n`]);
     }
     spy.and.callThrough();
-    expect(execFileSync(process.execPath, [bin, '--help'], {encoding: 'utf8'}))
-        .toMatch(/--version, -v +print the version/);
+    expect(execFileSync(process.execPath, [bin, '--help'], {encoding: 'utf8'})).toMatch(
+      /--version, -v +print the version/
+    );
   });
 
   describe('without @tensorflow/tfjs-backend-wasm (nor tfjs-node) installed', () => {
@@ -467,7 +626,9 @@ describe('the tfjs-snn command', () => {
     beforeAll(() => {
       tmp = mkdtempSync(join(tmpdir(), 'tfjs-snn-nowasm-'));
       // Loaded with node -r: the two packages cannot be found, as in a project that never installed them.
-      writeFileSync(join(tmp, 'hide.js'), `
+      writeFileSync(
+        join(tmp, 'hide.js'),
+        `
         const Module = require('module');
         const resolveFilename = Module._resolveFilename;
         Module._resolveFilename = function(request, ...rest) {
@@ -475,37 +636,50 @@ describe('the tfjs-snn command', () => {
             throw Object.assign(new Error("Cannot find module '" + request + "'"), {code: 'MODULE_NOT_FOUND'});
           }
           return resolveFilename.call(this, request, ...rest);
-        };`);
+        };`
+      );
     });
     afterAll(() => rmSync(tmp, {recursive: true, force: true}));
-    const run = (argv: string[]) => spawnSync(process.execPath, [
-      '-r', join(tmp, 'hide.js'), '-e',
-      `require(${JSON.stringify(join(root, 'build/node/src/cli/main.js'))}).main(${JSON.stringify(argv)})` +
-          '.then(code => process.exitCode = code)',
-    ], {encoding: 'utf8', cwd: tmp});
+    const run = (argv: string[]) =>
+      spawnSync(
+        process.execPath,
+        [
+          '-r',
+          join(tmp, 'hide.js'),
+          '-e',
+          `require(${JSON.stringify(join(root, 'build/node/src/cli/main.js'))}).main(${JSON.stringify(argv)})` +
+            '.then(code => process.exitCode = code)',
+        ],
+        {encoding: 'utf8', cwd: tmp}
+      );
 
-    it('train with the default backend says that the default is wasm and how to install it, naming no flag given',
-       () => {
-         const result = run(['train', '--epochs', '1']);
-         expect(result.status).toBe(1);
-         expect(result.stderr).toBe(
-             'tfjs-snn train: the default backend, wasm, needs @tensorflow/tfjs-backend-wasm, which is not ' +
-             'installed: npm install @tensorflow/tfjs-backend-wasm (or choose --backend cpu, much slower, or install ' +
-             '@tensorflow/tfjs-node for --backend tensorflow)\n');
-         expect(existsSync(join(tmp, 'runs'))).toBeFalse();
-       });
+    it('train with the default backend says that the default is wasm and how to install it, naming no flag given', () => {
+      const result = run(['train', '--epochs', '1']);
+      expect(result.status).toBe(1);
+      expect(result.stderr).toBe(
+        'tfjs-snn train: the default backend, wasm, needs @tensorflow/tfjs-backend-wasm, which is not ' +
+          'installed: npm install @tensorflow/tfjs-backend-wasm (or choose --backend cpu, much slower, or install ' +
+          '@tensorflow/tfjs-node for --backend tensorflow)\n'
+      );
+      expect(existsSync(join(tmp, 'runs'))).toBeFalse();
+    });
 
     it('--backend wasm names the flag it was given', () => {
       const result = run(['analyze', '--model', tmp, '--backend', 'wasm']);
       expect(result.status).toBe(1);
-      expect(result.stderr).toBe('tfjs-snn analyze: --backend wasm needs @tensorflow/tfjs-backend-wasm, which is not ' +
-                                 'installed: npm install @tensorflow/tfjs-backend-wasm\n');
+      expect(result.stderr).toBe(
+        'tfjs-snn analyze: --backend wasm needs @tensorflow/tfjs-backend-wasm, which is not ' +
+          'installed: npm install @tensorflow/tfjs-backend-wasm\n'
+      );
     });
   });
 
   it('reports a missing dataset folder clearly', () => {
-    const missing = spawnSync(process.execPath, [bin, 'train', '--dataset', 'mnist', '--data-dir', '/nonexistent',
-                                                 '--backend', 'cpu'], {encoding: 'utf8'});
+    const missing = spawnSync(
+      process.execPath,
+      [bin, 'train', '--dataset', 'mnist', '--data-dir', '/nonexistent', '--backend', 'cpu'],
+      {encoding: 'utf8'}
+    );
     expect(missing.status).toBe(1);
     expect(missing.stderr).toMatch(/tfjs-snn train: .*\/nonexistent/);
     expect(existsSync('runs/mnist-small')).toBeFalse();

@@ -11,11 +11,16 @@ function tinyModel(optimizer: tf.Optimizer): tfl.Sequential {
 }
 
 /** Fits and returns the `lr` logs and the optimizer's own rate seen by a callback after the schedule. */
-async function fitRates(model: tfl.Sequential, schedule: tfl.Callback, fitArgs: tfl.ModelFitArgs):
-    Promise<{logged: number[], seen: number[]}> {
+async function fitRates(
+  model: tfl.Sequential,
+  schedule: tfl.Callback,
+  fitArgs: tfl.ModelFitArgs
+): Promise<{logged: number[]; seen: number[]}> {
   const seen: number[] = [];
   const reader = new tfl.CustomCallback({
-    onEpochBegin: async () => { seen.push((model.optimizer as unknown as {learningRate: number}).learningRate); },
+    onEpochBegin: async () => {
+      seen.push((model.optimizer as unknown as {learningRate: number}).learningRate);
+    },
   });
   const [x, y] = [tf.tensor2d([[0.5, -1, 2]]), tf.tensor2d([[1.5]])];
   const history = await model.fit(x, y, {verbose: 0, ...fitArgs, callbacks: [schedule, reader]});
@@ -25,13 +30,15 @@ async function fitRates(model: tfl.Sequential, schedule: tfl.Callback, fitArgs: 
 
 /** float64: lr0 · (1 + cos(π e / E)) / 2 from minRate up, written out independently of the code under test. */
 function cosineRate(lr0: number, epoch: number, epochs: number, minRate = 0): number {
-  const half = (1 + Math.cos(Math.PI * epoch / epochs)) / 2;
+  const half = (1 + Math.cos((Math.PI * epoch) / epochs)) / 2;
   return minRate + (lr0 - minRate) * half;
 }
 
 describe('callbacks.cosineDecay', () => {
   const optimizers: Array<[string, () => tf.Optimizer]> = [
-    ['Adam', () => tf.train.adam(0.002)], ['Momentum', () => tf.train.momentum(0.002, 0.9)]];
+    ['Adam', () => tf.train.adam(0.002)],
+    ['Momentum', () => tf.train.momentum(0.002, 0.9)],
+  ];
   for (const [name, make] of optimizers) {
     it(`sets and logs lr0·(1 + cos(π·e/E))/2 at every epoch (${name})`, async () => {
       const model = tinyModel(make());
@@ -72,10 +79,17 @@ describe('callbacks.cosineDecay', () => {
     ['no object', undefined, /cosineDecay: expects an object like \{epochs: 30\}; got undefined/],
     ['epochs 0', {epochs: 0}, /cosineDecay: argument 'epochs' must be an integer >= 1; got 0/],
     ['a negative minRate', {epochs: 3, minRate: -1}, /argument 'minRate' must be a finite number >= 0; got -1/],
-    ['minRate above initialRate', {epochs: 3, initialRate: 0.1, minRate: 0.2},
-     /'minRate' must be a finite number >= 0 and < initialRate; got 0\.2/],
+    [
+      'minRate above initialRate',
+      {epochs: 3, initialRate: 0.1, minRate: 0.2},
+      /'minRate' must be a finite number >= 0 and < initialRate; got 0\.2/,
+    ],
     ['initialRate 0', {epochs: 3, initialRate: 0}, /'initialRate' must be a finite number > 0; got 0/],
-    ['an unknown argument', {epochs: 3, lr: 0.1}, /unknown argument 'lr'; expected one of epochs, initialRate, minRate, verbose/],
+    [
+      'an unknown argument',
+      {epochs: 3, lr: 0.1},
+      /unknown argument 'lr'; expected one of epochs, initialRate, minRate, verbose/,
+    ],
   ];
   for (const [label, args, message] of cases) {
     it(`rejects ${label}`, () => expect(() => cosineDecay(args as CosineDecayArgs)).toThrowError(message));

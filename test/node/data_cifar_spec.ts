@@ -69,28 +69,41 @@ describe('CIFAR binary readers', () => {
   /** data_batch_1..5 with two records each, test_batch with three. */
   function writeCifar10(dir: string) {
     for (let i = 1; i <= 5; i++) {
-      fs.writeFileSync(path.join(dir, `data_batch_${i}.bin`),
-                       cifarBytes(cifar10Labels.slice(2 * i - 2, 2 * i), 2 * i - 2));
+      fs.writeFileSync(
+        path.join(dir, `data_batch_${i}.bin`),
+        cifarBytes(cifar10Labels.slice(2 * i - 2, 2 * i), 2 * i - 2)
+      );
     }
     fs.writeFileSync(path.join(dir, 'test_batch.bin'), cifarBytes([[5], [0], [9]], 0));
   }
 
   /** [coarse, fine] label pairs. */
-  const cifar100Labels = [[19, 99], [0, 0], [7, 42], [12, 57]];
+  const cifar100Labels = [
+    [19, 99],
+    [0, 0],
+    [7, 42],
+    [12, 57],
+  ];
   function writeCifar100(dir: string) {
     fs.writeFileSync(path.join(dir, 'train.bin'), cifarBytes(cifar100Labels, 0));
     fs.writeFileSync(path.join(dir, 'test.bin'), cifarBytes(cifar100Labels.slice(0, 1), 0));
   }
 
-  beforeAll(() => tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'snn-cifar-')));
+  beforeAll(() => (tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'snn-cifar-'))));
   afterAll(() => fs.rmSync(tmp, {recursive: true, force: true}));
 
   it('CIFAR-10: concatenates data_batch_1..5 in order and converts CHW to HWC', async () => {
     const dir = dirIn('c10-flat');
     writeCifar10(dir);
     const train = await loadCifarDataset(dir, {variant: 'cifar10', split: 'train'});
-    expect([train.count, train.height, train.width, train.channels, train.classes, train.name])
-        .toEqual([10, 32, 32, 3, 10, 'cifar10']);
+    expect([train.count, train.height, train.width, train.channels, train.classes, train.name]).toEqual([
+      10,
+      32,
+      32,
+      3,
+      10,
+      'cifar10',
+    ]);
     expect(Array.from(train.labels)).toEqual(cifar10Labels.map(([label]) => label));
     expectPixels(train.images, 10);
     // One spot checked by hand: record 1, (y, x) = (2, 5), green = (7 + 50 + 6 + 5) % 256.
@@ -134,20 +147,26 @@ describe('CIFAR binary readers', () => {
     it('missing files: every name looked for, and where', async () => {
       const dir = dirIn('none');
       const sub = path.join(dir, 'cifar-10-batches-bin');
-      await expectRejection(loadCifarDataset(dir, {variant: 'cifar10', split: 'train'}),
-                            `loadCifarDataset('${dir}', variant 'cifar10', split 'train'): cannot find ` +
-                            `the CIFAR-10 binary files data_batch_1.bin, data_batch_2.bin, ` +
-                            `data_batch_3.bin, data_batch_4.bin, data_batch_5.bin; looked in '${dir}' ` +
-                            `(missing all) and '${sub}' (missing all)`);
+      await expectRejection(
+        loadCifarDataset(dir, {variant: 'cifar10', split: 'train'}),
+        `loadCifarDataset('${dir}', variant 'cifar10', split 'train'): cannot find ` +
+          `the CIFAR-10 binary files data_batch_1.bin, data_batch_2.bin, ` +
+          `data_batch_3.bin, data_batch_4.bin, data_batch_5.bin; looked in '${dir}' ` +
+          `(missing all) and '${sub}' (missing all)`
+      );
       const partial = dirIn('partial');
       writeCifar10(partial);
       fs.rmSync(path.join(partial, 'data_batch_3.bin'));
-      await expectRejection(loadCifarDataset(partial, {variant: 'cifar10', split: 'train'}),
-                            jasmine.stringMatching(/looked in '.*partial' \(missing data_batch_3.bin\) and/));
-      await expectRejection(loadCifarDataset(dir, {variant: 'cifar100', split: 'test'}),
-                            `loadCifarDataset('${dir}', variant 'cifar100', split 'test'): cannot find ` +
-                            `the CIFAR-100 binary files test.bin; looked in '${dir}' (missing all) and ` +
-                            `'${path.join(dir, 'cifar-100-binary')}' (missing all)`);
+      await expectRejection(
+        loadCifarDataset(partial, {variant: 'cifar10', split: 'train'}),
+        jasmine.stringMatching(/looked in '.*partial' \(missing data_batch_3.bin\) and/)
+      );
+      await expectRejection(
+        loadCifarDataset(dir, {variant: 'cifar100', split: 'test'}),
+        `loadCifarDataset('${dir}', variant 'cifar100', split 'test'): cannot find ` +
+          `the CIFAR-100 binary files test.bin; looked in '${dir}' (missing all) and ` +
+          `'${path.join(dir, 'cifar-100-binary')}' (missing all)`
+      );
     });
 
     it('a file whose size is not a whole number of records', async () => {
@@ -155,17 +174,22 @@ describe('CIFAR binary readers', () => {
       writeCifar10(dir);
       const file = path.join(dir, 'test_batch.bin');
       fs.writeFileSync(file, Buffer.concat([cifarBytes([[1]], 0), Buffer.from([1])]));
-      await expectRejection(loadCifarDataset(dir, {variant: 'cifar10', split: 'test'}),
-                            `'${file}': 3074 bytes is not a whole number of CIFAR-10 records; expected ` +
-                            `a positive multiple of 3073 bytes (1 label byte + 3072 pixel bytes)`);
+      await expectRejection(
+        loadCifarDataset(dir, {variant: 'cifar10', split: 'test'}),
+        `'${file}': 3074 bytes is not a whole number of CIFAR-10 records; expected ` +
+          `a positive multiple of 3073 bytes (1 label byte + 3072 pixel bytes)`
+      );
       fs.writeFileSync(file, Buffer.alloc(0));
-      await expectRejection(loadCifarDataset(dir, {variant: 'cifar10', split: 'test'}),
-                            `'${file}': 0 bytes is not a whole number of CIFAR-10 records; expected ` +
-                            `a positive multiple of 3073 bytes (1 label byte + 3072 pixel bytes)`);
+      await expectRejection(
+        loadCifarDataset(dir, {variant: 'cifar10', split: 'test'}),
+        `'${file}': 0 bytes is not a whole number of CIFAR-10 records; expected ` +
+          `a positive multiple of 3073 bytes (1 label byte + 3072 pixel bytes)`
+      );
       // A CIFAR-10 file read as CIFAR-100 (3073 vs 3074-byte records) is caught the same way.
       expect(() => parseCifar(cifarBytes([[1], [2]], 0), 'c10.bin', {variant: 'cifar100'})).toThrowError(
-          `'c10.bin': 6146 bytes is not a whole number of CIFAR-100 records; expected a positive ` +
-          `multiple of 3074 bytes (2 label bytes + 3072 pixel bytes)`);
+        `'c10.bin': 6146 bytes is not a whole number of CIFAR-100 records; expected a positive ` +
+          `multiple of 3074 bytes (2 label bytes + 3072 pixel bytes)`
+      );
     });
 
     it('labels out of range', async () => {
@@ -173,26 +197,43 @@ describe('CIFAR binary readers', () => {
       writeCifar10(dir);
       const file = path.join(dir, 'test_batch.bin');
       fs.writeFileSync(file, cifarBytes([[1], [10]], 0));
-      await expectRejection(loadCifarDataset(dir, {variant: 'cifar10', split: 'test'}),
-                            `'${file}' (labels): label 10 at index 1 is out of range; expected 0..9 for 10 classes`);
+      await expectRejection(
+        loadCifarDataset(dir, {variant: 'cifar10', split: 'test'}),
+        `'${file}' (labels): label 10 at index 1 is out of range; expected 0..9 for 10 classes`
+      );
       const fine = cifarBytes([[0, 100]], 0);
       expect(() => parseCifar(fine, 'f.bin', {variant: 'cifar100'})).toThrowError(
-          `'f.bin' (fine labels): label 100 at index 0 is out of range; expected 0..99 for 100 classes`);
-      const coarse = cifarBytes([[3, 1], [20, 1]], 0);
+        `'f.bin' (fine labels): label 100 at index 0 is out of range; expected 0..99 for 100 classes`
+      );
+      const coarse = cifarBytes(
+        [
+          [3, 1],
+          [20, 1],
+        ],
+        0
+      );
       expect(() => parseCifar(coarse, 'c.bin', {variant: 'cifar100', labelMode: 'coarse'})).toThrowError(
-          `'c.bin' (coarse labels): label 20 at index 1 is out of range; expected 0..19 for 20 classes`);
+        `'c.bin' (coarse labels): label 20 at index 1 is out of range; expected 0..19 for 20 classes`
+      );
     });
 
     it('bad options', async () => {
-      await expectRejection(loadCifarDataset(tmp, {variant: 'cifar10', labelMode: 'coarse'}),
-                            `loadCifarDataset: option 'labelMode' 'coarse' applies only to variant ` +
-                            `'cifar100'; CIFAR-10 has a single label`);
-      await expectRejection(loadCifarDataset(tmp, {variant: 'cifar' as 'cifar10'}),
-                            `loadCifarDataset: option 'variant' must be one of 'cifar10', 'cifar100'; got 'cifar'`);
-      await expectRejection(loadCifarDataset(tmp, {variant: 'cifar10', split: 'valid' as 'test'}),
-                            `loadCifarDataset: option 'split' must be one of 'train', 'test'; got 'valid'`);
-      expect(() => parseCifar(new Uint8Array(3073), 'x', {variant: 'cifar100', labelMode: 'all' as 'fine'}))
-          .toThrowError(`parseCifar: option 'labelMode' must be one of 'fine', 'coarse'; got 'all'`);
+      await expectRejection(
+        loadCifarDataset(tmp, {variant: 'cifar10', labelMode: 'coarse'}),
+        `loadCifarDataset: option 'labelMode' 'coarse' applies only to variant ` +
+          `'cifar100'; CIFAR-10 has a single label`
+      );
+      await expectRejection(
+        loadCifarDataset(tmp, {variant: 'cifar' as 'cifar10'}),
+        `loadCifarDataset: option 'variant' must be one of 'cifar10', 'cifar100'; got 'cifar'`
+      );
+      await expectRejection(
+        loadCifarDataset(tmp, {variant: 'cifar10', split: 'valid' as 'test'}),
+        `loadCifarDataset: option 'split' must be one of 'train', 'test'; got 'valid'`
+      );
+      expect(() =>
+        parseCifar(new Uint8Array(3073), 'x', {variant: 'cifar100', labelMode: 'all' as 'fine'})
+      ).toThrowError(`parseCifar: option 'labelMode' must be one of 'fine', 'coarse'; got 'all'`);
     });
   });
 });

@@ -13,12 +13,12 @@ const root = path.resolve(__dirname, '../../../..');
 const SUBSET_DIR = path.join(root, 'data/fashion-mnist-subset');
 const FULL_DIR = '/usr/share/datasets/fashion-mnist';
 
-const TYPE_CODES = {uint8: 0x08, int8: 0x09, int16: 0x0B, int32: 0x0C, float32: 0x0D, float64: 0x0E};
+const TYPE_CODES = {uint8: 0x08, int8: 0x09, int16: 0x0b, int32: 0x0c, float32: 0x0d, float64: 0x0e};
 type Dtype = keyof typeof TYPE_CODES;
 const WRITERS: Record<Dtype, [number, (view: DataView, at: number, value: number) => void]> = {
   uint8: [1, (view, at, value) => view.setUint8(at, value)],
   int8: [1, (view, at, value) => view.setInt8(at, value)],
-  int16: [2, (view, at, value) => view.setInt16(at, value)],  // DataView writes big-endian by default
+  int16: [2, (view, at, value) => view.setInt16(at, value)], // DataView writes big-endian by default
   int32: [4, (view, at, value) => view.setInt32(at, value)],
   float32: [4, (view, at, value) => view.setFloat32(at, value)],
   float64: [8, (view, at, value) => view.setFloat64(at, value)],
@@ -37,7 +37,7 @@ function idxBytes(dtype: Dtype, shape: number[], values: number[]): Buffer {
   return bytes;
 }
 
-const SAMPLES: Record<Dtype, {shape: number[], values: number[]}> = {
+const SAMPLES: Record<Dtype, {shape: number[]; values: number[]}> = {
   uint8: {shape: [2, 3], values: [0, 1, 127, 128, 254, 255]},
   int8: {shape: [4], values: [-128, -1, 0, 127]},
   int16: {shape: [2, 2], values: [-32768, -2, 258, 32767]},
@@ -47,8 +47,12 @@ const SAMPLES: Record<Dtype, {shape: number[], values: number[]}> = {
 };
 
 const CONSTRUCTORS: Record<Dtype, new (length: number) => ArrayLike<number>> = {
-  uint8: Uint8Array, int8: Int8Array, int16: Int16Array, int32: Int32Array,
-  float32: Float32Array, float64: Float64Array,
+  uint8: Uint8Array,
+  int8: Int8Array,
+  int16: Int16Array,
+  int32: Int32Array,
+  float32: Float32Array,
+  float64: Float64Array,
 };
 
 function expectArray(array: IdxArray, dtype: Dtype) {
@@ -86,7 +90,7 @@ function classCounts(labels: Uint8Array): number[] {
 
 describe('parseIdx and readIdx', () => {
   let tmp: string;
-  beforeAll(() => tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'snn-idx-')));
+  beforeAll(() => (tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'snn-idx-'))));
   afterAll(() => fs.rmSync(tmp, {recursive: true, force: true}));
 
   for (const dtype of Object.keys(SAMPLES) as Dtype[]) {
@@ -102,7 +106,7 @@ describe('parseIdx and readIdx', () => {
   }
 
   it('reads multi-byte elements big-endian (literal bytes)', () => {
-    const bytes = Uint8Array.from([0, 0, 0x0B, 1, 0, 0, 0, 2, 0x01, 0x02, 0xFF, 0xFE]);
+    const bytes = Uint8Array.from([0, 0, 0x0b, 1, 0, 0, 0, 2, 0x01, 0x02, 0xff, 0xfe]);
     expect(Array.from(parseIdx(bytes, 'literal').data)).toEqual([258, -2]);
   });
 
@@ -124,10 +128,16 @@ describe('parseIdx and readIdx', () => {
     it('decodeIdx inflates gzip with DecompressionStream; the file readers refuse clearly', async () => {
       const bytes = idxBytes('int32', [3], SAMPLES.int32.values);
       expectArray(await decodeIdx(zlib.gzipSync(bytes), 'fetched.gz'), 'int32');
-      await expectRejection(readIdx('/any'), `readIdx reads files and works only in Node.js; in the ` +
-                            `browser fetch the bytes and parse them with parseIdx / parseCifar`);
-      await expectRejection(loadIdxDataset('/any'), `loadIdxDataset reads files and works only in ` +
-                            `Node.js; in the browser fetch the bytes and parse them with parseIdx / parseCifar`);
+      await expectRejection(
+        readIdx('/any'),
+        `readIdx reads files and works only in Node.js; in the ` +
+          `browser fetch the bytes and parse them with parseIdx / parseCifar`
+      );
+      await expectRejection(
+        loadIdxDataset('/any'),
+        `loadIdxDataset reads files and works only in ` +
+          `Node.js; in the browser fetch the bytes and parse them with parseIdx / parseCifar`
+      );
     });
   });
 
@@ -142,41 +152,46 @@ describe('parseIdx and readIdx', () => {
 
     it('truncated magic number', () => {
       expect(parse([0, 0, 8])).toThrowError(
-          `'x.idx': truncated IDX header: expected 4 bytes for the magic number, got 3`);
+        `'x.idx': truncated IDX header: expected 4 bytes for the magic number, got 3`
+      );
     });
 
     it('truncated dimensions', () => {
       expect(parse(idxBytes('uint8', [1, 2, 3], [1, 2, 3, 4, 5, 6]).subarray(0, 10))).toThrowError(
-          `'x.idx': truncated IDX header: expected 16 bytes for the magic number and 3 dimensions, got 10`);
+        `'x.idx': truncated IDX header: expected 16 bytes for the magic number and 3 dimensions, got 10`
+      );
     });
 
     it('truncated data', () => {
       expect(parse(idxBytes('uint8', [1, 2, 3], [1, 2, 3, 4, 5, 6]).subarray(0, 21))).toThrowError(
-          `'x.idx': truncated IDX data: expected 22 bytes (16 for the header and 6 for ` +
-          `[1, 2, 3] of uint8), got 21`);
+        `'x.idx': truncated IDX data: expected 22 bytes (16 for the header and 6 for ` + `[1, 2, 3] of uint8), got 21`
+      );
       expect(parse(idxBytes('float64', [2], [1, 2]).subarray(0, 20))).toThrowError(
-          `'x.idx': truncated IDX data: expected 24 bytes (8 for the header and 16 for ` +
-          `[2] of float64), got 20`);
+        `'x.idx': truncated IDX data: expected 24 bytes (8 for the header and 16 for ` + `[2] of float64), got 20`
+      );
     });
 
     it('bytes after the data', () => {
       expect(parse([...idxBytes('int32', [1], [7]), 0, 0])).toThrowError(
-          `'x.idx': 2 unexpected bytes after the IDX data: expected 12 bytes (8 for the header ` +
-          `and 4 for [1] of int32), got 14`);
+        `'x.idx': 2 unexpected bytes after the IDX data: expected 12 bytes (8 for the header ` +
+          `and 4 for [1] of int32), got 14`
+      );
     });
 
     it('wrong magic number, and gzip data given to parseIdx', () => {
       expect(parse([0x50, 0x4b, 3, 4, 0])).toThrowError(
-          `'x.idx' is not an IDX file: expected a magic number starting with 0x00 0x00, found ` +
-          `0x50 0x4b 0x03 0x04`);
+        `'x.idx' is not an IDX file: expected a magic number starting with 0x00 0x00, found ` + `0x50 0x4b 0x03 0x04`
+      );
       expect(parse(zlib.gzipSync(idxBytes('uint8', [1], [1])))).toThrowError(
-          /^'x.idx' is not an IDX file: expected a magic number starting with 0x00 0x00, found 0x1f 0x8b 0x08 0x00 \(gzip data: decompress it first/);
+        /^'x.idx' is not an IDX file: expected a magic number starting with 0x00 0x00, found 0x1f 0x8b 0x08 0x00 \(gzip data: decompress it first/
+      );
     });
 
     it('unsupported element type', () => {
-      expect(parse([0, 0, 0x0A, 1, 0, 0, 0, 0])).toThrowError(
-          `'x.idx': unsupported IDX data type 0x0a (third byte of the magic number); expected ` +
-          `one of 0x08 (uint8), 0x09 (int8), 0x0b (int16), 0x0c (int32), 0x0d (float32), 0x0e (float64)`);
+      expect(parse([0, 0, 0x0a, 1, 0, 0, 0, 0])).toThrowError(
+        `'x.idx': unsupported IDX data type 0x0a (third byte of the magic number); expected ` +
+          `one of 0x08 (uint8), 0x09 (int8), 0x0b (int16), 0x0c (int32), 0x0d (float32), 0x0e (float64)`
+      );
     });
 
     it('missing file, corrupt gzip, truncated gzipped file (named by path)', async () => {
@@ -184,13 +199,15 @@ describe('parseIdx and readIdx', () => {
       await expectRejection(readIdx(missing), `readIdx: the file '${missing}' does not exist`);
       const corrupt = path.join(tmp, 'corrupt.idx.gz');
       fs.writeFileSync(corrupt, Buffer.from([0x1f, 0x8b, 8, 0, 1, 2, 3, 4, 5, 6, 7]));
-      expect(await rejectionMessage(readIdx(corrupt)))
-          .toMatch(new RegExp(`^'${corrupt}': cannot decompress the gzip data: `));
+      expect(await rejectionMessage(readIdx(corrupt))).toMatch(
+        new RegExp(`^'${corrupt}': cannot decompress the gzip data: `)
+      );
       const truncated = path.join(tmp, 'truncated.idx.gz');
       fs.writeFileSync(truncated, zlib.gzipSync(idxBytes('uint8', [4], [1, 2, 3, 4]).subarray(0, 10)));
-      await expectRejection(readIdx(truncated),
-                            `'${truncated}': truncated IDX data: expected 12 bytes (8 for the header ` +
-                            `and 4 for [4] of uint8), got 10`);
+      await expectRejection(
+        readIdx(truncated),
+        `'${truncated}': truncated IDX data: expected 12 bytes (8 for the header ` + `and 4 for [4] of uint8), got 10`
+      );
     });
   });
 });
@@ -206,7 +223,7 @@ describe('loadIdxDataset', () => {
     return dir;
   };
 
-  beforeAll(() => tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'snn-idx-dataset-')));
+  beforeAll(() => (tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'snn-idx-dataset-'))));
   afterAll(() => fs.rmSync(tmp, {recursive: true, force: true}));
 
   it('reads raw train files and gzipped test files, keeping raw uint8', async () => {
@@ -219,33 +236,46 @@ describe('loadIdxDataset', () => {
     expect(train.images).toEqual(jasmine.any(Uint8Array));
     expect(Array.from(train.images)).toEqual(images);
     expect(Array.from(train.labels)).toEqual(labels);
-    expect({...train, images: null, labels: null}).toEqual(
-        {images: null, labels: null, count: 3, height: 2, width: 4, channels: 1, classes: 10});
+    expect({...train, images: null, labels: null}).toEqual({
+      images: null,
+      labels: null,
+      count: 3,
+      height: 2,
+      width: 4,
+      channels: 1,
+      classes: 10,
+    });
     const test = await loadIdxDataset(dir, {split: 'test', name: 'mnist'});
     expect([test.count, Array.from(test.labels), test.name]).toEqual([1, [7], 'mnist']);
     expect(Array.from(test.images)).toEqual(images.slice(0, 8));
-    expect((await loadIdxDataset(dir)).count).toBe(3);  // split defaults to 'train'
+    expect((await loadIdxDataset(dir)).count).toBe(3); // split defaults to 'train'
   });
 
   it('names the files it looked for when one is missing', async () => {
     const dir = makeDir('empty');
-    await expectRejection(loadIdxDataset(dir, {split: 'test'}),
-                          `loadIdxDataset('${dir}', split 'test'): no images file found in '${dir}'; ` +
-                          `looked for 't10k-images-idx3-ubyte', 't10k-images-idx3-ubyte.gz'`);
+    await expectRejection(
+      loadIdxDataset(dir, {split: 'test'}),
+      `loadIdxDataset('${dir}', split 'test'): no images file found in '${dir}'; ` +
+        `looked for 't10k-images-idx3-ubyte', 't10k-images-idx3-ubyte.gz'`
+    );
     write(dir, 't10k-images-idx3-ubyte.gz', zlib.gzipSync(idxBytes('uint8', [3, 2, 4], images)));
-    await expectRejection(loadIdxDataset(dir, {split: 'test'}),
-                          `loadIdxDataset('${dir}', split 'test'): no labels file found in '${dir}'; ` +
-                          `looked for 't10k-labels-idx1-ubyte', 't10k-labels-idx1-ubyte.gz'`);
+    await expectRejection(
+      loadIdxDataset(dir, {split: 'test'}),
+      `loadIdxDataset('${dir}', split 'test'): no labels file found in '${dir}'; ` +
+        `looked for 't10k-labels-idx1-ubyte', 't10k-labels-idx1-ubyte.gz'`
+    );
   });
 
   it('rejects a label count that differs from the image count', async () => {
     const dir = makeDir('mismatch');
     write(dir, 'train-images-idx3-ubyte', idxBytes('uint8', [3, 2, 4], images));
     write(dir, 'train-labels-idx1-ubyte', idxBytes('uint8', [2], [1, 2]));
-    await expectRejection(loadIdxDataset(dir, {split: 'train'}),
-                          `'${path.join(dir, 'train-labels-idx1-ubyte')}' holds 2 labels but ` +
-                          `'${path.join(dir, 'train-images-idx3-ubyte')}' holds 3 images; expected ` +
-                          `one label per image`);
+    await expectRejection(
+      loadIdxDataset(dir, {split: 'train'}),
+      `'${path.join(dir, 'train-labels-idx1-ubyte')}' holds 2 labels but ` +
+        `'${path.join(dir, 'train-images-idx3-ubyte')}' holds 3 images; expected ` +
+        `one label per image`
+    );
   });
 
   it('rejects labels out of range, against the classes option', async () => {
@@ -253,10 +283,14 @@ describe('loadIdxDataset', () => {
     write(dir, 'train-images-idx3-ubyte', idxBytes('uint8', [3, 2, 4], images));
     write(dir, 'train-labels-idx1-ubyte', idxBytes('uint8', [3], [1, 2, 10]));
     const labelsPath = path.join(dir, 'train-labels-idx1-ubyte');
-    await expectRejection(loadIdxDataset(dir, {split: 'train'}),
-                          `'${labelsPath}': label 10 at index 2 is out of range; expected 0..9 for 10 classes`);
-    await expectRejection(loadIdxDataset(dir, {split: 'train', classes: 2}),
-                          `'${labelsPath}': label 2 at index 1 is out of range; expected 0..1 for 2 classes`);
+    await expectRejection(
+      loadIdxDataset(dir, {split: 'train'}),
+      `'${labelsPath}': label 10 at index 2 is out of range; expected 0..9 for 10 classes`
+    );
+    await expectRejection(
+      loadIdxDataset(dir, {split: 'train', classes: 2}),
+      `'${labelsPath}': label 2 at index 1 is out of range; expected 0..1 for 2 classes`
+    );
     expect((await loadIdxDataset(dir, {split: 'train', classes: 11})).classes).toBe(11);
   });
 
@@ -264,21 +298,33 @@ describe('loadIdxDataset', () => {
     const dir = makeDir('kinds');
     write(dir, 'train-images-idx3-ubyte', idxBytes('float32', [3, 8], images));
     write(dir, 'train-labels-idx1-ubyte', idxBytes('uint8', [3], labels));
-    await expectRejection(loadIdxDataset(dir), `'${path.join(dir, 'train-images-idx3-ubyte')}': ` +
-                          `expected uint8 images of shape [count, height, width]; found float32 of shape [3, 8]`);
+    await expectRejection(
+      loadIdxDataset(dir),
+      `'${path.join(dir, 'train-images-idx3-ubyte')}': ` +
+        `expected uint8 images of shape [count, height, width]; found float32 of shape [3, 8]`
+    );
     write(dir, 'train-images-idx3-ubyte', idxBytes('uint8', [3, 2, 4], images));
     write(dir, 'train-labels-idx1-ubyte', idxBytes('int32', [3, 1], labels));
-    await expectRejection(loadIdxDataset(dir), `'${path.join(dir, 'train-labels-idx1-ubyte')}': ` +
-                          `expected uint8 labels of shape [count]; found int32 of shape [3, 1]`);
+    await expectRejection(
+      loadIdxDataset(dir),
+      `'${path.join(dir, 'train-labels-idx1-ubyte')}': ` +
+        `expected uint8 labels of shape [count]; found int32 of shape [3, 1]`
+    );
   });
 
   it('rejects bad options', async () => {
-    await expectRejection(loadIdxDataset(tmp, {split: 'val' as 'train'}),
-                          `loadIdxDataset: option 'split' must be one of 'train', 'test'; got 'val'`);
-    await expectRejection(loadIdxDataset(tmp, {classes: 0}),
-                          `loadIdxDataset: option 'classes' must be a positive integer; got 0`);
-    await expectRejection(loadIdxDataset(tmp, {name: 'cifar10' as 'mnist'}),
-                          `loadIdxDataset: option 'name' must be one of 'mnist', 'fashion-mnist'; got 'cifar10'`);
+    await expectRejection(
+      loadIdxDataset(tmp, {split: 'val' as 'train'}),
+      `loadIdxDataset: option 'split' must be one of 'train', 'test'; got 'val'`
+    );
+    await expectRejection(
+      loadIdxDataset(tmp, {classes: 0}),
+      `loadIdxDataset: option 'classes' must be a positive integer; got 0`
+    );
+    await expectRejection(
+      loadIdxDataset(tmp, {name: 'cifar10' as 'mnist'}),
+      `loadIdxDataset: option 'name' must be one of 'mnist', 'fashion-mnist'; got 'cifar10'`
+    );
   });
 });
 
@@ -322,8 +368,13 @@ describe('the embedded Fashion-MNIST subset (data/fashion-mnist-subset)', () => 
   for (const split of ['train', 'test'] as const) {
     it(`${split}: ${EXPECTED[split].count} images of 28×28, ${EXPECTED[split].perClass} per class, plausible pixels`, async () => {
       const dataset = await loadIdxDataset(SUBSET_DIR, {split, name: 'fashion-mnist'});
-      expect([dataset.count, dataset.height, dataset.width, dataset.channels, dataset.classes])
-          .toEqual([EXPECTED[split].count, 28, 28, 1, 10]);
+      expect([dataset.count, dataset.height, dataset.width, dataset.channels, dataset.classes]).toEqual([
+        EXPECTED[split].count,
+        28,
+        28,
+        1,
+        10,
+      ]);
       expect(classCounts(dataset.labels)).toEqual(new Array(10).fill(EXPECTED[split].perClass));
       let sum = 0;
       let max = 0;
@@ -334,11 +385,11 @@ describe('the embedded Fashion-MNIST subset (data/fashion-mnist-subset)', () => 
         if (pixel === 0) zeros++;
       }
       const mean = sum / dataset.images.length / 255;
-      expect(mean).toBeGreaterThan(0.25);  // the full set's mean is 0.2860
+      expect(mean).toBeGreaterThan(0.25); // the full set's mean is 0.2860
       expect(mean).toBeLessThan(0.33);
       expect(max).toBe(255);
-      expect(zeros / dataset.images.length).toBeGreaterThan(0.3);  // dark background
-      expect(new Set(dataset.labels.subarray(0, 20)).size).toBeGreaterThan(3);  // classes interleaved
+      expect(zeros / dataset.images.length).toBeGreaterThan(0.3); // dark background
+      expect(new Set(dataset.labels.subarray(0, 20)).size).toBeGreaterThan(3); // classes interleaved
     });
   }
 
@@ -358,11 +409,14 @@ describe('the embedded Fashion-MNIST subset (data/fashion-mnist-subset)', () => 
       const file = (kind: string) => path.join(FULL_DIR, `${PREFIX[split]}-${kind}-ubyte.gz`);
       const [labels, images] = [idxPayload(file('labels-idx1')), idxPayload(file('images-idx3'))];
       const kept = new Array(10).fill(0);
-      const picked = Array.from(labels.keys()).filter(i => kept[labels[i]] < EXPECTED[split].perClass &&
-                                                           ++kept[labels[i]] > 0);
-      expect(sha256(Buffer.from(picked.map(i => labels[i])),
-                    ...picked.map(i => images.subarray(i * 784, (i + 1) * 784))))
-          .withContext(`${split}: digest of the picked originals`).toBe(PICKED_DIGESTS[split]);
+      const picked = Array.from(labels.keys()).filter(
+        i => kept[labels[i]] < EXPECTED[split].perClass && ++kept[labels[i]] > 0
+      );
+      expect(
+        sha256(Buffer.from(picked.map(i => labels[i])), ...picked.map(i => images.subarray(i * 784, (i + 1) * 784)))
+      )
+        .withContext(`${split}: digest of the picked originals`)
+        .toBe(PICKED_DIGESTS[split]);
     }
     for (const split of ['train', 'test'] as const) {
       const full = await loadIdxDataset(FULL_DIR, {split});
@@ -381,8 +435,9 @@ describe('the embedded Fashion-MNIST subset (data/fashion-mnist-subset)', () => 
       picked.forEach((source, k) => {
         const label = subset.labels[k];
         expect(label).withContext(`${split} ${k}`).toBe(full.labels[source]);
-        const same = full.images.subarray(source * size, (source + 1) * size)
-                         .every((pixel, p) => pixel === subset.images[k * size + p]);
+        const same = full.images
+          .subarray(source * size, (source + 1) * size)
+          .every((pixel, p) => pixel === subset.images[k * size + p]);
         if (!same) fail(`${split}: subset image ${k} differs from full image ${source}`);
         firstOfClass.add(label);
       });

@@ -9,7 +9,9 @@ import {data} from '../../src/index';
 
 const root = resolve(__dirname, '../../../..');
 const subset = join(root, 'data', 'fashion-mnist-subset');
-const importEsm = new Function('url', 'return import(url)') as (url: string) => Promise<typeof import('../../src/index')>;
+const importEsm = new Function('url', 'return import(url)') as (
+  url: string
+) => Promise<typeof import('../../src/index')>;
 
 /** The IDX file's payload after its header, read with zlib here (not through the code under test). */
 function idxPayload(name: string, headerBytes: number): Uint8Array {
@@ -17,7 +19,7 @@ function idxPayload(name: string, headerBytes: number): Uint8Array {
 }
 
 describe('data.fashionMnistSubsetDir', () => {
-  it('is the package\'s data/fashion-mnist-subset folder, from the sources and from both Node bundles', async () => {
+  it("is the package's data/fashion-mnist-subset folder, from the sources and from both Node bundles", async () => {
     expect(data.fashionMnistSubsetDir()).toBe(subset);
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- loads the built CommonJS bundle
@@ -28,11 +30,20 @@ describe('data.fashionMnistSubsetDir', () => {
 });
 
 describe('data.loadFashionMnistSubset', () => {
-  for (const [split, prefix, count] of [['train', 'train', 2000], ['test', 't10k', 1000]] as const) {
+  for (const [split, prefix, count] of [
+    ['train', 'train', 2000],
+    ['test', 't10k', 1000],
+  ] as const) {
     it(`loads the ${count} ${split} images and labels as the files hold them`, async () => {
       const set = await data.loadFashionMnistSubset({split});
-      expect([set.count, set.height, set.width, set.channels, set.classes, set.name])
-          .toEqual([count, 28, 28, 1, 10, 'fashion-mnist']);
+      expect([set.count, set.height, set.width, set.channels, set.classes, set.name]).toEqual([
+        count,
+        28,
+        28,
+        1,
+        10,
+        'fashion-mnist',
+      ]);
       expect(set.images).toEqual(idxPayload(`${prefix}-images-idx3-ubyte.gz`, 16));
       expect(set.labels).toEqual(idxPayload(`${prefix}-labels-idx1-ubyte.gz`, 8));
     });
@@ -44,8 +55,10 @@ describe('data.loadFashionMnistSubset', () => {
 
   it('rejects unknown options and splits', async () => {
     await expectAsync(data.loadFashionMnistSubset({split: 'validation'} as never)).toBeRejectedWithError(
-        "loadFashionMnistSubset: option 'split' must be one of 'train', 'test'; got 'validation'");
+      "loadFashionMnistSubset: option 'split' must be one of 'train', 'test'; got 'validation'"
+    );
     await expectAsync(data.loadFashionMnistSubset({limit: 5} as never)).toBeRejectedWithError(
-        "loadFashionMnistSubset: unknown option 'limit'; expected split");
+      "loadFashionMnistSubset: unknown option 'limit'; expected split"
+    );
   });
 });

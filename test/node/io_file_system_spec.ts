@@ -32,8 +32,9 @@ function functionalModel(): tfl.LayersModel {
 }
 
 function inputsFor(model: tfl.LayersModel): tf.Tensor[] {
-  return model.inputs.map((input, i) => tf.randomUniform([2, ...input.shape.slice(1) as number[]],
-                                                         -1, 1, 'float32', 7 + i));
+  return model.inputs.map((input, i) =>
+    tf.randomUniform([2, ...(input.shape.slice(1) as number[])], -1, 1, 'float32', 7 + i)
+  );
 }
 
 /** The prediction's float32 bit patterns, so equality is bitwise. */
@@ -81,7 +82,7 @@ function flipOneBit(file: string, byte: number, bit: number) {
 }
 
 /** Serves `dir` over HTTP on 127.0.0.1, so that tfjs's own http handler (fetch) can load from it. */
-async function serveDirectory(dir: string): Promise<{url: string, close: () => Promise<void>}> {
+async function serveDirectory(dir: string): Promise<{url: string; close: () => Promise<void>}> {
   const server = http.createServer((request, response) => {
     const file = path.join(dir, decodeURIComponent(new URL(request.url!, 'http://x').pathname));
     fs.readFile(file, (error, data) => {
@@ -113,7 +114,7 @@ describe('io.fileSystem', () => {
   const keep = <T extends tfl.LayersModel>(model: T) => (models.push(model), model);
 
   beforeAll(async () => {
-    await tf.setBackend('cpu');  // predictions are compared bitwise on one backend
+    await tf.setBackend('cpu'); // predictions are compared bitwise on one backend
     registerFileRouter();
   });
 
@@ -160,19 +161,27 @@ describe('io.fileSystem', () => {
     const dir = path.join(tmp, 'standard');
     await model.save(fileSystem(dir));
     let artifacts: tf.io.ModelArtifacts | undefined;
-    await model.save(tf.io.withSaveHandler(async a => {
-      artifacts = a;
-      return {modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(a)};
-    }));
+    await model.save(
+      tf.io.withSaveHandler(async a => {
+        artifacts = a;
+        return {modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(a)};
+      })
+    );
     const json = readJSON(path.join(dir, 'model.json'));
-    expect(Object.keys(json).sort())
-        .toEqual(['convertedBy', 'format', 'generatedBy', 'modelTopology', 'weightsManifest']);
+    expect(Object.keys(json).sort()).toEqual([
+      'convertedBy',
+      'format',
+      'generatedBy',
+      'modelTopology',
+      'weightsManifest',
+    ]);
     expect(json.format).toBe('layers-model');
     expect(json.generatedBy).toMatch(/^TensorFlow\.js tfjs-layers v/);
     expect(json.convertedBy).toBeNull();
     expect(json.modelTopology).toEqual(JSON.parse(JSON.stringify(artifacts!.modelTopology)));
-    expect(json.weightsManifest).toEqual([{paths: ['weights.bin'], weights: artifacts!.weightSpecs,
-                                           sha256: [sha256Of(path.join(dir, 'weights.bin'))]}]);
+    expect(json.weightsManifest).toEqual([
+      {paths: ['weights.bin'], weights: artifacts!.weightSpecs, sha256: [sha256Of(path.join(dir, 'weights.bin'))]},
+    ]);
   });
 
   it('writes files that tfjs loads through its own tf.io.fromMemory', async () => {
@@ -180,9 +189,16 @@ describe('io.fileSystem', () => {
     await model.save(fileSystem(tmp));
     const json = readJSON(path.join(tmp, 'model.json'));
     const weightData = toArrayBuffer(fs.readFileSync(path.join(tmp, json.weightsManifest[0].paths[0])));
-    const loaded = keep(await tfl.loadLayersModel(
-        tf.io.fromMemory({modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights,
-                          weightData, format: json.format})));
+    const loaded = keep(
+      await tfl.loadLayersModel(
+        tf.io.fromMemory({
+          modelTopology: json.modelTopology,
+          weightSpecs: json.weightsManifest[0].weights,
+          weightData,
+          format: json.format,
+        })
+      )
+    );
     await expectSamePredictions(loaded, model);
   });
 
@@ -234,13 +250,23 @@ describe('io.fileSystem', () => {
     const second = keep(sequentialModel());
     await first.save(fileSystem(path.join(tmp, 'nested', 'first.json')));
     await second.save(fileSystem(path.join(tmp, 'nested', 'second.json')));
-    expect(fs.readdirSync(path.join(tmp, 'nested')).sort())
-        .toEqual(['first.json', 'first.weights.bin', 'second.json', 'second.weights.bin']);
+    expect(fs.readdirSync(path.join(tmp, 'nested')).sort()).toEqual([
+      'first.json',
+      'first.weights.bin',
+      'second.json',
+      'second.weights.bin',
+    ]);
     expect(readJSON(path.join(tmp, 'nested', 'first.json')).weightsManifest[0].paths).toEqual(['first.weights.bin']);
-    await expectSamePredictions(keep(await tfl.loadLayersModel(fileSystem(path.join(tmp, 'nested', 'first.json')))), first);
-    await expectSamePredictions(keep(await tfl.loadLayersModel(fileSystem(path.join(tmp, 'nested', 'second.json')))), second);
- 
-    await first.save(fileSystem(path.join(tmp, 'interim.json')));  // the name the save uses internally
+    await expectSamePredictions(
+      keep(await tfl.loadLayersModel(fileSystem(path.join(tmp, 'nested', 'first.json')))),
+      first
+    );
+    await expectSamePredictions(
+      keep(await tfl.loadLayersModel(fileSystem(path.join(tmp, 'nested', 'second.json')))),
+      second
+    );
+
+    await first.save(fileSystem(path.join(tmp, 'interim.json'))); // the name the save uses internally
     await expectSamePredictions(keep(await tfl.loadLayersModel(fileSystem(path.join(tmp, 'interim.json')))), first);
   });
 
@@ -269,8 +295,11 @@ describe('io.fileSystem', () => {
         const filesBefore = fs.readdirSync(tmp).sort();
         const weightsBefore = fs.readFileSync(path.join(tmp, 'weights.bin'));
         saveHooksForTesting.beforeStep = throwingAt(step);
-        await expectRejection(newModel.save(fileSystem(tmp)), path.join(tmp, 'model.json'),
-                              `injected fault at ${step}`);
+        await expectRejection(
+          newModel.save(fileSystem(tmp)),
+          path.join(tmp, 'model.json'),
+          `injected fault at ${step}`
+        );
         saveHooksForTesting.beforeStep = undefined;
         expect(fs.readdirSync(tmp).sort()).toEqual(filesBefore);
         expect(fs.readFileSync(path.join(tmp, 'weights.bin')).equals(weightsBefore)).toBe(true);
@@ -290,7 +319,7 @@ describe('io.fileSystem', () => {
       const interimName = readJSON(path.join(tmp, 'model.json')).weightsManifest[0].paths[0];
       expect(interimName).toMatch(/^\.weights\.bin\.tmp-/);
       expect(fs.readdirSync(tmp).sort()).toEqual([interimName, 'model.json', 'weights.bin'].sort());
-      await newModel.save(fileSystem(tmp));  // the next save removes the interim weights file
+      await newModel.save(fileSystem(tmp)); // the next save removes the interim weights file
       expect(fs.readdirSync(tmp).sort()).toEqual(['model.json', 'weights.bin']);
       expect(readJSON(path.join(tmp, 'model.json')).weightsManifest[0].paths).toEqual(['weights.bin']);
     });
@@ -342,7 +371,11 @@ describe('io.fileSystem', () => {
       fs.writeFileSync(jsonPath, '{"weightsManifest": []}');
       await expectRejection(tfl.loadLayersModel(fileSystem(tmp)), `'${jsonPath}' has no modelTopology`);
       fs.writeFileSync(jsonPath, '{"modelTopology": {}, "weightsManifest": {"paths": 1}}');
-      await expectRejection(tfl.loadLayersModel(fileSystem(tmp)), 'has weightsManifest {"paths":1}', 'expected an array');
+      await expectRejection(
+        tfl.loadLayersModel(fileSystem(tmp)),
+        'has weightsManifest {"paths":1}',
+        'expected an array'
+      );
     });
 
     it('names the weights file, the expected and the actual size when it is truncated', async () => {
@@ -351,10 +384,16 @@ describe('io.fileSystem', () => {
       const weightsPath = path.join(tmp, 'weights.bin');
       const fullSize = fs.statSync(weightsPath).size;
       fs.truncateSync(weightsPath, fullSize - 12);
-      await expectRejection(tfl.loadLayersModel(fileSystem(tmp)), `'${weightsPath}' holds ${fullSize - 12} bytes`,
-                            `expects ${fullSize} bytes`);
+      await expectRejection(
+        tfl.loadLayersModel(fileSystem(tmp)),
+        `'${weightsPath}' holds ${fullSize - 12} bytes`,
+        `expects ${fullSize} bytes`
+      );
       fs.unlinkSync(weightsPath);
-      await expectRejection(tfl.loadLayersModel(fileSystem(tmp)), `weights file '${weightsPath}', which does not exist`);
+      await expectRejection(
+        tfl.loadLayersModel(fileSystem(tmp)),
+        `weights file '${weightsPath}', which does not exist`
+      );
     });
 
     it('says io.fileSystem needs Node.js when IS_NODE is false, and the router steps aside', async () => {
@@ -420,17 +459,25 @@ describe('io.fileSystem', () => {
     it('is an error naming the file and the missing weights when weightsManifest is absent', async () => {
       const jsonPath = await savedWithEditedManifest(json => delete json.weightsManifest);
       const before = tf.memory().numTensors;
-      await expectRejection(fileSystem(tmp).load!(), `'${jsonPath}' has no weightsManifest`,
-                            'its model has 4 weights (conv2d_', '/kernel', 'random weights');
+      await expectRejection(
+        fileSystem(tmp).load!(),
+        `'${jsonPath}' has no weightsManifest`,
+        'its model has 4 weights (conv2d_',
+        '/kernel',
+        'random weights'
+      );
       await expectRejection(tfl.loadLayersModel(fileSystem(tmp)), 'has no weightsManifest');
       expect(tf.memory().numTensors).toBe(before);
     });
 
     it('is an error when weightsManifest is empty or lists no weights', async () => {
       for (const manifest of [[], [{paths: [], weights: []}], [{paths: ['weights.bin'], weights: []}]]) {
-        const jsonPath = await savedWithEditedManifest(json => json.weightsManifest = manifest);
-        await expectRejection(fileSystem(tmp).load!(), `'${jsonPath}' lists no weights in its weightsManifest`,
-                              'its model has 4 weights');
+        const jsonPath = await savedWithEditedManifest(json => (json.weightsManifest = manifest));
+        await expectRejection(
+          fileSystem(tmp).load!(),
+          `'${jsonPath}' lists no weights in its weightsManifest`,
+          'its model has 4 weights'
+        );
       }
     });
 
@@ -444,7 +491,7 @@ describe('io.fileSystem', () => {
       expect(loaded.weights.length).toBe(0);
     });
 
-    it('refuses weights paths that leave the model\'s folder', async () => {
+    it("refuses weights paths that leave the model's folder", async () => {
       const model = keep(sequentialModel());
       const dir = path.join(tmp, 'model');
       await model.save(fileSystem(dir));
@@ -453,12 +500,21 @@ describe('io.fileSystem', () => {
       fs.copyFileSync(path.join(dir, 'weights.bin'), path.join(other, 'weights.bin'));
       const jsonPath = path.join(dir, 'model.json');
       const json = readJSON(jsonPath);
-      for (const escaping of ['../other/weights.bin', path.join(other, 'weights.bin'), 'sub/../../other/weights.bin',
-                              '..\\other\\weights.bin', 'file:///etc/hostname', '']) {
+      for (const escaping of [
+        '../other/weights.bin',
+        path.join(other, 'weights.bin'),
+        'sub/../../other/weights.bin',
+        '..\\other\\weights.bin',
+        'file:///etc/hostname',
+        '',
+      ]) {
         json.weightsManifest[0].paths = [escaping];
         fs.writeFileSync(jsonPath, JSON.stringify(json));
-        await expectRejection(fileSystem(dir).load!(), `'${jsonPath}' lists the weights path ${JSON.stringify(escaping)}`,
-                              'expected a relative path inside the model\'s folder');
+        await expectRejection(
+          fileSystem(dir).load!(),
+          `'${jsonPath}' lists the weights path ${JSON.stringify(escaping)}`,
+          "expected a relative path inside the model's folder"
+        );
       }
     });
   });
@@ -472,7 +528,7 @@ describe('io.fileSystem', () => {
       expect(group.sha256).toEqual([sha256Of(path.join(tmp, 'weights.bin'))]);
     });
 
-    it('leave the files loadable by tfjs\'s own http handler (tf.loadLayersModel of a URL)', async () => {
+    it("leave the files loadable by tfjs's own http handler (tf.loadLayersModel of a URL)", async () => {
       const model = keep(sequentialModel());
       await model.save(fileSystem(tmp));
       const server = await serveDirectory(tmp);
@@ -491,8 +547,13 @@ describe('io.fileSystem', () => {
       const saved = sha256Of(weightsPath);
       flipOneBit(weightsPath, 37, 6);
       const before = tf.memory().numTensors;
-      await expectRejection(tfl.loadLayersModel(fileSystem(tmp)), `'${weightsPath}'`, 'SHA-256',
-                            `model.json lists ${saved}`, `the file has ${sha256Of(weightsPath)}`);
+      await expectRejection(
+        tfl.loadLayersModel(fileSystem(tmp)),
+        `'${weightsPath}'`,
+        'SHA-256',
+        `model.json lists ${saved}`,
+        `the file has ${sha256Of(weightsPath)}`
+      );
       expect(tf.memory().numTensors).toBe(before);
       flipOneBit(weightsPath, 37, 6);
       await expectSamePredictions(keep(await tfl.loadLayersModel(fileSystem(tmp))), model);
@@ -505,8 +566,13 @@ describe('io.fileSystem', () => {
       const bytes = fs.readFileSync(path.join(tmp, 'weights.bin'));
       fs.writeFileSync(path.join(tmp, 'a.bin'), bytes.subarray(0, 40));
       fs.writeFileSync(path.join(tmp, 'b.bin'), bytes.subarray(40));
-      json.weightsManifest = [{paths: ['a.bin', 'b.bin'], weights: json.weightsManifest[0].weights,
-                               sha256: [sha256Of(path.join(tmp, 'a.bin')), sha256Of(path.join(tmp, 'b.bin'))]}];
+      json.weightsManifest = [
+        {
+          paths: ['a.bin', 'b.bin'],
+          weights: json.weightsManifest[0].weights,
+          sha256: [sha256Of(path.join(tmp, 'a.bin')), sha256Of(path.join(tmp, 'b.bin'))],
+        },
+      ];
       fs.writeFileSync(path.join(tmp, 'model.json'), JSON.stringify(json));
       await expectSamePredictions(keep(await tfl.loadLayersModel(fileSystem(tmp))), model);
       flipOneBit(path.join(tmp, 'b.bin'), 3, 0);
@@ -531,14 +597,17 @@ describe('io.fileSystem', () => {
         json.weightsManifest[0].sha256 = digests;
         fs.writeFileSync(jsonPath, JSON.stringify(json));
         const shown = typeof digests === 'string' ? `'${digests}'` : JSON.stringify(digests);
-        await expectRejection(fileSystem(tmp).load!(), `'${jsonPath}' has weightsManifest[0].sha256 ${shown}`,
-                              'expected one 64-digit hex SHA-256 per path');
+        await expectRejection(
+          fileSystem(tmp).load!(),
+          `'${jsonPath}' has weightsManifest[0].sha256 ${shown}`,
+          'expected one 64-digit hex SHA-256 per path'
+        );
       }
     });
   });
 
   describe('staging entries left by a killed save', () => {
-    it('carry the writer\'s pid, and the next save removes those of dead writers only', async () => {
+    it("carry the writer's pid, and the next save removes those of dead writers only", async () => {
       const model = keep(sequentialModel());
       await model.save(fileSystem(tmp));
       const names: string[] = [];
@@ -548,14 +617,18 @@ describe('io.fileSystem', () => {
       await model.save(fileSystem(tmp));
       saveHooksForTesting.beforeStep = undefined;
       expect(names.length).toBeGreaterThan(0);
-      for (const name of names) expect(name).toMatch(new RegExp(`^\\.(model\\.json|weights\\.bin)\\.tmp-${process.pid}-`));
+      for (const name of names)
+        expect(name).toMatch(new RegExp(`^\\.(model\\.json|weights\\.bin)\\.tmp-${process.pid}-`));
 
       const dead = await deadPid();
       const live = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
       try {
         const stale = [`.model.json.tmp-${dead}-abc`, `.weights.bin.tmp-${dead}-abc`];
-        const alive = [`.model.json.tmp-${live.pid}-def`, `.weights.bin.tmp-${live.pid}-def`,
-                       `.model.json.tmp-${process.pid}-ghi`];
+        const alive = [
+          `.model.json.tmp-${live.pid}-def`,
+          `.weights.bin.tmp-${live.pid}-def`,
+          `.model.json.tmp-${process.pid}-ghi`,
+        ];
         const unrelated = ['.model.json.tmp-old-format', '.other.tmp-1-x', `.a.json.tmp-${dead}-abc`, 'notes.txt'];
         for (const name of [...stale, ...alive, ...unrelated]) {
           if (name.startsWith('.model.json')) {
@@ -573,7 +646,7 @@ describe('io.fileSystem', () => {
       }
     });
 
-    it('of a model saved under another .json name are cleaned by that name\'s saves', async () => {
+    it("of a model saved under another .json name are cleaned by that name's saves", async () => {
       const model = keep(sequentialModel());
       const dead = await deadPid();
       fs.writeFileSync(path.join(tmp, `.a.weights.bin.tmp-${dead}-x`), 'partial');

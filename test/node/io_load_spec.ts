@@ -47,8 +47,8 @@ function readJSON(file: string) {
 
 /** The parts of a saved model.json that the tests edit. */
 interface ModelJSONFile {
-  modelTopology: {config: {layers: Array<{class_name: string, config: Record<string, unknown>}>}};
-  weightsManifest: Array<{paths: string[], weights: Array<{name: string, shape: number[]}>, sha256?: string[]}>;
+  modelTopology: {config: {layers: Array<{class_name: string; config: Record<string, unknown>}>}};
+  weightsManifest: Array<{paths: string[]; weights: Array<{name: string; shape: number[]}>; sha256?: string[]}>;
 }
 
 function editJSON(file: string, edit: (json: ModelJSONFile) => void) {
@@ -67,7 +67,7 @@ function flipOneBit(file: string, byte: number, bit: number) {
   fs.writeFileSync(file, bytes);
 }
 
-async function serveDirectory(dir: string): Promise<{url: string, close: () => Promise<void>}> {
+async function serveDirectory(dir: string): Promise<{url: string; close: () => Promise<void>}> {
   const server = http.createServer((request, response) => {
     const file = path.join(dir, decodeURIComponent(new URL(request.url!, 'http://x').pathname));
     fs.readFile(file, (error, data) => {
@@ -82,22 +82,47 @@ async function serveDirectory(dir: string): Promise<{url: string, close: () => P
 
 /** The ways a saved model can be broken, each applied to a freshly saved copy in `dir`. */
 const BREAKAGES: Array<[string, (dir: string) => void, string]> = [
-  ['a layer config tfjs cannot build (bad topology)', dir => editJSON(path.join(dir, 'model.json'), json => {
-    json.modelTopology.config.layers[2].config.units = 'many';
-  }), ''],
-  ['a weight name the model does not have (bad manifest)', dir => editJSON(path.join(dir, 'model.json'), json => {
-    json.weightsManifest[0].weights[4].name = 'no_such/kernel';
-  }), 'no_such/kernel'],
-  ['a weight shape that differs from the model\'s', dir => editJSON(path.join(dir, 'model.json'), json => {
-    const specs = json.weightsManifest[0].weights;
-    [specs[4].shape, specs[5].shape] = [[2], [3, 2]];
-  }), 'has shape [3,2] in the model, but [2] in the weights manifest'],
-  ['a manifest that misses one of the model\'s weights', dir => editJSON(path.join(dir, 'model.json'), json => {
-    json.weightsManifest[0].weights.pop();
-  }), 'weights are not set'],
-  ['a manifest that lists no weights', dir => editJSON(path.join(dir, 'model.json'), json => {
-    json.weightsManifest = [];
-  }), 'lists no weights'],
+  [
+    'a layer config tfjs cannot build (bad topology)',
+    dir =>
+      editJSON(path.join(dir, 'model.json'), json => {
+        json.modelTopology.config.layers[2].config.units = 'many';
+      }),
+    '',
+  ],
+  [
+    'a weight name the model does not have (bad manifest)',
+    dir =>
+      editJSON(path.join(dir, 'model.json'), json => {
+        json.weightsManifest[0].weights[4].name = 'no_such/kernel';
+      }),
+    'no_such/kernel',
+  ],
+  [
+    "a weight shape that differs from the model's",
+    dir =>
+      editJSON(path.join(dir, 'model.json'), json => {
+        const specs = json.weightsManifest[0].weights;
+        [specs[4].shape, specs[5].shape] = [[2], [3, 2]];
+      }),
+    'has shape [3,2] in the model, but [2] in the weights manifest',
+  ],
+  [
+    "a manifest that misses one of the model's weights",
+    dir =>
+      editJSON(path.join(dir, 'model.json'), json => {
+        json.weightsManifest[0].weights.pop();
+      }),
+    'weights are not set',
+  ],
+  [
+    'a manifest that lists no weights',
+    dir =>
+      editJSON(path.join(dir, 'model.json'), json => {
+        json.weightsManifest = [];
+      }),
+    'lists no weights',
+  ],
   ['truncated weights', dir => fs.truncateSync(path.join(dir, 'weights.bin'), 30), 'truncated'],
   ['a digest mismatch', dir => flipOneBit(path.join(dir, 'weights.bin'), 10, 3), 'SHA-256'],
 ];
@@ -145,7 +170,9 @@ describe('io.loadLayersModel', () => {
     const [oursState, stockState] = [await ours.optimizer.getWeights(), await stock.optimizer.getWeights()];
     expect(oursState.length).toBeGreaterThan(1);
     expect(oursState.map(w => w.name)).toEqual(stockState.map(w => w.name));
-    oursState.forEach((w, i) => expect(Array.from(w.tensor.dataSync())).toEqual(Array.from(stockState[i].tensor.dataSync())));
+    oursState.forEach((w, i) =>
+      expect(Array.from(w.tensor.dataSync())).toEqual(Array.from(stockState[i].tensor.dataSync()))
+    );
     expect(predictionBits(ours)).toEqual(predictionBits(trained));
     tf.dispose([x, y, ...oursState.map(w => w.tensor), ...stockState.map(w => w.tensor)]);
     [trained, ours, stock].forEach(m => m.dispose());
@@ -156,9 +183,15 @@ describe('io.loadLayersModel', () => {
     Object.defineProperty(globalThis, 'crypto', {value: undefined, configurable: true});
     try {
       await model.save(io.fileSystem(tmp));
-      expect(readJSON(path.join(tmp, 'model.json')).weightsManifest[0].sha256).toEqual([sha256Of(path.join(tmp, 'weights.bin'))]);
+      expect(readJSON(path.join(tmp, 'model.json')).weightsManifest[0].sha256).toEqual([
+        sha256Of(path.join(tmp, 'weights.bin')),
+      ]);
       flipOneBit(path.join(tmp, 'weights.bin'), 5, 5);
-      await expectRejection(io.loadLayersModel(io.fileSystem(tmp)), 'SHA-256', `the file has ${sha256Of(path.join(tmp, 'weights.bin'))}`);
+      await expectRejection(
+        io.loadLayersModel(io.fileSystem(tmp)),
+        'SHA-256',
+        `the file has ${sha256Of(path.join(tmp, 'weights.bin'))}`
+      );
     } finally {
       Object.defineProperty(globalThis, 'crypto', descriptor);
     }
@@ -167,8 +200,11 @@ describe('io.loadLayersModel', () => {
 
   it('rejects a source that is neither a URL nor an IOHandler with load', async () => {
     for (const bad of [undefined, 42, {}, '']) {
-      await expectRejection(io.loadLayersModel(bad as unknown as string), 'io.loadLayersModel(source)',
-                            'expected a model.json URL or an IOHandler with load()');
+      await expectRejection(
+        io.loadLayersModel(bad as unknown as string),
+        'io.loadLayersModel(source)',
+        'expected a model.json URL or an IOHandler with load()'
+      );
     }
   });
 
@@ -187,23 +223,34 @@ describe('io.loadLayersModel', () => {
     const json = readJSON(path.join(tmp, 'model.json'));
     const before = tf.memory().numTensors;
     const handler = tf.io.fromMemory({modelTopology: json.modelTopology});
-    await expectRejection(io.loadLayersModel(handler), 'the model has 6 weights', 'the model artifacts have none',
-                          'dense_');
+    await expectRejection(
+      io.loadLayersModel(handler),
+      'the model has 6 weights',
+      'the model artifacts have none',
+      'dense_'
+    );
     expect(tf.memory().numTensors).toBe(before);
   });
 
   it('says to import tfjs-snn when a layer class is unknown', async () => {
-    editJSON(path.join(tmp, 'model.json'), json => json.modelTopology.config.layers[1].class_name = 'MyLayer');
-    const error = await expectRejection(io.loadLayersModel(io.fileSystem(tmp)), 'Unknown layer: MyLayer',
-                                        'tf.serialization.registerClass');
+    editJSON(path.join(tmp, 'model.json'), json => (json.modelTopology.config.layers[1].class_name = 'MyLayer'));
+    const error = await expectRejection(
+      io.loadLayersModel(io.fileSystem(tmp)),
+      'Unknown layer: MyLayer',
+      'tf.serialization.registerClass'
+    );
     expect(error.message).toContain(`io.loadLayersModel(io.fileSystem('${tmp}'))`);
   });
 
   it('names a tfjs-snn layer class that this version does not have, before building anything', async () => {
-    editJSON(path.join(tmp, 'model.json'), json => json.modelTopology.config.layers[1].class_name = 'SnnFuture');
+    editJSON(path.join(tmp, 'model.json'), json => (json.modelTopology.config.layers[1].class_name = 'SnnFuture'));
     const before = tf.memory().numTensors;
-    await expectRejection(io.fileSystem(tmp).load!(), 'uses the layer class SnnFuture',
-                          `tfjs-snn ${snn.version} does not have`, 'import \'tfjs-snn\'');
+    await expectRejection(
+      io.fileSystem(tmp).load!(),
+      'uses the layer class SnnFuture',
+      `tfjs-snn ${snn.version} does not have`,
+      "import 'tfjs-snn'"
+    );
     await expectRejection(io.loadLayersModel(`file://${tmp}`), 'uses the layer class SnnFuture');
     expect(tf.memory().numTensors).toBe(before);
   });
@@ -215,9 +262,12 @@ describe('io.loadLayersModel', () => {
         const saved = sha256Of(path.join(tmp, 'weights.bin'));
         flipOneBit(path.join(tmp, 'weights.bin'), 20, 1);
         const before = tf.memory().numTensors;
-        await expectRejection(io.loadLayersModel(io.fromUrl(`${server.url}/model.json`)),
-                              `'${server.url}/weights.bin'`, `model.json lists ${saved}`,
-                              `the file has ${sha256Of(path.join(tmp, 'weights.bin'))}`);
+        await expectRejection(
+          io.loadLayersModel(io.fromUrl(`${server.url}/model.json`)),
+          `'${server.url}/weights.bin'`,
+          `model.json lists ${saved}`,
+          `the file has ${sha256Of(path.join(tmp, 'weights.bin'))}`
+        );
         await expectRejection(io.loadLayersModel(`${server.url}/model.json`), 'SHA-256');
         expect(tf.memory().numTensors).toBe(before);
       } finally {
@@ -228,8 +278,11 @@ describe('io.loadLayersModel', () => {
     it('names the URL and the status when model.json or a weights file cannot be fetched', async () => {
       const server = await serveDirectory(tmp);
       try {
-        await expectRejection(io.fromUrl(`${server.url}/nothing/model.json`).load!(),
-                              `'${server.url}/nothing/model.json'`, '404');
+        await expectRejection(
+          io.fromUrl(`${server.url}/nothing/model.json`).load!(),
+          `'${server.url}/nothing/model.json'`,
+          '404'
+        );
         fs.unlinkSync(path.join(tmp, 'weights.bin'));
         await expectRejection(io.fromUrl(`${server.url}/model.json`).load!(), `'${server.url}/weights.bin'`, '404');
       } finally {
@@ -237,19 +290,22 @@ describe('io.loadLayersModel', () => {
       }
     });
 
-    it('refuses weights paths that leave the model\'s folder', async () => {
-      editJSON(path.join(tmp, 'model.json'), json => json.weightsManifest[0].paths = ['../weights.bin']);
+    it("refuses weights paths that leave the model's folder", async () => {
+      editJSON(path.join(tmp, 'model.json'), json => (json.weightsManifest[0].paths = ['../weights.bin']));
       const server = await serveDirectory(tmp);
       try {
-        await expectRejection(io.fromUrl(`${server.url}/model.json`).load!(), 'lists the weights path "../weights.bin"');
-        await expectRejection(io.fromUrl(`${server.url}/model.json`).load!(), 'inside the model\'s folder');
+        await expectRejection(
+          io.fromUrl(`${server.url}/model.json`).load!(),
+          'lists the weights path "../weights.bin"'
+        );
+        await expectRejection(io.fromUrl(`${server.url}/model.json`).load!(), "inside the model's folder");
       } finally {
         await server.close();
       }
     });
   });
 
-  describe('io.fromFiles (the playground\'s picked files)', () => {
+  describe("io.fromFiles (the playground's picked files)", () => {
     function files(...names: string[]): File[] {
       return names.map(name => new File([fs.readFileSync(path.join(tmp, name))], name));
     }
@@ -262,15 +318,21 @@ describe('io.loadLayersModel', () => {
       }
       const saved = sha256Of(path.join(tmp, 'weights.bin'));
       flipOneBit(path.join(tmp, 'weights.bin'), 0, 7);
-      await expectRejection(io.loadLayersModel(io.fromFiles(files('model.json', 'weights.bin'))),
-                            '\'weights.bin\'', `model.json lists ${saved}`);
+      await expectRejection(
+        io.loadLayersModel(io.fromFiles(files('model.json', 'weights.bin'))),
+        "'weights.bin'",
+        `model.json lists ${saved}`
+      );
     });
 
     it('loads what tf.io.browserDownloads writes (weights path "./<name>.weights.bin")', async () => {
       fs.renameSync(path.join(tmp, 'weights.bin'), path.join(tmp, 'net.weights.bin'));
-      editJSON(path.join(tmp, 'model.json'), json => json.weightsManifest[0].paths = ['./net.weights.bin']);
+      editJSON(path.join(tmp, 'model.json'), json => (json.weightsManifest[0].paths = ['./net.weights.bin']));
       fs.renameSync(path.join(tmp, 'model.json'), path.join(tmp, 'net.json'));
-      for (const source of [io.fromFiles(files('net.json', 'net.weights.bin')), io.fileSystem(path.join(tmp, 'net.json'))]) {
+      for (const source of [
+        io.fromFiles(files('net.json', 'net.weights.bin')),
+        io.fileSystem(path.join(tmp, 'net.json')),
+      ]) {
         const loaded = await io.loadLayersModel(source);
         expect(predictionBits(loaded)).toEqual(predictionBits(model));
         loaded.dispose();
@@ -278,15 +340,18 @@ describe('io.loadLayersModel', () => {
     });
 
     it('names what is missing or extra', async () => {
-      await expectRejection(io.fromFiles(files('model.json')).load!(), 'lists the weights file \'weights.bin\'',
-                            'was not picked');
+      await expectRejection(
+        io.fromFiles(files('model.json')).load!(),
+        "lists the weights file 'weights.bin'",
+        'was not picked'
+      );
       await expectRejection(io.fromFiles(files('weights.bin')).load!(), 'io.fromFiles(files)', 'one model.json');
     });
   });
 });
 
 describe('tfjs-snn train --resume: loadCheckpoint', () => {
-  it('keeps tf.memory().numTensors flat when the checkpoint\'s model is broken', async () => {
+  it("keeps tf.memory().numTensors flat when the checkpoint's model is broken", async () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'tfjs-snn-ckpt-'));
     try {
       const model = sequentialModel();
@@ -294,10 +359,10 @@ describe('tfjs-snn train --resume: loadCheckpoint', () => {
       await model.save(io.fileSystem(dir));
       model.dispose();
       fs.writeFileSync(path.join(dir, 'state.json'), '{}');
-      editJSON(path.join(dir, 'model.json'), json => json.weightsManifest[0].weights[4].name = 'no_such/kernel');
+      editJSON(path.join(dir, 'model.json'), json => (json.weightsManifest[0].weights[4].name = 'no_such/kernel'));
       const before = tf.memory().numTensors;
       await expectRejection(loadCheckpoint(out), 'no_such/kernel');
-      editJSON(path.join(dir, 'model.json'), json => json.modelTopology.config.layers[2].config.units = 'x');
+      editJSON(path.join(dir, 'model.json'), json => (json.modelTopology.config.layers[2].config.units = 'x'));
       await expectRejection(loadCheckpoint(out));
       expect(tf.memory().numTensors).toBe(before);
     } finally {

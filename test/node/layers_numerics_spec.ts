@@ -8,12 +8,18 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import {layers, ops} from '../../src/index';
 import {randomArray, relativeMaxError} from '../reference/lif_reference';
 
-const at = (shape: number[], ...index: number[]) =>
-    index.reduce((offset, i, axis) => offset * shape[axis] + i, 0);
+const at = (shape: number[], ...index: number[]) => index.reduce((offset, i, axis) => offset * shape[axis] + i, 0);
 
 /** One 'same' or 'valid' NHWC convolution of a single image, float64 loops. */
-function refConv(x: ArrayLike<number>, [h, w, c]: number[], kernel: ArrayLike<number>, [kh, kw, f]: number[], stride: number,
-                 padding: 'same'|'valid', bias?: ArrayLike<number>) {
+function refConv(
+  x: ArrayLike<number>,
+  [h, w, c]: number[],
+  kernel: ArrayLike<number>,
+  [kh, kw, f]: number[],
+  stride: number,
+  padding: 'same' | 'valid',
+  bias?: ArrayLike<number>
+) {
   const outH = padding === 'same' ? Math.ceil(h / stride) : Math.ceil((h - kh + 1) / stride);
   const outW = padding === 'same' ? Math.ceil(w / stride) : Math.ceil((w - kw + 1) / stride);
   const padTop = padding === 'same' ? Math.floor(Math.max((outH - 1) * stride + kh - h, 0) / 2) : 0;
@@ -27,7 +33,8 @@ function refConv(x: ArrayLike<number>, [h, w, c]: number[], kernel: ArrayLike<nu
           for (let dj = 0; dj < kw; dj++) {
             const [yi, xj] = [i * stride + di - padTop, j * stride + dj - padLeft];
             if (yi < 0 || yi >= h || xj < 0 || xj >= w) continue;
-            for (let ci = 0; ci < c; ci++) s += x[at([h, w, c], yi, xj, ci)] * kernel[at([kh, kw, c, f], di, dj, ci, o)];
+            for (let ci = 0; ci < c; ci++)
+              s += x[at([h, w, c], yi, xj, ci)] * kernel[at([kh, kw, c, f], di, dj, ci, o)];
           }
         }
         out.push(s);
@@ -48,12 +55,22 @@ function disposeWeights(layer: tfl.layers.Layer): void {
 
 describe('spikingConv2d against a float64 convolution loop', () => {
   const [B, T, H, W, C, F] = [2, 3, 7, 6, 3, 4];
-  for (const [stride, padding, useBias] of [[1, 'same', false], [2, 'same', true], [1, 'valid', true],
-                                             [2, 'valid', false]] as const) {
+  for (const [stride, padding, useBias] of [
+    [1, 'same', false],
+    [2, 'same', true],
+    [1, 'valid', true],
+    [2, 'valid', false],
+  ] as const) {
     it(`stride ${stride}, padding '${padding}', useBias ${useBias}: every step, every sample`, () => {
       const xValues = randomArray(B * T * H * W * C, 21);
-      const layer = layers.spikingConv2d({filters: F, kernelSize: 3, strides: stride, padding, useBias,
-                                          biasInitializer: 'randomNormal'});
+      const layer = layers.spikingConv2d({
+        filters: F,
+        kernelSize: 3,
+        strides: stride,
+        padding,
+        useBias,
+        biasInitializer: 'randomNormal',
+      });
       const x = tf.tensor(xValues, [B, T, H, W, C]);
       const y = layer.apply(x) as tf.Tensor;
       const [kernel, bias] = weightsOf(layer).map(a => Array.from(a));
@@ -61,8 +78,15 @@ describe('spikingConv2d against a float64 convolution loop', () => {
       let outShape: number[] = [];
       const image = H * W * C;
       for (let n = 0; n < B * T; n++) {
-        const ref = refConv(xValues.slice(n * image, (n + 1) * image), [H, W, C], kernel, [3, 3, F], stride,
-                            padding, useBias ? bias : undefined);
+        const ref = refConv(
+          xValues.slice(n * image, (n + 1) * image),
+          [H, W, C],
+          kernel,
+          [3, 3, F],
+          stride,
+          padding,
+          useBias ? bias : undefined
+        );
         expected.push(...ref.out);
         outShape = ref.shape;
       }
@@ -100,7 +124,10 @@ describe('spikingDense, spikingAvgPool2d, spikingFlatten, timeAverage, directEnc
     const [B, T, H, W, C] = [2, 2, 6, 7, 2];
     const xValues = randomArray(B * T * H * W * C, 4);
     const x = tf.tensor(xValues, [B, T, H, W, C]);
-    for (const [pool, stride] of [[2, 2], [3, 2]]) {
+    for (const [pool, stride] of [
+      [2, 2],
+      [3, 2],
+    ]) {
       const y = layers.spikingAvgPool2d({poolSize: pool, strides: stride}).apply(x) as tf.Tensor;
       const [outH, outW] = [Math.floor((H - pool) / stride) + 1, Math.floor((W - pool) / stride) + 1];
       const expected: number[] = [];
@@ -110,7 +137,8 @@ describe('spikingDense, spikingAvgPool2d, spikingFlatten, timeAverage, directEnc
             for (let c = 0; c < C; c++) {
               let s = 0;
               for (let di = 0; di < pool; di++) {
-                for (let dj = 0; dj < pool; dj++) s += xValues[at([B * T, H, W, C], n, i * stride + di, j * stride + dj, c)];
+                for (let dj = 0; dj < pool; dj++)
+                  s += xValues[at([B * T, H, W, C], n, i * stride + di, j * stride + dj, c)];
               }
               expected.push(s / (pool * pool));
             }
@@ -125,7 +153,10 @@ describe('spikingDense, spikingAvgPool2d, spikingFlatten, timeAverage, directEnc
   });
 
   it('spikingFlatten keeps the time axis and flattens NHWC in row-major order', () => {
-    const x = tf.tensor(Array.from({length: 2 * 3 * 2 * 2 * 3}, (_, i) => i), [2, 3, 2, 2, 3]);
+    const x = tf.tensor(
+      Array.from({length: 2 * 3 * 2 * 2 * 3}, (_, i) => i),
+      [2, 3, 2, 2, 3]
+    );
     const y = layers.spikingFlatten().apply(x) as tf.Tensor;
     expect(y.shape).toEqual([2, 3, 12]);
     expect(Array.from(y.dataSync())).toEqual(Array.from(x.dataSync()));
@@ -151,12 +182,16 @@ describe('spikingDense, spikingAvgPool2d, spikingFlatten, timeAverage, directEnc
   });
 
   it('directEncoder repeats the input at every step and passes gradients back', () => {
-    const x = tf.tensor([[1, -2, 3], [4, 5, -6]]);
+    const x = tf.tensor([
+      [1, -2, 3],
+      [4, 5, -6],
+    ]);
     const layer = layers.directEncoder({timeSteps: 4});
     const y = layer.apply(x) as tf.Tensor;
     expect(y.shape).toEqual([2, 4, 3]);
     const rows = y.arraySync() as number[][][];
-    for (const [b, sample] of rows.entries()) for (const step of sample) expect(step).toEqual((x.arraySync() as number[][])[b]);
+    for (const [b, sample] of rows.entries())
+      for (const step of sample) expect(step).toEqual((x.arraySync() as number[][])[b]);
     const dx = tf.grad(input => tf.sum(layer.apply(input) as tf.Tensor))(x);
     expect(Array.from(dx.dataSync())).toEqual([4, 4, 4, 4, 4, 4]);
     tf.dispose([x, y, dx]);
@@ -187,8 +222,10 @@ describe('poissonEncoder', () => {
     for (const scale of [2, 4]) {
       for (const [n, {rate, values}] of rates(true, scale).entries()) {
         const p = Math.min(1, Math.abs(levels[n]) / scale);
-        const sigma = Math.sqrt(p * (1 - p) / T) + 1e-9;
-        expect(Math.abs(Math.abs(rate) - p)).withContext(`x=${levels[n]} scale=${scale}`).toBeLessThanOrEqual(4 * sigma);
+        const sigma = Math.sqrt((p * (1 - p)) / T) + 1e-9;
+        expect(Math.abs(Math.abs(rate) - p))
+          .withContext(`x=${levels[n]} scale=${scale}`)
+          .toBeLessThanOrEqual(4 * sigma);
         expect([...values].every(v => v === 0 || v === Math.sign(levels[n]))).toBeTrue();
       }
     }
@@ -197,7 +234,7 @@ describe('poissonEncoder', () => {
   it('unsigned: only x > 0 spikes, with value 1', () => {
     for (const [n, {rate, values}] of rates(false, 2).entries()) {
       const p = levels[n] > 0 ? Math.min(1, levels[n] / 2) : 0;
-      expect(Math.abs(rate - p)).toBeLessThanOrEqual(4 * Math.sqrt(p * (1 - p) / T) + 1e-9);
+      expect(Math.abs(rate - p)).toBeLessThanOrEqual(4 * Math.sqrt((p * (1 - p)) / T) + 1e-9);
       expect([...values].every(v => v === 0 || v === 1)).toBeTrue();
     }
   });
@@ -238,9 +275,15 @@ describe('bntt against float64 per-step statistics', () => {
   }
 
   function makeLayer(center: boolean) {
-    const layer = layers.bntt({momentum, epsilon: eps, center, gammaInitializer: 'randomUniform',
-                               betaInitializer: 'randomNormal', movingMeanInitializer: 'randomNormal',
-                               movingVarianceInitializer: tfl.initializers.randomUniform({minval: 0.5, maxval: 2})});
+    const layer = layers.bntt({
+      momentum,
+      epsilon: eps,
+      center,
+      gammaInitializer: 'randomUniform',
+      betaInitializer: 'randomNormal',
+      movingMeanInitializer: 'randomNormal',
+      movingVarianceInitializer: tfl.initializers.randomUniform({minval: 0.5, maxval: 2}),
+    });
     layer.build([null, T, H, W, C]);
     return layer;
   }
@@ -255,7 +298,8 @@ describe('bntt against float64 per-step statistics', () => {
       const x = tf.tensor(xValues, [B, T, H, W, C]);
       const y = (layer.apply(x, {training: true}) as tf.Tensor).dataSync();
       const expected = new Array<number>(xValues.length);
-      const expectedMean: number[] = [], expectedVariance: number[] = [];
+      const expectedMean: number[] = [],
+        expectedVariance: number[] = [];
       for (let t = 0; t < T; t++) {
         for (let c = 0; c < C; c++) {
           const {mean, variance, count} = stepStats(xValues, t, c);
@@ -263,11 +307,11 @@ describe('bntt against float64 per-step statistics', () => {
           for (let b = 0; b < B; b++) {
             for (let i = 0; i < H * W; i++) {
               const idx = ((b * T + t) * H * W + i) * C + c;
-              expected[idx] = gamma[k] * (xValues[idx] - mean) / Math.sqrt(variance + eps) + (beta ? beta[k] : 0);
+              expected[idx] = (gamma[k] * (xValues[idx] - mean)) / Math.sqrt(variance + eps) + (beta ? beta[k] : 0);
             }
           }
           expectedMean.push(momentum * movingMean[k] + (1 - momentum) * mean);
-          expectedVariance.push(momentum * movingVariance[k] + (1 - momentum) * variance * count / (count - 1));
+          expectedVariance.push(momentum * movingVariance[k] + ((1 - momentum) * variance * count) / (count - 1));
         }
       }
       expect(relativeMaxError(y, expected)).toBeLessThan(1e-5);
@@ -290,7 +334,7 @@ describe('bntt against float64 per-step statistics', () => {
         const c = idx % C;
         const t = Math.floor(idx / (H * W * C)) % steps;
         const k = t * C + c;
-        return gamma[k] * (v - movingMean[k]) / Math.sqrt(movingVariance[k] + eps);
+        return (gamma[k] * (v - movingMean[k])) / Math.sqrt(movingVariance[k] + eps);
       });
       expect(relativeMaxError(y, expected)).withContext(`${steps} steps`).toBeLessThan(1e-5);
       x.dispose();
@@ -314,7 +358,8 @@ describe('bntt against float64 per-step statistics', () => {
           continue;
         }
         const values: number[] = [];
-        for (let b = 0; b < B; b++) for (let i = 0; i < H * W; i++) values.push(xValues[((b * steps + t) * H * W + i) * C + c]);
+        for (let b = 0; b < B; b++)
+          for (let i = 0; i < H * W; i++) values.push(xValues[((b * steps + t) * H * W + i) * C + c]);
         const mean = values.reduce((a, v) => a + v, 0) / values.length;
         expect(meanAfter[k]).toBeCloseTo(momentum * movingMean[k] + (1 - momentum) * mean, 6);
       }
@@ -329,7 +374,7 @@ describe('bntt against float64 per-step statistics', () => {
     const [gamma] = weightsOf(layer);
     const x = tf.ones([1, 4, 3]);
     const y = (layer.apply(x) as tf.Tensor).arraySync() as number[][][];
-    const scale = 1 / Math.sqrt(1 + 1e-4);  // moving mean 0, variance 1
+    const scale = 1 / Math.sqrt(1 + 1e-4); // moving mean 0, variance 1
     for (let t = 0; t < 4; t++) {
       const row = Math.min(t, 1);
       for (let c = 0; c < 3; c++) expect(y[0][t][c]).toBeCloseTo(gamma[row * 3 + c] * scale, 6);
@@ -373,23 +418,30 @@ describe('spikingBatchNorm (statistics shared over time) against float64', () =>
     const x = tf.tensor(xValues, [B, T, N, C]);
     const y = (layer.apply(x, {training: true}) as tf.Tensor).dataSync();
     const [gamma, movingMean, movingVariance] = weightsOf(layer);
-    expect(layer.weights.map(w => w.shape)).toEqual([[1, C], [1, C], [1, C]]);
+    expect(layer.weights.map(w => w.shape)).toEqual([
+      [1, C],
+      [1, C],
+      [1, C],
+    ]);
     const count = B * T * N;
     for (let c = 0; c < C; c++) {
       const values = xValues.filter((_, i) => i % C === c);
       const mean = values.reduce((a, v) => a + v, 0) / count;
       const variance = values.reduce((a, v) => a + (v - mean) ** 2, 0) / count;
       xValues.forEach((v, i) => {
-        if (i % C === c) expect(y[i]).toBeCloseTo(gamma[c] * (v - mean) / Math.sqrt(variance + 1e-4), 5);
+        if (i % C === c) expect(y[i]).toBeCloseTo((gamma[c] * (v - mean)) / Math.sqrt(variance + 1e-4), 5);
       });
       expect(movingMean[c]).toBeCloseTo(0.3 * mean, 6);
-      expect(movingVariance[c]).toBeCloseTo(0.7 + 0.3 * variance * count / (count - 1), 6);
+      expect(movingVariance[c]).toBeCloseTo(0.7 + (0.3 * variance * count) / (count - 1), 6);
     }
     const inference = (layer.apply(x) as tf.Tensor).dataSync();
-    xValues.forEach((v, i) => expect(inference[i]).toBeCloseTo(
-        gamma[i % C] * (v - movingMean[i % C]) / Math.sqrt(movingVariance[i % C] + 1e-4), 5));
+    xValues.forEach((v, i) =>
+      expect(inference[i]).toBeCloseTo(
+        (gamma[i % C] * (v - movingMean[i % C])) / Math.sqrt(movingVariance[i % C] + 1e-4),
+        5
+      )
+    );
     x.dispose();
     layer.dispose();
   });
 });
-

@@ -6,7 +6,7 @@ import {quadrantData, smallSnn, trainSmallSnn} from '../shared/learning_check';
 
 function expectLearned(result: Awaited<ReturnType<typeof trainSmallSnn>>, lifLayers: number) {
   expect(result.lossAfter).toBeLessThan(0.6 * result.lossBefore);
-  expect(result.accuracy).toBeGreaterThanOrEqual(0.9);  // chance is 0.25
+  expect(result.accuracy).toBeGreaterThanOrEqual(0.9); // chance is 0.25
   expect(result.rates.length).toBe(lifLayers);
   for (const rate of result.rates) expect(rate).toBeGreaterThan(0);
   expect(result.leakedTensors).toBe(0);
@@ -23,7 +23,7 @@ describe('model.fit trains the spiking layers', () => {
   });
 
   // tfjs-backend-wasm 4.22 has no Conv2DBackpropFilter: this package registers one (kernels/wasm).
-  it('wasm: conv BNTT network (the package\'s wasm conv gradient, LIF and BNTT kernels)', async () => {
+  it("wasm: conv BNTT network (the package's wasm conv gradient, LIF and BNTT kernels)", async () => {
     expect(await tf.setBackend('wasm')).toBeTrue();
     expectLearned(await trainSmallSnn('conv'), 2);
   });
@@ -42,12 +42,12 @@ describe('model.fit trains the spiking layers', () => {
       t.dispose();
       return data;
     };
-    const training = await values(model.apply(x, {training: true}) as tf.Tensor);  // also moves the statistics
+    const training = await values(model.apply(x, {training: true}) as tf.Tensor); // also moves the statistics
     const onCpu = await values(model.predict(x) as tf.Tensor);
     expect(await tf.setBackend('wasm')).toBeTrue();
     const onWasm = await values(model.predict(x) as tf.Tensor);
     expect(relativeMaxError(onWasm, onCpu)).toBeLessThan(1e-5);
-    expect(relativeMaxError(onWasm, training)).toBeGreaterThan(1e-3);  // inference used the moving statistics
+    expect(relativeMaxError(onWasm, training)).toBeGreaterThan(1e-3); // inference used the moving statistics
     tf.dispose([x, y]);
     await tf.setBackend('cpu');
     model.dispose();

@@ -2,20 +2,37 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import {layers, ops} from '../../src/index';
 import {expectNaNIsolatedToItsNeuron} from '../shared/lif_nan_check';
-import {BAD_SURROGATES, expectBadSurrogateRejected, expectFailingFusedGradientFreesTape}
-    from '../shared/lif_surrogate_check';
+import {
+  BAD_SURROGATES,
+  expectBadSurrogateRejected,
+  expectFailingFusedGradientFreesTape,
+} from '../shared/lif_surrogate_check';
 import {makeInputs, randomArray, refBackward, refForward, relativeMaxError} from '../reference/lif_reference';
 
 const IMPLEMENTATIONS = ['kernel', 'composite'] as const;
 
 function currents(shape: number[], seed: number, lo = -0.3, hi = 0.9): tf.Tensor {
-  return tf.tensor(randomArray(shape.reduce((a, b) => a * b, 1), seed, lo, hi), shape);
+  return tf.tensor(
+    randomArray(
+      shape.reduce((a, b) => a * b, 1),
+      seed,
+      lo,
+      hi
+    ),
+    shape
+  );
 }
 
 describe('ops.lif defaults', () => {
   it('are leak 0.95, threshold 1, subtract reset, detached, triangle surrogate with alpha 0.3', async () => {
-    const o = {leak: 0.95, threshold: 1, resetMode: 'subtract' as const, detachReset: true,
-               surrogate: 'triangle' as const, alpha: 0.3};
+    const o = {
+      leak: 0.95,
+      threshold: 1,
+      resetMode: 'subtract' as const,
+      detachReset: true,
+      surrogate: 'triangle' as const,
+      alpha: 0.3,
+    };
     const [B, T, N] = [3, 25, 7];
     const {currents: input} = makeInputs(o, B, T, N, 77);
     const x = tf.tensor(input, [B, T, N]);
@@ -34,10 +51,10 @@ describe('ops.lif defaults', () => {
   // dS/dU of each built-in surrogate with the default alpha of docs/lif.md (from the papers/libraries it cites),
   // written out here in float64 with the number in it: x = U − threshold, threshold 1.
   const defaultSurrogates: Array<[ops.SurrogateName, (x: number) => number]> = [
-    ['triangle', x => 0.3 * Math.max(0, 1 - Math.abs(x))],                       // BNTT LinearSpike, 0.3
-    ['fastSigmoid', x => 1 / (1 + 25 * Math.abs(x)) ** 2],                       // SuperSpike / snnTorch, 25
-    ['sigmoid', x => 4 / (1 + Math.exp(-4 * x)) * (1 - 1 / (1 + Math.exp(-4 * x)))],  // SpikingJelly, 4
-    ['arctan', x => 1 / (1 + (Math.PI * x) ** 2)],                               // SpikingJelly / snnTorch, 2
+    ['triangle', x => 0.3 * Math.max(0, 1 - Math.abs(x))], // BNTT LinearSpike, 0.3
+    ['fastSigmoid', x => 1 / (1 + 25 * Math.abs(x)) ** 2], // SuperSpike / snnTorch, 25
+    ['sigmoid', x => (4 / (1 + Math.exp(-4 * x))) * (1 - 1 / (1 + Math.exp(-4 * x)))], // SpikingJelly, 4
+    ['arctan', x => 1 / (1 + (Math.PI * x) ** 2)], // SpikingJelly / snnTorch, 2
   ];
   // One step from V_0 = 0: U = I, so d(Σ S)/dI is the surrogate at each current.
   const grid = Array.from({length: 41}, (_, i) => -0.5 + i * 0.0751);
@@ -47,7 +64,12 @@ describe('ops.lif defaults', () => {
       it(`${surrogate} without alpha uses its documented default alpha (${implementation})`, () => {
         const x = stepCurrents();
         const dx = tf.grad((xs: tf.Tensor) => tf.sum(ops.lif(xs, {surrogate, implementation})))(x);
-        expect(relativeMaxError(dx.dataSync(), grid.map(i => expected(i - 1)))).toBeLessThan(1e-5);
+        expect(
+          relativeMaxError(
+            dx.dataSync(),
+            grid.map(i => expected(i - 1))
+          )
+        ).toBeLessThan(1e-5);
         tf.dispose([x, dx]);
       });
     }
@@ -55,7 +77,12 @@ describe('ops.lif defaults', () => {
       const layer = layers.lif({surrogate});
       const x = stepCurrents();
       const dx = tf.grad((xs: tf.Tensor) => tf.sum(layer.apply(xs) as tf.Tensor))(x);
-      expect(relativeMaxError(dx.dataSync(), grid.map(i => expected(i - 1)))).toBeLessThan(1e-5);
+      expect(
+        relativeMaxError(
+          dx.dataSync(),
+          grid.map(i => expected(i - 1))
+        )
+      ).toBeLessThan(1e-5);
       tf.dispose([x, dx]);
       layer.dispose();
     });
@@ -78,8 +105,7 @@ describe('ops.lif kernel and composite', () => {
     for (const implementation of IMPLEMENTATIONS) {
       const v = tf.variable(currents([2, 8, 3], 9));
       const w = currents([2, 8, 3], 10, -1, 1);
-      const {value, grads} = tf.variableGrads(
-          () => tf.sum(tf.mul(ops.lif(v, {implementation}), w)) as tf.Scalar, [v]);
+      const {value, grads} = tf.variableGrads(() => tf.sum(tf.mul(ops.lif(v, {implementation}), w)) as tf.Scalar, [v]);
       expect(grads[v.name].shape).toEqual([2, 8, 3]);
       expect(tf.max(tf.abs(grads[v.name])).dataSync()[0]).toBeGreaterThan(0);
       tf.dispose([v, w, value, grads[v.name]]);
@@ -95,7 +121,7 @@ describe('ops.lifWithState streaming', () => {
         const options = {implementation, resetMode, leak: 0.9};
         const whole = ops.lifWithState(x, options);
         const chunks = tf.split(x, [7, 1, 20, 12], 1);
-        let membrane: tf.Tensor|undefined;
+        let membrane: tf.Tensor | undefined;
         const spikes: tf.Tensor[] = [];
         for (const chunk of chunks) {
           const out = ops.lifWithState(chunk, {...options, initialMembrane: membrane});
@@ -142,7 +168,7 @@ describe('ops.lif memory', () => {
         })([x, v0]);
         tf.dispose([out.spikes, out.membrane, dx, dv, ops.lif(x, {implementation})]);
       };
-      step();  // warm up any lazily created state
+      step(); // warm up any lazily created state
       const before = tf.memory().numTensors;
       for (let i = 0; i < 5; i++) step();
       expect(tf.memory().numTensors).toBe(before);
@@ -156,9 +182,9 @@ describe('ops.lif custom surrogate', () => {
     const x = currents([2, 12, 4], 16);
     const w = currents([2, 12, 4], 17, -1, 1);
     const triangle = (u: tf.Tensor, threshold: number) =>
-        tf.mul(0.3 / threshold, tf.relu(tf.sub(1, tf.abs(tf.sub(tf.div(u, threshold), 1)))));
-    const grad = (surrogate: 'triangle'|typeof triangle) =>
-        tf.grad((xs: tf.Tensor) => tf.sum(tf.mul(ops.lif(xs, {surrogate}), w)))(x);
+      tf.mul(0.3 / threshold, tf.relu(tf.sub(1, tf.abs(tf.sub(tf.div(u, threshold), 1)))));
+    const grad = (surrogate: 'triangle' | typeof triangle) =>
+      tf.grad((xs: tf.Tensor) => tf.sum(tf.mul(ops.lif(xs, {surrogate}), w)))(x);
     const custom = grad(triangle);
     const builtIn = grad('triangle');
     expect(relativeMaxError(custom.dataSync(), builtIn.dataSync())).toBeLessThan(1e-6);
@@ -167,8 +193,9 @@ describe('ops.lif custom surrogate', () => {
 
   it('rejects implementation "kernel" with a function surrogate', () => {
     const x = currents([1, 2, 2], 18);
-    expect(() => ops.lif(x, {surrogate: (u: tf.Tensor) => tf.onesLike(u), implementation: 'kernel'}))
-        .toThrowError(/option 'implementation' must be 'auto' or 'composite' when 'surrogate' is a function/);
+    expect(() => ops.lif(x, {surrogate: (u: tf.Tensor) => tf.onesLike(u), implementation: 'kernel'})).toThrowError(
+      /option 'implementation' must be 'auto' or 'composite' when 'surrogate' is a function/
+    );
     x.dispose();
   });
 });
@@ -176,8 +203,8 @@ describe('ops.lif custom surrogate', () => {
 describe('ops.lif custom surrogate: bad surrogates', () => {
   for (const implementation of ['auto', 'composite'] as const) {
     for (const [what, surrogate, message] of BAD_SURROGATES) {
-      it(`rejects ${what} naming the surrogate, and leaks nothing (${implementation})`,
-         () => expectBadSurrogateRejected(implementation, surrogate, message));
+      it(`rejects ${what} naming the surrogate, and leaks nothing (${implementation})`, () =>
+        expectBadSurrogateRejected(implementation, surrogate, message));
     }
   }
 
@@ -186,16 +213,19 @@ describe('ops.lif custom surrogate: bad surrogates', () => {
 
 describe('ops.lif with NaN input', () => {
   for (const implementation of IMPLEMENTATIONS) {
-    it(`isolates NaN to its neuron: no spikes from that step, NaN membrane and gradient (${implementation})`,
-       () => expectNaNIsolatedToItsNeuron(implementation));
+    it(`isolates NaN to its neuron: no spikes from that step, NaN membrane and gradient (${implementation})`, () =>
+      expectNaNIsolatedToItsNeuron(implementation));
   }
 });
 
 describe('ops.lif bad input', () => {
   const x = () => tf.zeros([2, 3, 4]);
   const cases: Array<[string, () => unknown, RegExp]> = [
-    ['rank 2', () => ops.lif(tf.zeros([2, 3])),
-     /argument 'currents' must have rank 3 to 6 \(\[batch, time, \.\.\.features\]\); got rank 2 \(shape \[2,3\]\)/],
+    [
+      'rank 2',
+      () => ops.lif(tf.zeros([2, 3])),
+      /argument 'currents' must have rank 3 to 6 \(\[batch, time, \.\.\.features\]\); got rank 2 \(shape \[2,3\]\)/,
+    ],
     ['rank 7', () => ops.lif(tf.zeros([1, 1, 1, 1, 1, 1, 1])), /must have rank 3 to 6.*got rank 7/],
     ['int32 dtype', () => ops.lif(tf.zeros([2, 3, 4], 'int32')), /argument 'currents' must be float32; got int32/],
     ['not a tensor', () => ops.lif([[[1]]] as never), /argument 'currents' must be a tf.Tensor.*got \[\[\[1\]\]\]/],
@@ -205,19 +235,38 @@ describe('ops.lif bad input', () => {
     ['threshold NaN', () => ops.lif(x(), {threshold: NaN}), /option 'threshold' must be a finite number > 0; got NaN/],
     ['leak 1.5', () => ops.lif(x(), {leak: 1.5}), /option 'leak' must be a number in \[0, 1\]; got 1.5/],
     ['leak -0.1', () => ops.lif(x(), {leak: -0.1}), /option 'leak' must be a number in \[0, 1\]; got -0.1/],
-    ['leak string', () => ops.lif(x(), {leak: '0.9' as never}), /option 'leak' must be a number in \[0, 1\]; got '0.9'/],
-    ['unknown surrogate', () => ops.lif(x(), {surrogate: 'relu' as never}),
-     /option 'surrogate' must be one of 'triangle', 'fastSigmoid', 'sigmoid', 'arctan'; got 'relu'/],
-    ['unknown reset', () => ops.lif(x(), {resetMode: 'soft' as never}),
-     /option 'resetMode' must be one of 'subtract', 'zero', 'none'; got 'soft'/],
+    [
+      'leak string',
+      () => ops.lif(x(), {leak: '0.9' as never}),
+      /option 'leak' must be a number in \[0, 1\]; got '0.9'/,
+    ],
+    [
+      'unknown surrogate',
+      () => ops.lif(x(), {surrogate: 'relu' as never}),
+      /option 'surrogate' must be one of 'triangle', 'fastSigmoid', 'sigmoid', 'arctan'; got 'relu'/,
+    ],
+    [
+      'unknown reset',
+      () => ops.lif(x(), {resetMode: 'soft' as never}),
+      /option 'resetMode' must be one of 'subtract', 'zero', 'none'; got 'soft'/,
+    ],
     ['alpha 0', () => ops.lif(x(), {alpha: 0}), /option 'alpha' must be a finite number > 0; got 0/],
-    ['detachReset string', () => ops.lif(x(), {detachReset: 'yes' as never}),
-     /option 'detachReset' must be a boolean; got 'yes'/],
-    ['unknown implementation', () => ops.lif(x(), {implementation: 'gpu' as never}),
-     /option 'implementation' must be one of 'auto', 'kernel', 'composite'; got 'gpu'/],
+    [
+      'detachReset string',
+      () => ops.lif(x(), {detachReset: 'yes' as never}),
+      /option 'detachReset' must be a boolean; got 'yes'/,
+    ],
+    [
+      'unknown implementation',
+      () => ops.lif(x(), {implementation: 'gpu' as never}),
+      /option 'implementation' must be one of 'auto', 'kernel', 'composite'; got 'gpu'/,
+    ],
     ['misspelled option', () => ops.lif(x(), {treshold: 1} as never), /unknown option 'treshold'/],
-    ['wrong initialMembrane shape', () => ops.lifWithState(x(), {initialMembrane: tf.zeros([2, 3])}),
-     /option 'initialMembrane' must be a float32 tensor of shape \[2,4\].*got a float32 tensor of shape \[2,3\]/],
+    [
+      'wrong initialMembrane shape',
+      () => ops.lifWithState(x(), {initialMembrane: tf.zeros([2, 3])}),
+      /option 'initialMembrane' must be a float32 tensor of shape \[2,4\].*got a float32 tensor of shape \[2,3\]/,
+    ],
   ];
   for (const [name, run, message] of cases) {
     it(`throws a descriptive Error for ${name}`, () => {

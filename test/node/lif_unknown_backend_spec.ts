@@ -41,10 +41,11 @@ describe('ops.lif on a backend without fused kernels', () => {
     const w = tf.variable(tf.randomNormal([4, 3], 0.2, 0.1, 'float32', 3));
     const x = tf.randomUniform([2, 6, 4], 0, 1, 'float32', 4);
     const optimizer = tf.train.sgd(1);
-    const loss = () => tf.tidy(() => {
-      const currents = tf.reshape(tf.matMul(tf.reshape(x, [12, 4]), w), [2, 6, 3]);
-      return tf.mean(tf.square(tf.sub(tf.mean(ops.lif(currents, {leak: 0.9}), 1), 0.5))) as tf.Scalar;
-    });
+    const loss = () =>
+      tf.tidy(() => {
+        const currents = tf.reshape(tf.matMul(tf.reshape(x, [12, 4]), w), [2, 6, 3]);
+        return tf.mean(tf.square(tf.sub(tf.mean(ops.lif(currents, {leak: 0.9}), 1), 0.5))) as tf.Scalar;
+      });
     const before = loss().dataSync()[0];
     for (let i = 0; i < 20; i++) optimizer.minimize(loss);
     expect(loss().dataSync()[0]).toBeLessThan(before);

@@ -22,7 +22,10 @@ describe('ops.lif on the wasm backend', () => {
 
   // Every case on the kernel; every other case on the composite (the cpu suite runs all on both).
   const cases = lifCases();
-  for (const [implementation, selected] of [['kernel', cases], ['composite', cases.filter((_, i) => i % 2 === 0)]] as const) {
+  for (const [implementation, selected] of [
+    ['kernel', cases],
+    ['composite', cases.filter((_, i) => i % 2 === 0)],
+  ] as const) {
     describe(implementation, () => {
       for (const c of selected) {
         it(c.name, async () => {

@@ -13,8 +13,9 @@ import {version} from '../../src/version';
 const root = resolve(__dirname, '../../../..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 // tsc turns import() into require(); keep a real dynamic import for the ES module build.
-const importEsm = new Function('url', 'return import(url)') as
-    (url: string) => Promise<typeof import('../../src/index')>;
+const importEsm = new Function('url', 'return import(url)') as (
+  url: string
+) => Promise<typeof import('../../src/index')>;
 
 /** Every string in a (nested) exports map. */
 function exportTargets(entry: unknown): string[] {
@@ -36,7 +37,9 @@ describe('the built package', () => {
   it('has every file package.json points at', () => {
     const targets = [pkg.main, pkg.module, pkg.types, pkg.unpkg, pkg.jsdelivr, ...exportTargets(pkg.exports['.'])];
     for (const target of targets) {
-      expect(existsSync(join(root, target))).withContext(target).toBe(true);
+      expect(existsSync(join(root, target)))
+        .withContext(target)
+        .toBe(true);
     }
     expect(existsSync(join(root, 'dist/tfjs-snn.umd.js'))).toBe(true);
     expect(pkg.sideEffects).toBeUndefined();
@@ -79,7 +82,7 @@ describe('the built package', () => {
   });
 
   it('runs examples/bntt-guide.mjs (the program of docs/guide.md): it learns, saves, reloads, leaks nothing', () => {
-    const cwd = mkdtempSync(join(tmpdir(), 'tfjs-snn-guide-'));  // the example saves ./my-snn
+    const cwd = mkdtempSync(join(tmpdir(), 'tfjs-snn-guide-')); // the example saves ./my-snn
     try {
       const out = execFileSync(process.execPath, [join(root, 'examples/bntt-guide.mjs')], {cwd, encoding: 'utf8'});
       const accuracy = Number(/final training accuracy: ([0-9.]+)/.exec(out)?.[1]);
@@ -103,13 +106,17 @@ describe('the packed tarball', () => {
   it('ships the Apache-2.0 LICENSE its license field names, and a homepage', () => {
     expect(pkg.license).toBe('Apache-2.0');
     expect(files).toContain('LICENSE');
-    const digest = createHash('sha256').update(readFileSync(join(root, 'LICENSE'))).digest('hex');
+    const digest = createHash('sha256')
+      .update(readFileSync(join(root, 'LICENSE')))
+      .digest('hex');
     expect(digest).withContext('LICENSE is not the Apache License 2.0 text').toBe(APACHE_2_SHA256);
     // No public repository or issue tracker exists, so package.json names none (no placeholder URLs);
     // the homepage is the package's own README on npm, true once the package is published.
     expect(pkg.homepage).toBe(`https://www.npmjs.com/package/${pkg.name}#readme`);
     for (const field of ['repository', 'bugs']) {
-      expect(JSON.stringify(pkg[field] ?? '')).withContext(field).not.toMatch(/example|your-|TODO|owner\/repo/i);
+      expect(JSON.stringify(pkg[field] ?? ''))
+        .withContext(field)
+        .not.toMatch(/example|your-|TODO|owner\/repo/i);
     }
   });
 
@@ -118,8 +125,9 @@ describe('the packed tarball', () => {
     expect(maps.length).toBeGreaterThan(0);
     for (const map of maps) {
       const {sources} = JSON.parse(readFileSync(join(root, map), 'utf8')) as {sources: string[]};
-      const missing = sources.map(s => posix.normalize(posix.join(posix.dirname(map), s)))
-                          .filter(s => !files.includes(s));
+      const missing = sources
+        .map(s => posix.normalize(posix.join(posix.dirname(map), s)))
+        .filter(s => !files.includes(s));
       expect(missing).withContext(map).toEqual([]);
     }
   });
@@ -127,18 +135,24 @@ describe('the packed tarball', () => {
   it('leaves out the experiment artefacts and the screenshot', () => {
     expect(files.filter(f => f.startsWith('docs/results/') || f.startsWith('docs/images/'))).toEqual([]);
     expect(files.filter(f => /\.(png|jpe?g|gif)$/.test(f))).toEqual([]);
-    expect(files).toContain('docs/results.md');  // the docs themselves ship
+    expect(files).toContain('docs/results.md'); // the docs themselves ship
   });
 
   it('has types that match each module format (arethetypeswrong on the tarball)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tfjs-snn-attw-'));
     try {
       execFileSync('npm', ['pack', '--ignore-scripts', '--pack-destination', dir], {cwd: root, stdio: 'ignore'});
-      const tarball = join(dir, readdirSync(dir).find(f => f.endsWith('.tgz'))!);
+      const tarball = join(
+        dir,
+        readdirSync(dir).find(f => f.endsWith('.tgz'))!
+      );
       const attwCli = join(dirname(require.resolve('@arethetypeswrong/cli/package.json')), 'dist/index.js');
-      const attw = spawnSync(process.execPath, [attwCli, tarball,
-                                                '--format', 'ascii', '--no-color', '--no-emoji'], {encoding: 'utf8'});
-      expect(attw.status).withContext(attw.stdout + attw.stderr).toBe(0);
+      const attw = spawnSync(process.execPath, [attwCli, tarball, '--format', 'ascii', '--no-color', '--no-emoji'], {
+        encoding: 'utf8',
+      });
+      expect(attw.status)
+        .withContext(attw.stdout + attw.stderr)
+        .toBe(0);
       expect(attw.stdout).toMatch(/No problems found/);
     } finally {
       rmSync(dir, {recursive: true, force: true});

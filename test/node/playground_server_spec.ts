@@ -9,21 +9,24 @@ import {join, resolve} from 'node:path';
 const {startServer} = require(resolve('scripts/playground-server.cjs'));
 
 /** GET with the path sent as written (no URL normalisation by the client). */
-function get(url: string, path: string): Promise<{status: number, type: string, body: string}> {
+function get(url: string, path: string): Promise<{status: number; type: string; body: string}> {
   return new Promise((done, fail) => {
     const {hostname, port} = new URL(url);
     request({hostname, port, path, method: 'GET'}, response => {
       let body = '';
-      response.on('data', chunk => body += chunk);
-      response.on('end', () => done({status: response.statusCode!, type: String(response.headers['content-type']),
-                                     body}));
-    }).on('error', fail).end();
+      response.on('data', chunk => (body += chunk));
+      response.on('end', () =>
+        done({status: response.statusCode!, type: String(response.headers['content-type']), body})
+      );
+    })
+      .on('error', fail)
+      .end();
   });
 }
 
 describe('the playground server (scripts/playground-server.cjs)', () => {
   let dir: string;
-  let server: {url: string, close(): Promise<void>};
+  let server: {url: string; close(): Promise<void>};
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'playground-'));
@@ -44,23 +47,34 @@ describe('the playground server (scripts/playground-server.cjs)', () => {
   it('serves the page, its modules and the mounted runs with their content types', async () => {
     expect(await get(server.url, '/')).toEqual({status: 200, type: 'text/html; charset=utf-8', body: '<p>page</p>'});
     expect((await get(server.url, '/app/main.js')).type).toBe('text/javascript; charset=utf-8');
-    expect(await get(server.url, '/runs/demo/model/model.json'))
-        .toEqual({status: 200, type: 'application/json', body: '{"format": "layers-model"}'});
+    expect(await get(server.url, '/runs/demo/model/model.json')).toEqual({
+      status: 200,
+      type: 'application/json',
+      body: '{"format": "layers-model"}',
+    });
   });
 
   it('answers 404 for missing files and for paths that leave the served folders', async () => {
-    for (const path of ['/nothing.js', '/../secret.txt', '/%2e%2e/secret.txt', '/runs/%2e%2e/secret.txt',
-                        '/runs/..%2fsecret.txt', '/app/%2e%2e%2f%2e%2e%2fsecret.txt', '/bad%zzescape']) {
+    for (const path of [
+      '/nothing.js',
+      '/../secret.txt',
+      '/%2e%2e/secret.txt',
+      '/runs/%2e%2e/secret.txt',
+      '/runs/..%2fsecret.txt',
+      '/app/%2e%2e%2f%2e%2e%2fsecret.txt',
+      '/bad%zzescape',
+    ]) {
       const response = await get(server.url, path);
       expect(response.status).withContext(path).toBe(404);
       expect(response.body).not.toContain('not to be served');
     }
-    expect((await get(server.url, '/')).status).toBe(200);  // still serving
+    expect((await get(server.url, '/')).status).toBe(200); // still serving
   });
 
   it('refuses to start without a built page', async () => {
-    await expectAsync(startServer({root: join(dir, 'runs'), port: 0}))
-        .toBeRejectedWithError(/index\.html is missing: build the playground first \(npm run build\)/);
+    await expectAsync(startServer({root: join(dir, 'runs'), port: 0})).toBeRejectedWithError(
+      /index\.html is missing: build the playground first \(npm run build\)/
+    );
   });
 });
 
@@ -93,20 +107,31 @@ fs.createReadStream = function (file, options) {
 require(process.env.SERVER).startServer({root, port: 0, mounts: {'/runs/': runs}}).then(s => console.log(s.url));
 `;
 
-interface Child {url: string, process: ChildProcess, stderr: string, closed: Promise<unknown>}
+interface Child {
+  url: string;
+  process: ChildProcess;
+  stderr: string;
+  closed: Promise<unknown>;
+}
 
 function startChild(root: string, runs: string): Promise<Child> {
-  const child = spawn(process.execPath, ['-e', CHILD, root, runs],
-                      {env: {...process.env, SERVER: resolve('scripts/playground-server.cjs')}});
+  const child = spawn(process.execPath, ['-e', CHILD, root, runs], {
+    env: {...process.env, SERVER: resolve('scripts/playground-server.cjs')},
+  });
   const started: Child = {url: '', process: child, stderr: '', closed: new Promise(done => child.once('close', done))};
-  child.stderr.on('data', chunk => started.stderr += chunk);
+  child.stderr.on('data', chunk => (started.stderr += chunk));
   return new Promise((done, fail) => {
     child.stdout.once('data', chunk => done(Object.assign(started, {url: String(chunk).trim()})));
     child.once('exit', code => fail(new Error(`the server exited (${code}) before listening: ${started.stderr}`)));
   });
 }
 
-interface Answer {status: number, headers: IncomingHttpHeaders, body: string, complete: boolean}
+interface Answer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+  complete: boolean;
+}
 
 /** One request on its own connection; rejects when no complete answer or abort came within `timeout` ms. */
 function send(url: string, path: string, method = 'GET', timeout = 3000): Promise<Answer> {
@@ -118,8 +143,8 @@ function send(url: string, path: string, method = 'GET', timeout = 3000): Promis
     }, timeout);
     const outgoing = request({hostname, port, path, method, agent: false}, response => {
       let body = '';
-      response.on('data', chunk => body += chunk);
-      response.on('error', () => {});  // an aborted response: seen as complete == false
+      response.on('data', chunk => (body += chunk));
+      response.on('error', () => {}); // an aborted response: seen as complete == false
       response.on('close', () => {
         clearTimeout(timer);
         done({status: response.statusCode!, headers: response.headers, body, complete: response.complete});
@@ -143,7 +168,7 @@ function sendRaw(url: string, text: string, timeout = 3000): Promise<string> {
       socket.destroy();
       fail(new Error(`no answer within ${timeout} ms; received ${JSON.stringify(received)}`));
     }, timeout);
-    socket.on('data', chunk => received += chunk);
+    socket.on('data', chunk => (received += chunk));
     socket.on('error', () => {});
     socket.on('close', () => {
       clearTimeout(timer);
@@ -183,8 +208,8 @@ describe('the playground server against hostile requests (in a child process)', 
     symlinkSync(join(dir, 'secret.txt'), join(runs, 'link'));
     symlinkSync(join(dir, 'outside'), join(runs, 'linkdir'));
     symlinkSync(join(dir, 'secret.txt'), join(runs, 'swapped'));
-    symlinkSync('demo', join(runs, 'latest'));  // a link that stays inside
-    symlinkSync(runs, join(dir, 'runs-link'));  // the mounted folder is itself a link
+    symlinkSync('demo', join(runs, 'latest')); // a link that stays inside
+    symlinkSync(runs, join(dir, 'runs-link')); // the mounted folder is itself a link
     execFileSync('mkfifo', [join(runs, 'pipe')]);
   });
 
@@ -220,10 +245,17 @@ describe('the playground server against hostile requests (in a child process)', 
   it('answers HEAD with the headers of GET and no body', async () => {
     const head = await send(server.url, '/runs/demo/model/model.json', 'HEAD');
     const get = await send(server.url, '/runs/demo/model/model.json');
-    expect([head.status, head.headers['content-type'], head.headers['content-length'], head.body])
-        .toEqual([200, 'application/json', String(Buffer.byteLength(model)), '']);
-    expect([get.status, get.headers['content-length'], get.body])
-        .toEqual([200, String(Buffer.byteLength(model)), model]);
+    expect([head.status, head.headers['content-type'], head.headers['content-length'], head.body]).toEqual([
+      200,
+      'application/json',
+      String(Buffer.byteLength(model)),
+      '',
+    ]);
+    expect([get.status, get.headers['content-length'], get.body]).toEqual([
+      200,
+      String(Buffer.byteLength(model)),
+      model,
+    ]);
   });
 
   it('answers 404 at once for a FIFO (only regular files are served)', async () => {
@@ -233,7 +265,9 @@ describe('the playground server against hostile requests (in a child process)', 
 
   it('answers 404 for a directory named index.html', async () => {
     for (const path of ['/runs/dir-index/', '/runs/dir-index/index.html']) {
-      expect((await send(server.url, path)).status).withContext(path).toBe(404);
+      expect((await send(server.url, path)).status)
+        .withContext(path)
+        .toBe(404);
     }
     await expectStillServing();
   });
@@ -245,8 +279,9 @@ describe('the playground server against hostile requests (in a child process)', 
       expect(answer.body).withContext(path).not.toContain('not to be served');
     }
     for (const path of ['/runs/demo/model/model.json', '/runs/latest/model/model.json']) {
-      expect(await send(server.url, path)).withContext(path)
-          .toEqual(jasmine.objectContaining({status: 200, body: model}));
+      expect(await send(server.url, path))
+        .withContext(path)
+        .toEqual(jasmine.objectContaining({status: 200, body: model}));
     }
   });
 
@@ -285,7 +320,7 @@ describe('the playground server against hostile requests (in a child process)', 
       await renamer;
       if (existsSync(moved)) renameSync(moved, folder);
     }
-    expect(statuses).toContain(200);  // the race ran both ways
+    expect(statuses).toContain(200); // the race ran both ways
     expect(statuses).toContain(404);
     await expectStillServing();
     expect((await send(server.url, '/runs/swap/model/model.json')).body).toBe(model);

@@ -1,5 +1,5 @@
 import '@tensorflow/tfjs-backend-cpu';
-import '@tensorflow/tfjs-layers';  // registers the core ops' gradients
+import '@tensorflow/tfjs-layers'; // registers the core ops' gradients
 import * as tf from '@tensorflow/tfjs-core';
 
 beforeAll(async () => {

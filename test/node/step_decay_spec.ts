@@ -16,8 +16,7 @@ function gradientAt(w: number[]): number[] {
 }
 
 function tinyModel(optimizer: tf.Optimizer): tfl.Sequential {
-  const model = tfl.sequential(
-      {layers: [tfl.layers.dense({units: 1, useBias: false, inputShape: [X.length]})]});
+  const model = tfl.sequential({layers: [tfl.layers.dense({units: 1, useBias: false, inputShape: [X.length]})]});
   tf.tidy(() => model.setWeights([tf.tensor2d(W0, [X.length, 1])]));
   model.compile({optimizer, loss: 'meanSquaredError'});
   return model;
@@ -29,11 +28,18 @@ interface FitRecord {
   lr: number[];
 }
 
-async function fitRecording(model: tfl.Sequential, callbacks: tfl.Callback[],
-                            fitArgs: tfl.ModelFitArgs = {epochs: EPOCHS}): Promise<FitRecord> {
+async function fitRecording(
+  model: tfl.Sequential,
+  callbacks: tfl.Callback[],
+  fitArgs: tfl.ModelFitArgs = {epochs: EPOCHS}
+): Promise<FitRecord> {
   const kernel = () => Array.from(model.getWeights()[0].dataSync());
   const weights = [kernel()];
-  const recorder = new tfl.CustomCallback({onEpochEnd: async () => { weights.push(kernel()); }});
+  const recorder = new tfl.CustomCallback({
+    onEpochEnd: async () => {
+      weights.push(kernel());
+    },
+  });
   const [x, y] = [tf.tensor2d(X, [1, X.length]), tf.tensor2d([Y], [1, 1])];
   const history = await model.fit(x, y, {verbose: 0, ...fitArgs, callbacks: [...callbacks, recorder]});
   tf.dispose([x, y]);
@@ -49,10 +55,13 @@ function expectedRate(lr0: number, epoch: number, milestoneEpochs = [5, 7, 9]): 
 // float64 re-implementations of tfjs-core 4.22's update rules, driven by an explicit rate per step
 
 type Step = (w: number[], g: number[], lr: number) => void;
-const CPU_EPSILON = 1e-7;  // ENGINE.backend.epsilon() on cpu, the default epsilon of every optimizer
+const CPU_EPSILON = 1e-7; // ENGINE.backend.epsilon() on cpu, the default epsilon of every optimizer
 
 function perCoordinate(update: (i: number, g: number, lr: number) => number): Step {
-  return (w, g, lr) => g.forEach((gi, i) => { w[i] += update(i, gi, lr); });
+  return (w, g, lr) =>
+    g.forEach((gi, i) => {
+      w[i] += update(i, gi, lr);
+    });
 }
 
 function sgdRule(): Step {
@@ -65,50 +74,62 @@ function momentumRule(momentum: number): Step {
 }
 
 function adamRule(b1 = 0.9, b2 = 0.999): Step {
-  const [m, v] = [[0, 0, 0], [0, 0, 0]];
+  const [m, v] = [
+    [0, 0, 0],
+    [0, 0, 0],
+  ];
   let [accB1, accB2] = [b1, b2];
   return (w, g, lr) => {
     g.forEach((gi, i) => {
       m[i] = b1 * m[i] + (1 - b1) * gi;
       v[i] = b2 * v[i] + (1 - b2) * gi * gi;
-      w[i] += -lr * (m[i] / (1 - accB1)) / (Math.sqrt(v[i] / (1 - accB2)) + CPU_EPSILON);
+      w[i] += (-lr * (m[i] / (1 - accB1))) / (Math.sqrt(v[i] / (1 - accB2)) + CPU_EPSILON);
     });
     [accB1, accB2] = [accB1 * b1, accB2 * b2];
   };
 }
 
 function adamaxRule(b1 = 0.9, b2 = 0.999): Step {
-  const [m, u] = [[0, 0, 0], [0, 0, 0]];
+  const [m, u] = [
+    [0, 0, 0],
+    [0, 0, 0],
+  ];
   let accB1 = b1;
   return (w, g, lr) => {
     g.forEach((gi, i) => {
       m[i] = b1 * m[i] + (1 - b1) * gi;
       u[i] = Math.max(b2 * u[i], Math.abs(gi));
-      w[i] += (-lr / (1 - accB1)) * (m[i] / (u[i] + CPU_EPSILON));  // decay 0
+      w[i] += (-lr / (1 - accB1)) * (m[i] / (u[i] + CPU_EPSILON)); // decay 0
     });
     accB1 *= b1;
   };
 }
 
 function rmspropRule(decay: number, momentum: number): Step {
-  const [ms, mom] = [[0, 0, 0], [0, 0, 0]];
+  const [ms, mom] = [
+    [0, 0, 0],
+    [0, 0, 0],
+  ];
   return perCoordinate((i, g, lr) => {
     ms[i] = decay * ms[i] + (1 - decay) * g * g;
-    mom[i] = momentum * mom[i] + lr * g / Math.sqrt(ms[i] + CPU_EPSILON);
+    mom[i] = momentum * mom[i] + (lr * g) / Math.sqrt(ms[i] + CPU_EPSILON);
     return -mom[i];
   });
 }
 
 function adagradRule(initialAccumulator = 0.1): Step {
   const acc = [initialAccumulator, initialAccumulator, initialAccumulator];
-  return perCoordinate((i, g, lr) => -lr * g / Math.sqrt((acc[i] += g * g) + CPU_EPSILON));
+  return perCoordinate((i, g, lr) => (-lr * g) / Math.sqrt((acc[i] += g * g) + CPU_EPSILON));
 }
 
 function adadeltaRule(rho: number, epsilon: number): Step {
-  const [accGrad, accUpdate] = [[0, 0, 0], [0, 0, 0]];
+  const [accGrad, accUpdate] = [
+    [0, 0, 0],
+    [0, 0, 0],
+  ];
   return perCoordinate((i, g, lr) => {
     // tfjs-core divides by the accumulated squared gradient from *before* this step.
-    const update = Math.sqrt(accUpdate[i] + epsilon) / Math.sqrt(accGrad[i] + epsilon) * g;
+    const update = (Math.sqrt(accUpdate[i] + epsilon) / Math.sqrt(accGrad[i] + epsilon)) * g;
     accGrad[i] = rho * accGrad[i] + (1 - rho) * g * g;
     accUpdate[i] = rho * accUpdate[i] + (1 - rho) * update * update;
     return -lr * update;
@@ -127,11 +148,9 @@ const OPTIMIZER_CASES: OptimizerCase[] = [
   {name: 'momentum', lr0: 0.01, make: lr => tf.train.momentum(lr, 0.5), rule: () => momentumRule(0.5)},
   {name: 'adam', lr0: 0.05, make: lr => tf.train.adam(lr), rule: () => adamRule()},
   {name: 'adamax', lr0: 0.05, make: lr => tf.train.adamax(lr), rule: () => adamaxRule()},
-  {name: 'rmsprop', lr0: 0.01, make: lr => tf.train.rmsprop(lr, 0.9, 0.2),
-   rule: () => rmspropRule(0.9, 0.2)},
+  {name: 'rmsprop', lr0: 0.01, make: lr => tf.train.rmsprop(lr, 0.9, 0.2), rule: () => rmspropRule(0.9, 0.2)},
   {name: 'adagrad', lr0: 0.05, make: lr => tf.train.adagrad(lr), rule: () => adagradRule()},
-  {name: 'adadelta', lr0: 0.05, make: lr => tf.train.adadelta(lr, 0.5, 0.1),
-   rule: () => adadeltaRule(0.5, 0.1)},
+  {name: 'adadelta', lr0: 0.05, make: lr => tf.train.adadelta(lr, 0.5, 0.1), rule: () => adadeltaRule(0.5, 0.1)},
 ];
 
 function referenceTrajectory(rule: Step, rates: number[]): number[][] {
@@ -229,30 +248,36 @@ describe('callbacks.stepDecay schedule', () => {
     model.dispose();
   });
 
-  it('logs rates without float64 noise (1e-6, not 1.0000000000000002e-6) but applies the reference\'s lr /= 10',
-     async () => {
-       const log = spyOn(console, 'log');
-       const optimizer = tf.train.adam(1e-3);
-       const model = tinyModel(optimizer);
-       const applied: number[] = [];
-       const reader = new tfl.CustomCallback({onEpochBegin: async () => {
-         applied.push((optimizer as unknown as {learningRate: number}).learningRate);
-       }});
-       const [x, y] = [tf.tensor2d(X, [1, X.length]), tf.tensor2d([Y], [1, 1])];
-       const history = await model.fit(x, y, {epochs: 10, verbose: 0,
-                                              callbacks: [stepDecay({epochs: 10, verbose: true}), reader]});
-       tf.dispose([x, y]);
-       expect(history.history.lr).toEqual([1e-3, 1e-3, 1e-3, 1e-3, 1e-3, 1e-4, 1e-4, 1e-5, 1e-5, 1e-6]);
-       expect(log.calls.allArgs().map(args => String(args[0]))).toEqual([
-         'stepDecay: epoch 5: learning rate 0.001 -> 0.0001', 'stepDecay: epoch 7: learning rate 0.0001 -> 0.00001',
-         'stepDecay: epoch 9: learning rate 0.00001 -> 0.000001']);
-       // The optimizer gets the rate of the reference's repeated `lr /= 10`, float64 rounding included.
-       expect(applied[9]).toBe(((1e-3 / 10) / 10) / 10);
-       expect(applied[9]).not.toBe(1e-6);
-       model.dispose();
-     });
+  it("logs rates without float64 noise (1e-6, not 1.0000000000000002e-6) but applies the reference's lr /= 10", async () => {
+    const log = spyOn(console, 'log');
+    const optimizer = tf.train.adam(1e-3);
+    const model = tinyModel(optimizer);
+    const applied: number[] = [];
+    const reader = new tfl.CustomCallback({
+      onEpochBegin: async () => {
+        applied.push((optimizer as unknown as {learningRate: number}).learningRate);
+      },
+    });
+    const [x, y] = [tf.tensor2d(X, [1, X.length]), tf.tensor2d([Y], [1, 1])];
+    const history = await model.fit(x, y, {
+      epochs: 10,
+      verbose: 0,
+      callbacks: [stepDecay({epochs: 10, verbose: true}), reader],
+    });
+    tf.dispose([x, y]);
+    expect(history.history.lr).toEqual([1e-3, 1e-3, 1e-3, 1e-3, 1e-3, 1e-4, 1e-4, 1e-5, 1e-5, 1e-6]);
+    expect(log.calls.allArgs().map(args => String(args[0]))).toEqual([
+      'stepDecay: epoch 5: learning rate 0.001 -> 0.0001',
+      'stepDecay: epoch 7: learning rate 0.0001 -> 0.00001',
+      'stepDecay: epoch 9: learning rate 0.00001 -> 0.000001',
+    ]);
+    // The optimizer gets the rate of the reference's repeated `lr /= 10`, float64 rounding included.
+    expect(applied[9]).toBe(1e-3 / 10 / 10 / 10);
+    expect(applied[9]).not.toBe(1e-6);
+    model.dispose();
+  });
 
-  it('reproduces the BNTT script\'s timing with the milestones docs/callbacks.md gives', () => {
+  it("reproduces the BNTT script's timing with the milestones docs/callbacks.md gives", () => {
     // train.py divides after training epoch e when e == epochs * f (a float comparison).
     const scriptRates = (epochs: number) => {
       const rates: number[] = [];
@@ -265,9 +290,9 @@ describe('callbacks.stepDecay schedule', () => {
     };
     for (const epochs of [1, 3, 4, 7, 10, 20, 25, 30, 100, 120]) {
       const scriptMilestones = [0.5, 0.7, 0.9]
-          .filter(f => Number.isInteger(f * epochs))
-          .map(f => (f * epochs + 1.5) / epochs)
-          .filter(f => f <= 1);
+        .filter(f => Number.isInteger(f * epochs))
+        .map(f => (f * epochs + 1.5) / epochs)
+        .filter(f => f <= 1);
       const schedule = stepDecay({epochs, milestones: scriptMilestones});
       expect(Array.from({length: epochs}, (_, e) => schedule.rateAt(e))).toEqual(scriptRates(epochs));
     }
@@ -276,52 +301,55 @@ describe('callbacks.stepDecay schedule', () => {
 
 describe('callbacks.stepDecay changes the rate each optimizer really uses', () => {
   for (const c of OPTIMIZER_CASES) {
-    it(`for ${c.name}: weights follow a float64 run of its update rule with the scheduled rates`,
-       async () => {
-         const model = tinyModel(c.make(c.lr0));
-         const {weights, lr} = await fitRecording(model, [stepDecay({epochs: EPOCHS})]);
-         const rates = scheduleRates(c.lr0, [5, 7, 9]);
-         expect(lr).toEqual(rates);
-         const reference = referenceTrajectory(c.rule(), rates);
-         weights.forEach((w, e) => w.forEach((wi, i) => expect(Math.abs(wi - reference[e][i])).toBeLessThan(1e-5)));
-         // Each epoch's step matches to 5e-3 (float32 rounding); schedules off by one decay or by
-         // one epoch miss by more than 0.5, so the check tells them apart.
-         expect(worstStepMismatch(weights, reference)).toBeLessThan(5e-3);
-         const constantRate = referenceTrajectory(c.rule(), scheduleRates(c.lr0, []));
-         const decayOneEpochLate = referenceTrajectory(c.rule(), scheduleRates(c.lr0, [6, 8, 10]));
-         const oneDecayMissing = referenceTrajectory(c.rule(), scheduleRates(c.lr0, [5, 7]));
-         for (const wrong of [constantRate, decayOneEpochLate, oneDecayMissing]) {
-           expect(worstStepMismatch(weights, wrong)).toBeGreaterThan(0.5);
-         }
-         model.dispose();
-       });
+    it(`for ${c.name}: weights follow a float64 run of its update rule with the scheduled rates`, async () => {
+      const model = tinyModel(c.make(c.lr0));
+      const {weights, lr} = await fitRecording(model, [stepDecay({epochs: EPOCHS})]);
+      const rates = scheduleRates(c.lr0, [5, 7, 9]);
+      expect(lr).toEqual(rates);
+      const reference = referenceTrajectory(c.rule(), rates);
+      weights.forEach((w, e) => w.forEach((wi, i) => expect(Math.abs(wi - reference[e][i])).toBeLessThan(1e-5)));
+      // Each epoch's step matches to 5e-3 (float32 rounding); schedules off by one decay or by
+      // one epoch miss by more than 0.5, so the check tells them apart.
+      expect(worstStepMismatch(weights, reference)).toBeLessThan(5e-3);
+      const constantRate = referenceTrajectory(c.rule(), scheduleRates(c.lr0, []));
+      const decayOneEpochLate = referenceTrajectory(c.rule(), scheduleRates(c.lr0, [6, 8, 10]));
+      const oneDecayMissing = referenceTrajectory(c.rule(), scheduleRates(c.lr0, [5, 7]));
+      for (const wrong of [constantRate, decayOneEpochLate, oneDecayMissing]) {
+        expect(worstStepMismatch(weights, wrong)).toBeGreaterThan(0.5);
+      }
+      model.dispose();
+    });
   }
 
-  it('for sgd: every epoch moves the weights by exactly −lr·grad (grad from float64, per epoch)',
-     async () => {
-       const model = tinyModel(tf.train.sgd(0.02));
-       const {weights, lr} = await fitRecording(model, [stepDecay({epochs: EPOCHS})]);
-       for (let e = 0; e < EPOCHS; e++) {
-         const expectedSteps = gradientAt(weights[e]).map(g => -expectedRate(0.02, e) * g);
-         expect(lr[e]).toBe(expectedRate(0.02, e));
-         expectedSteps.forEach((step, i) => {
-           const actualStep = weights[e + 1][i] - weights[e][i];
-           // float32: the product rounds to 2^-24 relative; the sum to half an ulp of |w| < 1.
-           expect(Math.abs(actualStep - step)).toBeLessThanOrEqual(Math.abs(step) * 2e-7 + 2 ** -25);
-         });
-       }
-       model.dispose();
-     });
+  it('for sgd: every epoch moves the weights by exactly −lr·grad (grad from float64, per epoch)', async () => {
+    const model = tinyModel(tf.train.sgd(0.02));
+    const {weights, lr} = await fitRecording(model, [stepDecay({epochs: EPOCHS})]);
+    for (let e = 0; e < EPOCHS; e++) {
+      const expectedSteps = gradientAt(weights[e]).map(g => -expectedRate(0.02, e) * g);
+      expect(lr[e]).toBe(expectedRate(0.02, e));
+      expectedSteps.forEach((step, i) => {
+        const actualStep = weights[e + 1][i] - weights[e][i];
+        // float32: the product rounds to 2^-24 relative; the sum to half an ulp of |w| < 1.
+        expect(Math.abs(actualStep - step)).toBeLessThanOrEqual(Math.abs(step) * 2e-7 + 2 ** -25);
+      });
+    }
+    model.dispose();
+  });
 
   it('throws, naming the class, for an optimizer whose rate it cannot set', async () => {
     class FixedRateOptimizer extends tf.Optimizer {
-      static get className() { return 'FixedRateOptimizer'; }
+      static get className() {
+        return 'FixedRateOptimizer';
+      }
       applyGradients(): void {}
-      getConfig() { return {}; }
+      getConfig() {
+        return {};
+      }
     }
     const model = tinyModel(new FixedRateOptimizer());
-    await expectAsync(fitRecording(model, [stepDecay({epochs: 2})], {epochs: 2}))
-        .toBeRejectedWithError(/class FixedRateOptimizer.*numeric `learningRate` field.*setLearningRate/);
+    await expectAsync(fitRecording(model, [stepDecay({epochs: 2})], {epochs: 2})).toBeRejectedWithError(
+      /class FixedRateOptimizer.*numeric `learningRate` field.*setLearningRate/
+    );
     model.dispose();
   });
 });
@@ -329,26 +357,28 @@ describe('callbacks.stepDecay changes the rate each optimizer really uses', () =
 describe('callbacks.stepDecay resumed with initialEpoch', () => {
   for (const sameInstance of [true, false]) {
     it(`gives the rate of the epoch index and the weights of an uninterrupted fit (${
-           sameInstance ? 'same callback' : 'new callback'})`,
-       async () => {
-         const uninterrupted = tinyModel(tf.train.momentum(0.01, 0.5));
-         const whole = await fitRecording(uninterrupted, [stepDecay({epochs: EPOCHS})]);
-         const resumed = tinyModel(tf.train.momentum(0.01, 0.5));
-         const first = stepDecay({epochs: EPOCHS});
-         const part1 = await fitRecording(resumed, [first], {epochs: 6});
-         const second = sameInstance ? first : stepDecay({epochs: EPOCHS});
-         const part2 = await fitRecording(resumed, [second], {initialEpoch: 6, epochs: EPOCHS});
-         expect([...part1.lr, ...part2.lr]).toEqual(whole.lr);
-         expect(part2.weights[part2.weights.length - 1]).toEqual(whole.weights[EPOCHS]);
-         uninterrupted.dispose();
-         resumed.dispose();
-       });
+      sameInstance ? 'same callback' : 'new callback'
+    })`, async () => {
+      const uninterrupted = tinyModel(tf.train.momentum(0.01, 0.5));
+      const whole = await fitRecording(uninterrupted, [stepDecay({epochs: EPOCHS})]);
+      const resumed = tinyModel(tf.train.momentum(0.01, 0.5));
+      const first = stepDecay({epochs: EPOCHS});
+      const part1 = await fitRecording(resumed, [first], {epochs: 6});
+      const second = sameInstance ? first : stepDecay({epochs: EPOCHS});
+      const part2 = await fitRecording(resumed, [second], {initialEpoch: 6, epochs: EPOCHS});
+      expect([...part1.lr, ...part2.lr]).toEqual(whole.lr);
+      expect(part2.weights[part2.weights.length - 1]).toEqual(whole.weights[EPOCHS]);
+      uninterrupted.dispose();
+      resumed.dispose();
+    });
   }
 
   it('uses initialRate, when given, whatever rate the optimizer has (e.g. a reloaded model)', async () => {
     const model = tinyModel(tf.train.adam(0.000123));
-    const {lr} = await fitRecording(model, [stepDecay({epochs: EPOCHS, initialRate: 0.1})],
-                                    {initialEpoch: 6, epochs: EPOCHS});
+    const {lr} = await fitRecording(model, [stepDecay({epochs: EPOCHS, initialRate: 0.1})], {
+      initialEpoch: 6,
+      epochs: EPOCHS,
+    });
     expect(lr).toEqual([0.01, 0.001, 0.001, 0.0001]);
     model.dispose();
   });
@@ -369,11 +399,14 @@ describe('callbacks.stepDecay tensors', () => {
   // Named here, not by make().getClassName(): making optimizers while the spec file loads would allocate
   // tensors before any backend is set up.
   const optimizers: Array<[string, () => tf.Optimizer]> = [
-    ['SGD', () => tf.train.sgd(0.1)], ['Momentum', () => tf.train.momentum(0.1, 0.9)], ['Adam', () => tf.train.adam(0.1)]];
+    ['SGD', () => tf.train.sgd(0.1)],
+    ['Momentum', () => tf.train.momentum(0.1, 0.9)],
+    ['Adam', () => tf.train.adam(0.1)],
+  ];
   for (const [name, make] of optimizers) {
     it(`leaves numTensors flat across a fit (${name})`, async () => {
       const model = tinyModel(make());
-      await fitRecording(model, [stepDecay({epochs: EPOCHS})]);  // creates the optimizer's state
+      await fitRecording(model, [stepDecay({epochs: EPOCHS})]); // creates the optimizer's state
       const before = tf.memory().numTensors;
       await fitRecording(model, [stepDecay({epochs: EPOCHS})]);
       expect(tf.memory().numTensors).toBe(before);
@@ -401,7 +434,11 @@ describe('callbacks.stepDecay arguments', () => {
     ['initialRate 0', {epochs: 10, initialRate: 0}, /'initialRate' must be a finite number > 0; got 0/],
     ['initialRate Infinity', {epochs: 10, initialRate: Infinity}, /'initialRate'.*got Infinity/],
     ['verbose 1', {epochs: 10, verbose: 1}, /'verbose' must be a boolean; got 1/],
-    ['unknown name', {epochs: 10, lr: 0.1}, /unknown argument 'lr'; expected one of epochs, milestones, factor, initialRate, verbose/],
+    [
+      'unknown name',
+      {epochs: 10, lr: 0.1},
+      /unknown argument 'lr'; expected one of epochs, milestones, factor, initialRate, verbose/,
+    ],
   ];
   for (const [label, args, message] of cases) {
     it(`rejects ${label}`, () => {

@@ -1,5 +1,5 @@
 import '@tensorflow/tfjs-backend-wasm';
-import '../../src/index';  // registers the wasm Conv2DBackpropFilter
+import '../../src/index'; // registers the wasm Conv2DBackpropFilter
 
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -9,13 +9,43 @@ import {replacedKernel} from '../../kernels/replace_kernel';
 import {layers as snnLayers} from '../../src/index';
 import {randomArray, relativeMaxError} from '../reference/lif_reference';
 import {
-  caseName, dyShapeOf, forEachConnection, GradCase, Pad, referenceFilterGrad, Shape4,
+  caseName,
+  dyShapeOf,
+  forEachConnection,
+  GradCase,
+  Pad,
+  referenceFilterGrad,
+  Shape4,
 } from '../shared/conv_reference';
 
-const KERNELS: Array<[number, number]> = [[1, 1], [3, 3], [5, 5], [3, 1]];
-const STRIDES: Array<number|[number, number]> = [1, 2, [2, 1]];
-const PADS: Pad[] = ['same', 'valid', 1, 2, [[0, 0], [1, 2], [0, 1], [0, 0]]];
-const CHANNELS: Array<[number, number]> = [[1, 3], [3, 1], [3, 16], [16, 3], [1, 1], [16, 16], [3, 3]];
+const KERNELS: Array<[number, number]> = [
+  [1, 1],
+  [3, 3],
+  [5, 5],
+  [3, 1],
+];
+const STRIDES: Array<number | [number, number]> = [1, 2, [2, 1]];
+const PADS: Pad[] = [
+  'same',
+  'valid',
+  1,
+  2,
+  [
+    [0, 0],
+    [1, 2],
+    [0, 1],
+    [0, 0],
+  ],
+];
+const CHANNELS: Array<[number, number]> = [
+  [1, 3],
+  [3, 1],
+  [3, 16],
+  [16, 3],
+  [1, 1],
+  [16, 16],
+  [3, 3],
+];
 
 /** Every kernel × stride × padding, batch and sizes and channels rotating through the rest. */
 function gradCases(): GradCase[] {
@@ -40,7 +70,7 @@ async function filterGradOn(backend: string, c: GradCase, x: Float32Array, dy: F
   const filterShape: Shape4 = [...c.kernel, c.xShape[3], c.outChannels];
   const attrs = {strides: c.strides, pad: c.pad, dataFormat: 'NHWC', filterShape};
   const dW = tf.engine().runKernel('Conv2DBackpropFilter', {x: xt, dy: dyt}, attrs as unknown as tf.NamedAttrMap);
-  const values = await (dW as tf.Tensor).data() as Float32Array;
+  const values = (await (dW as tf.Tensor).data()) as Float32Array;
   tf.dispose([xt, dyt, dW as tf.Tensor]);
   return values;
 }
@@ -53,7 +83,7 @@ function expectWasmMatches(onWasm: Float32Array, onCpu: Float32Array, expected: 
 }
 
 async function values(t: tf.Tensor): Promise<Float32Array> {
-  const data = await t.data() as Float32Array;
+  const data = (await t.data()) as Float32Array;
   t.dispose();
   return data;
 }
@@ -84,25 +114,48 @@ describe('Conv2DBackpropFilter on wasm (XNNPACK conv)', () => {
   const cases = gradCases();
   cases.forEach((c, index) => {
     it(`dW equals cpu and float64: ${caseName(c)}`, async () => {
-      const x = randomArray(c.xShape.reduce((a, b) => a * b), 100 + index);
-      const dy = randomArray(dyShapeOf(c).reduce((a, b) => a * b), 200 + index);
+      const x = randomArray(
+        c.xShape.reduce((a, b) => a * b),
+        100 + index
+      );
+      const dy = randomArray(
+        dyShapeOf(c).reduce((a, b) => a * b),
+        200 + index
+      );
       const expected = referenceFilterGrad(c, x, dy);
       expectWasmMatches(await filterGradOn('wasm', c, x, dy), await filterGradOn('cpu', c, x, dy), expected);
     });
   });
 
   it('gives zeros when no window reads x (all in the padding)', async () => {
-    const pad: Pad = [[0, 0], [1, 0], [1, 0], [0, 0]];
+    const pad: Pad = [
+      [0, 0],
+      [1, 0],
+      [1, 0],
+      [0, 0],
+    ];
     const c: GradCase = {xShape: [2, 1, 1, 2], kernel: [1, 1], outChannels: 3, strides: 3, pad};
     const x = randomArray(4, 7);
-    const dy = randomArray(dyShapeOf(c).reduce((a, b) => a * b), 8);
+    const dy = randomArray(
+      dyShapeOf(c).reduce((a, b) => a * b),
+      8
+    );
     expect(Array.from(await filterGradOn('wasm', c, x, dy))).toEqual(Array.from(await filterGradOn('cpu', c, x, dy)));
   });
 
-  const GRAD_CONFIGS: Array<{strides: number|[number, number], pad: Pad, kernel: [number, number]}> = [
+  const GRAD_CONFIGS: Array<{strides: number | [number, number]; pad: Pad; kernel: [number, number]}> = [
     {strides: 1, pad: 'same', kernel: [3, 3]},
     {strides: 2, pad: 'valid', kernel: [5, 5]},
-    {strides: [2, 1], pad: [[0, 0], [2, 1], [0, 2], [0, 0]], kernel: [3, 1]},
+    {
+      strides: [2, 1],
+      pad: [
+        [0, 0],
+        [2, 1],
+        [0, 2],
+        [0, 0],
+      ],
+      kernel: [3, 1],
+    },
   ];
   for (const g of GRAD_CONFIGS) {
     const name = `${g.kernel.join('×')}, strides ${JSON.stringify(g.strides)}, pad ${JSON.stringify(g.pad)}`;
@@ -116,7 +169,8 @@ describe('Conv2DBackpropFilter on wasm (XNNPACK conv)', () => {
         const y = tf.conv2d(x, w, g.strides, g.pad);
         const r = tf.tensor(randomArray(y.size, 13), y.shape);
         const [dx, dW] = tf.grads((xs: tf.Tensor, ws: tf.Tensor) =>
-            tf.sum(tf.mul(tf.conv2d(xs as tf.Tensor4D, ws as tf.Tensor4D, g.strides, g.pad), r)))([x, w]);
+          tf.sum(tf.mul(tf.conv2d(xs as tf.Tensor4D, ws as tf.Tensor4D, g.strides, g.pad), r))
+        )([x, w]);
         tf.dispose([x, w, y, r]);
         return {dx: await values(dx), dW: await values(dW)};
       };
@@ -131,8 +185,12 @@ describe('Conv2DBackpropFilter on wasm (XNNPACK conv)', () => {
     await tf.setBackend('wasm');
     const x = tf.randomUniform([4, 10, 10, 3]);
     const w = tf.randomUniform([3, 3, 3, 8]);
-    const step = () => tf.dispose(tf.grads((xs: tf.Tensor, ws: tf.Tensor) =>
-        tf.sum(tf.conv2d(xs as tf.Tensor4D, ws as tf.Tensor4D, 2, 'valid')))([x, w]));
+    const step = () =>
+      tf.dispose(
+        tf.grads((xs: tf.Tensor, ws: tf.Tensor) => tf.sum(tf.conv2d(xs as tf.Tensor4D, ws as tf.Tensor4D, 2, 'valid')))(
+          [x, w]
+        )
+      );
     step();
     const before = tf.memory().numTensors;
     for (let i = 0; i < 3; i++) step();
@@ -170,8 +228,14 @@ describe('Conv2DBackpropFilter on wasm (XNNPACK conv)', () => {
 function tinyConvModel(): tfl.Sequential {
   const model = tfl.sequential({
     layers: [
-      tfl.layers.conv2d(
-          {inputShape: [8, 8, 2], filters: 4, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu'}),
+      tfl.layers.conv2d({
+        inputShape: [8, 8, 2],
+        filters: 4,
+        kernelSize: 3,
+        strides: 2,
+        padding: 'same',
+        activation: 'relu',
+      }),
       tfl.layers.flatten(),
       tfl.layers.dense({units: 3}),
     ],
@@ -183,7 +247,15 @@ function tinyConvModel(): tfl.Sequential {
 /** [values, shape] of the conv kernel, conv bias, dense kernel and dense bias. */
 function initialWeights(): Array<[Float32Array, number[]]> {
   const shapes = [[3, 3, 2, 4], [4], [64, 3], [3]];
-  return shapes.map((shape, i) => [randomArray(shape.reduce((a, b) => a * b), 30 + i, -0.3, 0.3), shape]);
+  return shapes.map((shape, i) => [
+    randomArray(
+      shape.reduce((a, b) => a * b),
+      30 + i,
+      -0.3,
+      0.3
+    ),
+    shape,
+  ]);
 }
 
 /** dx[n, r, c, ci] = Σ dy[n, p, q, o] · W[i, j, ci, o] over sh·p + i − top = r, sw·q + j − left = c, in float64. */
@@ -198,15 +270,19 @@ function referenceInputGrad(c: GradCase, dy: Float32Array, filter: Float32Array)
   return dx;
 }
 
-async function inputGradOn(backend: string, c: GradCase, dy: Float32Array, filter: Float32Array):
-    Promise<Float32Array> {
+async function inputGradOn(
+  backend: string,
+  c: GradCase,
+  dy: Float32Array,
+  filter: Float32Array
+): Promise<Float32Array> {
   await tf.setBackend(backend);
   const dyt = tf.tensor4d(dy, dyShapeOf(c));
   const filterShape: Shape4 = [...c.kernel, c.xShape[3], c.outChannels];
   const ft = tf.tensor4d(filter, filterShape);
   const attrs = {strides: c.strides, pad: c.pad, dataFormat: 'NHWC', inputShape: c.xShape};
   const dx = tf.engine().runKernel('Conv2DBackpropInput', {dy: dyt, filter: ft}, attrs as unknown as tf.NamedAttrMap);
-  const result = await (dx as tf.Tensor).data() as Float32Array;
+  const result = (await (dx as tf.Tensor).data()) as Float32Array;
   tf.dispose([dyt, ft, dx as tf.Tensor]);
   return result;
 }
@@ -214,13 +290,21 @@ async function inputGradOn(backend: string, c: GradCase, dy: Float32Array, filte
 /** The kernel names one Conv2DBackpropInput call runs on wasm. */
 async function kernelsOfInputGrad(c: GradCase): Promise<string[]> {
   await tf.setBackend('wasm');
-  const info = await tf.profile(() => tf.tidy(() => tf.engine().runKernel(
-      'Conv2DBackpropInput', {dy: tf.zeros(dyShapeOf(c)), filter: tf.zeros([...c.kernel, c.xShape[3], c.outChannels])},
-      {strides: c.strides, pad: c.pad, dataFormat: 'NHWC', inputShape: c.xShape} as unknown as tf.NamedAttrMap)));
+  const info = await tf.profile(() =>
+    tf.tidy(() =>
+      tf
+        .engine()
+        .runKernel(
+          'Conv2DBackpropInput',
+          {dy: tf.zeros(dyShapeOf(c)), filter: tf.zeros([...c.kernel, c.xShape[3], c.outChannels])},
+          {strides: c.strides, pad: c.pad, dataFormat: 'NHWC', inputShape: c.xShape} as unknown as tf.NamedAttrMap
+        )
+    )
+  );
   return info.kernelNames;
 }
 
-describe('Conv2DBackpropInput on wasm (XNNPACK conv for stride 1, wasm\'s own otherwise)', () => {
+describe("Conv2DBackpropInput on wasm (XNNPACK conv for stride 1, wasm's own otherwise)", () => {
   // Other specs may have imported tfjs-snn before tfjs-backend-wasm: replace its kernels as a layer build would.
   beforeAll(() => registerAll());
 
@@ -231,21 +315,24 @@ describe('Conv2DBackpropInput on wasm (XNNPACK conv for stride 1, wasm\'s own ot
   const cases = gradCases();
   cases.forEach((c, index) => {
     it(`dx equals cpu and float64: ${caseName(c)}`, async () => {
-      const dy = randomArray(dyShapeOf(c).reduce((a, b) => a * b), 300 + index);
+      const dy = randomArray(
+        dyShapeOf(c).reduce((a, b) => a * b),
+        300 + index
+      );
       const filter = randomArray(c.kernel[0] * c.kernel[1] * c.xShape[3] * c.outChannels, 400 + index);
       const expected = referenceInputGrad(c, dy, filter);
       expectWasmMatches(await inputGradOn('wasm', c, dy, filter), await inputGradOn('cpu', c, dy, filter), expected);
     });
   });
 
-  it('runs stride 1 as a conv and hands strides 2 and over-wide paddings to wasm\'s own kernel', async () => {
+  it("runs stride 1 as a conv and hands strides 2 and over-wide paddings to wasm's own kernel", async () => {
     const base: GradCase = {xShape: [2, 6, 6, 3], kernel: [3, 3], outChannels: 4, strides: 1, pad: 'same'};
     expect(await kernelsOfInputGrad(base)).toContain('Conv2D');
     expect(await kernelsOfInputGrad({...base, strides: 2})).not.toContain('Conv2D');
     expect(await kernelsOfInputGrad({...base, pad: 3})).not.toContain('Conv2D');
   });
 
-  it('replaces wasm\'s own kernel once, also when wasm registers after this package', () => {
+  it("replaces wasm's own kernel once, also when wasm registers after this package", () => {
     const ours = tf.getKernel('Conv2DBackpropInput', 'wasm')!;
     expect(replacedKernel(ours)).not.toBeNull();
     registerAll();

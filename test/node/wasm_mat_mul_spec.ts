@@ -1,5 +1,5 @@
 import '@tensorflow/tfjs-backend-wasm';
-import '../../src/index';  // replaces wasm's BatchMatMul
+import '../../src/index'; // replaces wasm's BatchMatMul
 
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -15,7 +15,7 @@ interface MatMulCase {
 }
 
 /** out[..., i, j] = Σ_k A[..., i, k] · B[..., k, j] with A, B the (transposed) operands and batch dims broadcast. */
-function referenceMatMul(c: MatMulCase, a: Float32Array, b: Float32Array): {values: Float64Array, shape: number[]} {
+function referenceMatMul(c: MatMulCase, a: Float32Array, b: Float32Array): {values: Float64Array; shape: number[]} {
   const [ar, br] = [c.aShape.length, c.bShape.length];
   const rows = c.transposeA ? c.aShape[ar - 1] : c.aShape[ar - 2];
   const inner = c.transposeA ? c.aShape[ar - 2] : c.aShape[ar - 1];
@@ -24,9 +24,9 @@ function referenceMatMul(c: MatMulCase, a: Float32Array, b: Float32Array): {valu
   const bBatch = c.bShape.slice(0, -2).reduce((x, y) => x * y, 1);
   const batch = Math.max(aBatch, bBatch);
   const aAt = (n: number, i: number, k: number) =>
-      a[(n % aBatch) * rows * inner + (c.transposeA ? k * rows + i : i * inner + k)];
+    a[(n % aBatch) * rows * inner + (c.transposeA ? k * rows + i : i * inner + k)];
   const bAt = (n: number, k: number, j: number) =>
-      b[(n % bBatch) * inner * cols + (c.transposeB ? j * inner + k : k * cols + j)];
+    b[(n % bBatch) * inner * cols + (c.transposeB ? j * inner + k : k * cols + j)];
   const values = new Float64Array(batch * rows * cols);
   for (let n = 0; n < batch; n++) {
     for (let i = 0; i < rows; i++) {
@@ -43,15 +43,38 @@ function referenceMatMul(c: MatMulCase, a: Float32Array, b: Float32Array): {valu
 
 function cases(): MatMulCase[] {
   const shapes: Array<[number[], number[]]> = [
-    [[5, 7], [7, 3]], [[1, 9], [9, 1]], [[2, 4, 6], [2, 6, 5]], [[3, 4, 6], [1, 6, 5]], [[64, 300], [300, 40]],
+    [
+      [5, 7],
+      [7, 3],
+    ],
+    [
+      [1, 9],
+      [9, 1],
+    ],
+    [
+      [2, 4, 6],
+      [2, 6, 5],
+    ],
+    [
+      [3, 4, 6],
+      [1, 6, 5],
+    ],
+    [
+      [64, 300],
+      [300, 40],
+    ],
   ];
   const all: MatMulCase[] = [];
   for (const [aPlain, bPlain] of shapes) {
     for (const transposeA of [false, true]) {
       for (const transposeB of [false, true]) {
         const swapLast = (s: number[]) => [...s.slice(0, -2), s[s.length - 1], s[s.length - 2]];
-        all.push({aShape: transposeA ? swapLast(aPlain) : aPlain, bShape: transposeB ? swapLast(bPlain) : bPlain,
-                  transposeA, transposeB});
+        all.push({
+          aShape: transposeA ? swapLast(aPlain) : aPlain,
+          bShape: transposeB ? swapLast(bPlain) : bPlain,
+          transposeA,
+          transposeB,
+        });
       }
     }
   }
@@ -62,7 +85,7 @@ async function matMulOn(backend: string, c: MatMulCase, a: Float32Array, b: Floa
   await tf.setBackend(backend);
   const [at, bt] = [tf.tensor(a, c.aShape), tf.tensor(b, c.bShape)];
   const out = tf.matMul(at, bt, c.transposeA, c.transposeB);
-  const result = {values: await out.data() as Float32Array, shape: out.shape};
+  const result = {values: (await out.data()) as Float32Array, shape: out.shape};
   tf.dispose([at, bt, out]);
   return result;
 }
@@ -78,8 +101,14 @@ describe('BatchMatMul on wasm (transposed operands copied, then XNNPACK)', () =>
   cases().forEach((c, index) => {
     const name = `a [${c.aShape}]${c.transposeA ? 'ᵀ' : ''} · b [${c.bShape}]${c.transposeB ? 'ᵀ' : ''}`;
     it(`equals cpu and float64: ${name}`, async () => {
-      const a = randomArray(c.aShape.reduce((x, y) => x * y), 500 + index);
-      const b = randomArray(c.bShape.reduce((x, y) => x * y), 600 + index);
+      const a = randomArray(
+        c.aShape.reduce((x, y) => x * y),
+        500 + index
+      );
+      const b = randomArray(
+        c.bShape.reduce((x, y) => x * y),
+        600 + index
+      );
       const expected = referenceMatMul(c, a, b);
       const onWasm = await matMulOn('wasm', c, a, b);
       const onCpu = await matMulOn('cpu', c, a, b);
@@ -93,7 +122,7 @@ describe('BatchMatMul on wasm (transposed operands copied, then XNNPACK)', () =>
     await tf.setBackend('wasm');
     const [a, b] = [tf.ones([4, 4]), tf.ones([4, 4])];
     const kernelsOf = async (ta: boolean, tb: boolean) =>
-        (await tf.profile(() => tf.matMul(a, b, ta, tb))).kernels.filter(k => k.name === 'Transpose').length;
+      (await tf.profile(() => tf.matMul(a, b, ta, tb))).kernels.filter(k => k.name === 'Transpose').length;
     expect(await kernelsOf(false, false)).toBe(0);
     expect(await kernelsOf(true, false)).toBe(1);
     expect(await kernelsOf(true, true)).toBe(2);
@@ -103,7 +132,7 @@ describe('BatchMatMul on wasm (transposed operands copied, then XNNPACK)', () =>
     tf.dispose([a, b]);
   });
 
-  it('replaces wasm\'s own kernel once', () => {
+  it("replaces wasm's own kernel once", () => {
     const ours = tf.getKernel('BatchMatMul', 'wasm')!;
     expect(replacedKernel(ours)).not.toBeNull();
     registerAll();

@@ -34,7 +34,11 @@ export function lifCases(): LifCase[] {
             const options = {leak, threshold, resetMode, detachReset, surrogate, alpha: DEFAULT_ALPHA[surrogate]};
             cases.push({
               name: `${resetMode}/${surrogate}/detach=${detachReset}/leak=${leak}/T=${time}/features=[${featureShape}]`,
-              options, batch: 1 + (k % 3), time, featureShape, seed: 1000 + k,
+              options,
+              batch: 1 + (k % 3),
+              time,
+              featureShape,
+              seed: 1000 + k,
             });
             k++;
           }

@@ -7,9 +7,9 @@
 export interface RefOptions {
   leak: number;
   threshold: number;
-  resetMode: 'subtract'|'zero'|'none';
+  resetMode: 'subtract' | 'zero' | 'none';
   detachReset: boolean;
-  surrogate: 'triangle'|'fastSigmoid'|'sigmoid'|'arctan';
+  surrogate: 'triangle' | 'fastSigmoid' | 'sigmoid' | 'arctan';
   alpha: number;
 }
 
@@ -19,7 +19,7 @@ export function refSurrogate(o: RefOptions, u: number): number {
   switch (o.surrogate) {
     case 'triangle': {
       const hat = 1 - Math.abs(u / o.threshold - 1);
-      return hat > 0 ? o.alpha * hat / o.threshold : (Number.isNaN(hat) ? NaN : 0);
+      return hat > 0 ? (o.alpha * hat) / o.threshold : Number.isNaN(hat) ? NaN : 0;
     }
     case 'fastSigmoid':
       return 1 / Math.pow(1 + o.alpha * Math.abs(x), 2);
@@ -28,18 +28,24 @@ export function refSurrogate(o: RefOptions, u: number): number {
       return o.alpha * s * (1 - s);
     }
     case 'arctan':
-      return o.alpha / 2 / (1 + Math.pow(Math.PI / 2 * o.alpha * x, 2));
+      return o.alpha / 2 / (1 + Math.pow((Math.PI / 2) * o.alpha * x, 2));
   }
 }
 
 export interface RefResult {
-  spikes: Float64Array;      // [B, T, N]
-  finalMembrane: Float64Array;  // [B, N]
-  membranes: Float64Array;   // U before reset, [B, T, N]
+  spikes: Float64Array; // [B, T, N]
+  finalMembrane: Float64Array; // [B, N]
+  membranes: Float64Array; // U before reset, [B, T, N]
 }
 
-export function refForward(o: RefOptions, input: ArrayLike<number>, v0: ArrayLike<number>,
-                           B: number, T: number, N: number): RefResult {
+export function refForward(
+  o: RefOptions,
+  input: ArrayLike<number>,
+  v0: ArrayLike<number>,
+  B: number,
+  T: number,
+  N: number
+): RefResult {
   const spikes = new Float64Array(B * T * N);
   const membranes = new Float64Array(B * T * N);
   const finalMembrane = new Float64Array(B * N);
@@ -63,14 +69,20 @@ export function refForward(o: RefOptions, input: ArrayLike<number>, v0: ArrayLik
 }
 
 /** Gradients of L = Σ gSpikes·S + Σ gFinal·V_T with respect to the currents and V_0. */
-export function refBackward(o: RefOptions, fwd: RefResult, gSpikes: ArrayLike<number>,
-                            gFinal: ArrayLike<number>, B: number, T: number, N: number):
-    {dCurrents: Float64Array, dInitial: Float64Array} {
+export function refBackward(
+  o: RefOptions,
+  fwd: RefResult,
+  gSpikes: ArrayLike<number>,
+  gFinal: ArrayLike<number>,
+  B: number,
+  T: number,
+  N: number
+): {dCurrents: Float64Array; dInitial: Float64Array} {
   const dCurrents = new Float64Array(B * T * N);
   const dInitial = new Float64Array(B * N);
   for (let b = 0; b < B; b++) {
     for (let n = 0; n < N; n++) {
-      let gV = gFinal[b * N + n];              // dL/dV_t
+      let gV = gFinal[b * N + n]; // dL/dV_t
       for (let t = T - 1; t >= 0; t--) {
         const i = (b * T + t) * N + n;
         const u = fwd.membranes[i];
@@ -81,7 +93,8 @@ export function refBackward(o: RefOptions, fwd: RefResult, gSpikes: ArrayLike<nu
         if (o.resetMode === 'subtract') {
           gU += gV;
           if (!o.detachReset) gS += -o.threshold * gV;
-        } else if (o.resetMode === 'zero') {    // V = U·(1 − S)
+        } else if (o.resetMode === 'zero') {
+          // V = U·(1 − S)
           gU += gV * (1 - s);
           if (!o.detachReset) gS += -u * gV;
         } else {
@@ -103,7 +116,7 @@ export function refBackward(o: RefOptions, fwd: RefResult, gSpikes: ArrayLike<nu
 export function rng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
-    a = (a + 0x6D2B79F5) >>> 0;
+    a = (a + 0x6d2b79f5) >>> 0;
     let t = a;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
@@ -115,8 +128,14 @@ export function rng(seed: number): () => number {
  * Float32 currents and V_0 whose float64 trajectory keeps every U_t at least
  * `margin` away from the threshold, so float32 rounding cannot flip a spike.
  */
-export function makeInputs(o: RefOptions, B: number, T: number, N: number, seed: number,
-                           margin = 2e-3): {currents: Float32Array, initial: Float32Array} {
+export function makeInputs(
+  o: RefOptions,
+  B: number,
+  T: number,
+  N: number,
+  seed: number,
+  margin = 2e-3
+): {currents: Float32Array; initial: Float32Array} {
   const rand = rng(seed);
   const currents = new Float32Array(B * T * N);
   const initial = new Float32Array(B * N);

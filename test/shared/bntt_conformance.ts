@@ -10,7 +10,7 @@ import {layers, regularizers} from '../../src/index';
 import fixture from '../fixtures/bntt_reference.json';
 import {relativeMaxError} from '../reference/lif_reference';
 
-type Nested = number|Nested[];
+type Nested = number | Nested[];
 const flat = (value: Nested): number[] => (Array.isArray(value) ? value.flatMap(flat) : [value]);
 
 const cfg = fixture.config;
@@ -18,15 +18,28 @@ const WEIGHTED = ['conv1', 'bntt1', 'conv2', 'bntt2', 'fc1', 'bntt3', 'fc2'] as 
 const isBntt = (name: string) => name.startsWith('bntt');
 
 /** The fixture network as a user writes it; `weightDecay` adds the reference's SGD weight decay. */
-export function buildFixtureModel(weightDecay = 0, implementation: 'auto'|'composite' = 'auto'): tfl.Sequential {
+export function buildFixtureModel(weightDecay = 0, implementation: 'auto' | 'composite' = 'auto'): tfl.Sequential {
   const decay = weightDecay > 0 ? regularizers.weightDecay(weightDecay) : undefined;
-  const lifArgs = {leak: cfg.leak, threshold: cfg.threshold, resetMode: 'subtract' as const, surrogate: 'triangle' as const,
-                   alpha: cfg.surrogateAlpha, implementation};
+  const lifArgs = {
+    leak: cfg.leak,
+    threshold: cfg.threshold,
+    resetMode: 'subtract' as const,
+    surrogate: 'triangle' as const,
+    alpha: cfg.surrogateAlpha,
+    implementation,
+  };
   const bnttArgs = {epsilon: cfg.epsilon, momentum: 1 - cfg.momentum_pytorch, gammaRegularizer: decay};
   const model = tfl.sequential();
   const inputShape = [cfg.timeSteps, cfg.height, cfg.width, cfg.channels];
-  model.add(layers.spikingConv2d({name: 'conv1', filters: cfg.conv1Filters, kernelSize: 3, inputShape,
-                                  kernelRegularizer: decay}));
+  model.add(
+    layers.spikingConv2d({
+      name: 'conv1',
+      filters: cfg.conv1Filters,
+      kernelSize: 3,
+      inputShape,
+      kernelRegularizer: decay,
+    })
+  );
   model.add(layers.bntt({name: 'bntt1', ...bnttArgs}));
   model.add(layers.lif({name: 'lif1', ...lifArgs}));
   model.add(layers.spikingAvgPool2d({poolSize: 2}));
@@ -51,9 +64,14 @@ export function buildFixtureModel(weightDecay = 0, implementation: 'auto'|'compo
   return model;
 }
 
-export function fixtureInputs(): {spikes: tf.Tensor, oneHot: tf.Tensor} {
-  const spikes = tf.tensor(flat(fixture.inputSpikes as Nested), [cfg.batch, cfg.timeSteps, cfg.height, cfg.width,
-                                                                  cfg.channels]);
+export function fixtureInputs(): {spikes: tf.Tensor; oneHot: tf.Tensor} {
+  const spikes = tf.tensor(flat(fixture.inputSpikes as Nested), [
+    cfg.batch,
+    cfg.timeSteps,
+    cfg.height,
+    cfg.width,
+    cfg.channels,
+  ]);
   const oneHot = tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(fixture.labels, 'int32'), cfg.classes), 'float32'));
   return {spikes, oneHot};
 }
@@ -68,12 +86,11 @@ async function compare(errors: ConformanceErrors, key: string, actual: tf.Tensor
 }
 
 /** Training-mode forward and backward, the moving statistics it leaves, then inference. */
-export async function checkForwardBackward(implementation: 'auto'|'composite' = 'auto'):
-    Promise<ConformanceErrors> {
+export async function checkForwardBackward(implementation: 'auto' | 'composite' = 'auto'): Promise<ConformanceErrors> {
   const errors: ConformanceErrors = {};
   const model = buildFixtureModel(0, implementation);
   const {spikes, oneHot} = fixtureInputs();
-  let logits: tf.Tensor|null = null;
+  let logits: tf.Tensor | null = null;
   const {value: loss, grads} = tf.variableGrads(() => {
     const output = model.apply(spikes, {training: true}) as tf.Tensor;
     logits = tf.keep(output);
@@ -85,8 +102,12 @@ export async function checkForwardBackward(implementation: 'auto'|'composite' = 
     const layer = model.getLayer(name);
     const weight = layer.trainableWeights[0];
     const expected = fixture.train.grads[name] as {[k: string]: Nested};
-    await compare(errors, `grad ${name}/${weight.originalName.split('/').pop()}`, grads[weight.name],
-                  isBntt(name) ? expected.gamma : expected.kernel);
+    await compare(
+      errors,
+      `grad ${name}/${weight.originalName.split('/').pop()}`,
+      grads[weight.name],
+      isBntt(name) ? expected.gamma : expected.kernel
+    );
     if (isBntt(name)) {
       const [, movingMean, movingVariance] = layer.getWeights();
       const after = fixture.train.movingAfter[name as 'bntt1'];

@@ -4,28 +4,30 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-export type Pad = 'same'|'valid'|number|[[0, 0], [number, number], [number, number], [0, 0]];
+export type Pad = 'same' | 'valid' | number | [[0, 0], [number, number], [number, number], [0, 0]];
 export type Shape4 = [number, number, number, number];
 
 export interface GradCase {
   xShape: Shape4;
   kernel: [number, number];
   outChannels: number;
-  strides: number|[number, number];
+  strides: number | [number, number];
   pad: Pad;
 }
 
 export function caseName(c: GradCase): string {
-  return `x [${c.xShape}], ${c.kernel.join('×')}→${c.outChannels}, strides ${JSON.stringify(c.strides)}, ` +
-      `pad ${JSON.stringify(c.pad)}`;
+  return (
+    `x [${c.xShape}], ${c.kernel.join('×')}→${c.outChannels}, strides ${JSON.stringify(c.strides)}, ` +
+    `pad ${JSON.stringify(c.pad)}`
+  );
 }
 
-function pair(v: number|[number, number]): [number, number] {
+function pair(v: number | [number, number]): [number, number] {
   return typeof v === 'number' ? [v, v] : v;
 }
 
 /** The zero padding before the first row (axis 0) or column (axis 1), following TensorFlow's rules. */
-function padBefore(size: number, kernel: number, stride: number, pad: Pad, axis: 0|1): number {
+function padBefore(size: number, kernel: number, stride: number, pad: Pad, axis: 0 | 1): number {
   if (pad === 'valid') return 0;
   if (typeof pad === 'number') return pad;
   if (pad !== 'same') return pad[axis + 1][0];

@@ -19,7 +19,15 @@ export function handNetwork(): tfl.Sequential {
       layers.timeAverage({name: 'readout'}),
     ],
   });
-  model.setWeights([tf.eye(4), tf.tensor2d([[0, 0], [1, 0], [0, 0], [0, 1.6]])]);
+  model.setWeights([
+    tf.eye(4),
+    tf.tensor2d([
+      [0, 0],
+      [1, 0],
+      [0, 0],
+      [0, 1.6],
+    ]),
+  ]);
   return model;
 }
 
@@ -28,4 +36,8 @@ export function handNetwork(): tfl.Sequential {
  * Running readout means: example 0 [1, 0], [1, 0.8], [1, 1.07] (softmax margins 0.46, 0.10, 0.03);
  * example 1 [1, 1.6] at every step (margin 0.29).
  */
-export const handImages = () => tf.tensor2d([[0.6, 1.5, 0, 1.0], [1.5, 1.5, 1.5, 1.5]]);
+export const handImages = () =>
+  tf.tensor2d([
+    [0.6, 1.5, 0, 1.0],
+    [1.5, 1.5, 1.5, 1.5],
+  ]);

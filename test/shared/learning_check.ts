@@ -8,7 +8,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 
 import {callbacks, layers} from '../../src/index';
 
-export function quadrantData(n: number, size = 8, seed = 1): {x: tf.Tensor, y: tf.Tensor} {
+export function quadrantData(n: number, size = 8, seed = 1): {x: tf.Tensor; y: tf.Tensor} {
   return tf.tidy(() => {
     const labels = Array.from({length: n}, (_, i) => i % 4);
     const half = size / 2;
@@ -26,7 +26,7 @@ export function quadrantData(n: number, size = 8, seed = 1): {x: tf.Tensor, y: t
 }
 
 /** A conv model, or a dense-only one (for backends that cannot differentiate a convolution, e.g. wasm). */
-export function smallSnn(kind: 'conv'|'dense', T = 4, implementation: 'auto'|'composite' = 'auto'): tfl.Sequential {
+export function smallSnn(kind: 'conv' | 'dense', T = 4, implementation: 'auto' | 'composite' = 'auto'): tfl.Sequential {
   const model = tfl.sequential();
   const init = (seed: number) => tfl.initializers.glorotUniform({seed});
   model.add(layers.directEncoder({timeSteps: T, inputShape: [8, 8, 1]}));
@@ -53,12 +53,18 @@ export interface LearningResult {
   leakedTensors: number;
 }
 
-export async function trainSmallSnn(kind: 'conv'|'dense', epochs = 6, implementation: 'auto'|'composite' = 'auto'):
-    Promise<LearningResult> {
+export async function trainSmallSnn(
+  kind: 'conv' | 'dense',
+  epochs = 6,
+  implementation: 'auto' | 'composite' = 'auto'
+): Promise<LearningResult> {
   const {x, y} = quadrantData(64);
   const model = smallSnn(kind, 4, implementation);
-  model.compile({optimizer: tf.train.adam(0.02), loss: (t, p) => tf.losses.softmaxCrossEntropy(t, p),
-                 metrics: ['accuracy']});
+  model.compile({
+    optimizer: tf.train.adam(0.02),
+    loss: (t, p) => tf.losses.softmaxCrossEntropy(t, p),
+    metrics: ['accuracy'],
+  });
   const evaluate = async () => {
     const [loss, accuracy] = model.evaluate(x, y, {batchSize: 32}) as tf.Scalar[];
     const values = [(await loss.data())[0], (await accuracy.data())[0]];
@@ -66,13 +72,19 @@ export async function trainSmallSnn(kind: 'conv'|'dense', epochs = 6, implementa
     return values;
   };
   const [lossBefore] = await evaluate();
-  const history = await model.fit(x, y, {epochs: 1, batchSize: 16, verbose: 0, callbacks: [callbacks.spikeRateMonitor()]});
+  const history = await model.fit(x, y, {
+    epochs: 1,
+    batchSize: 16,
+    verbose: 0,
+    callbacks: [callbacks.spikeRateMonitor()],
+  });
   const afterFirstEpoch = tf.memory().numTensors;
   await model.fit(x, y, {epochs: epochs - 1, batchSize: 16, verbose: 0, shuffle: true});
   const leakedTensors = tf.memory().numTensors - afterFirstEpoch;
   const [lossAfter, accuracy] = await evaluate();
-  const rates = Object.keys(history.history).filter(k => k.startsWith('spikeRate/'))
-                    .map(k => history.history[k][0] as number);
+  const rates = Object.keys(history.history)
+    .filter(k => k.startsWith('spikeRate/'))
+    .map(k => history.history[k][0] as number);
   tf.dispose([x, y]);
   model.optimizer.dispose();
   model.dispose();

@@ -12,7 +12,7 @@ export interface LifCaseErrors {
   initialGradError: number;
 }
 
-export async function checkLifCase(c: LifCase, implementation: 'kernel'|'composite'): Promise<LifCaseErrors> {
+export async function checkLifCase(c: LifCase, implementation: 'kernel' | 'composite'): Promise<LifCaseErrors> {
   const {batch: B, time: T, featureShape} = c;
   const N = featureShape.reduce((a, b) => a * b, 1);
   const {currents, initial} = makeInputs(c.options, B, T, N, c.seed);
@@ -33,7 +33,8 @@ export async function checkLifCase(c: LifCase, implementation: 'kernel'|'composi
   };
   const {grads} = tf.valueAndGrads(loss)([x, v0]);
   const [spikes, membrane, dx, dv0] = await Promise.all(
-      [out.spikes, out.membrane, grads[0], grads[1]].map(t => t.data()));
+    [out.spikes, out.membrane, grads[0], grads[1]].map(t => t.data())
+  );
   tf.dispose([x, v0, w, r, out.spikes, out.membrane, ...grads]);
 
   let spikeMismatches = 0;

@@ -30,12 +30,21 @@ function throws(): tf.Tensor {
 
 /** [what, surrogate, the error after 'lif: '] */
 export const BAD_SURROGATES: Array<[string, unknown, string]> = [
-  ['a wrong shape', wrongShape,
-   `option 'surrogate' (function 'wrongShape') ${RULE}; got a float32 tensor of shape [2,4]`],
-  ['a broadcastable shape', broadcastable,
-   `option 'surrogate' (function 'broadcastable') ${RULE}; got a float32 tensor of shape []`],
-  ['a wrong dtype', wrongDtype,
-   `option 'surrogate' (function 'wrongDtype') ${RULE}; got an int32 tensor of shape [2,3]`],
+  [
+    'a wrong shape',
+    wrongShape,
+    `option 'surrogate' (function 'wrongShape') ${RULE}; got a float32 tensor of shape [2,4]`,
+  ],
+  [
+    'a broadcastable shape',
+    broadcastable,
+    `option 'surrogate' (function 'broadcastable') ${RULE}; got a float32 tensor of shape []`,
+  ],
+  [
+    'a wrong dtype',
+    wrongDtype,
+    `option 'surrogate' (function 'wrongDtype') ${RULE}; got an int32 tensor of shape [2,3]`,
+  ],
   ['undefined', returnsNothing, `option 'surrogate' (function 'returnsNothing') ${RULE}; got undefined`],
   ['a non-tensor', returnsNumber, `option 'surrogate' (function 'returnsNumber') ${RULE}; got 1`],
   ['an anonymous one', () => null, `option 'surrogate' (an anonymous function) ${RULE}; got null`],
@@ -48,12 +57,15 @@ const tensor = (seed: number, lo: number, hi: number) => tf.tensor(randomArray(2
  * The gradient call with `surrogate` throws `message`, tf.memory().numTensors is what it was before it (the
  * tape's saved tensors included), and the next gradient works.
  */
-export function expectBadSurrogateRejected(implementation: 'auto'|'composite', surrogate: unknown,
-                                           message: string): void {
+export function expectBadSurrogateRejected(
+  implementation: 'auto' | 'composite',
+  surrogate: unknown,
+  message: string
+): void {
   const x = tensor(19, -0.3, 0.9);
   const w = tensor(20, -1, 1);
   const loss = (xs: tf.Tensor) =>
-      tf.sum(tf.mul(ops.lif(xs, {surrogate: surrogate as SurrogateFunction, implementation}), w));
+    tf.sum(tf.mul(ops.lif(xs, {surrogate: surrogate as SurrogateFunction, implementation}), w));
   const before = tf.memory().numTensors;
   expect(() => tf.grad(loss)(x)).toThrowError(`lif: ${message}`);
   expect(tf.memory().numTensors).toBe(before);
@@ -70,15 +82,20 @@ export function expectFailingFusedGradientFreesTape(backendName: string): void {
   expect(fused).toBeDefined();
   if (fused == null) return;
   tf.unregisterKernel(LIF_GRAD, backendName);
-  tf.registerKernel({kernelName: LIF_GRAD, backendName, kernelFunc: () => {
-    throw new Error('kernel failed');
-  }});
+  tf.registerKernel({
+    kernelName: LIF_GRAD,
+    backendName,
+    kernelFunc: () => {
+      throw new Error('kernel failed');
+    },
+  });
   try {
     const x = tensor(21, -0.3, 0.9);
     const w = tensor(22, -1, 1);
     const before = tf.memory().numTensors;
-    expect(() => tf.grad((xs: tf.Tensor) => tf.sum(tf.mul(ops.lif(xs, {implementation: 'kernel'}), w)))(x))
-        .toThrowError('kernel failed');
+    expect(() =>
+      tf.grad((xs: tf.Tensor) => tf.sum(tf.mul(ops.lif(xs, {implementation: 'kernel'}), w)))(x)
+    ).toThrowError('kernel failed');
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose([x, w]);
   } finally {

@@ -35,10 +35,13 @@ async function trainSaveAndPredict(name: string, model: tfl.Sequential, x: tf.Te
   await model.save(io.fileSystem(dir));
   const loaded = await tfl.loadLayersModel(io.fileSystem(dir));
   const prediction = loaded.predict(x) as tf.Tensor;
-  writeFileSync(join(dir, 'expected.json'), JSON.stringify({
-    input: {shape: x.shape, values: Array.from(await x.data())},
-    prediction: {shape: prediction.shape, values: Array.from(await prediction.data())},
-  }));
+  writeFileSync(
+    join(dir, 'expected.json'),
+    JSON.stringify({
+      input: {shape: x.shape, values: Array.from(await x.data())},
+      prediction: {shape: prediction.shape, values: Array.from(await prediction.data())},
+    })
+  );
   tf.dispose([prediction]);
   loaded.dispose();
   model.dispose();

@@ -36,10 +36,12 @@ describe('dist/tfjs-snn.min.js after tf.min.js', () => {
     const y = tf.oneHot(tf.tensor1d([0, 1, 2, 0], 'int32'), 3).toFloat();
     await model.fit(x, y, {epochs: 1, batchSize: 4, callbacks: [snn.callbacks.spikeRateMonitor()]});
     let artifacts;
-    await model.save(tf.io.withSaveHandler(async a => {
-      artifacts = a;
-      return {modelArtifactsInfo: {dateSaved: new Date(), modelTopologyType: 'JSON'}};
-    }));
+    await model.save(
+      tf.io.withSaveHandler(async a => {
+        artifacts = a;
+        return {modelArtifactsInfo: {dateSaved: new Date(), modelTopologyType: 'JSON'}};
+      })
+    );
     const loaded = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
     const [a, b] = [model.predict(x), loaded.predict(x)];
     expect(loaded.layers.map(l => l.getClassName())).toContain('SnnBntt');

@@ -3,24 +3,25 @@
 export interface BackendChoice {
   name: string;
   /** Shown to the user when the page is not on webgl. */
-  notice: string|null;
+  notice: string | null;
   /** e.g. "webgl · WebGL 2 · float32 textures". */
   description: string;
 }
 
 /** `?backend=cpu` (or `webgl`) in the page's URL asks for one; the default is webgl. */
-export async function chooseBackend(requested: string|null): Promise<BackendChoice> {
+export async function chooseBackend(requested: string | null): Promise<BackendChoice> {
   if (requested != null && requested !== 'webgl' && requested !== 'cpu') {
     throw new Error(`the URL parameter 'backend' must be 'webgl' or 'cpu'; got '${requested}'`);
   }
-  if (requested !== 'cpu' && await tryWebGL()) {
+  if (requested !== 'cpu' && (await tryWebGL())) {
     return {name: 'webgl', notice: null, description: describeWebGL()};
   }
   await tf.setBackend('cpu');
-  const notice = requested === 'cpu' ?
-      'Running on the cpu backend, as the URL asked (?backend=cpu).' :
-      'WebGL is not available in this browser, so the page runs on the cpu backend: everything works, ' +
-          'but training is much slower. Try a browser with WebGL 2 (hardware acceleration on).';
+  const notice =
+    requested === 'cpu'
+      ? 'Running on the cpu backend, as the URL asked (?backend=cpu).'
+      : 'WebGL is not available in this browser, so the page runs on the cpu backend: everything works, ' +
+        'but training is much slower. Try a browser with WebGL 2 (hardware acceleration on).';
   return {name: 'cpu', notice, description: 'cpu (JavaScript)'};
 }
 

@@ -6,13 +6,16 @@
 import type {TopLevelSpec} from 'vega-lite';
 import type {View} from 'vega';
 
-export type Row = Record<string, number|string>;
+export type Row = Record<string, number | string>;
 
 export class LiveChart {
-  private view: View|null = null;
+  private view: View | null = null;
   private points = 0;
 
-  constructor(private readonly container: HTMLElement, private readonly spec: TopLevelSpec) {}
+  constructor(
+    private readonly container: HTMLElement,
+    private readonly spec: TopLevelSpec
+  ) {}
 
   private async ensureView(): Promise<View> {
     if (this.view == null) {
@@ -33,7 +36,13 @@ export class LiveChart {
   async replace(rows: Row[], dataset = 'table'): Promise<void> {
     if (rows.length === 0 && dataset === 'table') return this.clear();
     const view = await this.ensureView();
-    view.change(dataset, vega.changeset().remove(() => true).insert(rows));
+    view.change(
+      dataset,
+      vega
+        .changeset()
+        .remove(() => true)
+        .insert(rows)
+    );
     await view.runAsync();
     if (dataset === 'table') this.setPoints(rows.length);
   }
@@ -56,15 +65,19 @@ const SIZE = {width: 320, height: 170};
 
 export interface LineOptions {
   /** Field whose values are the lines, with their names in this order (for fixed colours). */
-  series?: {field: string, names: string[]};
+  series?: {field: string; names: string[]};
   yDomain?: [number, number];
   points?: boolean;
   /** 'ordinal' for time steps (one tick per step), 'quantitative' for batches. */
-  xType?: 'ordinal'|'quantitative';
+  xType?: 'ordinal' | 'quantitative';
 }
 
-export function lineChart(container: HTMLElement, x: [string, string], y: [string, string],
-                          options: LineOptions = {}): LiveChart {
+export function lineChart(
+  container: HTMLElement,
+  x: [string, string],
+  y: [string, string],
+  options: LineOptions = {}
+): LiveChart {
   const yScale = options.yDomain == null ? {zero: false} : {domain: options.yDomain};
   const xType = options.xType ?? 'quantitative';
   const xAxis = xType === 'ordinal' ? {labelAngle: 0} : {tickMinStep: 1, format: 'd'};
@@ -76,8 +89,17 @@ export function lineChart(container: HTMLElement, x: [string, string], y: [strin
     encoding: {
       x: {field: x[0], type: xType, title: x[1], axis: xAxis},
       y: {field: y[0], type: 'quantitative', title: y[1], scale: yScale},
-      ...(series == null ? {} : {color: {field: series.field, type: 'nominal', title: null,
-                                         scale: {domain: series.names}, legend: {orient: 'bottom'}}}),
+      ...(series == null
+        ? {}
+        : {
+            color: {
+              field: series.field,
+              type: 'nominal',
+              title: null,
+              scale: {domain: series.names},
+              legend: {orient: 'bottom'},
+            },
+          }),
     },
   });
 }
@@ -120,7 +142,8 @@ export function gammaChart(container: HTMLElement): LiveChart {
 /** Probability of each class (rows) after each step (columns). */
 export function probabilityChart(container: HTMLElement): LiveChart {
   return new LiveChart(container, {
-    width: 220, height: 200,
+    width: 220,
+    height: 200,
     data: {name: 'table'},
     mark: {type: 'rect', tooltip: true},
     encoding: {

@@ -30,45 +30,60 @@ function timeStepsOf(model: tf.LayersModel): number {
 }
 
 /** Draws the scales and states the step the gamma rule picks at `threshold`; cheap, so run on every change. */
-export async function showGammaRule(model: tf.LayersModel, threshold: number, charts: ExitCharts,
-                                    accuracy: number[]|null): Promise<void> {
+export async function showGammaRule(
+  model: tf.LayersModel,
+  threshold: number,
+  charts: ExitCharts,
+  accuracy: number[] | null
+): Promise<void> {
   const profiles = snn.analysis.gammaProfile(model);
   await charts.gamma.replace(profiles.flatMap(p => p.mean.map((gamma, t) => ({layer: p.layer, step: t + 1, gamma}))));
   if (profiles.length > 0) await charts.gamma.replace([{gamma: threshold}], 'threshold');
   const wrapper = snn.layers.earlyExitWrapper({layer: model, policy: 'gamma', gammaThreshold: threshold});
   const steps = wrapper.exitStep();
   const total = timeStepsOf(model);
-  let text = profiles.length === 0 ?
-      `This model has no BNTT layers, so the γ rule always runs all ${total} steps.` :
-      `γ rule at ${threshold.toFixed(2)}: run ${steps} of ${total} steps ` +
-          `(${percent(1 - steps / total, 0)} fewer).`;
+  let text =
+    profiles.length === 0
+      ? `This model has no BNTT layers, so the γ rule always runs all ${total} steps.`
+      : `γ rule at ${threshold.toFixed(2)}: run ${steps} of ${total} steps ` +
+        `(${percent(1 - steps / total, 0)} fewer).`;
   if (accuracy != null) {
-    text += ` Test accuracy ${percent(accuracy[steps - 1])} after ${steps} steps, ${percent(accuracy[total - 1])} ` +
-        `after all ${total}.`;
+    text +=
+      ` Test accuracy ${percent(accuracy[steps - 1])} after ${steps} steps, ${percent(accuracy[total - 1])} ` +
+      `after all ${total}.`;
   }
   setText('exit-step', text);
 }
 
 /** Accuracy after every number of steps and the confidence policy's exits, over test images 0 … count − 1. */
-export async function analyseExits(model: tf.LayersModel, test: ImageDataset, count: number,
-                                   confidence: ConfidenceSettings,
-                                   charts: ExitCharts): Promise<ExitAnalysis> {
+export async function analyseExits(
+  model: tf.LayersModel,
+  test: ImageDataset,
+  count: number,
+  confidence: ConfidenceSettings,
+  charts: ExitCharts
+): Promise<ExitAnalysis> {
   const total = timeStepsOf(model);
   const correctAfter = new Float64Array(total);
   const exitSteps: number[] = [];
   let confidentCorrect = 0;
-  const wrapper = snn.layers.earlyExitWrapper({layer: model, policy: 'confidence',
-                                               confidenceThreshold: confidence.threshold,
-                                               patience: confidence.patience});
+  const wrapper = snn.layers.earlyExitWrapper({
+    layer: model,
+    policy: 'confidence',
+    confidenceThreshold: confidence.threshold,
+    patience: confidence.patience,
+  });
   await forEachChunk(test, count, (x, labels) => {
     const labelTensor = tf.tensor1d(Array.from(labels), 'int32');
     const byStep = snn.analysis.accuracyByTimeSteps(model, x, labelTensor);
     labelTensor.dispose();
-    byStep.accuracy.forEach((a, t) => correctAfter[t] += a * labels.length);
+    byStep.accuracy.forEach((a, t) => (correctAfter[t] += a * labels.length));
     const {logits, exitSteps: steps} = wrapper.predictWithExits(x);
     const rows = logits.arraySync() as number[][];
     logits.dispose();
-    rows.forEach((row, i) => { if (argMax(row) === labels[i]) confidentCorrect++; });
+    rows.forEach((row, i) => {
+      if (argMax(row) === labels[i]) confidentCorrect++;
+    });
     exitSteps.push(...steps);
   });
   const accuracy = Array.from(correctAfter, c => c / count);
@@ -78,19 +93,28 @@ export async function analyseExits(model: tf.LayersModel, test: ImageDataset, co
   await charts.exits.replace(histogram);
   const confidenceAccuracy = confidentCorrect / count;
   const meanSteps = exitSteps.reduce((a, b) => a + b, 0) / count;
-  setText('exit-result', `Confidence policy (margin ${confidence.threshold}, patience ${confidence.patience}) on ` +
-          `${count} test images: ${meanSteps.toFixed(2)} steps on average instead of ${total} ` +
-          `(${percent(1 - meanSteps / total, 0)} fewer), accuracy ${percent(confidenceAccuracy)} vs ` +
-          `${percent(accuracy[total - 1])} with every step.`);
+  setText(
+    'exit-result',
+    `Confidence policy (margin ${confidence.threshold}, patience ${confidence.patience}) on ` +
+      `${count} test images: ${meanSteps.toFixed(2)} steps on average instead of ${total} ` +
+      `(${percent(1 - meanSteps / total, 0)} fewer), accuracy ${percent(confidenceAccuracy)} vs ` +
+      `${percent(accuracy[total - 1])} with every step.`
+  );
   return {accuracy, exitSteps, confidenceAccuracy};
 }
 
 /** The step at which the confidence policy stops this one image, and its prediction there. */
-export function confidenceExit(model: tf.LayersModel, x: tf.Tensor, confidence: ConfidenceSettings):
-    {step: number, prediction: number} {
-  const wrapper = snn.layers.earlyExitWrapper({layer: model, policy: 'confidence',
-                                               confidenceThreshold: confidence.threshold,
-                                               patience: confidence.patience});
+export function confidenceExit(
+  model: tf.LayersModel,
+  x: tf.Tensor,
+  confidence: ConfidenceSettings
+): {step: number; prediction: number} {
+  const wrapper = snn.layers.earlyExitWrapper({
+    layer: model,
+    policy: 'confidence',
+    confidenceThreshold: confidence.threshold,
+    patience: confidence.patience,
+  });
   const {logits, exitSteps} = wrapper.predictWithExits(x);
   const prediction = tf.tidy(() => tf.argMax(logits, 1).dataSync()[0]);
   logits.dispose();

@@ -14,8 +14,12 @@ export interface Evaluation {
 }
 
 /** The model's logits on test images start … start + count − 1, read back without blocking the page. */
-export async function predictLogits(model: tf.LayersModel, test: ImageDataset, start: number, count: number):
-    Promise<number[][]> {
+export async function predictLogits(
+  model: tf.LayersModel,
+  test: ImageDataset,
+  start: number,
+  count: number
+): Promise<number[][]> {
   const {x, y} = tensorsOf(test, start, count);
   const output = model.predict(x) as tf.Tensor2D;
   tf.dispose([x, y]);
@@ -28,7 +32,7 @@ export async function predictLogits(model: tf.LayersModel, test: ImageDataset, s
 export async function evaluate(model: tf.LayersModel, test: ImageDataset, count: number): Promise<Evaluation> {
   const logits: number[][] = [];
   for (let start = 0; start < count; start += CHUNK) {
-    logits.push(...await predictLogits(model, test, start, Math.min(CHUNK, count - start)));
+    logits.push(...(await predictLogits(model, test, start, Math.min(CHUNK, count - start))));
     await nextFrame();
   }
   const correct = logits.filter((row, i) => argMax(row) === test.labels[i]).length;
@@ -36,9 +40,11 @@ export async function evaluate(model: tf.LayersModel, test: ImageDataset, count:
 }
 
 /** Calls `work` on each chunk of test images 0 … count − 1, yielding to the page between chunks. */
-export async function forEachChunk(test: ImageDataset, count: number,
-                                   work: (x: tf.Tensor4D, labels: Uint8Array, start: number) => void):
-    Promise<void> {
+export async function forEachChunk(
+  test: ImageDataset,
+  count: number,
+  work: (x: tf.Tensor4D, labels: Uint8Array, start: number) => void
+): Promise<void> {
   for (let start = 0; start < count; start += CHUNK) {
     const size = Math.min(CHUNK, count - start);
     const {x, y} = tensorsOf(test, start, size);

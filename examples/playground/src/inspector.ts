@@ -9,11 +9,16 @@ import {element, setText} from './ui.js';
 
 const FRAME_SCALE = 2;
 
-export async function inspect(model: tf.LayersModel, test: ImageDataset, index: number, predictionChart: LiveChart,
-                              confidence: ConfidenceSettings): Promise<Trace> {
+export async function inspect(
+  model: tf.LayersModel,
+  test: ImageDataset,
+  index: number,
+  predictionChart: LiveChart,
+  confidence: ConfidenceSettings
+): Promise<Trace> {
   const {x, y} = tensorsOf(test, index, 1);
   let trace: Trace;
-  let exit: {step: number, prediction: number};
+  let exit: {step: number; prediction: number};
   try {
     trace = snn.analysis.trace(model, x);
     exit = confidenceExit(model, x, confidence);
@@ -22,14 +27,24 @@ export async function inspect(model: tf.LayersModel, test: ImageDataset, index: 
   }
   drawInputFrames(trace.layers[0]);
   drawRaster(lastSpikingLayer(trace));
-  await predictionChart.replace(trace.probabilities.flatMap((row, t) => row.map((probability, c) => ({
-    step: t + 1, class: CLASS_NAMES[c], probability}))));
+  await predictionChart.replace(
+    trace.probabilities.flatMap((row, t) =>
+      row.map((probability, c) => ({
+        step: t + 1,
+        class: CLASS_NAMES[c],
+        probability,
+      }))
+    )
+  );
   const label = test.labels[index];
   const path = trace.predictions.map(c => CLASS_NAMES[c]).join(' → ');
   const verdict = trace.predictions[trace.predictions.length - 1] === label ? 'correct' : 'wrong';
-  setText('inspect-result', `Image #${index}, label ${CLASS_NAMES[label]}. Prediction after each step: ${path} ` +
-          `(${verdict}). The confidence policy (margin ${confidence.threshold}, patience ${confidence.patience}) ` +
-          `stops it after ${exit.step} of ${trace.timeSteps} steps with ${CLASS_NAMES[exit.prediction]}.`);
+  setText(
+    'inspect-result',
+    `Image #${index}, label ${CLASS_NAMES[label]}. Prediction after each step: ${path} ` +
+      `(${verdict}). The confidence policy (margin ${confidence.threshold}, patience ${confidence.patience}) ` +
+      `stops it after ${exit.step} of ${trace.timeSteps} steps with ${CLASS_NAMES[exit.prediction]}.`
+  );
   return trace;
 }
 
@@ -54,7 +69,7 @@ function drawInputFrames(input: LayerTrace): void {
     canvas.style.height = `${height * FRAME_SCALE}px`;
     const pixels = new ImageData(width, height);
     values.forEach((v, i) => {
-      const shade = 255 - Math.round(255 * (v - low) / (high - low));
+      const shade = 255 - Math.round((255 * (v - low)) / (high - low));
       pixels.data.set([shade, shade, shade, 255], 4 * i);
     });
     canvas.getContext('2d')!.putImageData(pixels, 0, 0);
@@ -63,11 +78,14 @@ function drawInputFrames(input: LayerTrace): void {
     container.append(figure);
   });
   const poisson = input.className === 'SnnPoissonEncoder';
-  setText('input-caption', poisson ?
-      `Poisson input spike train over ${input.values.length} steps, as in the BNTT paper: a pixel whose ` +
-          'normalised value is v spikes with probability |v| and the sign of v (black +1, white −1, grey none)' :
-      `direct input: the analog image is the input current at every one of the ${input.values.length} steps; ` +
-          'the first convolution + BNTT + LIF turns it into spikes');
+  setText(
+    'input-caption',
+    poisson
+      ? `Poisson input spike train over ${input.values.length} steps, as in the BNTT paper: a pixel whose ` +
+          'normalised value is v spikes with probability |v| and the sign of v (black +1, white −1, grey none)'
+      : `direct input: the analog image is the input current at every one of the ${input.values.length} steps; ` +
+          'the first convolution + BNTT + LIF turns it into spikes'
+  );
 }
 
 /** Neurons (rows) × steps (columns), a dark cell per spike. */
@@ -91,6 +109,9 @@ function drawRaster(layer: LayerTrace): void {
   });
   canvas.dataset.spikes = String(spikes);
   const which = shown < neurons ? `the first ${shown} of ${neurons}` : `all ${neurons}`;
-  setText('raster-caption', `spike raster of '${layer.layer}', the last spiking layer (${which} neurons × ` +
-          `${steps} steps): ${spikes} spikes`);
+  setText(
+    'raster-caption',
+    `spike raster of '${layer.layer}', the last spiking layer (${which} neurons × ` +
+      `${steps} steps): ${spikes} spikes`
+  );
 }

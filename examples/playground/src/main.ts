@@ -27,14 +27,14 @@ const LOAD_BUTTONS = ['train', 'load-url', 'load-files'];
 
 const state = {
   backend: '',
-  data: null as Subset|null,
-  model: null as tf.LayersModel|null,
+  data: null as Subset | null,
+  model: null as tf.LayersModel | null,
   modelSource: '',
-  run: null as TrainingRun|null,
+  run: null as TrainingRun | null,
   batchesDone: 0,
   history: {loss: [] as number[], accuracy: [] as number[], testAccuracy: [] as number[]},
-  lastEvaluation: null as Evaluation|null,
-  lastExitAnalysis: null as ExitAnalysis|null,
+  lastEvaluation: null as Evaluation | null,
+  lastExitAnalysis: null as ExitAnalysis | null,
   busy: false,
 };
 
@@ -42,13 +42,18 @@ function makeCharts(): Charts {
   const at = (id: string) => element(id);
   return {
     loss: lineChart(at('loss-chart'), ['batch', 'batch'], ['loss', 'loss']),
-    accuracy: lineChart(at('accuracy-chart'), ['batch', 'batch'], ['accuracy', 'accuracy'],
-                        {series: {field: 'series', names: SERIES}, yDomain: [0, 1], points: true}),
+    accuracy: lineChart(at('accuracy-chart'), ['batch', 'batch'], ['accuracy', 'accuracy'], {
+      series: {field: 'series', names: SERIES},
+      yDomain: [0, 1],
+      points: true,
+    }),
     rates: barChart(at('rates-chart'), ['layer', 'layer'], ['rate', 'firing rate']),
     prediction: probabilityChart(at('prediction-chart')),
     gamma: gammaChart(at('gamma-chart')),
-    steps: lineChart(at('steps-chart'), ['step', 'time steps run'], ['accuracy', 'test accuracy'],
-                     {points: true, xType: 'ordinal'}),
+    steps: lineChart(at('steps-chart'), ['step', 'time steps run'], ['accuracy', 'test accuracy'], {
+      points: true,
+      xType: 'ordinal',
+    }),
     exits: barChart(at('exits-chart'), ['step', 'exit step'], ['images', 'test images']),
   };
 }
@@ -99,8 +104,12 @@ async function exclusive(what: string, task: () => Promise<void>): Promise<void>
 }
 
 /** Makes `model` the current one; `evaluation`: its evaluation when already made (at the end of training). */
-async function useModel(model: tf.LayersModel, source: string, charts: Charts,
-                        evaluation: Evaluation|null = null): Promise<void> {
+async function useModel(
+  model: tf.LayersModel,
+  source: string,
+  charts: Charts,
+  evaluation: Evaluation | null = null
+): Promise<void> {
   if (state.model != null && state.model !== model) disposeModel(state.model);
   state.model = model;
   state.modelSource = source;
@@ -127,8 +136,11 @@ async function evaluateModel(): Promise<void> {
 
 function showEvaluation(evaluation: Evaluation): void {
   state.lastEvaluation = evaluation;
-  setText('evaluation', `Test accuracy on the first ${evaluation.count} test images: ` +
-          `${percent(evaluation.accuracy)} (${state.backend}).`);
+  setText(
+    'evaluation',
+    `Test accuracy on the first ${evaluation.count} test images: ` +
+      `${percent(evaluation.accuracy)} (${state.backend}).`
+  );
 }
 
 async function updateGammaRule(charts: Charts): Promise<void> {
@@ -153,7 +165,7 @@ async function train(charts: Charts): Promise<void> {
   await Promise.all([charts.loss.clear(), charts.accuracy.clear(), charts.rates.clear()]);
   const model = buildModel(settings);
   // The test evaluation after the last epoch, and after how many batches it was made.
-  let epochEnd = null as {evaluation: Evaluation, batches: number}|null;
+  let epochEnd = null as {evaluation: Evaluation; batches: number} | null;
   const run = new TrainingRun(model, settings, {
     onBatch: report => showBatch(report, settings, charts),
     onEpoch: async epoch => {
@@ -185,10 +197,14 @@ async function showBatch(report: BatchReport, settings: TrainSettings, charts: C
   const progress = element<HTMLProgressElement>('progress');
   progress.max = total;
   progress.value = report.done;
-  setText('progress-text', `epoch ${report.epoch + 1}/${settings.epochs} · batch ${report.batch + 1}/` +
-          `${report.batchesPerEpoch} · loss ${report.loss.toFixed(3)} · batch accuracy ${percent(report.accuracy)} · ` +
-          `lr ${report.learningRate.toPrecision(3)} · ` +
-          `${report.secondsPerBatch.toFixed(2)} s per batch` + (state.run?.isPaused ? ' · paused' : ''));
+  setText(
+    'progress-text',
+    `epoch ${report.epoch + 1}/${settings.epochs} · batch ${report.batch + 1}/` +
+      `${report.batchesPerEpoch} · loss ${report.loss.toFixed(3)} · batch accuracy ${percent(report.accuracy)} · ` +
+      `lr ${report.learningRate.toPrecision(3)} · ` +
+      `${report.secondsPerBatch.toFixed(2)} s per batch` +
+      (state.run?.isPaused ? ' · paused' : '')
+  );
   await charts.loss.append([{batch: report.done, loss: report.loss}]);
   await charts.accuracy.append([{batch: report.done, accuracy: report.accuracy, series: SERIES[0]}]);
   await charts.rates.replace(report.rates.map(r => ({layer: r.layer, rate: r.rate})));
@@ -219,33 +235,53 @@ function togglePause(): void {
 function wire(charts: Charts): void {
   onClick('train', () => exclusive('training', () => train(charts)));
   onClick('pause', togglePause);
-  onClick('stop', () => { state.run?.stop(); setStatus('stopping after this batch…'); });
-  onClick('load-url', () => exclusive('loading', async () => {
-    const url = element<HTMLInputElement>('model-url').value;
-    setStatus(`loading ${url}…`);
-    const model = await loadFromUrl(url);
-    checkModelFits(model, url);
-    await useModel(model, `loaded from ${url}`, charts);
-  }));
-  onClick('load-files', () => exclusive('loading', async () => {
-    const files = element<HTMLInputElement>('model-files').files;
-    const model = await loadFromFiles(files);
-    checkModelFits(model, 'the picked files');
-    await useModel(model, `loaded from ${Array.from(files ?? []).map(f => f.name).join(' + ')}`, charts);
-  }));
-  onClick('download', async () => { await currentModel().save('downloads://tfjs-snn-playground'); });
+  onClick('stop', () => {
+    state.run?.stop();
+    setStatus('stopping after this batch…');
+  });
+  onClick('load-url', () =>
+    exclusive('loading', async () => {
+      const url = element<HTMLInputElement>('model-url').value;
+      setStatus(`loading ${url}…`);
+      const model = await loadFromUrl(url);
+      checkModelFits(model, url);
+      await useModel(model, `loaded from ${url}`, charts);
+    })
+  );
+  onClick('load-files', () =>
+    exclusive('loading', async () => {
+      const files = element<HTMLInputElement>('model-files').files;
+      const model = await loadFromFiles(files);
+      checkModelFits(model, 'the picked files');
+      await useModel(
+        model,
+        `loaded from ${Array.from(files ?? [])
+          .map(f => f.name)
+          .join(' + ')}`,
+        charts
+      );
+    })
+  );
+  onClick('download', async () => {
+    await currentModel().save('downloads://tfjs-snn-playground');
+  });
   onClick('evaluate', () => exclusive('evaluation', evaluateModel));
   onClick('inspect', () => exclusive('inspection', () => inspectImage(numberField('image-index'), charts)));
-  onClick('inspect-random', () => exclusive('inspection', () =>
-    inspectImage(Math.floor(Math.random() * data().test.count), charts)));
-  onClick('analyse', () => exclusive('the analysis', async () => {
-    const count = numberField('test-images');
-    setStatus(`running the early-exit analysis on ${count} test images…`);
-    state.lastExitAnalysis = await analyseExits(currentModel(), data().test, count, confidenceSettings(), charts);
-    await updateGammaRule(charts);
-    setStatus('ready');
-  }));
-  element('gamma-threshold').addEventListener('input', () => { updateGammaRule(charts).catch(showError); });
+  onClick('inspect-random', () =>
+    exclusive('inspection', () => inspectImage(Math.floor(Math.random() * data().test.count), charts))
+  );
+  onClick('analyse', () =>
+    exclusive('the analysis', async () => {
+      const count = numberField('test-images');
+      setStatus(`running the early-exit analysis on ${count} test images…`);
+      state.lastExitAnalysis = await analyseExits(currentModel(), data().test, count, confidenceSettings(), charts);
+      await updateGammaRule(charts);
+      setStatus('ready');
+    })
+  );
+  element('gamma-threshold').addEventListener('input', () => {
+    updateGammaRule(charts).catch(showError);
+  });
 }
 
 async function start(): Promise<void> {
@@ -261,14 +297,16 @@ async function start(): Promise<void> {
   wire(charts);
   state.data = await loadSubset(params.get('data') ?? 'data/fashion-mnist-subset');
   enable(LOAD_BUTTONS, true);
-  setStatus(`ready: ${state.data.train.count} training and ${state.data.test.count} test images. Train a model, ` +
-            'or load the pretrained one.');
+  setStatus(
+    `ready: ${state.data.train.count} training and ${state.data.test.count} test images. Train a model, ` +
+      'or load the pretrained one.'
+  );
 }
 
 /** For scripts and the end-to-end test: the page's state and the current model's logits on test images. */
 const playground = {
   state,
-  ready: null as Promise<void>|null,
+  ready: null as Promise<void> | null,
   /** tf.memory(): the page's tensors and bytes (a model's weights, the data stays in JavaScript arrays). */
   memory: () => tf.memory(),
   predict: (start: number, count: number) => predictLogits(currentModel(), data().test, start, count),
@@ -276,4 +314,7 @@ const playground = {
 (window as unknown as {playground: typeof playground}).playground = playground;
 
 enable([...LOAD_BUTTONS, ...MODEL_BUTTONS], false);
-playground.ready = start().catch(e => { showError(e); throw e; });
+playground.ready = start().catch(e => {
+  showError(e);
+  throw e;
+});

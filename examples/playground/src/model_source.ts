@@ -9,7 +9,7 @@ export function checkModelFits(model: tf.LayersModel, from: string): void {
   try {
     checkShapes(model, from);
   } catch (e) {
-    model.dispose();  // the caller never gets to use it
+    model.dispose(); // the caller never gets to use it
     throw e;
   }
 }
@@ -18,14 +18,16 @@ function checkShapes(model: tf.LayersModel, from: string): void {
   const input = model.inputs[0].shape.slice(1).join('×');
   const classes = model.outputs[0].shape[1];
   if (input !== '28×28×1' || classes !== 10) {
-    throw new Error(`the model from ${from} takes ${input} inputs and gives ${classes} classes; this page runs ` +
-                    'models for 28×28×1 Fashion-MNIST images with 10 classes (e.g. tfjs-snn train --dataset ' +
-                    'fashion-mnist)');
+    throw new Error(
+      `the model from ${from} takes ${input} inputs and gives ${classes} classes; this page runs ` +
+        'models for 28×28×1 Fashion-MNIST images with 10 classes (e.g. tfjs-snn train --dataset ' +
+        'fashion-mnist)'
+    );
   }
 }
 
 export async function loadFromUrl(url: string): Promise<tf.LayersModel> {
-  if (url.trim() === '') throw new Error('\'model URL\' is empty: give the address of a model.json');
+  if (url.trim() === '') throw new Error("'model URL' is empty: give the address of a model.json");
   try {
     return await snn.io.loadLayersModel(url.trim());
   } catch (e) {
@@ -34,27 +36,31 @@ export async function loadFromUrl(url: string): Promise<tf.LayersModel> {
 }
 
 /** One model.json and its weight files. */
-export async function loadFromFiles(files: FileList|null): Promise<tf.LayersModel> {
+export async function loadFromFiles(files: FileList | null): Promise<tf.LayersModel> {
   const picked = Array.from(files ?? []);
   const json = picked.filter(f => f.name.endsWith('.json'));
   if (json.length !== 1) {
-    throw new Error(`pick one model.json and its .bin weight files; got ${picked.length} files ` +
-                    `(${json.length} .json)`);
+    throw new Error(
+      `pick one model.json and its .bin weight files; got ${picked.length} files ` + `(${json.length} .json)`
+    );
   }
   const weights = picked.filter(f => f !== json[0]);
   try {
     return await snn.io.loadLayersModel(snn.io.fromFiles([json[0], ...weights]));
   } catch (e) {
-    throw new Error(`cannot load the model from ${picked.map(f => f.name).join(', ')}: ${(e as Error).message}`,
-                    {cause: e});
+    throw new Error(`cannot load the model from ${picked.map(f => f.name).join(', ')}: ${(e as Error).message}`, {
+      cause: e,
+    });
   }
 }
 
 export function describeModel(model: tf.LayersModel): string {
-  const encoder = model.layers[0] as unknown as {timeSteps?: number, getClassName(): string};
+  const encoder = model.layers[0] as unknown as {timeSteps?: number; getClassName(): string};
   const steps = encoder.timeSteps ?? '?';
   const kind = encoder.getClassName() === 'SnnPoissonEncoder' ? 'Poisson' : 'direct';
   const bntt = model.layers.filter(l => l.getClassName() === 'SnnBntt').length;
-  return `${model.layers.length} layers (${bntt} BNTT), ${model.countParams().toLocaleString('en')} parameters, ` +
-      `T = ${steps} steps, ${kind} input`;
+  return (
+    `${model.layers.length} layers (${bntt} BNTT), ${model.countParams().toLocaleString('en')} parameters, ` +
+    `T = ${steps} steps, ${kind} input`
+  );
 }

@@ -2,7 +2,7 @@
 
 export interface TrainSettings {
   timeSteps: number;
-  encoder: 'direct'|'poisson';
+  encoder: 'direct' | 'poisson';
   batchSize: number;
   epochs: number;
   learningRate: number;
@@ -21,32 +21,40 @@ export interface BatchReport {
   /** The optimizer's rate in this epoch (cosine decay). */
   learningRate: number;
   /** Firing rate of each spiking layer in this batch. */
-  rates: Array<{layer: string, rate: number}>;
+  rates: Array<{layer: string; rate: number}>;
   secondsPerBatch: number;
 }
 
 export interface TrainListener {
-  onBatch(report: BatchReport): Promise<void>|void;
-  onEpoch(epoch: number): Promise<void>|void;
+  onBatch(report: BatchReport): Promise<void> | void;
+  onEpoch(epoch: number): Promise<void> | void;
 }
 
 const RATE_PREFIX = 'spikeRate/';
 
 export function buildModel(settings: TrainSettings): tf.Sequential {
-  return snn.models.small({inputShape: [28, 28, 1], numClasses: 10, timeSteps: settings.timeSteps,
-                           encoder: settings.encoder, seed: 1});
+  return snn.models.small({
+    inputShape: [28, 28, 1],
+    numClasses: 10,
+    timeSteps: settings.timeSteps,
+    encoder: settings.encoder,
+    seed: 1,
+  });
 }
 
 export class TrainingRun {
   private paused = false;
   private stopped = false;
-  private resumeWaiting: (() => void)|null = null;
+  private resumeWaiting: (() => void) | null = null;
   private done = 0;
   private epoch = 0;
   private started = 0;
 
-  constructor(readonly model: tf.LayersModel, private readonly settings: TrainSettings,
-              private readonly listener: TrainListener) {}
+  constructor(
+    readonly model: tf.LayersModel,
+    private readonly settings: TrainSettings,
+    private readonly listener: TrainListener
+  ) {}
 
   get isPaused(): boolean {
     return this.paused;
@@ -82,12 +90,17 @@ export class TrainingRun {
     // Adam's epsilon given explicitly: its default is the backend's epsilon, which tfjs 4.22's webgl reports
     // as 1e-4 (floatPrecision 16) even with float32 textures, against 1e-7 on cpu and wasm.
     const optimizer = tf.train.adam(learningRate, 0.9, 0.999, 1e-7);
-    this.model.compile({optimizer, metrics: ['accuracy'],
-                        loss: (labels: tf.Tensor, logits: tf.Tensor) => tf.losses.softmaxCrossEntropy(labels, logits)});
+    this.model.compile({
+      optimizer,
+      metrics: ['accuracy'],
+      loss: (labels: tf.Tensor, logits: tf.Tensor) => tf.losses.softmaxCrossEntropy(labels, logits),
+    });
     const batchesPerEpoch = Math.ceil(x.shape[0] / batchSize);
     this.started = performance.now();
     const progress = new tf.CustomCallback({
-      onEpochBegin: async epoch => { this.epoch = epoch; },
+      onEpochBegin: async epoch => {
+        this.epoch = epoch;
+      },
       onBatchEnd: async (batch, logs) => this.afterBatch(batch, batchesPerEpoch, logs ?? {}),
       onEpochEnd: async epoch => this.listener.onEpoch(epoch),
     });
@@ -95,23 +108,36 @@ export class TrainingRun {
     const rates = snn.callbacks.spikeRateMonitor({prefix: RATE_PREFIX, updateFreq: 'batch'});
     // The recipe of `tfjs-snn train`: Adam with the learning rate annealed per epoch on a cosine.
     const schedule = snn.callbacks.cosineDecay({epochs});
-    await this.model.fit(x, y, {batchSize, epochs, shuffle: true, verbose: 0, yieldEvery: 'batch',
-                                callbacks: [schedule, rates, progress]});
+    await this.model.fit(x, y, {
+      batchSize,
+      epochs,
+      shuffle: true,
+      verbose: 0,
+      yieldEvery: 'batch',
+      callbacks: [schedule, rates, progress],
+    });
   }
 
   private async afterBatch(batch: number, batchesPerEpoch: number, logs: tf.Logs): Promise<void> {
     this.done++;
-    const rates = Object.keys(logs).filter(k => k.startsWith(RATE_PREFIX))
-                      .map(k => ({layer: k.slice(RATE_PREFIX.length), rate: logs[k]}));
+    const rates = Object.keys(logs)
+      .filter(k => k.startsWith(RATE_PREFIX))
+      .map(k => ({layer: k.slice(RATE_PREFIX.length), rate: logs[k]}));
     await this.listener.onBatch({
-      epoch: this.epoch, batch, batchesPerEpoch, done: this.done, loss: logs.loss, accuracy: logs.acc,
+      epoch: this.epoch,
+      batch,
+      batchesPerEpoch,
+      done: this.done,
+      loss: logs.loss,
+      accuracy: logs.acc,
       learningRate: (this.model.optimizer as unknown as {learningRate: number}).learningRate,
-      rates, secondsPerBatch: (performance.now() - this.started) / 1000 / this.done,
+      rates,
+      secondsPerBatch: (performance.now() - this.started) / 1000 / this.done,
     });
     if (this.paused && !this.stopped) {
       const pausedAt = performance.now();
-      await new Promise<void>(resolve => this.resumeWaiting = resolve);
-      this.started += performance.now() - pausedAt;  // seconds per batch leave out the pause
+      await new Promise<void>(resolve => (this.resumeWaiting = resolve));
+      this.started += performance.now() - pausedAt; // seconds per batch leave out the pause
     }
     if (this.stopped) this.model.stopTraining = true;
   }

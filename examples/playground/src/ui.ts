@@ -13,8 +13,13 @@ export function numberField(id: string, {integer = true} = {}): number {
   const value = Number(input.value);
   const min = input.min === '' ? -Infinity : Number(input.min);
   const max = input.max === '' ? Infinity : Number(input.max);
-  if (input.value.trim() === '' || !Number.isFinite(value) || (integer && !Number.isInteger(value)) ||
-      value < min || value > max) {
+  if (
+    input.value.trim() === '' ||
+    !Number.isFinite(value) ||
+    (integer && !Number.isInteger(value)) ||
+    value < min ||
+    value > max
+  ) {
     const kind = integer ? 'an integer' : 'a number';
     throw new Error(`'${label}' must be ${kind} from ${min} to ${max}; got '${input.value}'`);
   }
@@ -40,7 +45,7 @@ export function enable(ids: string[], enabled: boolean): void {
   for (const id of ids) element<HTMLButtonElement>(id).disabled = !enabled;
 }
 
-export function onClick(id: string, action: () => Promise<void>|void): void {
+export function onClick(id: string, action: () => Promise<void> | void): void {
   element(id).addEventListener('click', () => {
     Promise.resolve().then(action).catch(showError);
   });
