@@ -205,7 +205,9 @@ export function fromUrl(url: string): tf.io.IOHandler {
 
 /** A file picked in a browser (a `File`), or anything with its name and contents. */
 export interface PickedFile {
+  /** The file's name, matched against the model.json's weightsManifest paths. */
   name: string;
+  /** The file's contents. */
   arrayBuffer(): Promise<ArrayBuffer>;
 }
 

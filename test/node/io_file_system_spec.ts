@@ -3,15 +3,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import {spawn} from 'child_process';
-import {createHash} from 'crypto';
 import * as fs from 'fs';
-import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
 
 import {fileRouter, registerFileRouter} from '../../src/io/file_router';
 import {fileSystem, saveHooksForTesting, SaveStep} from '../../src/io/file_system';
 import * as io from '../../src/io/index';
+import {expectRejection, flipOneBit, readJSON, serveDirectory, sha256Of} from './io_helpers';
 
 function sequentialModel(): tfl.LayersModel {
   const model = tfl.sequential();
@@ -51,48 +50,8 @@ async function expectSamePredictions(loaded: tfl.LayersModel, original: tfl.Laye
   tf.dispose(inputs);
 }
 
-function readJSON(file: string) {
-  return JSON.parse(fs.readFileSync(file, 'utf8'));
-}
-
 function toArrayBuffer(bytes: Buffer): ArrayBuffer {
   return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-}
-
-async function expectRejection(promise: Promise<unknown>, ...fragments: string[]): Promise<Error> {
-  let caught: unknown;
-  try {
-    await promise;
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toEqual(jasmine.any(Error));
-  for (const fragment of fragments) expect((caught as Error).message).toContain(fragment);
-  return caught as Error;
-}
-
-function sha256Of(file: string): string {
-  return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
-}
-
-function flipOneBit(file: string, byte: number, bit: number) {
-  const bytes = fs.readFileSync(file);
-  bytes[byte] ^= 1 << bit;
-  fs.writeFileSync(file, bytes);
-}
-
-/** Serves `dir` over HTTP on 127.0.0.1, so that tfjs's own http handler (fetch) can load from it. */
-async function serveDirectory(dir: string): Promise<{url: string; close: () => Promise<void>}> {
-  const server = http.createServer((request, response) => {
-    const file = path.join(dir, decodeURIComponent(new URL(request.url!, 'http://x').pathname));
-    fs.readFile(file, (error, data) => {
-      response.writeHead(error ? 404 : 200);
-      response.end(error ? '' : data);
-    });
-  });
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
-  const {port} = server.address() as {port: number};
-  return {url: `http://127.0.0.1:${port}`, close: () => new Promise(resolve => server.close(() => resolve()))};
 }
 
 /** The pid of a process that has exited (and been reaped), so no live process has it. */

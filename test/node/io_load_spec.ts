@@ -2,14 +2,13 @@
 // fail, and the CLI's loads through them.
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import {createHash} from 'crypto';
 import * as fs from 'fs';
-import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
 
 import {loadCheckpoint} from '../../src/cli/checkpoint';
 import * as snn from '../../src/index';
+import {expectRejection, flipOneBit, readJSON, serveDirectory, sha256Of} from './io_helpers';
 
 const {io} = snn;
 
@@ -29,22 +28,6 @@ function predictionBits(model: tfl.LayersModel): number[] {
   return Array.from(new Uint32Array(values.buffer, values.byteOffset, values.length));
 }
 
-async function expectRejection(promise: Promise<unknown>, ...fragments: string[]): Promise<Error> {
-  let caught: unknown;
-  try {
-    await promise;
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toEqual(jasmine.any(Error));
-  for (const fragment of fragments) expect((caught as Error).message).toContain(fragment);
-  return caught as Error;
-}
-
-function readJSON(file: string) {
-  return JSON.parse(fs.readFileSync(file, 'utf8'));
-}
-
 /** The parts of a saved model.json that the tests edit. */
 interface ModelJSONFile {
   modelTopology: {config: {layers: Array<{class_name: string; config: Record<string, unknown>}>}};
@@ -55,29 +38,6 @@ function editJSON(file: string, edit: (json: ModelJSONFile) => void) {
   const json = readJSON(file) as ModelJSONFile;
   edit(json);
   fs.writeFileSync(file, JSON.stringify(json));
-}
-
-function sha256Of(file: string): string {
-  return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
-}
-
-function flipOneBit(file: string, byte: number, bit: number) {
-  const bytes = fs.readFileSync(file);
-  bytes[byte] ^= 1 << bit;
-  fs.writeFileSync(file, bytes);
-}
-
-async function serveDirectory(dir: string): Promise<{url: string; close: () => Promise<void>}> {
-  const server = http.createServer((request, response) => {
-    const file = path.join(dir, decodeURIComponent(new URL(request.url!, 'http://x').pathname));
-    fs.readFile(file, (error, data) => {
-      response.writeHead(error ? 404 : 200);
-      response.end(error ? '' : data);
-    });
-  });
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
-  const {port} = server.address() as {port: number};
-  return {url: `http://127.0.0.1:${port}`, close: () => new Promise(resolve => server.close(() => resolve()))};
 }
 
 /** The ways a saved model can be broken, each applied to a freshly saved copy in `dir`. */
