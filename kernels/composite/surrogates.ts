@@ -1,6 +1,6 @@
 import {abs, add, div, maximum, mul, sigmoid, square, sub, Tensor} from '@tensorflow/tfjs-core';
 
-import {describeValue} from '../../src/ops/lif_options';
+import {describeValue} from '../../src/errors';
 import {LifCompositeAttrs, SurrogateFunction} from '../lif_attrs';
 
 /**

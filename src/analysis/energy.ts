@@ -1,7 +1,7 @@
 import type {Tensor} from '@tensorflow/tfjs-core';
 import type {LayersModel} from '@tensorflow/tfjs-layers';
 
-import {describeValue} from '../ops/lif_options';
+import {describeValue} from '../errors';
 import {
   absSumPerStep,
   addInto,

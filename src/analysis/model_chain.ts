@@ -2,7 +2,7 @@
 import {abs, slice, sum, Tensor, tidy} from '@tensorflow/tfjs-core';
 import type {LayersModel} from '@tensorflow/tfjs-layers';
 
-import {describeValue} from '../ops/lif_options';
+import {describeValue} from '../errors';
 
 /** The part of a tfjs-layers Layer the analyses use. */
 export interface ChainLayer {

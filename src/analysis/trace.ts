@@ -1,7 +1,7 @@
 import {cumsum, reshape, Tensor, tidy} from '@tensorflow/tfjs-core';
 import type {LayersModel} from '@tensorflow/tfjs-layers';
 
-import {describeValue} from '../ops/lif_options';
+import {describeValue} from '../errors';
 import {checkEndsWithTimeAverage, checkImages, layerChain, runChain, SPIKING_CLASSES} from './model_chain';
 
 const ENCODER_CLASSES = new Set(['SnnDirectEncoder', 'SnnPoissonEncoder']);

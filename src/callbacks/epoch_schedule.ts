@@ -6,7 +6,7 @@
 import type {Optimizer} from '@tensorflow/tfjs-core';
 import {Callback} from '@tensorflow/tfjs-layers';
 
-import {describeValue} from '../ops/lif_options';
+import {describeValue} from '../errors';
 
 /** How the rate of one optimizer is read and written. */
 interface RateHandle {

@@ -1,6 +1,6 @@
 import {Callback, Logs} from '@tensorflow/tfjs-layers';
 
-import {describeValue} from '../ops/lif_options';
+import {describeValue} from '../errors';
 import {isSpikingOutputLayer, SpikeRecorder, SpikingOutputLayer} from '../layers/spike_recorder';
 
 /** The options of `spikeRateMonitor` (all optional). */

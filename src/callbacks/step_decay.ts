@@ -1,4 +1,4 @@
-import {describeValue} from '../ops/lif_options';
+import {describeValue} from '../errors';
 
 import {argError, checkKnownArgs, commonScheduleArgs, EpochSchedule, isFiniteNumber} from './epoch_schedule';
 

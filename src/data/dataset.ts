@@ -1,5 +1,5 @@
 /** The in-memory form every dataset reader returns, and the argument checks they share. */
-import {describeValue} from '../ops/lif_options';
+import {describeValue} from '../errors';
 
 /** The datasets with a known normalisation (see NORMALIZATION in pipeline.ts). */
 export type DatasetName = 'mnist' | 'fashion-mnist' | 'cifar10' | 'cifar100';

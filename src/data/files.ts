@@ -5,6 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
+import {withCause} from '../errors';
+
 // The few Node built-ins used here, declared locally so that the package's types never
 // depend on @types/node.
 interface NodeFs {
@@ -92,12 +94,6 @@ export async function isFile(path: string, fn: string): Promise<boolean> {
   }
 }
 
-export function withCause(message: string, cause: unknown): Error {
-  const causeMessage = cause instanceof Error ? cause.message : String(cause);
-  const error = new Error(`${message}: ${causeMessage}`);
-  (error as {cause?: unknown}).cause = cause;
-  return error;
-}
 
 function isNode(): boolean {
   return tf.env().getBool('IS_NODE');

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-import {describeValue} from '../ops/lif_options';
+import {describeValue} from '../errors';
 import {booleanOption, checkLabelRange, DatasetName, ImageDataset, integerOption, optionsObject} from './dataset';
 
 /** Per-channel mean and standard deviation of pixel values scaled to [0, 1]. */

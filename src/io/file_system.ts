@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-import {describeValue} from '../ops/lif_options';
+import {describeValue, withCause} from '../errors';
 import {artifactsFromModelJSON, concatenate, DigestedWeightsGroup, nameSource, sha256Hex} from './model_json';
 import {importBuiltin, isNode} from './node_builtins';
 
@@ -112,13 +112,6 @@ function resolveTarget(path: NodePath, userPath: string): Target {
   // Two models saved side by side as a.json and b.json must not share one weights file.
   const weightsName = jsonName === 'model.json' ? 'weights.bin' : `${jsonName.slice(0, -5)}.weights.bin`;
   return {dir, jsonName, weightsName, jsonPath: path.join(dir, jsonName)};
-}
-
-function withCause(message: string, cause: unknown): Error {
-  const causeMessage = cause instanceof Error ? cause.message : String(cause);
-  const error = new Error(`${message}: ${causeMessage}`);
-  (error as {cause?: unknown}).cause = cause;
-  return error;
 }
 
 function errorCode(error: unknown): string | undefined {

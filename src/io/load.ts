@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 
-import {describeValue} from '../ops/lif_options';
+import {describeValue} from '../errors';
 import {fileRouter} from './file_router';
 import {disposeVariablesSince, variableNames} from './leak_guard';
 import {artifactsFromModelJSON, checkLayerClasses, describeWeights, nameSource, sourceName} from './model_json';

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 
-import {describeValue} from '../ops/lif_options';
+import {describeValue} from '../errors';
 import {version} from '../version';
 import {buildGuarded} from './leak_guard';
 import {importBuiltin, isNode} from './node_builtins';

@@ -19,7 +19,7 @@ import {layers, LayersModel, LayerVariable, Shape} from '@tensorflow/tfjs-layers
 
 import {gammaProfile} from '../analysis/gamma_profile';
 import {ChainLayer, checkBatchSize, checkImages, layerChain} from '../analysis/model_chain';
-import {describeValue} from '../ops/lif_options';
+import {describeValue} from '../errors';
 import {argError, layerArgs, numberIn, oneOfArg, onlyTensor, positiveInteger} from './layer_utils';
 import type {Lif} from './lif';
 import type {LayerArgs} from './spiking_layer';

@@ -1,7 +1,7 @@
 import {serialization, Tensor} from '@tensorflow/tfjs-core';
 import type {Shape} from '@tensorflow/tfjs-layers';
 
-import {describeValue} from '../ops/lif_options';
+import {describeValue} from '../errors';
 
 /** The arguments every tfjs layer accepts (tfjs-layers' `LayerArgs`). */
 const BASE_LAYER_ARGS = [

@@ -1,5 +1,5 @@
 import {MAX_TENSOR_ELEMENTS, SIZE_RULE} from '../layers/layer_utils';
-import {describeValue} from '../ops/lif_options';
+import {describeValue} from '../errors';
 
 /** The values of the models' `encoder` option. */
 export const ENCODERS = ['poisson', 'direct'] as const;

@@ -2,7 +2,8 @@ import {engine, getBackend, getKernel, Tensor, tidy, zeros} from '@tensorflow/tf
 
 import {ensureCompositeKernels} from '../../kernels/register';
 import {FUSED_LIF_BACKENDS, LIF, LIF_COMPOSITE} from '../../kernels/lif_attrs';
-import {describeValue, LifOptions, resolveLifOptions, ResolvedLifOptions} from './lif_options';
+import {describeValue} from '../errors';
+import {LifOptions, resolveLifOptions, ResolvedLifOptions} from './lif_options';
 
 export type {LifOptions};
 

@@ -9,6 +9,7 @@ import {
   SurrogateFunction,
   SurrogateName,
 } from '../../kernels/lif_attrs';
+import {describeValue} from '../errors';
 
 export type {ResetMode, SurrogateFunction, SurrogateName};
 
@@ -65,20 +66,6 @@ export interface ResolvedLifOptions {
   attrs: LifCompositeAttrs;
   implementation: LifImplementation;
   initialMembrane?: Tensor;
-}
-
-/** A value as an error message shows it: strings quoted, arrays and objects as JSON. */
-export function describeValue(value: unknown): string {
-  if (typeof value === 'string') return `'${value}'`;
-  if (typeof value === 'function') return 'a function';
-  if (value instanceof Tensor)
-    return `${/^[aeiou]/.test(value.dtype) ? 'an' : 'a'} ${value.dtype} tensor of shape [${value.shape}]`;
-  if (typeof value === 'number' || value == null || typeof value === 'boolean') return String(value);
-  try {
-    return JSON.stringify(value);
-  } catch {
-    return String(value);
-  }
 }
 
 function optionError(fn: string, name: string, value: unknown, expected: string): Error {

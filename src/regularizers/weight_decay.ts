@@ -1,6 +1,6 @@
 import {regularizers} from '@tensorflow/tfjs-layers';
 
-import {describeValue} from '../ops/lif_options';
+import {describeValue} from '../errors';
 
 /**
  * The regularizer equivalent to SGD's `weight_decay` in PyTorch (the BNTT

@@ -1,0 +1,25 @@
+/**
+ * What every error message of the package is built from: a value shown as the message shows it, and an
+ * error that keeps the one it wraps as its cause.
+ */
+import {Tensor} from '@tensorflow/tfjs-core';
+
+/** A value as an error message shows it: strings quoted, arrays and objects as JSON. */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') return `'${value}'`;
+  if (typeof value === 'function') return 'a function';
+  if (value instanceof Tensor)
+    return `${/^[aeiou]/.test(value.dtype) ? 'an' : 'a'} ${value.dtype} tensor of shape [${value.shape}]`;
+  if (typeof value === 'number' || value == null || typeof value === 'boolean') return String(value);
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return String(value);
+  }
+}
+
+/** An Error `message: <the cause's message>` that keeps `cause` as its cause. */
+export function withCause(message: string, cause: unknown): Error {
+  const causeMessage = cause instanceof Error ? cause.message : String(cause);
+  return new Error(`${message}: ${causeMessage}`, {cause});
+}
