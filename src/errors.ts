@@ -23,3 +23,8 @@ export function withCause(message: string, cause: unknown): Error {
   const causeMessage = cause instanceof Error ? cause.message : String(cause);
   return new Error(`${message}: ${causeMessage}`, {cause});
 }
+
+/** The `code` of a Node.js system error ('ENOENT', …), if it has one. */
+export function errorCode(error: unknown): string | undefined {
+  return (error as {code?: string} | null)?.code;
+}

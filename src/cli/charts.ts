@@ -27,12 +27,11 @@ export function chartLibraries(load: ModuleLoader = require): {vega: typeof vega
       const missing =
         (code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND') && String(message).includes(`'${id}'`);
       if (!missing) throw e;
-      const error = new Error(
+      throw new Error(
         `tfjs-snn analyze draws its charts with vega and vega-lite, optional dependencies ` +
-          `that are not installed (cannot load '${id}'): run npm install vega vega-lite`
+          `that are not installed (cannot load '${id}'): run npm install vega vega-lite`,
+        {cause: e}
       );
-      (error as {cause?: unknown}).cause = e;
-      throw error;
     }
   };
   return {vega: get<typeof vega>('vega'), vl: get<typeof vl>('vega-lite')};

@@ -1,11 +1,10 @@
 /**
  * Byte sources for the dataset readers: gzip detection and decompression (everywhere), and
  * file reading (Node only). Node built-ins are loaded on first use, never imported, so the
- * browser bundles build and load without them (as in src/io/file_system.ts).
+ * browser bundles build and load without them (src/node_builtins.ts).
  */
-import * as tf from '@tensorflow/tfjs-core';
-
-import {withCause} from '../errors';
+import {errorCode, withCause} from '../errors';
+import {importBuiltin, isNode} from '../node_builtins';
 
 // The few Node built-ins used here, declared locally so that the package's types never
 // depend on @types/node.
@@ -80,7 +79,7 @@ export async function findFile(dir: string, names: readonly string[], fn: string
 }
 
 export async function joinAll(dir: string, names: readonly string[], fn: string): Promise<string[]> {
-  const path = await importBuiltin<NodePath>('node:path', fn);
+  const path = await nodeBuiltin<NodePath>('node:path', fn);
   return names.map(name => path.join(dir, name));
 }
 
@@ -95,30 +94,16 @@ export async function isFile(path: string, fn: string): Promise<boolean> {
 }
 
 
-function isNode(): boolean {
-  return tf.env().getBool('IS_NODE');
-}
-
 function nodeFs(fn: string): Promise<NodeFs> {
-  return importBuiltin<NodeFs>('node:fs/promises', fn);
+  return nodeBuiltin<NodeFs>('node:fs/promises', fn);
 }
 
-function importBuiltin<T>(specifier: string, fn?: string): Promise<T> {
+/** A Node built-in for `fn`, which reads files: in a browser, an error saying what to do instead. */
+function nodeBuiltin<T>(specifier: string, fn: string): Promise<T> {
   if (!isNode()) {
     return Promise.reject(new Error(
         `${fn} reads files and works only in Node.js; in the browser fetch the bytes and parse ` +
         `them with parseIdx / parseCifar`));
   }
-  const proc = (globalThis as unknown as {process?: {getBuiltinModule?: (id: string) => T}}).process;
-  if (typeof proc?.getBuiltinModule === 'function') {
-    return Promise.resolve(proc.getBuiltinModule(specifier));
-  }
-  // Node < 20.16. tsc rejects import() under this package's module setting (ES2015),
-  // and hiding it from bundlers keeps them from resolving node: modules for the browser.
-  const dynamicImport = new Function('specifier', 'return import(specifier)');
-  return (dynamicImport as (id: string) => Promise<T>)(specifier);
-}
-
-function errorCode(error: unknown): string | undefined {
-  return (error as {code?: string} | null)?.code;
+  return importBuiltin<T>(specifier);
 }

@@ -2,8 +2,7 @@
  * The Fashion-MNIST subset that ships in the package's `data/fashion-mnist-subset/` (2,000 training and 1,000
  * test images, IDX gz): its folder, and a loader. Node only: the folder is found from this module's file.
  */
-import * as tf from '@tensorflow/tfjs-core';
-
+import {builtinSync, isNode} from '../node_builtins';
 import {ImageDataset, oneOf, optionsObject} from './dataset';
 import {loadIdxDataset, Split} from './idx';
 
@@ -25,16 +24,10 @@ interface NodeUrl {
 
 const SUBSET = ['data', 'fashion-mnist-subset'];
 
-/** A Node built-in, synchronously where Node has process.getBuiltinModule (20.16+, 22.3+); null elsewhere. */
-function builtin<T>(id: string): T | null {
-  const proc = (globalThis as unknown as {process?: {getBuiltinModule?: (id: string) => T}}).process;
-  return typeof proc?.getBuiltinModule === 'function' ? proc.getBuiltinModule(id) : null;
-}
-
 function moduleFile(): string | null {
   if (typeof __filename === 'string') return __filename;
   if (typeof TFJS_SNN_MODULE_URL === 'string' && TFJS_SNN_MODULE_URL.startsWith('file:')) {
-    const url = builtin<NodeUrl>('node:url');
+    const url = builtinSync<NodeUrl>('node:url');
     if (url != null) return url.fileURLToPath(TFJS_SNN_MODULE_URL);
     const path = decodeURIComponent(new URL(TFJS_SNN_MODULE_URL).pathname);
     return /^\/[A-Za-z]:\//.test(path) ? path.slice(1) : path;  // file:///C:/… on Windows
@@ -52,13 +45,13 @@ function moduleFile(): string | null {
  */
 export function fashionMnistSubsetDir(): string {
   const fn = 'fashionMnistSubsetDir';
-  const file = tf.env().getBool('IS_NODE') ? moduleFile() : null;
+  const file = isNode() ? moduleFile() : null;
   if (file == null) {
     throw new Error(`${fn}: the bundled Fashion-MNIST subset is a folder of the installed package, readable only ` +
                     `in Node.js; in the browser fetch its IDX files and parse them with parseIdx`);
   }
-  const path = builtin<NodePath>('node:path');
-  const fs = builtin<NodeFs>('node:fs');
+  const path = builtinSync<NodePath>('node:path');
+  const fs = builtinSync<NodeFs>('node:fs');
   if (path == null || fs == null) {
     // Node < 20.16: no synchronous built-ins from an ES module; the bundles lie in <package>/dist.
     return `${file.replace(/[\\/][^\\/]*[\\/][^\\/]*$/, '')}/${SUBSET.join('/')}`;

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import {fileSystem} from './file_system';
-import {isNode} from './node_builtins';
+import {isNode} from '../node_builtins';
 
 const FILE_SCHEME = 'file://';
 

@@ -5,9 +5,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-import {describeValue, withCause} from '../errors';
+import {describeValue, errorCode, withCause} from '../errors';
 import {artifactsFromModelJSON, concatenate, DigestedWeightsGroup, nameSource, sha256Hex} from './model_json';
-import {importBuiltin, isNode} from './node_builtins';
+import {importBuiltin, isNode} from '../node_builtins';
 
 const FN = 'io.fileSystem';
 const NOT_NODE_MESSAGE =
@@ -112,10 +112,6 @@ function resolveTarget(path: NodePath, userPath: string): Target {
   // Two models saved side by side as a.json and b.json must not share one weights file.
   const weightsName = jsonName === 'model.json' ? 'weights.bin' : `${jsonName.slice(0, -5)}.weights.bin`;
   return {dir, jsonName, weightsName, jsonPath: path.join(dir, jsonName)};
-}
-
-function errorCode(error: unknown): string | undefined {
-  return (error as {code?: string} | null)?.code;
 }
 
 // ---------------------------------------------------------------------------------------

@@ -12,8 +12,9 @@ export function variableNames(): Set<string> {
 
 /**
  * Disposes the variables made since `before` was taken. Only for a failed model build: the variables
- * made in that window by anything else would go too, so the window must hold nothing else (a load
- * runs without awaiting anything between the build and the failure, and the caller disposes at once).
+ * made in that window by anything else would go too. The window spans the awaits of a load (microtask
+ * turns, no I/O once the artifacts are read), so code that makes variables concurrently with a failing
+ * load (another model's first training step) could lose them: docs/saving.md says so.
  */
 export function disposeVariablesSince(before: Set<string>): void {
   const variables = tf.engine().state.registeredVariables;

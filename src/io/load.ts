@@ -132,9 +132,7 @@ function withContext(where: string, cause: unknown): Error {
       `(Snn…) are registered when tfjs-snn is imported; a custom layer class must be registered with ` +
       `tf.serialization.registerClass before loading]`;
   }
-  const error = new Error(message);
-  (error as {cause?: unknown}).cause = cause;
-  return error;
+  return new Error(message, {cause});
 }
 
 // ---------------------------------------------------------------------------------------

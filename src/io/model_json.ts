@@ -10,7 +10,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import {describeValue} from '../errors';
 import {version} from '../version';
 import {buildGuarded} from './leak_guard';
-import {importBuiltin, isNode} from './node_builtins';
+import {importBuiltin, isNode} from '../node_builtins';
 
 type WeightsGroup = tf.io.WeightsManifestConfig[number];
 

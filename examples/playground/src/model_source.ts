@@ -44,9 +44,8 @@ export async function loadFromFiles(files: FileList | null): Promise<tf.LayersMo
       `pick one model.json and its .bin weight files; got ${picked.length} files ` + `(${json.length} .json)`
     );
   }
-  const weights = picked.filter(f => f !== json[0]);
   try {
-    return await snn.io.loadLayersModel(snn.io.fromFiles([json[0], ...weights]));
+    return await snn.io.loadLayersModel(snn.io.fromFiles(picked)); // matched to the manifest by name
   } catch (e) {
     throw new Error(`cannot load the model from ${picked.map(f => f.name).join(', ')}: ${(e as Error).message}`, {
       cause: e,
