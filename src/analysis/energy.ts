@@ -11,8 +11,8 @@ import {
   collect,
   Collector,
   layerChain,
-  SPIKING_CLASSES,
 } from './model_chain';
+import {emitsSpikes, isSynaptic} from '../layers/roles';
 import {AnalysisOptions} from './spike_rates';
 
 /** The options of `energy`: the energy per operation, and the batch size. */
@@ -50,8 +50,6 @@ export interface EnergyReport {
   eMAC: number;
   eAC: number;
 }
-
-const SYNAPTIC_CLASSES = new Set(['SnnSpikingConv2d', 'SnnSpikingDense']);
 
 function checkEnergy(name: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
@@ -99,18 +97,20 @@ export function energyCollector(
   const fn = 'energy';
   const eMAC = checkEnergy('eMAC', options.eMAC ?? 4.6);
   const eAC = checkEnergy('eAC', options.eAC ?? 0.9);
-  if (!chain.some(layer => SYNAPTIC_CLASSES.has(layer.getClassName()))) {
-    throw new Error(`${fn}: the model has no spikingConv2d or spikingDense layer to count operations of`);
+  if (!chain.some(isSynaptic)) {
+    throw new Error(
+      `${fn}: the model has no synaptic layer (spikingConv2d, spikingDense: snnRole 'synaptic') to count operations of`
+    );
   }
-  const firstSpiking = chain.findIndex(layer => SPIKING_CLASSES.has(layer.getClassName()));
+  const firstSpiking = chain.findIndex(emitsSpikes);
   const inputSums = new Map<number, Float64Array>();
   const shapes = new Map<number, {inputsPerStep: number; macsPerStep: number; steps: number}>();
   const visit = (i: number, input: Tensor, output: Tensor) => {
-    if (!SYNAPTIC_CLASSES.has(chain[i].getClassName())) return;
+    const layer = chain[i];
+    if (!isSynaptic(layer)) return;
     inputSums.set(i, addInto(inputSums.get(i) ?? null, absSumPerStep(input)));
     if (shapes.has(i)) return;
-    const kernel = chain[i].weights.find(w => w.originalName.endsWith('/kernel'))!.read();
-    const fanIn = kernel.size / kernel.shape[kernel.rank - 1];
+    const fanIn = layer.fanIn();
     const [batch, steps] = output.shape;
     shapes.set(i, {
       inputsPerStep: input.size / (batch * steps),

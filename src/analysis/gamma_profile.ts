@@ -1,5 +1,6 @@
 import type {LayersModel} from '@tensorflow/tfjs-layers';
 
+import {isNormalization} from '../layers/roles';
 import {layerChain} from './model_chain';
 
 /** One BNTT layer's learnt scales per time step. */
@@ -30,10 +31,9 @@ export interface GammaProfile {
 export function gammaProfile(model: LayersModel): GammaProfile[] {
   const profiles: GammaProfile[] = [];
   for (const layer of layerChain(model, 'gammaProfile')) {
-    if (layer.getClassName() !== 'SnnBntt') continue;
-    const gamma = layer.weights.find(w => w.originalName.endsWith('/gamma'));
-    if (gamma == null) continue; // scale: false
-    const value = gamma.read();
+    // Per-step normalisation with learnt scales; spikingBatchNorm (shared over time) and scale: false have none.
+    const value = isNormalization(layer) ? layer.stepScales() : null;
+    if (value == null) continue;
     const [steps, channels] = value.shape;
     const data = Float64Array.from(value.dataSync());
     const rows = Array.from({length: steps}, (_, t) => Array.from(data.subarray(t * channels, (t + 1) * channels)));

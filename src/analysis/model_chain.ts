@@ -3,6 +3,7 @@ import {abs, slice, sum, Tensor, tidy} from '@tensorflow/tfjs-core';
 import type {LayersModel} from '@tensorflow/tfjs-layers';
 
 import {describeValue} from '../errors';
+import {isReadout} from '../layers/roles';
 
 /** The part of a tfjs-layers Layer the analyses use. */
 export interface ChainLayer {
@@ -46,19 +47,16 @@ export function layerChain(model: LayersModel, fn: string): ChainLayer[] {
   return chain;
 }
 
-/** Throws unless the chain ends with timeAverage (the readout averaged over time). */
+/** Throws unless the chain ends with a readout (timeAverage: the readout averaged over time). */
 export function checkEndsWithTimeAverage(chain: ChainLayer[], fn: string): void {
   const last = chain[chain.length - 1];
-  if (last.getClassName() !== 'SnnTimeAverage') {
+  if (!isReadout(last)) {
     throw new Error(
       `${fn}: the model must end with a timeAverage layer (the readout averaged over time); its ` +
         `last layer '${last.name}' is a ${last.getClassName()}`
     );
   }
 }
-
-/** Classes whose output is spikes. */
-export const SPIKING_CLASSES = new Set(['SnnLif', 'SnnPoissonEncoder']);
 
 export function checkBatchSize(fn: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {

@@ -10,8 +10,8 @@ import {
   collect,
   Collector,
   layerChain,
-  SPIKING_CLASSES,
 } from './model_chain';
+import {emitsSpikes} from '../layers/roles';
 
 /** One spiking layer's firing rate on the analysed examples. */
 export interface LayerSpikeRate {
@@ -31,7 +31,7 @@ export interface AnalysisOptions {
 }
 
 /**
- * The firing rate of every spike-emitting layer (`lif`, `poissonEncoder`) of `model` on the images
+ * The firing rate of every spike-emitting layer (every spiking neuron layer, `poissonEncoder`) of `model` on the images
  * `x`, in inference mode: the mean |spike| per neuron and step, overall and per step.
  *
  * Page: docs/analysis.md.
@@ -61,7 +61,7 @@ export function spikeRateCollector(chain: ChainLayer[], examples: number): Colle
   const neurons = new Map<number, number>();
   return {
     visit(i, _input, output) {
-      if (!SPIKING_CLASSES.has(chain[i].getClassName())) return;
+      if (!emitsSpikes(chain[i])) return;
       totals.set(i, addInto(totals.get(i) ?? null, absSumPerStep(output)));
       neurons.set(i, output.size / (output.shape[0] * output.shape[1]!));
     },

@@ -2,14 +2,17 @@ import {cumsum, reshape, Tensor, tidy} from '@tensorflow/tfjs-core';
 import type {LayersModel} from '@tensorflow/tfjs-layers';
 
 import {describeValue} from '../errors';
-import {checkEndsWithTimeAverage, checkImages, layerChain, runChain, SPIKING_CLASSES} from './model_chain';
-
-const ENCODER_CLASSES = new Set(['SnnDirectEncoder', 'SnnPoissonEncoder']);
+import {emitsSpikes, isEncoder, isNeuron} from '../layers/roles';
+import {checkEndsWithTimeAverage, checkImages, layerChain, runChain} from './model_chain';
 
 /** One layer's output over time for the traced example. */
 export interface LayerTrace {
   layer: string;
   className: string;
+  /** `'encoder'` (the first entry) or `'neuron'`. */
+  role: 'encoder' | 'neuron';
+  /** True when the values are spikes; false for a direct encoder's analog input or a leaky integrator's membrane. */
+  spikes: boolean;
   /** The shape of one step's output (without batch and time), e.g. `[28, 28, 1]` or `[256]`. */
   shape: number[];
   /** `values[t]`: the step-t output, flattened (length = product of `shape`). */
@@ -19,7 +22,7 @@ export interface LayerTrace {
 /** How one example moves through a spiking network, step by step. */
 export interface Trace {
   timeSteps: number;
-  /** The encoder's output (the input spike train, or the analog input repeated), then every spiking layer's. */
+  /** The encoder's output (the input spike train, or the analog input repeated), then every neuron layer's. */
   layers: LayerTrace[];
   /** `logits[t]`: the readout after t + 1 steps (mean of the readout's input over steps 0 … t). */
   logits: number[][];
@@ -60,9 +63,10 @@ export function trace(model: LayersModel, x: Tensor): Trace {
   const layers: LayerTrace[] = [];
   let logits: number[][] = [];
   runChain(chain, image, 1, (i, input, output) => {
-    const className = chain[i].getClassName();
-    if (SPIKING_CLASSES.has(className) || (i === 0 && ENCODER_CLASSES.has(className))) {
-      layers.push(layerTrace(chain[i].name, className, output));
+    const layer = chain[i];
+    if (isNeuron(layer) || (i === 0 && isEncoder(layer))) {
+      const role = isNeuron(layer) ? 'neuron' : 'encoder';
+      layers.push(layerTrace(layer.name, layer.getClassName(), role, emitsSpikes(layer), output));
     }
     if (i === last) logits = runningMeans(input);
   });
@@ -75,12 +79,18 @@ export function trace(model: LayersModel, x: Tensor): Trace {
   };
 }
 
-function layerTrace(layer: string, className: string, output: Tensor): LayerTrace {
+function layerTrace(
+  layer: string,
+  className: string,
+  role: LayerTrace['role'],
+  spikes: boolean,
+  output: Tensor
+): LayerTrace {
   const [, steps, ...shape] = output.shape as number[];
   const data = output.dataSync() as Float32Array;
   const size = data.length / steps;
   const values = Array.from({length: steps}, (_, t) => Float32Array.from(data.subarray(t * size, (t + 1) * size)));
-  return {layer, className, shape, values};
+  return {layer, className, role, spikes, shape, values};
 }
 
 /** `[1, T, classes]` readout → the mean over steps 0 … t for every t. */

@@ -1,6 +1,7 @@
 import {Callback, Logs} from '@tensorflow/tfjs-layers';
 
 import {describeValue} from '../errors';
+import {emitsSpikes} from '../layers/roles';
 import {isSpikingOutputLayer, SpikeRecorder, SpikingOutputLayer} from '../layers/spike_recorder';
 
 /** The options of `spikeRateMonitor` (all optional). */
@@ -22,11 +23,11 @@ interface LayerContainer {
   layers?: unknown[];
 }
 
-/** Every spike-emitting layer (lif, poissonEncoder), including those inside nested models. */
+/** Every spike-emitting layer (spiking neurons, poissonEncoder), including those inside nested models. */
 function spikingLayersOf(container: LayerContainer): SpikingOutputLayer[] {
   const found: SpikingOutputLayer[] = [];
   for (const layer of container.layers ?? []) {
-    if (isSpikingOutputLayer(layer)) found.push(layer);
+    if (emitsSpikes(layer) && isSpikingOutputLayer(layer)) found.push(layer);
     if (typeof layer === 'object' && layer != null && Array.isArray((layer as LayerContainer).layers)) {
       found.push(...spikingLayersOf(layer as LayerContainer));
     }

@@ -15,6 +15,7 @@ import {StepDecay} from '../callbacks/step_decay';
 import {ImageDataset} from '../data/dataset';
 import {batchCount, batches} from '../data/pipeline';
 import {fileSystem} from '../io/file_system';
+import {emitsSpikes, isNeuron} from '../layers/roles';
 import {small} from '../models/small';
 import {vgg11, vgg9} from '../models/vgg';
 import {TrainArgs} from './args';
@@ -184,14 +185,13 @@ class EpochReporter extends tfl.Callback {
 /** `args` with the defaults it left open (learning rate, augmentation, the model's T, encoder and leak) filled in. */
 function resolvedSettings(args: Settings, model: tfl.LayersModel): Settings {
   const encoder = model.layers[0];
-  const lif = model.layers.find(layer => layer.getClassName() === 'SnnLif');
-  const className = encoder.getClassName();
+  const lif = model.layers.find(isNeuron);
   return {
     ...args,
     lr: initialRate(args),
     augment: args.augment ?? (args.dataset === 'cifar10' || args.dataset === 'cifar100'),
     timeSteps: args.timeSteps ?? (encoder.getConfig().timeSteps as number),
-    encoder: args.encoder ?? (className === 'SnnPoissonEncoder' ? 'poisson' : 'direct'),
+    encoder: args.encoder ?? (emitsSpikes(encoder) ? 'poisson' : 'direct'),
     leak: args.leak ?? (lif?.getConfig().leak as number),
   };
 }

@@ -32,6 +32,7 @@ import {
   optionalSizeArg,
   serializeObject,
 } from './layer_utils';
+import type {NormalizationRole} from './roles';
 import {Kwargs, LayerArgs, SpikingLayer} from './spiking_layer';
 import {ConstraintIdentifier, InitializerIdentifier, RegularizerIdentifier} from './weight_args';
 
@@ -103,8 +104,9 @@ const BNTT_ARG_NAMES = [
  * model.add(snn.layers.lif({leak: 0.95}));
  * ```
  */
-export class Bntt extends SpikingLayer {
+export class Bntt extends SpikingLayer implements NormalizationRole {
   static className = 'SnnBntt';
+  readonly snnRole = 'normalization' as const;
   protected readonly minRank = 3;
   protected readonly maxRank = Infinity;
   protected readonly layout = '[batch, time, ...spatial, channels]';
@@ -218,6 +220,11 @@ export class Bntt extends SpikingLayer {
   }
 
   /** Rows `first … first + steps − 1` of a [T, C] parameter, the last row repeated past T when the policy allows. */
+  /** The learnt scales per step, gamma `[T, channels]` (null for spikingBatchNorm, shared over time, or scale: false). */
+  stepScales(): Tensor | null {
+    return this.sharedOverTime || this.gamma == null ? null : this.gamma.read();
+  }
+
   private rows(variable: LayerVariable, steps: number, first = 0): Tensor {
     const value = variable.read();
     if (this.sharedOverTime) return value;

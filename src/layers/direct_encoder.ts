@@ -25,6 +25,10 @@ export class DirectEncoder extends EncoderLayer {
   static className = 'SnnDirectEncoder';
   readonly timeSteps: number;
 
+  get emitsSpikes(): boolean {
+    return false;
+  }
+
   constructor(args: DirectEncoderArgs) {
     super(layerArgs('directEncoder', args, ['timeSteps']));
     this.timeSteps = sizeArg('directEncoder', 'timeSteps', args?.timeSteps);

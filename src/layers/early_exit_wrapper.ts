@@ -21,7 +21,7 @@ import {gammaProfile} from '../analysis/gamma_profile';
 import {ChainLayer, checkBatchSize, checkImages, layerChain} from '../analysis/model_chain';
 import {describeValue} from '../errors';
 import {argError, layerArgs, numberIn, oneOfArg, onlyTensor, positiveInteger} from './layer_utils';
-import type {Lif} from './lif';
+import {isEncoder, isNeuron, isNormalization, isReadout, NeuronState, roleOf} from './roles';
 import type {LayerArgs} from './spiking_layer';
 
 /** How `earlyExitWrapper` chooses the steps to run: `'gamma'` (the BNTT scales) or `'confidence'` (per input). */
@@ -46,8 +46,6 @@ export interface EarlyExitWrapperArgs extends LayerArgs {
 }
 
 const OWN_ARGS = ['layer', 'policy', 'gammaThreshold', 'confidenceThreshold', 'patience'];
-const ENCODERS = new Set(['SnnDirectEncoder', 'SnnPoissonEncoder']);
-const NORMALIZERS = new Set(['SnnBntt', 'SnnSpikingBatchNorm']);
 
 /** The wrapped model's input shape, unless given: so the wrapper can be a model's first layer as it is. */
 function withInputShapeOf(args: EarlyExitWrapperArgs): EarlyExitWrapperArgs {
@@ -115,17 +113,31 @@ export class EarlyExitWrapper extends layers.Layer {
       x => x >= 0 && x <= 1
     );
     this.patience = positiveInteger(name, 'patience', args.patience ?? 2);
+    if (this.policy === 'confidence') this.checkStreamable(name);
   }
 
   private checkChain(name: string): void {
-    const first = this.chain[0]?.getClassName();
-    const last = this.chain[this.chain.length - 1]?.getClassName();
-    if (!ENCODERS.has(first) || last !== 'SnnTimeAverage') {
+    const first = this.chain[0];
+    const last = this.chain[this.chain.length - 1];
+    if (!isEncoder(first) || !isReadout(last)) {
       throw new Error(
         `${name}: argument 'layer' must be a spiking model from an encoder (directEncoder, ` +
-          `poissonEncoder) to timeAverage; its layers run from ${describeValue(first)} to ` +
-          `${describeValue(last)}`
+          `poissonEncoder) to timeAverage (the readout); its layers run from ${describeValue(first?.getClassName())} ` +
+          `to ${describeValue(last?.getClassName())}`
       );
+    }
+  }
+
+  /** Streaming step by step (the confidence policy) needs to know how each layer treats time. */
+  private checkStreamable(name: string): void {
+    for (const layer of this.chain.slice(1, -1)) {
+      if (roleOf(layer) == null || isEncoder(layer) || isReadout(layer)) {
+        throw new Error(
+          `${name}: argument 'layer' has layer '${layer.name}' (${layer.getClassName()}), which declares no ` +
+            `role the early exit can stream (snnRole: 'synaptic', 'normalization', 'neuron' or 'stepwise'; ` +
+            `see snn.layers.NeuronLayer for neurons of your own)`
+        );
+      }
     }
   }
 
@@ -214,19 +226,21 @@ export class EarlyExitWrapper extends layers.Layer {
     return {logits, exitSteps};
   }
 
-  /** One step t of every layer but the encoder and timeAverage; LIF membranes carried in `membranes`. */
-  private step(input: Tensor, t: number, membranes: Map<number, Tensor>): Tensor {
+  /** One step t of every layer but the encoder and the readout; each neuron layer's state carried in `states`. */
+  private step(input: Tensor, t: number, states: Map<number, NeuronState>): Tensor {
     let h = input;
     for (let i = 1; i < this.chain.length - 1; i++) {
       const layer = this.chain[i];
-      const className = layer.getClassName();
-      if (className === 'SnnLif') {
-        const {spikes, membrane} = (layer as unknown as Lif).runFrom(h, membranes.get(i) ?? null);
-        dispose(membranes.get(i) as Tensor);
-        membranes.set(i, keep(membrane));
-        h = spikes;
+      if (isNeuron(layer)) {
+        const {output, state} = layer.runFrom(h, states.get(i) ?? null);
+        dispose(states.get(i) ?? []);
+        states.set(
+          i,
+          state.map(s => keep(s))
+        );
+        h = output;
       } else {
-        h = layer.apply(h, NORMALIZERS.has(className) ? {training: false, firstStep: t} : {training: false}) as Tensor;
+        h = layer.apply(h, isNormalization(layer) ? {training: false, firstStep: t} : {training: false}) as Tensor;
       }
     }
     return h;
@@ -235,7 +249,7 @@ export class EarlyExitWrapper extends layers.Layer {
   private runConfident(x: Tensor): Tensor {
     const [batch, steps] = [x.shape[0], this.timeSteps];
     const encoded = tidy(() => this.chain[0].apply(x) as Tensor);
-    const membranes = new Map<number, Tensor>();
+    const states = new Map<number, NeuronState>();
     const exitSteps = new Array<number>(batch).fill(0);
     const streaks = new Array<number>(batch).fill(0);
     let readoutSum: Tensor | null = null;
@@ -245,7 +259,7 @@ export class EarlyExitWrapper extends layers.Layer {
       for (let t = 0; t < steps && exitSteps.includes(0); t++) {
         const previous: Tensor | null = readoutSum;
         readoutSum = tidy(() => {
-          const readout = this.step(stepsOf(encoded, t, 1), t, membranes);
+          const readout = this.step(stepsOf(encoded, t, 1), t, states);
           return keep(add(previous ?? scalar(0), reshape(readout, [batch, -1])));
         });
         dispose(previous as Tensor);
@@ -268,7 +282,7 @@ export class EarlyExitWrapper extends layers.Layer {
       }
     } finally {
       // Also when a layer fails part way (e.g. an input the wrapped model does not take, given to apply).
-      dispose([encoded, readoutSum as Tensor, ...membranes.values()]);
+      dispose([encoded, readoutSum as Tensor, ...[...states.values()].flat()]);
     }
     this.lastExitSteps = exitSteps;
     return tensor2d(exitLogits!, [batch, classes]);

@@ -1,11 +1,15 @@
 import {Tensor} from '@tensorflow/tfjs-core';
 import {layers, Shape} from '@tensorflow/tfjs-layers';
 
+import type {EncoderRole} from './roles';
 import {checkFloatInput, checkTensorSize, formatShape, onlyTensor, singleShape} from './layer_utils';
 
 /** Encoders add the time axis: `[batch, ...features] → [batch, timeSteps, ...features]`. */
-export abstract class EncoderLayer extends layers.Layer {
+export abstract class EncoderLayer extends layers.Layer implements EncoderRole {
+  readonly snnRole = 'encoder' as const;
   abstract readonly timeSteps: number;
+  /** True when the output is spikes (Poisson), false when it is the analog input repeated (direct). */
+  abstract get emitsSpikes(): boolean;
 
   protected get label(): string {
     return `${this.getClassName()} '${this.name}'`;

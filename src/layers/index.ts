@@ -13,6 +13,20 @@ export {EarlyExitWrapper, earlyExitWrapper} from './early_exit_wrapper';
 export type {EarlyExitWrapperArgs, ExitPolicy} from './early_exit_wrapper';
 export {Lif, lif} from './lif';
 export type {LifLayerArgs} from './lif';
+export {NeuronLayer} from './neuron_layer';
+export type {NeuronLayerArgs} from './neuron_layer';
+export {emitsSpikes, isEncoder, isNeuron, isNormalization, isReadout, isSynaptic, LAYER_ROLES, roleOf} from './roles';
+export type {
+  EncoderRole,
+  LayerRole,
+  NeuronRole,
+  NeuronState,
+  NeuronStep,
+  NormalizationRole,
+  ReadoutRole,
+  RoleLayer,
+  SynapticRole,
+} from './roles';
 export {PoissonEncoder, poissonEncoder} from './poisson_encoder';
 export type {PoissonEncoderArgs} from './poisson_encoder';
 export {SpikingAvgPool2d, spikingAvgPool2d} from './spiking_avg_pool2d';

@@ -2,11 +2,13 @@ import {add, serialization, Tensor} from '@tensorflow/tfjs-core';
 import {LayerVariable} from '@tensorflow/tfjs-layers';
 
 import {registerAll} from '../../kernels/register';
+import type {SynapticRole} from './roles';
 import {SpikingLayer} from './spiking_layer';
 import {ResolvedWeightArgs, weightArgsConfig} from './weight_args';
 
 /** A spiking layer with a kernel and an optional bias (spikingConv2d, spikingDense). */
-export abstract class KernelLayer extends SpikingLayer {
+export abstract class KernelLayer extends SpikingLayer implements SynapticRole {
+  readonly snnRole = 'synaptic' as const;
   protected abstract readonly weightArgs: ResolvedWeightArgs;
   protected kernel?: LayerVariable;
   protected bias?: LayerVariable;
@@ -38,6 +40,13 @@ export abstract class KernelLayer extends SpikingLayer {
       );
     }
     this.built = true;
+  }
+
+  /** Inputs per output neuron: the kernel's size over its output axis (throws before the layer is built). */
+  fanIn(): number {
+    if (this.kernel == null) throw new Error(`${this.label}: fanIn() needs the layer built (its kernel)`);
+    const shape = this.kernel.shape as number[];
+    return shape.reduce((a, b) => a * b, 1) / shape[shape.length - 1];
   }
 
   protected withBias(current: Tensor): Tensor {

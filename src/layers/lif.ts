@@ -1,20 +1,14 @@
-import {dispose, keep, serialization, Tensor, tidy} from '@tensorflow/tfjs-core';
-import {Shape} from '@tensorflow/tfjs-layers';
+import {serialization, Tensor} from '@tensorflow/tfjs-core';
 
 import {lifWithState} from '../ops/lif';
 import {LifOptions, resolveLifOptions} from '../ops/lif_options';
-import {booleanArg, formatShape, layerArgs} from './layer_utils';
-import {SpikeRecorder, SpikingOutputLayer} from './spike_recorder';
-import {Kwargs, LayerArgs, SpikingLayer} from './spiking_layer';
+import {SURROGATE_NAMES} from '../../kernels/lif_attrs';
+import {layerArgs} from './layer_utils';
+import {NeuronLayer, NeuronLayerArgs} from './neuron_layer';
+import type {NeuronState, NeuronStep} from './roles';
 
 /** The options of the `lif` layer: those of `ops.lif` (but `initialMembrane`) and `stateful`. */
-export interface LifLayerArgs extends LayerArgs, Omit<LifOptions, 'initialMembrane'> {
-  /**
-   * Keep the membrane after each call as the next call's starting membrane
-   * (streaming a long train in chunks); `resetStates()` zeroes it. Default false.
-   */
-  stateful?: boolean;
-}
+export interface LifLayerArgs extends NeuronLayerArgs, Omit<LifOptions, 'initialMembrane'> {}
 
 const LIF_ARG_NAMES = [
   'leak',
@@ -39,17 +33,12 @@ const LIF_ARG_NAMES = [
  * model.add(snn.layers.lif({leak: 0.95, threshold: 1}));
  * ```
  */
-export class Lif extends SpikingLayer implements SpikingOutputLayer {
+export class Lif extends NeuronLayer {
   static className = 'SnnLif';
-  protected readonly minRank = 3;
-  protected readonly maxRank = 6;
-  protected readonly layout = '[batch, time, ...features]';
   readonly options: Omit<LifOptions, 'initialMembrane'>;
-  spikeRecorder: SpikeRecorder | null = null;
-  private membrane: Tensor | null = null;
 
   constructor(args: LifLayerArgs = {}) {
-    super(layerArgs('lif', args, LIF_ARG_NAMES));
+    super(layerArgs('lif', args, LIF_ARG_NAMES), 'lif');
     const {leak, threshold, resetMode, detachReset, surrogate, alpha, implementation} = args;
     this.options = {leak, threshold, resetMode, detachReset, surrogate, alpha, implementation};
     const options = this.options as {[key: string]: unknown};
@@ -57,80 +46,25 @@ export class Lif extends SpikingLayer implements SpikingOutputLayer {
       if (options[key] === undefined) delete options[key];
     }
     resolveLifOptions(this.options, 'lif');
-    this._stateful = booleanArg('lif', 'stateful', args.stateful ?? false);
   }
 
-  computeOutputShape(inputShape: Shape | Shape[]): Shape {
-    return this.timeInputShape(inputShape);
+  get stateNames(): readonly string[] {
+    return ['membrane'];
   }
 
-  call(inputs: Tensor | Tensor[], kwargs: Kwargs): Tensor {
-    return tidy(() => {
-      const input = this.timeInput(inputs);
-      const initialMembrane = this.stateful ? this.stateFor(input) : undefined;
-      const {spikes, membrane} = this.runLif(input, initialMembrane);
-      if (this.stateful) {
-        dispose(this.membrane as Tensor); // the gradient keeps its own copy of what it needs
-        this.membrane = keep(membrane);
-      }
-      if (this.spikeRecorder != null && kwargs['training'] === true) this.spikeRecorder.record(spikes);
-      return spikes;
-    });
-  }
-
-  /**
-   * Runs the neurons from `membrane` (null: at rest) and returns the spikes and the membrane after the
-   * last step, whatever `stateful` says: for callers that stream a train themselves (earlyExitWrapper).
-   */
-  runFrom(input: Tensor, membrane: Tensor | null): {spikes: Tensor; membrane: Tensor} {
-    return this.runLif(this.timeInput(input), membrane ?? undefined);
-  }
-
-  private runLif(input: Tensor, initialMembrane: Tensor | undefined) {
-    try {
-      return lifWithState(input, {...this.options, initialMembrane});
-    } catch (e) {
-      throw new Error(`${this.label}: ${(e as Error).message}`, {cause: e});
-    }
-  }
-
-  private stateFor(input: Tensor): Tensor | undefined {
-    const expected = [input.shape[0], ...input.shape.slice(2)];
-    if (this.membrane != null && !this.membrane.shape.every((d, i) => d === expected[i])) {
-      throw new Error(
-        `${this.label}: stateful layer holds a membrane of shape ${formatShape(this.membrane.shape)} ` +
-          `but the input of shape ${formatShape(input.shape)} needs ${formatShape(expected)}; ` +
-          `call resetStates() before changing the batch size`
-      );
-    }
-    return this.membrane ?? undefined;
-  }
-
-  /** Zeroes the membrane of a stateful layer (the next call starts from rest). */
-  resetStates(): void {
-    dispose(this.membrane as Tensor);
-    this.membrane = null;
-  }
-
-  /** The membrane a stateful layer carries into its next call (null at rest). */
-  get state(): Tensor | null {
-    return this.membrane;
-  }
-
-  dispose() {
-    this.resetStates();
-    this.spikeRecorder?.clear();
-    return super.dispose();
+  protected runNeurons(input: Tensor, state: NeuronState | null): NeuronStep {
+    const {spikes, membrane} = lifWithState(input, {...this.options, initialMembrane: state?.[0]});
+    return {output: spikes, state: [membrane]};
   }
 
   getConfig(): serialization.ConfigDict {
     if (typeof this.options.surrogate === 'function') {
       throw new Error(
         `${this.label}: a custom surrogate function cannot be saved in a model's config; ` +
-          `use a built-in surrogate name ('triangle', 'fastSigmoid', 'sigmoid', 'arctan') to save the model`
+          `use a built-in surrogate name (${SURROGATE_NAMES.map(n => `'${n}'`).join(', ')}) to save the model`
       );
     }
-    return {...super.getConfig(), ...this.options, stateful: this.stateful} as serialization.ConfigDict;
+    return {...super.getConfig(), ...this.options} as serialization.ConfigDict;
   }
 }
 serialization.registerClass(Lif);

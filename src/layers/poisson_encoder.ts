@@ -51,6 +51,10 @@ export class PoissonEncoder extends EncoderLayer implements SpikingOutputLayer {
   spikeRecorder: SpikeRecorder | null = null;
   private calls = 0;
 
+  get emitsSpikes(): boolean {
+    return true;
+  }
+
   constructor(args: PoissonEncoderArgs) {
     const name = 'poissonEncoder';
     super(layerArgs(name, args, ['timeSteps', 'scale', 'signed', 'seed']));

@@ -25,6 +25,7 @@ export interface SpikingAvgPool2dArgs extends LayerArgs {
  * ```
  */
 export class SpikingAvgPool2d extends SpikingLayer {
+  readonly snnRole = 'stepwise' as const;
   static className = 'SnnSpikingAvgPool2d';
   protected readonly minRank = 5;
   protected readonly maxRank = 5;

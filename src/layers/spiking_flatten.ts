@@ -13,6 +13,7 @@ import {LayerArgs, SpikingLayer} from './spiking_layer';
  * ```
  */
 export class SpikingFlatten extends SpikingLayer {
+  readonly snnRole = 'stepwise' as const;
   static className = 'SnnSpikingFlatten';
   protected readonly minRank = 3;
   protected readonly maxRank = Infinity;

@@ -2,6 +2,7 @@ import {mean, serialization, Tensor, tidy} from '@tensorflow/tfjs-core';
 import {Shape} from '@tensorflow/tfjs-layers';
 
 import {layerArgs} from './layer_utils';
+import type {ReadoutRole} from './roles';
 import {LayerArgs, SpikingLayer} from './spiking_layer';
 
 /**
@@ -16,7 +17,8 @@ import {LayerArgs, SpikingLayer} from './spiking_layer';
  * model.add(snn.layers.timeAverage());        // [batch, 10] logits
  * ```
  */
-export class TimeAverage extends SpikingLayer {
+export class TimeAverage extends SpikingLayer implements ReadoutRole {
+  readonly snnRole = 'readout' as const;
   static className = 'SnnTimeAverage';
   protected readonly minRank = 3;
   protected readonly maxRank = Infinity;

@@ -402,7 +402,7 @@ describe('lif layer', () => {
     const streamed = tf.concat(chunks, 1);
     expect(Array.from(streamed.dataSync())).toEqual(Array.from(whole.dataSync()));
     layer.resetStates();
-    expect(layer.state).toBeNull();
+    expect(layer.states).toBeNull();
     const again = layer.apply(tf.slice(x, [0, 0, 0], [-1, 4, -1])) as tf.Tensor;
     expect(Array.from(again.dataSync())).toEqual(Array.from(chunks[0].dataSync()));
     tf.dispose([x, whole, streamed, again, ...chunks]);

@@ -49,8 +49,8 @@ export async function inspect(
 }
 
 function lastSpikingLayer(trace: Trace): LayerTrace {
-  const lifs = trace.layers.filter(l => l.className === 'SnnLif');
-  return lifs[lifs.length - 1] ?? trace.layers[trace.layers.length - 1];
+  const spiking = trace.layers.filter(l => l.role === 'neuron' && l.spikes);
+  return spiking[spiking.length - 1] ?? trace.layers[trace.layers.length - 1];
 }
 
 /** One small image per step of the encoder's output (spikes, or the analog input repeated). */
@@ -77,7 +77,7 @@ function drawInputFrames(input: LayerTrace): void {
     figure.append(canvas, Object.assign(document.createElement('figcaption'), {textContent: `t = ${t + 1}`}));
     container.append(figure);
   });
-  const poisson = input.className === 'SnnPoissonEncoder';
+  const poisson = input.spikes;
   setText(
     'input-caption',
     poisson

@@ -54,10 +54,10 @@ export async function loadFromFiles(files: FileList | null): Promise<tf.LayersMo
 }
 
 export function describeModel(model: tf.LayersModel): string {
-  const encoder = model.layers[0] as unknown as {timeSteps?: number; getClassName(): string};
-  const steps = encoder.timeSteps ?? '?';
-  const kind = encoder.getClassName() === 'SnnPoissonEncoder' ? 'Poisson' : 'direct';
-  const bntt = model.layers.filter(l => l.getClassName() === 'SnnBntt').length;
+  const encoder = model.layers[0];
+  const steps = snn.layers.isEncoder(encoder) ? encoder.timeSteps : '?';
+  const kind = snn.layers.emitsSpikes(encoder) ? 'Poisson' : 'direct';
+  const bntt = model.layers.filter(l => snn.layers.isNormalization(l) && l.stepScales() != null).length;
   return (
     `${model.layers.length} layers (${bntt} BNTT), ${model.countParams().toLocaleString('en')} parameters, ` +
     `T = ${steps} steps, ${kind} input`
