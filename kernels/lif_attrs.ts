@@ -38,7 +38,7 @@ export const SURROGATE_DEFAULT_ALPHA: Readonly<Record<SurrogateName, number>> = 
  * A user-defined surrogate: given the membrane potential U (before reset) and
  * the threshold, returns dS/dU elementwise. Runs on the composite path only.
  */
-export type SurrogateFunction = (membrane: Tensor, threshold: number) => Tensor;
+export type SurrogateFunction = (membrane: Tensor, threshold: number | Tensor) => Tensor;
 
 export interface LifAttrs {
   leak: number;
@@ -54,21 +54,22 @@ export interface LifCompositeAttrs extends LifAttrs {
   surrogateFn: SurrogateFunction | null;
 }
 
+/** dS/dU of each built-in surrogate as a scalar function of the membrane U, the threshold θ and alpha. */
+export const SURROGATE_SCALARS: Readonly<
+  Record<SurrogateName, (u: number, threshold: number, alpha: number) => number>
+> = {
+  triangle: (u, threshold, alpha) => (alpha * Math.max(0, 1 - Math.abs(u / threshold - 1))) / threshold,
+  fastSigmoid: (u, threshold, alpha) => 1 / (1 + alpha * Math.abs(u - threshold)) ** 2,
+  sigmoid: (u, threshold, alpha) => {
+    const sig = 1 / (1 + Math.exp(-alpha * (u - threshold)));
+    return alpha * sig * (1 - sig);
+  },
+  arctan: (u, threshold, alpha) => alpha / 2 / (1 + ((Math.PI / 2) * alpha * (u - threshold)) ** 2),
+};
+
 /** dS/dU of a built-in surrogate as a scalar function of the membrane U. */
 export function surrogateScalar(name: SurrogateName, alpha: number, threshold: number): (u: number) => number {
-  switch (name) {
-    case 'triangle':
-      return u => (alpha * Math.max(0, 1 - Math.abs(u / threshold - 1))) / threshold;
-    case 'fastSigmoid':
-      return u => 1 / (1 + alpha * Math.abs(u - threshold)) ** 2;
-    case 'sigmoid':
-      return u => {
-        const sig = 1 / (1 + Math.exp(-alpha * (u - threshold)));
-        return alpha * sig * (1 - sig);
-      };
-    case 'arctan':
-      return u => alpha / 2 / (1 + ((Math.PI / 2) * alpha * (u - threshold)) ** 2);
-    default:
-      throw new Error(`surrogate: unknown name '${name}'`);
-  }
+  const f = SURROGATE_SCALARS[name];
+  if (f == null) throw new Error(`surrogate: unknown name '${name}'`);
+  return u => f(u, threshold, alpha);
 }
