@@ -38,7 +38,11 @@ export const SURROGATE_DEFAULT_ALPHA: Readonly<Record<SurrogateName, number>> = 
  * A user-defined surrogate: given the membrane potential U (before reset) and
  * the threshold, returns dS/dU elementwise. Runs on the composite path only.
  */
-export type SurrogateFunction = (membrane: Tensor, threshold: number | Tensor) => Tensor;
+// Declared as a method so that a function typed (membrane, threshold: number) still fits (method parameters are
+// bivariant): the threshold is a number unless the neuron's threshold is a tensor (learnable or per channel).
+export type SurrogateFunction = {
+  surrogate(membrane: Tensor, threshold: number | Tensor): Tensor;
+}['surrogate'];
 
 export interface LifAttrs {
   leak: number;
