@@ -524,7 +524,7 @@ describe('bad input', () => {
     [
       'leak above 1',
       () => layers.lif({leak: 1.5}),
-      "lif: option 'leak' must be a number in [0, 1] or a float32 tensor; got 1.5",
+      "lif: argument 'leak' must be a number in [0, 1] or a nested array of such numbers (one per channel, or per neuron); got 1.5",
     ],
     [
       'an unknown surrogate',
