@@ -87,14 +87,18 @@ const IMPLS: Record<LearnableRow['impl'], (x: tf.Tensor, p: Params) => tf.Tensor
   naive: naiveLearnableLif,
 };
 
+/**
+ * dL/d(currents, leak, threshold) of L = Σ spikes·w as tf.grads with w as the upstream gradient (the bench's
+ * default 'vjp' form, bench/tensors.ts: the loss ops themselves, whose cpu gradient costs as much for every
+ * implementation, are not run).
+ */
 function gradsOf(impl: LearnableRow['impl']): Grads {
   const lif = IMPLS[impl];
   return (x, p, w) =>
-    tf.grads((xs: tf.Tensor, l: tf.Tensor, th: tf.Tensor) => tf.sum(tf.mul(lif(xs, {leak: l, threshold: th}), w)))([
-      x,
-      p.leak,
-      p.threshold,
-    ]);
+    tf.grads((xs: tf.Tensor, l: tf.Tensor, th: tf.Tensor) => lif(xs, {leak: l, threshold: th}))(
+      [x, p.leak, p.threshold],
+      w
+    );
 }
 
 function inputs(shape: number[], seed: number) {
@@ -188,6 +192,11 @@ export async function runLearnableLif(quick: boolean, log: Log): Promise<Learnab
 export function learnableMarkdown(rows: LearnableRow[]): string {
   const lines = [
     '### Learnable LIF (cpu): per-channel leak and threshold tensors, gradients of currents, leak and threshold',
+    '',
+    'fwd+bwd: tf.grads of the LIF with respect to the currents, the leak and the threshold, with random weights w as ' +
+      'the upstream gradient (dL/d· of L = Σ spikes·w). Median of the runs after one warm-up under tf.profile ' +
+      '(peak: its peakBytes above what was alive before, MiB). Check: spikes and the three gradients against the ' +
+      'loop on [2, T, 8, 16, 16].',
     '',
     '| impl | T | shape | runs | fwd+bwd ms | peak MB | naive/fused time | fused/naive peak | check |',
     '|---|---|---|---|---|---|---|---|---|',
