@@ -49,6 +49,7 @@ export const SURROGATE_DEFAULT_ALPHA: Readonly<Record<SurrogateName, number>> = 
 // Declared as a method so that a function typed (membrane, threshold: number) still fits (method parameters are
 // bivariant): the threshold is a number unless the neuron's threshold is a tensor (learnable or per channel).
 export type SurrogateFunction = {
+  /** dS/dU at `membrane` (one step's U) for `threshold` (a number, or a tensor broadcasting to U). */
   surrogate(membrane: Tensor, threshold: number | Tensor): Tensor;
 }['surrogate'];
 

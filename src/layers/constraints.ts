@@ -48,10 +48,12 @@ export class Clip extends ConstraintBase {
     this.max = max;
   }
 
+  /** The weight `w` clipped elementwise to `[min, max]`. */
   apply(w: Tensor): Tensor {
     return clipByValue(w, this.min, this.max);
   }
 
+  /** `{min, max}`, an open bound as null. */
   getConfig(): serialization.ConfigDict {
     // JSON has no infinities: an open bound is saved as null.
     const bound = (x: number) => (Number.isFinite(x) ? x : null);

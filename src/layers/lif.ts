@@ -19,7 +19,7 @@ import {
 import type {NeuronState, NeuronStep} from './roles';
 
 /** The options of ops.lif a layer takes as they are (all but the parameters and `initialMembrane`). */
-type LifLayerOptions = Omit<LifOptions, 'initialMembrane' | 'leak' | 'threshold'>;
+export type LifLayerOptions = Omit<LifOptions, 'initialMembrane' | 'leak' | 'threshold'>;
 
 /**
  * The options of the `lif` layer: those of `ops.lif` (but `initialMembrane`), with `leak` and `threshold` given as

@@ -329,3 +329,40 @@ describe('ops.lif bad input', () => {
     });
   }
 });
+
+describe('ops.lif with tensor parameters', () => {
+  it("gives a function surrogate the threshold as it was given: a number, or a tensor of the features' values", () => {
+    const seen: unknown[] = [];
+    const surrogate = (u: tf.Tensor, threshold: number | tf.Tensor) => {
+      seen.push(threshold instanceof tf.Tensor ? threshold.shape : threshold);
+      return tf.onesLike(u);
+    };
+    const x = currents([2, 3, 4], 41);
+    for (const threshold of [0.7, tf.fill([4], 0.7)]) {
+      tf.dispose(tf.grad((xs: tf.Tensor) => tf.sum(ops.lif(xs, {threshold, surrogate})))(x));
+      if (threshold instanceof tf.Tensor) threshold.dispose();
+    }
+    expect(seen).toEqual([0.7, 0.7, 0.7, [4], [4], [4]]);
+    x.dispose();
+  });
+
+  for (const implementation of IMPLEMENTATIONS) {
+    it(`keeps tf.memory().numTensors flat over gradients of currents, leak and threshold (cpu, ${implementation})`, () => {
+      const x = currents([2, 6, 3, 5], 42);
+      const leak = tf.fill([5], 0.9);
+      const threshold = tf.fill([3, 5], 0.8);
+      const loss = (xs: tf.Tensor, l: tf.Tensor, th: tf.Tensor) =>
+        tf.sum(ops.lif(xs, {leak: l, threshold: th, implementation})) as tf.Scalar;
+      const step = () => {
+        const grads = tf.grads(loss as never)([x, leak, threshold]);
+        expect(grads.map(g => g.shape)).toEqual([x.shape, [5], [3, 5]]);
+        tf.dispose(grads);
+      };
+      step();
+      const before = tf.memory().numTensors;
+      for (let i = 0; i < 3; i++) step();
+      expect(tf.memory().numTensors).toBe(before);
+      tf.dispose([x, leak, threshold]);
+    });
+  }
+});
