@@ -38,8 +38,10 @@ export function ifNeuron(currents: Tensor, options?: IfNeuronOptions): Tensor {
  * ```js
  * const currents = tf.fill([2, 10, 3], 0.3);
  * const first = snn.ops.ifNeuronWithState(currents, {threshold: 1, resetMode: 'zero'});
+ * first.membrane.print();        // 10 steps of 0.3, reset to 0 after steps 4 and 8: all 0.6
+ * // the next 10 steps continue from there
  * const next = snn.ops.ifNeuronWithState(currents, {threshold: 1, resetMode: 'zero', initialMembrane: first.membrane});
- * first.membrane.print();                                       // 0.3·10 with three zero resets: [[0.6, ...], ...]
+ * tf.sum(next.spikes).print();      // 2·3 neurons × 3 spikes (steps 2, 6, 10): 18
  * ```
  */
 export function ifNeuronWithState(currents: Tensor, options?: IfNeuronOptions): LifResult {
