@@ -272,6 +272,32 @@ describe('lif layer parameters: config, save and load', () => {
     });
   }
 
+  it("snn.layers.clip (SnnClip) saves and loads as any layer's constraint, and clips", async () => {
+    const m = tfl.sequential({
+      layers: [tfl.layers.dense({units: 2, inputShape: [3], kernelConstraint: layers.clip({min: -0.5, max: 0.5})})],
+    });
+    let artifacts: tf.io.ModelArtifacts | undefined;
+    await m.save(
+      tf.io.withSaveHandler(async a => {
+        artifacts = a;
+        return {modelArtifactsInfo: {dateSaved: new Date(), modelTopologyType: 'JSON'}};
+      })
+    );
+    const loaded = await tfl.loadLayersModel(tf.io.fromMemory(artifacts!));
+    const constraint = (loaded.layers[0].getConfig() as {kernelConstraint: {className: string; config: object}})
+      .kernelConstraint;
+    expect(constraint).toEqual({className: 'SnnClip', config: {min: -0.5, max: 0.5}});
+    const clipped = layers.clip({min: 0}).apply(tf.tensor([-2, 3]));
+    expect(Array.from(clipped.dataSync())).toEqual([0, 3]);
+    expect(layers.clip({min: 0}).getConfig()).toEqual({min: 0, max: null});
+    expect(() => layers.clip({min: 1, max: 0})).toThrowError(
+      "clip: arguments 'min' and 'max' must be numbers with min <= max; got min 1, max 0"
+    );
+    clipped.dispose();
+    m.dispose();
+    loaded.dispose();
+  });
+
   let tmp: string;
   beforeEach(() => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'snn-lif-'));
