@@ -28,7 +28,7 @@ const GRAD_UNIFORMS = [
 function stepGradGlsl(attrs: WebGLLifAttrs): string {
   const resetGrad = !attrs.detachReset && attrs.resetMode !== 'none';
   const dVdU = attrs.resetMode === 'zero' ? '(fires(u, th) ? 0.0 : 1.0)' : '1.0';
-  const dVdS = !resetGrad ? '0.0' : attrs.resetMode === 'subtract' ? '-th' : 'vReset - u';
+  const dVdS = !resetGrad ? '0.0' : attrs.resetMode === 'subtract' ? '-th' : '(vReset - u)';
   // θ in the subtract reset is never detached: ∂V/∂θ = −S.
   const explicitThreshold = attrs.resetMode === 'subtract' ? ' - adjoint * spikeOf(u, th)' : '';
   return `
