@@ -7,7 +7,7 @@ import {PackedProgram} from './webgl_backend';
  * dS/dU of each built-in surrogate in GLSL, at the membrane `u` and the neuron's threshold `th`. Typed by
  * SurrogateName: a surrogate added to lif_attrs.ts does not compile until it has a formula here.
  */
-export const SURROGATE_GLSL: Readonly<Record<SurrogateName, string>> = {
+const SURROGATE_GLSL: Readonly<Record<SurrogateName, string>> = {
   triangle: 'alpha * max(0.0, 1.0 - abs(u / th - 1.0)) / th',
   fastSigmoid: '1.0 / ((1.0 + alpha * abs(u - th)) * (1.0 + alpha * abs(u - th)))',
   sigmoid: 'alpha * sigmoidOf(alpha * (u - th)) * (1.0 - sigmoidOf(alpha * (u - th)))',
@@ -23,7 +23,7 @@ const GRAD_UNIFORMS = [
 /**
  * GLSL for one backward step of one neuron (two with the …2 forms), from the membrane U, the
  * neuron's threshold, the spike gradient dS and the adjoint a = dL/dV arriving from the next step
- * (see DESIGN: g = dS + a·∂V/∂S, b = g·σ'(U) + a·∂V/∂U). NaN membranes give NaN slopes.
+ * (docs/lif.md: g = dS + a·∂V/∂S, b = g·σ'(U) + a·∂V/∂U). NaN membranes give NaN slopes.
  */
 function stepGradGlsl(attrs: LifAttrs): string {
   const resetGrad = !attrs.detachReset && attrs.resetMode !== 'none';
