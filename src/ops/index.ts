@@ -11,3 +11,10 @@ export type {LifImplementation, LifOptions, ResetMode, SurrogateFunction, Surrog
 export {FUSED_LIF_BACKENDS, SURROGATE_DEFAULT_ALPHA} from '../../kernels/lif_attrs';
 export {spike} from './spike';
 export type {SpikeOptions} from './spike';
+export {alif, alifWithState, ALIF_DEFAULTS} from './alif';
+export type {AlifOptions, SpikingNeuronResult} from './alif';
+export {cubaLif, cubaLifWithState, CUBA_LIF_DEFAULTS} from './cuba_lif';
+export type {CubaLifOptions} from './cuba_lif';
+export {li, liWithState, LI_DEFAULTS} from './li';
+export type {LiOptions, LiResult} from './li';
+export type {NeuronParameter, SpikingNeuronOptions} from './neuron_scan';
