@@ -5,12 +5,18 @@
  *
  * @module
  */
+export {Alif, alif} from './alif';
+export type {AlifLayerArgs} from './alif';
 export {Bntt, bntt, SpikingBatchNorm, spikingBatchNorm} from './bntt';
 export type {BnttArgs, ExtraStepsPolicy, SpikingBatchNormArgs} from './bntt';
+export {CubaLif, cubaLif} from './cuba_lif';
+export type {CubaLifLayerArgs} from './cuba_lif';
 export {DirectEncoder, directEncoder} from './direct_encoder';
 export type {DirectEncoderArgs} from './direct_encoder';
 export {EarlyExitWrapper, earlyExitWrapper} from './early_exit_wrapper';
 export type {EarlyExitWrapperArgs, ExitPolicy} from './early_exit_wrapper';
+export {Li, li} from './li';
+export type {LiLayerArgs} from './li';
 export {Lif, lif} from './lif';
 export type {LifLayerArgs} from './lif';
 export {NeuronLayer} from './neuron_layer';
@@ -27,8 +33,14 @@ export type {
   RoleLayer,
   SynapticRole,
 } from './roles';
+export {ParametricNeuronLayer} from './parametric_neuron_layer';
+export type {ParameterArray, ParameterValue, SpikingNeuronLayerArgs} from './parametric_neuron_layer';
 export {PoissonEncoder, poissonEncoder} from './poisson_encoder';
 export type {PoissonEncoderArgs} from './poisson_encoder';
+export {RCubaLif, rCubaLif} from './r_cuba_lif';
+export type {RCubaLifLayerArgs} from './r_cuba_lif';
+export {RecurrentNeuronLayer, RLif, rlif} from './rlif';
+export type {RecurrentWeightArgs, RLifLayerArgs} from './rlif';
 export {SpikingAvgPool2d, spikingAvgPool2d} from './spiking_avg_pool2d';
 export type {SpikingAvgPool2dArgs} from './spiking_avg_pool2d';
 export {SpikingConv2d, spikingConv2d} from './spiking_conv2d';

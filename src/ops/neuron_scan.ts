@@ -126,7 +126,9 @@ export function resolveParameter(
   if (given instanceof Tensor) {
     const lead = features.length - given.rank;
     const broadcasts =
-      given.dtype === 'float32' && lead >= 0 && given.shape.every((d: number, i: number) => d === 1 || d === features[lead + i]);
+      given.dtype === 'float32' &&
+      lead >= 0 &&
+      given.shape.every((d: number, i: number) => d === 1 || d === features[lead + i]);
     if (!broadcasts) {
       throw optionError(
         fn,
