@@ -340,6 +340,38 @@ describe('neuron layers (alif, cubaLif, li, rlif, rCubaLif)', () => {
     last.dispose();
   });
 
+  it('streams through the confidence early exit: every neuron in one chain, logits equal to a whole run', () => {
+    const model = tfl.sequential({
+      layers: [
+        layers.directEncoder({timeSteps: 6, inputShape: [6]}),
+        layers.spikingDense({
+          units: 4,
+          kernelInitializer: tfl.initializers.randomUniform({minval: 0, maxval: 0.8, seed: 5}),
+        }),
+        layers.alif(LEARN_ALL.alif),
+        layers.cubaLif({...LEARN_ALL.cubaLif, threshold: 0.3}),
+        layers.rlif({...LEARN_ALL.rlif, threshold: 0.4}),
+        layers.rCubaLif({...LEARN_ALL.rCubaLif, threshold: 0.3}),
+        layers.spikingDense({
+          units: 3,
+          kernelInitializer: tfl.initializers.randomUniform({minval: -1, maxval: 1, seed: 6}),
+        }),
+        layers.li({leak: 0.8}),
+        layers.timeAverage(),
+      ],
+    });
+    const x = tf.randomUniform([5, 6], 0, 1, 'float32', 25);
+    // A threshold no softmax reaches: every input runs all 6 steps, streamed step by step through runFrom.
+    const wrapper = layers.earlyExitWrapper({layer: model, policy: 'confidence', confidenceThreshold: 1, patience: 1});
+    const {logits, exitSteps} = wrapper.predictWithExits(x);
+    expect(exitSteps).toEqual([6, 6, 6, 6, 6]);
+    const whole = model.predict(x) as tf.Tensor;
+    expectClose(logits, whole, 1e-5);
+    expect(tf.max(tf.abs(whole)).dataSync()[0]).toBeGreaterThan(0);
+    tf.dispose([x, logits, whole]);
+    model.dispose();
+  });
+
   it('a saved model whose learnable leak is outside [0, 1] fails to load, naming layer, weight and value', async () => {
     const model = modelWith(layers.cubaLif({learnLeak: true, learnSynapticLeak: true}));
     const artifacts = await saveToMemory(model);
