@@ -388,19 +388,21 @@ describe('neuron layers (alif, cubaLif, li, rlif, rCubaLif)', () => {
     model.dispose();
   });
 
-  it('an optimizer step keeps a learnable leak in [0, 1] and a threshold >= 1e-3', async () => {
-    const layer = layers.alif({leak: 0.999, learnLeak: true, threshold: 0.002, learnThreshold: true});
+  it('an optimizer step keeps a learnable leak in [0, 1] and a threshold >= 1e-3', () => {
+    const layer = layers.alif({leak: 0.9, learnLeak: true, threshold: 0.5, learnThreshold: true});
     const model = modelWith(layer);
-    model.compile({optimizer: tf.train.sgd(100), loss: 'meanSquaredError'});
-    const x = tf.randomUniform([8, 6], 0, 1, 'float32', 23);
-    const y = tf.randomUniform([8, 3], -5, 5, 'float32', 24);
-    await model.fit(x, y, {epochs: 3, batchSize: 8, verbose: 0});
-    const leak = weightOf(layer, 'leak').read().dataSync()[0];
-    const threshold = weightOf(layer, 'threshold').read().dataSync()[0];
-    expect(leak).toBeGreaterThanOrEqual(0);
-    expect(leak).toBeLessThanOrEqual(1);
-    expect(threshold).toBeGreaterThanOrEqual(1e-3 - 1e-9);
-    tf.dispose([x, y]);
+    const leak = weightOf(layer, 'leak').read() as tf.Variable;
+    const threshold = weightOf(layer, 'threshold').read() as tf.Variable;
+    const optimizer = tf.train.sgd(1);
+    const push = (dLeak: number, dThreshold: number) =>
+      optimizer.applyGradients({[leak.name]: tf.scalar(dLeak), [threshold.name]: tf.scalar(dThreshold)});
+    push(-100, 100); // leak 0.9 + 100, threshold 0.5 − 100
+    expect(leak.dataSync()[0]).toBe(1);
+    expect(threshold.dataSync()[0]).toBeCloseTo(1e-3, 9);
+    push(100, -100); // leak 1 − 100, threshold 1e-3 + 100
+    expect(leak.dataSync()[0]).toBe(0);
+    expect(threshold.dataSync()[0]).toBeCloseTo(100.001, 3);
+    optimizer.dispose();
     model.dispose();
   });
 
