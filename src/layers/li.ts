@@ -1,6 +1,7 @@
 import {serialization} from '@tensorflow/tfjs-core';
 
 import {LI_SPEC} from '../ops/li';
+import type {NeuronImplementation} from '../ops/neuron_scan';
 import {layerArgs} from './layer_utils';
 import {NeuronLayerArgs} from './neuron_layer';
 import {neuronArgNames, ParameterValue, ParametricNeuronLayer} from './parametric_neuron_layer';
@@ -11,6 +12,8 @@ export interface LiLayerArgs extends NeuronLayerArgs {
   leak?: ParameterValue;
   /** Make `leak` a weight named 'leak' (kept in [0, 1]). Default false. */
   learnLeak?: boolean;
+  /** `'auto'` (default) or `'composite'`: both run the step-by-step core ops (no fused kernel; `'kernel'` throws). */
+  implementation?: NeuronImplementation;
 }
 
 /** Leaky integrators ({@link li}, the layer of `ops.li`): the output is the membrane, not spikes. State `[membrane]`. */

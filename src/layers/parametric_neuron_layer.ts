@@ -4,11 +4,13 @@ import {initializers, LayerVariable, Shape} from '@tensorflow/tfjs-layers';
 import {SURROGATE_NAMES} from '../../kernels/lif_attrs';
 import {describeValue} from '../errors';
 import {
+  NeuronImplementation,
   NeuronParameter,
   NeuronSpec,
   NON_NEGATIVE_RULE,
   ParameterRule,
   POSITIVE_RULE,
+  resolveImplementation,
   resolveSpiking,
   ResolvedSpiking,
   runNeuron,
@@ -45,7 +47,13 @@ export function learnArgName(parameter: string): string {
 /** The argument names a layer of `spec` takes (besides its own extras and `stateful`). */
 export function neuronArgNames(spec: NeuronSpec): string[] {
   const parameters = Object.keys(spec.parameters);
-  return [...parameters, ...parameters.map(learnArgName), ...(spec.spiking ? SPIKING_OPTION_NAMES : []), 'stateful'];
+  return [
+    ...parameters,
+    ...parameters.map(learnArgName),
+    ...(spec.spiking ? SPIKING_OPTION_NAMES : []),
+    'implementation',
+    'stateful',
+  ];
 }
 
 /** Checks a parameter value (a number, or a rectangular nested array of numbers, all within `rule`); its shape. */
@@ -82,6 +90,7 @@ export abstract class ParametricNeuronLayer extends NeuronLayer {
   private readonly shapes: {[name: string]: number[]} = {};
   private readonly parameterWeights: {[name: string]: LayerVariable} = {};
   private readonly spiking: ResolvedSpiking | null;
+  private readonly implementation: NeuronImplementation;
 
   constructor(args: SpikingNeuronLayerArgs, factory: string, spec: NeuronSpec) {
     super(args, factory);
@@ -95,6 +104,7 @@ export abstract class ParametricNeuronLayer extends NeuronLayer {
       this.learned[name] = booleanArg(factory, learnArgName(name), given[learnArgName(name)] ?? false);
     }
     this.spiking = spec.spiking ? resolveSpiking(factory, args) : null;
+    this.implementation = resolveImplementation(factory, given.implementation);
   }
 
   get stateNames(): readonly string[] {
@@ -166,6 +176,7 @@ export abstract class ParametricNeuronLayer extends NeuronLayer {
       ...this.parameterOptions(),
       ...(this.spiking ?? {}),
       ...this.extraOptions(),
+      implementation: this.implementation,
       initialState: state ?? undefined,
     };
     return runNeuron(this.factory, input, options, this.spec);
@@ -173,7 +184,7 @@ export abstract class ParametricNeuronLayer extends NeuronLayer {
 
   /** The layer's config: its parameters as given, the learn flags, the spiking options and `stateful`. */
   getConfig(): serialization.ConfigDict {
-    const config: serialization.ConfigDict = {...super.getConfig()};
+    const config: serialization.ConfigDict = {...super.getConfig(), implementation: this.implementation};
     for (const name of Object.keys(this.spec.parameters)) {
       config[name] = this.parameterValues[name] as serialization.ConfigDictValue;
       config[learnArgName(name)] = this.learned[name];

@@ -17,4 +17,4 @@ export {cubaLif, cubaLifWithState, CUBA_LIF_DEFAULTS} from './cuba_lif';
 export type {CubaLifOptions} from './cuba_lif';
 export {li, liWithState, LI_DEFAULTS} from './li';
 export type {LiOptions, LiResult} from './li';
-export type {NeuronParameter, SpikingNeuronOptions} from './neuron_scan';
+export type {NeuronImplementation, NeuronParameter, SpikingNeuronOptions} from './neuron_scan';

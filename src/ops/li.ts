@@ -1,11 +1,13 @@
 import {Tensor} from '@tensorflow/tfjs-core';
 
-import {leaky, NeuronParameter, NeuronSpec, runNeuron, UNIT_RULE} from './neuron_scan';
+import {leaky, NeuronImplementation, NeuronParameter, NeuronSpec, runNeuron, UNIT_RULE} from './neuron_scan';
 
 /** The options of `ops.li` and `ops.liWithState` (all optional). */
 export interface LiOptions {
   /** Membrane decay β per step: a number in [0, 1] or a float32 tensor broadcasting to the features. Default 0.95. */
   leak?: NeuronParameter;
+  /** `'auto'` (default) or `'composite'`: both run the step-by-step core ops (no fused kernel; `'kernel'` throws). */
+  implementation?: NeuronImplementation;
   /** `[membrane]`, `[batch, ...features]`; zeros when omitted. */
   initialState?: Tensor[];
 }

@@ -39,6 +39,8 @@ export interface SpikingNeuronOptions {
   surrogate?: SurrogateName | SurrogateFunction;
   /** Sharpness of the built-in surrogate; defaults per surrogate (triangle 0.3). */
   alpha?: number;
+  /** `'auto'` (default) or `'composite'`: both run the step-by-step core ops (no fused kernel; `'kernel'` throws). */
+  implementation?: NeuronImplementation;
 }
 
 /** The option names of {@link SpikingNeuronOptions}. */
@@ -144,6 +146,30 @@ export function resolveParameter(
     throw optionError(fn, name, given, `${rule.expected} or a float32 tensor`);
   }
   return given;
+}
+
+/**
+ * Which implementation runs a composite neuron: `'auto'` (default) and `'composite'` both run the step-by-step
+ * core ops; these neurons have no fused kernel, so `'kernel'` is an error (the option is lif's, accepted here so
+ * that options carry over between neurons).
+ */
+export type NeuronImplementation = 'auto' | 'composite';
+
+/** Checks the `implementation` option of a composite neuron and returns it (default `'auto'`). */
+export function resolveImplementation(fn: string, value: unknown): NeuronImplementation {
+  const implementation = value ?? 'auto';
+  if (implementation === 'kernel') {
+    throw optionError(
+      fn,
+      'implementation',
+      implementation,
+      `'auto' or 'composite' (${fn.replace(/WithState$/, '')} has no fused kernel; it runs step by step on core ops)`
+    );
+  }
+  if (implementation !== 'auto' && implementation !== 'composite') {
+    throw optionError(fn, 'implementation', implementation, "'auto' or 'composite'");
+  }
+  return implementation;
 }
 
 /** Checks the input train: a non-empty float32 tensor `[batch, time, ...features]` of rank 3..maxRank. */
@@ -305,9 +331,11 @@ export function runNeuron(fn: string, currents: unknown, options: object | undef
     ...parameterNames,
     ...(spec.spiking ? SPIKING_OPTION_NAMES : []),
     ...(spec.extraOptions ?? []),
+    'implementation',
     'initialState',
   ];
   const o = checkOptionNames(fn, options, known) as Record<string, unknown>;
+  resolveImplementation(fn, o.implementation);
   const features = currents.shape.slice(2);
   const parameters: Record<string, NeuronParameter> = {};
   for (const name of parameterNames) {

@@ -465,6 +465,15 @@ describe('neuron layers (alif, cubaLif, li, rlif, rCubaLif)', () => {
         /cubaLif: unknown argument 'synapticleak'/,
       ],
     ];
+    layerCases.push([
+      "cubaLif implementation 'kernel'",
+      () => layers.cubaLif({implementation: 'kernel' as never}),
+      /cubaLif: option 'implementation' must be 'auto' or 'composite' \(cubaLif has no fused kernel/,
+    ]);
+    it("layer: implementation 'composite' is accepted and saved", () => {
+      expect(layers.rlif({implementation: 'composite'}).getConfig().implementation).toBe('composite');
+      expect(layers.li().getConfig().implementation).toBe('auto');
+    });
     for (const [what, make, message] of layerCases) {
       it(`layer: ${what}`, () => {
         expect(make).toThrowError(message);
@@ -538,6 +547,11 @@ describe('neuron layers (alif, cubaLif, li, rlif, rCubaLif)', () => {
         /alif: option 'resetMode' must be one of 'subtract', 'zero', 'none'; got 'halve'/,
       ],
       ['alif alpha 0', () => ops.alif(x, {alpha: 0}), /alif: option 'alpha' must be a finite number > 0; got 0/],
+      [
+        "li implementation 'kernel'",
+        () => ops.liWithState(x, {implementation: 'kernel' as never}),
+        /liWithState: option 'implementation' must be 'auto' or 'composite' \(li has no fused kernel; it runs step by step on core ops\); got 'kernel'/,
+      ],
       [
         'rlif without recurrentKernel',
         () => rlifWithState(x, {} as never),
