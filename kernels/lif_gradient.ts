@@ -7,7 +7,7 @@ import {LIF, LIF_COMPOSITE, LIF_COMPOSITE_GRAD, LIF_GRAD} from './lif_attrs';
  * backpropagation succeeds; a gradient that throws would leave them all allocated. Frees them as tfjs
  * does, at the outermost gradient only (an enclosing tf.grad still owns the tape above it).
  */
-function releaseTape(): void {
+export function releaseTape(): void {
   const state = engine().state;
   if (state.gradientDepth !== 0 || state.activeTape == null) return;
   for (const node of state.activeTape) for (const tensor of node.saved ?? []) tensor.dispose();

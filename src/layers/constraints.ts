@@ -9,6 +9,7 @@ import {constraints as layerConstraints, LayerVariable} from '@tensorflow/tfjs-l
 import type {Constraint} from '@tensorflow/tfjs-layers/dist/constraints';
 
 import {describeValue} from '../errors';
+import type {ParameterRange} from '../ops/parameter_ranges';
 
 // tfjs-layers exports its Constraint base class only under dist/ (not in the UMD global `tf`); every built-in
 // constraint is one, so its prototype chain gives the class on every bundle.
@@ -76,39 +77,8 @@ export function clip(args?: ClipArgs): Clip {
   return new Clip(args);
 }
 
-/** What a neuron parameter weight may hold when it is set or loaded, and the constraint keeping it there in training. */
-export interface ParameterRange {
-  /** Whether a value is allowed. */
-  ok(x: number): boolean;
-  /** The rule, as an error states it ('in [0, 1]'). */
-  expected: string;
-  /** The clip applied after every update. */
-  clip: ClipArgs;
-}
-
-/** A leak-like parameter (leak, synaptic leak, adaptation leak): in [0, 1], kept there by clipping. */
-export const LEAK_RANGE: Readonly<ParameterRange> = Object.freeze({
-  ok: (x: number) => x >= 0 && x <= 1,
-  expected: 'in [0, 1]',
-  clip: {min: 0, max: 1},
-});
-
-/** The smallest value training leaves a learnable threshold at. */
-export const THRESHOLD_FLOOR = 1e-3;
-
-/** A threshold: > 0 when set or loaded; training clips it to >= THRESHOLD_FLOOR. */
-export const THRESHOLD_RANGE: Readonly<ParameterRange> = Object.freeze({
-  ok: (x: number) => x > 0,
-  expected: '> 0',
-  clip: {min: THRESHOLD_FLOOR},
-});
-
-/** A non-negative parameter (adaptation): >= 0, kept there by clipping. */
-export const NON_NEGATIVE_RANGE: Readonly<ParameterRange> = Object.freeze({
-  ok: (x: number) => x >= 0,
-  expected: '>= 0',
-  clip: {min: 0},
-});
+export {LEAK_RANGE, NON_NEGATIVE_RANGE, THRESHOLD_FLOOR, THRESHOLD_RANGE} from '../ops/parameter_ranges';
+export type {ParameterRange} from '../ops/parameter_ranges';
 
 /**
  * Makes `weight` (a layer's parameter weight named `weightName`) keep to `range`:

@@ -10,6 +10,7 @@ import {
   SurrogateName,
 } from '../../kernels/lif_attrs';
 import {describeValue} from '../errors';
+import {LEAK_RANGE, THRESHOLD_RANGE} from './parameter_ranges';
 
 export type {ResetMode, SurrogateFunction, SurrogateName};
 
@@ -151,14 +152,14 @@ export function resolveLifOptions(
     }
   }
   const leak = names.includes('leak')
-    ? parameterOption(fn, 'leak', o.leak ?? LIF_DEFAULTS.leak, 'a number in [0, 1]', x => x >= 0 && x <= 1)
+    ? parameterOption(fn, 'leak', o.leak ?? LIF_DEFAULTS.leak, LEAK_RANGE.option, LEAK_RANGE.ok)
     : 1;
   const threshold = parameterOption(
     fn,
     'threshold',
     o.threshold ?? LIF_DEFAULTS.threshold,
-    'a finite number > 0',
-    x => x > 0
+    THRESHOLD_RANGE.option,
+    THRESHOLD_RANGE.ok
   );
   const vReset = finiteNumber(fn, 'vReset', o.vReset ?? LIF_DEFAULTS.vReset, 'a finite number', () => true);
   const resetMode = oneOf(fn, 'resetMode', o.resetMode ?? LIF_DEFAULTS.resetMode, RESET_MODES);

@@ -14,6 +14,7 @@ import {
 
 import {SURROGATE_DEFAULT_ALPHA, SURROGATE_NAMES, SurrogateFunction, SurrogateName} from '../../kernels/lif_attrs';
 import {surrogateOf} from '../../kernels/composite/surrogates';
+import {releaseTape} from '../../kernels/lif_gradient';
 import {describeValue} from '../errors';
 
 /** The options of `ops.spike` (all optional). */
@@ -91,7 +92,14 @@ export function spike(u: Tensor, options: SpikeOptions = {}): Tensor {
         gradFunc: (dy: Tensor, saved: Tensor[]) => {
           const [savedU, savedTheta] = saved;
           const given = threshold instanceof Tensor ? savedTheta : (threshold as number);
-          const du = mul(dy, surrogateOf(savedU, given, surrogate, alpha, surrogateFn, 'spike'));
+          let slope: Tensor;
+          try {
+            slope = surrogateOf(savedU, given, surrogate, alpha, surrogateFn, 'spike');
+          } catch (error) {
+            releaseTape(); // a user's surrogate that throws: free what the gradient tape saved
+            throw error;
+          }
+          const du = mul(dy, slope);
           return [du, reduceTo(neg(du), savedTheta.shape)];
         },
       };
