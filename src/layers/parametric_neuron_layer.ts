@@ -28,7 +28,6 @@ import type {NeuronState, NeuronStep} from './roles';
 /** The arguments every neuron layer of the family takes: the spiking options (for those that fire) and `stateful`. */
 export interface SpikingNeuronLayerArgs extends NeuronLayerArgs, SpikingNeuronOptions {}
 
-
 /** `learnLeak` for `leak`. */
 export function learnArgName(parameter: string): string {
   return `learn${parameter.charAt(0).toUpperCase()}${parameter.slice(1)}`;
@@ -86,13 +85,7 @@ export abstract class ParametricNeuronLayer extends NeuronLayer {
     for (const [name, {rule}] of Object.entries(this.spec.parameters)) {
       checkParameterBroadcast(this.label, name, this.parameterValues[name], shape);
       if (!this.learned[name]) continue;
-      this.parameterWeights[name] = addParameterWeight(
-        addWeight,
-        this.label,
-        name,
-        this.parameterValues[name],
-        rule
-      );
+      this.parameterWeights[name] = addParameterWeight(addWeight, this.label, name, this.parameterValues[name], rule);
     }
     this.buildExtra(shape);
     this.built = true;
@@ -113,7 +106,8 @@ export abstract class ParametricNeuronLayer extends NeuronLayer {
     const options: {[name: string]: NeuronParameter} = {};
     for (const [name, value] of Object.entries(this.parameterValues)) {
       const weight = this.parameterWeights[name];
-      options[name] = weight != null ? weight.read() : value.shape.length === 0 ? value.values[0] : parameterTensor(value);
+      options[name] =
+        weight != null ? weight.read() : value.shape.length === 0 ? value.values[0] : parameterTensor(value);
     }
     return options;
   }

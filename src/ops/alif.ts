@@ -1,13 +1,6 @@
 import {add, mul, Tensor} from '@tensorflow/tfjs-core';
 
-import {
-  fireAndReset,
-  leaky,
-  NeuronParameter,
-  NeuronSpec,
-  runNeuron,
-  SpikingNeuronOptions,
-  } from './neuron_scan';
+import {fireAndReset, leaky, NeuronParameter, NeuronSpec, runNeuron, SpikingNeuronOptions} from './neuron_scan';
 import {LEAK_RANGE, NON_NEGATIVE_RANGE, THRESHOLD_RANGE} from './parameter_ranges';
 
 /** The options of `ops.alif` and `ops.alifWithState` (all optional). */

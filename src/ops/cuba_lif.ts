@@ -1,14 +1,7 @@
 import {Tensor} from '@tensorflow/tfjs-core';
 
 import type {SpikingNeuronResult} from './alif';
-import {
-  fireAndReset,
-  leaky,
-  NeuronParameter,
-  NeuronSpec,
-  runNeuron,
-  SpikingNeuronOptions,
-  } from './neuron_scan';
+import {fireAndReset, leaky, NeuronParameter, NeuronSpec, runNeuron, SpikingNeuronOptions} from './neuron_scan';
 import {LEAK_RANGE, THRESHOLD_RANGE} from './parameter_ranges';
 
 /** The options of `ops.cubaLif` and `ops.cubaLifWithState` (all optional). */

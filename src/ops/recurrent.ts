@@ -8,14 +8,7 @@ import {add, matMul, Tensor} from '@tensorflow/tfjs-core';
 
 import {describeValue} from '../errors';
 import {CUBA_LIF_PARAMETERS, CUBA_LIF_SPEC} from './cuba_lif';
-import {
-  fireAndReset,
-  leaky,
-  NeuronParameter,
-  NeuronSpec,
-  runNeuron,
-  StepResult,
-  } from './neuron_scan';
+import {fireAndReset, leaky, NeuronParameter, NeuronSpec, runNeuron, StepResult} from './neuron_scan';
 import {LEAK_RANGE, THRESHOLD_RANGE} from './parameter_ranges';
 import type {SpikingNeuronOptions} from './neuron_scan';
 

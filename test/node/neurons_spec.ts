@@ -416,12 +416,12 @@ describe('neuron layers (alif, cubaLif, li, rlif, rCubaLif)', () => {
       [
         'alif threshold 0',
         () => layers.alif({threshold: 0}),
-        /alif: argument 'threshold' must be a finite number > 0.*; got 0/,
+        /alif: argument 'threshold' must be a number > 0.*; got 0/,
       ],
       [
         'alif adaptation -1',
         () => layers.alif({adaptation: -1}),
-        /alif: argument 'adaptation' must be a finite number >= 0.*; got -1/,
+        /alif: argument 'adaptation' must be a number >= 0.*; got -1/,
       ],
       [
         'alif adaptationLeak [0.5, 2]',
@@ -482,7 +482,7 @@ describe('neuron layers (alif, cubaLif, li, rlif, rCubaLif)', () => {
 
     it('layer: a per-channel parameter that does not broadcast to the features, at build', () => {
       expect(() => modelWith(layers.alif({leak: [0.9, 0.9, 0.9]}))).toThrowError(
-        /SnnAlif 'alif_\d+': argument 'leak' of shape \[3\] must broadcast to the features shape \[4\]/
+        /SnnAlif 'alif_\d+': argument 'leak' has shape \[3\], which does not broadcast to the features shape \[4\]/
       );
     });
 
