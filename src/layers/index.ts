@@ -5,8 +5,12 @@
  *
  * @module
  */
+export {Alif, alif} from './alif';
+export type {AlifLayerArgs} from './alif';
 export {Bntt, bntt, SpikingBatchNorm, spikingBatchNorm} from './bntt';
 export type {BnttArgs, ExtraStepsPolicy, SpikingBatchNormArgs} from './bntt';
+export {CubaLif, cubaLif} from './cuba_lif';
+export type {CubaLifLayerArgs} from './cuba_lif';
 export {DirectEncoder, directEncoder} from './direct_encoder';
 export type {DirectEncoderArgs} from './direct_encoder';
 export {EarlyExitWrapper, earlyExitWrapper} from './early_exit_wrapper';
@@ -16,6 +20,8 @@ export type {IfNeuronLayerArgs, LifLayerArgs} from './lif';
 export {Clip, clip, LEAK_RANGE, NON_NEGATIVE_RANGE, THRESHOLD_FLOOR, THRESHOLD_RANGE} from './constraints';
 export type {ClipArgs, ParameterRange} from './constraints';
 export type {NestedNumbers} from './neuron_parameters';
+export {Li, li} from './li';
+export type {LiLayerArgs} from './li';
 export {NeuronLayer} from './neuron_layer';
 export type {NeuronLayerArgs} from './neuron_layer';
 export {emitsSpikes, isEncoder, isNeuron, isNormalization, isReadout, isSynaptic, LAYER_ROLES, roleOf} from './roles';
@@ -30,8 +36,14 @@ export type {
   RoleLayer,
   SynapticRole,
 } from './roles';
+export {ParametricNeuronLayer} from './parametric_neuron_layer';
+export type {ParameterArray, ParameterValue, SpikingNeuronLayerArgs} from './parametric_neuron_layer';
 export {PoissonEncoder, poissonEncoder} from './poisson_encoder';
 export type {PoissonEncoderArgs} from './poisson_encoder';
+export {RCubaLif, rCubaLif} from './r_cuba_lif';
+export type {RCubaLifLayerArgs} from './r_cuba_lif';
+export {RecurrentNeuronLayer, RLif, rlif} from './rlif';
+export type {RecurrentWeightArgs, RLifLayerArgs} from './rlif';
 export {SpikingAvgPool2d, spikingAvgPool2d} from './spiking_avg_pool2d';
 export type {SpikingAvgPool2dArgs} from './spiking_avg_pool2d';
 export {SpikingConv2d, spikingConv2d} from './spiking_conv2d';
