@@ -84,10 +84,3 @@ export const SURROGATE_SCALARS: Readonly<
   },
   arctan: (u, threshold, alpha) => alpha / 2 / (1 + ((Math.PI / 2) * alpha * (u - threshold)) ** 2),
 };
-
-/** dS/dU of a built-in surrogate as a scalar function of the membrane U. */
-export function surrogateScalar(name: SurrogateName, alpha: number, threshold: number): (u: number) => number {
-  const f = SURROGATE_SCALARS[name];
-  if (f == null) throw new Error(`surrogate: unknown name '${name}'`);
-  return u => f(u, threshold, alpha);
-}
