@@ -36,13 +36,12 @@ export type {
   RoleLayer,
   SynapticRole,
 } from './roles';
-export {ParametricNeuronLayer} from './parametric_neuron_layer';
 export type {ParameterArray, ParameterValue, SpikingNeuronLayerArgs} from './parametric_neuron_layer';
 export {PoissonEncoder, poissonEncoder} from './poisson_encoder';
 export type {PoissonEncoderArgs} from './poisson_encoder';
 export {RCubaLif, rCubaLif} from './r_cuba_lif';
 export type {RCubaLifLayerArgs} from './r_cuba_lif';
-export {RecurrentNeuronLayer, RLif, rlif} from './rlif';
+export {RLif, rlif} from './rlif';
 export type {RecurrentWeightArgs, RLifLayerArgs} from './rlif';
 export {SpikingAvgPool2d, spikingAvgPool2d} from './spiking_avg_pool2d';
 export type {SpikingAvgPool2dArgs} from './spiking_avg_pool2d';

@@ -171,6 +171,7 @@ export abstract class ParametricNeuronLayer extends NeuronLayer {
     return runNeuron(this.factory, input, options, this.spec);
   }
 
+  /** The layer's config: its parameters as given, the learn flags, the spiking options and `stateful`. */
   getConfig(): serialization.ConfigDict {
     const config: serialization.ConfigDict = {...super.getConfig()};
     for (const name of Object.keys(this.spec.parameters)) {

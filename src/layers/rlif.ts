@@ -82,6 +82,7 @@ export abstract class RecurrentNeuronLayer extends ParametricNeuronLayer {
     return {recurrentKernel: this.recurrentKernel!.read()};
   }
 
+  /** The neuron's config and the recurrent weight's initializer, regularizer and constraint. */
   getConfig(): serialization.ConfigDict {
     return {
       ...super.getConfig(),
@@ -125,7 +126,7 @@ serialization.registerClass(RLif);
  * const model = tf.sequential();
  * model.add(snn.layers.directEncoder({timeSteps: 4, inputShape: [16]}));
  * model.add(snn.layers.spikingDense({units: 32}));
- * model.add(snn.layers.rlif({leak: 0.9, recurrentInitializer: 'orthogonal'}));
+ * model.add(snn.layers.rlif({leak: 0.9, recurrentInitializer: 'glorotNormal'}));
  * model.add(snn.layers.timeAverage());
  * model.predict(tf.ones([2, 16])).print();
  * ```
