@@ -1,8 +1,8 @@
 import {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
-import {LIF} from '../lif_attrs';
+import {LIF, LifAttrs} from '../lif_attrs';
 import {lifDims} from '../lif_dims';
-import {LifBlockScanProgram, LifCheckpointProgram, LifFinalMembraneProgram, WebGLLifAttrs} from './lif_gpu';
+import {LifBlockScanProgram, LifCheckpointProgram, LifFinalMembraneProgram} from './lif_gpu';
 import {reshape, WebGLBackendLike} from './webgl_backend';
 
 /**
@@ -12,7 +12,7 @@ import {reshape, WebGLBackendLike} from './webgl_backend';
 export const lifWebGL: KernelFunc = ({inputs, backend, attrs}) => {
   const {currents, initialMembrane, leak, threshold} = inputs as {[name: string]: TensorInfo};
   const gl = backend as unknown as WebGLBackendLike;
-  const {resetMode, vReset} = attrs as unknown as WebGLLifAttrs;
+  const {resetMode, vReset} = attrs as unknown as LifAttrs;
   const dims = lifDims(currents.shape);
   const x = reshape(gl, currents, [dims.batch, dims.time, dims.features]);
   const v0 = reshape(gl, initialMembrane, [dims.batch, dims.features]);

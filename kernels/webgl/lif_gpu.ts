@@ -1,5 +1,5 @@
 import {LifDims} from '../lif_dims';
-import {LifAttrs, ResetMode} from '../lif_attrs';
+import {ResetMode} from '../lif_attrs';
 import {PackedProgram} from './webgl_backend';
 
 /**
@@ -28,9 +28,6 @@ export function blockSize(time: number): number {
 export function blockCount(time: number): number {
   return Math.ceil(time / blockSize(time));
 }
-
-/** The attributes the WebGL programs read. */
-export type WebGLLifAttrs = Pick<LifAttrs, 'resetMode' | 'detachReset' | 'surrogate' | 'alpha'> & {vReset: number};
 
 /** The inputs that hold the neurons' parameters, named as the kernels' inputs. */
 export const PARAMETER_INPUTS = ['leak', 'threshold'];

@@ -1,6 +1,6 @@
 import {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
-import {LIF_GRAD} from '../lif_attrs';
+import {LIF_GRAD, LifAttrs} from '../lif_attrs';
 import {lifDims} from '../lif_dims';
 import {
   AdjointCheckpointProgram,
@@ -9,7 +9,7 @@ import {
   ParameterGradPartialsProgram,
   ParameterGradSumProgram,
 } from './lif_grad_gpu';
-import {LifBlockScanProgram, LifCheckpointProgram, WebGLLifAttrs} from './lif_gpu';
+import {LifBlockScanProgram, LifCheckpointProgram} from './lif_gpu';
 import {reshape, WebGLBackendLike, WebGLProgram} from './webgl_backend';
 
 /**
@@ -21,7 +21,7 @@ import {reshape, WebGLBackendLike, WebGLProgram} from './webgl_backend';
 export const lifGradWebGL: KernelFunc = ({inputs, backend, attrs}) => {
   const {dSpikes, dMembrane, currents, initialMembrane, leak, threshold} = inputs as {[name: string]: TensorInfo};
   const gl = backend as unknown as WebGLBackendLike;
-  const lifAttrs = attrs as unknown as WebGLLifAttrs;
+  const lifAttrs = attrs as unknown as LifAttrs;
   const {alpha, resetMode, vReset} = lifAttrs;
   const dims = lifDims(currents.shape);
   const trainShape = [dims.batch, dims.time, dims.features];

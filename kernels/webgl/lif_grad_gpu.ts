@@ -1,6 +1,6 @@
 import {LifDims} from '../lif_dims';
-import {SurrogateName} from '../lif_attrs';
-import {blockCount, blockSize, PARAMETER_INPUTS, scanGlsl, WebGLLifAttrs} from './lif_gpu';
+import {LifAttrs, SurrogateName} from '../lif_attrs';
+import {blockCount, blockSize, PARAMETER_INPUTS, scanGlsl} from './lif_gpu';
 import {PackedProgram} from './webgl_backend';
 
 /**
@@ -25,10 +25,10 @@ const GRAD_UNIFORMS = [
  * neuron's threshold, the spike gradient dS and the adjoint a = dL/dV arriving from the next step
  * (see DESIGN: g = dS + a·∂V/∂S, b = g·σ'(U) + a·∂V/∂U). NaN membranes give NaN slopes.
  */
-function stepGradGlsl(attrs: WebGLLifAttrs): string {
+function stepGradGlsl(attrs: LifAttrs): string {
   const resetGrad = !attrs.detachReset && attrs.resetMode !== 'none';
   const dVdU = attrs.resetMode === 'zero' ? '(fires(u, th) ? 0.0 : 1.0)' : '1.0';
-  const dVdS = !resetGrad ? '0.0' : attrs.resetMode === 'subtract' ? '-th' : 'vReset - u';
+  const dVdS = !resetGrad ? '0.0' : attrs.resetMode === 'subtract' ? '-th' : '(vReset - u)';
   // θ in the subtract reset is never detached: ∂V/∂θ = −S.
   const explicitThreshold = attrs.resetMode === 'subtract' ? ' - adjoint * spikeOf(u, th)' : '';
   return `
@@ -73,7 +73,7 @@ export class AdjointCheckpointProgram extends PackedProgram {
   userCode: string;
   customUniforms = GRAD_UNIFORMS;
 
-  constructor({batch, time, features}: LifDims, attrs: WebGLLifAttrs) {
+  constructor({batch, time, features}: LifDims, attrs: LifAttrs) {
     super();
     const K = blockSize(time);
     const lastPair = time - 1 - ((time - 1) % 2);
@@ -116,7 +116,7 @@ export class LifGradProgram extends PackedProgram {
   userCode: string;
   customUniforms = GRAD_UNIFORMS;
 
-  constructor({batch, time, features}: LifDims, attrs: WebGLLifAttrs) {
+  constructor({batch, time, features}: LifDims, attrs: LifAttrs) {
     super();
     const K = blockSize(time);
     this.outputShape = [batch, time, features];
@@ -182,7 +182,7 @@ export class ParameterGradPartialsProgram extends PackedProgram {
   userCode: string;
   customUniforms = GRAD_UNIFORMS;
 
-  constructor({batch, time, features}: LifDims, attrs: WebGLLifAttrs) {
+  constructor({batch, time, features}: LifDims, attrs: LifAttrs) {
     super();
     this.outputShape = [batch, 2, features];
     this.userCode = `
