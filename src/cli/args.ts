@@ -1,5 +1,6 @@
 /** Command-line arguments of `tfjs-snn train`: parsing, defaults and checks. */
 import {ENCODERS, NORMALIZATIONS} from '../models/model_options';
+import {NEURONS} from '../models/neurons';
 
 export const DATASETS = ['fashion-mnist', 'mnist', 'cifar10', 'cifar100'] as const;
 export const MODELS = ['small', 'vgg9', 'vgg11'] as const;
@@ -22,6 +23,7 @@ export interface TrainArgs {
   weightDecay: number;
   normalization: (typeof NORMALIZATIONS)[number];
   encoder: (typeof ENCODERS)[number] | null;
+  neuron: (typeof NEURONS)[number];
   leak: number | null;
   augment: boolean | null;
   backend: (typeof BACKENDS)[number];
@@ -76,7 +78,13 @@ export const TRAIN_FLAGS: Flags<TrainArgs> = {
     help: 'bntt (default), batchnorm (shared over time) or none',
   },
   '--encoder': {key: 'encoder', kind: 'string', allowed: ENCODERS, help: "poisson or direct (default: the model's)"},
-  '--leak': {key: 'leak', kind: 'number', help: "membrane leak (default: the model's)"},
+  '--neuron': {
+    key: 'neuron',
+    kind: 'string',
+    allowed: NEURONS,
+    help: 'neuron after each normalization (default lif; plif learns its leak; docs/neurons.md)',
+  },
+  '--leak': {key: 'leak', kind: 'number', help: "membrane leak (default: the model's; plif's initial leak)"},
   '--augment': {key: 'augment', kind: 'bool', help: 'random crop and flip (default: on for CIFAR, off otherwise)'},
   '--backend': {
     key: 'backend',
@@ -170,6 +178,7 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     weightDecay: given.weightDecay ?? 1e-4,
     normalization: given.normalization ?? 'bntt',
     encoder: given.encoder ?? null,
+    neuron: given.neuron ?? 'lif',
     leak: given.leak ?? null,
     augment: given.augment ?? null,
     backend: given.backend ?? 'auto',

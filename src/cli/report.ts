@@ -80,7 +80,8 @@ export function reportMarkdown(report: ReturnType<typeof reportObject>): string 
     `- data: ${report.data.trainImages} training / ${report.data.testImages} test images` +
       (s.dataDir == null ? ' (the embedded Fashion-MNIST subset)' : ` from \`${s.dataDir}\``),
     `- model: ${report.model.name}, ${report.model.parameters} trainable parameters, T = ${s.timeSteps ?? 'default'}, ` +
-      `normalization ${s.normalization}`,
+      `normalization ${s.normalization}, neuron ${s.neuron ?? 'lif'}` +
+      (s.leak != null ? `, leak ${s.leak}` : ''),
     `- optimizer: ${s.optimizer}, lr ${s.lr ?? 'default'}, schedule ${s.schedule}, weight decay ${s.weightDecay}, ` +
       `batch ${s.batchSize}, seed ${s.seed}`,
     '',

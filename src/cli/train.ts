@@ -56,6 +56,7 @@ function buildModel(args: TrainArgs, data: ImageDataset): tfl.Sequential {
     inputShape: [data.height, data.width, data.channels] as [number, number, number],
     numClasses: data.classes,
     normalization: args.normalization,
+    neuron: args.neuron,
     weightDecay: args.weightDecay,
     seed: args.seed,
     ...(args.timeSteps != null ? {timeSteps: args.timeSteps} : {}),
@@ -192,7 +193,7 @@ function resolvedSettings(args: Settings, model: tfl.LayersModel): Settings {
     augment: args.augment ?? (args.dataset === 'cifar10' || args.dataset === 'cifar100'),
     timeSteps: args.timeSteps ?? (encoder.getConfig().timeSteps as number),
     encoder: args.encoder ?? (emitsSpikes(encoder) ? 'poisson' : 'direct'),
-    leak: args.leak ?? (lif?.getConfig().leak as number),
+    leak: args.leak ?? (lif?.getConfig().leak as number | undefined) ?? null,
   };
 }
 

@@ -2,7 +2,6 @@ import * as tfl from '@tensorflow/tfjs-layers';
 
 import {bntt, spikingBatchNorm} from '../layers/bntt';
 import {directEncoder} from '../layers/direct_encoder';
-import {lif} from '../layers/lif';
 import {poissonEncoder} from '../layers/poisson_encoder';
 import {spikingAvgPool2d} from '../layers/spiking_avg_pool2d';
 import {spikingConv2d} from '../layers/spiking_conv2d';
@@ -11,6 +10,7 @@ import {spikingFlatten} from '../layers/spiking_flatten';
 import {timeAverage} from '../layers/time_average';
 import {weightDecay} from '../regularizers/weight_decay';
 import {ResolvedModelOptions} from './model_options';
+import {neuronLayer} from './neurons';
 
 /** What a model is made of, in order: convs (with 'pool' marks), hidden dense layers. */
 export type ConvPlan = Array<number | 'pool' | {globalPool: true}>;
@@ -60,7 +60,8 @@ function addLayers(
       : o.normalization === 'batchnorm'
         ? [spikingBatchNorm({name: next('bn'), gammaRegularizer: decay})]
         : [];
-  const neurons = () => lif({name: next('lif'), leak: o.leak, threshold: o.threshold});
+  // Named by kind (lif1, plif1, if1, …), as the reference names its modules.
+  const neurons = () => neuronLayer(o.neuron, {name: next(o.neuron), leak: o.leak, threshold: o.threshold});
   model.add(
     o.encoder === 'poisson'
       ? poissonEncoder({name: 'encoder', timeSteps: o.timeSteps, inputShape: o.inputShape, seed: o.seed})

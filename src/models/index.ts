@@ -7,4 +7,6 @@
 export {small} from './small';
 export {vgg11, vgg9} from './vgg';
 export {ENCODERS, NORMALIZATIONS} from './model_options';
+export {NEURONS} from './neurons';
+export type {NeuronKind} from './neurons';
 export type {EncoderKind, NormalizationKind, SnnModelOptions} from './model_options';

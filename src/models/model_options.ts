@@ -1,5 +1,6 @@
 import {MAX_TENSOR_ELEMENTS, SIZE_RULE} from '../layers/layer_utils';
 import {describeValue} from '../errors';
+import {NeuronKind, NEURONS} from './neurons';
 
 /** The values of the models' `encoder` option. */
 export const ENCODERS = ['poisson', 'direct'] as const;
@@ -17,7 +18,9 @@ export interface SnnModelOptions {
   numClasses: number;
   /** T, the number of time steps. */
   timeSteps?: number;
-  /** Membrane leak per step. */
+  /** The neuron after each normalisation: `'lif'` (default), `'plif'`, `'if'`, `'alif'` or `'cubaLif'` (docs/neurons.md). */
+  neuron?: NeuronKind;
+  /** Membrane leak per step (the initial leak of `'plif'`; `'if'` has none). */
   leak?: number;
   /** Firing threshold. Default 1. */
   threshold?: number;
@@ -37,6 +40,7 @@ const KNOWN = [
   'inputShape',
   'numClasses',
   'timeSteps',
+  'neuron',
   'leak',
   'threshold',
   'encoder',
@@ -95,6 +99,7 @@ export function resolveModelOptions(
     inputShape: shape,
     numClasses: sizeOption(model, 'numClasses', options.numClasses),
     timeSteps: sizeOption(model, 'timeSteps', options.timeSteps ?? defaults.timeSteps),
+    neuron: oneOf(model, 'neuron', options.neuron ?? defaults.neuron, NEURONS),
     leak: finite(model, 'leak', options.leak ?? defaults.leak, 'a number in [0, 1]', x => x >= 0 && x <= 1),
     threshold: finite(model, 'threshold', options.threshold ?? defaults.threshold, 'a number > 0', x => x > 0),
     encoder: oneOf(model, 'encoder', options.encoder ?? defaults.encoder, ENCODERS),

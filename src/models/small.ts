@@ -16,6 +16,7 @@ import {resolveModelOptions, SnnModelOptions} from './model_options';
 export function small(options: SnnModelOptions): tfl.Sequential {
   const o = resolveModelOptions('small', options, {
     timeSteps: 6,
+    neuron: 'lif',
     leak: 0.95,
     threshold: 1,
     encoder: 'direct',

@@ -16,6 +16,7 @@ import {resolveModelOptions, SnnModelOptions} from './model_options';
 export function vgg9(options: SnnModelOptions): tfl.Sequential {
   const o = resolveModelOptions('vgg9', options, {
     timeSteps: 25,
+    neuron: 'lif',
     leak: 0.95,
     threshold: 1,
     encoder: 'poisson',
@@ -40,6 +41,7 @@ export function vgg9(options: SnnModelOptions): tfl.Sequential {
 export function vgg11(options: SnnModelOptions): tfl.Sequential {
   const o = resolveModelOptions('vgg11', options, {
     timeSteps: 25,
+    neuron: 'lif',
     leak: 0.99,
     threshold: 1,
     encoder: 'poisson',

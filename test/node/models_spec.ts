@@ -199,6 +199,51 @@ describe('models', () => {
     model.dispose();
   });
 
+  it('neuron: every kind builds its layers after each normalization, named by kind, and trains without leaks', () => {
+    const expected: {[kind: string]: {className: string; learnt: string[]}} = {
+      lif: {className: 'SnnLif', learnt: []},
+      plif: {className: 'SnnLif', learnt: ['leak']},
+      if: {className: 'SnnIfNeuron', learnt: []},
+      alif: {className: 'SnnAlif', learnt: []},
+      cubaLif: {className: 'SnnCubaLif', learnt: []},
+    };
+    expect([...models.NEURONS].sort() as string[]).toEqual(Object.keys(expected).sort());
+    for (const kind of models.NEURONS) {
+      const model = models.small({inputShape: [8, 8, 1], numClasses: 3, timeSteps: 2, neuron: kind, seed: 1});
+      const neurons = model.layers.filter(layers.isNeuron);
+      expect(neurons.map(l => l.name))
+        .withContext(kind)
+        .toEqual([`${kind}1`, `${kind}2`, `${kind}3`]);
+      expect(neurons.map(l => l.getClassName()))
+        .withContext(kind)
+        .toEqual(new Array(3).fill(expected[kind].className));
+      const learnt = neurons.flatMap(l => l.trainableWeights.map(w => w.originalName.split('/').pop()));
+      expect(learnt)
+        .withContext(kind)
+        .toEqual(expected[kind].learnt.flatMap(name => [name, name, name]));
+      // Every neuron follows a normalization.
+      for (const l of neurons) {
+        const index = model.layers.indexOf(l);
+        expect(layers.isNormalization(model.layers[index - 1]))
+          .withContext(`${kind} ${l.name}`)
+          .toBeTrue();
+      }
+      const x = tf.randomUniform([4, 8, 8, 1]);
+      const step = () => {
+        const {value, grads} = tf.variableGrads(
+          () => tf.sum(model.apply(x, {training: true}) as tf.Tensor) as tf.Scalar
+        );
+        tf.dispose([value, ...Object.values(grads)]);
+      };
+      step();
+      const before = tf.memory().numTensors;
+      step();
+      expect(tf.memory().numTensors).withContext(kind).toBe(before);
+      x.dispose();
+      model.dispose();
+    }
+  });
+
   const bad: Array<[string, () => unknown, string | RegExp]> = [
     [
       'no options',
@@ -221,9 +266,14 @@ describe('models', () => {
       "small: option 'normalization' must be one of 'bntt', 'batchnorm', 'none'; got 'layer'",
     ],
     [
+      'an unknown neuron',
+      () => models.small({inputShape: [28, 28, 1], numClasses: 10, neuron: 'izhikevich' as never}),
+      "small: option 'neuron' must be one of 'lif', 'plif', 'if', 'alif', 'cubaLif'; got 'izhikevich'",
+    ],
+    [
       'a misspelt option',
       () => models.small({inputShape: [28, 28, 1], numClasses: 10, timesteps: 4} as never),
-      "small: unknown option 'timesteps'; expected one of inputShape, numClasses, timeSteps, leak, threshold, encoder, normalization, weightDecay, seed",
+      "small: unknown option 'timesteps'; expected one of inputShape, numClasses, timeSteps, neuron, leak, threshold, encoder, normalization, weightDecay, seed",
     ],
     [
       'zero classes',

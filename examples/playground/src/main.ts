@@ -78,6 +78,7 @@ function trainSettings(): TrainSettings {
   return {
     timeSteps: numberField('time-steps'),
     encoder: element<HTMLSelectElement>('encoder').value as TrainSettings['encoder'],
+    neuron: element<HTMLSelectElement>('neuron').value as TrainSettings['neuron'],
     batchSize: numberField('batch-size'),
     epochs: numberField('epochs'),
     learningRate: numberField('learning-rate', {integer: false}),
@@ -284,6 +285,25 @@ function wire(charts: Charts): void {
   });
 }
 
+/** What each neuron kind is, for the selector (a Record: a new kind in snn.models.NEURONS needs a line here). */
+const NEURON_LABELS: Record<snn.models.NeuronKind, string> = {
+  lif: "LIF (fixed leak, the paper's)",
+  plif: 'PLIF (leak learnt)',
+  if: 'IF (no leak)',
+  alif: 'ALIF (adaptive threshold)',
+  cubaLif: 'CUBA-LIF (synaptic current)',
+};
+
+function fillNeuronSelector(): void {
+  const select = element<HTMLSelectElement>('neuron');
+  select.replaceChildren(
+    ...snn.models.NEURONS.map(kind =>
+      Object.assign(document.createElement('option'), {value: kind, textContent: NEURON_LABELS[kind]})
+    )
+  );
+  select.value = 'lif';
+}
+
 async function start(): Promise<void> {
   const params = new URLSearchParams(location.search);
   const backend = await chooseBackend(params.get('backend'));
@@ -293,6 +313,7 @@ async function start(): Promise<void> {
     element('notice').hidden = false;
     setText('notice', backend.notice);
   }
+  fillNeuronSelector();
   const charts = makeCharts();
   wire(charts);
   state.data = await loadSubset(params.get('data') ?? 'data/fashion-mnist-subset');

@@ -3,6 +3,7 @@
 export interface TrainSettings {
   timeSteps: number;
   encoder: 'direct' | 'poisson';
+  neuron: snn.models.NeuronKind;
   batchSize: number;
   epochs: number;
   learningRate: number;
@@ -38,6 +39,7 @@ export function buildModel(settings: TrainSettings): tf.Sequential {
     numClasses: 10,
     timeSteps: settings.timeSteps,
     encoder: settings.encoder,
+    neuron: settings.neuron,
     seed: 1,
   });
 }
