@@ -71,6 +71,7 @@ export interface NeuronRole extends RoleLayer {
    * the state the previous one returned, gives what one run over the whole train gives.
    */
   runFrom(input: Tensor, state: NeuronState | null): NeuronStep;
+  /** Returns a stateful layer's neurons to rest. */
   resetStates(): void;
   /** Set by `callbacks.spikeRateMonitor` while it counts this layer's spikes. */
   spikeRecorder: SpikeRecorder | null;
