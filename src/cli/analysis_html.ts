@@ -17,6 +17,29 @@ function figure(id: string, svg: string | null, caption: string): string {
   return `<figure id="${id}">\n${svg}\n<figcaption>${escape(caption)}</figcaption>\n</figure>`;
 }
 
+/** The learnt leaks, thresholds, … of every neuron layer; 'none learnt' for a layer with fixed ones. */
+function neuronParametersSection(r: AnalysisReport): string {
+  if (r.neuronParameters.length === 0) return '<p id="neuron-parameters">The model has no neuron layer.</p>';
+  const rows = r.neuronParameters.flatMap(({layer, parameters}) =>
+    parameters.length === 0
+      ? [[layer, 'none learnt', '', '', '', '', '', '', '']]
+      : parameters.map(p => [
+          layer,
+          p.name,
+          p.shape.length === 0 ? 'shared' : `[${p.shape.join(', ')}]`,
+          String(p.count),
+          p.mean.toFixed(4),
+          p.std.toFixed(4),
+          p.min.toFixed(4),
+          p.max.toFixed(4),
+          p.count > 1 ? p.histogram.counts.join(' ') : '',
+        ])
+  );
+  return `<div id="neuron-parameters">
+${table(['layer', 'parameter', 'shape', 'values', 'mean', 'std', 'min', 'max', 'histogram (min to max)'], rows)}
+</div>`;
+}
+
 export function analysisHtml(
   report: AnalysisReport,
   charts: {gamma: string | null; rates: string; accuracy: string}
@@ -54,6 +77,11 @@ ${pct(c.accuracy)}</li>
 
 <h2>BNTT scales over time</h2>
 ${figure('gamma-chart', charts.gamma, "Mean BNTT scale per step and layer; dashed: the gamma rule's threshold")}
+
+<h2>Learnt neuron parameters</h2>
+<p>The leaks, thresholds and other parameters each neuron layer learnt (layers with <code>learnLeak</code>,
+<code>learnThreshold</code>, …); "none learnt" for a layer whose parameters are fixed numbers.</p>
+${neuronParametersSection(r)}
 
 <h2>Firing rates</h2>
 ${figure('rates-chart', charts.rates, 'Spikes per neuron per step, per spiking layer')}
