@@ -12,7 +12,7 @@ import {SpikeRateMonitor} from '../callbacks/spike_rate_monitor';
 import {CosineDecay} from '../callbacks/cosine_decay';
 import type {EpochSchedule} from '../callbacks/epoch_schedule';
 import {StepDecay} from '../callbacks/step_decay';
-import {ImageDataset} from '../data/dataset';
+import {ImageDataset, isCifar} from '../data/dataset';
 import {batchCount, batches} from '../data/pipeline';
 import {fileSystem} from '../io/file_system';
 import {emitsSpikes, isNeuron} from '../layers/roles';
@@ -189,7 +189,7 @@ function resolvedSettings(args: Settings, model: tfl.LayersModel): Settings {
   return {
     ...args,
     lr: initialRate(args),
-    augment: args.augment ?? (args.dataset === 'cifar10' || args.dataset === 'cifar100'),
+    augment: args.augment ?? isCifar(args.dataset),
     timeSteps: args.timeSteps ?? (encoder.getConfig().timeSteps as number),
     encoder: args.encoder ?? (emitsSpikes(encoder) ? 'poisson' : 'direct'),
     leak: args.leak ?? (lif?.getConfig().leak as number),

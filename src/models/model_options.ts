@@ -1,5 +1,5 @@
 import {MAX_TENSOR_ELEMENTS, SIZE_RULE} from '../layers/layer_utils';
-import {describeValue} from '../errors';
+import {describeValue, optionNames, quotedList} from '../errors';
 
 /** The values of the models' `encoder` option. */
 export const ENCODERS = ['poisson', 'direct'] as const;
@@ -33,17 +33,17 @@ export interface SnnModelOptions {
 
 export type ResolvedModelOptions = Required<Omit<SnnModelOptions, 'seed'>> & {seed?: number};
 
-const KNOWN = [
-  'inputShape',
-  'numClasses',
-  'timeSteps',
-  'leak',
-  'threshold',
-  'encoder',
-  'normalization',
-  'weightDecay',
-  'seed',
-];
+const KNOWN: readonly string[] = optionNames<SnnModelOptions>({
+  inputShape: true,
+  numClasses: true,
+  timeSteps: true,
+  leak: true,
+  threshold: true,
+  encoder: true,
+  normalization: true,
+  weightDecay: true,
+  seed: true,
+});
 
 function fail(model: string, name: string, value: unknown, expected: string): never {
   throw new Error(`${model}: option '${name}' must be ${expected}; got ${describeValue(value)}`);
@@ -63,7 +63,7 @@ function finite(model: string, name: string, value: unknown, expected: string, o
 
 function oneOf<T extends string>(model: string, name: string, value: unknown, allowed: readonly T[]): T {
   if (!(allowed as readonly unknown[]).includes(value)) {
-    fail(model, name, value, `one of ${allowed.map(a => `'${a}'`).join(', ')}`);
+    fail(model, name, value, `one of ${quotedList(allowed)}`);
   }
   return value as T;
 }
