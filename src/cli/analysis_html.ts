@@ -1,5 +1,6 @@
 /** analysis.html: the analysis report as one self-contained page (inline SVG charts, tables, no scripts). */
 import type {AnalysisReport} from './analyze';
+import {NEURON_PARAMETER_HEADER, neuronParameterRows} from './neuron_table';
 
 const escape = (text: string) =>
   text.replace(/[&<>"]/g, c => ({'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;'})[c]!);
@@ -20,24 +21,8 @@ function figure(id: string, svg: string | null, caption: string): string {
 /** The learnt leaks, thresholds, … of every neuron layer; 'none learnt' for a layer with fixed ones. */
 function neuronParametersSection(r: AnalysisReport): string {
   if (r.neuronParameters.length === 0) return '<p id="neuron-parameters">The model has no neuron layer.</p>';
-  const rows = r.neuronParameters.flatMap(({layer, parameters}) =>
-    parameters.length === 0
-      ? [[layer, 'none learnt', '', '', '', '', '', '', '']]
-      : parameters.map(p => [
-          layer,
-          p.name,
-          p.shape.length === 0 ? 'shared' : `[${p.shape.join(', ')}]`,
-          String(p.count),
-          p.mean.toFixed(4),
-          p.std.toFixed(4),
-          p.min.toFixed(4),
-          p.max.toFixed(4),
-          p.count > 1 ? p.histogram.counts.join(' ') : '',
-        ])
-  );
-  return `<div id="neuron-parameters">
-${table(['layer', 'parameter', 'shape', 'values', 'mean', 'std', 'min', 'max', 'histogram (min to max)'], rows)}
-</div>`;
+  const header = NEURON_PARAMETER_HEADER.map(h => (h === 'histogram' ? 'histogram (min to max)' : h));
+  return `<div id="neuron-parameters">\n${table(header, neuronParameterRows(r.neuronParameters))}\n</div>`;
 }
 
 export function analysisHtml(

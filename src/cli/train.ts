@@ -8,6 +8,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import {mkdirSync, readFileSync} from 'node:fs';
 import {join, resolve} from 'node:path';
 
+import {neuronParameters} from '../analysis/neuron_parameters';
 import {SpikeRateMonitor} from '../callbacks/spike_rate_monitor';
 import {CosineDecay} from '../callbacks/cosine_decay';
 import type {EpochSchedule} from '../callbacks/epoch_schedule';
@@ -177,6 +178,7 @@ class EpochReporter extends tfl.Callback {
     );
     await saveCheckpoint(args.out, this.model as tfl.LayersModel, this.run.optimizer, state);
     if (epoch + 1 === args.epochs) this.run.hooks.afterStage?.('checkpoint');
+    this.run.summary.neuronParameters = neuronParameters(this.model as tfl.LayersModel);
     writeReports(args.out, state, this.run.summary);
     if (this.run.hooks.stopAfterEpoch === epoch + 1) (this.model as tfl.LayersModel).stopTraining = true;
   }
@@ -212,6 +214,7 @@ async function finishRun(
   await model.save(fileSystem(join(dir, 'model')));
   hooks.afterStage?.('model');
   summary.finished = true;
+  summary.neuronParameters = neuronParameters(model);
   writeReports(dir, state, summary);
   hooks.afterStage?.('reports');
   out.write(`saved the model to ${resolve(dir, 'model')} and the reports to ${join(dir, 'report.md')}\n`);

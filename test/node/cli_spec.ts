@@ -265,6 +265,10 @@ describe('tfjs-snn train (end to end on a generated 8×8 dataset, wasm)', () => 
     expect(markdown).toContain('## Per epoch');
     expect(markdown).toMatch(/\| 1 \| 0\.0100 \| /);
     expect(markdown).toContain('rate lif1');
+    expect(markdown).toContain('## Learnt neuron parameters\n\nNone learnt: every neuron layer has fixed parameters.');
+    expect(
+      JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')).neuronParameters.map((l: {layer: string}) => l.layer)
+    ).toEqual(['lif1', 'lif2', 'lif3']);
     const model = await tfl.loadLayersModel(io.fileSystem(join(out, 'model')));
     expect(model.outputs[0].shape).toEqual([null, 10]);
     model.dispose();

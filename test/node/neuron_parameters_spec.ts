@@ -111,7 +111,8 @@ describe('analysis.neuronParameters', () => {
     model.dispose();
   });
 
-  const model = learntModel();
+  let model: tfl.Sequential;
+  beforeAll(() => (model = learntModel()));
   afterAll(() => model.dispose());
   const cases: Array<[string, () => unknown, string]> = [
     [
