@@ -1,12 +1,16 @@
 /** Command-line arguments of `tfjs-snn train`: parsing, defaults and checks. */
 import {DATASET_NAMES, DatasetName} from '../data/dataset';
 import {ENCODERS, NORMALIZATIONS} from '../models/model_options';
+import {small} from '../models/small';
+import {vgg11, vgg9} from '../models/vgg';
 
 /** The dataset both commands read unless --dataset says otherwise: the one with an embedded subset. */
 export const DEFAULT_DATASET = 'fashion-mnist' satisfies DatasetName;
 /** --dataset's values: every dataset the package reads, the default first. */
 export const DATASETS: readonly DatasetName[] = [DEFAULT_DATASET, ...DATASET_NAMES.filter(d => d !== DEFAULT_DATASET)];
-export const MODELS = ['small', 'vgg9', 'vgg11'] as const;
+/** --model's values and the builder each names (train builds the model through this record). */
+export const MODEL_BUILDERS = {small, vgg9, vgg11} as const;
+export const MODELS = Object.keys(MODEL_BUILDERS) as ReadonlyArray<keyof typeof MODEL_BUILDERS>;
 /** --backend's values, each with what it means (a new one does not compile without its line in the help). */
 const BACKEND_HELP = {
   auto: 'tfjs-node when installed, else wasm; default',

@@ -17,9 +17,7 @@ import {ImageDataset, isCifar} from '../data/dataset';
 import {batchCount, batches} from '../data/pipeline';
 import {fileSystem} from '../io/file_system';
 import {emitsSpikes, isNeuron} from '../layers/roles';
-import {small} from '../models/small';
-import {vgg11, vgg9} from '../models/vgg';
-import {TrainArgs} from './args';
+import {MODEL_BUILDERS, TrainArgs} from './args';
 import {useBackend} from './backend';
 import {EpochRecord, loadCheckpoint, RunState, saveCheckpoint} from './checkpoint';
 import {firstImages, loadSplit} from './datasets';
@@ -63,7 +61,7 @@ function buildModel(args: TrainArgs, data: ImageDataset): tfl.Sequential {
     ...(args.encoder != null ? {encoder: args.encoder} : {}),
     ...(args.leak != null ? {leak: args.leak} : {}),
   };
-  return args.model === 'vgg9' ? vgg9(options) : args.model === 'vgg11' ? vgg11(options) : small(options);
+  return MODEL_BUILDERS[args.model](options);
 }
 
 function makeOptimizer(args: TrainArgs): tf.Optimizer {

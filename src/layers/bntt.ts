@@ -38,9 +38,9 @@ import type {NormalizationRole} from './roles';
 import {Kwargs, LayerArgs, SpikingLayer} from './spiking_layer';
 import {ConstraintIdentifier, InitializerIdentifier, RegularizerIdentifier} from './weight_args';
 
+const EXTRA_STEPS = ['error', 'repeatLast'] as const;
 /** What inference does with more steps than the layer was built for. */
-export type ExtraStepsPolicy = 'error' | 'repeatLast';
-const EXTRA_STEPS: readonly ExtraStepsPolicy[] = ['error', 'repeatLast'];
+export type ExtraStepsPolicy = (typeof EXTRA_STEPS)[number];
 
 /** The options of `bntt` (all optional), besides tf.layers' own (`name`, `inputShape`, …). */
 export interface BnttArgs extends LayerArgs {

@@ -3,7 +3,7 @@ import {Shape} from '@tensorflow/tfjs-layers';
 
 import {optionNames} from '../errors';
 import {formatShape, layerArgs, oneOfArg, OwnArgs, pairArg} from './layer_utils';
-import {PaddingMode, windowOutputLength} from './spiking_conv2d';
+import {PaddingMode, PADDINGS, windowOutputLength} from './spiking_conv2d';
 import {LayerArgs, SpikingLayer} from './spiking_layer';
 
 /** The options of `spikingAvgPool2d` (all optional). */
@@ -42,7 +42,7 @@ export class SpikingAvgPool2d extends SpikingLayer {
     );
     this.poolSize = pairArg(name, 'poolSize', args.poolSize ?? 2);
     this.strides = pairArg(name, 'strides', args.strides ?? this.poolSize);
-    this.padding = oneOfArg(name, 'padding', args.padding ?? 'valid', ['same', 'valid'] as const);
+    this.padding = oneOfArg(name, 'padding', args.padding ?? 'valid', PADDINGS);
   }
 
   computeOutputShape(inputShape: Shape | Shape[]): Shape {

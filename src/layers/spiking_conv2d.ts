@@ -7,7 +7,8 @@ import {KernelLayer} from './kernel_layer';
 import {LayerArgs} from './spiking_layer';
 import {resolveWeightArgs, ResolvedWeightArgs, WEIGHT_ARG_NAMES, WeightArgs} from './weight_args';
 
-const PADDINGS = ['same', 'valid'] as const;
+/** The values of `padding` (spikingConv2d, spikingAvgPool2d). */
+export const PADDINGS = ['same', 'valid'] as const;
 /** Convolution and pooling padding, as in tf.layers: `'same'` keeps the size at stride 1, `'valid'` pads nothing. */
 export type PaddingMode = (typeof PADDINGS)[number];
 
