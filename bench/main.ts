@@ -1,6 +1,7 @@
 /**
  * `npm run bench [-- --quick] [--no-browser] [--sum-loss]`: fused LIF vs naive per-step ops on
- * Node cpu, Node wasm and webgl in headless Chromium. scripts/bench.mjs bundles this
+ * Node cpu, Node wasm and webgl in headless Chromium, and the learnable LIF (per-channel leak and threshold
+ * tensors) on cpu (`--only=learnable` runs just those rows). scripts/bench.mjs bundles this
  * file and bench/browser_page.ts with esbuild and calls main().
  */
 import {execSync} from 'node:child_process';
@@ -12,6 +13,7 @@ import {runInNewContext} from 'node:vm';
 import * as tf from '@tensorflow/tfjs-core';
 
 import {BrowserResult, runBrowserPlan} from './browser_run';
+import {LearnableRow, learnableMarkdown, runLearnableLif} from './learnable_lif';
 import {runNodePlan, wasmInfo} from './node_backends';
 import {browserPlan, nodePlan, PlanOptions} from './plan';
 import {markdownReport} from './report';
@@ -29,8 +31,9 @@ interface Options extends PlanOptions {
   backends: Set<string>;
 }
 
-const BACKENDS = ['cpu', 'wasm', 'webgl'];
-const USAGE = 'npm run bench [-- --quick] [--no-browser] [--only=cpu,wasm,webgl] [--sum-loss]';
+/** The backends, and `learnable`: the learnable-LIF rows (cpu). */
+const BACKENDS = ['cpu', 'wasm', 'webgl', 'learnable'];
+const USAGE = 'npm run bench [-- --quick] [--no-browser] [--only=cpu,wasm,webgl,learnable] [--sum-loss]';
 
 function parseBackends(argv: string[]): Set<string> {
   const only = argv.find(arg => arg.startsWith('--only='));
@@ -120,6 +123,11 @@ export async function main(argv: string[], paths: MainPaths): Promise<void> {
     browser = await runBrowserPlan(paths.pageBundle, browserPlan(options), log);
     rows.push(...browser.rows);
   }
+  let learnable: LearnableRow[] = [];
+  if (options.backends.has('learnable')) {
+    if (tf.getBackend() !== 'cpu' && !(await tf.setBackend('cpu'))) throw new Error("backend 'cpu' failed");
+    learnable = await runLearnableLif(options.quick, log);
+  }
   const seconds = (Date.now() - started) / 1000;
   const info = [
     ...(await nodeInfoLines()),
@@ -128,7 +136,12 @@ export async function main(argv: string[], paths: MainPaths): Promise<void> {
     `Options: ${argv.join(' ') || '(full run)'}; bench took ${seconds.toFixed(0)} s; ` +
       `load average (1, 5, 15 min) ${loadBefore} before, ${loadText()} after`,
   ];
-  const markdown = markdownReport(info, rows, options);
+  const markdown = [
+    rows.length > 0
+      ? markdownReport(info, rows, options)
+      : `## tfjs-snn LIF benchmark\n\n${info.map(l => `- ${l}`).join('\n')}`,
+    ...(learnable.length > 0 ? ['', learnableMarkdown(learnable)] : []),
+  ].join('\n');
   process.stdout.write(`\n${markdown}\n`);
   const json = {
     date: new Date().toISOString(),
@@ -136,9 +149,14 @@ export async function main(argv: string[], paths: MainPaths): Promise<void> {
     info,
     seconds,
     rows,
+    learnable,
   };
   save(paths.outDir, markdown, json);
   log(`\nwrote ${paths.outDir}/lif.md and ${paths.outDir}/lif.json`);
+  if (learnable.some(row => row.error === 'check failed')) {
+    log('the learnable fused lif and its naive loop disagree: those rows were not timed');
+    process.exitCode = 1;
+  }
   if (rows.some(row => row.check != null && !row.check.ok)) {
     log('naive and tfjs-snn disagree in at least one configuration: those rows were not timed');
     process.exitCode = 1;

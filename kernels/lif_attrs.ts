@@ -4,9 +4,17 @@
  */
 import type {Tensor} from '@tensorflow/tfjs-core';
 
-/** Fused forward kernel: inputs {currents, initialMembrane}, outputs [spikes, finalMembrane]. */
+/**
+ * Fused forward kernel: inputs `{currents [B, T, ...F], initialMembrane [B, ...F], leak [N], threshold [N]}`
+ * (N = prod F: the op broadcasts each parameter to F and flattens it), attrs {@link LifAttrs}, outputs
+ * `[spikes [B, T, ...F], finalMembrane [B, ...F]]`.
+ */
 export const LIF = 'SnnLif';
-/** Fused BPTT kernel: inputs {dSpikes, dMembrane, currents, initialMembrane}, outputs [dCurrents, dInitialMembrane]. */
+/**
+ * Fused BPTT kernel: inputs `{dSpikes, dMembrane, currents, initialMembrane, leak, threshold}`, attrs as the
+ * forward's, outputs `[dCurrents, dInitialMembrane, dLeak [N], dThreshold [N]]`, the parameter gradients summed
+ * over batch and time. Equations: docs/lif.md.
+ */
 export const LIF_GRAD = 'SnnLifGrad';
 /** The same two kernels built from core ops; registered on demand for any backend. */
 export const LIF_COMPOSITE = 'SnnLifComposite';
@@ -41,21 +49,28 @@ export const SURROGATE_DEFAULT_ALPHA: Readonly<Record<SurrogateName, number>> = 
 // Declared as a method so that a function typed (membrane, threshold: number) still fits (method parameters are
 // bivariant): the threshold is a number unless the neuron's threshold is a tensor (learnable or per channel).
 export type SurrogateFunction = {
+  /** dS/dU at `membrane` (one step's U) for `threshold` (a number, or a tensor broadcasting to U). */
   surrogate(membrane: Tensor, threshold: number | Tensor): Tensor;
 }['surrogate'];
 
+/** The attributes of every LIF kernel (leak and threshold are inputs: one value per feature). */
 export interface LifAttrs {
-  leak: number;
-  threshold: number;
   resetMode: ResetMode;
   detachReset: boolean;
   surrogate: SurrogateName;
   alpha: number;
+  /** The value a 'zero' reset sets the membrane to. */
+  vReset: number;
 }
+
+/** The inputs of a forward LIF kernel, by name. */
+export const LIF_INPUTS = ['currents', 'initialMembrane', 'leak', 'threshold'] as const;
 
 /** Attributes of the composite kernels, which also accept a surrogate function. */
 export interface LifCompositeAttrs extends LifAttrs {
   surrogateFn: SurrogateFunction | null;
+  /** The threshold when the op was given a number (a user's surrogate then gets that number), else null. */
+  scalarThreshold: number | null;
 }
 
 /** dS/dU of each built-in surrogate as a scalar function of the membrane U, the threshold θ and alpha. */
@@ -70,10 +85,3 @@ export const SURROGATE_SCALARS: Readonly<
   },
   arctan: (u, threshold, alpha) => alpha / 2 / (1 + ((Math.PI / 2) * alpha * (u - threshold)) ** 2),
 };
-
-/** dS/dU of a built-in surrogate as a scalar function of the membrane U. */
-export function surrogateScalar(name: SurrogateName, alpha: number, threshold: number): (u: number) => number {
-  const f = SURROGATE_SCALARS[name];
-  if (f == null) throw new Error(`surrogate: unknown name '${name}'`);
-  return u => f(u, threshold, alpha);
-}

@@ -15,28 +15,38 @@ function releaseTape(): void {
 }
 
 /**
- * The gradient of a forward LIF kernel is its BPTT kernel. Only the inputs are
+ * The gradient of a forward LIF kernel is its BPTT kernel, which returns the gradients of all four inputs
+ * (currents, V_0, and the per-feature leak and threshold, summed over batch and time). Only the inputs are
  * saved: the backward kernel recomputes the membrane trace, which costs one
  * cheap extra scan and saves a [batch, time, ...features] buffer.
  */
 function lifGradConfig(forwardKernel: string, backwardKernel: string): GradConfig {
   return {
     kernelName: forwardKernel,
-    inputsToSave: ['currents', 'initialMembrane'],
+    inputsToSave: ['currents', 'initialMembrane', 'leak', 'threshold'],
     gradFunc: (dys: Tensor | Tensor[], saved: Tensor[], attrs: NamedAttrMap) => {
       const [dSpikes, dMembrane] = dys as Tensor[];
-      const [currents, initialMembrane] = saved;
+      const [currents, initialMembrane, leak, threshold] = saved;
       // Run once, eagerly: the engine calls each input's closure in its own tidy.
       let grads: Tensor[];
       try {
-        grads = engine().runKernel(backwardKernel, {dSpikes, dMembrane, currents, initialMembrane}, attrs) as Tensor[];
+        grads = engine().runKernel(
+          backwardKernel,
+          {dSpikes, dMembrane, currents, initialMembrane, leak, threshold},
+          attrs
+        ) as Tensor[];
       } catch (error) {
         // A custom surrogate that throws or returns a bad value, or a failing backend kernel.
         releaseTape();
         throw error;
       }
-      const [dCurrents, dInitialMembrane] = grads;
-      return {currents: () => dCurrents, initialMembrane: () => dInitialMembrane};
+      const [dCurrents, dInitialMembrane, dLeak, dThreshold] = grads;
+      return {
+        currents: () => dCurrents,
+        initialMembrane: () => dInitialMembrane,
+        leak: () => dLeak,
+        threshold: () => dThreshold,
+      };
     },
   };
 }

@@ -1,41 +1,33 @@
-import {
-  add,
-  cast,
-  clone,
-  greater,
-  mul,
-  Scalar,
-  scalar,
-  sub,
-  Tensor,
-  tidy,
-  where,
-  zerosLike,
-} from '@tensorflow/tfjs-core';
+import {add, cast, clone, fill, greater, mul, sub, Tensor, tidy, where} from '@tensorflow/tfjs-core';
 
 import {ResetMode} from '../lif_attrs';
 import {stepsOf} from './time_major';
+
+/** The parameters of a LIF step: `leak` and `threshold` one value per feature ([features]), `vReset` a number. */
+export interface StepParams {
+  leak: Tensor;
+  threshold: Tensor;
+  vReset: number;
+  mode: ResetMode;
+}
+
+/** V_t from U_t and its spike: U − θ·S ('subtract'), v_r where it fired ('zero'), or U ('none'). */
+export function resetOf(u: Tensor, fired: Tensor, spike: Tensor, params: StepParams): Tensor {
+  if (params.mode === 'subtract') return sub(u, mul(spike, params.threshold));
+  if (params.mode === 'zero') return where(fired, fill(u.shape, params.vReset), u);
+  return clone(u); // a distinct handle: callers dispose V_{t-1} while keeping U_t
+}
 
 /** One LIF step as core ops: U_t = leak·V_{t−1} + I_t, the spike, and V_t after reset. */
 export function lifStep(
   membrane: Tensor,
   current: Tensor,
-  leak: Scalar,
-  threshold: Scalar,
-  mode: ResetMode
+  params: StepParams
 ): {u: Tensor; fired: Tensor; spike: Tensor; next: Tensor} {
-  const u = add(mul(leak, membrane), current);
-  const fired = greater(u, threshold);
+  const u = add(mul(params.leak, membrane), current);
+  const fired = greater(u, params.threshold);
   const spike = cast(fired, 'float32');
-  let next: Tensor;
-  if (mode === 'subtract') {
-    next = sub(u, mul(spike, threshold));
-  } else if (mode === 'zero') {
-    next = where(fired, zerosLike(u), u);
-  } else {
-    next = clone(u); // a distinct handle: callers dispose V_{t-1} while keeping U_t
-  }
-  return {u, fired, spike, next};
+  return {u, fired, spike, next: resetOf(u, fired, spike, params)};
 }
 
 /**
@@ -47,19 +39,15 @@ export function lifStep(
 export function scanSteps(
   currents: Tensor,
   initialMembrane: Tensor,
-  leak: number,
-  threshold: number,
-  mode: ResetMode,
+  params: StepParams,
   keep: 'spike' | 'u'
 ): {kept: Tensor[]; membrane: Tensor} {
-  const leakScalar = scalar(leak);
-  const thresholdScalar = scalar(threshold);
   const kept: Tensor[] = [];
   let membrane = initialMembrane;
   for (const current of stepsOf(currents)) {
     const previous = membrane;
     const [value, next] = tidy(() => {
-      const step = lifStep(previous, current, leakScalar, thresholdScalar, mode);
+      const step = lifStep(previous, current, params);
       return [step[keep], step.next];
     });
     if (previous !== initialMembrane) previous.dispose();
@@ -67,7 +55,5 @@ export function scanSteps(
     kept.push(value);
     membrane = next;
   }
-  leakScalar.dispose();
-  thresholdScalar.dispose();
   return {kept, membrane};
 }

@@ -1,7 +1,7 @@
 import {abs, add, div, maximum, mul, sigmoid, square, sub, Tensor} from '@tensorflow/tfjs-core';
 
 import {describeValue} from '../../src/errors';
-import {LifCompositeAttrs, SurrogateFunction, SurrogateName} from '../lif_attrs';
+import {SurrogateFunction, SurrogateName} from '../lif_attrs';
 
 /**
  * Calls a user's surrogate on one step's membrane `u` and checks what it returns: a float32 tensor of
@@ -56,9 +56,4 @@ export function surrogateOf(
 ): Tensor {
   if (surrogateFn != null) return callSurrogate(surrogateFn, u, threshold, label);
   return SURROGATE_TENSORS[surrogate](u, threshold, alpha);
-}
-
-/** dS/dU of the chosen surrogate, as core ops on the membrane tensor U. */
-export function surrogateTensor(u: Tensor, attrs: LifCompositeAttrs): Tensor {
-  return surrogateOf(u, attrs.threshold, attrs.surrogate, attrs.alpha, attrs.surrogateFn);
 }

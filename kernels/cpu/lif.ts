@@ -3,7 +3,7 @@ import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {LIF, LifAttrs} from '../lif_attrs';
 import {LifDims, lifDims} from '../lif_dims';
 import {cpuIO} from './cpu_backend';
-import {scanRow} from './lif_scan';
+import {LifParams, scanRow} from './lif_scan';
 
 /** The arrays forward LIF writes: every spike, and the membrane (V_0 on entry, V_T on exit). */
 export interface LifOutputs {
@@ -12,20 +12,27 @@ export interface LifOutputs {
 }
 
 /** Forward LIF over the whole train with typed-array loops (served to cpu and, on the heap, to wasm). */
-export function lifInto(currents: Float32Array, dims: LifDims, lifAttrs: LifAttrs, out: LifOutputs): void {
+export function lifInto(
+  currents: Float32Array,
+  params: LifParams,
+  dims: LifDims,
+  lifAttrs: LifAttrs,
+  out: LifOutputs
+): void {
   const {batch, time, features} = dims;
   for (let b = 0; b < batch; b++) {
     const row = out.membrane.subarray(b * features, (b + 1) * features);
-    scanRow(currents, b * time * features, time, row, lifAttrs, null, out.spikes);
+    scanRow(currents, b * time * features, time, row, params, lifAttrs, null, out.spikes);
   }
 }
 
 export const lifCpu: KernelFunc = ({inputs, backend, attrs}) => {
   const io = cpuIO(backend);
-  const {currents, initialMembrane} = inputs as {[name: string]: TensorInfo};
+  const {currents, initialMembrane, leak, threshold} = inputs as {[name: string]: TensorInfo};
   const input = io.read(currents);
+  const params = {leak: io.read(leak), threshold: io.read(threshold)};
   const out = {spikes: new Float32Array(input.length), membrane: Float32Array.from(io.read(initialMembrane))};
-  lifInto(input, lifDims(currents.shape), attrs as unknown as LifAttrs, out);
+  lifInto(input, params, lifDims(currents.shape), attrs as unknown as LifAttrs, out);
   return [io.output(currents.shape.slice(), out.spikes), io.output(initialMembrane.shape.slice(), out.membrane)];
 };
 

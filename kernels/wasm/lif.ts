@@ -7,13 +7,20 @@ import {heapOutputsAndViews} from './wasm_backend';
 
 /** The cpu kernel's loops, writing their outputs in place on the wasm heap: O(T·N), no copies. */
 export const lifWasm: KernelFunc = ({inputs, backend, attrs}) => {
-  const {currents, initialMembrane} = inputs as {[name: string]: TensorInfo};
+  const {currents, initialMembrane, leak, threshold} = inputs as {[name: string]: TensorInfo};
   const {
     outputs,
-    views: [input, initial, spikes, membrane],
-  } = heapOutputsAndViews(backend, [currents, initialMembrane], [currents.shape, initialMembrane.shape]);
+    views: [input, initial, leaks, thresholds, spikes, membrane],
+  } = heapOutputsAndViews(
+    backend,
+    [currents, initialMembrane, leak, threshold],
+    [currents.shape, initialMembrane.shape]
+  );
   membrane.set(initial);
-  lifInto(input, lifDims(currents.shape), attrs as unknown as LifAttrs, {spikes, membrane});
+  lifInto(input, {leak: leaks, threshold: thresholds}, lifDims(currents.shape), attrs as unknown as LifAttrs, {
+    spikes,
+    membrane,
+  });
   return outputs;
 };
 

@@ -7,20 +7,38 @@ import {heapOutputsAndViews} from './wasm_backend';
 
 /** The cpu kernel's BPTT loops, writing their outputs in place on the wasm heap. */
 export const lifGradWasm: KernelFunc = ({inputs, backend, attrs}) => {
-  const {dSpikes, dMembrane, currents, initialMembrane} = inputs as {[name: string]: TensorInfo};
+  const {dSpikes, dMembrane, currents, initialMembrane, leak, threshold} = inputs as {[name: string]: TensorInfo};
   const {
     outputs,
-    views: [current, initial, gradSpikes, gradMembrane, dCurrents, dInitialMembrane],
+    views: [
+      current,
+      initial,
+      gradSpikes,
+      gradMembrane,
+      leaks,
+      thresholds,
+      dCurrents,
+      dInitialMembrane,
+      dLeak,
+      dThreshold,
+    ],
   } = heapOutputsAndViews(
     backend,
-    [currents, initialMembrane, dSpikes, dMembrane],
-    [currents.shape, initialMembrane.shape]
+    [currents, initialMembrane, dSpikes, dMembrane, leak, threshold],
+    [currents.shape, initialMembrane.shape, leak.shape, threshold.shape]
   );
   lifGradInto(
-    {currents: current, initialMembrane: initial, dSpikes: gradSpikes, dMembrane: gradMembrane},
+    {
+      currents: current,
+      initialMembrane: initial,
+      dSpikes: gradSpikes,
+      dMembrane: gradMembrane,
+      leak: leaks,
+      threshold: thresholds,
+    },
     lifDims(currents.shape),
     attrs as unknown as LifAttrs,
-    {dCurrents, dInitialMembrane}
+    {dCurrents, dInitialMembrane, dLeak, dThreshold}
   );
   return outputs;
 };

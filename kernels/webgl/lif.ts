@@ -5,25 +5,34 @@ import {lifDims} from '../lif_dims';
 import {LifBlockScanProgram, LifCheckpointProgram, LifFinalMembraneProgram} from './lif_gpu';
 import {reshape, WebGLBackendLike} from './webgl_backend';
 
-/** Forward LIF on WebGL: block checkpoints, then the spike train and the final membrane. */
+/**
+ * Forward LIF on WebGL: block checkpoints, then the spike train and the final membrane.
+ * Inputs {currents [B, T, ...F], initialMembrane [B, ...F], leak [N], threshold [N]} (N = prod F).
+ */
 export const lifWebGL: KernelFunc = ({inputs, backend, attrs}) => {
-  const {currents, initialMembrane} = inputs as {currents: TensorInfo; initialMembrane: TensorInfo};
+  const {currents, initialMembrane, leak, threshold} = inputs as {[name: string]: TensorInfo};
   const gl = backend as unknown as WebGLBackendLike;
-  const {leak, threshold, resetMode} = attrs as unknown as LifAttrs;
+  const {resetMode, vReset} = attrs as unknown as LifAttrs;
   const dims = lifDims(currents.shape);
   const x = reshape(gl, currents, [dims.batch, dims.time, dims.features]);
   const v0 = reshape(gl, initialMembrane, [dims.batch, dims.features]);
-  const uniforms = [[leak], [threshold]];
-  const checkpoints = gl.runWebGLProgram(new LifCheckpointProgram(dims, resetMode), [x, v0], 'float32', uniforms);
+  const uniforms = [[vReset]];
+  const checkpoints = gl.runWebGLProgram(
+    new LifCheckpointProgram(dims, resetMode),
+    [x, v0, leak, threshold],
+    'float32',
+    uniforms
+  );
+  const scanInputs = [x, checkpoints, leak, threshold];
   const spikes = gl.runWebGLProgram(
     new LifBlockScanProgram(dims, resetMode, 'spikes'),
-    [x, checkpoints],
+    scanInputs,
     'float32',
     uniforms
   );
   const finalMembrane = gl.runWebGLProgram(
     new LifFinalMembraneProgram(dims, resetMode),
-    [x, checkpoints],
+    scanInputs,
     'float32',
     uniforms
   );

@@ -16,6 +16,10 @@ import {PackedProgram} from './webgl_backend';
  * the last two axes of [batch, time, features] in 2×2 blocks), so one fetch
  * serves 4 element-steps and no pack/unpack passes are needed when
  * WEBGL_PACK is on. K is even so blocks start on texel boundaries.
+ *
+ * The leak and threshold of each neuron are inputs of shape [features]
+ * (packed: a texel's .xy holds neurons n and n + 1), read once per thread;
+ * `vReset` and `alpha` are uniforms, so new values reuse the compiled shader.
  */
 export function blockSize(time: number): number {
   return 2 * Math.ceil(Math.sqrt(time) / 2);
@@ -25,39 +29,49 @@ export function blockCount(time: number): number {
   return Math.ceil(time / blockSize(time));
 }
 
-/** GLSL shared by the forward programs: the spike test and the reset, on one and on two neurons. */
+/** The inputs that hold the neurons' parameters, named as the kernels' inputs. */
+export const PARAMETER_INPUTS = ['leak', 'threshold'];
+
+/**
+ * GLSL shared by every LIF program: the two neurons' parameters, the spike test
+ * and the reset, on one and on two neurons.
+ */
 export function scanGlsl(resetMode: ResetMode): string {
-  const reset = {subtract: 'fires(u) ? u - threshold : u', zero: 'fires(u) ? 0.0 : u', none: 'u'}[resetMode];
+  const reset = {subtract: 'fires(u, th) ? u - th : u', zero: 'fires(u, th) ? vReset : u', none: 'u'}[resetMode];
   return `
+      // β and θ of the texel's two neurons (n, n + 1), set once per thread by loadNeurons.
+      vec2 leak2;
+      vec2 threshold2;
+      void loadNeurons(int n) {
+        leak2 = getLeak(n).xy;
+        threshold2 = getThreshold(n).xy;
+      }
       // S = H(U − θ), spelled out for NaN: GLSL leaves NaN comparisons undefined.
-      bool fires(float u) { return !isnan(u) && u > threshold; }
-      float spikeOf(float u) { return fires(u) ? 1.0 : 0.0; }
-      float resetOf(float u) { return ${reset}; }
-      vec2 spikes2(vec2 u) { return vec2(spikeOf(u.x), spikeOf(u.y)); }
-      vec2 reset2(vec2 u) { return vec2(resetOf(u.x), resetOf(u.y)); }
+      bool fires(float u, float th) { return !isnan(u) && u > th; }
+      float spikeOf(float u, float th) { return fires(u, th) ? 1.0 : 0.0; }
+      float resetOf(float u, float th) { return ${reset}; }
+      vec2 spikes2(vec2 u) { return vec2(spikeOf(u.x, threshold2.x), spikeOf(u.y, threshold2.y)); }
+      vec2 reset2(vec2 u) { return vec2(resetOf(u.x, threshold2.x), resetOf(u.y, threshold2.y)); }
       // The half of a packed texel that holds the even or odd row.
       vec2 rowOf(vec4 texel, int row) { return imod(row, 2) == 0 ? texel.xy : texel.zw; }`;
 }
 
-/** `leak` and `threshold` are uniforms: new values reuse the compiled shader. */
-export const SCAN_UNIFORMS = [
-  {name: 'leak', type: 'float' as const},
-  {name: 'threshold', type: 'float' as const},
-];
+/** `vReset` is a uniform: new values reuse the compiled shader. */
+export const SCAN_UNIFORMS = [{name: 'vReset', type: 'float' as const}];
 
 /** Forward programs: one step pair (k, k + 1) of two neurons, from a packed currents texel. */
 function advanceGlsl(time: number): string {
   return `
       vec2 advancePair(vec2 v, int b, int k, int n) {
         vec4 x = getCurrents(b, k, n);
-        v = reset2(leak * v + x.xy);
-        return k + 1 < ${time} ? reset2(leak * v + x.zw) : v;
+        v = reset2(leak2 * v + x.xy);
+        return k + 1 < ${time} ? reset2(leak2 * v + x.zw) : v;
       }`;
 }
 
 /** The membrane before the first step of each block: [batch, blocks, features]. */
 export class LifCheckpointProgram extends PackedProgram {
-  variableNames = ['currents', 'initialMembrane'];
+  variableNames = ['currents', 'initialMembrane', ...PARAMETER_INPUTS];
   outputShape: number[];
   userCode: string;
   customUniforms = SCAN_UNIFORMS;
@@ -73,6 +87,7 @@ export class LifCheckpointProgram extends PackedProgram {
       void main() {
         ivec3 c = getOutputCoords();
         int b = c.x; int first = c.y * ${K}; int second = first + ${K}; int n = c.z;
+        loadNeurons(n);
         vec2 v = rowOf(getInitialMembrane(b, n), b);
         vec2 atFirst = v;
         for (int k = 0; k < ${time}; k += 2) {
@@ -89,7 +104,7 @@ export type ScanOutput = 'spikes' | 'trace';
 
 /** Spikes or the membrane trace U (before reset): [batch, time, features]. */
 export class LifBlockScanProgram extends PackedProgram {
-  variableNames = ['currents', 'checkpoints'];
+  variableNames = ['currents', 'checkpoints', ...PARAMETER_INPUTS];
   outputShape: number[];
   userCode: string;
   customUniforms = SCAN_UNIFORMS;
@@ -105,6 +120,7 @@ export class LifBlockScanProgram extends PackedProgram {
       void main() {
         ivec3 c = getOutputCoords();
         int b = c.x; int t = c.y; int n = c.z;
+        loadNeurons(n);
         int block = t / ${K};
         vec2 v = rowOf(getCheckpoints(b, block, n), block);
         vec2 u0 = vec2(0.0);
@@ -113,9 +129,9 @@ export class LifBlockScanProgram extends PackedProgram {
           int k = block * ${K} + i;
           if (k > t) break;
           vec4 x = getCurrents(b, k, n);
-          u0 = leak * v + x.xy;
+          u0 = leak2 * v + x.xy;
           v = reset2(u0);
-          u1 = leak * v + x.zw;
+          u1 = leak2 * v + x.zw;
           v = reset2(u1);
         }
         setOutput(${result});
@@ -125,7 +141,7 @@ export class LifBlockScanProgram extends PackedProgram {
 
 /** The membrane after the last step: [batch, features]; a texel holds 2 samples × 2 neurons. */
 export class LifFinalMembraneProgram extends PackedProgram {
-  variableNames = ['currents', 'checkpoints'];
+  variableNames = ['currents', 'checkpoints', ...PARAMETER_INPUTS];
   outputShape: number[];
   userCode: string;
   customUniforms = SCAN_UNIFORMS;
@@ -151,6 +167,7 @@ export class LifFinalMembraneProgram extends PackedProgram {
 
       void main() {
         ivec2 c = getOutputCoords();
+        loadNeurons(c.y);
         vec2 second = c.x + 1 < ${batch} ? finalMembrane(c.x + 1, c.y) : vec2(0.0);
         setOutput(vec4(finalMembrane(c.x, c.y), second));
       }`;

@@ -1,54 +1,74 @@
 import {LifDims} from '../lif_dims';
 import {LifAttrs, SurrogateName} from '../lif_attrs';
-import {blockCount, blockSize, scanGlsl} from './lif_gpu';
+import {blockCount, blockSize, PARAMETER_INPUTS, scanGlsl} from './lif_gpu';
 import {PackedProgram} from './webgl_backend';
 
-/** dS/dU of each built-in surrogate in GLSL. */
-const SURROGATE_GLSL: Record<SurrogateName, string> = {
-  triangle: 'alpha * max(0.0, 1.0 - abs(u / threshold - 1.0)) / threshold',
-  fastSigmoid: '1.0 / ((1.0 + alpha * abs(u - threshold)) * (1.0 + alpha * abs(u - threshold)))',
-  sigmoid: 'alpha * sigmoidOf(alpha * (u - threshold)) * (1.0 - sigmoidOf(alpha * (u - threshold)))',
-  arctan:
-    '(alpha / 2.0) / (1.0 + (1.5707963267948966 * alpha * (u - threshold)) * (1.5707963267948966 * alpha * (u - threshold)))',
+/**
+ * dS/dU of each built-in surrogate in GLSL, at the membrane `u` and the neuron's threshold `th`. Typed by
+ * SurrogateName: a surrogate added to lif_attrs.ts does not compile until it has a formula here.
+ */
+const SURROGATE_GLSL: Readonly<Record<SurrogateName, string>> = {
+  triangle: 'alpha * max(0.0, 1.0 - abs(u / th - 1.0)) / th',
+  fastSigmoid: '1.0 / ((1.0 + alpha * abs(u - th)) * (1.0 + alpha * abs(u - th)))',
+  sigmoid: 'alpha * sigmoidOf(alpha * (u - th)) * (1.0 - sigmoidOf(alpha * (u - th)))',
+  arctan: '(alpha / 2.0) / (1.0 + (1.5707963267948966 * alpha * (u - th)) * (1.5707963267948966 * alpha * (u - th)))',
 };
 
+/** `alpha` and `vReset` are uniforms: new values reuse the compiled shaders. */
 const GRAD_UNIFORMS = [
-  {name: 'leak', type: 'float' as const},
-  {name: 'threshold', type: 'float' as const},
   {name: 'alpha', type: 'float' as const},
+  {name: 'vReset', type: 'float' as const},
 ];
 
 /**
- * GLSL for one backward step of two neurons: dL/dI from the membrane U, the
- * spike gradient and the adjoint dL/dV arriving from the next step (see
- * cpu/lif_grad.ts for the recurrence). NaN membranes give NaN slopes.
+ * GLSL for one backward step of one neuron (two with the …2 forms), from the membrane U, the
+ * neuron's threshold, the spike gradient dS and the adjoint a = dL/dV arriving from the next step
+ * (docs/lif.md: g = dS + a·∂V/∂S, b = g·σ'(U) + a·∂V/∂U). NaN membranes give NaN slopes.
  */
 function stepGradGlsl(attrs: LifAttrs): string {
   const resetGrad = !attrs.detachReset && attrs.resetMode !== 'none';
-  const dVdU = attrs.resetMode === 'zero' ? '(fires(u) ? 0.0 : 1.0)' : '1.0';
-  const dVdS = !resetGrad ? '0.0' : attrs.resetMode === 'subtract' ? '-threshold' : '-u';
+  const dVdU = attrs.resetMode === 'zero' ? '(fires(u, th) ? 0.0 : 1.0)' : '1.0';
+  const dVdS = !resetGrad ? '0.0' : attrs.resetMode === 'subtract' ? '-th' : '(vReset - u)';
+  // θ in the subtract reset is never detached: ∂V/∂θ = −S.
+  const explicitThreshold = attrs.resetMode === 'subtract' ? ' - adjoint * spikeOf(u, th)' : '';
   return `
       ${scanGlsl(attrs.resetMode)}
       float sigmoidOf(float x) { return 1.0 / (1.0 + exp(-x)); }
 
-      float slopeAt(float u) {
+      float slopeAt(float u, float th) {
         if (isnan(u)) return NAN;
         return ${SURROGATE_GLSL[attrs.surrogate]};
       }
 
-      float stepGrad(float u, float dSpike, float adjoint) {
-        float slope = slopeAt(u);
-        return dSpike * slope + adjoint * (${dVdU} + ${dVdS} * slope);
+      // dL/dS_t in all: the direct gradient plus the reset's (0 when detached).
+      float spikeGrad(float u, float th, float dSpike, float adjoint) { return dSpike + adjoint * ${dVdS}; }
+
+      // b_t = dL/dU_t = dL/dI_t.
+      float stepGrad(float u, float th, float dSpike, float adjoint) {
+        return spikeGrad(u, th, dSpike, adjoint) * slopeAt(u, th) + adjoint * ${dVdU};
+      }
+
+      // Step t's term of dL/dθ.
+      float thresholdGrad(float u, float th, float dSpike, float adjoint) {
+        return -spikeGrad(u, th, dSpike, adjoint) * slopeAt(u, th)${explicitThreshold};
       }
 
       vec2 stepGrad2(vec2 u, vec2 dSpike, vec2 adjoint) {
-        return vec2(stepGrad(u.x, dSpike.x, adjoint.x), stepGrad(u.y, dSpike.y, adjoint.y));
+        return vec2(
+          stepGrad(u.x, threshold2.x, dSpike.x, adjoint.x),
+          stepGrad(u.y, threshold2.y, dSpike.y, adjoint.y));
+      }
+
+      vec2 thresholdGrad2(vec2 u, vec2 dSpike, vec2 adjoint) {
+        return vec2(
+          thresholdGrad(u.x, threshold2.x, dSpike.x, adjoint.x),
+          thresholdGrad(u.y, threshold2.y, dSpike.y, adjoint.y));
       }`;
 }
 
 /** The adjoint dL/dV arriving at the last step of each block: [batch, blocks, features]. */
 export class AdjointCheckpointProgram extends PackedProgram {
-  variableNames = ['trace', 'dSpikes', 'dMembrane'];
+  variableNames = ['trace', 'dSpikes', 'dMembrane', ...PARAMETER_INPUTS];
   outputShape: number[];
   userCode: string;
   customUniforms = GRAD_UNIFORMS;
@@ -64,6 +84,7 @@ export class AdjointCheckpointProgram extends PackedProgram {
       void main() {
         ivec3 c = getOutputCoords();
         int b = c.x; int n = c.z;
+        loadNeurons(n);
         int firstEnd = min((c.y + 1) * ${K}, ${time}) - 1;
         int secondEnd = min((c.y + 2) * ${K}, ${time}) - 1;
         vec2 adjoint = rowOf(getDMembrane(b, n), b);
@@ -80,7 +101,7 @@ export class AdjointCheckpointProgram extends PackedProgram {
             if (s >= ${time}) continue;
             if (s == secondEnd) atSecond = adjoint;
             if (s == firstEnd) { atFirst = adjoint; done = true; break; }
-            adjoint = leak * stepGrad2(h == 1 ? u.zw : u.xy, h == 1 ? dS.zw : dS.xy, adjoint);
+            adjoint = leak2 * stepGrad2(h == 1 ? u.zw : u.xy, h == 1 ? dS.zw : dS.xy, adjoint);
           }
         }
         setOutput(vec4(atFirst, atSecond));
@@ -90,7 +111,7 @@ export class AdjointCheckpointProgram extends PackedProgram {
 
 /** dL/dI for every (b, t, n), walking back at most K steps from its block's end. */
 export class LifGradProgram extends PackedProgram {
-  variableNames = ['trace', 'dSpikes', 'adjoints'];
+  variableNames = ['trace', 'dSpikes', 'adjoints', ...PARAMETER_INPUTS];
   outputShape: number[];
   userCode: string;
   customUniforms = GRAD_UNIFORMS;
@@ -105,6 +126,7 @@ export class LifGradProgram extends PackedProgram {
       void main() {
         ivec3 c = getOutputCoords();
         int b = c.x; int t = c.y; int n = c.z;
+        loadNeurons(n);
         int block = t / ${K};
         int end = min((block + 1) * ${K}, ${time}) - 1;
         vec2 adjoint = rowOf(getAdjoints(b, block, n), block);
@@ -117,10 +139,10 @@ export class LifGradProgram extends PackedProgram {
           vec4 dS = getDSpikes(b, k, n);
           if (k + 1 <= end) {
             grad1 = stepGrad2(u.zw, dS.zw, adjoint);
-            adjoint = leak * grad1;
+            adjoint = leak2 * grad1;
           }
           grad0 = stepGrad2(u.xy, dS.xy, adjoint);
-          adjoint = leak * grad0;
+          adjoint = leak2 * grad0;
         }
         setOutput(vec4(grad0, grad1));
       }`;
@@ -129,10 +151,10 @@ export class LifGradProgram extends PackedProgram {
 
 /** dL/dV_0 = leak · dL/dI_0: [batch, features], a texel holds 2 samples × 2 neurons. */
 export class InitialMembraneGradProgram extends PackedProgram {
-  variableNames = ['dCurrents'];
+  variableNames = ['dCurrents', 'leak'];
   outputShape: number[];
   userCode: string;
-  customUniforms = [{name: 'leak', type: 'float' as const}];
+  customUniforms = [];
 
   constructor({batch, features}: LifDims) {
     super();
@@ -140,9 +162,81 @@ export class InitialMembraneGradProgram extends PackedProgram {
     this.userCode = `
       void main() {
         ivec2 c = getOutputCoords();
+        vec2 leak2 = getLeak(c.y).xy;
         vec2 first = getDCurrents(c.x, 0, c.y).xy;
         vec2 second = c.x + 1 < ${batch} ? getDCurrents(c.x + 1, 0, c.y).xy : vec2(0.0);
-        setOutput(leak * vec4(first, second));
+        setOutput(vec4(leak2 * first, leak2 * second));
+      }`;
+  }
+}
+
+/**
+ * Each sample's share of dL/dβ and dL/dθ, summed over time: [batch, 2, features], a texel holds
+ * (dβ, dθ) × 2 neurons of one sample. Every step's terms are local once dL/dI is known:
+ * a_t = β·b_{t+1} (a_T = dMembrane), dβ += b_t·V_{t−1}, dθ += −g_t·σ'(U_t) − [subtract]·a_t·S_t,
+ * with V_{t−1} the reset of U_{t−1} (V_0 the initial membrane).
+ */
+export class ParameterGradPartialsProgram extends PackedProgram {
+  variableNames = ['trace', 'dSpikes', 'dCurrents', 'dMembrane', 'initialMembrane', ...PARAMETER_INPUTS];
+  outputShape: number[];
+  userCode: string;
+  customUniforms = GRAD_UNIFORMS;
+
+  constructor({batch, time, features}: LifDims, attrs: LifAttrs) {
+    super();
+    this.outputShape = [batch, 2, features];
+    this.userCode = `
+      ${stepGradGlsl(attrs)}
+
+      void main() {
+        ivec3 c = getOutputCoords();
+        int b = c.x; int n = c.z;
+        loadNeurons(n);
+        vec2 lastAdjoint = rowOf(getDMembrane(b, n), b);
+        vec2 previous = rowOf(getInitialMembrane(b, n), b);
+        vec2 leakGrad = vec2(0.0);
+        vec2 thresholdGrad = vec2(0.0);
+        vec4 dI = getDCurrents(b, 0, n);
+        for (int k = 0; k < ${time}; k += 2) {
+          vec4 u = getTrace(b, k, n);
+          vec4 dS = getDSpikes(b, k, n);
+          vec4 dINext = k + 2 < ${time} ? getDCurrents(b, k + 2, n) : vec4(0.0);
+          vec2 adjoint = k + 1 < ${time} ? leak2 * dI.zw : lastAdjoint;
+          leakGrad += dI.xy * previous;
+          thresholdGrad += thresholdGrad2(u.xy, dS.xy, adjoint);
+          previous = reset2(u.xy);
+          if (k + 1 < ${time}) {
+            adjoint = k + 2 < ${time} ? leak2 * dINext.xy : lastAdjoint;
+            leakGrad += dI.zw * previous;
+            thresholdGrad += thresholdGrad2(u.zw, dS.zw, adjoint);
+            previous = reset2(u.zw);
+          }
+          dI = dINext;
+        }
+        setOutput(vec4(leakGrad, thresholdGrad));
+      }`;
+  }
+}
+
+export type ParameterName = 'leak' | 'threshold';
+
+/** One parameter's gradient [features]: the partials of ParameterGradPartialsProgram summed over the batch. */
+export class ParameterGradSumProgram extends PackedProgram {
+  variableNames = ['partials'];
+  outputShape: number[];
+  userCode: string;
+  customUniforms = [];
+
+  constructor({batch, features}: LifDims, parameter: ParameterName) {
+    super();
+    this.outputShape = [features];
+    const half = parameter === 'leak' ? 'xy' : 'zw';
+    this.userCode = `
+      void main() {
+        int n = getOutputCoords();
+        vec2 sum = vec2(0.0);
+        for (int b = 0; b < ${batch}; b++) sum += getPartials(b, 0, n).${half};
+        setOutput(vec4(sum, 0.0, 0.0));
       }`;
   }
 }

@@ -1,9 +1,9 @@
-import {engine, getBackend, getKernel, Tensor, tidy, zeros} from '@tensorflow/tfjs-core';
+import {broadcastTo, engine, fill, getBackend, getKernel, reshape, Tensor, tidy, zeros} from '@tensorflow/tfjs-core';
 
 import {ensureCompositeKernels} from '../../kernels/register';
 import {FUSED_LIF_BACKENDS, LIF, LIF_COMPOSITE} from '../../kernels/lif_attrs';
 import {describeValue} from '../errors';
-import {LifOptions, resolveLifOptions, ResolvedLifOptions} from './lif_options';
+import {checkParameterShape, LIF_OPTION_NAMES, LifOptions, resolveLifOptions, ResolvedLifOptions} from './lif_options';
 
 export type {LifOptions};
 
@@ -68,31 +68,61 @@ function kernelFor(resolved: ResolvedLifOptions, fn: string): string {
   return LIF_COMPOSITE;
 }
 
-function runLif(currents: Tensor, options: LifOptions | undefined, fn: string): [Tensor, Tensor] {
+/** A parameter (number, or tensor broadcasting to `featureShape`) as the kernels take it: one value per feature. */
+function perFeature(value: number | Tensor, featureShape: number[]): Tensor {
+  const features = featureShape.reduce((a, b) => a * b, 1);
+  if (!(value instanceof Tensor)) return fill([features], value, 'float32');
+  const full = value.rank === featureShape.length && value.shape.every((d, i) => d === featureShape[i]);
+  return reshape(full ? value : broadcastTo(value, featureShape), [features]);
+}
+
+/**
+ * Runs the LIF kernels (fused or composite) over `currents`: the body of ops.lif, lifWithState, ifNeuron and
+ * ifNeuronWithState. `names`: the options `fn` takes (ifNeuron: all but leak, which is then 1).
+ */
+export function runLif(
+  currents: Tensor,
+  options: LifOptions | undefined,
+  fn: string,
+  names: readonly string[] = LIF_OPTION_NAMES
+): [Tensor, Tensor] {
   checkCurrents(currents, fn);
-  const resolved = resolveLifOptions(options, fn);
+  const resolved = resolveLifOptions(options, fn, names);
   if (resolved.initialMembrane != null) checkInitialMembrane(resolved.initialMembrane, currents, fn);
+  const featureShape = currents.shape.slice(2);
+  checkParameterShape(fn, 'leak', resolved.leak, featureShape);
+  checkParameterShape(fn, 'threshold', resolved.threshold, featureShape);
   const kernelName = kernelFor(resolved, fn);
   return tidy(() => {
-    const initialMembrane = resolved.initialMembrane ?? zeros([currents.shape[0], ...currents.shape.slice(2)]);
-    return engine().runKernel(kernelName, {currents, initialMembrane}, resolved.attrs as never) as [Tensor, Tensor];
+    const initialMembrane = resolved.initialMembrane ?? zeros([currents.shape[0], ...featureShape]);
+    const leak = perFeature(resolved.leak, featureShape);
+    const threshold = perFeature(resolved.threshold, featureShape);
+    return engine().runKernel(kernelName, {currents, initialMembrane, leak, threshold}, resolved.attrs as never) as [
+      Tensor,
+      Tensor,
+    ];
   });
 }
 
 /**
  * Leaky integrate-and-fire over a whole spike train, differentiable through a
- * surrogate gradient (BPTT in one fused kernel on cpu and webgl).
+ * surrogate gradient (BPTT in one fused kernel on cpu, wasm and webgl).
  *
  * For each element and step t (time is axis 1):
  *   U_t = leak·V_{t−1} + I_t,  S_t = 1 if U_t > threshold else 0,
- *   V_t = U_t − threshold·S_t ('subtract'), U_t·(1 − S_t) ('zero') or U_t ('none').
+ *   V_t = U_t − threshold·S_t ('subtract'), vReset where S_t = 1 ('zero') or U_t ('none').
  *
- * Page: docs/lif.md.
+ * `leak` and `threshold` are numbers or float32 tensors broadcasting to the features shape (per channel,
+ * per neuron); tensors get gradients (summed over batch and time inside the kernels). Page: docs/lif.md.
  *
  * @example
  * ```js
  * const currents = tf.randomUniform([8, 25, 128], 0, 0.6);   // [batch, time, features]
  * const spikes = snn.ops.lif(currents, {leak: 0.95, threshold: 1});
+ * // A learnable leak per feature: its gradient comes from the same fused BPTT kernel.
+ * const leak = tf.variable(tf.fill([128], 0.9));
+ * const dLeak = tf.grad(l => tf.sum(snn.ops.lif(currents, {leak: l})))(leak);
+ * console.log(dLeak.shape);                                   // [128]
  * ```
  *
  * @param currents float32 `[batch, time, ...features]`, rank 3 to 6.

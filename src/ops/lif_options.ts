@@ -23,10 +23,16 @@ export type LifImplementation = (typeof IMPLEMENTATIONS)[number];
 
 /** The options of `ops.lif` and `ops.lifWithState` (all optional); the `lif` layer takes them too. */
 export interface LifOptions {
-  /** Membrane decay per step, in [0, 1]; 1 gives integrate-and-fire. Default 0.95. */
-  leak?: number;
-  /** Firing threshold θ > 0. Default 1. */
-  threshold?: number;
+  /**
+   * Membrane decay β per step: a number in [0, 1] (1 gives integrate-and-fire), or a float32 tensor broadcasting
+   * to the features shape (`[]`, `[C]` per channel, …, the full `[...features]` per neuron), which gets a
+   * gradient. Default 0.95.
+   */
+  leak?: number | Tensor;
+  /** Firing threshold θ: a number > 0, or a float32 tensor broadcasting to the features shape (gets a gradient). Default 1. */
+  threshold?: number | Tensor;
+  /** The value a `'zero'` reset sets the membrane to (a finite number). Default 0. */
+  vReset?: number;
   /** What a spike does to the membrane. Default `'subtract'` (U −= θ). */
   resetMode?: ResetMode;
   /** When true (default) the reset carries no gradient. */
@@ -41,29 +47,35 @@ export interface LifOptions {
   implementation?: LifImplementation;
 }
 
-/** The defaults of {@link LifOptions}: leak 0.95, threshold 1, subtract reset (detached), triangle surrogate. */
+/** The defaults of {@link LifOptions}: leak 0.95, threshold 1, vReset 0, subtract reset (detached), triangle surrogate. */
 export const LIF_DEFAULTS = {
   leak: 0.95,
   threshold: 1,
+  vReset: 0,
   resetMode: 'subtract' as ResetMode,
   detachReset: true,
   surrogate: 'triangle' as SurrogateName,
   implementation: 'auto' as LifImplementation,
 };
 
-const KNOWN_OPTIONS = new Set([
+/** The option names of ops.lif (ops.ifNeuron takes them all but `leak`). */
+export const LIF_OPTION_NAMES = Object.freeze([
   'leak',
   'threshold',
+  'vReset',
   'resetMode',
   'detachReset',
   'surrogate',
   'alpha',
   'initialMembrane',
   'implementation',
-]);
+] as const);
 
+/** The options checked and completed; `leak` and `threshold` still numbers or tensors (the op flattens them). */
 export interface ResolvedLifOptions {
   attrs: LifCompositeAttrs;
+  leak: number | Tensor;
+  threshold: number | Tensor;
   implementation: LifImplementation;
   initialMembrane?: Tensor;
 }
@@ -86,25 +98,69 @@ function finiteNumber(fn: string, name: string, value: unknown, expected: string
   return value;
 }
 
-/** Checks every option, fills defaults, and names the offending option on error. */
-export function resolveLifOptions(options: LifOptions | undefined, fn: string): ResolvedLifOptions {
+/**
+ * A neuron parameter: a finite number satisfying `ok` (`expected` says how), or a float32 tensor (its shape is
+ * checked against the input by `checkParameterShape`; its values are not read, so nothing syncs).
+ */
+export function parameterOption(
+  fn: string,
+  name: string,
+  value: unknown,
+  expected: string,
+  ok: (x: number) => boolean
+): number | Tensor {
+  if (value instanceof Tensor) {
+    if (value.dtype !== 'float32') throw optionError(fn, name, value, `${expected} or a float32 tensor`);
+    return value;
+  }
+  return finiteNumber(fn, name, value, `${expected} or a float32 tensor`, ok);
+}
+
+/** Throws unless a tensor parameter broadcasts to `featureShape` (trailing-aligned: [], [C], …, the full shape). */
+export function checkParameterShape(fn: string, name: string, value: number | Tensor, featureShape: number[]): void {
+  if (!(value instanceof Tensor)) return;
+  const lead = featureShape.length - value.rank;
+  const ok = lead >= 0 && value.shape.every((d, i) => d === 1 || d === featureShape[lead + i]);
+  if (!ok) {
+    throw optionError(
+      fn,
+      name,
+      value,
+      `a tensor broadcasting to the features shape [${featureShape}] ([], [${featureShape[featureShape.length - 1]}] ` +
+        `per channel, …, [${featureShape}] per neuron)`
+    );
+  }
+}
+
+/**
+ * Checks every option, fills defaults, and names the offending option on error. `names` are the options `fn`
+ * takes (ops.ifNeuron: all but `leak`, which is then 1).
+ */
+export function resolveLifOptions(
+  options: LifOptions | undefined,
+  fn: string,
+  names: readonly string[] = LIF_OPTION_NAMES
+): ResolvedLifOptions {
   if (options != null && (typeof options !== 'object' || Array.isArray(options))) {
     throw new Error(`${fn}: options must be an object; got ${describeValue(options)}`);
   }
   const o = options ?? {};
   for (const key of Object.keys(o)) {
-    if (!KNOWN_OPTIONS.has(key)) {
-      throw new Error(`${fn}: unknown option '${key}'; expected one of ${[...KNOWN_OPTIONS].join(', ')}`);
+    if (!names.includes(key)) {
+      throw new Error(`${fn}: unknown option '${key}'; expected one of ${names.join(', ')}`);
     }
   }
-  const leak = finiteNumber(fn, 'leak', o.leak ?? LIF_DEFAULTS.leak, 'a number in [0, 1]', x => x >= 0 && x <= 1);
-  const threshold = finiteNumber(
+  const leak = names.includes('leak')
+    ? parameterOption(fn, 'leak', o.leak ?? LIF_DEFAULTS.leak, 'a number in [0, 1]', x => x >= 0 && x <= 1)
+    : 1;
+  const threshold = parameterOption(
     fn,
     'threshold',
     o.threshold ?? LIF_DEFAULTS.threshold,
     'a finite number > 0',
     x => x > 0
   );
+  const vReset = finiteNumber(fn, 'vReset', o.vReset ?? LIF_DEFAULTS.vReset, 'a finite number', () => true);
   const resetMode = oneOf(fn, 'resetMode', o.resetMode ?? LIF_DEFAULTS.resetMode, RESET_MODES);
   const detachReset = o.detachReset ?? LIF_DEFAULTS.detachReset;
   if (typeof detachReset !== 'boolean') throw optionError(fn, 'detachReset', detachReset, 'a boolean');
@@ -129,8 +185,11 @@ export function resolveLifOptions(options: LifOptions | undefined, fn: string): 
     'a finite number > 0',
     x => x > 0
   );
+  const scalarThreshold = typeof threshold === 'number' ? threshold : null;
   return {
-    attrs: {leak, threshold, resetMode, detachReset, surrogate, alpha, surrogateFn},
+    attrs: {resetMode, detachReset, surrogate, alpha, vReset, surrogateFn, scalarThreshold},
+    leak,
+    threshold,
     implementation,
     initialMembrane: o.initialMembrane,
   };

@@ -1,8 +1,18 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import {ops} from '../../src/index';
-import {lifCases} from '../reference/lif_cases';
-import {randomArray} from '../reference/lif_reference';
+import {LIF, LIF_GRAD} from '../../kernels/lif_attrs';
+import {LifCase, lifCases} from '../reference/lif_cases';
+import {
+  broadcastParam,
+  makeInputs,
+  paramAt,
+  randomArray,
+  RefParam,
+  refBackward,
+  refForward,
+  relativeMaxError,
+} from '../reference/lif_reference';
 import {checkLifCase, expectMatchesReference} from '../shared/lif_check';
 import {expectNaNIsolatedToItsNeuron} from '../shared/lif_nan_check';
 import {
@@ -14,6 +24,85 @@ import {useWebGL} from './setup';
 
 const cases = lifCases();
 
+/**
+ * The kernel contract itself, without the op: SnnLif and SnnLifGrad called through engine().runKernel with
+ * one leak and one threshold per neuron ([N]), every output (dLeak, dThreshold per neuron, summed over batch
+ * and time) against the float64 reference.
+ */
+async function kernelErrors(c: LifCase): Promise<number[]> {
+  const {batch: B, time: T, featureShape} = c;
+  const N = featureShape.reduce((a, b) => a * b, 1);
+  const o = c.options;
+  const perNeuron = (p: RefParam) => Float32Array.from({length: N}, (_, n) => paramAt(p, n));
+  const {currents, initial} = makeInputs(o, B, T, N, c.seed);
+  const spikeWeights = randomArray(B * T * N, c.seed + 1);
+  const membraneWeights = randomArray(B * N, c.seed + 2);
+  const fwd = refForward(o, currents, initial, B, T, N);
+  const ref = refBackward(o, fwd, spikeWeights, membraneWeights, B, T, N);
+  const forwardInputs = {
+    currents: tf.tensor(currents, [B, T, ...featureShape]),
+    initialMembrane: tf.tensor(initial, [B, ...featureShape]),
+    leak: tf.tensor(perNeuron(o.leak), [N]),
+    threshold: tf.tensor(perNeuron(o.threshold), [N]),
+  };
+  const attrs = {
+    resetMode: o.resetMode,
+    detachReset: o.detachReset,
+    surrogate: o.surrogate,
+    alpha: o.alpha,
+    vReset: o.vReset ?? 0,
+  };
+  const outputs = tf.engine().runKernel(LIF, forwardInputs, attrs) as tf.Tensor[];
+  const dSpikes = tf.tensor(spikeWeights, forwardInputs.currents.shape);
+  const dMembrane = tf.tensor(membraneWeights, forwardInputs.initialMembrane.shape);
+  const grads = tf.engine().runKernel(LIF_GRAD, {dSpikes, dMembrane, ...forwardInputs}, attrs) as tf.Tensor[];
+  expect(grads.map(g => g.shape)).toEqual([
+    forwardInputs.currents.shape,
+    forwardInputs.initialMembrane.shape,
+    [N],
+    [N],
+  ]);
+  const [spikes, membrane, dCurrents, dInitial, dLeak, dThreshold] = await Promise.all(
+    [...outputs, ...grads].map(t => t.data())
+  );
+  tf.dispose([...Object.values(forwardInputs), dSpikes, dMembrane, ...outputs, ...grads]);
+  let spikeMismatches = 0;
+  for (let i = 0; i < fwd.spikes.length; i++) if (spikes[i] !== fwd.spikes[i]) spikeMismatches++;
+  return [
+    spikeMismatches,
+    relativeMaxError(membrane, fwd.finalMembrane),
+    relativeMaxError(dCurrents, ref.dCurrents),
+    relativeMaxError(dInitial, ref.dInitial),
+    relativeMaxError(dLeak, ref.dLeak),
+    relativeMaxError(dThreshold, ref.dThreshold),
+  ];
+}
+
+function expectKernelMatches(errors: number[]): void {
+  const [spikeMismatches, membrane, ...gradients] = errors;
+  expect(spikeMismatches).toBe(0);
+  expect(membrane).toBeLessThan(1e-5);
+  // dCurrents, dInitialMembrane, dLeak, dThreshold
+  for (const error of gradients) expect(error).toBeLessThan(1e-4);
+}
+
+// Every other case (each reset, surrogate, detachReset and T still occurs): where a case gives the op numbers,
+// the op-level suites below check no parameter gradient, but the kernel gets [N] tensors here and is checked.
+for (const pack of [true, false]) {
+  describe(`SnnLif/SnnLifGrad webgl kernels with per-neuron leak and threshold (WEBGL_PACK=${pack})`, () => {
+    beforeAll(async () => {
+      await useWebGL({WEBGL_PACK: pack});
+    });
+    for (const c of cases.filter((_, i) => i % 2 === 0)) {
+      it(c.name, async () => {
+        expectKernelMatches(await kernelErrors(c));
+      });
+    }
+  });
+}
+
+// Every case: numbers and tensors (scalar, per channel, per neuron) for the leak and the threshold, vReset for
+// the zero reset, every surrogate, detachReset both ways; the tensor parameters' gradients are checked too.
 for (const pack of [true, false]) {
   describe(`ops.lif webgl kernel against the float64 reference (WEBGL_PACK=${pack}, WEBGL_CPU_FORWARD=false)`, () => {
     beforeAll(async () => {
@@ -36,6 +125,18 @@ const blockCases = lifCases()
     const time = [3, 7, 10, 30, 50, 65][i % 6];
     return {...c, time, name: c.name.replace('T=25', `T=${time}`)};
   });
+
+// The cases with a leak of 1 given as a number are integrate-and-fire neurons: the same kernels with leak 1.
+describe('ops.ifNeuron webgl kernel against the float64 reference', () => {
+  beforeAll(async () => {
+    await useWebGL({WEBGL_PACK: true});
+  });
+  for (const c of cases.filter(k => k.leak === 1)) {
+    it(c.name, async () => {
+      expectMatchesReference(await checkLifCase(c, 'kernel', 'ifNeuron'));
+    });
+  }
+});
 
 describe('ops.lif webgl kernel at T between block sizes', () => {
   beforeAll(async () => {
@@ -75,43 +176,101 @@ describe('ops.lif webgl kernel behaviour', () => {
     await useWebGL({WEBGL_PACK: true});
   });
 
-  it('reuses compiled shaders when leak, threshold and alpha change', async () => {
+  it('reuses compiled shaders when leak, threshold (numbers or tensors), alpha and vReset change', async () => {
     const x = tf.tensor(randomArray(2 * 9 * 4, 3, -0.2, 0.9), [2, 9, 4]);
-    const run = (leak: number, threshold: number, alpha: number) =>
+    const options = (alpha: number, vReset: number) => ({
+      alpha,
+      vReset,
+      resetMode: 'zero' as const,
+      detachReset: false,
+    });
+    const runNumbers = (leak: number, threshold: number, alpha: number, vReset: number) =>
       tf.tidy(() => {
-        const g = tf.grad((xs: tf.Tensor) => tf.sum(ops.lif(xs, {leak, threshold, alpha})))(x);
-        g.dataSync();
+        tf.grad((xs: tf.Tensor) => tf.sum(ops.lif(xs, {...options(alpha, vReset), leak, threshold})))(x).dataSync();
+      });
+    // Gradients with respect to the currents, the leak and the threshold.
+    const runTensors = (leak: number[], threshold: number[], alpha: number, vReset: number) =>
+      tf.tidy(() => {
+        const loss = (xs: tf.Tensor, l: tf.Tensor, th: tf.Tensor) =>
+          tf.sum(ops.lif(xs, {...options(alpha, vReset), leak: l, threshold: th}));
+        for (const g of tf.grads(loss)([x, tf.tensor(leak), tf.tensor(threshold)])) g.dataSync();
       });
     // tfjs-backend-webgl keeps compiled programs in binaryCache, keyed by shader source.
     const cacheSize = () => Object.keys((tf.backend() as unknown as {binaryCache: object}).binaryCache).length;
-    run(0.9, 1, 0.3);
+    runNumbers(0.9, 1, 0.3, 0);
+    runTensors([0.9, 0.8, 1, 0.5], [1, 0.7, 1.2, 0.9], 0.3, 0);
     const compiled = cacheSize();
-    run(0.5, 0.7, 0.1);
-    run(1, 2, 1);
+    runNumbers(0.5, 0.7, 0.1, -0.2);
+    runNumbers(1, 2, 1, 0.3);
+    runTensors([0.2, 0.4, 0.6, 0.8], [0.5, 0.6, 0.7, 0.8], 2, -1);
     expect(cacheSize()).toBe(compiled);
     x.dispose();
   });
 
-  it('keeps tf.memory().numTensors flat over forward+backward', async () => {
+  it('keeps tf.memory().numTensors flat over forward+backward, with tensor leak and threshold', async () => {
     const x = tf.tensor(randomArray(2 * 7 * 3 * 2, 4, -0.2, 0.9), [2, 7, 3, 2]);
     const v0 = tf.zeros([2, 3, 2]);
+    const leak = tf.tensor([0.9, 0.8]);
+    const threshold = tf.scalar(0.9);
     const step = () => {
-      const out = ops.lifWithState(x, {initialMembrane: v0});
-      const grads = tf.grads((xs: tf.Tensor, vs: tf.Tensor) => {
-        const o = ops.lifWithState(xs, {initialMembrane: vs});
+      const out = ops.lifWithState(x, {initialMembrane: v0, leak, threshold});
+      const grads = tf.grads((xs: tf.Tensor, vs: tf.Tensor, l: tf.Tensor, th: tf.Tensor) => {
+        const o = ops.lifWithState(xs, {initialMembrane: vs, leak: l, threshold: th, resetMode: 'zero', vReset: 0.1});
         return tf.add(tf.sum(o.spikes), tf.sum(o.membrane));
-      })([x, v0]);
+      })([x, v0, leak, threshold]);
       tf.dispose([out.spikes, out.membrane, ...grads]);
     };
     step();
     const before = tf.memory().numTensors;
     for (let i = 0; i < 5; i++) step();
     expect(tf.memory().numTensors).toBe(before);
-    tf.dispose([x, v0]);
+    tf.dispose([x, v0, leak, threshold]);
   });
 
   it('handles NaN like the cpu kernel: no spikes, NaN membrane and gradient for that neuron only', () =>
     expectNaNIsolatedToItsNeuron());
+
+  it('keeps a NaN current to its own neuron in the leak and threshold gradients', async () => {
+    const data = new Float32Array(2 * 4 * 2).fill(0.6);
+    data[(0 * 4 + 2) * 2 + 1] = NaN; // batch 0, step 2, neuron 1
+    const x = tf.tensor(data, [2, 4, 2]);
+    const leak = tf.tensor([0.9, 0.95]);
+    const threshold = tf.tensor([1, 0.8]);
+    const loss = (xs: tf.Tensor, l: tf.Tensor, th: tf.Tensor) => tf.sum(ops.lif(xs, {leak: l, threshold: th}));
+    const grads = tf.grads(loss)([x, leak, threshold]);
+    const [dLeak, dThreshold] = await Promise.all(grads.slice(1).map(g => g.data()));
+    expect(dLeak[1]).toBeNaN();
+    expect(dThreshold[1]).toBeNaN();
+    expect(Number.isFinite(dLeak[0]) && Number.isFinite(dThreshold[0])).toBe(true);
+    tf.dispose([x, leak, threshold, ...grads]);
+  });
+
+  it('matches the float64 reference on a larger train (batch 16, T 30, per-channel leak and threshold)', async () => {
+    const featureShape = [8, 8, 3];
+    const leak = {shape: [3], values: [0.9, 0.75, 1].map(Math.fround)};
+    const threshold = {shape: [3], values: [1, 0.6, 1.3].map(Math.fround)};
+    for (const resetMode of ['subtract', 'zero'] as const) {
+      const c: LifCase = {
+        name: `large ${resetMode}`,
+        options: {
+          leak: broadcastParam(leak.values, leak.shape, featureShape),
+          threshold: broadcastParam(threshold.values, threshold.shape, featureShape),
+          vReset: resetMode === 'zero' ? -0.1 : 0,
+          resetMode,
+          detachReset: false,
+          surrogate: 'fastSigmoid',
+          alpha: 5,
+        },
+        leak,
+        threshold,
+        batch: 16,
+        time: 30,
+        featureShape,
+        seed: 77,
+      };
+      expectMatchesReference(await checkLifCase(c, 'kernel'));
+    }
+  });
 
   it('matches the cpu kernel on a large random train', async () => {
     const shape = [4, 30, 8, 8, 3];
@@ -124,20 +283,23 @@ describe('ops.lif webgl kernel behaviour', () => {
       ),
       shape
     );
-    const options = {leak: 0.9, resetMode: 'zero' as const};
+    const leak = tf.tensor([0.9, 0.8, 1]);
+    const options = {leak, threshold: 0.9, resetMode: 'zero' as const, vReset: -0.2};
     const gl = ops.lifWithState(x, options);
+    const leakValues = await leak.data();
     const glSpikes = await gl.spikes.data();
     const xs = await x.data();
     await tf.setBackend('cpu');
     const cpuX = tf.tensor(xs, shape);
-    const cpu = ops.lifWithState(cpuX, options);
+    const cpuLeak = tf.tensor(leakValues);
+    const cpu = ops.lifWithState(cpuX, {...options, leak: cpuLeak});
     let mismatches = 0;
     const cpuSpikes = cpu.spikes.dataSync();
     for (let i = 0; i < cpuSpikes.length; i++) if (cpuSpikes[i] !== glSpikes[i]) mismatches++;
     // Unconstrained input can sit within float32 rounding of the threshold: allow 1 in 10^4.
     expect(mismatches).toBeLessThanOrEqual(cpuSpikes.length * 1e-4);
-    tf.dispose([cpuX, cpu.spikes, cpu.membrane]);
+    tf.dispose([cpuX, cpuLeak, cpu.spikes, cpu.membrane]);
     await tf.setBackend('webgl');
-    tf.dispose([x, gl.spikes, gl.membrane]);
+    tf.dispose([x, leak, gl.spikes, gl.membrane]);
   });
 });

@@ -521,7 +521,11 @@ describe('bad input', () => {
       () => layers.lif({treshold: 1} as never),
       /lif: unknown argument 'treshold'; expected one of leak, threshold, /,
     ],
-    ['leak above 1', () => layers.lif({leak: 1.5}), "lif: option 'leak' must be a number in [0, 1]; got 1.5"],
+    [
+      'leak above 1',
+      () => layers.lif({leak: 1.5}),
+      "lif: argument 'leak' must be a number in [0, 1] or a nested array of such numbers (one per channel, or per neuron); got 1.5",
+    ],
     [
       'an unknown surrogate',
       () => layers.lif({surrogate: 'relu' as never}),

@@ -230,15 +230,35 @@ describe('ops.lif bad input', () => {
     ['int32 dtype', () => ops.lif(tf.zeros([2, 3, 4], 'int32')), /argument 'currents' must be float32; got int32/],
     ['not a tensor', () => ops.lif([[[1]]] as never), /argument 'currents' must be a tf.Tensor.*got \[\[\[1\]\]\]/],
     ['empty', () => ops.lif(tf.zeros([2, 0, 4])), /must not be empty.*got shape \[2,0,4\]/],
-    ['threshold 0', () => ops.lif(x(), {threshold: 0}), /option 'threshold' must be a finite number > 0; got 0/],
-    ['threshold -1', () => ops.lif(x(), {threshold: -1}), /option 'threshold' must be a finite number > 0; got -1/],
-    ['threshold NaN', () => ops.lif(x(), {threshold: NaN}), /option 'threshold' must be a finite number > 0; got NaN/],
-    ['leak 1.5', () => ops.lif(x(), {leak: 1.5}), /option 'leak' must be a number in \[0, 1\]; got 1.5/],
-    ['leak -0.1', () => ops.lif(x(), {leak: -0.1}), /option 'leak' must be a number in \[0, 1\]; got -0.1/],
+    [
+      'threshold 0',
+      () => ops.lif(x(), {threshold: 0}),
+      /option 'threshold' must be a finite number > 0 or a float32 tensor; got 0/,
+    ],
+    [
+      'threshold -1',
+      () => ops.lif(x(), {threshold: -1}),
+      /option 'threshold' must be a finite number > 0 or a float32 tensor; got -1/,
+    ],
+    [
+      'threshold NaN',
+      () => ops.lif(x(), {threshold: NaN}),
+      /option 'threshold' must be a finite number > 0 or a float32 tensor; got NaN/,
+    ],
+    [
+      'leak 1.5',
+      () => ops.lif(x(), {leak: 1.5}),
+      /option 'leak' must be a number in \[0, 1\] or a float32 tensor; got 1.5/,
+    ],
+    [
+      'leak -0.1',
+      () => ops.lif(x(), {leak: -0.1}),
+      /option 'leak' must be a number in \[0, 1\] or a float32 tensor; got -0.1/,
+    ],
     [
       'leak string',
       () => ops.lif(x(), {leak: '0.9' as never}),
-      /option 'leak' must be a number in \[0, 1\]; got '0.9'/,
+      /option 'leak' must be a number in \[0, 1\] or a float32 tensor; got '0.9'/,
     ],
     [
       'unknown surrogate',
@@ -267,6 +287,37 @@ describe('ops.lif bad input', () => {
       () => ops.lifWithState(x(), {initialMembrane: tf.zeros([2, 3])}),
       /option 'initialMembrane' must be a float32 tensor of shape \[2,4\].*got a float32 tensor of shape \[2,3\]/,
     ],
+    [
+      'an int32 leak tensor',
+      () => ops.lif(x(), {leak: tf.ones([4], 'int32')}),
+      /lif: option 'leak' must be a number in \[0, 1\] or a float32 tensor; got an int32 tensor of shape \[4\]/,
+    ],
+    [
+      'a leak tensor not broadcasting to the features',
+      () => ops.lif(x(), {leak: tf.ones([3])}),
+      /lif: option 'leak' must be a tensor broadcasting to the features shape \[4\] .*; got a float32 tensor of shape \[3\]/,
+    ],
+    [
+      'a threshold tensor of too high a rank',
+      () => ops.lifWithState(x(), {threshold: tf.ones([2, 4])}),
+      /lifWithState: option 'threshold' must be a tensor broadcasting to the features shape \[4\].*got a float32 tensor of shape \[2,4\]/,
+    ],
+    ['vReset NaN', () => ops.lif(x(), {vReset: NaN}), /lif: option 'vReset' must be a finite number; got NaN/],
+    [
+      'vReset string',
+      () => ops.lif(x(), {vReset: '0' as never}),
+      /lif: option 'vReset' must be a finite number; got '0'/,
+    ],
+    [
+      'a leak given to ifNeuron',
+      () => ops.ifNeuron(x(), {leak: 0.9} as never),
+      /ifNeuron: unknown option 'leak'; expected one of threshold, vReset, resetMode/,
+    ],
+    [
+      'a threshold 0 given to ifNeuronWithState',
+      () => ops.ifNeuronWithState(x(), {threshold: 0}),
+      /ifNeuronWithState: option 'threshold' must be a finite number > 0 or a float32 tensor; got 0/,
+    ],
   ];
   for (const [name, run, message] of cases) {
     it(`throws a descriptive Error for ${name}`, () => {
@@ -275,6 +326,43 @@ describe('ops.lif bad input', () => {
         expect(run).toThrowError(Error, message);
       });
       expect(tf.memory().numTensors).toBe(before);
+    });
+  }
+});
+
+describe('ops.lif with tensor parameters', () => {
+  it("gives a function surrogate the threshold as it was given: a number, or a tensor of the features' values", () => {
+    const seen: unknown[] = [];
+    const surrogate = (u: tf.Tensor, threshold: number | tf.Tensor) => {
+      seen.push(threshold instanceof tf.Tensor ? threshold.shape : threshold);
+      return tf.onesLike(u);
+    };
+    const x = currents([2, 3, 4], 41);
+    for (const threshold of [0.7, tf.fill([4], 0.7)]) {
+      tf.dispose(tf.grad((xs: tf.Tensor) => tf.sum(ops.lif(xs, {threshold, surrogate})))(x));
+      if (threshold instanceof tf.Tensor) threshold.dispose();
+    }
+    expect(seen).toEqual([0.7, 0.7, 0.7, [4], [4], [4]]);
+    x.dispose();
+  });
+
+  for (const implementation of IMPLEMENTATIONS) {
+    it(`keeps tf.memory().numTensors flat over gradients of currents, leak and threshold (cpu, ${implementation})`, () => {
+      const x = currents([2, 6, 3, 5], 42);
+      const leak = tf.fill([5], 0.9);
+      const threshold = tf.fill([3, 5], 0.8);
+      const loss = (xs: tf.Tensor, l: tf.Tensor, th: tf.Tensor) =>
+        tf.sum(ops.lif(xs, {leak: l, threshold: th, implementation})) as tf.Scalar;
+      const step = () => {
+        const grads = tf.grads(loss as never)([x, leak, threshold]);
+        expect(grads.map(g => g.shape)).toEqual([x.shape, [5], [3, 5]]);
+        tf.dispose(grads);
+      };
+      step();
+      const before = tf.memory().numTensors;
+      for (let i = 0; i < 3; i++) step();
+      expect(tf.memory().numTensors).toBe(before);
+      tf.dispose([x, leak, threshold]);
     });
   }
 });

@@ -35,6 +35,32 @@ describe('ops.lif on the wasm backend', () => {
     });
   }
 
+  describe('ifNeuron (the cases with a leak of 1 given as a number)', () => {
+    for (const implementation of ['kernel', 'composite'] as const) {
+      for (const c of cases.filter(k => k.leak === 1 && k.time <= 25)) {
+        it(`${implementation}: ${c.name}`, async () => {
+          expectMatchesReference(await checkLifCase(c, implementation, 'ifNeuron'));
+        });
+      }
+    }
+  });
+
+  for (const implementation of ['kernel', 'composite'] as const) {
+    it(`keeps tf.memory().numTensors flat with tensor leak and threshold (${implementation})`, () => {
+      const x = tf.randomUniform([2, 6, 5], -0.3, 0.9);
+      const leak = tf.fill([5], 0.9);
+      const threshold = tf.scalar(0.8);
+      const loss = (xs: tf.Tensor, l: tf.Tensor, th: tf.Tensor) =>
+        tf.sum(ops.lif(xs, {leak: l, threshold: th, implementation})) as tf.Scalar;
+      const step = () => tf.dispose(tf.grads(loss as never)([x, leak, threshold]));
+      step();
+      const before = tf.memory().numTensors;
+      for (let i = 0; i < 3; i++) step();
+      expect(tf.memory().numTensors).toBe(before);
+      tf.dispose([x, leak, threshold]);
+    });
+  }
+
   for (const implementation of ['kernel', 'composite'] as const) {
     it(`keeps tf.memory().numTensors flat over forward+backward (${implementation})`, () => {
       const x = tf.randomUniform([2, 6, 5], -0.3, 0.9);

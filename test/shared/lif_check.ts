@@ -2,17 +2,43 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import {ops} from '../../src/index';
-import {LifCase} from '../reference/lif_cases';
-import {makeInputs, randomArray, refBackward, refForward, relativeMaxError} from '../reference/lif_reference';
+import {CaseParam, LifCase} from '../reference/lif_cases';
+import {
+  makeInputs,
+  randomArray,
+  reduceParam,
+  refBackward,
+  refForward,
+  relativeMaxError,
+} from '../reference/lif_reference';
 
 export interface LifCaseErrors {
   spikeMismatches: number;
   membraneError: number;
   currentGradError: number;
   initialGradError: number;
+  /** Of the leak's gradient; null where the case passes the leak as a number (no gradient). */
+  leakGradError: number | null;
+  /** Of the threshold's gradient; null where the case passes it as a number. */
+  thresholdGradError: number | null;
 }
 
-export async function checkLifCase(c: LifCase, implementation: 'kernel' | 'composite'): Promise<LifCaseErrors> {
+/** The op's form of a case parameter: the number, or a float32 tensor. */
+function paramTensor(p: CaseParam): number | tf.Tensor {
+  return typeof p === 'number' ? p : tf.tensor(p.values, p.shape, 'float32');
+}
+
+/**
+ * Runs case `c` on the current backend through `implementation` and returns its errors against the float64
+ * reference: spikes, V_T, and the gradients of L = Σ w·S + Σ r·V_T with respect to the currents, V_0, and
+ * the leak and threshold where the case passes them as tensors. `op` picks ops.lifWithState (default) or,
+ * for cases with a leak of 1 given as a number, ops.ifNeuronWithState.
+ */
+export async function checkLifCase(
+  c: LifCase,
+  implementation: 'kernel' | 'composite',
+  op: 'lif' | 'ifNeuron' = 'lif'
+): Promise<LifCaseErrors> {
   const {batch: B, time: T, featureShape} = c;
   const N = featureShape.reduce((a, b) => a * b, 1);
   const {currents, initial} = makeInputs(c.options, B, T, N, c.seed);
@@ -25,25 +51,46 @@ export async function checkLifCase(c: LifCase, implementation: 'kernel' | 'compo
   const v0 = tf.tensor(initial, [B, ...featureShape]);
   const w = tf.tensor(spikeWeights, x.shape);
   const r = tf.tensor(membraneWeights, v0.shape);
-  const options = {...c.options, implementation};
-  const out = ops.lifWithState(x, {...options, initialMembrane: v0});
-  const loss = (xs: tf.Tensor, vs: tf.Tensor) => {
-    const {spikes, membrane} = ops.lifWithState(xs, {...options, initialMembrane: vs});
+  const leak = paramTensor(c.leak);
+  const threshold = paramTensor(c.threshold);
+  const {resetMode, detachReset, surrogate, alpha, vReset} = c.options;
+  const common = {threshold, resetMode, detachReset, surrogate, alpha, vReset, implementation};
+  if (op === 'ifNeuron' && c.leak !== 1) throw new Error(`checkLifCase: case ${c.name} has a leak; ifNeuron has none`);
+  const run = (xs: tf.Tensor, vs: tf.Tensor, l: number | tf.Tensor, th: number | tf.Tensor) =>
+    op === 'lif'
+      ? ops.lifWithState(xs, {...common, leak: l, threshold: th, initialMembrane: vs})
+      : ops.ifNeuronWithState(xs, {...common, threshold: th, initialMembrane: vs});
+  const out = run(x, v0, leak, threshold);
+  // Differentiate with respect to the currents, V_0 and every tensor parameter.
+  const variables: tf.Tensor[] = [x, v0];
+  if (leak instanceof tf.Tensor) variables.push(leak);
+  if (threshold instanceof tf.Tensor) variables.push(threshold);
+  const loss = (...args: tf.Tensor[]) => {
+    const l = leak instanceof tf.Tensor ? args[2] : leak;
+    const th = threshold instanceof tf.Tensor ? args[leak instanceof tf.Tensor ? 3 : 2] : threshold;
+    const {spikes, membrane} = run(args[0], args[1], l, th);
     return tf.add(tf.sum(tf.mul(spikes, w)), tf.sum(tf.mul(membrane, r))) as tf.Scalar;
   };
-  const {grads} = tf.valueAndGrads(loss)([x, v0]);
-  const [spikes, membrane, dx, dv0] = await Promise.all(
-    [out.spikes, out.membrane, grads[0], grads[1]].map(t => t.data())
-  );
-  tf.dispose([x, v0, w, r, out.spikes, out.membrane, ...grads]);
+  const {value, grads} = tf.valueAndGrads(loss)(variables);
+  const [spikes, membrane, ...gradData] = await Promise.all([out.spikes, out.membrane, ...grads].map(t => t.data()));
+  tf.dispose([x, v0, w, r, out.spikes, out.membrane, value, ...grads]);
+  if (leak instanceof tf.Tensor) leak.dispose();
+  if (threshold instanceof tf.Tensor) threshold.dispose();
 
   let spikeMismatches = 0;
   for (let i = 0; i < fwd.spikes.length; i++) if (spikes[i] !== fwd.spikes[i]) spikeMismatches++;
+  let next = 2;
+  const paramError = (p: CaseParam, perFeature: Float64Array) =>
+    typeof p === 'number' ? null : relativeMaxError(gradData[next++], reduceParam(perFeature, p.shape, featureShape));
+  const leakGradError = paramError(c.leak, ref.dLeak);
+  const thresholdGradError = paramError(c.threshold, ref.dThreshold);
   return {
     spikeMismatches,
     membraneError: relativeMaxError(membrane, fwd.finalMembrane),
-    currentGradError: relativeMaxError(dx, ref.dCurrents),
-    initialGradError: relativeMaxError(dv0, ref.dInitial),
+    currentGradError: relativeMaxError(gradData[0], ref.dCurrents),
+    initialGradError: relativeMaxError(gradData[1], ref.dInitial),
+    leakGradError,
+    thresholdGradError,
   };
 }
 
@@ -53,4 +100,6 @@ export function expectMatchesReference(e: LifCaseErrors): void {
   expect(e.membraneError).toBeLessThan(1e-5);
   expect(e.currentGradError).toBeLessThan(1e-4);
   expect(e.initialGradError).toBeLessThan(1e-4);
+  if (e.leakGradError != null) expect(e.leakGradError).toBeLessThan(1e-4);
+  if (e.thresholdGradError != null) expect(e.thresholdGradError).toBeLessThan(1e-4);
 }
