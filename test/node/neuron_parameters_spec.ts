@@ -114,6 +114,38 @@ describe('analysis.neuronParameters', () => {
   let model: tfl.Sequential;
   beforeAll(() => (model = learntModel()));
   afterAll(() => model.dispose());
+  it("reads the learnable lif's and plif's leak and threshold weights, and none for a fixed lif", () => {
+    const net = tfl.sequential({
+      layers: [
+        layers.directEncoder({timeSteps: 2, inputShape: [3], name: 'encoder'}),
+        layers.spikingDense({units: 3, name: 'fc1'}),
+        layers.lif({learnLeak: true, learnThreshold: true, leak: [0.5, 0.7, 0.9], threshold: 0.8, name: 'learnable'}),
+        layers.spikingDense({units: 3, name: 'fc2'}),
+        layers.plif({leak: 0.6, name: 'parametric'}),
+        layers.spikingDense({units: 3, name: 'fc3'}),
+        layers.lif({name: 'fixed'}),
+        layers.timeAverage(),
+      ],
+    });
+    const summary = analysis.neuronParameters(net);
+    expect(summary.map(l => [l.layer, l.parameters.map(p => [p.name, p.shape, p.count])])).toEqual([
+      [
+        'learnable',
+        [
+          ['leak', [3], 3],
+          ['threshold', [], 1],
+        ],
+      ],
+      ['parametric', [['leak', [], 1]]],
+      ['fixed', []],
+    ]);
+    const leak = summary[0].parameters[0];
+    expect([leak.min, leak.max]).toEqual([0.5, Math.fround(0.9)]);
+    expect(leak.mean).toBeCloseTo(stats([0.5, 0.7, 0.9]).mean, 7);
+    expect(summary[1].parameters[0].mean).toBe(Math.fround(0.6));
+    net.dispose();
+  });
+
   const cases: Array<[string, () => unknown, string]> = [
     [
       'no model',
