@@ -15,7 +15,7 @@ import {analysis, callbacks, layers, ops} from '../../src/index';
 class TwoStateNeuron extends layers.NeuronLayer {
   static className = 'TestTwoStateNeuron'; // deliberately not registered (serialization.registerClass)
 
-  constructor(args: {name?: string} = {}) {
+  constructor(args: {name?: string; stateful?: boolean} = {}) {
     super(args, 'twoStateNeuron');
   }
 
@@ -129,6 +129,32 @@ describe('a neuron defined only in a test (the neuron contract)', () => {
     const rate = mean((whole.get('mine') as unknown as number[][][]).flat(2));
     expect(rate).toBeGreaterThan(0.05);
     expect(rate).toBeLessThan(0.95);
+  });
+
+  it('streams in pieces (runFrom, and stateful: true) to what one run over the whole train gives', () => {
+    const train = tf.randomUniform([2, 7, 5], -0.5, 1.5, 'float32', 3);
+    const [a, b] = [tf.slice(train, [0, 0, 0], [-1, 3, -1]), tf.slice(train, [0, 3, 0], [-1, 4, -1])];
+    const values = (t: tf.Tensor) => Array.from(t.dataSync());
+    const neuron = new TwoStateNeuron({name: 'streamed'});
+    const before = tf.memory().numTensors;
+    const whole = neuron.runFrom(train, null);
+    const first = neuron.runFrom(a, null);
+    const rest = neuron.runFrom(b, first.state);
+    expect(values(first.output).concat(values(rest.output)).length).toBe(values(whole.output).length);
+    const pieces = tf.concat([first.output, rest.output], 1);
+    expect(values(pieces)).toEqual(values(whole.output));
+    expect(rest.state.map(values)).toEqual(whole.state.map(values)); // current and membrane
+    tf.dispose([whole.output, ...whole.state, first.output, ...first.state, rest.output, ...rest.state, pieces]);
+    expect(tf.memory().numTensors).toBe(before);
+    // The base's stateful mode carries both state tensors from call to call.
+    const stateful = new TwoStateNeuron({name: 'carried', stateful: true});
+    const [outA, outB] = [stateful.apply(a) as tf.Tensor, stateful.apply(b) as tf.Tensor];
+    const streamed = tf.concat([outA, outB], 1);
+    const once = neuron.apply(train) as tf.Tensor;
+    expect(values(streamed)).toEqual(values(once));
+    expect(stateful.states?.length).toBe(2);
+    stateful.resetStates();
+    tf.dispose([a, b, train, outA, outB, streamed, once]);
   });
 
   it("runs through the confidence early exit: each input's logits are the whole run's running mean at its exit step", () => {
