@@ -109,15 +109,23 @@ describe('docs/neurons.md', () => {
         expect(typeof (snn.ops as Record<string, unknown>)[row.op])
           .withContext(row.op)
           .toBe('function');
-      expect(existsSync(join(root, 'docs', row.page)))
+      expect(existsSync(join(root, 'docs', row.page.split('#')[0])))
         .withContext(row.page)
         .toBeTrue();
     }
-    // The neurons written on another branch of issue 13 (H2's) until it is merged:
-    // then every row is checked, and this stays quiet.
+    // Only the neurons of another branch of issue 13 (H2's) may be missing, until it is merged.
     const absent = rows.filter(r => !here.includes(r)).map(r => r.factory);
     expect(absent.filter(f => !NEURONS_OF_OTHER_BRANCHES.includes(f))).toEqual([]);
+  });
+
+  it('has every row checked: no neuron of the table is missing from this build', () => {
+    const absent = tableRows()
+      .filter(r => typeof layerFactories[r.factory] !== 'function')
+      .map(r => r.factory);
+    // Pending (not failing) while H2's branch is unmerged; a spec that calls pending() reports no failures, so the
+    // checks above run in their own spec.
     if (absent.length > 0) pending(`rows not checked, their layers are not in this build: ${absent.join(', ')}`);
+    expect(absent).toEqual([]);
   });
 
   it('is linked from README.md, docs/guide.md and docs/layers/README.md', () => {
