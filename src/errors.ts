@@ -28,3 +28,23 @@ export function withCause(message: string, cause: unknown): Error {
 export function errorCode(error: unknown): string | undefined {
   return (error as {code?: string} | null)?.code;
 }
+
+/** Names as a message lists a choice: `'gamma', 'confidence'`. */
+export function quotedList(names: readonly string[]): string {
+  return names.map(name => `'${name}'`).join(', ');
+}
+
+/**
+ * The names of an options interface `T`, in the order given, from an object that must name every one of them:
+ * the compiler rejects a missing, extra or misspelt name, so the list an "unknown option" check reads cannot
+ * drift from the interface.
+ *
+ * ```ts
+ * const KNOWN = optionNames<SpikeOptions>({threshold: true, surrogate: true, alpha: true});   // ['threshold', …]
+ * ```
+ */
+export function optionNames<T extends object>(names: {[K in keyof Required<T>]: true}): ReadonlyArray<
+  keyof T & string
+> {
+  return Object.freeze(Object.keys(names)) as ReadonlyArray<keyof T & string>;
+}

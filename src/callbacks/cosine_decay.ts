@@ -1,7 +1,7 @@
+import {optionNames} from '../errors';
 import {argError, checkKnownArgs, commonScheduleArgs, EpochSchedule, isFiniteNumber} from './epoch_schedule';
 
 const FN = 'cosineDecay';
-const KNOWN_ARGS = ['epochs', 'initialRate', 'minRate', 'verbose'];
 
 /** The options of `cosineDecay`. */
 export interface CosineDecayArgs {
@@ -14,6 +14,8 @@ export interface CosineDecayArgs {
   /** Log each change of the rate with `console.log`. Default false. */
   verbose?: boolean;
 }
+
+const KNOWN_ARGS = optionNames<CosineDecayArgs>({epochs: true, initialRate: true, minRate: true, verbose: true});
 
 /**
  * Cosine annealing per epoch: epoch `e` (0-based) trains with

@@ -85,7 +85,7 @@ export function isFiniteNumber(value: unknown): value is number {
 }
 
 /** Throws unless `args` is an object whose keys are all in `known`; `example` shows a valid one. */
-export function checkKnownArgs(fn: string, args: unknown, known: string[], example: string): void {
+export function checkKnownArgs(fn: string, args: unknown, known: readonly string[], example: string): void {
   if (args == null || typeof args !== 'object' || Array.isArray(args)) {
     throw new Error(`${fn}: expects an object like ${example}; got ${describeValue(args)}`);
   }

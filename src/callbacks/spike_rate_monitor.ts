@@ -1,8 +1,10 @@
 import {Callback, Logs} from '@tensorflow/tfjs-layers';
 
-import {describeValue} from '../errors';
+import {describeValue, optionNames} from '../errors';
 import {emitsSpikes} from '../layers/roles';
 import {isSpikingOutputLayer, SpikeRecorder, SpikingOutputLayer} from '../layers/spike_recorder';
+
+const UPDATE_FREQS = ['epoch', 'batch'] as const;
 
 /** The options of `spikeRateMonitor` (all optional). */
 export interface SpikeRateMonitorArgs {
@@ -14,10 +16,10 @@ export interface SpikeRateMonitorArgs {
    * `'epoch'` (default): one rate per layer per epoch, read once at its end. `'batch'`: also each
    * batch's rates in the batch logs (for live displays), read asynchronously after every batch.
    */
-  updateFreq?: 'epoch' | 'batch';
+  updateFreq?: (typeof UPDATE_FREQS)[number];
 }
 
-const ARGUMENTS = ['prefix', 'verbose', 'updateFreq'];
+const ARGUMENTS = optionNames<SpikeRateMonitorArgs>({prefix: true, verbose: true, updateFreq: true});
 
 interface LayerContainer {
   layers?: unknown[];
@@ -49,7 +51,7 @@ function spikingLayersOf(container: LayerContainer): SpikingOutputLayer[] {
 export class SpikeRateMonitor extends Callback {
   readonly prefix: string;
   readonly verbose: boolean;
-  readonly updateFreq: 'epoch' | 'batch';
+  readonly updateFreq: (typeof UPDATE_FREQS)[number];
   private monitored: SpikingOutputLayer[] = [];
   /** Per monitored layer, the epoch's spikes and values so far ('batch' mode reads the recorders every batch). */
   private epochCounts: Array<{spikes: number; elements: number}> = [];
@@ -62,7 +64,7 @@ export class SpikeRateMonitor extends Callback {
       );
     }
     for (const key of Object.keys(args)) {
-      if (!ARGUMENTS.includes(key)) {
+      if (!(ARGUMENTS as readonly string[]).includes(key)) {
         throw new Error(`spikeRateMonitor: unknown argument '${key}'; expected one of ${ARGUMENTS.join(', ')}`);
       }
     }
@@ -72,9 +74,10 @@ export class SpikeRateMonitor extends Callback {
     if (args.verbose != null && typeof args.verbose !== 'boolean') {
       throw new Error(`spikeRateMonitor: argument 'verbose' must be true or false; got ${describeValue(args.verbose)}`);
     }
-    if (args.updateFreq != null && args.updateFreq !== 'epoch' && args.updateFreq !== 'batch') {
+    if (args.updateFreq != null && !UPDATE_FREQS.includes(args.updateFreq)) {
       throw new Error(
-        `spikeRateMonitor: argument 'updateFreq' must be 'epoch' or 'batch'; got ` + `${describeValue(args.updateFreq)}`
+        `spikeRateMonitor: argument 'updateFreq' must be ${UPDATE_FREQS.map(f => `'${f}'`).join(' or ')}; got ` +
+          `${describeValue(args.updateFreq)}`
       );
     }
     this.prefix = args.prefix ?? 'spikeRate/';

@@ -1,4 +1,4 @@
-import {describeValue} from '../errors';
+import {describeValue, optionNames} from '../errors';
 
 import {argError, checkKnownArgs, commonScheduleArgs, EpochSchedule, isFiniteNumber} from './epoch_schedule';
 
@@ -23,7 +23,13 @@ export interface StepDecayArgs {
 
 const STEP_DECAY_DEFAULTS = {milestones: Object.freeze([0.5, 0.7, 0.9]), factor: 0.1};
 
-const KNOWN_ARGS = ['epochs', 'milestones', 'factor', 'initialRate', 'verbose'];
+const KNOWN_ARGS = optionNames<StepDecayArgs>({
+  epochs: true,
+  milestones: true,
+  factor: true,
+  initialRate: true,
+  verbose: true,
+});
 
 function checkMilestones(value: unknown): number[] {
   const expected = 'an array of strictly increasing numbers, each in (0, 1]';

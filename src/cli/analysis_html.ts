@@ -1,5 +1,6 @@
 /** analysis.html: the analysis report as one self-contained page (inline SVG charts, tables, no scripts). */
 import type {AnalysisReport} from './analyze';
+import {NEURON_PARAMETER_HEADER, neuronParameterRows} from './neuron_table';
 
 const escape = (text: string) =>
   text.replace(/[&<>"]/g, c => ({'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;'})[c]!);
@@ -15,6 +16,13 @@ function table(header: string[], rows: string[][]): string {
 function figure(id: string, svg: string | null, caption: string): string {
   if (svg == null) return `<p id="${id}">${escape(caption)}: the model has no BNTT layer.</p>`;
   return `<figure id="${id}">\n${svg}\n<figcaption>${escape(caption)}</figcaption>\n</figure>`;
+}
+
+/** The learnt leaks, thresholds, … of every neuron layer; 'none learnt' for a layer with fixed ones. */
+function neuronParametersSection(r: AnalysisReport): string {
+  if (r.neuronParameters.length === 0) return '<p id="neuron-parameters">The model has no neuron layer.</p>';
+  const header = NEURON_PARAMETER_HEADER.map(h => (h === 'histogram' ? 'histogram (min to max)' : h));
+  return `<div id="neuron-parameters">\n${table(header, neuronParameterRows(r.neuronParameters))}\n</div>`;
 }
 
 export function analysisHtml(
@@ -54,6 +62,11 @@ ${pct(c.accuracy)}</li>
 
 <h2>BNTT scales over time</h2>
 ${figure('gamma-chart', charts.gamma, "Mean BNTT scale per step and layer; dashed: the gamma rule's threshold")}
+
+<h2>Learnt neuron parameters</h2>
+<p>The leaks, thresholds and other parameters each neuron layer learnt (layers with <code>learnLeak</code>,
+<code>learnThreshold</code>, …); "none learnt" for a layer whose parameters are fixed numbers.</p>
+${neuronParametersSection(r)}
 
 <h2>Firing rates</h2>
 ${figure('rates-chart', charts.rates, 'Spikes per neuron per step, per spiking layer')}

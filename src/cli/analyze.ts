@@ -11,6 +11,7 @@ import {accuracyCollector, AccuracyByTimeSteps} from '../analysis/accuracy_by_ti
 import {energyCollector, EnergyReport} from '../analysis/energy';
 import {GammaProfile, gammaProfile} from '../analysis/gamma_profile';
 import {classLabels, layerChain, runChain} from '../analysis/model_chain';
+import {LayerNeuronParameters, neuronParameters} from '../analysis/neuron_parameters';
 import {LayerSpikeRate, spikeRateCollector} from '../analysis/spike_rates';
 import {ImageDataset} from '../data/dataset';
 import {batches} from '../data/pipeline';
@@ -51,6 +52,8 @@ export interface AnalysisReport {
   backend: string;
   timeSteps: number;
   gammaProfile: GammaProfile[];
+  /** Every neuron layer's learnt parameters (leak, threshold, …); an empty list for a layer that learns none. */
+  neuronParameters: LayerNeuronParameters[];
   spikeRates: LayerSpikeRate[];
   energy: EnergyReport;
   accuracyByTimeSteps: AccuracyByTimeSteps;
@@ -105,6 +108,18 @@ function gammaExitAt(model: tfl.LayersModel, threshold: number, byTime: Accuracy
   return {threshold, exitStep, accuracy: byTime.accuracy[exitStep - 1]};
 }
 
+/** One line: `lif1 leak 0.912 ± 0.031, threshold 1.02; lif2 none learnt` (or 'none learnt' for the whole model). */
+export function learntSummary(layers: LayerNeuronParameters[]): string {
+  if (layers.every(l => l.parameters.length === 0)) return 'none learnt';
+  return layers
+    .map(({layer, parameters}) => {
+      if (parameters.length === 0) return `${layer} none learnt`;
+      const each = parameters.map(p => `${p.name} ${p.mean.toFixed(3)}${p.count > 1 ? ` ± ${p.std.toFixed(3)}` : ''}`);
+      return `${layer} ${each.join(', ')}`;
+    })
+    .join('; ');
+}
+
 export async function analyze(args: AnalyzeArgs, out: Output): Promise<AnalysisReport> {
   const started = Date.now();
   chartLibraries(); // without vega, say so now rather than after the analysis
@@ -148,6 +163,8 @@ export async function analyze(args: AnalyzeArgs, out: Output): Promise<AnalysisR
     });
     const byTime = collectors.accuracy.result();
     out.write(`accuracy by time steps: ${byTime.accuracy.map(a => (100 * a).toFixed(2)).join(' ')} %\n`);
+    const learnt = neuronParameters(model);
+    out.write(`learnt neuron parameters: ${learntSummary(learnt)}\n`);
     const profiles = gammaProfile(model);
     const thresholds = [...new Set([...GAMMA_SWEEP, ...gammaBreakpoints(profiles), args.gammaThreshold])].sort(
       (a, b) => a - b
@@ -159,6 +176,7 @@ export async function analyze(args: AnalyzeArgs, out: Output): Promise<AnalysisR
       backend,
       timeSteps: byTime.timeSteps.length,
       gammaProfile: profiles,
+      neuronParameters: learnt,
       spikeRates: collectors.rates.result(),
       energy: collectors.energy.result(),
       accuracyByTimeSteps: byTime,

@@ -1,15 +1,31 @@
 /** Command-line arguments of `tfjs-snn train`: parsing, defaults and checks. */
+import {DATASET_NAMES, DatasetName} from '../data/dataset';
 import {ENCODERS, NORMALIZATIONS} from '../models/model_options';
 import {NEURONS} from '../models/neurons';
+import {small} from '../models/small';
+import {vgg11, vgg9} from '../models/vgg';
 
-export const DATASETS = ['fashion-mnist', 'mnist', 'cifar10', 'cifar100'] as const;
-export const MODELS = ['small', 'vgg9', 'vgg11'] as const;
-export const BACKENDS = ['auto', 'wasm', 'cpu', 'tensorflow'] as const;
+/** The dataset both commands read unless --dataset says otherwise: the one with an embedded subset. */
+export const DEFAULT_DATASET = 'fashion-mnist' satisfies DatasetName;
+/** --dataset's values: every dataset the package reads, the default first. */
+export const DATASETS: readonly DatasetName[] = [DEFAULT_DATASET, ...DATASET_NAMES.filter(d => d !== DEFAULT_DATASET)];
+/** --model's values and the builder each names (train builds the model through this record). */
+export const MODEL_BUILDERS = {small, vgg9, vgg11} as const;
+export const MODELS = Object.keys(MODEL_BUILDERS) as ReadonlyArray<keyof typeof MODEL_BUILDERS>;
+/** --backend's values, each with what it means (a new one does not compile without its line in the help). */
+const BACKEND_HELP = {
+  auto: 'tfjs-node when installed, else wasm; default',
+  wasm: "tfjs-backend-wasm, with this package's training kernels",
+  cpu: 'plain JavaScript, much slower',
+  tensorflow: "tfjs-node, TensorFlow's C library",
+} as const;
+export type BackendChoice = keyof typeof BACKEND_HELP;
+export const BACKENDS = Object.keys(BACKEND_HELP) as readonly BackendChoice[];
 export const OPTIMIZERS = ['sgd', 'adam'] as const;
 export const SCHEDULES = ['step', 'cosine', 'none'] as const;
 
 export interface TrainArgs {
-  dataset: (typeof DATASETS)[number];
+  dataset: DatasetName;
   /** null: the embedded Fashion-MNIST subset (only for fashion-mnist). */
   dataDir: string | null;
   model: (typeof MODELS)[number];
@@ -26,7 +42,7 @@ export interface TrainArgs {
   neuron: (typeof NEURONS)[number];
   leak: number | null;
   augment: boolean | null;
-  backend: (typeof BACKENDS)[number];
+  backend: BackendChoice;
   seed: number;
   out: string;
   resume: boolean;
@@ -45,8 +61,16 @@ export interface Flag<K extends string = string> {
 
 export type Flags<T> = {[flag: string]: Flag<keyof T & string>};
 
+/** --backend, the same for every command. */
+const BACKEND_FLAG: Flag<'backend'> = {
+  key: 'backend',
+  kind: 'string',
+  allowed: BACKENDS,
+  help: BACKENDS.map(b => `${b} (${BACKEND_HELP[b]})`).join(', '),
+};
+
 export const TRAIN_FLAGS: Flags<TrainArgs> = {
-  '--dataset': {key: 'dataset', kind: 'string', allowed: DATASETS, help: 'dataset (default fashion-mnist)'},
+  '--dataset': {key: 'dataset', kind: 'string', allowed: DATASETS, help: `dataset (default ${DEFAULT_DATASET})`},
   '--data-dir': {
     key: 'dataDir',
     kind: 'string',
@@ -86,12 +110,7 @@ export const TRAIN_FLAGS: Flags<TrainArgs> = {
   },
   '--leak': {key: 'leak', kind: 'number', help: "membrane leak (default: the model's; plif's initial leak)"},
   '--augment': {key: 'augment', kind: 'bool', help: 'random crop and flip (default: on for CIFAR, off otherwise)'},
-  '--backend': {
-    key: 'backend',
-    kind: 'string',
-    allowed: BACKENDS,
-    help: 'auto (tfjs-node when installed, else wasm; default), wasm, cpu or tensorflow',
-  },
+  '--backend': BACKEND_FLAG,
   '--seed': {key: 'seed', kind: 'int', min: 0, help: 'seed for weights, shuffling and augmentation (default 1)'},
   '--out': {key: 'out', kind: 'string', help: 'output folder (default runs/<dataset>-<model>)'},
   '--resume': {key: 'resume', kind: 'bool', help: 'continue from the checkpoint in --out'},
@@ -149,12 +168,9 @@ export function parseFlags<T>(command: string, argv: string[], flags: Flags<T>):
 }
 
 /** --dataset (default fashion-mnist), which needs --data-dir unless it has the embedded subset. */
-function datasetWithDir(given: {
-  dataset?: (typeof DATASETS)[number];
-  dataDir?: string | null;
-}): (typeof DATASETS)[number] {
-  const dataset = given.dataset ?? 'fashion-mnist';
-  if (dataset !== 'fashion-mnist' && given.dataDir == null) {
+function datasetWithDir(given: {dataset?: DatasetName; dataDir?: string | null}): DatasetName {
+  const dataset = given.dataset ?? DEFAULT_DATASET;
+  if (dataset !== DEFAULT_DATASET && given.dataDir == null) {
     throw new Error(`--data-dir is required for --dataset ${dataset} (only fashion-mnist has an embedded subset)`);
   }
   return dataset;
@@ -193,12 +209,12 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
 export interface AnalyzeArgs {
   /** A run folder (with model/model.json) or a model folder (with model.json). */
   model: string;
-  dataset: (typeof DATASETS)[number];
+  dataset: DatasetName;
   dataDir: string | null;
   limitTest: number | null;
   /** null: 100, or as many as fit (see limits.ts). */
   batchSize: number | null;
-  backend: (typeof BACKENDS)[number];
+  backend: BackendChoice;
   /** null: `<run folder>/analysis`. */
   out: string | null;
   gammaThreshold: number;
@@ -212,7 +228,7 @@ export const ANALYZE_FLAGS: Flags<AnalyzeArgs> = {
     kind: 'string',
     help: 'run folder of tfjs-snn train (or a folder with model.json); required',
   },
-  '--dataset': {key: 'dataset', kind: 'string', allowed: DATASETS, help: 'test data (default fashion-mnist)'},
+  '--dataset': {key: 'dataset', kind: 'string', allowed: DATASETS, help: `test data (default ${DEFAULT_DATASET})`},
   '--data-dir': {
     key: 'dataDir',
     kind: 'string',
@@ -220,12 +236,7 @@ export const ANALYZE_FLAGS: Flags<AnalyzeArgs> = {
   },
   '--limit-test': {key: 'limitTest', kind: 'int', help: 'use only the first N test images'},
   '--batch-size': {key: 'batchSize', kind: 'int', help: 'images run at a time (default 100, or as many as fit)'},
-  '--backend': {
-    key: 'backend',
-    kind: 'string',
-    allowed: BACKENDS,
-    help: 'auto (tfjs-node when installed, else wasm; default), wasm, cpu or tensorflow',
-  },
+  '--backend': BACKEND_FLAG,
   '--out': {key: 'out', kind: 'string', help: 'output folder (default <run folder>/analysis)'},
   '--gamma-threshold': {
     key: 'gammaThreshold',

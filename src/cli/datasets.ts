@@ -3,7 +3,7 @@ import {loadCifarDataset} from '../data/cifar';
 import {ImageDataset} from '../data/dataset';
 import {loadIdxDataset} from '../data/idx';
 import {fashionMnistSubsetDir} from '../data/subset';
-import {DATASETS} from './args';
+import {DatasetName, isCifar} from '../data/dataset';
 
 export function firstImages(data: ImageDataset, limit: number | null): ImageDataset {
   if (limit == null || limit >= data.count) return data;
@@ -18,10 +18,10 @@ export function firstImages(data: ImageDataset, limit: number | null): ImageData
 
 /** One split of `dataset` from `dataDir` (null: the embedded Fashion-MNIST subset). */
 export function loadSplit(
-  source: {dataset: (typeof DATASETS)[number]; dataDir: string | null},
+  source: {dataset: DatasetName; dataDir: string | null},
   split: 'train' | 'test'
 ): Promise<ImageDataset> {
-  if (source.dataset === 'cifar10' || source.dataset === 'cifar100') {
+  if (isCifar(source.dataset)) {
     return loadCifarDataset(source.dataDir!, {variant: source.dataset, split});
   }
   const dir = source.dataDir ?? fashionMnistSubsetDir();

@@ -4,20 +4,48 @@ import {analyze} from './analyze';
 import {analyzeUsage, parseAnalyzeArgs, parseTrainArgs, trainUsage} from './args';
 import {train} from './train';
 
+/** The commands, each with its line in the help, its options' help and how it runs. */
+const COMMANDS = {
+  train: {
+    summary: ['train a BNTT spiking network on a dataset and save the model and a report'],
+    usage: trainUsage,
+    run: async (argv: string[]) => {
+      const args = parseTrainArgs(argv);
+      process.once('SIGINT', () => {
+        process.stderr.write(`\ninterrupted: finished epochs are in ${args.out}/checkpoint; continue with --resume\n`);
+        process.exit(130);
+      });
+      await train(args, process.stdout);
+    },
+  },
+  analyze: {
+    summary: [
+      'BNTT scales, firing rates, energy, accuracy against time steps, early exit and learnt neuron',
+      'parameters of a trained model, as analysis.html with charts',
+    ],
+    usage: analyzeUsage,
+    run: async (argv: string[]) => {
+      await analyze(parseAnalyzeArgs(argv), process.stdout);
+    },
+  },
+} as const;
+/** The commands of `tfjs-snn`, in the order the help lists them. */
+export type CommandName = keyof typeof COMMANDS;
+export const COMMAND_NAMES = Object.keys(COMMANDS) as readonly CommandName[];
+
+const width = Math.max(...COMMAND_NAMES.map(c => c.length)) + 1;
 const USAGE = `usage: tfjs-snn <command> [options]
 
 commands:
-  train    train a BNTT spiking network on a dataset and save the model and a report
-  analyze  BNTT scales, firing rates, energy, accuracy against time steps and early exit of a
-           trained model, as analysis.html with charts
+${COMMAND_NAMES.flatMap(c => COMMANDS[c].summary.map((line, i) => `  ${(i === 0 ? c : '').padEnd(width)} ${line}`)).join('\n')}
 
   --version, -v  print the version
   --help, -h     print this help
 
 Run 'tfjs-snn <command> --help' for the options.`;
 
-async function runAnalyze(argv: string[]): Promise<void> {
-  await analyze(parseAnalyzeArgs(argv), process.stdout);
+function isCommand(name: string): name is CommandName {
+  return (COMMAND_NAMES as readonly string[]).includes(name);
 }
 
 /** Runs the command line; resolves with the process exit code. */
@@ -31,25 +59,16 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${version}\n`);
     return 0;
   }
-  if (command !== 'train' && command !== 'analyze') {
+  if (!isCommand(command)) {
     process.stderr.write(`tfjs-snn: unknown command '${command}'\n${USAGE}\n`);
     return 1;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
-    process.stdout.write(`${command === 'train' ? trainUsage() : analyzeUsage()}\n`);
+    process.stdout.write(`${COMMANDS[command].usage()}\n`);
     return 0;
   }
   try {
-    if (command === 'analyze') {
-      await runAnalyze(rest);
-      return 0;
-    }
-    const args = parseTrainArgs(rest);
-    process.once('SIGINT', () => {
-      process.stderr.write(`\ninterrupted: finished epochs are in ${args.out}/checkpoint; continue with --resume\n`);
-      process.exit(130);
-    });
-    await train(args, process.stdout);
+    await COMMANDS[command].run(rest);
     return 0;
   } catch (e) {
     process.stderr.write(`tfjs-snn ${command}: ${(e as Error).message}\n`);

@@ -3,7 +3,9 @@ import {writeFileSync} from 'node:fs';
 import {cpus} from 'node:os';
 import {join} from 'node:path';
 
+import type {LayerNeuronParameters} from '../analysis/neuron_parameters';
 import {EpochRecord, RunState} from './checkpoint';
+import {NEURON_PARAMETER_HEADER, neuronParameterRows} from './neuron_table';
 import {formatDuration} from './progress';
 
 export interface RunSummary {
@@ -12,6 +14,8 @@ export interface RunSummary {
   trainImages: number;
   testImages: number;
   finished: boolean;
+  /** Every neuron layer's learnt parameters after the last epoch done (snn.analysis.neuronParameters). */
+  neuronParameters?: LayerNeuronParameters[];
 }
 
 export function reportObject(state: RunState, summary: RunSummary) {
@@ -30,6 +34,7 @@ export function reportObject(state: RunState, summary: RunSummary) {
     bestTestAccuracy: state.history.reduce((best, e) => Math.max(best, e.testAccuracy), 0),
     totalSeconds: state.history.reduce((s, e) => s + e.seconds, 0),
     epochs: state.history,
+    neuronParameters: summary.neuronParameters ?? [],
   };
 }
 
@@ -64,6 +69,17 @@ function epochTable(history: EpochRecord[]): string[] {
   ];
 }
 
+/** The leaks, thresholds, … each neuron layer learnt (learnLeak, learnThreshold, …), or why there are none. */
+function neuronParameterTable(layers: LayerNeuronParameters[]): string[] {
+  if (layers.length === 0) return ['The model has no neuron layer.'];
+  if (layers.every(l => l.parameters.length === 0)) return ['None learnt: every neuron layer has fixed parameters.'];
+  return [
+    `| ${NEURON_PARAMETER_HEADER.join(' | ')} |`,
+    `|${NEURON_PARAMETER_HEADER.map(() => '---').join('|')}|`,
+    ...neuronParameterRows(layers).map(r => `| ${r.join(' | ')} |`),
+  ];
+}
+
 export function reportMarkdown(report: ReturnType<typeof reportObject>): string {
   const s = report.settings;
   return [
@@ -90,6 +106,10 @@ export function reportMarkdown(report: ReturnType<typeof reportObject>): string 
     ...epochTable(report.epochs),
     '',
     "Firing rates are the mean spike count per neuron and step over the epoch's training batches.",
+    '',
+    '## Learnt neuron parameters',
+    '',
+    ...neuronParameterTable(report.neuronParameters),
     '',
   ].join('\n');
 }

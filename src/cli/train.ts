@@ -8,17 +8,16 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import {mkdirSync, readFileSync} from 'node:fs';
 import {join, resolve} from 'node:path';
 
+import {neuronParameters} from '../analysis/neuron_parameters';
 import {SpikeRateMonitor} from '../callbacks/spike_rate_monitor';
 import {CosineDecay} from '../callbacks/cosine_decay';
 import type {EpochSchedule} from '../callbacks/epoch_schedule';
 import {StepDecay} from '../callbacks/step_decay';
-import {ImageDataset} from '../data/dataset';
+import {ImageDataset, isCifar} from '../data/dataset';
 import {batchCount, batches} from '../data/pipeline';
 import {fileSystem} from '../io/file_system';
 import {emitsSpikes, isNeuron} from '../layers/roles';
-import {small} from '../models/small';
-import {vgg11, vgg9} from '../models/vgg';
-import {TrainArgs} from './args';
+import {MODEL_BUILDERS, TrainArgs} from './args';
 import {useBackend} from './backend';
 import {EpochRecord, loadCheckpoint, RunState, saveCheckpoint} from './checkpoint';
 import {firstImages, loadSplit} from './datasets';
@@ -63,7 +62,7 @@ function buildModel(args: TrainArgs, data: ImageDataset): tfl.Sequential {
     ...(args.encoder != null ? {encoder: args.encoder} : {}),
     ...(args.leak != null ? {leak: args.leak} : {}),
   };
-  return args.model === 'vgg9' ? vgg9(options) : args.model === 'vgg11' ? vgg11(options) : small(options);
+  return MODEL_BUILDERS[args.model](options);
 }
 
 function makeOptimizer(args: TrainArgs): tf.Optimizer {
@@ -178,6 +177,7 @@ class EpochReporter extends tfl.Callback {
     );
     await saveCheckpoint(args.out, this.model as tfl.LayersModel, this.run.optimizer, state);
     if (epoch + 1 === args.epochs) this.run.hooks.afterStage?.('checkpoint');
+    this.run.summary.neuronParameters = neuronParameters(this.model as tfl.LayersModel);
     writeReports(args.out, state, this.run.summary);
     if (this.run.hooks.stopAfterEpoch === epoch + 1) (this.model as tfl.LayersModel).stopTraining = true;
   }
@@ -190,7 +190,7 @@ function resolvedSettings(args: Settings, model: tfl.LayersModel): Settings {
   return {
     ...args,
     lr: initialRate(args),
-    augment: args.augment ?? (args.dataset === 'cifar10' || args.dataset === 'cifar100'),
+    augment: args.augment ?? isCifar(args.dataset),
     timeSteps: args.timeSteps ?? (encoder.getConfig().timeSteps as number),
     encoder: args.encoder ?? (emitsSpikes(encoder) ? 'poisson' : 'direct'),
     leak: args.leak ?? (lif?.getConfig().leak as number | undefined) ?? null,
@@ -213,6 +213,7 @@ async function finishRun(
   await model.save(fileSystem(join(dir, 'model')));
   hooks.afterStage?.('model');
   summary.finished = true;
+  summary.neuronParameters = neuronParameters(model);
   writeReports(dir, state, summary);
   hooks.afterStage?.('reports');
   out.write(`saved the model to ${resolve(dir, 'model')} and the reports to ${join(dir, 'report.md')}\n`);

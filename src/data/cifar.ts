@@ -4,12 +4,12 @@
  * fine label byte, then 3072 pixel bytes in CHW order (1024 red, 1024 green, 1024 blue, each
  * 32 × 32 row-major). The readers return HWC images, as tfjs's conv layers expect.
  */
-import {checkLabelRange, ImageDataset, oneOf, optionsObject} from './dataset';
+import {checkLabelRange, CIFAR_VARIANTS, ImageDataset, oneOf, optionsObject} from './dataset';
 import {isFile, joinAll, readFileBytes} from './files';
 import {Split} from './idx';
 
 /** The CIFAR binary distributions: 10 classes, or 100 fine (20 coarse) classes. */
-export type CifarVariant = 'cifar10' | 'cifar100';
+export type CifarVariant = (typeof CIFAR_VARIANTS)[number];
 /** CIFAR-100's 100 fine classes or its 20 coarse superclasses. */
 export type CifarLabelMode = 'fine' | 'coarse';
 
@@ -105,7 +105,7 @@ function chwToHwc(source: Uint8Array, from: number, target: Uint8Array, to: numb
 }
 
 function resolveVariant(fn: string, opts: Partial<CifarOptions>) {
-  const variant = oneOf(fn, 'variant', opts.variant, ['cifar10', 'cifar100'] as const);
+  const variant = oneOf(fn, 'variant', opts.variant, CIFAR_VARIANTS);
   const labelMode = oneOf(fn, 'labelMode', opts.labelMode ?? 'fine', ['fine', 'coarse'] as const);
   if (variant === 'cifar10' && labelMode === 'coarse') {
     throw new Error(`${fn}: option 'labelMode' 'coarse' applies only to variant 'cifar100'; ` +

@@ -1,8 +1,22 @@
 /** The in-memory form every dataset reader returns, and the argument checks they share. */
-import {describeValue} from '../errors';
+import {describeValue, quotedList} from '../errors';
 
+/** The datasets in the IDX format (loadIdxDataset's `name`). */
+export const IDX_DATASETS = ['mnist', 'fashion-mnist'] as const;
+/** The CIFAR binary distributions (loadCifarDataset's `variant`). */
+export const CIFAR_VARIANTS = ['cifar10', 'cifar100'] as const;
+/**
+ * Every dataset the package reads, the one list the readers, the normalisation table (a Record over it) and the
+ * CLI's `--dataset` derive theirs from.
+ */
+export const DATASET_NAMES = [...IDX_DATASETS, ...CIFAR_VARIANTS] as const;
 /** The datasets with a known normalisation (see NORMALIZATION in pipeline.ts). */
-export type DatasetName = 'mnist' | 'fashion-mnist' | 'cifar10' | 'cifar100';
+export type DatasetName = (typeof DATASET_NAMES)[number];
+
+/** True for a CIFAR dataset name. */
+export function isCifar(name: DatasetName): name is (typeof CIFAR_VARIANTS)[number] {
+  return (CIFAR_VARIANTS as readonly string[]).includes(name);
+}
 
 /**
  * A labelled image set kept as raw bytes: `images` holds `count` images of
@@ -43,7 +57,7 @@ export function optionsObject<T>(fn: string, options: T | undefined): Partial<T>
 export function oneOf<T extends string>(fn: string, name: string, value: unknown,
                                         allowed: readonly T[]): T {
   if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
-    const expected = allowed.map(a => `'${a}'`).join(', ');
+    const expected = quotedList(allowed);
     throw new Error(`${fn}: option '${name}' must be one of ${expected}; got ${describeValue(value)}`);
   }
   return value as T;

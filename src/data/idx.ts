@@ -4,7 +4,8 @@
  * big-endian, in row-major order. `parseIdx` works on bytes anywhere; `readIdx` and
  * `loadIdxDataset` read (optionally gzipped) files in Node.
  */
-import {checkLabelRange, DatasetName, ImageDataset, integerOption, oneOf, optionsObject} from './dataset';
+import {quotedList} from '../errors';
+import {checkLabelRange, DatasetName, IDX_DATASETS, ImageDataset, integerOption, oneOf, optionsObject} from './dataset';
 import {findFile, gunzip, isGzip, readMaybeGzipped} from './files';
 
 /** The element types of IDX files (type bytes 0x08–0x0E). */
@@ -181,7 +182,7 @@ export async function loadIdxDataset(dir: string, options?: IdxDatasetOptions): 
   const opts = optionsObject(fn, options);
   const split = oneOf(fn, 'split', opts.split ?? 'train', ['train', 'test'] as const);
   const classes = integerOption(fn, 'classes', opts.classes ?? 10, 1);
-  if (opts.name != null) oneOf(fn, 'name', opts.name, ['mnist', 'fashion-mnist'] as const);
+  if (opts.name != null) oneOf(fn, 'name', opts.name, IDX_DATASETS);
   const where = `${fn}('${dir}', split '${split}')`;
   const names = idxFileNames(split);
   const imagesPath = await findRequired(dir, names.images, 'images', where);
@@ -201,7 +202,7 @@ async function findRequired(dir: string, names: string[], what: string, where: s
   const path = await findFile(dir, names, 'loadIdxDataset');
   if (path == null) {
     throw new Error(`${where}: no ${what} file found in '${dir}'; looked for ` +
-                    `${names.map(name => `'${name}'`).join(', ')}`);
+                    `${quotedList(names)}`);
   }
   return path;
 }

@@ -6,8 +6,16 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-import {describeValue} from '../errors';
-import {booleanOption, checkLabelRange, DatasetName, ImageDataset, integerOption, optionsObject} from './dataset';
+import {describeValue, quotedList} from '../errors';
+import {
+  booleanOption,
+  checkLabelRange,
+  DATASET_NAMES,
+  DatasetName,
+  ImageDataset,
+  integerOption,
+  optionsObject,
+} from './dataset';
 
 /** Per-channel mean and standard deviation of pixel values scaled to [0, 1]. */
 export interface NormalizationStats {
@@ -32,7 +40,6 @@ export const NORMALIZATION: Readonly<Record<DatasetName, NormalizationStats>> = 
  */
 export type NormalizeOption = DatasetName | NormalizationStats | 'unit' | 'none';
 
-const DATASET_NAMES = Object.keys(NORMALIZATION) as DatasetName[];
 
 /** The statistics an option stands for, checked against the images' channel count. */
 export function resolveNormalization(option: NormalizeOption, channels: number,
@@ -48,14 +55,14 @@ export function resolveNormalization(option: NormalizeOption, channels: number,
 function statsOf(option: NormalizeOption, channels: number, fn: string): NormalizationStats {
   if (option === 'unit') return {mean: filled(channels, 0), std: filled(channels, 1)};
   if (option === 'none') return {mean: filled(channels, 0), std: filled(channels, 1 / 255)};
-  if (typeof option === 'string' && (DATASET_NAMES as string[]).includes(option)) {
+  if (typeof option === 'string' && (DATASET_NAMES as readonly string[]).includes(option)) {
     return NORMALIZATION[option];
   }
   const stats = option as Partial<NormalizationStats> | null;
   const isNumbers = (values: unknown, ok: (x: number) => boolean) => Array.isArray(values) &&
       values.every(x => typeof x === 'number' && Number.isFinite(x) && ok(x));
   if (stats == null || !isNumbers(stats.mean, () => true) || !isNumbers(stats.std, x => x > 0)) {
-    const names = DATASET_NAMES.map(name => `'${name}'`).join(', ');
+    const names = quotedList(DATASET_NAMES);
     throw new Error(`${fn}: option 'normalize' must be one of ${names}, 'unit', 'none' or ` +
                     `{mean: number[], std: number[]} with finite means and positive stds; got ` +
                     `${describeValue(option)}`);
@@ -105,7 +112,7 @@ export function normalize(pixels: Uint8Array, normalization: NormalizeOption,
 
 function channelsOf(normalization: NormalizeOption): number {
   if (typeof normalization === 'string') {
-    return (DATASET_NAMES as string[]).includes(normalization) ?
+    return (DATASET_NAMES as readonly string[]).includes(normalization) ?
         NORMALIZATION[normalization as DatasetName].mean.length : 1;
   }
   return Array.isArray(normalization?.mean) ? normalization.mean.length : 1;
@@ -312,7 +319,7 @@ function tableFor(dataset: ImageDataset, option: NormalizeOption | undefined, fn
   const chosen = option ?? dataset.name;
   if (chosen == null) {
     throw new Error(`${fn}: option 'normalize' is required for a dataset without a name; pass ` +
-                    `a dataset name (${DATASET_NAMES.map(name => `'${name}'`).join(', ')}), ` +
+                    `a dataset name (${quotedList(DATASET_NAMES)}), ` +
                     `{mean, std}, 'unit' (x / 255) or 'none' (raw 0..255)`);
   }
   return normalizationTable(resolveNormalization(chosen, dataset.channels, fn));

@@ -31,14 +31,16 @@ import {
   oneOfArg,
   optionalSizeArg,
   serializeObject,
+  OwnArgs,
 } from './layer_utils';
+import {optionNames} from '../errors';
 import type {NormalizationRole} from './roles';
 import {Kwargs, LayerArgs, SpikingLayer} from './spiking_layer';
 import {ConstraintIdentifier, InitializerIdentifier, RegularizerIdentifier} from './weight_args';
 
+const EXTRA_STEPS = ['error', 'repeatLast'] as const;
 /** What inference does with more steps than the layer was built for. */
-export type ExtraStepsPolicy = 'error' | 'repeatLast';
-const EXTRA_STEPS: readonly ExtraStepsPolicy[] = ['error', 'repeatLast'];
+export type ExtraStepsPolicy = (typeof EXTRA_STEPS)[number];
 
 /** The options of `bntt` (all optional), besides tf.layers' own (`name`, `inputShape`, …). */
 export interface BnttArgs extends LayerArgs {
@@ -67,22 +69,22 @@ export interface BnttArgs extends LayerArgs {
   betaConstraint?: ConstraintIdentifier;
 }
 
-const BNTT_ARG_NAMES = [
-  'epsilon',
-  'momentum',
-  'center',
-  'scale',
-  'timeSteps',
-  'extraSteps',
-  'gammaInitializer',
-  'betaInitializer',
-  'movingMeanInitializer',
-  'movingVarianceInitializer',
-  'gammaRegularizer',
-  'betaRegularizer',
-  'gammaConstraint',
-  'betaConstraint',
-];
+const BNTT_ARG_NAMES = optionNames<OwnArgs<BnttArgs>>({
+  epsilon: true,
+  momentum: true,
+  center: true,
+  scale: true,
+  timeSteps: true,
+  extraSteps: true,
+  gammaInitializer: true,
+  betaInitializer: true,
+  movingMeanInitializer: true,
+  movingVarianceInitializer: true,
+  gammaRegularizer: true,
+  betaRegularizer: true,
+  gammaConstraint: true,
+  betaConstraint: true,
+});
 
 /**
  * Batch normalization through time (Kim & Panda, 2021): separate statistics

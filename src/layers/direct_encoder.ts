@@ -1,7 +1,8 @@
 import {expandDims, serialization, Tensor, tidy, tile} from '@tensorflow/tfjs-core';
 
 import {EncoderLayer} from './encoder_layer';
-import {layerArgs, sizeArg} from './layer_utils';
+import {optionNames} from '../errors';
+import {layerArgs, OwnArgs, sizeArg} from './layer_utils';
 import {LayerArgs} from './spiking_layer';
 
 /** The options of `directEncoder`. */
@@ -30,7 +31,7 @@ export class DirectEncoder extends EncoderLayer {
   }
 
   constructor(args: DirectEncoderArgs) {
-    super(layerArgs('directEncoder', args, ['timeSteps']));
+    super(layerArgs('directEncoder', args, optionNames<OwnArgs<DirectEncoderArgs>>({timeSteps: true})));
     this.timeSteps = sizeArg('directEncoder', 'timeSteps', args?.timeSteps);
   }
 

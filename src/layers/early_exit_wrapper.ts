@@ -19,14 +19,14 @@ import {layers, LayersModel, LayerVariable, Shape} from '@tensorflow/tfjs-layers
 
 import {gammaProfile} from '../analysis/gamma_profile';
 import {ChainLayer, checkBatchSize, checkImages, layerChain} from '../analysis/model_chain';
-import {describeValue} from '../errors';
-import {argError, layerArgs, numberIn, oneOfArg, onlyTensor, positiveInteger} from './layer_utils';
+import {describeValue, optionNames} from '../errors';
+import {argError, layerArgs, numberIn, oneOfArg, onlyTensor, OwnArgs, positiveInteger} from './layer_utils';
 import {isEncoder, isNeuron, isNormalization, isReadout, NeuronState, roleOf} from './roles';
 import type {LayerArgs} from './spiking_layer';
 
+const POLICIES = ['gamma', 'confidence'] as const;
 /** How `earlyExitWrapper` chooses the steps to run: `'gamma'` (the BNTT scales) or `'confidence'` (per input). */
-export type ExitPolicy = 'gamma' | 'confidence';
-const POLICIES: readonly ExitPolicy[] = ['gamma', 'confidence'];
+export type ExitPolicy = (typeof POLICIES)[number];
 
 /** The options of `earlyExitWrapper`: the trained model and the exit rule. */
 export interface EarlyExitWrapperArgs extends LayerArgs {
@@ -45,7 +45,13 @@ export interface EarlyExitWrapperArgs extends LayerArgs {
   patience?: number;
 }
 
-const OWN_ARGS = ['layer', 'policy', 'gammaThreshold', 'confidenceThreshold', 'patience'];
+const OWN_ARGS = optionNames<OwnArgs<EarlyExitWrapperArgs>>({
+  layer: true,
+  policy: true,
+  gammaThreshold: true,
+  confidenceThreshold: true,
+  patience: true,
+});
 
 /** The wrapped model's input shape, unless given: so the wrapper can be a model's first layer as it is. */
 function withInputShapeOf(args: EarlyExitWrapperArgs): EarlyExitWrapperArgs {

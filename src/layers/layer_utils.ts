@@ -1,19 +1,21 @@
 import {serialization, Tensor} from '@tensorflow/tfjs-core';
 import type {Shape} from '@tensorflow/tfjs-layers';
 
-import {describeValue} from '../errors';
+import type {LayerArgs} from '@tensorflow/tfjs-layers/dist/engine/topology';
 
-/** The arguments every tfjs layer accepts (tfjs-layers' `LayerArgs`). */
-const BASE_LAYER_ARGS = [
-  'inputShape',
-  'batchInputShape',
-  'batchSize',
-  'dtype',
-  'name',
-  'trainable',
-  'weights',
-  'inputDType',
-];
+import {describeValue, optionNames, quotedList} from '../errors';
+
+/** The arguments every tfjs layer accepts (tfjs-layers' `LayerArgs`: the compiler checks the list against it). */
+const BASE_LAYER_ARGS = optionNames<LayerArgs>({
+  inputShape: true,
+  batchInputShape: true,
+  batchSize: true,
+  dtype: true,
+  name: true,
+  trainable: true,
+  weights: true,
+  inputDType: true,
+});
 /** Added by tf.loadLayersModel when it rebuilds a layer from its config. */
 const DESERIALIZATION_ARGS = ['customObjects'];
 
@@ -41,6 +43,9 @@ export function checkArgNames(layer: string, args: object | undefined, own: read
 }
 
 const defaultNameCounts = new Map<string, number>();
+
+/** A layer's own options: its arguments without the tf.layers base arguments (for `optionNames`). */
+export type OwnArgs<T> = Omit<T, keyof LayerArgs>;
 
 /**
  * Checks the argument names and gives an unnamed layer a short default name
@@ -123,7 +128,7 @@ export function booleanArg(layer: string, name: string, value: unknown): boolean
 
 export function oneOfArg<T extends string>(layer: string, name: string, value: unknown, allowed: readonly T[]): T {
   if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
-    throw argError(layer, name, value, `one of ${allowed.map(a => `'${a}'`).join(', ')}`);
+    throw argError(layer, name, value, `one of ${quotedList(allowed)}`);
   }
   return value as T;
 }

@@ -16,7 +16,8 @@ import {
 
 import {EncoderLayer} from './encoder_layer';
 import {SpikeRecorder, SpikingOutputLayer} from './spike_recorder';
-import {argError, booleanArg, layerArgs, numberIn, sizeArg} from './layer_utils';
+import {optionNames} from '../errors';
+import {argError, booleanArg, layerArgs, numberIn, OwnArgs, sizeArg} from './layer_utils';
 import {Kwargs, LayerArgs} from './spiking_layer';
 
 /** The options of `poissonEncoder`. */
@@ -30,6 +31,13 @@ export interface PoissonEncoderArgs extends LayerArgs {
   /** Makes the draws reproducible: the n-th call of a layer with this seed draws the same numbers. */
   seed?: number;
 }
+
+const POISSON_ARG_NAMES = optionNames<OwnArgs<PoissonEncoderArgs>>({
+  timeSteps: true,
+  scale: true,
+  signed: true,
+  seed: true,
+});
 
 /**
  * Rate (Poisson) coding, exactly the BNTT reference's `PoissonGen`:
@@ -57,7 +65,7 @@ export class PoissonEncoder extends EncoderLayer implements SpikingOutputLayer {
 
   constructor(args: PoissonEncoderArgs) {
     const name = 'poissonEncoder';
-    super(layerArgs(name, args, ['timeSteps', 'scale', 'signed', 'seed']));
+    super(layerArgs(name, args, POISSON_ARG_NAMES));
     this.timeSteps = sizeArg(name, 'timeSteps', args?.timeSteps);
     this.scale = numberIn(name, 'scale', args.scale ?? 2, 'a finite number > 0', x => x > 0);
     this.signed = booleanArg(name, 'signed', args.signed ?? true);

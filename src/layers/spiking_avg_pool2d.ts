@@ -1,8 +1,9 @@
 import {avgPool, reshape, serialization, Tensor, Tensor4D, tidy} from '@tensorflow/tfjs-core';
 import {Shape} from '@tensorflow/tfjs-layers';
 
-import {formatShape, layerArgs, oneOfArg, pairArg} from './layer_utils';
-import {PaddingMode, windowOutputLength} from './spiking_conv2d';
+import {optionNames} from '../errors';
+import {formatShape, layerArgs, oneOfArg, OwnArgs, pairArg} from './layer_utils';
+import {PaddingMode, PADDINGS, windowOutputLength} from './spiking_conv2d';
 import {LayerArgs, SpikingLayer} from './spiking_layer';
 
 /** The options of `spikingAvgPool2d` (all optional). */
@@ -36,10 +37,12 @@ export class SpikingAvgPool2d extends SpikingLayer {
 
   constructor(args: SpikingAvgPool2dArgs = {}) {
     const name = 'spikingAvgPool2d';
-    super(layerArgs(name, args, ['poolSize', 'strides', 'padding']));
+    super(
+      layerArgs(name, args, optionNames<OwnArgs<SpikingAvgPool2dArgs>>({poolSize: true, strides: true, padding: true}))
+    );
     this.poolSize = pairArg(name, 'poolSize', args.poolSize ?? 2);
     this.strides = pairArg(name, 'strides', args.strides ?? this.poolSize);
-    this.padding = oneOfArg(name, 'padding', args.padding ?? 'valid', ['same', 'valid'] as const);
+    this.padding = oneOfArg(name, 'padding', args.padding ?? 'valid', PADDINGS);
   }
 
   computeOutputShape(inputShape: Shape | Shape[]): Shape {

@@ -1,14 +1,16 @@
 import {conv2d, reshape, serialization, Tensor, Tensor4D, tidy} from '@tensorflow/tfjs-core';
 import {Shape} from '@tensorflow/tfjs-layers';
 
-import {checkTensorSize, formatShape, layerArgs, oneOfArg, pairArg, sizeArg} from './layer_utils';
+import {optionNames} from '../errors';
+import {checkTensorSize, formatShape, layerArgs, oneOfArg, OwnArgs, pairArg, sizeArg} from './layer_utils';
 import {KernelLayer} from './kernel_layer';
 import {LayerArgs} from './spiking_layer';
 import {resolveWeightArgs, ResolvedWeightArgs, WEIGHT_ARG_NAMES, WeightArgs} from './weight_args';
 
+/** The values of `padding` (spikingConv2d, spikingAvgPool2d). */
+export const PADDINGS = ['same', 'valid'] as const;
 /** Convolution and pooling padding, as in tf.layers: `'same'` keeps the size at stride 1, `'valid'` pads nothing. */
-export type PaddingMode = 'same' | 'valid';
-const PADDINGS: readonly PaddingMode[] = ['same', 'valid'];
+export type PaddingMode = (typeof PADDINGS)[number];
 
 /** The options of `spikingConv2d`, and the kernel and bias options of {@link WeightArgs}. */
 export interface SpikingConv2dArgs extends LayerArgs, WeightArgs {
@@ -23,6 +25,17 @@ export interface SpikingConv2dArgs extends LayerArgs, WeightArgs {
   /** Default 1. */
   dilationRate?: number | [number, number];
 }
+
+const CONV_ARG_NAMES = [
+  ...optionNames<Omit<OwnArgs<SpikingConv2dArgs>, keyof WeightArgs>>({
+    filters: true,
+    kernelSize: true,
+    strides: true,
+    padding: true,
+    dilationRate: true,
+  }),
+  ...WEIGHT_ARG_NAMES,
+];
 
 /** Output length of a convolution or pooling window along one axis. */
 export function windowOutputLength(
@@ -63,7 +76,7 @@ export class SpikingConv2d extends KernelLayer {
 
   constructor(args: SpikingConv2dArgs) {
     const name = 'spikingConv2d';
-    super(layerArgs(name, args, ['filters', 'kernelSize', 'strides', 'padding', 'dilationRate', ...WEIGHT_ARG_NAMES]));
+    super(layerArgs(name, args, CONV_ARG_NAMES));
     this.filters = sizeArg(name, 'filters', args?.filters);
     this.kernelSize = pairArg(name, 'kernelSize', args.kernelSize);
     this.strides = pairArg(name, 'strides', args.strides ?? 1);

@@ -1,7 +1,8 @@
 import {matMul, reshape, serialization, Tensor, tidy} from '@tensorflow/tfjs-core';
 import {Shape} from '@tensorflow/tfjs-layers';
 
-import {checkTensorSize, formatShape, layerArgs, sizeArg} from './layer_utils';
+import {optionNames} from '../errors';
+import {checkTensorSize, formatShape, layerArgs, OwnArgs, sizeArg} from './layer_utils';
 import {KernelLayer} from './kernel_layer';
 import {LayerArgs} from './spiking_layer';
 import {resolveWeightArgs, ResolvedWeightArgs, WEIGHT_ARG_NAMES, WeightArgs} from './weight_args';
@@ -33,7 +34,12 @@ export class SpikingDense extends KernelLayer {
   protected readonly weightArgs: ResolvedWeightArgs;
 
   constructor(args: SpikingDenseArgs) {
-    super(layerArgs('spikingDense', args, ['units', ...WEIGHT_ARG_NAMES]));
+    super(
+      layerArgs('spikingDense', args, [
+        ...optionNames<Omit<OwnArgs<SpikingDenseArgs>, keyof WeightArgs>>({units: true}),
+        ...WEIGHT_ARG_NAMES,
+      ])
+    );
     this.units = sizeArg('spikingDense', 'units', args?.units);
     this.weightArgs = resolveWeightArgs('spikingDense', args);
   }

@@ -3,6 +3,7 @@ import type {Constraint} from '@tensorflow/tfjs-layers/dist/constraints';
 import type {Initializer} from '@tensorflow/tfjs-layers/dist/initializers';
 import type {Regularizer} from '@tensorflow/tfjs-layers/dist/regularizers';
 
+import {optionNames} from '../errors';
 import {booleanArg, deserializeObject, serializeObject} from './layer_utils';
 
 /** How a weight is given to tf.layers: a name (`'glorotUniform'`), an instance or a serialized config. */
@@ -25,15 +26,15 @@ export interface WeightArgs {
   biasConstraint?: ConstraintIdentifier;
 }
 
-export const WEIGHT_ARG_NAMES = [
-  'useBias',
-  'kernelInitializer',
-  'biasInitializer',
-  'kernelRegularizer',
-  'biasRegularizer',
-  'kernelConstraint',
-  'biasConstraint',
-] as const;
+export const WEIGHT_ARG_NAMES = optionNames<WeightArgs>({
+  useBias: true,
+  kernelInitializer: true,
+  biasInitializer: true,
+  kernelRegularizer: true,
+  biasRegularizer: true,
+  kernelConstraint: true,
+  biasConstraint: true,
+});
 
 export interface ResolvedWeightArgs {
   useBias: boolean;

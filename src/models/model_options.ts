@@ -1,5 +1,6 @@
 import {MAX_TENSOR_ELEMENTS, SIZE_RULE} from '../layers/layer_utils';
-import {describeValue} from '../errors';
+import {describeValue, optionNames, quotedList} from '../errors';
+import {LEAK_RANGE, THRESHOLD_RANGE} from '../ops/parameter_ranges';
 import {NeuronKind, NEURONS} from './neurons';
 
 /** The values of the models' `encoder` option. */
@@ -36,18 +37,18 @@ export interface SnnModelOptions {
 
 export type ResolvedModelOptions = Required<Omit<SnnModelOptions, 'seed'>> & {seed?: number};
 
-const KNOWN = [
-  'inputShape',
-  'numClasses',
-  'timeSteps',
-  'neuron',
-  'leak',
-  'threshold',
-  'encoder',
-  'normalization',
-  'weightDecay',
-  'seed',
-];
+const KNOWN: readonly string[] = optionNames<SnnModelOptions>({
+  inputShape: true,
+  numClasses: true,
+  timeSteps: true,
+  neuron: true,
+  leak: true,
+  threshold: true,
+  encoder: true,
+  normalization: true,
+  weightDecay: true,
+  seed: true,
+});
 
 function fail(model: string, name: string, value: unknown, expected: string): never {
   throw new Error(`${model}: option '${name}' must be ${expected}; got ${describeValue(value)}`);
@@ -67,7 +68,7 @@ function finite(model: string, name: string, value: unknown, expected: string, o
 
 function oneOf<T extends string>(model: string, name: string, value: unknown, allowed: readonly T[]): T {
   if (!(allowed as readonly unknown[]).includes(value)) {
-    fail(model, name, value, `one of ${allowed.map(a => `'${a}'`).join(', ')}`);
+    fail(model, name, value, `one of ${quotedList(allowed)}`);
   }
   return value as T;
 }
@@ -100,8 +101,14 @@ export function resolveModelOptions(
     numClasses: sizeOption(model, 'numClasses', options.numClasses),
     timeSteps: sizeOption(model, 'timeSteps', options.timeSteps ?? defaults.timeSteps),
     neuron: oneOf(model, 'neuron', options.neuron ?? defaults.neuron, NEURONS),
-    leak: finite(model, 'leak', options.leak ?? defaults.leak, 'a number in [0, 1]', x => x >= 0 && x <= 1),
-    threshold: finite(model, 'threshold', options.threshold ?? defaults.threshold, 'a number > 0', x => x > 0),
+    leak: finite(model, 'leak', options.leak ?? defaults.leak, `a number ${LEAK_RANGE.expected}`, LEAK_RANGE.ok),
+    threshold: finite(
+      model,
+      'threshold',
+      options.threshold ?? defaults.threshold,
+      `a number ${THRESHOLD_RANGE.expected}`,
+      THRESHOLD_RANGE.ok
+    ),
     encoder: oneOf(model, 'encoder', options.encoder ?? defaults.encoder, ENCODERS),
     normalization: oneOf(model, 'normalization', options.normalization ?? defaults.normalization, NORMALIZATIONS),
     weightDecay: finite(

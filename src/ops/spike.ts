@@ -15,7 +15,7 @@ import {
 import {SURROGATE_DEFAULT_ALPHA, SURROGATE_NAMES, SurrogateFunction, SurrogateName} from '../../kernels/lif_attrs';
 import {surrogateOf} from '../../kernels/composite/surrogates';
 import {releaseTape} from '../../kernels/lif_gradient';
-import {describeValue} from '../errors';
+import {describeValue, optionNames, quotedList} from '../errors';
 
 /** The options of `ops.spike` (all optional). */
 export interface SpikeOptions {
@@ -27,7 +27,7 @@ export interface SpikeOptions {
   alpha?: number;
 }
 
-const KNOWN = ['threshold', 'surrogate', 'alpha'];
+const KNOWN = optionNames<SpikeOptions>({threshold: true, surrogate: true, alpha: true});
 
 function fail(name: string, value: unknown, expected: string): never {
   throw new Error(`spike: ${name} must be ${expected}; got ${describeValue(value)}`);
@@ -56,7 +56,8 @@ export function spike(u: Tensor, options: SpikeOptions = {}): Tensor {
     fail('options', options, 'an object like {threshold: 1, surrogate: "triangle"}');
   }
   for (const key of Object.keys(options)) {
-    if (!KNOWN.includes(key)) throw new Error(`spike: unknown option '${key}'; expected one of ${KNOWN.join(', ')}`);
+    if (!(KNOWN as readonly string[]).includes(key))
+      throw new Error(`spike: unknown option '${key}'; expected one of ${KNOWN.join(', ')}`);
   }
   const threshold = options.threshold ?? 1;
   if (threshold instanceof Tensor) {
@@ -71,11 +72,7 @@ export function spike(u: Tensor, options: SpikeOptions = {}): Tensor {
   const surrogateOption = options.surrogate ?? 'triangle';
   const surrogateFn = typeof surrogateOption === 'function' ? surrogateOption : null;
   if (surrogateFn == null && !(SURROGATE_NAMES as readonly unknown[]).includes(surrogateOption)) {
-    fail(
-      "option 'surrogate'",
-      surrogateOption,
-      `a function or one of ${SURROGATE_NAMES.map(n => `'${n}'`).join(', ')}`
-    );
+    fail("option 'surrogate'", surrogateOption, `a function or one of ${quotedList(SURROGATE_NAMES)}`);
   }
   const surrogate = surrogateFn == null ? (surrogateOption as SurrogateName) : 'triangle';
   const alpha = options.alpha ?? SURROGATE_DEFAULT_ALPHA[surrogate];

@@ -45,7 +45,9 @@ describe('tfjs-snn analyze report (analysis.html) in Chromium', () => {
       expect(box.height).withContext(id).toBeGreaterThan(100);
       expect(svg!.querySelectorAll('path, line, rect').length).withContext(id).toBeGreaterThan(5);
     }
-    expect(doc.querySelectorAll('table').length).toBe(4);
+    // Learnt neuron parameters, firing rates, the gamma sweep, the confidence exits, the energy estimate.
+    expect(doc.querySelectorAll('table').length).toBe(5);
+    expect(doc.querySelector('#neuron-parameters table')?.textContent).toContain('none learnt');
     expect(errors).toEqual([]);
     frame.remove();
   });

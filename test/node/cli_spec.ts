@@ -265,6 +265,10 @@ describe('tfjs-snn train (end to end on a generated 8×8 dataset, wasm)', () => 
     expect(markdown).toContain('## Per epoch');
     expect(markdown).toMatch(/\| 1 \| 0\.0100 \| /);
     expect(markdown).toContain('rate lif1');
+    expect(markdown).toContain('## Learnt neuron parameters\n\nNone learnt: every neuron layer has fixed parameters.');
+    expect(
+      JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')).neuronParameters.map((l: {layer: string}) => l.layer)
+    ).toEqual(['lif1', 'lif2', 'lif3']);
     const model = await tfl.loadLayersModel(io.fileSystem(join(out, 'model')));
     expect(model.outputs[0].shape).toEqual([null, 10]);
     model.dispose();
@@ -292,6 +296,7 @@ describe('tfjs-snn train (end to end on a generated 8×8 dataset, wasm)', () => 
     expect(report.accuracyByTimeSteps.accuracy[1]).toBeCloseTo(trained.finalTestAccuracy, 6);
     expect(report.gammaProfile.map(p => p.layer)).toEqual(['bntt1', 'bntt2', 'bntt3']);
     expect(report.spikeRates.map(r => r.layer)).toEqual(['lif1', 'lif2', 'lif3']);
+    expect(report.neuronParameters).toEqual(['lif1', 'lif2', 'lif3'].map(layer => ({layer, parameters: []})));
     expect(report.energy.layers.map(l => l.analogInput)).toEqual([true, false, false, false]);
     expect(report.confidenceExit.exitStepCounts.reduce((a, b) => a + b, 0)).toBe(32);
     // The sweep reaches every exit step: T 2 has one breakpoint, just above every layer's mean scale at step 2.
@@ -308,6 +313,7 @@ describe('tfjs-snn train (end to end on a generated 8×8 dataset, wasm)', () => 
     const html = readFileSync(join(dir, 'analysis.html'), 'utf8');
     expect((html.match(/<svg /g) ?? []).length).toBe(3);
     expect(html).not.toContain('<script');
+    expect(html).toContain('<tr><td>lif3</td><td>none learnt</td>');
   });
 
   it('--resume continues from the last checkpoint and ends where an uninterrupted run ends, weight for weight', async () => {

@@ -8,10 +8,15 @@ export interface BackendChoice {
   description: string;
 }
 
+/** The backends the page runs on, the default first. */
+export const PAGE_BACKENDS = ['webgl', 'cpu'] as const;
+
 /** `?backend=cpu` (or `webgl`) in the page's URL asks for one; the default is webgl. */
 export async function chooseBackend(requested: string | null): Promise<BackendChoice> {
-  if (requested != null && requested !== 'webgl' && requested !== 'cpu') {
-    throw new Error(`the URL parameter 'backend' must be 'webgl' or 'cpu'; got '${requested}'`);
+  if (requested != null && !(PAGE_BACKENDS as readonly string[]).includes(requested)) {
+    throw new Error(
+      `the URL parameter 'backend' must be ${PAGE_BACKENDS.map(b => `'${b}'`).join(' or ')}; got '${requested}'`
+    );
   }
   if (requested !== 'cpu' && (await tryWebGL())) {
     return {name: 'webgl', notice: null, description: describeWebGL()};
