@@ -2,25 +2,11 @@ import {serialization} from '@tensorflow/tfjs-core';
 
 import {R_CUBA_LIF_SPEC} from '../ops/recurrent';
 import {layerArgs} from './layer_utils';
-import type {NestedNumbers} from './neuron_parameters';
-import type {SpikingNeuronLayerArgs} from './parametric_neuron_layer';
+import type {CubaLifLayerArgs} from './cuba_lif';
 import {recurrentArgNames, RecurrentNeuronLayer, RecurrentWeightArgs} from './rlif';
 
-/** The arguments of the `rCubaLif` layer. */
-export interface RCubaLifLayerArgs extends SpikingNeuronLayerArgs, RecurrentWeightArgs {
-  /** Membrane decay β in [0, 1]: a number or one per unit. Default 0.95. */
-  leak?: NestedNumbers;
-  /** Synaptic current decay α in [0, 1]. Default 0.9. */
-  synapticLeak?: NestedNumbers;
-  /** Threshold θ > 0. Default 1. */
-  threshold?: NestedNumbers;
-  /** Make `leak` a weight named 'leak' (kept in [0, 1]). Default false. */
-  learnLeak?: boolean;
-  /** Make `synapticLeak` a weight named 'synapticLeak' (kept in [0, 1]). Default false. */
-  learnSynapticLeak?: boolean;
-  /** Make `threshold` a weight named 'threshold' (kept >= 1e-3). Default false. */
-  learnThreshold?: boolean;
-}
+/** The arguments of the `rCubaLif` layer: those of `cubaLif` and the recurrent weight's. */
+export interface RCubaLifLayerArgs extends CubaLifLayerArgs, RecurrentWeightArgs {}
 
 /** Recurrent current-based LIF neurons ({@link rCubaLif}). State `[current, membrane, spikes]`. */
 export class RCubaLif extends RecurrentNeuronLayer {
