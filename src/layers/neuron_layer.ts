@@ -2,6 +2,7 @@ import {dispose, keep, serialization, Tensor, tidy} from '@tensorflow/tfjs-core'
 import {Shape} from '@tensorflow/tfjs-layers';
 
 import {describeValue} from '../errors';
+import {isStateOf} from '../ops/neuron_scan';
 import {booleanArg, formatShape} from './layer_utils';
 import type {NeuronRole, NeuronState, NeuronStep} from './roles';
 import {SpikeRecorder} from './spike_recorder';
@@ -113,17 +114,7 @@ export abstract class NeuronLayer extends SpikingLayer implements NeuronRole {
   private checkState(input: Tensor, state: unknown, what: string): void {
     const expected = this.stateShape(input);
     const names = this.stateNames;
-    const ok =
-      Array.isArray(state) &&
-      state.length === names.length &&
-      state.every(
-        s =>
-          s instanceof Tensor &&
-          s.dtype === 'float32' &&
-          s.rank === expected.length &&
-          s.shape.every((d: number, i: number) => d === expected[i])
-      );
-    if (!ok) {
+    if (!isStateOf(state, names.length, expected)) {
       throw new Error(
         `${this.label}: ${what} must be ${names.length} float32 tensor(s) [${names.join(', ')}] of shape ` +
           `${formatShape(expected)} ([batch, ...features] of the input ${formatShape(input.shape)}); ` +

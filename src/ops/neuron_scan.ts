@@ -178,6 +178,21 @@ export function checkTrain(fn: string, input: unknown, maxRank = 6): asserts inp
   }
 }
 
+/** True when `state` is `count` float32 tensors, each of `shape` (a neuron's state: `[batch, ...features]`). */
+export function isStateOf(state: unknown, count: number, shape: readonly number[]): state is Tensor[] {
+  return (
+    Array.isArray(state) &&
+    state.length === count &&
+    state.every(
+      s =>
+        s instanceof Tensor &&
+        s.dtype === 'float32' &&
+        s.rank === shape.length &&
+        s.shape.every((d: number, i: number) => d === shape[i])
+    )
+  );
+}
+
 /**
  * The initial state: `initialState` (one float32 `[batch, ...features]` tensor per name, checked) or zeros.
  * Zeros are made in the caller's tidy.
@@ -185,17 +200,7 @@ export function checkTrain(fn: string, input: unknown, maxRank = 6): asserts inp
 export function initialStateOf(fn: string, input: Tensor, given: unknown, names: readonly string[]): Tensor[] {
   const shape = [input.shape[0], ...input.shape.slice(2)];
   if (given == null) return names.map(() => zeros(shape));
-  const ok =
-    Array.isArray(given) &&
-    given.length === names.length &&
-    given.every(
-      s =>
-        s instanceof Tensor &&
-        s.dtype === 'float32' &&
-        s.rank === shape.length &&
-        s.shape.every((d: number, i: number) => d === shape[i])
-    );
-  if (!ok) {
+  if (!isStateOf(given, names.length, shape)) {
     throw optionError(
       fn,
       'initialState',

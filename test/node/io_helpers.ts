@@ -4,6 +4,9 @@ import * as fs from 'fs';
 import * as http from 'http';
 import * as path from 'path';
 
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- parsed JSON, shaped by each test
 export function readJSON(file: string): any {
   return JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -43,4 +46,16 @@ export async function serveDirectory(dir: string): Promise<{url: string; close: 
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
   const {port} = server.address() as {port: number};
   return {url: `http://127.0.0.1:${port}`, close: () => new Promise(resolve => server.close(() => resolve()))};
+}
+
+/** A memory IOHandler: what model.save wrote, for tf.loadLayersModel(tf.io.fromMemory(...)). */
+export async function saveToMemory(model: tfl.LayersModel): Promise<tf.io.ModelArtifacts> {
+  let artifacts: tf.io.ModelArtifacts | undefined;
+  await model.save(
+    tf.io.withSaveHandler(async a => {
+      artifacts = a;
+      return {modelArtifactsInfo: {dateSaved: new Date(), modelTopologyType: 'JSON'}};
+    })
+  );
+  return artifacts!;
 }

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 
 import {callbacks, layers, regularizers} from '../../src/index';
+import {saveToMemory} from './io_helpers';
 
 type AnyLayer = tfl.layers.Layer;
 
@@ -50,18 +51,6 @@ function syntheticData(n = 16) {
     );
     return {x, y: tf.cast(tf.oneHot(labels, 3), 'float32')};
   });
-}
-
-/** A memory IOHandler: what model.save wrote, for tf.loadLayersModel(tf.io.fromMemory(...)). */
-async function saveToMemory(model: tfl.LayersModel): Promise<tf.io.ModelArtifacts> {
-  let artifacts: tf.io.ModelArtifacts | undefined;
-  await model.save(
-    tf.io.withSaveHandler(async a => {
-      artifacts = a;
-      return {modelArtifactsInfo: {dateSaved: new Date(), modelTopologyType: 'JSON'}};
-    })
-  );
-  return artifacts!;
 }
 
 describe('layer configs', () => {

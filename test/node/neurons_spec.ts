@@ -6,6 +6,7 @@ import * as os from 'os';
 import * as path from 'path';
 
 import {layers, ops} from '../../src/index';
+import {saveToMemory} from './io_helpers';
 import {rCubaLifWithState, rlifWithState} from '../../src/ops/recurrent';
 import {
   checkNeuronCase,
@@ -120,17 +121,6 @@ function weightOf(layer: tfl.layers.Layer, name: string): tfl.LayerVariable {
   const found = layer.weights.find(w => w.originalName.endsWith(`/${name}`));
   if (found == null) throw new Error(`no weight '${name}' in ${layer.name}`);
   return found;
-}
-
-async function saveToMemory(model: tfl.LayersModel): Promise<tf.io.ModelArtifacts> {
-  let artifacts: tf.io.ModelArtifacts | undefined;
-  await model.save(
-    tf.io.withSaveHandler(async a => {
-      artifacts = a;
-      return {modelArtifactsInfo: {dateSaved: new Date(), modelTopologyType: 'JSON'}};
-    })
-  );
-  return artifacts!;
 }
 
 describe('neuron layers (alif, cubaLif, li, rlif, rCubaLif)', () => {
