@@ -33,6 +33,7 @@ function buildModel(c: TrainCase, weightDecay: number): tfl.Sequential {
     seed: SEED,
     weightDecay,
     encoder: 'direct' as const,
+    ...(c.neuron != null ? {neuron: c.neuron} : {}),
   };
   return c.model === 'small' ? snn.models.small(options) : snn.models.vgg9(options);
 }

@@ -279,8 +279,12 @@ async function main(args) {
   // Per case, PyTorch and the tfjs backends back to back, so that they run under similar machine load.
   for (const name of names) {
     const runs = [];
-    if (withTorch) runs.push(await runTorch(name, options));
-    for (const backend of options.backends) runs.push(await runTfjs(config, name, backend, options));
+    // A case with a neuron other than the LIF has no PyTorch twin and runs on wasm only (cpu takes minutes a step).
+    const neuronCase = config.cases[name].neuron != null;
+    if (withTorch && !neuronCase) runs.push(await runTorch(name, options));
+    for (const backend of options.backends.filter(b => !neuronCase || b === 'wasm')) {
+      runs.push(await runTfjs(config, name, backend, options));
+    }
     for (const run of runs) {
       rows.push(...run.rows);
       lines.push(...run.lines);

@@ -1,8 +1,11 @@
 /** What scripts/bench-train.mjs asks one Node process to measure, and the JSON lines it gets back. */
+import type {NeuronKind} from '../../src/models/neurons';
 
 /** One network of bench/train/cases.json. */
 export interface TrainCase {
   model: 'small' | 'vgg9';
+  /** snn.models' neuron option (default 'lif'); a case with one has no PyTorch twin. */
+  neuron?: NeuronKind;
   inputShape: [number, number, number];
   numClasses: number;
   timeSteps: number;

@@ -1,4 +1,4 @@
-import {broadcastTo, engine, fill, getBackend, getKernel, reshape, Tensor, tidy, zeros} from '@tensorflow/tfjs-core';
+import {add, engine, fill, getBackend, getKernel, reshape, Tensor, tidy, zeros} from '@tensorflow/tfjs-core';
 
 import {ensureCompositeKernels} from '../../kernels/register';
 import {FUSED_LIF_BACKENDS, LIF, LIF_COMPOSITE} from '../../kernels/lif_attrs';
@@ -68,12 +68,17 @@ function kernelFor(resolved: ResolvedLifOptions, fn: string): string {
   return LIF_COMPOSITE;
 }
 
-/** A parameter (number, or tensor broadcasting to `featureShape`) as the kernels take it: one value per feature. */
+/**
+ * A parameter (number, or tensor broadcasting to `featureShape`) as the kernels take it: one value per feature.
+ * Broadcast by adding to zeros, not with broadcastTo: broadcastTo is tfjs's Tile, whose gradient is one Slice and
+ * one Add per repetition (a scalar leak over [28, 28, 16] features: 12,544 of each per training step); Add's
+ * gradient is one Sum over the broadcast axes.
+ */
 function perFeature(value: number | Tensor, featureShape: number[]): Tensor {
   const features = featureShape.reduce((a, b) => a * b, 1);
   if (!(value instanceof Tensor)) return fill([features], value, 'float32');
   const full = value.rank === featureShape.length && value.shape.every((d, i) => d === featureShape[i]);
-  return reshape(full ? value : broadcastTo(value, featureShape), [features]);
+  return reshape(full ? value : add(zeros(featureShape), value), [features]);
 }
 
 /**

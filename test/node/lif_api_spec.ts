@@ -365,4 +365,20 @@ describe('ops.lif with tensor parameters', () => {
       tf.dispose([x, leak, threshold]);
     });
   }
+
+  it('broadcasts a scalar leak for the kernels without tf.broadcastTo, whose gradient is a Slice and an Add per feature', async () => {
+    // A plif layer holds a scalar leak; broadcastTo (tfjs's Tile) made its gradient 2 kernels per feature, which
+    // doubled the time of a small-model training step. Broadcasting by Add leaves one reduction.
+    const x = currents([2, 3, 6, 6, 4], 43);
+    const leak = tf.scalar(0.9);
+    const profile = await tf.profile(() => {
+      const dLeak = tf.grad((l: tf.Tensor) => tf.sum(ops.lif(x, {leak: l})))(leak);
+      expect(dLeak.shape).toEqual([]);
+      dLeak.dispose();
+    });
+    const count = (name: string) => profile.kernels.filter(k => k.name === name).length;
+    expect(count('Tile')).toBe(0);
+    expect(count('Slice')).toBeLessThan(6);
+    tf.dispose([x, leak]);
+  });
 });
