@@ -1,4 +1,4 @@
-import type {Tensor} from '@tensorflow/tfjs-core';
+import {all, equal, greaterEqual, logicalAnd, round, Tensor, tidy} from '@tensorflow/tfjs-core';
 import type {LayersModel} from '@tensorflow/tfjs-layers';
 
 import {describeValue} from '../errors';
@@ -12,7 +12,7 @@ import {
   Collector,
   layerChain,
 } from './model_chain';
-import {emitsSpikes, isSynaptic} from '../layers/roles';
+import {emitsSpikes, isEncoder, isSynaptic} from '../layers/roles';
 import {AnalysisOptions} from './spike_rates';
 
 /** The options of `energy`: the energy per operation, and the batch size. */
@@ -66,7 +66,9 @@ function checkEnergy(name: string, value: unknown): number {
  * - ANN: `MACs_l = outputs_l · fanIn_l` per layer (one pass), energy `Σ MACs_l · eMAC`.
  * - SNN over T steps: a layer whose input is spikes performs one accumulate per input spike and
  *   synapse, `ACs_l = inputRate_l · MACs_l · T`, energy `· eAC`; a layer before any spiking layer
- *   (direct, analog input) performs `MACs_l · T` multiply-accumulates, energy `· eMAC`.
+ *   (direct, analog input) performs `MACs_l · T` multiply-accumulates, energy `· eMAC`. A model with no
+ *   encoder takes spike trains: its input counts as spikes when every value is a whole number ≥ 0 (spikes or
+ *   event counts: n events, n accumulates), else as analog.
  *
  * Neuron updates, normalisation and pooling are not counted. Returned per example, in pJ.
  *
@@ -88,6 +90,11 @@ export function energy(model: LayersModel, x: Tensor, options: EnergyOptions = {
   return collect(chain, images, batchSize, energyCollector(chain, images.shape[0], options));
 }
 
+/** Whether every value of `x` is a whole number >= 0: spikes, or event counts. */
+function isCountTrain(x: Tensor): boolean {
+  return tidy(() => all(logicalAnd(equal(x, round(x)), greaterEqual(x, 0))).dataSync()[0] === 1);
+}
+
 /** Input activity and operation counts of the synaptic layers over a run of `examples` examples. */
 export function energyCollector(
   chain: ChainLayer[],
@@ -103,10 +110,13 @@ export function energyCollector(
     );
   }
   const firstSpiking = chain.findIndex(emitsSpikes);
+  // A model without an encoder: is its input a spike train (whole numbers >= 0) in every batch seen?
+  let spikeInput = !isEncoder(chain[0]);
   const inputSums = new Map<number, Float64Array>();
   const shapes = new Map<number, {inputsPerStep: number; macsPerStep: number; steps: number}>();
   const visit = (i: number, input: Tensor, output: Tensor) => {
     const layer = chain[i];
+    if (i === 0 && spikeInput) spikeInput = isCountTrain(input);
     if (!isSynaptic(layer)) return;
     inputSums.set(i, addInto(inputSums.get(i) ?? null, absSumPerStep(input)));
     if (shapes.has(i)) return;
@@ -121,7 +131,7 @@ export function energyCollector(
   const result = (): EnergyReport => {
     const layers: LayerEnergy[] = [...shapes.entries()].map(([i, s]) => {
       const inputRate = inputSums.get(i)!.reduce((a, b) => a + b, 0) / (examples * s.steps * s.inputsPerStep);
-      const analogInput = firstSpiking < 0 || i < firstSpiking;
+      const analogInput = (firstSpiking < 0 || i < firstSpiking) && !spikeInput;
       const snnOps = analogInput ? s.macsPerStep * s.steps : inputRate * s.macsPerStep * s.steps;
       return {
         layer: chain[i].name,

@@ -9,9 +9,15 @@ import {checkEndsWithTimeAverage, checkImages, layerChain, runChain} from './mod
 export interface LayerTrace {
   layer: string;
   className: string;
-  /** `'encoder'` (the first entry) or `'neuron'`. */
-  role: 'encoder' | 'neuron';
-  /** True when the values are spikes; false for a direct encoder's analog input or a leaky integrator's membrane. */
+  /**
+   * `'encoder'` (the first entry, for a model with an encoder), `'input'` (the first entry, for a model that takes
+   * spike trains: the input train itself) or `'neuron'`.
+   */
+  role: 'encoder' | 'input' | 'neuron';
+  /**
+   * True when the values are spikes (or event counts, for an input train); false for a direct encoder's analog input
+   * or a leaky integrator's membrane.
+   */
   spikes: boolean;
   /** The shape of one step's output (without batch and time), e.g. `[28, 28, 1]` or `[256]`. */
   shape: number[];
@@ -22,7 +28,10 @@ export interface LayerTrace {
 /** How one example moves through a spiking network, step by step. */
 export interface Trace {
   timeSteps: number;
-  /** The encoder's output (the input spike train, or the analog input repeated), then every neuron layer's. */
+  /**
+   * The encoder's output (the input spike train, or the analog input repeated) or, for a model that takes spike
+   * trains, the input train; then every neuron layer's.
+   */
   layers: LayerTrace[];
   /** `logits[t]`: the readout after t + 1 steps (mean of the readout's input over steps 0 … t). */
   logits: number[][];
@@ -64,6 +73,7 @@ export function trace(model: LayersModel, x: Tensor): Trace {
   let logits: number[][] = [];
   runChain(chain, image, 1, (i, input, output) => {
     const layer = chain[i];
+    if (i === 0 && !isEncoder(layer)) layers.push(layerTrace('input', 'InputLayer', 'input', true, input));
     if (isNeuron(layer) || (i === 0 && isEncoder(layer))) {
       const role = isNeuron(layer) ? 'neuron' : 'encoder';
       layers.push(layerTrace(layer.name, layer.getClassName(), role, emitsSpikes(layer), output));

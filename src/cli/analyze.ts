@@ -92,7 +92,7 @@ function confidenceExit(
   const predictions = tf.tidy(() => tf.argMax(logits, 1).dataSync());
   logits.dispose();
   const correct = labels.reduce((n, label, i) => n + (predictions[i] === label ? 1 : 0), 0);
-  const exitStepCounts = new Array<number>(wrapper.timeSteps).fill(0);
+  const exitStepCounts = new Array<number>(wrapper.timeSteps ?? (x.shape[1] as number)).fill(0);
   for (const step of exitSteps) exitStepCounts[step - 1]++;
   return {
     threshold: args.confidenceThreshold,
@@ -104,7 +104,7 @@ function confidenceExit(
 }
 
 function gammaExitAt(model: tfl.LayersModel, threshold: number, byTime: AccuracyByTimeSteps) {
-  const exitStep = new EarlyExitWrapper({layer: model, gammaThreshold: threshold}).exitStep();
+  const exitStep = new EarlyExitWrapper({layer: model, gammaThreshold: threshold}).exitStep(byTime.timeSteps.length);
   return {threshold, exitStep, accuracy: byTime.accuracy[exitStep - 1]};
 }
 

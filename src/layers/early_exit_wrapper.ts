@@ -30,7 +30,10 @@ export type ExitPolicy = (typeof POLICIES)[number];
 
 /** The options of `earlyExitWrapper`: the trained model and the exit rule. */
 export interface EarlyExitWrapperArgs extends LayerArgs {
-  /** A trained spiking model: one chain of layers from an encoder to `timeAverage` (e.g. snn.models.small). */
+  /**
+   * A trained spiking model: one chain of layers to `timeAverage`, from an encoder (e.g. snn.models.small) or
+   * taking spike trains `[batch, T, ...]` itself (event frames; T from its input shape, or from each input).
+   */
   layer: LayersModel;
   /**
    * `'gamma'` (default): one exit step for every input, read off the BNTT scales (the paper's rule);
@@ -99,6 +102,8 @@ export class EarlyExitWrapper extends layers.Layer {
   /** The exit step (1 … T) of each input of the last call (model.predict calls once per batch of 32). */
   lastExitSteps: number[] = [];
   private readonly chain: ChainLayer[];
+  /** The first layer that runs per step: 1 after an encoder, 0 for a model that takes spike trains. */
+  private readonly firstStepped: number;
 
   constructor(args: EarlyExitWrapperArgs) {
     const name = 'earlyExitWrapper';
@@ -108,6 +113,7 @@ export class EarlyExitWrapper extends layers.Layer {
     }
     this.layer = args.layer;
     this.chain = layerChain(this.layer, name);
+    this.firstStepped = isEncoder(this.chain[0]) ? 1 : 0;
     this.checkChain(name);
     this.policy = oneOfArg(name, 'policy', args.policy ?? 'gamma', POLICIES);
     this.gammaThreshold = numberIn(name, 'gammaThreshold', args.gammaThreshold ?? 0.1, 'a finite number', () => true);
@@ -125,18 +131,26 @@ export class EarlyExitWrapper extends layers.Layer {
   private checkChain(name: string): void {
     const first = this.chain[0];
     const last = this.chain[this.chain.length - 1];
-    if (!isEncoder(first) || !isReadout(last)) {
+    if (this.chain.length < 2 || !isReadout(last)) {
       throw new Error(
-        `${name}: argument 'layer' must be a spiking model from an encoder (directEncoder, ` +
-          `poissonEncoder) to timeAverage (the readout); its layers run from ${describeValue(first?.getClassName())} ` +
-          `to ${describeValue(last?.getClassName())}`
+        `${name}: argument 'layer' must be a spiking model ending with timeAverage (the readout), from an ` +
+          `encoder (directEncoder, poissonEncoder) or taking spike trains [batch, T, ...]; its layers run from ` +
+          `${describeValue(first?.getClassName())} to ${describeValue(last?.getClassName())}`
+      );
+    }
+    const inputShape = (this.layer.inputs?.[0]?.shape ?? []) as Array<number | null>;
+    if (this.firstStepped === 0 && (inputShape.length < 3 || roleOf(first) == null)) {
+      throw new Error(
+        `${name}: argument 'layer' has no encoder, so it must take spike trains [batch, T, ...features] (input ` +
+          `rank >= 3) into a layer with an snnRole; its input shape is [${inputShape.map(d => d ?? 'null')}] and ` +
+          `its first layer '${first.name}' (${first.getClassName()}) has ${roleOf(first) == null ? 'no role' : 'a role'}`
       );
     }
   }
 
   /** Streaming step by step (the confidence policy) needs to know how each layer treats time. */
   private checkStreamable(name: string): void {
-    for (const layer of this.chain.slice(1, -1)) {
+    for (const layer of this.chain.slice(this.firstStepped, -1)) {
       if (roleOf(layer) == null || isEncoder(layer) || isReadout(layer)) {
         throw new Error(
           `${name}: argument 'layer' has layer '${layer.name}' (${layer.getClassName()}), which declares no ` +
@@ -147,18 +161,29 @@ export class EarlyExitWrapper extends layers.Layer {
     }
   }
 
-  /** T: the steps the wrapped model's encoder produces. */
-  get timeSteps(): number {
-    return (this.chain[0] as unknown as {timeSteps: number}).timeSteps;
+  /**
+   * T: the steps the wrapped model's encoder produces, or the time axis of its input shape for a model that takes
+   * spike trains (null when that axis is left open: T is then each input's).
+   */
+  get timeSteps(): number | null {
+    if (this.firstStepped === 1) return (this.chain[0] as unknown as {timeSteps: number}).timeSteps;
+    return (this.layer.inputs[0].shape[1] as number | null) ?? null;
   }
 
   /**
    * The steps the gamma policy runs: the smallest t such that at every step from t + 1 to T the mean BNTT
-   * scale of every BNTT layer is below `gammaThreshold` (T when there is none, at least 1).
+   * scale of every BNTT layer is below `gammaThreshold` (T when there is none, at least 1). `timeSteps`: T, for a
+   * model whose input leaves the time axis open (default: {@link timeSteps}).
    */
-  exitStep(): number {
+  exitStep(timeSteps: number | null = this.timeSteps): number {
+    if (timeSteps == null || !Number.isInteger(timeSteps) || timeSteps < 1) {
+      throw new Error(
+        `earlyExitWrapper.exitStep: argument 'timeSteps' must be an integer >= 1 (the wrapped model takes spike ` +
+          `trains of any length, so T is the input's); got ${describeValue(timeSteps)}`
+      );
+    }
     const profiles = gammaProfile(this.layer);
-    let steps = this.timeSteps;
+    let steps = timeSteps;
     while (steps > 1 && profiles.length > 0 && profiles.every(p => p.mean[steps - 1] < this.gammaThreshold)) {
       steps--;
     }
@@ -193,11 +218,12 @@ export class EarlyExitWrapper extends layers.Layer {
   call(inputs: Tensor | Tensor[]): Tensor {
     const x = onlyTensor(`${this.getClassName()} '${this.name}'`, inputs);
     if (this.policy === 'confidence') return this.runConfident(x);
-    const steps = this.exitStep();
+    const steps = this.exitStep(this.timeSteps ?? (x.shape[1] as number));
     this.lastExitSteps = new Array(x.shape[0]).fill(steps);
     return tidy(() => {
-      let h = stepsOf(this.chain[0].apply(x) as Tensor, 0, steps);
-      for (const layer of this.chain.slice(1)) h = layer.apply(h, {training: false}) as Tensor;
+      const train = this.firstStepped === 1 ? (this.chain[0].apply(x) as Tensor) : x;
+      let h = stepsOf(train, 0, steps);
+      for (const layer of this.chain.slice(this.firstStepped)) h = layer.apply(h, {training: false}) as Tensor;
       return h;
     });
   }
@@ -235,7 +261,7 @@ export class EarlyExitWrapper extends layers.Layer {
   /** One step t of every layer but the encoder and the readout; each neuron layer's state carried in `states`. */
   private step(input: Tensor, t: number, states: Map<number, NeuronState>): Tensor {
     let h = input;
-    for (let i = 1; i < this.chain.length - 1; i++) {
+    for (let i = this.firstStepped; i < this.chain.length - 1; i++) {
       const layer = this.chain[i];
       if (isNeuron(layer)) {
         const {output, state} = layer.runFrom(h, states.get(i) ?? null);
@@ -253,8 +279,9 @@ export class EarlyExitWrapper extends layers.Layer {
   }
 
   private runConfident(x: Tensor): Tensor {
-    const [batch, steps] = [x.shape[0], this.timeSteps];
-    const encoded = tidy(() => this.chain[0].apply(x) as Tensor);
+    const [batch, steps] = [x.shape[0], this.timeSteps ?? (x.shape[1] as number)];
+    // A model that takes spike trains streams its input as it is (not disposed here: it is the caller's).
+    const encoded = this.firstStepped === 1 ? tidy(() => this.chain[0].apply(x) as Tensor) : x;
     const states = new Map<number, NeuronState>();
     const exitSteps = new Array<number>(batch).fill(0);
     const streaks = new Array<number>(batch).fill(0);
@@ -288,7 +315,7 @@ export class EarlyExitWrapper extends layers.Layer {
       }
     } finally {
       // Also when a layer fails part way (e.g. an input the wrapped model does not take, given to apply).
-      dispose([encoded, readoutSum as Tensor, ...[...states.values()].flat()]);
+      dispose([...(encoded === x ? [] : [encoded]), readoutSum as Tensor, ...[...states.values()].flat()]);
     }
     this.lastExitSteps = exitSteps;
     return tensor2d(exitLogits!, [batch, classes]);

@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 
 import {analysis, callbacks, layers, ops} from '../../src/index';
+import {exitStepsOf, mean, runningMeans, softmaxMargin, wholeRun} from './whole_run';
 
 /**
  * A current-based neuron with two state tensors, written only with core ops and `ops.spike`:
@@ -61,51 +62,6 @@ function contractModel(middle: tfl.layers.Layer[] = []): tfl.Sequential {
   });
 }
 
-/** The whole run, layer by layer (inference unless `training`): every layer's output by name, as arrays. */
-function wholeRun(model: tfl.LayersModel, x: tf.Tensor, training = false): Map<string, number[][]> {
-  const outputs = new Map<string, number[][]>();
-  tf.tidy(() => {
-    let h = x;
-    for (const layer of model.layers) {
-      h = layer.apply(h, {training}) as tf.Tensor;
-      // [batch, time, ...] → [batch, time, features] flattened per step (the readout: [batch, classes]).
-      const flat = h.rank > 2 ? tf.reshape(h, [h.shape[0], h.shape[1]!, -1]) : h;
-      outputs.set(layer.name, flat.arraySync() as number[][]);
-    }
-  });
-  return outputs;
-}
-
-/** The readout's input of the whole run `[batch][t][class]` → the running mean after t + 1 steps, in float64. */
-function runningMeans(readoutInput: number[][][]): number[][][] {
-  return readoutInput.map(steps => {
-    const sum = new Array<number>(CLASSES).fill(0);
-    return steps.map((row, t) => row.map((v, c) => (sum[c] += v) / (t + 1)));
-  });
-}
-
-function softmaxMargin(row: number[]): number {
-  const largest = Math.max(...row);
-  const exps = row.map(v => Math.exp(v - largest));
-  const total = exps.reduce((a, b) => a + b, 0);
-  const [first, second] = exps.map(e => e / total).sort((a, b) => b - a);
-  return first - second;
-}
-
-/** The confidence rule applied to the whole run's margins: the step each input exits at. */
-function exitStepsOf(margins: number[][], threshold: number, patience: number): number[] {
-  return margins.map(row => {
-    let streak = 0;
-    for (let t = 0; t < row.length; t++) {
-      streak = row[t] > threshold ? streak + 1 : 0;
-      if (streak >= patience) return t + 1;
-    }
-    return row.length;
-  });
-}
-
-const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
-
 describe('a neuron defined only in a test (the neuron contract)', () => {
   const x = tf.randomNormal([8, 6, 6, 1], 0, 1, 'float32', 7);
   let model: tfl.Sequential;
@@ -159,7 +115,7 @@ describe('a neuron defined only in a test (the neuron contract)', () => {
 
   it("runs through the confidence early exit: each input's logits are the whole run's running mean at its exit step", () => {
     const readoutInput = whole.get('out') as unknown as number[][][];
-    const means = runningMeans(readoutInput);
+    const means = runningMeans(readoutInput, CLASSES);
     const margins = means.map(steps => steps.map(softmaxMargin));
     // A threshold, half-way between two margins of the whole run, at which the inputs exit at different steps
     // (some before the last): otherwise the test would not see the state carried from step to step.
@@ -220,7 +176,7 @@ describe('a neuron defined only in a test (the neuron contract)', () => {
       ]);
       const expected = (whole.get('mine') as unknown as number[][][])[example];
       expect(mine.values.map(v => Array.from(v))).toEqual(expected);
-      const means = runningMeans([(whole.get('out') as unknown as number[][][])[example]])[0];
+      const means = runningMeans([(whole.get('out') as unknown as number[][][])[example]], CLASSES)[0];
       traced.logits.forEach((row, t) => row.forEach((v, c) => expect(v).toBeCloseTo(means[t][c], 5)));
     }
   });
