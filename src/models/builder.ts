@@ -1,4 +1,5 @@
 import * as tfl from '@tensorflow/tfjs-layers';
+import type {Shape} from '@tensorflow/tfjs-layers';
 
 import {bntt, spikingBatchNorm} from '../layers/bntt';
 import {directEncoder} from '../layers/direct_encoder';
@@ -9,14 +10,22 @@ import {spikingDense} from '../layers/spiking_dense';
 import {spikingFlatten} from '../layers/spiking_flatten';
 import {timeAverage} from '../layers/time_average';
 import {weightDecay} from '../regularizers/weight_decay';
-import {ResolvedModelOptions} from './model_options';
+import {EncoderKind, ResolvedModelOptions} from './model_options';
 import {neuronLayer} from './neurons';
+
+/** The layer that makes the spike train, per `encoder` option; `'none'`: the model takes spike trains itself. */
+const ENCODER_LAYERS: Record<EncoderKind, (o: ResolvedModelOptions) => tfl.layers.Layer | null> = {
+  poisson: o => poissonEncoder({name: 'encoder', timeSteps: o.timeSteps, inputShape: o.inputShape, seed: o.seed}),
+  direct: o => directEncoder({name: 'encoder', timeSteps: o.timeSteps, inputShape: o.inputShape}),
+  none: () => null,
+};
 
 /** What a model is made of, in order: convs (with 'pool' marks), hidden dense layers. */
 export type ConvPlan = Array<number | 'pool' | {globalPool: true}>;
 
 /**
- * Builds the BNTT reference's network shape from a plan: encoder, then per
+ * Builds the BNTT reference's network shape from a plan: encoder (none for `encoder: 'none'`: the first layer then
+ * takes the spike train), then per
  * conv `spikingConv2d(3×3, no bias) → normalization → lif`, average pooling on
  * spikes where the plan says, flatten, hidden `spikingDense → normalization →
  * lif` blocks, and the `spikingDense → timeAverage` readout. Weights use
@@ -62,18 +71,22 @@ function addLayers(
         : [];
   // Named by kind (lif1, plif1, if1, …), as the reference names its modules.
   const neurons = () => neuronLayer(o.neuron, {name: next(o.neuron), leak: o.leak, threshold: o.threshold});
-  model.add(
-    o.encoder === 'poisson'
-      ? poissonEncoder({name: 'encoder', timeSteps: o.timeSteps, inputShape: o.inputShape, seed: o.seed})
-      : directEncoder({name: 'encoder', timeSteps: o.timeSteps, inputShape: o.inputShape})
-  );
+  const encoder = ENCODER_LAYERS[o.encoder](o);
+  if (encoder != null) model.add(encoder);
+  // Without an encoder the first layer takes the spike train [batch, T, ...inputShape] itself.
+  let input: {inputShape?: Shape} = encoder == null ? {inputShape: [o.timeSteps, ...o.inputShape]} : {};
+  const first = () => {
+    const args = input;
+    input = {};
+    return args;
+  };
   let [height, width] = o.inputShape;
   for (const step of convs) {
     if (step === 'pool') {
-      model.add(spikingAvgPool2d({name: next('pool'), poolSize: 2}));
+      model.add(spikingAvgPool2d({name: next('pool'), poolSize: 2, ...first()}));
       [height, width] = [Math.floor(height / 2), Math.floor(width / 2)];
     } else if (typeof step === 'object') {
-      model.add(spikingAvgPool2d({name: next('pool'), poolSize: [height, width]})); // AdaptiveAvgPool2d((1, 1))
+      model.add(spikingAvgPool2d({name: next('pool'), poolSize: [height, width], ...first()})); // AdaptiveAvgPool2d((1, 1))
       [height, width] = [1, 1];
     } else {
       model.add(
@@ -83,12 +96,13 @@ function addLayers(
           kernelSize: 3,
           kernelInitializer: xavierGain2(),
           kernelRegularizer: decay,
+          ...first(),
         })
       );
       for (const layer of [...norm(), neurons()]) model.add(layer);
     }
   }
-  model.add(spikingFlatten({name: 'flatten'}));
+  model.add(spikingFlatten({name: 'flatten', ...first()}));
   for (const units of hidden) {
     model.add(spikingDense({name: next('fc'), units, kernelInitializer: xavierGain2(), kernelRegularizer: decay}));
     for (const layer of [...norm(), neurons()]) model.add(layer);

@@ -4,17 +4,20 @@ import {LEAK_RANGE, THRESHOLD_RANGE} from '../ops/parameter_ranges';
 import {NeuronKind, NEURONS} from './neurons';
 
 /** The values of the models' `encoder` option. */
-export const ENCODERS = ['poisson', 'direct'] as const;
+export const ENCODERS = ['poisson', 'direct', 'none'] as const;
 /** The values of the models' `normalization` option. */
 export const NORMALIZATIONS = ['bntt', 'batchnorm', 'none'] as const;
-/** `'poisson'`: rate-coded spikes (the reference's); `'direct'`: the analog input at every step. */
+/**
+ * `'poisson'`: rate-coded spikes (the reference's); `'direct'`: the analog input at every step; `'none'`: no
+ * encoder, the model takes spike trains `[batch, timeSteps, ...inputShape]` (event frames, docs/events.md).
+ */
 export type EncoderKind = (typeof ENCODERS)[number];
 /** `'bntt'`: statistics and scale per time step; `'batchnorm'`: one set shared over time; `'none'`. */
 export type NormalizationKind = (typeof NORMALIZATIONS)[number];
 
 /** The options of `small`, `vgg9` and `vgg11`; each model has its own defaults. */
 export interface SnnModelOptions {
-  /** One input image, `[height, width, channels]`. */
+  /** One input image, `[height, width, channels]` (with `encoder: 'none'`, one frame of the input train). */
   inputShape: [number, number, number];
   numClasses: number;
   /** T, the number of time steps. */
@@ -25,7 +28,10 @@ export interface SnnModelOptions {
   leak?: number;
   /** Firing threshold. Default 1. */
   threshold?: number;
-  /** Input coding: `'poisson'` (rate-coded spikes, the reference's) or `'direct'` (analog input at every step). */
+  /**
+   * Input coding: `'poisson'` (rate-coded spikes, the reference's), `'direct'` (analog input at every step) or
+   * `'none'` (the input is already a spike train `[batch, timeSteps, ...inputShape]`: event frames).
+   */
   encoder?: EncoderKind;
   /** Normalization after every conv and the hidden dense layer. Default `'bntt'`. */
   normalization?: NormalizationKind;

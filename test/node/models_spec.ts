@@ -184,6 +184,27 @@ describe('models', () => {
     [a, b, plain].forEach(m => m.dispose());
   });
 
+  it("with encoder 'none' take spike trains [batch, T, ...inputShape]: the direct model's output on the frame repeated", () => {
+    // Same seed, same layers after the encoder: the direct encoder repeats the image T times, which is what the
+    // encoder-less model is fed here by hand.
+    const options = {inputShape: [8, 8, 2] as [number, number, number], numClasses: 3, timeSteps: 3, seed: 4};
+    for (const build of [models.small, models.vgg9]) {
+      const direct = build({...options, encoder: 'direct'});
+      const none = build({...options, encoder: 'none'});
+      expect(none.inputs[0].shape).toEqual([null, 3, 8, 8, 2]);
+      expect(none.layers.map(l => l.name)).toEqual(direct.layers.slice(1).map(l => l.name));
+      expect(layers.isEncoder(none.layers[0])).toBeFalse();
+      const x = tf.randomUniform([2, 8, 8, 2], 0, 1, 'float32', 5);
+      const train = tf.stack([x, x, x], 1);
+      const [a, b] = [direct.predict(x) as tf.Tensor, none.predict(train) as tf.Tensor];
+      expect(b.shape).toEqual([2, 3]);
+      expect(Array.from(b.dataSync())).toEqual(Array.from(a.dataSync()));
+      tf.dispose([x, train, a, b]);
+      direct.dispose();
+      none.dispose();
+    }
+  });
+
   it('runs forward and backward on a batch without leaking tensors', () => {
     const model = models.small({inputShape: [8, 8, 1], numClasses: 3, timeSteps: 2, encoder: 'poisson', seed: 1});
     const x = tf.randomUniform([4, 8, 8, 1]);
