@@ -315,6 +315,35 @@ describe('the browser playground (Chromium, WebGL through SwiftShader)', () => {
   );
 
   it(
+    'trains the neuron picked in the selector (if): its layers, their firing rates, a finite loss',
+    async () => {
+      await page.selectOption('#neuron', 'if');
+      for (const [field, value] of [
+        ['#time-steps', '2'],
+        ['#batch-size', '16'],
+        ['#train-images', '64'],
+        ['#epochs', '1'],
+        ['#test-images', '32'],
+      ]) {
+        await page.fill(field, value);
+      }
+      await page.click('#train');
+      await page.waitForFunction(() => window.playground.state.batchesDone >= 1, null, {timeout: 2 * MINUTE});
+      await untilIdle(page, 3 * MINUTE);
+      const names = await page.evaluate(() =>
+        (window.playground.state as unknown as {model: {layers: Array<{name: string}>}}).model.layers.map(l => l.name)
+      );
+      expect(names.filter(n => /^(lif|plif|if|alif|cubaLif)\d/.test(n))).toEqual(['if1', 'if2', 'if3']);
+      const after = await state(page);
+      expect(after.batchesDone).toBe(4);
+      expect(after.history.loss.every(Number.isFinite)).toBe(true);
+      expect(await points(page, 'rates-chart')).toBe(3); // if1, if2, if3
+      await page.selectOption('#neuron', 'lif');
+    },
+    4 * MINUTE
+  );
+
+  it(
     'explains bad settings in the status line',
     async () => {
       await page.fill('#batch-size', '0');
