@@ -177,6 +177,9 @@ describe('denoise and downsample', () => {
     // (6,5) after (5,5) by 100: kept; (6,6) after (6,5): kept; (8,8): alone; (5,5) again after (6,5) by 4900 ≥ 1000:
     // dropped; (1,1): alone
     expect(plain(denoise(events, {filterTime: 1000}))).toEqual({x: [6, 6], y: [5, 6], t: [20100, 20200], p: [0, 1]});
+    // a neighbour exactly filterTime before is too old (Tonic: memory t + filterTime > t' is false)
+    const edge = createEvents({x: [5, 6, 7], y: [5, 5, 5], t: [20000, 21000, 21999], p: [1, 1, 1]});
+    expect(Array.from(denoise(edge, {filterTime: 1000}).t)).toEqual([21999]);
     // every pixel's memory starts at filterTime: an early event with a neighbour on the sensor passes
     const early = createEvents({x: [3, 0], y: [3, 0], t: [10, 20], p: [1, 1]});
     expect(Array.from(denoise(early, {filterTime: 1000}).t)).toEqual([10, 20]);
