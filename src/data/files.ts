@@ -11,6 +11,7 @@ import {importBuiltin, isNode} from '../node_builtins';
 interface NodeFs {
   readFile(path: string): Promise<Uint8Array>;
   stat(path: string): Promise<{isFile(): boolean, size: number}>;
+  readdir(path: string): Promise<string[]>;
 }
 interface NodePath {
   join(...paths: string[]): string;
@@ -93,6 +94,21 @@ export async function isFile(path: string, fn: string): Promise<boolean> {
   }
 }
 
+/** The names in a folder (Node only), sorted by UTF-16 code units so that every machine lists them alike. */
+export async function listDirectory(dir: string, fn: string): Promise<string[]> {
+  const fs = await nodeFs(fn);
+  try {
+    return (await fs.readdir(dir)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  } catch (e) {
+    if (errorCode(e) === 'ENOENT') throw new Error(`${fn}: the folder '${dir}' does not exist`, {cause: e});
+    throw withCause(`${fn}: cannot list '${dir}'`, e);
+  }
+}
+
+/** Reads a whole file as UTF-8 text (Node only). */
+export async function readTextFile(path: string, fn: string): Promise<string> {
+  return new TextDecoder().decode(await readFileBytes(path, fn));
+}
 
 function nodeFs(fn: string): Promise<NodeFs> {
   return nodeBuiltin<NodeFs>('node:fs/promises', fn);

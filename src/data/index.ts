@@ -17,3 +17,18 @@ export {augmentationSeed, batchCount, batches, cropAndFlip, drawAugmentation, mu
         normalize, NORMALIZATION, randomIndex, resolveNormalization, seededShuffle, toTensors} from './pipeline';
 export type {AugmentOptions, AugmentParams, Batch, BatchOptions, NormalizationStats, NormalizeOption,
              ToTensorsOptions} from './pipeline';
+export {createEvents} from './events/events';
+export type {EventArrays, EventDataset, Events, SensorSize} from './events/events';
+export {loadNmnist, NMNIST_SENSOR_SIZE, parseNmnist, readNmnist} from './events/nmnist';
+export type {EventDatasetOptions, ParseEventsOptions} from './events/nmnist';
+export {DVS_GESTURE_CLASSES, DVS_GESTURE_SENSOR_SIZE, loadDvsGesture, parseAedat3, parseGestureLabels} from './events/aedat';
+export type {GestureLabel} from './events/aedat';
+export {parseNpyEvents} from './events/npy';
+export {stackFrames, toFrames} from './events/to_frames';
+export type {EventFrames, ToFramesOptions} from './events/to_frames';
+export {denoise, downsample} from './events/filters';
+export type {DenoiseOptions, DownsampleOptions} from './events/filters';
+export {splitEvents} from './events/split';
+export type {SplitEventsOptions} from './events/split';
+export {SYNTHETIC_EVENT_CLASSES, syntheticEvents} from './events/synthetic';
+export type {SyntheticEventsOptions} from './events/synthetic';
