@@ -284,6 +284,33 @@ describe('event files: .npy structured arrays', () => {
     });
   });
 
+  it('reads 8-byte integers of either byte order exactly below 2^53', () => {
+    const records = new Uint8Array(2 * 25);
+    const view = new DataView(records.buffer);
+    [
+      [1, 2 ** 40 + 5],
+      [2, 2 ** 52 + 3],
+    ].forEach(([x, t], i) => {
+      view.setUint32(i * 25, x, true); // '<u8' x: low word first
+      view.setUint32(i * 25 + 8, 0, false); // '>i8' y = 0
+      view.setUint32(i * 25 + 12, 0, false);
+      view.setUint32(i * 25 + 16, Math.floor(t / 2 ** 32), false); // '>i8' t: high word first
+      view.setUint32(i * 25 + 20, t % 2 ** 32, false);
+      view.setUint8(i * 25 + 24, 1);
+    });
+    const descr = "[('x', '<u8'), ('y', '>i8'), ('t', '>i8'), ('p', '?')]";
+    expect(plain(parseNpyEvents(npyBytes(descr, 2, records)))).toEqual({
+      x: [1, 2],
+      y: [0, 0],
+      t: [2 ** 40 + 5, 2 ** 52 + 3],
+      p: [1, 1],
+    });
+    view.setInt32(25 + 8, -1, false); // y = -2^32 + 0: negative
+    expect(errorOf(() => parseNpyEvents(npyBytes(descr, 2, records), {file: 'n.npy'}))).toBe(
+      "parseNpyEvents: 'n.npy' at byte 153: record 1 has x 2, y -4294967296; expected coordinates ≥ 0"
+    );
+  });
+
   it('names the file and byte offset of a bad magic, a bad header, wrong field names, a truncated record, unsorted t', () => {
     const descr = "[('x', '<i2'), ('y', '<i2'), ('t', '<i8'), ('p', '|b1')]";
     const records = new Uint8Array(2 * 13);

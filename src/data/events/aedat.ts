@@ -230,7 +230,7 @@ const TRIAL_LISTS: Record<Split, string> = {train: 'trials_to_train.txt', test: 
  *
  * @example
  * ```js
- * const fs = require('fs');
+ * const fs = await import('fs');
  * const header = new TextEncoder().encode('#!AER-DAT3.1\r\n#!END-HEADER\r\n');
  * const packet = new DataView(new ArrayBuffer(28 + 8));
  * packet.setInt16(0, 1, true);

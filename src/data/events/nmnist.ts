@@ -92,7 +92,7 @@ export function parseNmnist(bytes: Uint8Array, options?: ParseEventsOptions): Ev
  *
  * @example
  * ```js
- * const fs = require('fs');
+ * const fs = await import('fs');
  * fs.writeFileSync('one.bin', new Uint8Array([3, 7, 0x80, 0x03, 0xe8]));   // x 3, y 7, ON, t 1000 µs
  * const events = await snn.data.readNmnist('one.bin');
  * console.log(events.t);   // Float64Array [1000]
@@ -123,13 +123,13 @@ const DIGITS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
  *
  * @example
  * ```js
- * const fs = require('fs');
- * for (const digit of ['0', '1']) {                  // a tiny N-MNIST-shaped folder: one recording per digit
+ * const fs = await import('fs');
+ * for (let digit = 0; digit < 10; digit++) {           // a tiny N-MNIST-shaped folder: one recording per digit
  *   fs.mkdirSync(`nmnist/Train/${digit}`, {recursive: true});
  *   fs.writeFileSync(`nmnist/Train/${digit}/00001.bin`, new Uint8Array([3, 7, 0x80, 0x03, 0xe8]));
  * }
- * const train = await snn.data.loadNmnist('nmnist', {split: 'train', limit: 2});
- * console.log(train.samples.length, Array.from(train.labels), train.sensorSize);   // 2 [0, 1] [34, 34, 2]
+ * const train = await snn.data.loadNmnist('nmnist', {split: 'train', limit: 3});
+ * console.log(train.samples.length, Array.from(train.labels), train.sensorSize);   // 3 [0, 1, 2] [34, 34, 2]
  * ```
  */
 export async function loadNmnist(dir: string, options?: EventDatasetOptions): Promise<EventDataset> {

@@ -36,9 +36,9 @@ function reader(kind: string, size: number, little: boolean): Field['read'] {
     case 'u4':
       return (view, at) => view.getUint32(at, little);
     case 'i8':
-      return (view, at) => Number(view.getBigInt64(at, little));
+      return (view, at) => int64(view, at, little, true);
     case 'u8':
-      return (view, at) => Number(view.getBigUint64(at, little));
+      return (view, at) => int64(view, at, little, false);
     case 'f4':
       return (view, at) => view.getFloat32(at, little);
     case 'f8':
@@ -46,6 +46,13 @@ function reader(kind: string, size: number, little: boolean): Field['read'] {
     default:
       return null;
   }
+}
+
+/** An 8-byte integer as a number: exact below 2^53 in magnitude (larger timestamps are rejected). */
+function int64(view: DataView, at: number, little: boolean, signed: boolean): number {
+  const low = view.getUint32(little ? at : at + 4, little);
+  const high = signed ? view.getInt32(little ? at + 4 : at, little) : view.getUint32(little ? at + 4 : at, little);
+  return high * 2 ** 32 + low;
 }
 
 /** The byte size of a numpy type string such as '<i8', '|b1', '|V4', '<U3'. */
