@@ -13,18 +13,17 @@ import {GammaProfile, gammaProfile} from '../analysis/gamma_profile';
 import {classLabels, layerChain, runChain} from '../analysis/model_chain';
 import {LayerNeuronParameters, neuronParameters} from '../analysis/neuron_parameters';
 import {LayerSpikeRate, spikeRateCollector} from '../analysis/spike_rates';
-import {ImageDataset} from '../data/dataset';
-import {batches} from '../data/pipeline';
 import {fileSystem} from '../io/file_system';
 import {loadLayersModel} from '../io/load';
 import {EarlyExitWrapper} from '../layers/early_exit_wrapper';
+import {isEncoder} from '../layers/roles';
 import {AnalyzeArgs} from './args';
 import {useBackend} from './backend';
 import {accuracyChart, chartLibraries, gammaChart, ratesChart, svgOf} from './charts';
-import {firstImages, loadSplit} from './datasets';
+import {CommandData, loadSplit} from './datasets';
 import {checkBatchSize, largestBatch} from './limits';
 import {analysisHtml} from './analysis_html';
-import type {Output} from './train';
+import {modelTimeSteps, Output} from './train';
 
 /** Thresholds the gamma rule is tried at, besides --gamma-threshold and the model's own (gammaBreakpoints). */
 const GAMMA_SWEEP = [0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9];
@@ -127,17 +126,26 @@ export async function analyze(args: AnalyzeArgs, out: Output): Promise<AnalysisR
   const {modelDir, runDir} = locateModel(args.model);
   const outDir = args.out ?? join(runDir, 'analysis');
   const model = await loadLayersModel(fileSystem(modelDir));
-  let test: ImageDataset;
+  let test: CommandData;
   let batchSize: number;
+  const timeSteps = modelTimeSteps(model);
   try {
-    test = firstImages(await loadSplit(args, 'test'), args.limitTest);
-    const timeSteps = model.layers[0].getConfig().timeSteps;
+    test = await loadSplit(args, 'test', args.limitTest);
+    const takesTrains = !isEncoder(model.layers[0]);
+    if ((test.kind === 'events') !== takesTrains) {
+      throw new Error(
+        `--dataset ${args.dataset} holds ${test.kind === 'events' ? 'event recordings' : 'images'}, but the model ` +
+          `in ${modelDir} ${takesTrains ? 'takes spike trains (it has no encoder)' : 'starts with an encoder of images'}` +
+          ` (input [${model.inputs[0].shape.map(d => d ?? 'batch')}]); analyse it on ` +
+          `${takesTrains ? 'an event' : 'an image'} dataset`
+      );
+    }
     const largest = largestBatch(model, backend, {
       subject: `the model in ${modelDir} (T ${timeSteps})`,
       advice: 'analyse it with --backend tensorflow or cpu',
     });
     if (args.batchSize != null && Math.min(args.batchSize, test.count) > largest) {
-      checkBatchSize(model, backend, '--batch-size', args.batchSize, largest, timeSteps as number);
+      checkBatchSize(model, backend, '--batch-size', args.batchSize, largest, timeSteps);
     }
     batchSize = Math.min(args.batchSize ?? 100, largest, test.count);
   } catch (e) {
@@ -145,10 +153,10 @@ export async function analyze(args: AnalyzeArgs, out: Output): Promise<AnalysisR
     throw e;
   }
   out.write(
-    `analysing ${modelDir} on ${test.count} ${args.dataset} test images, ${batchSize} at a time, ` +
+    `analysing ${modelDir} on ${test.count} ${args.dataset} test ${test.kind === 'events' ? 'recordings' : 'images'}, ${batchSize} at a time, ` +
       `backend ${backend}\n`
   );
-  const {x, y} = batches(test, {batchSize: test.count}).next().value!;
+  const {x, y} = test.tensors(timeSteps);
   try {
     // One run of the network serves the three analyses that need one.
     const chain = layerChain(model, 'analyze');

@@ -1,14 +1,17 @@
 /** Command-line arguments of `tfjs-snn train`: parsing, defaults and checks. */
-import {DATASET_NAMES, DatasetName} from '../data/dataset';
+import {COMMAND_DATASETS, CommandDataset, isEventDataset, needsDataDir} from './datasets';
 import {ENCODERS, NORMALIZATIONS} from '../models/model_options';
 import {NEURONS} from '../models/neurons';
 import {small} from '../models/small';
 import {vgg11, vgg9} from '../models/vgg';
 
 /** The dataset both commands read unless --dataset says otherwise: the one with an embedded subset. */
-export const DEFAULT_DATASET = 'fashion-mnist' satisfies DatasetName;
-/** --dataset's values: every dataset the package reads, the default first. */
-export const DATASETS: readonly DatasetName[] = [DEFAULT_DATASET, ...DATASET_NAMES.filter(d => d !== DEFAULT_DATASET)];
+export const DEFAULT_DATASET = 'fashion-mnist' satisfies CommandDataset;
+/** --dataset's values: every dataset the package reads (images, then event recordings), the default first. */
+export const DATASETS: readonly CommandDataset[] = [
+  DEFAULT_DATASET,
+  ...COMMAND_DATASETS.filter(d => d !== DEFAULT_DATASET),
+];
 /** --model's values and the builder each names (train builds the model through this record). */
 export const MODEL_BUILDERS = {small, vgg9, vgg11} as const;
 export const MODELS = Object.keys(MODEL_BUILDERS) as ReadonlyArray<keyof typeof MODEL_BUILDERS>;
@@ -25,8 +28,8 @@ export const OPTIMIZERS = ['sgd', 'adam'] as const;
 export const SCHEDULES = ['step', 'cosine', 'none'] as const;
 
 export interface TrainArgs {
-  dataset: DatasetName;
-  /** null: the embedded Fashion-MNIST subset (only for fashion-mnist). */
+  dataset: CommandDataset;
+  /** null: the embedded Fashion-MNIST subset (fashion-mnist), or generated (synthetic-events). */
   dataDir: string | null;
   model: (typeof MODELS)[number];
   timeSteps: number | null;
@@ -74,10 +77,16 @@ export const TRAIN_FLAGS: Flags<TrainArgs> = {
   '--data-dir': {
     key: 'dataDir',
     kind: 'string',
-    help: 'folder with the dataset files (default for fashion-mnist: the embedded 2,000/1,000 subset)',
+    help:
+      'folder with the dataset files (default for fashion-mnist: the embedded 2,000/1,000 subset; ' +
+      'synthetic-events is generated)',
   },
   '--model': {key: 'model', kind: 'string', allowed: MODELS, help: 'architecture (default small)'},
-  '--time-steps': {key: 'timeSteps', kind: 'int', help: "time steps T (default: the model's, small 6, vgg 25)"},
+  '--time-steps': {
+    key: 'timeSteps',
+    kind: 'int',
+    help: "time steps T (default: the model's, small 6, vgg 25); event datasets: frames per recording",
+  },
   '--epochs': {key: 'epochs', kind: 'int', help: "epochs (default 3; with --resume the checkpoint's)"},
   '--batch-size': {key: 'batchSize', kind: 'int', help: 'batch size (default 64)'},
   '--optimizer': {
@@ -101,7 +110,12 @@ export const TRAIN_FLAGS: Flags<TrainArgs> = {
     allowed: NORMALIZATIONS,
     help: 'bntt (default), batchnorm (shared over time) or none',
   },
-  '--encoder': {key: 'encoder', kind: 'string', allowed: ENCODERS, help: "poisson or direct (default: the model's)"},
+  '--encoder': {
+    key: 'encoder',
+    kind: 'string',
+    allowed: ENCODERS,
+    help: "poisson or direct (default: the model's); none for event datasets (their frames are the spike train)",
+  },
   '--neuron': {
     key: 'neuron',
     kind: 'string',
@@ -167,13 +181,33 @@ export function parseFlags<T>(command: string, argv: string[], flags: Flags<T>):
   return given as Partial<T>;
 }
 
-/** --dataset (default fashion-mnist), which needs --data-dir unless it has the embedded subset. */
-function datasetWithDir(given: {dataset?: DatasetName; dataDir?: string | null}): DatasetName {
+/** --dataset (default fashion-mnist), which needs --data-dir unless it has the embedded subset or is generated. */
+function datasetWithDir(given: {dataset?: CommandDataset; dataDir?: string | null}): CommandDataset {
   const dataset = given.dataset ?? DEFAULT_DATASET;
-  if (dataset !== DEFAULT_DATASET && given.dataDir == null) {
-    throw new Error(`--data-dir is required for --dataset ${dataset} (only fashion-mnist has an embedded subset)`);
+  if (needsDataDir(dataset) && given.dataDir == null) {
+    throw new Error(
+      `--data-dir is required for --dataset ${dataset} (fashion-mnist has an embedded subset and ` +
+        'synthetic-events is generated; the others are read from their files)'
+    );
   }
   return dataset;
+}
+
+/** --encoder against --dataset: event recordings are already spike trains (none); images need an encoder. */
+function encoderFor(dataset: CommandDataset, encoder: TrainArgs['encoder'] | undefined): TrainArgs['encoder'] {
+  if (isEventDataset(dataset) && encoder != null && encoder !== 'none') {
+    throw new Error(
+      `--encoder ${encoder}: --dataset ${dataset} holds event recordings, which are fed as frames without an ` +
+        'encoder; leave --encoder out (or give none)'
+    );
+  }
+  if (!isEventDataset(dataset) && encoder === 'none') {
+    throw new Error(
+      `--encoder none: --dataset ${dataset} holds images, which need an encoder to become spike trains; ` +
+        'give poisson or direct, or an event dataset'
+    );
+  }
+  return isEventDataset(dataset) ? 'none' : (encoder ?? null);
 }
 
 /** Parses `train` arguments. */
@@ -193,7 +227,7 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     schedule: given.schedule ?? 'cosine',
     weightDecay: given.weightDecay ?? 1e-4,
     normalization: given.normalization ?? 'bntt',
-    encoder: given.encoder ?? null,
+    encoder: encoderFor(dataset, given.encoder),
     neuron: given.neuron ?? 'lif',
     leak: given.leak ?? null,
     augment: given.augment ?? null,
@@ -209,7 +243,7 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
 export interface AnalyzeArgs {
   /** A run folder (with model/model.json) or a model folder (with model.json). */
   model: string;
-  dataset: DatasetName;
+  dataset: CommandDataset;
   dataDir: string | null;
   limitTest: number | null;
   /** null: 100, or as many as fit (see limits.ts). */
@@ -232,7 +266,7 @@ export const ANALYZE_FLAGS: Flags<AnalyzeArgs> = {
   '--data-dir': {
     key: 'dataDir',
     kind: 'string',
-    help: 'folder with the dataset files (default for fashion-mnist: the embedded subset)',
+    help: 'folder with the dataset files (default for fashion-mnist: the embedded subset; synthetic-events is generated)',
   },
   '--limit-test': {key: 'limitTest', kind: 'int', help: 'use only the first N test images'},
   '--batch-size': {key: 'batchSize', kind: 'int', help: 'images run at a time (default 100, or as many as fit)'},

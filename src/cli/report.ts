@@ -5,6 +5,7 @@ import {join} from 'node:path';
 
 import type {LayerNeuronParameters} from '../analysis/neuron_parameters';
 import {EpochRecord, RunState} from './checkpoint';
+import {isEventDataset} from './datasets';
 import {NEURON_PARAMETER_HEADER, neuronParameterRows} from './neuron_table';
 import {formatDuration} from './progress';
 
@@ -93,8 +94,13 @@ export function reportMarkdown(report: ReturnType<typeof reportObject>): string 
       `(best ${percent(report.bestTestAccuracy)})`,
     `- training time: ${formatDuration(report.totalSeconds)} on backend \`${report.backend}\`, ` +
       `${report.machine.cpus} × ${report.machine.cpuModel}, Node ${report.machine.node}`,
-    `- data: ${report.data.trainImages} training / ${report.data.testImages} test images` +
-      (s.dataDir == null ? ' (the embedded Fashion-MNIST subset)' : ` from \`${s.dataDir}\``),
+    `- data: ${report.data.trainImages} training / ${report.data.testImages} test ` +
+      `${isEventDataset(s.dataset) ? `recordings as ${s.timeSteps} frames each` : 'images'}` +
+      (s.dataDir != null
+        ? ` from \`${s.dataDir}\``
+        : s.dataset === 'synthetic-events'
+          ? ' (generated: snn.data.syntheticEvents)'
+          : ' (the embedded Fashion-MNIST subset)'),
     `- model: ${report.model.name}, ${report.model.parameters} trainable parameters, T = ${s.timeSteps ?? 'default'}, ` +
       `normalization ${s.normalization}, neuron ${s.neuron ?? 'lif'}` +
       (s.leak != null ? `, leak ${s.leak}` : ''),

@@ -13,14 +13,14 @@ import {SpikeRateMonitor} from '../callbacks/spike_rate_monitor';
 import {CosineDecay} from '../callbacks/cosine_decay';
 import type {EpochSchedule} from '../callbacks/epoch_schedule';
 import {StepDecay} from '../callbacks/step_decay';
-import {ImageDataset, isCifar} from '../data/dataset';
-import {batchCount, batches} from '../data/pipeline';
+import {isCifar} from '../data/dataset';
+import {batchCount} from '../data/pipeline';
 import {fileSystem} from '../io/file_system';
-import {emitsSpikes, isNeuron} from '../layers/roles';
+import {emitsSpikes, isEncoder, isNeuron} from '../layers/roles';
 import {MODEL_BUILDERS, TrainArgs} from './args';
 import {useBackend} from './backend';
 import {EpochRecord, loadCheckpoint, RunState, saveCheckpoint} from './checkpoint';
-import {firstImages, loadSplit} from './datasets';
+import {CommandData, EpochOptions, isEventDataset, loadSplit} from './datasets';
 import {checkBatchSize, largestBatch} from './limits';
 import {ProgressBar} from './progress';
 import {RunSummary, writeReports} from './report';
@@ -45,14 +45,17 @@ type Settings = TrainArgs & {epochs: number};
 const RATE_PREFIX = 'spikeRate/';
 const softmaxCrossEntropy = (labels: tf.Tensor, logits: tf.Tensor) => tf.losses.softmaxCrossEntropy(labels, logits);
 
-export async function loadData(args: TrainArgs): Promise<{train: ImageDataset; test: ImageDataset}> {
-  const [train, test] = await Promise.all([loadSplit(args, 'train'), loadSplit(args, 'test')]);
-  return {train: firstImages(train, args.limitTrain), test: firstImages(test, args.limitTest)};
+export async function loadData(args: TrainArgs): Promise<{train: CommandData; test: CommandData}> {
+  const [train, test] = await Promise.all([
+    loadSplit(args, 'train', args.limitTrain),
+    loadSplit(args, 'test', args.limitTest),
+  ]);
+  return {train, test};
 }
 
-function buildModel(args: TrainArgs, data: ImageDataset): tfl.Sequential {
+function buildModel(args: TrainArgs, data: CommandData): tfl.Sequential {
   const options = {
-    inputShape: [data.height, data.width, data.channels] as [number, number, number],
+    inputShape: data.inputShape,
     numClasses: data.classes,
     normalization: args.normalization,
     neuron: args.neuron,
@@ -72,18 +75,19 @@ function makeOptimizer(args: TrainArgs): tf.Optimizer {
 
 const initialRate = (args: TrainArgs) => args.lr ?? (args.optimizer === 'adam' ? 1e-3 : 0.1);
 
-/** A fitDataset source over `batches`, one fresh shuffle (and augmentation) per epoch. */
+/** A fitDataset source over the data's batches, one fresh shuffle (and augmentation) per epoch. */
 function epochSource(
-  data: ImageDataset,
-  options: {batchSize: number; shuffle: boolean; seed: number; augment: boolean; dropLast: boolean},
+  data: CommandData,
+  options: Omit<EpochOptions, 'epoch'>,
+  timeSteps: number,
   currentEpoch: () => number
 ) {
   return {
     async iterator() {
-      let generator: ReturnType<typeof batches> | null = null;
+      let generator: Iterator<{x: tf.Tensor; y: tf.Tensor}> | null = null;
       return {
         async next() {
-          generator ??= batches(data, {...options, epoch: currentEpoch()});
+          generator ??= data.batches({...options, epoch: currentEpoch()}, timeSteps);
           const step = generator.next();
           return step.done ? {done: true, value: null} : {done: false, value: {xs: step.value.x, ys: step.value.y}};
         },
@@ -183,16 +187,25 @@ class EpochReporter extends tfl.Callback {
   }
 }
 
+/** The model's T: its encoder's, or, for a model that takes spike trains, its input's time axis. */
+export function modelTimeSteps(model: tfl.LayersModel): number {
+  const first = model.layers[0];
+  return isEncoder(first) ? first.timeSteps : (model.inputs[0].shape[1] as number);
+}
+
 /** `args` with the defaults it left open (learning rate, augmentation, the model's T, encoder and leak) filled in. */
 function resolvedSettings(args: Settings, model: tfl.LayersModel): Settings {
-  const encoder = model.layers[0];
+  const first = model.layers[0];
   const lif = model.layers.find(isNeuron);
+  if (isEventDataset(args.dataset) && args.augment === true) {
+    throw new Error(`--augment: --dataset ${args.dataset} holds event recordings, which are not augmented`);
+  }
   return {
     ...args,
     lr: initialRate(args),
-    augment: args.augment ?? isCifar(args.dataset),
-    timeSteps: args.timeSteps ?? (encoder.getConfig().timeSteps as number),
-    encoder: args.encoder ?? (emitsSpikes(encoder) ? 'poisson' : 'direct'),
+    augment: args.augment ?? (!isEventDataset(args.dataset) && isCifar(args.dataset)),
+    timeSteps: args.timeSteps ?? modelTimeSteps(model),
+    encoder: args.encoder ?? (!isEncoder(first) ? 'none' : emitsSpikes(first) ? 'poisson' : 'direct'),
     leak: args.leak ?? (lif?.getConfig().leak as number | undefined) ?? null,
   };
 }
@@ -314,10 +327,10 @@ export async function train(requested: TrainArgs, out: Output, hooks: TrainHooks
     const evaluationBatch = Math.min(256, largest);
     out.write(
       `training ${args.model} (${summary.parameters} parameters) on ${args.dataset}: ${trainSet.count} ` +
-        `train / ${testSet.count} test images, batches of ${args.batchSize} (evaluation ${evaluationBatch}), ` +
+        `train / ${testSet.count} test ${trainSet.kind === 'events' ? `recordings (${args.timeSteps} frames each)` : 'images'}, batches of ${args.batchSize} (evaluation ${evaluationBatch}), ` +
         `backend ${backend}, ${args.epochs} epochs from epoch ${state.epochsDone + 1}\n`
     );
-    const source = (data: ImageDataset, training: boolean) =>
+    const source = (data: CommandData, training: boolean) =>
       epochSource(
         data,
         {
@@ -327,6 +340,7 @@ export async function train(requested: TrainArgs, out: Output, hooks: TrainHooks
           augment: training && augment,
           dropLast: training,
         },
+        args.timeSteps!,
         () => reporter.epoch
       );
     await model.fitDataset(source(trainSet, true) as never, {

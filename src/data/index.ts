@@ -32,3 +32,5 @@ export {splitEvents} from './events/split';
 export type {SplitEventsOptions} from './events/split';
 export {SYNTHETIC_EVENT_CLASSES, syntheticEvents} from './events/synthetic';
 export type {SyntheticEventsOptions} from './events/synthetic';
+export {eventBatches, eventFrameShape, eventTensors} from './events/batches';
+export type {EventBatch, EventBatchOptions, EventFramingOptions} from './events/batches';

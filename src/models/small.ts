@@ -6,7 +6,8 @@ import {resolveModelOptions, SnnModelOptions} from './model_options';
 /**
  * A small BNTT network sized for 28×28 inputs (MNIST, Fashion-MNIST): convs
  * 32, pool, 64, pool, dense 256 and the readout. Defaults: T 6, leak 0.95,
- * direct (analog) input, BNTT. Input sides must be divisible by 4. Page: docs/models.md.
+ * direct (analog) input, BNTT. Input sides of at least 4; the two poolings floor odd sides (34 → 17 → 8, as the
+ * reference's `img_size // 4`). Page: docs/models.md.
  *
  * @example
  * ```js
@@ -24,9 +25,9 @@ export function small(options: SnnModelOptions): tfl.Sequential {
     weightDecay: 1e-4,
   });
   const [height, width] = o.inputShape;
-  if (height % 4 !== 0 || width % 4 !== 0) {
+  if (height < 4 || width < 4) {
     throw new Error(
-      `small: option 'inputShape' must have height and width divisible by 4; got ` + `[${height}, ${width}, …]`
+      `small: option 'inputShape' must have height and width of at least 4; got [${height}, ${width}, …]`
     );
   }
   return buildSnn('small', o, [32, 'pool', 64, 'pool'], [256]);

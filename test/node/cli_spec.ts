@@ -134,7 +134,23 @@ describe('tfjs-snn train arguments', () => {
     [['--epoch', '3'], "unknown option '--epoch'; see tfjs-snn train --help"],
     [
       ['--dataset', 'cifar100'],
-      '--data-dir is required for --dataset cifar100 (only fashion-mnist has an embedded subset)',
+      '--data-dir is required for --dataset cifar100 (fashion-mnist has an embedded subset and ' +
+        'synthetic-events is generated; the others are read from their files)',
+    ],
+    [
+      ['--dataset', 'nmnist'],
+      '--data-dir is required for --dataset nmnist (fashion-mnist has an embedded subset and ' +
+        'synthetic-events is generated; the others are read from their files)',
+    ],
+    [
+      ['--dataset', 'synthetic-events', '--encoder', 'poisson'],
+      '--encoder poisson: --dataset synthetic-events holds event recordings, which are fed as frames without an ' +
+        'encoder; leave --encoder out (or give none)',
+    ],
+    [
+      ['--encoder', 'none'],
+      '--encoder none: --dataset fashion-mnist holds images, which need an encoder to become spike trains; ' +
+        'give poisson or direct, or an event dataset',
     ],
     [['--resume=yes'], "--resume takes no value; got '--resume=yes'"],
     // Integers beyond 2^53 are not exact: rejected here, not deep inside the data pipeline.
@@ -589,6 +605,102 @@ describe('tfjs-snn train on CIFAR binary files (generated in the real format, wa
       model.dispose();
     }, 120000);
   }
+});
+
+/** An N-MNIST-shaped folder (Train/<digit>/<id>.bin, Test/...): 5-byte events, a digit-dependent column of ON events. */
+function writeNmnist(dir: string, perDigit: number): void {
+  for (const [folder, count] of [
+    ['Train', perDigit],
+    ['Test', 1],
+  ] as const) {
+    for (let digit = 0; digit < 10; digit++) {
+      mkdirSync(join(dir, folder, String(digit)), {recursive: true});
+      for (let i = 0; i < count; i++) {
+        const events = 40;
+        const bytes = Buffer.alloc(5 * events);
+        for (let e = 0; e < events; e++) {
+          const t = 1000 * e + i; // µs, increasing
+          const [x, y, p] = [3 * digit + (e % 2), (e * 7 + i) % 34, e % 3 === 0 ? 0 : 1];
+          bytes.set([x, y, (p << 7) | ((t >> 16) & 0x7f), (t >> 8) & 0xff, t & 0xff], 5 * e);
+        }
+        writeFileSync(join(dir, folder, String(digit), `${String(i + 1).padStart(5, '0')}.bin`), bytes);
+      }
+    }
+  }
+}
+
+describe('tfjs-snn train and analyze on event recordings (wasm)', () => {
+  let tmp: string;
+  beforeAll(() => (tmp = mkdtempSync(join(tmpdir(), 'tfjs-snn-cli-events-'))));
+  afterAll(async () => {
+    rmSync(tmp, {recursive: true, force: true});
+    await tf.setBackend('cpu');
+  });
+
+  const common = ['--backend', 'wasm', '--batch-size', '16', '--time-steps', '4', '--epochs', '1'];
+
+  it('--dataset synthetic-events (generated, no --data-dir): a model without an encoder on T frames, analysed', async () => {
+    const out = join(tmp, 'synthetic');
+    const before = tf.memory().numTensors;
+    const args = parseTrainArgs([
+      '--dataset',
+      'synthetic-events',
+      '--limit-train',
+      '64',
+      '--limit-test',
+      '32',
+      ...common,
+    ]);
+    expect(args.encoder).toBe('none');
+    const state = await train({...args, out}, silent);
+    expect(state.epochsDone).toBe(1);
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    expect(report.data).toEqual({trainImages: 64, testImages: 32});
+    expect([report.settings.encoder, report.settings.timeSteps, report.settings.augment]).toEqual(['none', 4, false]);
+    expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain(
+      '- data: 64 training / 32 test recordings as 4 frames each (generated: snn.data.syntheticEvents)'
+    );
+    const model = await tfl.loadLayersModel(io.fileSystem(join(out, 'model')));
+    expect(model.inputs[0].shape).toEqual([null, 4, 32, 32, 2]);
+    expect(model.layers[0].name).toBe('conv1');
+    model.dispose();
+    const analysis = await analyze(
+      parseAnalyzeArgs(['--model', out, '--dataset', 'synthetic-events', '--limit-test', '32', '--backend', 'wasm']),
+      silent
+    );
+    expect(analysis.timeSteps).toBe(4);
+    expect(analysis.accuracyByTimeSteps.accuracy[3]).toBeCloseTo(report.finalTestAccuracy, 6);
+    expect(analysis.energy.layers[0].analogInput).toBeFalse(); // event counts: accumulates
+    expect(analysis.confidenceExit.exitStepCounts.length).toBe(4);
+    expect(tf.memory().numTensors).toBe(before);
+    await expectAsync(
+      analyze(parseAnalyzeArgs(['--model', out, '--limit-test', '8', '--backend', 'wasm']), silent)
+    ).toBeRejectedWithError(
+      `--dataset fashion-mnist holds images, but the model in ${join(out, 'model')} takes spike trains (it has no ` +
+        'encoder) (input [batch,4,32,32,2]); analyse it on an event dataset'
+    );
+    await expectAsync(train({...args, augment: true, out: join(tmp, 'augmented')}, silent)).toBeRejectedWithError(
+      '--augment: --dataset synthetic-events holds event recordings, which are not augmented'
+    );
+  }, 180000);
+
+  it('--dataset nmnist reads the Train/Test folders of 5-byte events into 34×34×2 frames', async () => {
+    const dataDir = join(tmp, 'nmnist');
+    writeNmnist(dataDir, 2);
+    const out = join(tmp, 'nmnist-run');
+    const state = await train(
+      parseTrainArgs(['--dataset', 'nmnist', '--data-dir', dataDir, ...common, '--batch-size', '5', '--out', out]),
+      silent
+    );
+    expect(state.epochsDone).toBe(1);
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    expect(report.data).toEqual({trainImages: 20, testImages: 10});
+    expect(Number.isFinite(report.epochs[0].trainLoss)).toBeTrue();
+    const model = await tfl.loadLayersModel(io.fileSystem(join(out, 'model')));
+    expect(model.inputs[0].shape).toEqual([null, 4, 34, 34, 2]);
+    expect(model.outputs[0].shape).toEqual([null, 10]);
+    model.dispose();
+  }, 180000);
 });
 
 describe('the tfjs-snn command', () => {

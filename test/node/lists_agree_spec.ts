@@ -5,6 +5,7 @@ import {join, resolve} from 'path';
 
 import {SURROGATE_DEFAULT_ALPHA, SURROGATE_NAMES} from '../../kernels/lif_attrs';
 import {ANALYZE_FLAGS, BACKENDS, DATASETS, Flags, TRAIN_FLAGS} from '../../src/cli/args';
+import {EVENT_DATASETS} from '../../src/cli/datasets';
 import {COMMAND_NAMES} from '../../src/cli/main';
 import {DATASET_NAMES} from '../../src/data/dataset';
 import {NORMALIZATION} from '../../src/data/pipeline';
@@ -33,7 +34,7 @@ function cliRow(flag: string): string[] {
 
 describe("the CLI's lists, as docs/cli.md and README.md quote them", () => {
   it('--dataset: every dataset the package reads, the default first', () => {
-    expect([...DATASETS].sort()).toEqual([...DATASET_NAMES].sort());
+    expect([...DATASETS].sort()).toEqual([...DATASET_NAMES, ...EVENT_DATASETS].sort());
     expect(Object.keys(NORMALIZATION).sort()).toEqual([...DATASET_NAMES].sort());
     const [, defaultCell, valuesCell] = cliRow('--dataset');
     expect(ticked(defaultCell)).toEqual([DATASETS[0]]);

@@ -205,6 +205,18 @@ describe('models', () => {
     }
   });
 
+  it('small takes sides not divisible by 4 (34 × 34, N-MNIST): its poolings floor them, 34 → 17 → 8', () => {
+    const model = models.small({inputShape: [34, 34, 2], numClasses: 10, timeSteps: 2, encoder: 'none'});
+    expect(model.getLayer('flatten').outputShape).toEqual([null, 2, 8 * 8 * 64]);
+    const out = model.predict(tf.zeros([1, 2, 34, 34, 2])) as tf.Tensor;
+    expect(out.shape).toEqual([1, 10]);
+    out.dispose();
+    model.dispose();
+    expect(() => models.small({inputShape: [3, 28, 1], numClasses: 2})).toThrowError(
+      "small: option 'inputShape' must have height and width of at least 4; got [3, 28, …]"
+    );
+  });
+
   it('runs forward and backward on a batch without leaking tensors', () => {
     const model = models.small({inputShape: [8, 8, 1], numClasses: 3, timeSteps: 2, encoder: 'poisson', seed: 1});
     const x = tf.randomUniform([4, 8, 8, 1]);
