@@ -192,7 +192,7 @@ describe('layers.earlyExitWrapper: bad arguments', () => {
     [
       'a model without encoder and timeAverage',
       () => layers.earlyExitWrapper({layer: tfl.sequential({layers: [layers.lif({inputShape: [2, 3]})]})}),
-      /earlyExitWrapper: argument 'layer' must be a spiking model from an encoder .* to timeAverage \(the readout\); its layers run from 'SnnLif' to 'SnnLif'/,
+      /earlyExitWrapper: argument 'layer' must be a spiking model ending with timeAverage \(the readout\), from an encoder .* or taking spike trains \[batch, T, \.\.\.\]; its layers run from 'SnnLif' to 'SnnLif'/,
     ],
     [
       'an unknown policy',
