@@ -10,6 +10,8 @@ module.exports = function (config) {
     files: [
       'build/browser/tests.js',
       {pattern: 'build/browser/node-models/**/*', included: false, served: true, watched: false},
+      // Fixture files the specs fetch as bytes (/base/test/fixtures/...), as a page would.
+      {pattern: 'test/fixtures/**/*', included: false, served: true, watched: false},
     ],
     browsers: ['ChromiumSwiftShader'],
     customLaunchers: {
