@@ -173,7 +173,7 @@ export class EarlyExitWrapper extends layers.Layer {
   /**
    * The steps the gamma policy runs: the smallest t such that at every step from t + 1 to T the mean BNTT
    * scale of every BNTT layer is below `gammaThreshold` (T when there is none, at least 1). `timeSteps`: T, for a
-   * model whose input leaves the time axis open (default: {@link timeSteps}).
+   * model whose input leaves the time axis open (default: the `timeSteps` getter).
    */
   exitStep(timeSteps: number | null = this.timeSteps): number {
     if (timeSteps == null || !Number.isInteger(timeSteps) || timeSteps < 1) {
