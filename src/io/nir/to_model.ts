@@ -349,7 +349,15 @@ function convertNode(
               kernel[((y * kw + x) * i + ii) * o + oo] = w.data[((oo * i + ii) * kh + y) * kw + x];
       const b = numbersParam(node, 'bias', name, fail);
       if (b.data.length !== o) fail(name, `'bias' has shape ${fmt(b.shape)}; 'weight' ${fmt(w.shape)} needs [${o}]`);
-      const layer = spikingConv2d({filters: o, kernelSize: [kh, kw], strides, padding, dilationRate, name: base});
+      const layer = spikingConv2d({
+        filters: o,
+        kernelSize: [kh, kw],
+        strides,
+        padding,
+        dilationRate,
+        useBias: true,
+        name: base,
+      });
       const tensor = apply(layer, input);
       setWeights(layer, [
         [kernel, [kh, kw, i, o]],
