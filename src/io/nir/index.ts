@@ -8,13 +8,14 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 
 import {describeValue} from '../../errors';
-import {isNode} from '../../node_builtins';
+import {importBuiltin, isNode} from '../../node_builtins';
 import {readFileBytes} from '../../data/files';
 import {buildGuarded} from '../leak_guard';
 import {fetchBytes} from '../load';
-import {graphFromHdf5} from './graph';
+import {modelToGraph} from './from_model';
+import {graphFromHdf5, graphToHdf5} from './graph';
 import type {NirGraph} from './graph';
-import {readHdf5} from './hdf5';
+import {readHdf5, writeHdf5} from './hdf5';
 import {graphToModel} from './to_model';
 
 export type {NirArray, NirGraph, NirNode} from './graph';
@@ -26,6 +27,24 @@ export type NirSource = Uint8Array | ArrayBuffer | string;
 export interface NirLoadOptions {
   /** The time step in seconds (the same unit as the file's time constants) with which to discretise the neurons. */
   dt: number;
+}
+
+/** The options of `io.nir.save`. */
+export interface NirSaveOptions {
+  /** The time step in seconds with which the model's neurons run: their decays become NIR time constants with it. */
+  dt: number;
+  /** Node.js: also write the file there. */
+  path?: string;
+}
+
+function checkDt(fn: string, options: unknown): number {
+  const dt = (options as {dt?: unknown} | undefined)?.dt;
+  if (typeof dt !== 'number' || !Number.isFinite(dt) || dt <= 0) {
+    throw new Error(
+      `${fn}: option 'dt' must be a finite number > 0 (the time step, in the file's time unit); got ${describeValue(dt)}`
+    );
+  }
+  return dt;
 }
 
 async function sourceBytes(source: unknown, fn: string): Promise<{bytes: Uint8Array; name: string}> {
@@ -78,13 +97,45 @@ export async function read(source: NirSource): Promise<NirGraph> {
  */
 export async function load(source: NirSource, options: NirLoadOptions): Promise<tfl.LayersModel> {
   const fn = 'io.nir.load';
-  const dt = (options as {dt?: unknown} | undefined)?.dt;
-  if (typeof dt !== 'number' || !Number.isFinite(dt) || dt <= 0) {
-    throw new Error(
-      `${fn}: option 'dt' must be a finite number > 0 (the time step, in the file's time unit); got ${describeValue(dt)}`
-    );
-  }
+  const dt = checkDt(fn, options);
   const {bytes, name} = await sourceBytes(source, fn);
   const graph = graphFromHdf5(await readHdf5(bytes, name), name);
   return buildGuarded(async () => graphToModel(graph, dt, name));
+}
+
+/**
+ * Writes a model as a NIR file (HDF5 bytes; in Node.js also the file at `path`): a chain of spikingConv2d
+ * (+ spikingZeroPad2d), spikingDense, spikingAvgPool2d, spikingFlatten, stepAffine, heaviside and the neurons
+ * lif/plif, ifNeuron, li, cubaLif, rlif and rCubaLif with `resetMode: 'zero'` (NIR's reset). Their decays become
+ * time constants with `dt` (docs/nir.md). What NIR cannot express (BNTT, encoders, timeAverage, the subtract
+ * reset, …) is an error naming the layer and the reason. Loading the file with the same `dt` gives the model back.
+ *
+ * @example
+ * ```js
+ * const model = tf.sequential({layers: [
+ *   snn.layers.spikingDense({units: 8, inputShape: [null, 4]}),
+ *   snn.layers.lif({leak: 0.9, resetMode: 'zero'}),
+ * ]});
+ * const bytes = await snn.io.nir.save(model, {dt: 1e-3});
+ * const again = await snn.io.nir.load(bytes, {dt: 1e-3});
+ * console.log((await snn.io.nir.read(bytes)).nodes[model.layers[1].name].type);   // 'LIF'
+ * ```
+ */
+export async function save(model: tfl.LayersModel, options: NirSaveOptions): Promise<Uint8Array> {
+  const fn = 'io.nir.save';
+  const dt = checkDt(fn, options);
+  const path = options.path;
+  if (path != null && (typeof path !== 'string' || path.length === 0)) {
+    throw new Error(`${fn}: option 'path' must be a non-empty string; got ${describeValue(path)}`);
+  }
+  if (model == null || !Array.isArray((model as {layers?: unknown}).layers)) {
+    throw new Error(`${fn}: 'model' must be a tf.LayersModel; got ${describeValue(model)}`);
+  }
+  const bytes = await writeHdf5(graphToHdf5(modelToGraph(model, dt, fn)));
+  if (path != null) {
+    if (!isNode()) throw new Error(`${fn}: option 'path' needs Node.js; in a browser, use the bytes it returns`);
+    const fs = await importBuiltin<{writeFile(p: string, d: Uint8Array): Promise<void>}>('node:fs/promises');
+    await fs.writeFile(path, bytes);
+  }
+  return bytes;
 }

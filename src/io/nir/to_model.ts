@@ -500,7 +500,7 @@ function convertNeuron(
   }
 
   let input = flow;
-  if (d.scale.some(s => s !== 1) || bias.some(b => b !== 0)) {
+  if (d.scale.some(s => Math.fround(s) !== 1) || bias.some(b => Math.fround(b) !== 0)) {
     const affine = stepAffine({scale: nested(d.scale, shape), bias: nested(bias, shape), name: `${base}_input`});
     input = {...flow, tensor: apply(affine, flow)};
   }
