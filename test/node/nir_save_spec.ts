@@ -75,7 +75,7 @@ describe('io.nir.save', () => {
     const model = tfl.sequential({
       layers: [
         snn.layers.spikingConv2d({filters: 4, kernelSize: 3, inputShape: [null, 8, 8, 2], useBias: true}),
-        snn.layers.plif({leak: [0.8, 0.85, 0.9, 0.95], threshold: 0.5, resetMode: 'zero'}),
+        snn.layers.plif({leak: [0.5, 0.6, 0.7, 0.75], threshold: 0.5, resetMode: 'zero'}),
         snn.layers.spikingAvgPool2d({poolSize: 2}),
         snn.layers.spikingFlatten(),
         snn.layers.spikingDense({units: 12, useBias: true}),
@@ -84,7 +84,7 @@ describe('io.nir.save', () => {
         snn.layers.li({leak: 0.8}),
       ],
     });
-    model.compile({optimizer: tf.train.adam(0.02), loss: 'meanSquaredError'});
+    model.compile({optimizer: tf.train.adam(0.01), loss: 'meanSquaredError'});
     const x = tf.tidy(() => tf.cast(tf.greater(tf.randomUniform([6, 5, 8, 8, 2], 0, 1, 'float32', 1), 0.7), 'float32'));
     const y = tf.randomNormal([6, 5, 3], 0, 1, 'float32', 2);
     const kernelBefore = Array.from(model.layers[0].getWeights()[0].dataSync());

@@ -98,6 +98,10 @@ export function modelToGraph(model: tfl.LayersModel, dt: number, where: string):
   const fail = (layer: tfl.layers.Layer, problem: string): never => {
     throw new Error(`${where}: layer '${layer.name}' (${layer.getClassName()}): ${problem}`);
   };
+  for (const layer of layers) {
+    const why = CANNOT[layer.getClassName()];
+    if (why != null) fail(layer, `cannot be exported to NIR: ${why}`);
+  }
   if (model.inputs.length !== 1 || model.outputs.length !== 1) {
     throw new Error(
       `${where}: a model with one input and one output is exported; this one has ${model.inputs.length} and ${model.outputs.length}`
@@ -150,7 +154,6 @@ export function modelToGraph(model: tfl.LayersModel, dt: number, where: string):
     const param = (key: string) => broadcast(weight(key) ?? flatten(config[key]), ourShape(flow));
     if (pendingPad != null && cls !== 'SnnSpikingConv2d')
       fail(layer, 'a spikingZeroPad2d must be followed by a spikingConv2d to be exported');
-    if (CANNOT[cls] != null) fail(layer, `cannot be exported to NIR: ${CANNOT[cls]}`);
     const name = nodeName(layer);
     switch (cls) {
       case 'SnnSpikingZeroPad2d':
