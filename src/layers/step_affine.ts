@@ -22,7 +22,12 @@ export interface StepAffineArgs extends LayerArgs {
   bias?: NestedNumbers;
 }
 
-const ANY_FINITE: ParameterRange = Object.freeze({ok: () => true, expected: '', option: 'a finite number', clip: {}});
+const ANY_FINITE: ParameterRange = Object.freeze({
+  ok: () => true,
+  expected: '(any finite value)',
+  option: 'a finite number',
+  clip: {},
+});
 
 /**
  * The same elementwise affine map at every step, `y_t = a·x_t + b` (fixed values, no weights):
