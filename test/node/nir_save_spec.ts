@@ -124,3 +124,34 @@ describe('io.nir.save', () => {
     }
   });
 });
+
+describe("docs/nir.md's example", () => {
+  it('runs as written (with the fixture and a temporary file for its paths)', async () => {
+    const text = readFileSync('docs/nir.md', 'utf8');
+    const code = /```js\n([\s\S]*?)```/.exec(text)![1];
+    const dir = mkdtempSync(join(tmpdir(), 'nir-doc-'));
+    try {
+      const body = code
+        .replace(/^import .*$/gm, '')
+        .replace("'lif_norse.nir'", JSON.stringify(`${FIXTURES}/lif_norse.nir`))
+        .replace("'mine.nir'", JSON.stringify(join(dir, 'mine.nir')));
+      const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor;
+      const log = spyOn(tf.Tensor.prototype, 'print');
+      const tfAll = {...tf, ...tfl};
+      await new AsyncFunction('tf', 'snn', `${body}\nreturn [model, mine, again];`)(tfAll, snn).then(
+        (models: tfl.LayersModel[]) => {
+          const x = tf.tidy(() =>
+            tf.cast(tf.greater(tf.randomUniform([1, 3, 34, 34, 2], 0, 1, 'float32', 3), 0.8), 'float32')
+          );
+          expectSame(outputs(models[2], x), outputs(models[1], x));
+          x.dispose();
+          models.forEach(m => m.dispose());
+        }
+      );
+      expect(log).toHaveBeenCalledTimes(1);
+      expect(readFileSync(join(dir, 'mine.nir')).length).toBeGreaterThan(1000);
+    } finally {
+      rmSync(dir, {recursive: true, force: true});
+    }
+  });
+});

@@ -71,9 +71,14 @@ async function sourceBytes(source: unknown, fn: string): Promise<{bytes: Uint8Ar
  *
  * @example
  * ```js
- * const graph = await snn.io.nir.read('test/fixtures/nir/lif_norse.nir');
- * console.log(Object.entries(graph.nodes).map(([name, node]) => `${name}: ${node.type}`));   // input: Input, 0: Affine, 1: LIF, output: Output
- * console.log(graph.edges);                                          // [['input', '0'], ['0', '1'], ['1', 'output']]
+ * // In Node.js: await snn.io.nir.read('model.nir'); in browsers: a URL, or the bytes of a picked file
+ * const model = tf.sequential({layers: [
+ *   snn.layers.spikingDense({units: 2, inputShape: [null, 3]}),
+ *   snn.layers.lif({leak: 0.9, resetMode: 'zero', name: 'lif'}),
+ * ]});
+ * const graph = await snn.io.nir.read(await snn.io.nir.save(model, {dt: 1e-3}));
+ * console.log(graph.nodes.lif.type, graph.nodes.lif.params.tau.data);     // LIF [0.01…, 0.01…]: dt / (1 − 0.9)
+ * console.log(graph.edges.length);                                         // 3: input → dense → lif → output
  * ```
  */
 export async function read(source: NirSource): Promise<NirGraph> {
@@ -90,9 +95,13 @@ export async function read(source: NirSource): Promise<NirGraph> {
  *
  * @example
  * ```js
- * const model = await snn.io.nir.load('test/fixtures/nir/lif_norse.nir', {dt: 1e-4});
- * const spikes = tf.tensor3d([[[1], [1], [1], [1]]]);                   // [batch 1, time 4, 1 input]
- * model.predict(spikes).print();                                          // the LIF's spikes at each step
+ * // In Node.js: await snn.io.nir.load('lif_norse.nir', {dt: 1e-4}); in browsers: a URL, or a file's bytes
+ * const bytes = await snn.io.nir.save(tf.sequential({layers: [
+ *   snn.layers.spikingDense({units: 2, inputShape: [null, 3]}),
+ *   snn.layers.lif({leak: 0.9, resetMode: 'zero'}),
+ * ]}), {dt: 1e-3});
+ * const model = await snn.io.nir.load(bytes, {dt: 1e-3});
+ * model.predict(tf.ones([1, 4, 3])).print();          // [batch 1, time 4, 2 neurons]: spikes
  * ```
  */
 export async function load(source: NirSource, options: NirLoadOptions): Promise<tfl.LayersModel> {
