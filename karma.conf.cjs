@@ -10,6 +10,7 @@ module.exports = function (config) {
     files: [
       'build/browser/tests.js',
       {pattern: 'build/browser/node-models/**/*', included: false, served: true, watched: false},
+      {pattern: 'test/fixtures/nir/*', included: false, served: true, watched: false},
     ],
     browsers: ['ChromiumSwiftShader'],
     customLaunchers: {

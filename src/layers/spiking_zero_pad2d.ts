@@ -1,4 +1,4 @@
-import {pad, serialization, Tensor, tidy} from '@tensorflow/tfjs-core';
+import {pad, reshape, serialization, Tensor, tidy} from '@tensorflow/tfjs-core';
 import {Shape} from '@tensorflow/tfjs-layers';
 
 import {optionNames} from '../errors';
@@ -47,13 +47,17 @@ export class SpikingZeroPad2d extends SpikingLayer {
   call(inputs: Tensor | Tensor[]): Tensor {
     return tidy(() => {
       const [ph, pw] = this.padding;
-      return pad(this.timeInput(inputs), [
-        [0, 0],
+      // As rank-4 images: tfjs-backend-webgl's packed pad does not compile for rank 5 (ivec5 is no GLSL type).
+      const input = this.timeInput(inputs);
+      const [batch, time, height, width, channels] = input.shape as number[];
+      const images = reshape(input, [batch * time, height, width, channels]);
+      const padded = pad(images, [
         [0, 0],
         [ph, ph],
         [pw, pw],
         [0, 0],
       ]);
+      return reshape(padded, [batch, time, ...padded.shape.slice(1)]);
     });
   }
 
