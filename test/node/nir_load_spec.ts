@@ -4,6 +4,8 @@ import {readFileSync} from 'node:fs';
 import * as tfl from '@tensorflow/tfjs-layers';
 
 import * as snn from '../../src/index';
+import {graphToHdf5, NirArray, NirGraph} from '../../src/io/nir/graph';
+import {writeHdf5} from '../../src/io/nir/hdf5';
 
 const {io} = snn;
 
@@ -49,6 +51,74 @@ describe('io.nir.load: lif_norse.nir against Norse (lif_norse.csv)', () => {
     console.log(`    lif_norse: ${input.length} steps, 4 spikes exact, membrane max |error| ${worst.toExponential(2)}`);
     tf.dispose([x, out, currents, ...(state ?? [])]);
     expect(tf.memory().numTensors).toBe(before);
+    model.dispose();
+  });
+});
+
+describe('io.nir.load: hand-built graphs', () => {
+  const f32 = (data: number[], shape: number[]): NirArray => ({data, shape, dtype: 'float32'});
+  const i64 = (data: number[]): NirArray => ({data, shape: [data.length], dtype: 'int64'});
+
+  it('sums the inputs of a node with several (input → 2x and 3x → 5x)', async () => {
+    const graph: NirGraph = {
+      version: '0.2.0',
+      nodes: {
+        input: {type: 'Input', params: {shape: i64([1])}},
+        a: {type: 'Affine', params: {weight: f32([2], [1, 1]), bias: f32([0.5], [1])}},
+        b: {type: 'Linear', params: {weight: f32([3], [1, 1])}},
+        s: {type: 'Scale', params: {scale: f32([1], [1])}},
+        output: {type: 'Output', params: {shape: i64([1])}},
+      },
+      edges: [
+        ['input', 'a'],
+        ['input', 'b'],
+        ['a', 's'],
+        ['b', 's'],
+        ['s', 'output'],
+      ],
+    };
+    const model = await io.nir.load(await writeHdf5(graphToHdf5(graph)), {dt: 1});
+    const y = tf.tidy(() => Array.from((model.predict(tf.tensor3d([[[1], [2], [-1]]])) as tf.Tensor).dataSync()));
+    expect(y).toEqual([5.5, 10.5, -4.5]);
+    model.dispose();
+  });
+
+  it('keeps NIR order where a flattened CHW map reaches the Output through a neuron (per-neuron thresholds)', async () => {
+    // 12 neurons in NIR's CHW order k = (c·2 + y)·3 + x, threshold 0.1·k; tau = dt so the membrane is the input.
+    const thresholds = Array.from({length: 12}, (_, k) => 0.1 * k + 0.1);
+    const graph: NirGraph = {
+      version: '0.2.0',
+      nodes: {
+        input: {type: 'Input', params: {shape: i64([2, 2, 3])}},
+        flat: {
+          type: 'Flatten',
+          params: {start_dim: {data: [0], shape: [], dtype: 'int64'}, end_dim: {data: [-1], shape: [], dtype: 'int64'}},
+        },
+        lif: {
+          type: 'LIF',
+          params: {
+            tau: f32(Array(12).fill(1), [12]),
+            r: f32(Array(12).fill(1), [12]),
+            v_leak: f32(Array(12).fill(0), [12]),
+            v_threshold: f32(thresholds, [12]),
+          },
+        },
+        output: {type: 'Output', params: {shape: i64([12])}},
+      },
+      edges: [
+        ['input', 'flat'],
+        ['flat', 'lif'],
+        ['lif', 'output'],
+      ],
+    };
+    const model = await io.nir.load(await writeHdf5(graphToHdf5(graph)), {dt: 1});
+    // NIR input x[k] = θ_k ± 0.05 (above for even k): spikes 1, 0, 1, 0, … in NIR order.
+    const nir = thresholds.map((t, k) => (k % 2 === 0 ? t + 0.05 : t - 0.05));
+    const ours = new Array<number>(12);
+    for (let c = 0; c < 2; c++)
+      for (let y = 0; y < 2; y++) for (let x = 0; x < 3; x++) ours[(y * 3 + x) * 2 + c] = nir[(c * 2 + y) * 3 + x];
+    const out = tf.tidy(() => Array.from((model.predict(tf.tensor(ours, [1, 1, 2, 3, 2])) as tf.Tensor).dataSync()));
+    expect(out).toEqual(nir.map((_, k) => (k % 2 === 0 ? 1 : 0)));
     model.dispose();
   });
 });

@@ -37,6 +37,8 @@ interface Flow {
   chw: boolean;
   /** For a flat flow: our feature i is NIR's feature perm[i] (null: the same order). */
   perm: number[] | null;
+  /** With `perm`: the NIR shape [C, H, W] of the maps whose flatten made it. */
+  permMaps?: number[];
 }
 
 const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
@@ -164,7 +166,7 @@ export function graphToModel(graph: NirGraph, dt: number, where: string): tfl.La
         if (size(shape) !== size(flow.nirShape)) {
           fail(name, `its shape ${fmt(shape)} does not match the shape ${fmt(flow.nirShape)} that reaches it`);
         }
-        result = flow;
+        result = flow.perm == null ? flow : restoreNirOrder(name, flow);
         continue;
       }
       flows.set(name, convertNode(name, node, flow, dt, recurrentOf.get(name), graph, fail));
@@ -185,6 +187,19 @@ export function graphToModel(graph: NirGraph, dt: number, where: string): tfl.La
   );
   if (unused.length > 0) fail(unused[0], 'its output goes nowhere (no edge from it)');
   return tfl.model({inputs: inputTensor, outputs: result.tensor});
+}
+
+/**
+ * A flat output in NIR's order: the features of a flatten of CHW maps that no Affine or Linear took up are ours
+ * (HWC) until reshaped to the maps, transposed to CHW and flattened again.
+ */
+function restoreNirOrder(name: string, flow: Flow): Flow {
+  const [c, h, w] = flow.permMaps!;
+  const base = layerName(name);
+  const maps = tfl.layers.reshape({targetShape: [-1, h, w, c], name: `${base}_maps`}).apply(flow.tensor);
+  const chw = tfl.layers.permute({dims: [1, 4, 2, 3], name: `${base}_chw`}).apply(maps);
+  const tensor = spikingFlatten({name: `${base}_flat`}).apply(chw) as tfl.SymbolicTensor;
+  return {...flow, tensor, perm: null};
 }
 
 /** A layer name from a node name (tfjs allows letters, digits, '_', '.', '-', '/'). */
@@ -401,7 +416,9 @@ function convertNode(
       if (rank === 1) return flow;
       const tensor = apply(spikingFlatten({name: base}), flow);
       let perm: number[] | null = null;
+      let permMaps = flow.permMaps;
       if (flow.chw) {
+        permMaps = flow.nirShape;
         const [c, h, w] = flow.nirShape;
         perm = new Array<number>(c * h * w);
         for (let y = 0; y < h; y++)
@@ -410,7 +427,7 @@ function convertNode(
       } else if (flow.perm != null) {
         perm = flow.perm;
       }
-      return {tensor, nirShape: [size(flow.nirShape)], chw: false, perm};
+      return {tensor, nirShape: [size(flow.nirShape)], chw: false, perm, permMaps};
     }
     case 'Delay': {
       const d = numbersParam(node, 'delay', name, fail);
