@@ -9,8 +9,9 @@ Discretisation (docs/nir.md), forward Euler with step dt, per neuron, the input 
   LIF, LI: v += dt/tau*(v_leak - v + r*I)
   CubaLIF: i += dt/tau_syn*(-i + w_in*I);  v += dt/tau_mem*(v_leak - v + r*i)   (i: the current after its update)
   spike z = v > v_threshold, then v = v_reset where z (NIR's reset).
-A cycle is broken by one step: an edge from a node not yet computed in this step carries that node's output of
-the previous step (before the first step: its output for zero input, e.g. an Affine's bias).
+A cycle is broken by one step: a back edge (to a node on the depth-first path from the input) carries its source's
+output of the previous step (before the first step: its output for zero input, e.g. an Affine's bias); several
+edges into a node are summed.
 
 Run: /usr/bin/python3 tools/reference/nir_reference.py   (writes test/fixtures/nir/*_reference.json, mixed.nir)
 """
@@ -92,16 +93,28 @@ def run(nodes, edges, x, dt):
     outputs_of = {n: [b for a, b in edges if a == n] for n in nodes}
     start = [n for n, p in nodes.items() if p['type'] == 'Input'][0]
     end = [n for n, p in nodes.items() if p['type'] == 'Output'][0]
-    order, seen = [], set()
+    # Back edges (to a node on the depth-first path from the input) close cycles; the others order the nodes.
+    back, on_path, done = set(), set(), set()
 
-    def visit(n):  # depth-first from the input: a node before what it feeds, except along back edges
-        if n in seen:
-            return
-        seen.add(n)
-        order.append(n)
-        for m in sorted(outputs_of[n], key=lambda m: sum(a not in seen for a in inputs_of[m])):
-            visit(m)
-    visit(start)
+    def dfs(n):
+        on_path.add(n)
+        for m in outputs_of[n]:
+            if m in on_path:
+                back.add((n, m))
+            elif m not in done:
+                dfs(m)
+        on_path.discard(n)
+        done.add(n)
+    dfs(start)
+    forward_in = {n: [a for a in inputs_of[n] if (a, n) not in back] for n in nodes}
+    order, placed = [], set()
+    while len(order) < len(done):
+        ready = [n for n in done if n not in placed and all(a in placed for a in forward_in[n])]
+        if not ready:
+            raise ValueError('no order')
+        for n in sorted(ready):
+            order.append(n)
+            placed.add(n)
     state = {}
     prev = {n: None for n in order}  # outputs before the first step: an Affine gives its bias, everything else 0
     outs = []
@@ -115,7 +128,7 @@ def run(nodes, edges, x, dt):
                 continue
             terms = []
             for a in inputs_of[n]:
-                if a in cur:
+                if (a, n) not in back and a in cur:
                     terms.append(cur[a])
                 elif prev[a] is not None:
                     terms.append(prev[a])
