@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Float64 reference of NIR graphs (numpy + h5py), written from NIR's node equations (nir/ir/*.py), not from
 tfjs-snn: it reads a NIR file, runs generated inputs through the graph step by step, and writes the inputs and
-outputs as JSON fixtures for test/node/nir_conformance_spec.ts. It also writes `mixed.nir`, a small graph of the
+outputs as JSON fixtures for test/node/nir_conformance_spec.ts (and nir_export_reference_spec.ts, for the file
+io.nir.save wrote). It also writes `mixed.nir`, a small graph of the
 node types the paper's files do not use, in NIR's HDF5 layout (as nir.write lays it out).
 
 Discretisation (docs/nir.md), forward Euler with step dt, per neuron, the input I_t of step t applied in step t:
@@ -231,6 +232,8 @@ CASES = [
     ('braille_noDelay_bias_zero.nir', 1e-4, 2, 40, 0.3, 2),
     ('braille_noDelay_noBias_subtract.nir', 1e-4, 2, 40, 0.3, 3),
     ('mixed.nir', 1e-3, 2, 16, 0.5, 4),
+    # written by io.nir.save (test/node/nir_export_reference_spec.ts): the reference checks what we write
+    ('exported.nir', 1e-3, 2, 16, 0.4, 5),
 ]
 
 
