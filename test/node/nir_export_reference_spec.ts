@@ -27,19 +27,19 @@ function seeded(n: number, seed: number, lo: number, hi: number): number[] {
 function buildModel(): tfl.LayersModel {
   const model = tfl.sequential({
     layers: [
-      snn.layers.spikingZeroPad2d({padding: 1, inputShape: [null, 8, 8, 2]}),
-      snn.layers.spikingConv2d({filters: 4, kernelSize: 3, strides: 2, padding: 'valid', useBias: true}),
-      snn.layers.stepAffine({scale: [0.9, 1.1, 1, 1.2], bias: 0.05}),
-      snn.layers.lif({leak: [0.5, 0.6, 0.7, 0.8], threshold: 0.3, resetMode: 'zero', vReset: -0.1}),
-      snn.layers.spikingAvgPool2d({poolSize: 2}),
-      snn.layers.stepAffine({scale: 4}),
-      snn.layers.spikingFlatten(),
-      snn.layers.spikingDense({units: 6, useBias: true}),
-      snn.layers.rlif({leak: 0.9, threshold: 0.3, resetMode: 'zero'}),
-      snn.layers.spikingDense({units: 3}),
-      snn.layers.cubaLif({leak: 0.8, synapticLeak: 0.6, threshold: 0.15, resetMode: 'zero'}),
-      snn.layers.stepAffine({scale: [2, 3, 4]}),
-      snn.layers.heaviside({threshold: 0.5}),
+      snn.layers.spikingZeroPad2d({padding: 1, inputShape: [null, 8, 8, 2], name: 'pad'}),
+      snn.layers.spikingConv2d({filters: 4, kernelSize: 3, strides: 2, padding: 'valid', useBias: true, name: 'conv'}),
+      snn.layers.stepAffine({scale: [0.9, 1.1, 1, 1.2], bias: 0.05, name: 'lif_input'}),
+      snn.layers.lif({leak: [0.5, 0.6, 0.7, 0.8], threshold: 0.3, resetMode: 'zero', vReset: -0.1, name: 'lif'}),
+      snn.layers.spikingAvgPool2d({poolSize: 2, name: 'pool'}),
+      snn.layers.stepAffine({scale: 4, name: 'pool_sum'}),
+      snn.layers.spikingFlatten({name: 'flat'}),
+      snn.layers.spikingDense({units: 6, useBias: true, name: 'fc1'}),
+      snn.layers.rlif({leak: 0.9, threshold: 0.3, resetMode: 'zero', name: 'rlif'}),
+      snn.layers.spikingDense({units: 3, name: 'fc2'}),
+      snn.layers.cubaLif({leak: 0.8, synapticLeak: 0.6, threshold: 0.15, resetMode: 'zero', name: 'cuba'}),
+      snn.layers.stepAffine({scale: [2, 3, 4], name: 'scale'}),
+      snn.layers.heaviside({threshold: 0.5, name: 'thr'}),
     ],
   });
   let seed = 1;
