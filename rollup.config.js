@@ -4,8 +4,9 @@ const {existsSync, readFileSync} = require('fs');
 const terser = require('@rollup/plugin-terser');
 
 const input = 'build/esm/src/index.js';
-const external = id => id.startsWith('@tensorflow/');
-const globals = id => (external(id) ? 'tf' : undefined);
+// h5wasm (NIR files) is imported dynamically on first use and stays an import() for the user's bundler or import map.
+const external = id => id.startsWith('@tensorflow/') || id === 'h5wasm';
+const globals = id => (id.startsWith('@tensorflow/') ? 'tf' : undefined);
 const banner = `/** tfjs-snn ${require('./package.json').version} | Apache-2.0 */`;
 
 // Reads tsc's source maps with its output, so that the bundles' maps lead back to src/ and kernels/ (which ship)

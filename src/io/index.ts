@@ -8,3 +8,4 @@
 export {fileSystem} from './file_system';
 export {registerFileRouter} from './file_router';
 export {fromFiles, fromUrl, loadLayersModel, PickedFile} from './load';
+export * as nir from './nir/index';

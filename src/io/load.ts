@@ -145,7 +145,8 @@ interface FetchResponse {
   arrayBuffer(): Promise<ArrayBuffer>;
 }
 
-async function fetchBytes(url: string, where: string): Promise<ArrayBuffer> {
+/** The bytes at `url` (tf.util.fetch); errors start with `where` and name the URL and the status. */
+export async function fetchBytes(url: string, where: string): Promise<ArrayBuffer> {
   let response: FetchResponse;
   try {
     response = await tf.util.fetch(url);
