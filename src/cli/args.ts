@@ -65,7 +65,7 @@ export interface Flag<K extends string = string> {
 export type Flags<T> = {[flag: string]: Flag<keyof T & string>};
 
 /** --backend, the same for every command. */
-const BACKEND_FLAG: Flag<'backend'> = {
+export const BACKEND_FLAG: Flag<'backend'> = {
   key: 'backend',
   kind: 'string',
   allowed: BACKENDS,

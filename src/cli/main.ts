@@ -1,7 +1,8 @@
-/** The `tfjs-snn` command: `tfjs-snn train|analyze [options]`. */
+/** The `tfjs-snn` command: `tfjs-snn train|analyze|convert [options]`. */
 import {version} from '../version';
 import {analyze} from './analyze';
 import {analyzeUsage, parseAnalyzeArgs, parseTrainArgs, trainUsage} from './args';
+import {convert, convertUsage, parseConvertArgs} from './convert';
 import {train} from './train';
 
 /** The commands, each with its line in the help, its options' help and how it runs. */
@@ -26,6 +27,13 @@ const COMMANDS = {
     usage: analyzeUsage,
     run: async (argv: string[]) => {
       await analyze(parseAnalyzeArgs(argv), process.stdout);
+    },
+  },
+  convert: {
+    summary: ['a NIR file (snnTorch, Norse, Sinabs, Rockpool, …) to a tfjs model folder, or a model folder to NIR'],
+    usage: convertUsage,
+    run: async (argv: string[]) => {
+      await convert(parseConvertArgs(argv), process.stdout);
     },
   },
 } as const;

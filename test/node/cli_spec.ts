@@ -6,6 +6,7 @@ import {tmpdir} from 'os';
 import {join, resolve} from 'path';
 
 import {analyze} from '../../src/cli/analyze';
+import {convert, parseConvertArgs} from '../../src/cli/convert';
 import {parseAnalyzeArgs, parseTrainArgs, TrainArgs} from '../../src/cli/args';
 import {loadCheckpoint, RunState} from '../../src/cli/checkpoint';
 import {main} from '../../src/cli/main';
@@ -701,6 +702,60 @@ describe('tfjs-snn train and analyze on event recordings (wasm)', () => {
     expect(model.outputs[0].shape).toEqual([null, 10]);
     model.dispose();
   }, 180000);
+});
+
+describe('tfjs-snn convert (NIR ↔ tfjs model folder)', () => {
+  let tmp: string;
+  beforeAll(() => (tmp = mkdtempSync(join(tmpdir(), 'tfjs-snn-cli-convert-'))));
+  afterAll(() => rmSync(tmp, {recursive: true, force: true}));
+
+  it("imports cnn_sinabs.nir into a model folder with io.nir.load's outputs, and exports it back to the same graph", async () => {
+    const nirFile = join(root, 'test/fixtures/nir/cnn_sinabs.nir');
+    const folder = join(tmp, 'cnn');
+    const args = parseConvertArgs(['--in', nirFile, '--out', folder, '--dt', '1', '--backend', 'cpu']);
+    expect(await convert(args, silent)).toBe('from-nir');
+    const [saved, direct] = [await tfl.loadLayersModel(io.fileSystem(folder)), await io.nir.load(nirFile, {dt: 1})];
+    const x = tf.tidy(() =>
+      tf.cast(
+        tf.greater(tf.randomUniform([2, 3, ...direct.inputs[0].shape.slice(2)] as number[], 0, 1, 'float32', 4), 0.7),
+        'float32'
+      )
+    );
+    const [a, b] = [saved.predict(x) as tf.Tensor, direct.predict(x) as tf.Tensor];
+    expect(Array.from(a.dataSync())).toEqual(Array.from(b.dataSync()));
+    tf.dispose([x, a, b]);
+    saved.dispose();
+    direct.dispose();
+    const back = join(tmp, 'cnn-again.nir');
+    expect(
+      await convert(parseConvertArgs(['--in', folder, '--out', back, '--dt', '1', '--backend', 'cpu']), silent)
+    ).toBe('to-nir');
+    const [original, exported] = [await io.nir.read(nirFile), await io.nir.read(back)];
+    const types = (g: typeof original) =>
+      Object.values(g.nodes)
+        .map(n => n.type)
+        .sort();
+    expect(types(exported)).toEqual(types(original));
+  });
+
+  const bad: Array<[string[], string]> = [
+    [['--in', 'a.nir', '--out', 'm'], '--dt is required; see tfjs-snn convert --help'],
+    [['--out', 'm', '--dt', '1'], '--in is required; see tfjs-snn convert --help'],
+    [['--in', 'a.nir', '--out', 'm', '--dt', '0'], "--dt must be a number > 0 (seconds); got '0'"],
+  ];
+  for (const [argv, message] of bad) {
+    it(`rejects ${argv.join(' ')}`, () => expect(() => parseConvertArgs(argv)).toThrowError(message));
+  }
+
+  it('names what is wrong with --in and --out', async () => {
+    const run = (argv: string[]) => convert(parseConvertArgs([...argv, '--dt', '1', '--backend', 'cpu']), silent);
+    await expectAsync(run(['--in', join(tmp, 'none.nir'), '--out', join(tmp, 'x')])).toBeRejectedWithError(
+      `--in: no file '${join(tmp, 'none.nir')}'`
+    );
+    await expectAsync(run(['--in', tmp, '--out', join(tmp, 'x.nir')])).toBeRejectedWithError(
+      `--in: '${tmp}' is neither a .nir file nor a folder holding model.json (or model/model.json of a train run)`
+    );
+  });
 });
 
 describe('the tfjs-snn command', () => {

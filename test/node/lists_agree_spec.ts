@@ -65,7 +65,7 @@ describe("the CLI's lists, as docs/cli.md and README.md quote them", () => {
   }
 
   it('the commands: each has its example in docs/cli.md and is named in README.md', () => {
-    expect([...COMMAND_NAMES]).toEqual(['train', 'analyze']);
+    expect([...COMMAND_NAMES]).toEqual(['train', 'analyze', 'convert']);
     for (const command of COMMAND_NAMES) {
       expect(read('docs/cli.md'))
         .withContext(command)
