@@ -56,17 +56,21 @@ describe('the browser playground on synthetic events (Chromium, WebGL through Sw
     await server?.close();
   });
 
-  it('generates the recordings when picked in the selector; the encoder selector is off', async () => {
-    expect(await page.isDisabled('#encoder')).toBe(false);
-    await page.selectOption('#dataset', 'synthetic-events');
-    await untilIdle(page, MINUTE);
-    expect(await text(page, '#status')).toMatch(
-      /^ready: 1000 training and 300 test recordings of synthetic events \(10 shapes moved along saccades on a 32×32 ON\/OFF sensor\), generated in the page in \d+\.\d s\. Train a model\.$/
-    );
-    expect(await page.isDisabled('#encoder')).toBe(true);
-    expect(await page.isVisible('#encoder-note')).toBe(true);
-    expect(await page.getAttribute('#test-images', 'max')).toBe('300');
-  });
+  it(
+    'generates the recordings when picked in the selector; the encoder selector is off',
+    async () => {
+      expect(await page.isDisabled('#encoder')).toBe(false);
+      await page.selectOption('#dataset', 'synthetic-events');
+      await untilIdle(page, MINUTE);
+      expect(await text(page, '#status')).toMatch(
+        /^ready: 1000 training and 300 test recordings of synthetic events \(10 shapes moved along saccades on a 32×32 ON\/OFF sensor\), generated in the page in \d+\.\d s\. Train a model\.$/
+      );
+      expect(await page.isDisabled('#encoder')).toBe(true);
+      expect(await page.isVisible('#encoder-note')).toBe(true);
+      expect(await page.getAttribute('#test-images', 'max')).toBe('300');
+    },
+    MINUTE
+  );
 
   it(
     'trains a model that takes the event frames as spike trains (T 4): finite losses and accuracy',

@@ -24,8 +24,8 @@ interface Charts extends ExitCharts {
   prediction: LiveChart;
 }
 
-/** The accuracy chart's lines: every training batch, and the test images after each epoch. */
-const SERIES = ['training batch', 'test images'];
+/** The accuracy chart's lines: every training batch, and the test examples after each epoch. */
+const SERIES = ['training batch', 'test set'];
 const MODEL_BUTTONS = ['evaluate', 'inspect', 'inspect-random', 'analyse', 'download', 'play'];
 const LOAD_BUTTONS = ['train', 'load-url', 'load-files'];
 
