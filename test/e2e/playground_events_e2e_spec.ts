@@ -217,6 +217,30 @@ describe('the browser playground on synthetic events (Chromium, WebGL through Sw
     2 * MINUTE
   );
 
+  it(
+    'opens on the event data with ?dataset=synthetic-events, and explains a dataset it does not know',
+    async () => {
+      const opened = await browser.newPage();
+      try {
+        await opened.goto(`${server.url}?dataset=synthetic-events`);
+        await opened.evaluate(() => window.playground.ready);
+        expect(await text(opened, '#status')).toMatch(
+          /^ready: 1000 training and 300 test recordings of synthetic events/
+        );
+        expect(await opened.inputValue('#dataset')).toBe('synthetic-events');
+        expect(await opened.isDisabled('#encoder')).toBe(true);
+        await opened.goto(`${server.url}?dataset=mnist`);
+        await opened.evaluate(() => window.playground.ready.catch(() => undefined));
+        expect(await text(opened, '#status')).toBe(
+          "Error: the URL parameter 'dataset' must be 'fashion-mnist' or 'synthetic-events'; got 'mnist'"
+        );
+      } finally {
+        await opened.close();
+      }
+    },
+    2 * MINUTE
+  );
+
   it('logged no errors to the console', () => {
     expect(consoleErrors).toEqual([]);
   });
