@@ -9,42 +9,16 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import {execFileSync} from 'node:child_process';
 import {mkdirSync, rmSync} from 'node:fs';
-import {join, resolve} from 'node:path';
-import {Browser, chromium, Page} from 'playwright-core';
+import {join} from 'node:path';
+import {Browser, Page} from 'playwright-core';
 
 import {data, io} from '../../src/index';
 import {relativeMaxError} from '../reference/lif_reference';
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const {startServer} = require(resolve('scripts/playground-server.cjs'));
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const CHROMIUM_FLAGS: string[] = require(resolve('scripts/chromium-flags.cjs'));
+import {MINUTE, points, startBrowser, state, text, untilIdle} from './playground_page';
 
 const OUT = 'build/e2e';
 const CLI_RUN = join(OUT, 'cli-run');
 const COMPARED = 32; // test images whose logits are compared with Node's
-const MINUTE = 60_000;
-
-interface PageState {
-  backend: string;
-  batchesDone: number;
-  busy: boolean;
-  modelSource: string;
-  history: {loss: number[]; accuracy: number[]; testAccuracy: number[]};
-  lastEvaluation: {accuracy: number; count: number} | null;
-  run: {isHeld: boolean} | null;
-}
-
-declare global {
-  interface Window {
-    playground: {
-      state: PageState;
-      ready: Promise<void>;
-      memory(): {numTensors: number};
-      predict(start: number, count: number): Promise<number[][]>;
-    };
-  }
-}
 
 /** Trains a small model with the command, as a Node user would, and returns Node's logits on the test images. */
 async function modelSavedByTheCli(): Promise<{logits: number[][]; labels: number[]; weights: number}> {
@@ -81,17 +55,6 @@ async function modelSavedByTheCli(): Promise<{logits: number[][]; labels: number
   const weights = model.weights.length;
   model.dispose();
   return {logits, labels: Array.from(test.labels.subarray(0, COMPARED)), weights};
-}
-
-const state = (page: Page) => page.evaluate(() => window.playground.state as unknown as PageState);
-const text = (page: Page, selector: string) =>
-  page.evaluate(s => document.querySelector(s)?.textContent ?? '', selector);
-const points = async (page: Page, chart: string) => Number(await page.getAttribute(`#${chart}`, 'data-points'));
-
-async function untilIdle(page: Page, timeout: number): Promise<void> {
-  await page.waitForFunction(() => window.playground.state.busy === false, null, {timeout, polling: 250});
-  const status = await page.getAttribute('#status', 'class');
-  if (status?.includes('error')) throw new Error(`the page shows an error: ${await text(page, '#status')}`);
 }
 
 function expectSameLogits(actual: number[][], expected: number[][]): void {
@@ -136,12 +99,7 @@ describe('the browser playground (Chromium, WebGL through SwiftShader)', () => {
   beforeAll(async () => {
     mkdirSync(OUT, {recursive: true});
     node = await modelSavedByTheCli();
-    server = await startServer({root: 'build/playground', port: 0, mounts: {'/runs/': OUT}});
-    browser = await chromium.launch({
-      executablePath: process.env.CHROME_BIN || '/usr/bin/chromium',
-      args: CHROMIUM_FLAGS.filter(f => !f.startsWith('--headless')),
-      headless: true,
-    });
+    ({browser, server} = await startBrowser({'/runs/': OUT}));
     page = await openPage();
   }, 4 * MINUTE);
 

@@ -1,7 +1,6 @@
 /** The temporal early-exit panel: BNTT scales, the gamma rule's exit step, accuracy by steps, confidence exits. */
-import type {ImageDataset} from '../../../dist/types/src/data/index';
-
 import {LiveChart} from './charts.js';
+import {PageDataset, timeStepsOf} from './dataset.js';
 import {argMax, forEachChunk} from './evaluation.js';
 import {percent, setText} from './ui.js';
 
@@ -23,10 +22,6 @@ export interface ExitAnalysis {
   accuracy: number[];
   exitSteps: number[];
   confidenceAccuracy: number;
-}
-
-function timeStepsOf(model: tf.LayersModel): number {
-  return (model.layers[0] as unknown as {timeSteps: number}).timeSteps;
 }
 
 /** Draws the scales and states the step the gamma rule picks at `threshold`; cheap, so run on every change. */
@@ -55,10 +50,10 @@ export async function showGammaRule(
   setText('exit-step', text);
 }
 
-/** Accuracy after every number of steps and the confidence policy's exits, over test images 0 … count − 1. */
+/** Accuracy after every number of steps and the confidence policy's exits, over test examples 0 … count − 1. */
 export async function analyseExits(
   model: tf.LayersModel,
-  test: ImageDataset,
+  test: PageDataset,
   count: number,
   confidence: ConfidenceSettings,
   charts: ExitCharts
@@ -73,7 +68,7 @@ export async function analyseExits(
     confidenceThreshold: confidence.threshold,
     patience: confidence.patience,
   });
-  await forEachChunk(test, count, (x, labels) => {
+  await forEachChunk(test, count, total, (x, labels) => {
     const labelTensor = tf.tensor1d(Array.from(labels), 'int32');
     const byStep = snn.analysis.accuracyByTimeSteps(model, x, labelTensor);
     labelTensor.dispose();
@@ -88,15 +83,15 @@ export async function analyseExits(
   });
   const accuracy = Array.from(correctAfter, c => c / count);
   await charts.steps.replace(accuracy.map((a, t) => ({step: t + 1, accuracy: a})));
-  const histogram = Array.from({length: total}, (_, t) => ({step: t + 1, images: 0}));
-  for (const step of exitSteps) histogram[step - 1].images++;
+  const histogram = Array.from({length: total}, (_, t) => ({step: t + 1, examples: 0}));
+  for (const step of exitSteps) histogram[step - 1].examples++;
   await charts.exits.replace(histogram);
   const confidenceAccuracy = confidentCorrect / count;
   const meanSteps = exitSteps.reduce((a, b) => a + b, 0) / count;
   setText(
     'exit-result',
     `Confidence policy (margin ${confidence.threshold}, patience ${confidence.patience}) on ` +
-      `${count} test images: ${meanSteps.toFixed(2)} steps on average instead of ${total} ` +
+      `${count} test ${test.items}: ${meanSteps.toFixed(2)} steps on average instead of ${total} ` +
       `(${percent(1 - meanSteps / total, 0)} fewer), accuracy ${percent(confidenceAccuracy)} vs ` +
       `${percent(accuracy[total - 1])} with every step.`
   );

@@ -1,22 +1,23 @@
-/** One test image through the network: its input per step, a spike raster and the prediction as it forms. */
-import type {ImageDataset} from '../../../dist/types/src/data/index';
+/** One test example through the network: its input per step, a spike raster, the prediction as it forms. */
 import type {LayerTrace, Trace} from '../../../dist/types/src/analysis/index';
 
 import {LiveChart} from './charts.js';
-import {CLASS_NAMES, tensorsOf} from './data.js';
+import {PageDataset, timeStepsOf} from './dataset.js';
 import {ConfidenceSettings, confidenceExit} from './early_exit.js';
-import {element, setText} from './ui.js';
+import {Player} from './player.js';
+import {element, percent, setText} from './ui.js';
 
 const FRAME_SCALE = 2;
 
 export async function inspect(
   model: tf.LayersModel,
-  test: ImageDataset,
+  dataset: PageDataset,
   index: number,
   predictionChart: LiveChart,
-  confidence: ConfidenceSettings
+  confidence: ConfidenceSettings,
+  player: Player
 ): Promise<Trace> {
-  const {x, y} = tensorsOf(test, index, 1);
+  const {x, y} = dataset.testTensors(index, 1, timeStepsOf(model));
   let trace: Trace;
   let exit: {step: number; prediction: number};
   try {
@@ -25,25 +26,29 @@ export async function inspect(
   } finally {
     tf.dispose([x, y]);
   }
-  drawInputFrames(trace.layers[0]);
+  const names = dataset.classNames;
+  drawInputFrames(trace.layers[0], dataset);
   drawRaster(lastSpikingLayer(trace));
   await predictionChart.replace(
     trace.probabilities.flatMap((row, t) =>
       row.map((probability, c) => ({
         step: t + 1,
-        class: CLASS_NAMES[c],
+        class: names[c],
         probability,
       }))
     )
   );
-  const label = test.labels[index];
-  const path = trace.predictions.map(c => CLASS_NAMES[c]).join(' → ');
+  player.load(animationOf(trace, dataset, index));
+  const label = dataset.testLabels(index, 1)[0];
+  const path = trace.predictions.map(c => names[c]).join(' → ');
   const verdict = trace.predictions[trace.predictions.length - 1] === label ? 'correct' : 'wrong';
+  const item = dataset.items.slice(0, -1);
   setText(
     'inspect-result',
-    `Image #${index}, label ${CLASS_NAMES[label]}. Prediction after each step: ${path} ` +
-      `(${verdict}). The confidence policy (margin ${confidence.threshold}, patience ${confidence.patience}) ` +
-      `stops it after ${exit.step} of ${trace.timeSteps} steps with ${CLASS_NAMES[exit.prediction]}.`
+    `${item[0].toUpperCase()}${item.slice(1)} #${index}, label ${names[label]}. Prediction after each step: ` +
+      `${path} (${verdict}). The confidence policy (margin ${confidence.threshold}, patience ` +
+      `${confidence.patience}) stops it after ${exit.step} of ${trace.timeSteps} steps with ` +
+      `${names[exit.prediction]}.`
   );
   return trace;
 }
@@ -53,14 +58,37 @@ function lastSpikingLayer(trace: Trace): LayerTrace {
   return spiking[spiking.length - 1] ?? trace.layers[trace.layers.length - 1];
 }
 
-/** One small image per step of the encoder's output (spikes, or the analog input repeated). */
-function drawInputFrames(input: LayerTrace): void {
+/** The example played frame by frame: the dataset's finer frames where it has them, else the traced input steps. */
+function animationOf(trace: Trace, dataset: PageDataset, index: number) {
+  const input = trace.layers[0];
+  const fine = dataset.playback(index, trace.timeSteps);
+  const frames = fine?.frames ?? input.values;
+  const perStep = fine?.perStep ?? 1;
+  const names = dataset.classNames;
+  return {
+    frames,
+    shape: input.shape,
+    range: dataset.frameRange(frames),
+    perStep,
+    draw: dataset.drawFrame.bind(dataset),
+    caption: (frame: number, step: number) => {
+      const p = trace.probabilities[step];
+      const best = trace.predictions[step];
+      const what = fine == null ? 'the input' : `${fine.frameCaption}`;
+      return (
+        `frame ${frame + 1} of ${frames.length} (${what}), in step ${step + 1} of ${trace.timeSteps} · ` +
+        `prediction after this step: ${names[best]} (${percent(p[best], 0)})`
+      );
+    },
+  };
+}
+
+/** One small image per step of the model's input (the encoder's output, or the input train). */
+function drawInputFrames(input: LayerTrace, dataset: PageDataset): void {
   const container = element('input-frames');
   container.replaceChildren();
   const [height, width] = input.shape;
-  const all = input.values.flatMap(v => Array.from(v));
-  const low = Math.min(0, ...all);
-  const high = Math.max(...all, low + 1e-6);
+  const range = dataset.frameRange(input.values);
   input.values.forEach((values, t) => {
     const canvas = document.createElement('canvas');
     canvas.width = width;
@@ -68,24 +96,13 @@ function drawInputFrames(input: LayerTrace): void {
     canvas.style.width = `${width * FRAME_SCALE}px`;
     canvas.style.height = `${height * FRAME_SCALE}px`;
     const pixels = new ImageData(width, height);
-    values.forEach((v, i) => {
-      const shade = 255 - Math.round((255 * (v - low)) / (high - low));
-      pixels.data.set([shade, shade, shade, 255], 4 * i);
-    });
+    dataset.drawFrame(values, range, pixels);
     canvas.getContext('2d')!.putImageData(pixels, 0, 0);
     const figure = document.createElement('figure');
     figure.append(canvas, Object.assign(document.createElement('figcaption'), {textContent: `t = ${t + 1}`}));
     container.append(figure);
   });
-  const poisson = input.spikes;
-  setText(
-    'input-caption',
-    poisson
-      ? `Poisson input spike train over ${input.values.length} steps, as in the BNTT paper: a pixel whose ` +
-          'normalised value is v spikes with probability |v| and the sign of v (black +1, white −1, grey none)'
-      : `direct input: the analog image is the input current at every one of the ${input.values.length} steps; ` +
-          'the first convolution + BNTT + LIF turns it into spikes'
-  );
+  setText('input-caption', dataset.inputCaption(input));
 }
 
 /** Neurons (rows) × steps (columns), a dark cell per spike. */

@@ -1,17 +1,21 @@
 /**
- * The playground page: train the small BNTT network on the embedded Fashion-MNIST subset, watch it learn,
- * inspect one image, read the temporal early exit off the model, and load models saved in Node.
+ * The playground page: train the small BNTT network on the embedded Fashion-MNIST subset or on synthetic event
+ * recordings generated in the page, watch it learn, inspect one example (and play it), read the temporal early exit
+ * off the model, and load models saved in Node.
  * `window.playground` exposes the page's state for scripts and the end-to-end test.
  */
 import {chooseBackend} from './backend.js';
 import {barChart, gammaChart, lineChart, LiveChart, probabilityChart} from './charts.js';
-import {loadSubset, Subset, tensorsOf} from './data.js';
+import {loadSubset} from './data.js';
+import {DATASET_IDS, DatasetId, PageDataset} from './dataset.js';
 import {analyseExits, ConfidenceSettings, ExitAnalysis, ExitCharts, showGammaRule} from './early_exit.js';
 import {evaluate, Evaluation, predictLogits} from './evaluation.js';
+import {generateSyntheticEvents} from './event_data.js';
 import {inspect} from './inspector.js';
 import {checkModelFits, describeModel, loadFromFiles, loadFromUrl} from './model_source.js';
+import {Player} from './player.js';
 import {BatchReport, buildModel, TrainingRun, TrainSettings} from './training.js';
-import {element, enable, numberField, onClick, percent, setStatus, setText, showError} from './ui.js';
+import {element, enable, nextFrame, numberField, onClick, percent, setStatus, setText, showError} from './ui.js';
 
 interface Charts extends ExitCharts {
   loss: LiveChart;
@@ -20,14 +24,18 @@ interface Charts extends ExitCharts {
   prediction: LiveChart;
 }
 
-/** The accuracy chart's lines: every training batch, and the test images after each epoch. */
-const SERIES = ['training batch', 'test images'];
-const MODEL_BUTTONS = ['evaluate', 'inspect', 'inspect-random', 'analyse', 'download'];
+/** The accuracy chart's lines: every training batch, and the test examples after each epoch. */
+const SERIES = ['training batch', 'test set'];
+const MODEL_BUTTONS = ['evaluate', 'inspect', 'inspect-random', 'analyse', 'download', 'play'];
 const LOAD_BUTTONS = ['train', 'load-url', 'load-files'];
+
+const player = new Player();
 
 const state = {
   backend: '',
-  data: null as Subset | null,
+  data: null as PageDataset | null,
+  /** Each dataset once loaded (or generated), by the selector's value. */
+  loaded: new Map<DatasetId, PageDataset>(),
   model: null as tf.LayersModel | null,
   modelSource: '',
   run: null as TrainingRun | null,
@@ -54,7 +62,7 @@ function makeCharts(): Charts {
       points: true,
       xType: 'ordinal',
     }),
-    exits: barChart(at('exits-chart'), ['step', 'exit step'], ['images', 'test images']),
+    exits: barChart(at('exits-chart'), ['step', 'exit step'], ['examples', 'test examples']),
   };
 }
 
@@ -64,7 +72,7 @@ function disposeModel(model: tf.LayersModel): void {
   model.dispose();
 }
 
-function data(): Subset {
+function data(): PageDataset {
   if (state.data == null) throw new Error('the data has not loaded yet');
   return state.data;
 }
@@ -90,17 +98,21 @@ function confidenceSettings(): ConfidenceSettings {
   return {threshold: numberField('confidence-threshold', {integer: false}), patience: numberField('patience')};
 }
 
-/** Runs one task at a time, with the model's buttons off meanwhile. */
+/** Runs one task at a time, with the model's buttons off and the animation stopped meanwhile. */
 async function exclusive(what: string, task: () => Promise<void>): Promise<void> {
   if (state.busy) throw new Error(`wait: ${what} has to wait for the task in progress`);
   state.busy = true;
+  player.stop();
   enable([...MODEL_BUTTONS, ...LOAD_BUTTONS], false);
+  element<HTMLSelectElement>('dataset').disabled = true;
   try {
     await task();
   } finally {
     state.busy = false;
     enable(LOAD_BUTTONS, true);
     enable(MODEL_BUTTONS, state.model != null);
+    enable(['play'], state.model != null && player.hasAnimation);
+    element<HTMLSelectElement>('dataset').disabled = false;
   }
 }
 
@@ -130,8 +142,8 @@ async function useModel(
 
 async function evaluateModel(): Promise<void> {
   const count = numberField('test-images');
-  setStatus(`evaluating on ${count} test images…`);
-  showEvaluation(await evaluate(currentModel(), data().test, count));
+  setStatus(`evaluating on ${count} test ${data().items}…`);
+  showEvaluation(await evaluate(currentModel(), data(), count));
   setStatus('ready');
 }
 
@@ -139,7 +151,7 @@ function showEvaluation(evaluation: Evaluation): void {
   state.lastEvaluation = evaluation;
   setText(
     'evaluation',
-    `Test accuracy on the first ${evaluation.count} test images: ` +
+    `Test accuracy on the first ${evaluation.count} test ${data().items}: ` +
       `${percent(evaluation.accuracy)} (${state.backend}).`
   );
 }
@@ -153,18 +165,19 @@ async function updateGammaRule(charts: Charts): Promise<void> {
 
 async function inspectImage(index: number, charts: Charts): Promise<void> {
   element<HTMLInputElement>('image-index').value = String(index);
-  await inspect(currentModel(), data().test, index, charts.prediction, confidenceSettings());
+  await inspect(currentModel(), data(), index, charts.prediction, confidenceSettings(), player);
 }
 
 async function train(charts: Charts): Promise<void> {
   const settings = trainSettings();
-  const {x, y} = tensorsOf(data().train, 0, settings.trainImages);
+  const dataset = data();
   if (state.model != null) disposeModel(state.model);
   state.model = null;
+  player.clear();
   state.batchesDone = 0;
   state.history = {loss: [], accuracy: [], testAccuracy: []};
   await Promise.all([charts.loss.clear(), charts.accuracy.clear(), charts.rates.clear()]);
-  const model = buildModel(settings);
+  const model = buildModel(settings, dataset);
   // The test evaluation after the last epoch, and after how many batches it was made.
   let epochEnd = null as {evaluation: Evaluation; batches: number} | null;
   const run = new TrainingRun(model, settings, {
@@ -177,9 +190,8 @@ async function train(charts: Charts): Promise<void> {
   enable(['pause', 'stop'], true);
   setStatus('training…');
   try {
-    await run.run(x, y);
+    await run.run(dataset);
   } finally {
-    tf.dispose([x, y]);
     state.run = null;
     enable(['pause', 'stop'], false);
     setText('pause', 'Pause');
@@ -212,7 +224,7 @@ async function showBatch(report: BatchReport, settings: TrainSettings, charts: C
 }
 
 async function showEpoch(model: tf.LayersModel, epoch: number, charts: Charts): Promise<Evaluation> {
-  const evaluation = await evaluate(model, data().test, numberField('test-images'));
+  const evaluation = await evaluate(model, data(), numberField('test-images'));
   state.history.testAccuracy.push(evaluation.accuracy);
   await charts.accuracy.append([{batch: state.batchesDone, accuracy: evaluation.accuracy, series: SERIES[1]}]);
   setStatus(`training… epoch ${epoch + 1}: test accuracy ${percent(evaluation.accuracy)}`);
@@ -245,7 +257,7 @@ function wire(charts: Charts): void {
       const url = element<HTMLInputElement>('model-url').value;
       setStatus(`loading ${url}…`);
       const model = await loadFromUrl(url);
-      checkModelFits(model, url);
+      checkModelFits(model, url, data());
       await useModel(model, `loaded from ${url}`, charts);
     })
   );
@@ -253,7 +265,7 @@ function wire(charts: Charts): void {
     exclusive('loading', async () => {
       const files = element<HTMLInputElement>('model-files').files;
       const model = await loadFromFiles(files);
-      checkModelFits(model, 'the picked files');
+      checkModelFits(model, 'the picked files', data());
       await useModel(
         model,
         `loaded from ${Array.from(files ?? [])
@@ -269,17 +281,22 @@ function wire(charts: Charts): void {
   onClick('evaluate', () => exclusive('evaluation', evaluateModel));
   onClick('inspect', () => exclusive('inspection', () => inspectImage(numberField('image-index'), charts)));
   onClick('inspect-random', () =>
-    exclusive('inspection', () => inspectImage(Math.floor(Math.random() * data().test.count), charts))
+    exclusive('inspection', () => inspectImage(Math.floor(Math.random() * data().testCount), charts))
   );
   onClick('analyse', () =>
     exclusive('the analysis', async () => {
       const count = numberField('test-images');
-      setStatus(`running the early-exit analysis on ${count} test images…`);
-      state.lastExitAnalysis = await analyseExits(currentModel(), data().test, count, confidenceSettings(), charts);
+      setStatus(`running the early-exit analysis on ${count} test ${data().items}…`);
+      state.lastExitAnalysis = await analyseExits(currentModel(), data(), count, confidenceSettings(), charts);
       await updateGammaRule(charts);
       setStatus('ready');
     })
   );
+  onClick('play', () => player.toggle());
+  element('dataset').addEventListener('change', () => {
+    const id = element<HTMLSelectElement>('dataset').value as DatasetId;
+    exclusive('switching the data', () => useDataset(id, charts)).catch(showError);
+  });
   element('gamma-threshold').addEventListener('input', () => {
     updateGammaRule(charts).catch(showError);
   });
@@ -316,12 +333,59 @@ async function start(): Promise<void> {
   fillNeuronSelector();
   const charts = makeCharts();
   wire(charts);
-  state.data = await loadSubset(params.get('data') ?? 'data/fashion-mnist-subset');
-  enable(LOAD_BUTTONS, true);
-  setStatus(
-    `ready: ${state.data.train.count} training and ${state.data.test.count} test images. Train a model, ` +
-      'or load the pretrained one.'
-  );
+  state.loaded.set('fashion-mnist', await loadSubset(params.get('data') ?? 'data/fashion-mnist-subset'));
+  const requested = params.get('dataset') ?? 'fashion-mnist';
+  if (!(DATASET_IDS as readonly string[]).includes(requested)) {
+    throw new Error(
+      `the URL parameter 'dataset' must be ${DATASET_IDS.map(d => `'${d}'`).join(' or ')}; got '${requested}'`
+    );
+  }
+  element<HTMLSelectElement>('dataset').value = requested;
+  await exclusive('loading the data', () => useDataset(requested as DatasetId, charts));
+}
+
+/** The data generated in the page, by the selector's value (the Fashion-MNIST subset is fetched at start). */
+const GENERATORS: Partial<Record<DatasetId, () => PageDataset>> = {'synthetic-events': generateSyntheticEvents};
+
+/**
+ * Makes `id` the current data: generated the first time, the fields' limits set to its sizes, the encoder selector
+ * off for spike-train data. A model for other data is disposed (it cannot run on these).
+ */
+async function useDataset(id: DatasetId, charts: Charts): Promise<void> {
+  let dataset = state.loaded.get(id);
+  if (dataset == null) {
+    setStatus('generating the synthetic event recordings…');
+    await nextFrame(); // the status line is painted before the page is busy generating
+    dataset = GENERATORS[id]!();
+    state.loaded.set(id, dataset);
+  }
+  if (state.data !== dataset) {
+    player.clear();
+    if (state.model != null) disposeModel(state.model);
+    state.model = null;
+    state.lastEvaluation = null;
+    state.lastExitAnalysis = null;
+    setText('model-summary', 'No model yet: train one above, or load one saved by tfjs-snn train in Node.');
+    for (const id of ['evaluation', 'inspect-result', 'exit-step', 'exit-result']) setText(id, '');
+    element('input-frames').replaceChildren();
+    await Promise.all([charts.prediction, charts.gamma, charts.steps, charts.exits].map(c => c.clear()));
+  }
+  state.data = dataset;
+  setLimit('train-images', dataset.trainCount);
+  setLimit('test-images', dataset.testCount);
+  setLimit('image-index', dataset.testCount - 1);
+  const encoder = element<HTMLSelectElement>('encoder');
+  encoder.disabled = dataset.encoder != null;
+  element('encoder-note').hidden = dataset.encoder == null;
+  const hint = id === 'fashion-mnist' ? 'Train a model, or load the pretrained one.' : 'Train a model.';
+  setStatus(`ready: ${dataset.describe()}. ${hint}`);
+}
+
+/** Sets input #id's max, and its value down to it when above. */
+function setLimit(id: string, max: number): void {
+  const input = element<HTMLInputElement>(id);
+  input.max = String(max);
+  if (Number(input.value) > max) input.value = String(max);
 }
 
 /** For scripts and the end-to-end test: the page's state and the current model's logits on test images. */
@@ -330,7 +394,9 @@ const playground = {
   ready: null as Promise<void> | null,
   /** tf.memory(): the page's tensors and bytes (a model's weights, the data stays in JavaScript arrays). */
   memory: () => tf.memory(),
-  predict: (start: number, count: number) => predictLogits(currentModel(), data().test, start, count),
+  predict: (start: number, count: number) => predictLogits(currentModel(), data(), start, count),
+  /** The inspector's animation: whether it plays, and the frame it shows. */
+  animation: () => ({playing: player.isPlaying, frame: player.currentFrame}),
 };
 (window as unknown as {playground: typeof playground}).playground = playground;
 

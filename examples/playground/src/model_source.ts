@@ -4,25 +4,14 @@
  * model.json records one, and a load that fails leaves no tensors behind.
  */
 
-/** The page's images: 28 × 28 × 1 with 10 classes. A model that does not fit is disposed. */
-export function checkModelFits(model: tf.LayersModel, from: string): void {
-  try {
-    checkShapes(model, from);
-  } catch (e) {
-    model.dispose(); // the caller never gets to use it
-    throw e;
-  }
-}
+import {misfit, PageDataset, timeStepsOf} from './dataset.js';
 
-function checkShapes(model: tf.LayersModel, from: string): void {
-  const input = model.inputs[0].shape.slice(1).join('×');
-  const classes = model.outputs[0].shape[1];
-  if (input !== '28×28×1' || classes !== 10) {
-    throw new Error(
-      `the model from ${from} takes ${input} inputs and gives ${classes} classes; this page runs ` +
-        'models for 28×28×1 Fashion-MNIST images with 10 classes (e.g. tfjs-snn train --dataset ' +
-        'fashion-mnist)'
-    );
+/** A model that does not fit the current data (frame shape, encoder or not, classes) is disposed. */
+export function checkModelFits(model: tf.LayersModel, from: string, dataset: PageDataset): void {
+  const problem = misfit(model, dataset, from);
+  if (problem != null) {
+    model.dispose(); // the caller never gets to use it
+    throw new Error(problem);
   }
 }
 
@@ -54,12 +43,11 @@ export async function loadFromFiles(files: FileList | null): Promise<tf.LayersMo
 }
 
 export function describeModel(model: tf.LayersModel): string {
-  const encoder = model.layers[0];
-  const steps = snn.layers.isEncoder(encoder) ? encoder.timeSteps : '?';
-  const kind = snn.layers.emitsSpikes(encoder) ? 'Poisson' : 'direct';
+  const first = model.layers[0];
+  const kind = !snn.layers.isEncoder(first) ? 'spike-train' : snn.layers.emitsSpikes(first) ? 'Poisson' : 'direct';
   const bntt = model.layers.filter(l => snn.layers.isNormalization(l) && l.stepScales() != null).length;
   return (
     `${model.layers.length} layers (${bntt} BNTT), ${model.countParams().toLocaleString('en')} parameters, ` +
-    `T = ${steps} steps, ${kind} input`
+    `T = ${timeStepsOf(model)} steps, ${kind} input`
   );
 }

@@ -1,4 +1,5 @@
-/** Training the small BNTT model in the page with model.fit: live batch events, pause, resume, stop. */
+/** Training the small BNTT model in the page with tfjs's fit loop: live batch events, pause, resume, stop. */
+import {PageDataset} from './dataset.js';
 
 export interface TrainSettings {
   timeSteps: number;
@@ -33,12 +34,13 @@ export interface TrainListener {
 
 const RATE_PREFIX = 'spikeRate/';
 
-export function buildModel(settings: TrainSettings): tf.Sequential {
+/** The small network for `dataset`: its frame shape and classes, no encoder when the data are spike trains. */
+export function buildModel(settings: TrainSettings, dataset: PageDataset): tf.Sequential {
   return snn.models.small({
-    inputShape: [28, 28, 1],
-    numClasses: 10,
+    inputShape: [...dataset.frameShape],
+    numClasses: dataset.classNames.length,
     timeSteps: settings.timeSteps,
-    encoder: settings.encoder,
+    encoder: dataset.encoder ?? settings.encoder,
     neuron: settings.neuron,
     seed: 1,
   });
@@ -87,7 +89,8 @@ export class TrainingRun {
     this.resume();
   }
 
-  async run(x: tf.Tensor, y: tf.Tensor): Promise<void> {
+  /** Trains on the first settings.trainImages training examples of `dataset`. */
+  async run(dataset: PageDataset): Promise<void> {
     const {batchSize, epochs, learningRate} = this.settings;
     // Adam's epsilon given explicitly: its default is the backend's epsilon, which tfjs 4.22's webgl reports
     // as 1e-4 (floatPrecision 16) even with float32 textures, against 1e-7 on cpu and wasm.
@@ -97,7 +100,8 @@ export class TrainingRun {
       metrics: ['accuracy'],
       loss: (labels: tf.Tensor, logits: tf.Tensor) => tf.losses.softmaxCrossEntropy(labels, logits),
     });
-    const batchesPerEpoch = Math.ceil(x.shape[0] / batchSize);
+    const count = Math.min(this.settings.trainImages, dataset.trainCount);
+    const batchesPerEpoch = Math.ceil(count / batchSize);
     this.started = performance.now();
     const progress = new tf.CustomCallback({
       onEpochBegin: async epoch => {
@@ -110,14 +114,8 @@ export class TrainingRun {
     const rates = snn.callbacks.spikeRateMonitor({prefix: RATE_PREFIX, updateFreq: 'batch'});
     // The recipe of `tfjs-snn train`: Adam with the learning rate annealed per epoch on a cosine.
     const schedule = snn.callbacks.cosineDecay({epochs});
-    await this.model.fit(x, y, {
-      batchSize,
-      epochs,
-      shuffle: true,
-      verbose: 0,
-      yieldEvery: 'batch',
-      callbacks: [schedule, rates, progress],
-    });
+    const timeSteps = this.settings.timeSteps;
+    await dataset.fit(this.model, {count, batchSize, epochs, timeSteps}, [schedule, rates, progress]);
   }
 
   private async afterBatch(batch: number, batchesPerEpoch: number, logs: tf.Logs): Promise<void> {
