@@ -3,7 +3,7 @@ import {abs, slice, sum, Tensor, tidy} from '@tensorflow/tfjs-core';
 import type {LayersModel} from '@tensorflow/tfjs-layers';
 
 import {describeValue} from '../errors';
-import {isReadout} from '../layers/roles';
+import {isEncoder, isReadout} from '../layers/roles';
 
 /** The part of a tfjs-layers Layer the analyses use. */
 export interface ChainLayer {
@@ -45,6 +45,16 @@ export function layerChain(model: LayersModel, fn: string): ChainLayer[] {
     }
   }
   return chain;
+}
+
+/**
+ * A spiking model's T: its encoder's steps, or, for a model that takes spike trains (no encoder), the time axis
+ * of its input shape (null when that axis is left open: T is then each input's).
+ */
+export function modelTimeSteps(model: LayersModel): number | null {
+  const first = model.layers.find(l => l.getClassName() !== 'InputLayer');
+  if (isEncoder(first)) return first.timeSteps;
+  return (model.inputs[0].shape[1] as number | null) ?? null;
 }
 
 /** Throws unless the chain ends with a readout (timeAverage: the readout averaged over time). */

@@ -10,7 +10,7 @@ import {basename, dirname, join, resolve} from 'node:path';
 import {accuracyCollector, AccuracyByTimeSteps} from '../analysis/accuracy_by_time_steps';
 import {energyCollector, EnergyReport} from '../analysis/energy';
 import {GammaProfile, gammaProfile} from '../analysis/gamma_profile';
-import {classLabels, layerChain, runChain} from '../analysis/model_chain';
+import {classLabels, layerChain, modelTimeSteps, runChain} from '../analysis/model_chain';
 import {LayerNeuronParameters, neuronParameters} from '../analysis/neuron_parameters';
 import {LayerSpikeRate, spikeRateCollector} from '../analysis/spike_rates';
 import {fileSystem} from '../io/file_system';
@@ -23,7 +23,7 @@ import {accuracyChart, chartLibraries, gammaChart, ratesChart, svgOf} from './ch
 import {CommandData, loadSplit} from './datasets';
 import {checkBatchSize, largestBatch} from './limits';
 import {analysisHtml} from './analysis_html';
-import {modelTimeSteps, Output} from './train';
+import type {Output} from './train';
 
 /** Thresholds the gamma rule is tried at, besides --gamma-threshold and the model's own (gammaBreakpoints). */
 const GAMMA_SWEEP = [0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9];
@@ -128,7 +128,7 @@ export async function analyze(args: AnalyzeArgs, out: Output): Promise<AnalysisR
   const model = await loadLayersModel(fileSystem(modelDir));
   let test: CommandData;
   let batchSize: number;
-  const timeSteps = modelTimeSteps(model);
+  const timeSteps = modelTimeSteps(model) as number;
   try {
     test = await loadSplit(args, 'test', args.limitTest);
     const takesTrains = !isEncoder(model.layers[0]);

@@ -8,7 +8,7 @@ import type {Tensor} from '@tensorflow/tfjs-core';
 import {loadCifarDataset} from '../data/cifar';
 import {DATASET_NAMES, DatasetName, ImageDataset, isCifar} from '../data/dataset';
 import {loadDvsGesture} from '../data/events/aedat';
-import {eventBatches, eventTensors} from '../data/events/batches';
+import {eventBatches, eventFrameShape, eventTensors} from '../data/events/batches';
 import type {EventDataset} from '../data/events/events';
 import {loadNmnist} from '../data/events/nmnist';
 import {syntheticEvents, SyntheticEventsOptions} from '../data/events/synthetic';
@@ -121,13 +121,12 @@ function limited(data: ImageDataset, count: number): ImageDataset {
 }
 
 function eventData(data: EventDataset, spatialFactor: number): CommandData {
-  const [width, height, polarities] = data.sensorSize;
-  const scaled = (size: number) => (spatialFactor === 1 ? size : Math.floor((size - 1) * spatialFactor) + 1);
+  const [, height, width, polarities] = eventFrameShape(data, {timeSteps: 1, spatialFactor});
   return {
     kind: 'events',
     count: data.samples.length,
     classes: data.classes.length,
-    inputShape: [scaled(height), scaled(width), polarities],
+    inputShape: [height, width, polarities],
     batches: ({batchSize, shuffle, seed, epoch, dropLast}, timeSteps) =>
       eventBatches(data, {batchSize, shuffle, seed, epoch, dropLast, timeSteps, spatialFactor}),
     tensors: timeSteps => eventTensors(data, {timeSteps, spatialFactor}),

@@ -8,6 +8,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import {mkdirSync, readFileSync} from 'node:fs';
 import {join, resolve} from 'node:path';
 
+import {modelTimeSteps} from '../analysis/model_chain';
 import {neuronParameters} from '../analysis/neuron_parameters';
 import {SpikeRateMonitor} from '../callbacks/spike_rate_monitor';
 import {CosineDecay} from '../callbacks/cosine_decay';
@@ -187,12 +188,6 @@ class EpochReporter extends tfl.Callback {
   }
 }
 
-/** The model's T: its encoder's, or, for a model that takes spike trains, its input's time axis. */
-export function modelTimeSteps(model: tfl.LayersModel): number {
-  const first = model.layers[0];
-  return isEncoder(first) ? first.timeSteps : (model.inputs[0].shape[1] as number);
-}
-
 /** `args` with the defaults it left open (learning rate, augmentation, the model's T, encoder and leak) filled in. */
 function resolvedSettings(args: Settings, model: tfl.LayersModel): Settings {
   const first = model.layers[0];
@@ -204,7 +199,7 @@ function resolvedSettings(args: Settings, model: tfl.LayersModel): Settings {
     ...args,
     lr: initialRate(args),
     augment: args.augment ?? (!isEventDataset(args.dataset) && isCifar(args.dataset)),
-    timeSteps: args.timeSteps ?? modelTimeSteps(model),
+    timeSteps: args.timeSteps ?? (modelTimeSteps(model) as number),
     encoder: args.encoder ?? (!isEncoder(first) ? 'none' : emitsSpikes(first) ? 'poisson' : 'direct'),
     leak: args.leak ?? (lif?.getConfig().leak as number | undefined) ?? null,
   };

@@ -18,7 +18,7 @@ import {
 import {layers, LayersModel, LayerVariable, Shape} from '@tensorflow/tfjs-layers';
 
 import {gammaProfile} from '../analysis/gamma_profile';
-import {ChainLayer, checkBatchSize, checkImages, layerChain} from '../analysis/model_chain';
+import {ChainLayer, checkBatchSize, checkImages, layerChain, modelTimeSteps} from '../analysis/model_chain';
 import {describeValue, optionNames} from '../errors';
 import {argError, layerArgs, numberIn, oneOfArg, onlyTensor, OwnArgs, positiveInteger} from './layer_utils';
 import {isEncoder, isNeuron, isNormalization, isReadout, NeuronState, roleOf} from './roles';
@@ -166,8 +166,7 @@ export class EarlyExitWrapper extends layers.Layer {
    * spike trains (null when that axis is left open: T is then each input's).
    */
   get timeSteps(): number | null {
-    if (this.firstStepped === 1) return (this.chain[0] as unknown as {timeSteps: number}).timeSteps;
-    return (this.layer.inputs[0].shape[1] as number | null) ?? null;
+    return modelTimeSteps(this.layer);
   }
 
   /**

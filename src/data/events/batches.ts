@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {describeValue} from '../../errors';
 import {booleanOption, integerOption, optionsObject} from '../dataset';
 import {batchCount, seededShuffle} from '../pipeline';
-import {downsample} from './filters';
+import {downsample, downsampledSensorSize} from './filters';
 import {checkSensorSize, EventDataset, Events, SensorSize} from './events';
 import {toFrames} from './to_frames';
 
@@ -75,13 +75,7 @@ function resolveFraming(fn: string, dataset: EventDataset, opts: Partial<EventFr
   if (typeof spatialFactor !== 'number' || !(spatialFactor > 0 && spatialFactor <= 1)) {
     throw new Error(`${fn}: option 'spatialFactor' must be a number in (0, 1]; got ${describeValue(spatialFactor)}`);
   }
-  const [width, height, polarities] = dataset.sensorSize;
-  // downsample's sensor: the pixels the scaled coordinates reach.
-  const sensor: SensorSize =
-    spatialFactor === 1
-      ? [width, height, polarities]
-      : [Math.floor((width - 1) * spatialFactor) + 1, Math.floor((height - 1) * spatialFactor) + 1, polarities];
-  return {timeSteps, spatialFactor, sensor};
+  return {timeSteps, spatialFactor, sensor: downsampledSensorSize(dataset.sensorSize, spatialFactor)};
 }
 
 /**

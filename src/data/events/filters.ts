@@ -112,10 +112,10 @@ export function downsample(events: Events, options: DownsampleOptions): {events:
   }
   out.t.set(events.t);
   out.p.set(events.p);
-  const sensorSize: SensorSize = [
-    Math.floor((width - 1) * factor) + 1,
-    Math.floor((height - 1) * factor) + 1,
-    polarities,
-  ];
-  return {events: out, sensorSize};
+  return {events: out, sensorSize: downsampledSensorSize([width, height, polarities], factor)};
+}
+
+/** The sensor `downsample` leaves: the pixels the scaled coordinates reach, [floor((w − 1)·f) + 1, …, polarities]. */
+export function downsampledSensorSize([width, height, polarities]: SensorSize, factor: number): SensorSize {
+  return [Math.floor((width - 1) * factor) + 1, Math.floor((height - 1) * factor) + 1, polarities];
 }
