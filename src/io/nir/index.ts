@@ -132,7 +132,10 @@ export async function read(source: NirSource): Promise<NirGraph> {
  * step (3-D inputs and outputs channels-last, `[height, width, channels]`). The neurons' continuous equations
  * are discretised with `dt` by forward Euler (docs/nir.md gives the mapping). Nodes: Input, Output, Affine,
  * Linear, Conv2d, SumPool2d, AvgPool2d, Flatten, Scale, Threshold, Delay (0 only), IF, LIF, LI, CubaLIF, and a
- * neuron whose spikes a Linear or Affine feeds back (a recurrent layer). A failing load leaves no tensors behind.
+ * neuron whose spikes a Linear or Affine feeds back (a recurrent layer). `timeSteps` fixes the time axis (open by
+ * default); `readout: 'timeAverage'` ends the model with a timeAverage layer (`[batch, ...output]`, the mean over
+ * time), which makes an imported classifier one that `snn.analysis` and `earlyExitWrapper` take. A failing load
+ * leaves no tensors behind.
  *
  * @example
  * ```js
@@ -143,6 +146,8 @@ export async function read(source: NirSource): Promise<NirGraph> {
  * ]}), {dt: 1e-3});
  * const model = await snn.io.nir.load(bytes, {dt: 1e-3});
  * model.predict(tf.ones([1, 4, 3])).print();          // [batch 1, time 4, 2 neurons]: spikes
+ * const rates = await snn.io.nir.load(bytes, {dt: 1e-3, timeSteps: 4, readout: 'timeAverage'});
+ * rates.predict(tf.ones([1, 4, 3])).print();          // [batch 1, 2 neurons]: spikes per step
  * ```
  */
 export async function load(source: NirSource, options: NirLoadOptions): Promise<tfl.LayersModel> {
