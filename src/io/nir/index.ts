@@ -29,6 +29,7 @@ export type NirSource = Uint8Array | ArrayBuffer | string;
  * a rate readout, the form classifiers, `earlyExitWrapper` and `snn.analysis` take).
  */
 export const NIR_READOUTS = Object.freeze(['none', 'timeAverage'] as const);
+/** One of `NIR_READOUTS`. */
 export type NirReadout = (typeof NIR_READOUTS)[number];
 
 /** The options of `io.nir.load`. */
