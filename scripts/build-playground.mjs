@@ -22,6 +22,12 @@ for (const [name, from] of Object.entries(VENDOR)) {
   if (!existsSync(from)) throw new Error(`build-playground: ${from} is missing (run npm ci, then npm run build)`);
   cpSync(from, join(OUT, 'vendor', name));
 }
+// h5wasm's ES module (and the files it imports), which the page's import map names: snn.io.nir reads .nir with it.
+const H5WASM = 'node_modules/h5wasm/dist/esm';
+for (const file of ['hdf5_hl.js', 'hdf5_util.js']) {
+  if (!existsSync(join(H5WASM, file))) throw new Error(`build-playground: ${H5WASM}/${file} is missing (run npm ci)`);
+  cpSync(join(H5WASM, file), join(OUT, 'vendor', 'h5wasm', file));
+}
 const subset = 'data/fashion-mnist-subset';
 for (const file of readdirSync(subset).filter(f => f.endsWith('.gz'))) {
   cpSync(join(subset, file), join(OUT, subset, file));

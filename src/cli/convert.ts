@@ -8,7 +8,7 @@ import {join} from 'node:path';
 
 import {fileSystem} from '../io/file_system';
 import {loadLayersModel} from '../io/load';
-import {load as loadNir, save as saveNir} from '../io/nir/index';
+import {load as loadNir, NIR_READOUTS, NirReadout, save as saveNir} from '../io/nir/index';
 import {BACKEND_FLAG, BackendChoice, Flags, parseFlags, usage} from './args';
 import {useBackend} from './backend';
 import type {Output} from './train';
@@ -20,6 +20,10 @@ export interface ConvertArgs {
   out: string;
   /** The time step (seconds, the file's time unit) the neurons are discretised with or run at. */
   dt: number;
+  /** From NIR: the input's time axis (null: left open). */
+  timeSteps: number | null;
+  /** From NIR: what follows the Output node. */
+  readout: NirReadout;
   backend: BackendChoice;
 }
 
@@ -39,6 +43,17 @@ export const CONVERT_FLAGS: Flags<ConvertArgs> = {
     kind: 'number',
     help: "time step in seconds, the file's time unit (neurons are discretised with it / their decays become time constants); required",
   },
+  '--time-steps': {
+    key: 'timeSteps',
+    kind: 'int',
+    help: "from .nir: fix the input's time axis to this T (default: left open, each input's own)",
+  },
+  '--readout': {
+    key: 'readout',
+    kind: 'string',
+    allowed: NIR_READOUTS,
+    help: "from .nir: none (default; the output is the last node's train) or timeAverage (its mean over time, a classifier's logits: what tfjs-snn analyze and the playground take)",
+  },
   '--backend': BACKEND_FLAG,
 };
 
@@ -50,7 +65,14 @@ export function parseConvertArgs(argv: string[]): ConvertArgs {
     if (given[CONVERT_FLAGS[flag].key] == null) throw new Error(`${flag} is required; see tfjs-snn convert --help`);
   }
   if (!(given.dt! > 0)) throw new Error(`--dt must be a number > 0 (seconds); got '${given.dt}'`);
-  return {input: given.input!, out: given.out!, dt: given.dt!, backend: given.backend ?? 'auto'};
+  return {
+    input: given.input!,
+    out: given.out!,
+    dt: given.dt!,
+    timeSteps: given.timeSteps ?? null,
+    readout: given.readout ?? 'none',
+    backend: given.backend ?? 'auto',
+  };
 }
 
 const isNirFile = (path: string) => path.toLowerCase().endsWith('.nir');
@@ -71,7 +93,7 @@ export async function convert(args: ConvertArgs, out: Output): Promise<'from-nir
   if (isNirFile(args.input)) {
     if (!existsSync(args.input) || !statSync(args.input).isFile()) throw new Error(`--in: no file '${args.input}'`);
     if (isNirFile(args.out)) throw new Error(`--out: '${args.out}' names a .nir file; give a folder for the model`);
-    const model = await loadNir(args.input, {dt: args.dt});
+    const model = await loadNir(args.input, {dt: args.dt, timeSteps: args.timeSteps, readout: args.readout});
     try {
       await model.save(fileSystem(args.out));
     } finally {
@@ -81,6 +103,10 @@ export async function convert(args: ConvertArgs, out: Output): Promise<'from-nir
     return 'from-nir';
   }
   const dir = modelFolder(args.input);
+  if (args.timeSteps != null || args.readout !== 'none') {
+    const flag = args.timeSteps != null ? '--time-steps' : '--readout';
+    throw new Error(`${flag} applies when importing a .nir file; --in '${args.input}' is a model folder (exporting)`);
+  }
   if (!isNirFile(args.out)) throw new Error(`--out: '${args.out}' must be a .nir file (exporting ${dir} to NIR)`);
   const model = await loadLayersModel(fileSystem(dir));
   try {

@@ -13,8 +13,7 @@ import {join} from 'node:path';
 import {Browser, Page} from 'playwright-core';
 
 import {data, io} from '../../src/index';
-import {relativeMaxError} from '../reference/lif_reference';
-import {MINUTE, points, startBrowser, state, text, untilIdle} from './playground_page';
+import {expectSameLogits, MINUTE, points, startBrowser, state, text, untilIdle} from './playground_page';
 
 const OUT = 'build/e2e';
 const CLI_RUN = join(OUT, 'cli-run');
@@ -55,11 +54,6 @@ async function modelSavedByTheCli(): Promise<{logits: number[][]; labels: number
   const weights = model.weights.length;
   model.dispose();
   return {logits, labels: Array.from(test.labels.subarray(0, COMPARED)), weights};
-}
-
-function expectSameLogits(actual: number[][], expected: number[][]): void {
-  expect(actual.length).toBe(expected.length);
-  expect(relativeMaxError(Float32Array.from(actual.flat()), expected.flat())).toBeLessThan(1e-4);
 }
 
 describe('the browser playground (Chromium, WebGL through SwiftShader)', () => {

@@ -3,15 +3,22 @@
  * the synthetic event recordings in the page, a model without an encoder trains on them at T 4, the inspector draws
  * the recording's event frames and plays it, the early-exit panel analyses the model, and no tensor outlives a task.
  */
-import {mkdirSync} from 'node:fs';
+import '@tensorflow/tfjs-backend-cpu';
+import * as tf from '@tensorflow/tfjs-core';
+import {mkdirSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {Browser, Page} from 'playwright-core';
 
-import {data} from '../../src/index';
-import {MINUTE, points, startBrowser, state, tensors, text, untilIdle} from './playground_page';
+import {data, io} from '../../src/index';
+import {expectSameLogits, MINUTE, points, startBrowser, state, tensors, text, untilIdle} from './playground_page';
 
 const OUT = 'build/e2e';
 const T = 4;
+/** The NIR model that ships with the page (examples/nir-events.mjs, dt 1 ms) and a file another library wrote. */
+const SHIPPED_NIR = 'examples/playground/models/synthetic-events.nir';
+const SINABS_NIR = 'test/fixtures/nir/cnn_sinabs.nir';
+/** Test recordings whose logits are compared with Node's. */
+const COMPARED = 64;
 
 /** Pixels of a canvas by colour: white, ON orange (red above blue), OFF blue (blue above red). */
 function countColours(page: Page, selector: string) {
@@ -63,8 +70,9 @@ describe('the browser playground on synthetic events (Chromium, WebGL through Sw
       await page.selectOption('#dataset', 'synthetic-events');
       await untilIdle(page, MINUTE);
       expect(await text(page, '#status')).toMatch(
-        /^ready: 1000 training and 300 test recordings of synthetic events \(10 shapes moved along saccades on a 32×32 ON\/OFF sensor\), generated in the page in \d+\.\d s\. Train a model\.$/
+        /^ready: 1000 training and 300 test recordings of synthetic events \(10 shapes moved along saccades on a 32×32 ON\/OFF sensor\), generated in the page in \d+\.\d s\. Train a model, or load the pretrained one\.$/
       );
+      expect(await page.inputValue('#model-url')).toBe('models/synthetic-events.nir');
       expect(await page.isDisabled('#encoder')).toBe(true);
       expect(await page.isVisible('#encoder-note')).toBe(true);
       expect(await page.getAttribute('#test-images', 'max')).toBe('300');
@@ -239,6 +247,94 @@ describe('the browser playground on synthetic events (Chromium, WebGL through Sw
       }
     },
     2 * MINUTE
+  );
+
+  it(
+    'runs the NIR model that ships with the page: the logits of io.nir.load in Node, the early-exit analysis',
+    async () => {
+      await page.selectOption('#dataset', 'synthetic-events');
+      await untilIdle(page, MINUTE);
+      expect(await page.inputValue('#model-url')).toBe('models/synthetic-events.nir');
+      for (const [field, value] of [
+        ['#time-steps', String(T)],
+        ['#test-images', String(COMPARED)],
+        ['#nir-dt', '0.001'],
+      ]) {
+        await page.fill(field, value);
+      }
+      await page.click('#load-url');
+      await untilIdle(page, 2 * MINUTE);
+      expect((await state(page)).modelSource).toBe(
+        'loaded from models/synthetic-events.nir (NIR: 4 steps of 0.001 s, mean over time)'
+      );
+      expect(await text(page, '#model-summary')).toMatch(/T = 4 steps, spike-train input\.$/);
+      // Node: the same file through io.nir.load on the cpu backend, on the page's first test recordings.
+      const model = await io.nir.load(SHIPPED_NIR, {dt: 1e-3, timeSteps: T, readout: 'timeAverage'});
+      const {x, y} = data.eventTensors(data.syntheticEvents({samples: 300, seed: 1}), {timeSteps: T, limit: COMPARED});
+      const logits = model.predict(x) as tf.Tensor;
+      const nodeLogits = logits.arraySync() as number[][];
+      const labels = tf.tidy(() => tf.argMax(y, 1).arraySync() as number[]);
+      const weights = model.weights.length;
+      tf.dispose([x, y, logits]);
+      model.dispose();
+      expectSameLogits(await page.evaluate(n => window.playground.predict(0, n), COMPARED), nodeLogits);
+      const nodeCorrect = nodeLogits.filter((row, i) => row.indexOf(Math.max(...row)) === labels[i]).length;
+      expect((await state(page)).lastEvaluation!.accuracy).toBe(nodeCorrect / COMPARED);
+      expect(nodeCorrect / COMPARED).toBeGreaterThan(0.9);
+      expect(await tensors(page)).toBe(tensorsAtStart + weights); // the loaded model's weights only
+      // No BNTT: the γ rule runs every step; the confidence policy still stops each recording early.
+      await page.click('#analyse');
+      await untilIdle(page, 3 * MINUTE);
+      expect(await points(page, 'gamma-chart')).toBe(0);
+      expect(await points(page, 'steps-chart')).toBe(T);
+      expect(await text(page, '#exit-step')).toMatch(
+        /^This model has no BNTT layers, so the γ rule always runs all 4 steps\. Test accuracy/
+      );
+      expect(await text(page, '#exit-result')).toMatch(/on 64 test recordings: [1-4]\.\d\d steps on average/);
+      expect(await tensors(page)).toBe(tensorsAtStart + weights);
+      await page.screenshot({path: join(OUT, 'playground-nir.png'), fullPage: true});
+    },
+    5 * MINUTE
+  );
+
+  it(
+    "loads a picked .nir file; refuses one for other data (Sinabs's N-MNIST CNN) and one that is not HDF5",
+    async () => {
+      const held = await tensors(page);
+      await page.setInputFiles('#model-files', [SHIPPED_NIR]);
+      await page.click('#load-files');
+      await untilIdle(page, 2 * MINUTE);
+      expect((await state(page)).modelSource).toBe(
+        'loaded from synthetic-events.nir (NIR: 4 steps of 0.001 s, mean over time)'
+      );
+      expect(await tensors(page)).toBe(held); // the same model again; the one it replaces is disposed
+      const failure = async (files: string[]) => {
+        await page.setInputFiles('#model-files', files);
+        await page.click('#load-files');
+        await page.waitForFunction(() => document.querySelector('#status')!.textContent!.startsWith('Error'), null, {
+          timeout: MINUTE,
+        });
+        await untilIdle(page, MINUTE).catch(() => undefined); // the status line holds the error
+        return text(page, '#status');
+      };
+      await page.fill('#nir-dt', '1');
+      expect(await failure([SINABS_NIR])).toBe(
+        'Error: the model from cnn_sinabs.nir takes spike trains of 34×34×2 frames and gives 10 classes; the ' +
+          'current data need a model for spike trains of 32×32×2 recordings (no encoder) with 10 classes ' +
+          '(e.g. tfjs-snn train --dataset synthetic-events)'
+      );
+      const notHdf5 = join(OUT, 'not-hdf5.nir');
+      writeFileSync(notHdf5, 'this is not an HDF5 file\n');
+      expect(await failure([notHdf5])).toMatch(/^Error: cannot load the model from not-hdf5\.nir: io\.nir\.load/);
+      expect(await failure([SHIPPED_NIR, SINABS_NIR])).toBe(
+        'Error: pick one model.json and its .bin weight files, or one .nir file; got 2 files (0 .json, 2 .nir)'
+      );
+      expect(await tensors(page)).toBe(held); // refused models are disposed; the loaded one stays
+      expect((await state(page)).modelSource).toBe(
+        'loaded from synthetic-events.nir (NIR: 4 steps of 0.001 s, mean over time)'
+      );
+    },
+    3 * MINUTE
   );
 
   it('logged no errors to the console', () => {

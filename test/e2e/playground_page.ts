@@ -6,12 +6,20 @@
 import {resolve} from 'node:path';
 import {Browser, chromium, Page} from 'playwright-core';
 
+import {relativeMaxError} from '../reference/lif_reference';
+
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const {startServer} = require(resolve('scripts/playground-server.cjs'));
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const CHROMIUM_FLAGS: string[] = require(resolve('scripts/chromium-flags.cjs'));
 
 export const MINUTE = 60_000;
+
+/** The page's logits against Node's for the same model and examples (webgl against cpu: 1e-4 relative). */
+export function expectSameLogits(actual: number[][], expected: number[][]): void {
+  expect(actual.length).toBe(expected.length);
+  expect(relativeMaxError(Float32Array.from(actual.flat()), expected.flat())).toBeLessThan(1e-4);
+}
 
 export interface PageState {
   backend: string;

@@ -738,10 +738,43 @@ describe('tfjs-snn convert (NIR ↔ tfjs model folder)', () => {
     expect(types(exported)).toEqual(types(original));
   });
 
+  it('--time-steps and --readout timeAverage import a classifier that tfjs-snn analyze runs on N-MNIST files', async () => {
+    const nirFile = join(root, 'test/fixtures/nir/cnn_sinabs.nir');
+    const folder = join(tmp, 'cnn-readout');
+    const argv = ['--in', nirFile, '--out', folder, '--dt', '1', '--time-steps', '4', '--readout', 'timeAverage'];
+    expect(await convert(parseConvertArgs([...argv, '--backend', 'cpu']), silent)).toBe('from-nir');
+    const model = await tfl.loadLayersModel(io.fileSystem(folder));
+    expect(model.inputs[0].shape).toEqual([null, 4, 34, 34, 2]);
+    expect(model.outputs[0].shape).toEqual([null, 10]);
+    model.dispose();
+    const dataDir = join(tmp, 'nmnist');
+    writeNmnist(dataDir, 1);
+    const before = tf.memory().numTensors;
+    const analysis = await analyze(
+      parseAnalyzeArgs(['--model', folder, '--dataset', 'nmnist', '--data-dir', dataDir, '--backend', 'cpu']),
+      silent
+    );
+    expect(analysis.timeSteps).toBe(4);
+    expect(analysis.accuracyByTimeSteps.accuracy.length).toBe(4);
+    expect(tf.memory().numTensors).toBe(before);
+    await expectAsync(
+      convert(
+        parseConvertArgs(['--in', folder, '--out', join(tmp, 'x.nir'), '--dt', '1', '--readout', 'timeAverage']),
+        silent
+      )
+    ).toBeRejectedWithError(
+      `--readout applies when importing a .nir file; --in '${folder}' is a model folder (exporting)`
+    );
+  }, 180000);
+
   const bad: Array<[string[], string]> = [
     [['--in', 'a.nir', '--out', 'm'], '--dt is required; see tfjs-snn convert --help'],
     [['--out', 'm', '--dt', '1'], '--in is required; see tfjs-snn convert --help'],
     [['--in', 'a.nir', '--out', 'm', '--dt', '0'], "--dt must be a number > 0 (seconds); got '0'"],
+    [
+      ['--in', 'a.nir', '--out', 'm', '--dt', '1', '--readout', 'mean'],
+      "--readout must be one of none, timeAverage; got 'mean'",
+    ],
   ];
   for (const [argv, message] of bad) {
     it(`rejects ${argv.join(' ')}`, () => expect(() => parseConvertArgs(argv)).toThrowError(message));

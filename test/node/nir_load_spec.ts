@@ -6,6 +6,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import * as snn from '../../src/index';
 import {graphToHdf5, NirArray, NirGraph} from '../../src/io/nir/graph';
 import {writeHdf5} from '../../src/io/nir/hdf5';
+import {NirReference, referenceInput} from '../shared/nir_check';
 
 const {io} = snn;
 
@@ -120,5 +121,73 @@ describe('io.nir.load: hand-built graphs', () => {
     const out = tf.tidy(() => Array.from((model.predict(tf.tensor(ours, [1, 1, 2, 3, 2])) as tf.Tensor).dataSync()));
     expect(out).toEqual(nir.map((_, k) => (k % 2 === 0 ? 1 : 0)));
     model.dispose();
+  });
+});
+
+describe("io.nir.load's options timeSteps and readout", () => {
+  const ref = (): NirReference => JSON.parse(readFileSync(`${FIXTURES}/cnn_sinabs_reference.json`, 'utf8'));
+
+  /** Index of the first largest value (as tf.argMax picks). */
+  const firstMax = (row: number[]) => row.indexOf(Math.max(...row));
+
+  it("fixes T and appends a timeAverage: cnn_sinabs gives the reference's spike counts / T, and analysis reads it", async () => {
+    const r = ref();
+    const [batch, T] = r.inputShape;
+    const classes = r.outputShape[2];
+    const before = tf.memory().numTensors;
+    const model = await io.nir.load(`${FIXTURES}/cnn_sinabs.nir`, {dt: r.dt, timeSteps: T, readout: 'timeAverage'});
+    expect(model.inputs[0].shape).toEqual([null, T, 34, 34, 2]);
+    expect(model.outputs[0].shape).toEqual([null, classes]);
+    expect(snn.layers.isReadout(model.layers[model.layers.length - 1])).toBe(true);
+    // The reference's output spikes [batch, T, classes], counted over the first t steps.
+    const counts = (b: number, t: number) =>
+      Array.from({length: classes}, (_, k) => {
+        let n = 0;
+        for (let s = 0; s < t; s++) n += r.output[(b * T + s) * classes + k];
+        return n;
+      });
+    const x = referenceInput(r);
+    const y = model.predict(x) as tf.Tensor;
+    const got = Array.from(y.dataSync());
+    const want = Array.from({length: batch}, (_, b) => counts(b, T).map(n => n / T)).flat();
+    expect(Math.max(...got.map((g, i) => Math.abs(g - want[i])))).toBeLessThan(1e-6);
+    expect(want.some(v => v > 0)).toBe(true);
+    // The readout model is a chain that snn.analysis takes: its accuracy after t steps is the reference's.
+    const labels = Array.from({length: batch}, (_, b) => firstMax(counts(b, T)));
+    const yLabels = tf.tensor1d(labels, 'int32');
+    const {accuracy} = snn.analysis.accuracyByTimeSteps(model, x, yLabels);
+    const expected = Array.from(
+      {length: T},
+      (_, t) => labels.filter((label, b) => firstMax(counts(b, t + 1)) === label).length / batch
+    );
+    expect(accuracy).toEqual(expected);
+    expect(accuracy[T - 1]).toBe(1);
+    tf.dispose([x, y, yLabels]);
+    model.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('leaves the time axis open and adds nothing by default', async () => {
+    const model = await io.nir.load(`${FIXTURES}/lif_norse.nir`, {dt: 1e-4, readout: 'none', timeSteps: null});
+    expect(model.inputs[0].shape).toEqual([null, null, 1]);
+    expect(model.outputs[0].shape).toEqual([null, null, 1]);
+    expect(model.layers.some(l => snn.layers.isReadout(l))).toBe(false);
+    model.dispose();
+  });
+
+  it('names a bad timeSteps, readout or unknown option, and leaves no tensors', async () => {
+    const file = `${FIXTURES}/lif_norse.nir`;
+    const before = tf.memory().numTensors;
+    const cases: Array<[object, RegExp]> = [
+      [{dt: 1e-4, timeSteps: 0}, /option 'timeSteps' must be an integer >= 1 .* got 0/],
+      [{dt: 1e-4, timeSteps: 2.5}, /option 'timeSteps' must be an integer >= 1 .* got 2\.5/],
+      [{dt: 1e-4, timeSteps: '4'}, /option 'timeSteps' must be an integer >= 1 .* got '4'/],
+      [{dt: 1e-4, readout: 'mean'}, /option 'readout' must be one of 'none', 'timeAverage'; got 'mean'/],
+      [{dt: 1e-4, timestep: 4}, /unknown option 'timestep'; the options are 'dt', 'timeSteps', 'readout'/],
+    ];
+    for (const [options, message] of cases) {
+      await expectAsync(io.nir.load(file, options as snn.io.nir.NirLoadOptions)).toBeRejectedWithError(message);
+    }
+    expect(tf.memory().numTensors).toBe(before);
   });
 });

@@ -95,6 +95,22 @@ describe('the built package', () => {
       rmSync(cwd, {recursive: true, force: true});
     }
   });
+  it('runs examples/nir-events.mjs: a NIR file that loads back to the same predictions, no tensors left', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'tfjs-snn-nir-events-'));
+    try {
+      const file = join(cwd, 'events.nir');
+      const argv = [join(root, 'examples/nir-events.mjs'), file, '--train', '200', '--epochs', '1'];
+      const out = execFileSync(process.execPath, argv, {cwd, encoding: 'utf8'});
+      expect(out).toContain('epoch 1/1: training accuracy');
+      expect(out).toMatch(/test accuracy on 300 recordings: 0\.\d{3}/);
+      expect(out).toContain('NIR nodes Affine, AvgPool2d, Conv2d, Flatten, Input, LI, LIF, Output');
+      expect(out).toContain('largest logit difference 0\n');
+      expect(out).toContain('tensors still allocated: 0');
+      expect(existsSync(file)).toBeTrue();
+    } finally {
+      rmSync(cwd, {recursive: true, force: true});
+    }
+  }, 120000);
 });
 
 describe('the packed tarball', () => {

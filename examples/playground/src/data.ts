@@ -68,6 +68,7 @@ class FashionSubset implements PageDataset {
   readonly items = 'images';
   readonly classNames = CLASS_NAMES;
   readonly encoder = null;
+  readonly pretrained = 'models/fmnist-bntt-t4/model.json';
   readonly frameShape: readonly [number, number, number];
 
   constructor(

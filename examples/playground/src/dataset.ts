@@ -49,6 +49,8 @@ export interface PageDataset {
   readonly frameShape: readonly [number, number, number];
   /** The encoder models are built with: null for the page's encoder selector, 'none' when the data are spike trains. */
   readonly encoder: 'none' | null;
+  /** The URL of the model that ships with the page for these data (built in Node), or null. */
+  readonly pretrained: string | null;
   /** The status line's description once loaded. */
   describe(): string;
   /** Labels of test examples start … start + count − 1. */
@@ -67,27 +69,45 @@ export interface PageDataset {
   playback(index: number, timeSteps: number): Playback | null;
 }
 
+/** The model's first layer after its input (a functional model, e.g. one loaded from NIR, lists its input layer). */
+export function firstLayer(model: tf.LayersModel): tf.layers.Layer | undefined {
+  return model.layers.find(l => !model.inputLayers.includes(l));
+}
+
 /** The model's T: its encoder's, or, for a model that takes spike trains, its input's time axis. */
 export function timeStepsOf(model: tf.LayersModel): number {
-  const first = model.layers[0];
+  const first = firstLayer(model);
   return snn.layers.isEncoder(first) ? first.timeSteps : (model.inputs[0].shape[1] as number);
 }
 
 /** A message saying why `model` cannot run on `dataset`, or null when it can. */
 export function misfit(model: tf.LayersModel, dataset: PageDataset, from: string): string | null {
   const shape = model.inputs[0].shape;
-  const encoded = snn.layers.isEncoder(model.layers[0]);
+  const first = firstLayer(model);
+  const encoded = snn.layers.isEncoder(first);
+  if (!encoded && shape[1] == null) {
+    return (
+      `the model from ${from} takes spike trains of any length (its time axis is open); the page needs T: ` +
+      `load its .nir file here (T from 'time steps T'), or convert it with tfjs-snn convert --time-steps`
+    );
+  }
   const frame = (encoded ? shape.slice(1) : shape.slice(2)).join('×');
-  const classes = model.outputs[0].shape[1];
+  const output = model.outputs[0].shape.slice(1);
+  const gives =
+    output.length === 1 ? `${output[0]} classes` : `outputs of shape [${output.join(', ')}] (not one score per class)`;
   const wanted = dataset.frameShape.join('×');
   const input = encoded ? `${frame} inputs through an encoder` : `spike trains of ${frame} frames`;
   const expected =
     dataset.encoder === 'none'
       ? `spike trains of ${wanted} ${dataset.items} (no encoder)`
       : `${wanted} ${dataset.items} (with an encoder)`;
-  const fits = frame === wanted && encoded === (dataset.encoder !== 'none') && classes === dataset.classNames.length;
+  const fits =
+    frame === wanted &&
+    encoded === (dataset.encoder !== 'none') &&
+    output.length === 1 &&
+    output[0] === dataset.classNames.length;
   return fits
     ? null
-    : `the model from ${from} takes ${input} and gives ${classes} classes; the current data need a model for ` +
+    : `the model from ${from} takes ${input} and gives ${gives}; the current data need a model for ` +
         `${expected} with ${dataset.classNames.length} classes (e.g. tfjs-snn train --dataset ${dataset.id})`;
 }

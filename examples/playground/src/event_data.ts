@@ -35,6 +35,8 @@ class SyntheticEvents implements PageDataset {
   readonly id: DatasetId = 'synthetic-events';
   readonly items = 'recordings';
   readonly encoder = 'none';
+  /** Trained in Node by examples/nir-events.mjs and exported to NIR (dt 1 ms). */
+  readonly pretrained = 'models/synthetic-events.nir';
   readonly classNames: readonly string[];
   readonly frameShape: readonly [number, number, number];
 

@@ -12,7 +12,7 @@ import {analyseExits, ConfidenceSettings, ExitAnalysis, ExitCharts, showGammaRul
 import {evaluate, Evaluation, predictLogits} from './evaluation.js';
 import {generateSyntheticEvents} from './event_data.js';
 import {inspect} from './inspector.js';
-import {checkModelFits, describeModel, loadFromFiles, loadFromUrl} from './model_source.js';
+import {checkModelFits, describeModel, isNirUrl, loadFromFiles, loadFromUrl, NirSettings} from './model_source.js';
 import {Player} from './player.js';
 import {BatchReport, buildModel, TrainingRun, TrainSettings} from './training.js';
 import {element, enable, nextFrame, numberField, onClick, percent, setStatus, setText, showError} from './ui.js';
@@ -92,6 +92,16 @@ function trainSettings(): TrainSettings {
     learningRate: numberField('learning-rate', {integer: false}),
     trainImages: numberField('train-images'),
   };
+}
+
+/** A .nir file runs for the T of the training form, its neurons discretised with the dt field. */
+function nirSettings(): NirSettings {
+  return {dt: numberField('nir-dt', {integer: false}), timeSteps: numberField('time-steps')};
+}
+
+/** ", loaded as NIR for T steps of dt" when `name` is a .nir file. */
+function nirNote(isNirFile: boolean, nir: NirSettings): string {
+  return isNirFile ? ` (NIR: ${nir.timeSteps} steps of ${nir.dt} s, mean over time)` : '';
 }
 
 function confidenceSettings(): ConfidenceSettings {
@@ -255,24 +265,21 @@ function wire(charts: Charts): void {
   onClick('load-url', () =>
     exclusive('loading', async () => {
       const url = element<HTMLInputElement>('model-url').value;
+      const nir = nirSettings();
       setStatus(`loading ${url}…`);
-      const model = await loadFromUrl(url);
+      const model = await loadFromUrl(url, nir);
       checkModelFits(model, url, data());
-      await useModel(model, `loaded from ${url}`, charts);
+      await useModel(model, `loaded from ${url}${nirNote(isNirUrl(url), nir)}`, charts);
     })
   );
   onClick('load-files', () =>
     exclusive('loading', async () => {
-      const files = element<HTMLInputElement>('model-files').files;
-      const model = await loadFromFiles(files);
-      checkModelFits(model, 'the picked files', data());
-      await useModel(
-        model,
-        `loaded from ${Array.from(files ?? [])
-          .map(f => f.name)
-          .join(' + ')}`,
-        charts
-      );
+      const files = Array.from(element<HTMLInputElement>('model-files').files ?? []);
+      const nir = nirSettings();
+      const model = await loadFromFiles(files, nir);
+      const names = files.map(f => f.name).join(' + ');
+      checkModelFits(model, names, data());
+      await useModel(model, `loaded from ${names}${nirNote(names.toLowerCase().endsWith('.nir'), nir)}`, charts);
     })
   );
   onClick('download', async () => {
@@ -377,7 +384,12 @@ async function useDataset(id: DatasetId, charts: Charts): Promise<void> {
   const encoder = element<HTMLSelectElement>('encoder');
   encoder.disabled = dataset.encoder != null;
   element('encoder-note').hidden = dataset.encoder == null;
-  const hint = id === 'fashion-mnist' ? 'Train a model, or load the pretrained one.' : 'Train a model.';
+  // The URL field follows the data while it holds a pretrained model's address (not one the user typed).
+  const url = element<HTMLInputElement>('model-url');
+  const pretrained = [...state.loaded.values()].map(d => d.pretrained);
+  if (dataset.pretrained != null && (url.value === '' || pretrained.includes(url.value)))
+    url.value = dataset.pretrained;
+  const hint = dataset.pretrained != null ? 'Train a model, or load the pretrained one.' : 'Train a model.';
   setStatus(`ready: ${dataset.describe()}. ${hint}`);
 }
 

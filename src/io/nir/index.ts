@@ -7,7 +7,7 @@
  */
 import type * as tfl from '@tensorflow/tfjs-layers';
 
-import {describeValue} from '../../errors';
+import {describeValue, optionNames, quotedList} from '../../errors';
 import {importBuiltin, isNode} from '../../node_builtins';
 import {readFileBytes} from '../../data/files';
 import {buildGuarded} from '../leak_guard';
@@ -23,10 +23,26 @@ export type {NirArray, NirGraph, NirNode} from './graph';
 /** What `io.nir.load` and `io.nir.read` take: the file's bytes, a URL, or (Node.js) a file path. */
 export type NirSource = Uint8Array | ArrayBuffer | string;
 
+/**
+ * What follows the graph's Output in a loaded model: `'none'`, nothing (the output is the last node's train,
+ * `[batch, time, ...output]`); `'timeAverage'`, a `timeAverage` layer (its mean over time, `[batch, ...output]`:
+ * a rate readout, the form classifiers, `earlyExitWrapper` and `snn.analysis` take).
+ */
+export const NIR_READOUTS = Object.freeze(['none', 'timeAverage'] as const);
+/** One of `NIR_READOUTS`. */
+export type NirReadout = (typeof NIR_READOUTS)[number];
+
 /** The options of `io.nir.load`. */
 export interface NirLoadOptions {
   /** The time step in seconds (the same unit as the file's time constants) with which to discretise the neurons. */
   dt: number;
+  /**
+   * The length of the input's time axis: `null` (the default) leaves it open, so that each input brings its own;
+   * a number fixes it (what a consumer that needs T from the model, such as the playground, wants).
+   */
+  timeSteps?: number | null;
+  /** What follows the Output node (`NIR_READOUTS`): `'none'` (the default) or `'timeAverage'`. */
+  readout?: NirReadout;
 }
 
 /** The options of `io.nir.save`. */
@@ -35,6 +51,32 @@ export interface NirSaveOptions {
   dt: number;
   /** Node.js: also write the file there. */
   path?: string;
+}
+
+const LOAD_OPTIONS = optionNames<NirLoadOptions>({dt: true, timeSteps: true, readout: true});
+
+/** The checked options of `io.nir.load`. */
+function loadOptions(fn: string, options: unknown): {dt: number; timeSteps: number | null; readout: NirReadout} {
+  const dt = checkDt(fn, options);
+  const given = options as NirLoadOptions;
+  const unknown = Object.keys(given).filter(k => !(LOAD_OPTIONS as readonly string[]).includes(k));
+  if (unknown.length > 0) {
+    throw new Error(`${fn}: unknown option '${unknown[0]}'; the options are ${quotedList(LOAD_OPTIONS)}`);
+  }
+  const timeSteps = given.timeSteps ?? null;
+  if (timeSteps != null && (typeof timeSteps !== 'number' || !Number.isInteger(timeSteps) || timeSteps < 1)) {
+    throw new Error(
+      `${fn}: option 'timeSteps' must be an integer >= 1 (the input's time axis), or null to leave it open; ` +
+        `got ${describeValue(timeSteps)}`
+    );
+  }
+  const readout = given.readout ?? 'none';
+  if (!(NIR_READOUTS as readonly unknown[]).includes(readout)) {
+    throw new Error(
+      `${fn}: option 'readout' must be one of ${quotedList(NIR_READOUTS)}; got ${describeValue(readout)}`
+    );
+  }
+  return {dt, timeSteps, readout};
 }
 
 function checkDt(fn: string, options: unknown): number {
@@ -91,7 +133,10 @@ export async function read(source: NirSource): Promise<NirGraph> {
  * step (3-D inputs and outputs channels-last, `[height, width, channels]`). The neurons' continuous equations
  * are discretised with `dt` by forward Euler (docs/nir.md gives the mapping). Nodes: Input, Output, Affine,
  * Linear, Conv2d, SumPool2d, AvgPool2d, Flatten, Scale, Threshold, Delay (0 only), IF, LIF, LI, CubaLIF, and a
- * neuron whose spikes a Linear or Affine feeds back (a recurrent layer). A failing load leaves no tensors behind.
+ * neuron whose spikes a Linear or Affine feeds back (a recurrent layer). `timeSteps` fixes the time axis (open by
+ * default); `readout: 'timeAverage'` ends the model with a timeAverage layer (`[batch, ...output]`, the mean over
+ * time), which makes an imported classifier one that `snn.analysis` and `earlyExitWrapper` take. A failing load
+ * leaves no tensors behind.
  *
  * @example
  * ```js
@@ -102,14 +147,16 @@ export async function read(source: NirSource): Promise<NirGraph> {
  * ]}), {dt: 1e-3});
  * const model = await snn.io.nir.load(bytes, {dt: 1e-3});
  * model.predict(tf.ones([1, 4, 3])).print();          // [batch 1, time 4, 2 neurons]: spikes
+ * const rates = await snn.io.nir.load(bytes, {dt: 1e-3, timeSteps: 4, readout: 'timeAverage'});
+ * rates.predict(tf.ones([1, 4, 3])).print();          // [batch 1, 2 neurons]: spikes per step
  * ```
  */
 export async function load(source: NirSource, options: NirLoadOptions): Promise<tfl.LayersModel> {
   const fn = 'io.nir.load';
-  const dt = checkDt(fn, options);
+  const {dt, timeSteps, readout} = loadOptions(fn, options);
   const {bytes, name} = await sourceBytes(source, fn);
   const graph = graphFromHdf5(await readHdf5(bytes, name), name);
-  return buildGuarded(async () => graphToModel(graph, dt, name));
+  return buildGuarded(async () => graphToModel(graph, dt, name, {timeSteps, readout}));
 }
 
 /**

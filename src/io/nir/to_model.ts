@@ -22,6 +22,7 @@ import {spikingDense} from '../../layers/spiking_dense';
 import {spikingFlatten} from '../../layers/spiking_flatten';
 import {spikingZeroPad2d} from '../../layers/spiking_zero_pad2d';
 import {stepAffine} from '../../layers/step_affine';
+import {timeAverage} from '../../layers/time_average';
 import {cubaFromNir, Discretised, ifFromNir, leakyFromNir} from './discretise';
 import type {NirArray, NirGraph, NirNode} from './graph';
 
@@ -75,8 +76,19 @@ export function nested(values: number[], shape: number[]): NestedNumbers {
 
 class NodeError extends Error {}
 
+/** How the model around the graph looks: its input's time axis (null: open) and what follows the Output. */
+export interface ModelFrame {
+  timeSteps: number | null;
+  readout: 'none' | 'timeAverage';
+}
+
 /** Converts one graph; `where` starts every error (the function and the file). */
-export function graphToModel(graph: NirGraph, dt: number, where: string): tfl.LayersModel {
+export function graphToModel(
+  graph: NirGraph,
+  dt: number,
+  where: string,
+  frame: ModelFrame = {timeSteps: null, readout: 'none'}
+): tfl.LayersModel {
   const fail = (node: string, problem: string): never => {
     const type = graph.nodes[node]?.type;
     throw new NodeError(`${where}: node '${node}'${type ? ` (${type})` : ''}: ${problem}`);
@@ -149,7 +161,7 @@ export function graphToModel(graph: NirGraph, dt: number, where: string): tfl.La
         if (shape.length === 0 || shape.some(d => d < 1)) fail(name, `its shape ${fmt(shape)} is not a shape`);
         const chw = shape.length === 3;
         const features = chw ? [shape[1], shape[2], shape[0]] : shape;
-        inputTensor = tfl.input({shape: [null, ...features], name: layerName(name)});
+        inputTensor = tfl.input({shape: [frame.timeSteps, ...features], name: layerName(name)});
         flows.set(name, {tensor: inputTensor, nirShape: shape, chw, perm: null});
         continue;
       }
@@ -186,7 +198,12 @@ export function graphToModel(graph: NirGraph, dt: number, where: string): tfl.La
       outputs.get(n)!.filter(m => !absorbed.has(m) && m !== recurrentOf.get(n)).length === 0
   );
   if (unused.length > 0) fail(unused[0], 'its output goes nowhere (no edge from it)');
-  return tfl.model({inputs: inputTensor, outputs: result.tensor});
+  const output =
+    frame.readout === 'timeAverage'
+      ? // every node's layer is named nir_…: this name is free
+        (timeAverage({name: 'readout_time_average'}).apply(result.tensor) as tfl.SymbolicTensor)
+      : result.tensor;
+  return tfl.model({inputs: inputTensor, outputs: output});
 }
 
 /**
