@@ -23,8 +23,8 @@ import {countKernelCalls, useWebGPU} from './setup';
 
 // The webgl suites' checks on tfjs-backend-webgpu (Chromium with --enable-unsafe-webgpu, SwiftShader's Vulkan
 // adapter). Where WebGPU cannot be created every spec here is marked pending with the reason: never a silent pass.
-// Reads are asynchronous (data(), not dataSync()): a synchronous read on webgpu left SwiftShader's device unable to
-// create mapped buffers for the rest of the run.
+// Reads are asynchronous (data(), not dataSync()): with dataSync() in one spec, every later spec failed in
+// createBuffer ('too large for the implementation when mappedAtCreation == true') under SwiftShader.
 const cases = lifCases();
 
 /** Why WebGPU cannot run here (null once it runs); set by the first suite. */
