@@ -24,7 +24,7 @@ export const LIF_COMPOSITE_GRAD = 'SnnLifCompositeGrad';
  * The backends with fused LIF kernels (forward and BPTT; register.ts registers both for each). Every other backend
  * runs the core-op composite. README.md, docs/lif.md and the errors quote this list (test/node/docs_agree_spec).
  */
-export const FUSED_LIF_BACKENDS = Object.freeze(['cpu', 'webgl', 'wasm'] as const);
+export const FUSED_LIF_BACKENDS = Object.freeze(['cpu', 'webgl', 'wasm', 'webgpu'] as const);
 
 export const RESET_MODES = ['subtract', 'zero', 'none'] as const;
 /** After a spike: `'subtract'` the threshold (default), reset to `'zero'`, or `'none'`. */

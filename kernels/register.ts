@@ -34,6 +34,8 @@ import {bnttTrainWebGLConfig} from './webgl/bntt_train';
 import {bnttTrainGradWebGLConfig} from './webgl/bntt_train_grad';
 import {lifWasmConfig} from './wasm/lif';
 import {lifGradWasmConfig} from './wasm/lif_grad';
+import {lifWebGPUConfig} from './webgpu/lif';
+import {lifGradWebGPUConfig} from './webgpu/lif_grad';
 
 export {ensureCompositeKernels} from './composite/register_composite';
 
@@ -44,6 +46,8 @@ const KERNELS: KernelConfig[] = [
   lifGradWebGLConfig,
   lifWasmConfig,
   lifGradWasmConfig,
+  lifWebGPUConfig,
+  lifGradWebGPUConfig,
   // wasm (tfjs 4.22) has no Conv2DBackpropFilter; like every entry, registered only while none exists.
   conv2dBackpropFilterWasmConfig,
   // BNTT training: fused batch statistics where reductions over non-innermost axes are slow.

@@ -5,6 +5,10 @@ module.exports = [
   '--no-sandbox',
   '--use-angle=swiftshader',
   '--enable-unsafe-swiftshader',
+  // WebGPU (test/browser/lif_webgpu_spec.ts) on SwiftShader's Vulkan adapter.
+  '--enable-unsafe-webgpu',
+  '--use-webgpu-adapter=swiftshader',
+  '--enable-features=Vulkan',
   '--disable-background-networking',
   '--disable-component-update',
   '--disable-sync',

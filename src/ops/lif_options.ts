@@ -16,7 +16,7 @@ export type {ResetMode, SurrogateFunction, SurrogateName};
 
 export const IMPLEMENTATIONS = ['auto', 'kernel', 'composite'] as const;
 /**
- * `'auto'` uses the fused kernel where the backend has one (cpu, webgl, wasm: FUSED_LIF_BACKENDS) and
+ * `'auto'` uses the fused kernel where the backend has one (cpu, webgl, wasm, webgpu: FUSED_LIF_BACKENDS) and
  * the core-op composite elsewhere; `'kernel'` insists on the fused kernel;
  * `'composite'` forces core ops (any backend).
  */

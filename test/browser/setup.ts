@@ -35,3 +35,35 @@ export async function countKernelCalls(
   }
   return calls;
 }
+
+/** What Chromium says about its WebGPU adapter (GPUAdapterInfo). */
+interface AdapterInfoLike {
+  vendor?: string;
+  architecture?: string;
+  device?: string;
+  description?: string;
+}
+
+interface GpuLike {
+  requestAdapter(): Promise<{info?: AdapterInfoLike} | null>;
+}
+
+/**
+ * Switches to tfjs-backend-webgpu (imported here, on first use, so that no other suite finds it registered) and
+ * returns null, or returns why WebGPU cannot run in this browser: the caller marks its specs pending with that
+ * reason rather than letting them pass. Prints the adapter when there is one.
+ */
+export async function useWebGPU(): Promise<string | null> {
+  const flags = 'Chromium needs --enable-unsafe-webgpu --use-webgpu-adapter=swiftshader --enable-features=Vulkan';
+  const gpu = (globalThis.navigator as unknown as {gpu?: GpuLike} | undefined)?.gpu;
+  if (gpu == null) return `WebGPU is unavailable: navigator.gpu is missing (${flags}, and a secure context)`;
+  const adapter = await gpu.requestAdapter();
+  if (adapter == null) return `WebGPU is unavailable: navigator.gpu.requestAdapter() returned null (${flags})`;
+  const {vendor, architecture, device, description} = adapter.info ?? {};
+  console.log(`WebGPU adapter: ${JSON.stringify({vendor, architecture, device, description})}`);
+  await import('@tensorflow/tfjs-backend-webgpu');
+  if (tf.findBackendFactory('webgpu') == null)
+    return 'WebGPU is unavailable: tfjs-backend-webgpu registered no backend';
+  if (!(await tf.setBackend('webgpu'))) return 'WebGPU is unavailable: the webgpu backend failed to initialise';
+  return null;
+}
