@@ -44,3 +44,22 @@ export function bnttDims(xShape: readonly number[], paramShape: readonly number[
   const inner = xShape.slice(2, -1).reduce((n, d) => n * d, 1);
   return {outer: (xShape[0] * steps) / rows, rows, inner, channels};
 }
+
+/** bnttDims for a GPU kernel, which refuses an empty x (a program cannot run on it): names the kernel and backend. */
+export function gpuBnttDims(
+  kernelName: string,
+  backendName: string,
+  xShape: readonly number[],
+  paramShape: readonly number[]
+): BnttDims {
+  const dims = bnttDims(xShape, paramShape);
+  if (xShape.some(d => d === 0)) throw new Error(`${kernelName} on ${backendName}: x [${xShape}] is empty`);
+  return dims;
+}
+
+/** The backward kernels' check that dy is shaped as x. */
+export function checkDyShape(dyShape: readonly number[], xShape: readonly number[]): void {
+  if (dyShape.length !== xShape.length || dyShape.some((d, i) => d !== xShape[i])) {
+    throw new Error(`${BNTT_TRAIN_GRAD}: dy [${dyShape}] must have x's shape [${xShape}]`);
+  }
+}
