@@ -1,5 +1,5 @@
 /**
- * The contract of the fused BNTT training kernels (cpu, wasm, webgl): names,
+ * The contract of the fused BNTT training kernels (cpu, wasm, webgl, webgpu): names,
  * attributes and how x is viewed.
  *
  * x is `[batch, time, ...spatial, channels]`; gamma, beta, mean and variance
