@@ -1,5 +1,5 @@
 /**
- * The contract of the fused BNTT training kernels (cpu, wasm, webgl): names,
+ * The contract of the fused BNTT training kernels (cpu, wasm, webgl, webgpu): names,
  * attributes and how x is viewed.
  *
  * x is `[batch, time, ...spatial, channels]`; gamma, beta, mean and variance
@@ -43,4 +43,23 @@ export function bnttDims(xShape: readonly number[], paramShape: readonly number[
   }
   const inner = xShape.slice(2, -1).reduce((n, d) => n * d, 1);
   return {outer: (xShape[0] * steps) / rows, rows, inner, channels};
+}
+
+/** bnttDims for a GPU kernel, which refuses an empty x (a program cannot run on it): names the kernel and backend. */
+export function gpuBnttDims(
+  kernelName: string,
+  backendName: string,
+  xShape: readonly number[],
+  paramShape: readonly number[]
+): BnttDims {
+  const dims = bnttDims(xShape, paramShape);
+  if (xShape.some(d => d === 0)) throw new Error(`${kernelName} on ${backendName}: x [${xShape}] is empty`);
+  return dims;
+}
+
+/** The backward kernels' check that dy is shaped as x. */
+export function checkDyShape(dyShape: readonly number[], xShape: readonly number[]): void {
+  if (dyShape.length !== xShape.length || dyShape.some((d, i) => d !== xShape[i])) {
+    throw new Error(`${BNTT_TRAIN_GRAD}: dy [${dyShape}] must have x's shape [${xShape}]`);
+  }
 }

@@ -24,7 +24,7 @@ import {conv2dBackpropFilterWasmConfig} from './wasm/conv2d_backprop_filter';
 import {batchMatMulWasmConfig} from './wasm/batch_mat_mul';
 import {conv2dBackpropInputWasmConfig} from './wasm/conv2d_backprop_input';
 import {replacedKernel} from './replace_kernel';
-// BNTT training kernels (cpu, wasm, webgl) and their gradient.
+// BNTT training kernels (cpu, wasm, webgl, webgpu) and their gradient.
 import {bnttTrainGradientConfig} from './bntt_gradient';
 import {bnttTrainCpuConfig} from './cpu/bntt_train';
 import {bnttTrainGradCpuConfig} from './cpu/bntt_train_grad';
@@ -36,6 +36,8 @@ import {lifWasmConfig} from './wasm/lif';
 import {lifGradWasmConfig} from './wasm/lif_grad';
 import {lifWebGPUConfig} from './webgpu/lif';
 import {lifGradWebGPUConfig} from './webgpu/lif_grad';
+import {bnttTrainWebGPUConfig} from './webgpu/bntt_train';
+import {bnttTrainGradWebGPUConfig} from './webgpu/bntt_train_grad';
 
 export {ensureCompositeKernels} from './composite/register_composite';
 
@@ -57,6 +59,8 @@ const KERNELS: KernelConfig[] = [
   bnttTrainGradWasmConfig,
   bnttTrainWebGLConfig,
   bnttTrainGradWebGLConfig,
+  bnttTrainWebGPUConfig,
+  bnttTrainGradWebGPUConfig,
 ];
 
 export function registerAll(): void {

@@ -3,9 +3,9 @@
  * chunked partial sums, where tf.moments' transposes and one-thread-per-output reductions
  * take most of a training step under SwiftShader. bench/webgl_bntt.mjs measures both.
  */
-import {KernelConfig, KernelFunc, TensorInfo, util} from '@tensorflow/tfjs-core';
+import {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
-import {BNTT_TRAIN, BnttTrainAttrs, bnttDims} from '../bntt_attrs';
+import {BNTT_TRAIN, BnttTrainAttrs, gpuBnttDims} from '../bntt_attrs';
 import {
   BnttView,
   bnttView,
@@ -20,11 +20,7 @@ import {reshape, WebGLBackendLike} from './webgl_backend';
 
 /** x viewed as bnttView(x.shape) for the programs, after the contract's checks. */
 export function viewOf(kernelName: string, x: TensorInfo, gamma: TensorInfo): BnttView {
-  const dims = bnttDims(x.shape, gamma.shape);
-  if (util.sizeFromShape(x.shape) === 0) {
-    throw new Error(`${kernelName} on webgl: x [${x.shape}] is empty`);
-  }
-  return bnttView(x.shape, dims.rows);
+  return bnttView(x.shape, gpuBnttDims(kernelName, 'webgl', x.shape, gamma.shape).rows);
 }
 
 /** One slot of `quantity`'s partial sums over the chunks, each [R, C], divided by `divisor`. */

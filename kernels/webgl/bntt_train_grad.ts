@@ -1,6 +1,6 @@
-import {KernelConfig, KernelFunc, TensorInfo, util} from '@tensorflow/tfjs-core';
+import {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
-import {BNTT_TRAIN_GRAD, BnttTrainAttrs} from '../bntt_attrs';
+import {BNTT_TRAIN_GRAD, BnttTrainAttrs, checkDyShape} from '../bntt_attrs';
 import {chunkTotals, viewOf} from './bntt_train';
 import {chunkPlan} from './bntt_train_gpu';
 import {BnttDxProgram, DgammaProgram} from './bntt_train_grad_gpu';
@@ -12,10 +12,7 @@ export const bnttTrainGradWebGL: KernelFunc = ({inputs, backend, attrs}) => {
   const gl = backend as unknown as WebGLBackendLike;
   const {epsilon} = attrs as unknown as BnttTrainAttrs;
   const view = viewOf(BNTT_TRAIN_GRAD, x, gamma);
-  util.assert(
-    util.arraysEqual(dy.shape, x.shape),
-    () => `${BNTT_TRAIN_GRAD}: dy [${dy.shape}] must have x's shape [${x.shape}]`
-  );
+  checkDyShape(dy.shape, x.shape);
   const [xView, dyView] = [x, dy].map(info => reshape(gl, info, view.shape));
   const [sumDy, sumDyCentered] = chunkTotals(gl, view, chunkPlan(view), 'gradient', [dyView, xView, mean], [0, 1], 1);
   const dgamma = gl.runWebGLProgram(new DgammaProgram(view.rows, view.shape[3]), [sumDyCentered, variance], 'float32', [

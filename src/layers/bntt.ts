@@ -295,8 +295,8 @@ export class Bntt extends SpikingLayer implements NormalizationRole {
   }
 
   /**
-   * Training on a backend with the fused kernel (cpu, wasm, webgl): y and the batch statistics in one kernel, which
-   * reduces over batch and spatial axes without the transposes tf.moments costs there.
+   * Training on a backend with the fused kernel (cpu, wasm, webgl, webgpu): y and the batch statistics in one kernel,
+   * which reduces over batch and spatial axes without the transposes tf.moments costs there.
    */
   private trainFused(input: Tensor): Tensor {
     const count = this.statisticsCount(input);

@@ -19,33 +19,13 @@ import {
   expectNeuronOpsLeakFree,
   neuronCases,
 } from '../shared/neurons_check';
-import {countKernelCalls, useWebGPU} from './setup';
+import {countKernelCalls, onWebGPU} from './setup';
 
 // The webgl suites' checks on tfjs-backend-webgpu (Chromium with --enable-unsafe-webgpu, SwiftShader's Vulkan
 // adapter). Where WebGPU cannot be created every spec here is marked pending with the reason: never a silent pass.
 // Reads are asynchronous (data(), not dataSync()): with dataSync() in one spec, every later spec failed in
 // createBuffer ('too large for the implementation when mappedAtCreation == true') under SwiftShader.
 const cases = lifCases();
-
-/** Why WebGPU cannot run here (null once it runs); set by the first suite. */
-let unavailable: string | null | undefined;
-let previousBackend = '';
-
-/** Switches every suite below to webgpu, or marks its specs pending with the reason it cannot. */
-function onWebGPU(): void {
-  beforeAll(async () => {
-    if (unavailable === undefined) {
-      previousBackend = tf.getBackend() ?? '';
-      unavailable = await useWebGPU();
-      if (unavailable != null) console.warn(`lif_webgpu_spec: every spec skipped: ${unavailable}`);
-      else console.log(`lif_webgpu_spec: webgpu floatPrecision ${tf.backend().floatPrecision()}`);
-    }
-    if (unavailable == null) await tf.setBackend('webgpu');
-  });
-  beforeEach(() => {
-    if (unavailable != null) pending(unavailable);
-  });
-}
 
 describe('SnnLif/SnnLifGrad webgpu kernels with per-neuron leak and threshold', () => {
   onWebGPU();
@@ -126,9 +106,6 @@ describe('neurons against the float64 reference on webgpu', () => {
 
 describe('ops.lif webgpu kernel behaviour', () => {
   onWebGPU();
-  afterAll(async () => {
-    if (previousBackend !== '') await tf.setBackend(previousBackend);
-  });
 
   it("runs the webgpu kernels themselves ('auto' picks them)", async () => {
     const x = tf.tensor(randomArray(2 * 6 * 5, 8, -0.2, 0.9), [2, 6, 5]);

@@ -67,3 +67,29 @@ export async function useWebGPU(): Promise<string | null> {
   if (!(await tf.setBackend('webgpu'))) return 'WebGPU is unavailable: the webgpu backend failed to initialise';
   return null;
 }
+
+/** Why WebGPU cannot run here (null once it runs); set by the first suite that asks. */
+let webGPUUnavailable: string | null | undefined;
+
+/**
+ * Switches the enclosing suite to webgpu (restoring the previous backend after it), or marks its specs pending
+ * with the reason WebGPU cannot run here (printed once): never a silent pass.
+ */
+export function onWebGPU(): void {
+  let previousBackend = '';
+  beforeAll(async () => {
+    previousBackend = tf.getBackend() ?? '';
+    if (webGPUUnavailable === undefined) {
+      webGPUUnavailable = await useWebGPU();
+      if (webGPUUnavailable != null) console.warn(`every webgpu spec skipped: ${webGPUUnavailable}`);
+      else console.log(`webgpu floatPrecision ${tf.backend().floatPrecision()}`);
+    }
+    if (webGPUUnavailable == null) await tf.setBackend('webgpu');
+  });
+  beforeEach(() => {
+    if (webGPUUnavailable != null) pending(webGPUUnavailable);
+  });
+  afterAll(async () => {
+    if (previousBackend !== '' && previousBackend !== tf.getBackend()) await tf.setBackend(previousBackend);
+  });
+}

@@ -13,6 +13,7 @@ import {bnttTrainCpuConfig} from '../../kernels/cpu/bntt_train';
 import {bnttTrainGradCpuConfig} from '../../kernels/cpu/bntt_train_grad';
 import {bnttTrainWasmConfig} from '../../kernels/wasm/bntt_train';
 import {bnttTrainGradWasmConfig} from '../../kernels/wasm/bntt_train_grad';
+import {refBackward as refBackwardWith, refForward as refForwardWith} from '../reference/bntt_reference';
 import {randomArray, relativeMaxError} from '../reference/lif_reference';
 import {expectBnttStepsLeakNoTensors} from '../shared/bntt_memory_check';
 
@@ -25,68 +26,11 @@ const FUSED: {[backend: string]: [tf.KernelConfig, tf.KernelConfig]} = {
 };
 /** The kernel function registered for a name on a backend; undefined when none is (tf.getKernel's answer). */
 const registeredFunc = (name: string, backend: string) => tf.getKernel(name, backend)?.kernelFunc;
-
-// ---- float64 reference -------------------------------------------------------------------------------------
-
-/** The parameter index k = r·C + c of every element of x [B, T, ...spatial, C] with R = T or 1 rows. */
-function paramIndices(shape: number[], rows: number): number[] {
-  const [steps, channels] = [shape[1], shape[shape.length - 1]];
-  const spatial = shape.slice(2, -1).reduce((n, d) => n * d, 1);
-  const size = shape.reduce((n, d) => n * d, 1);
-  return Array.from({length: size}, (_, i) => {
-    const t = Math.floor(i / (spatial * channels)) % steps;
-    return (rows === 1 ? 0 : t) * channels + (i % channels);
-  });
-}
-
-interface GroupStats {
-  count: number[];
-  mean: number[];
-  variance: number[];
-}
-
-function groupStats(x: ArrayLike<number>, params: number[], numParams: number): GroupStats {
-  const count = new Array<number>(numParams).fill(0);
-  const mean = new Array<number>(numParams).fill(0);
-  const variance = new Array<number>(numParams).fill(0);
-  params.forEach((k, i) => {
-    count[k]++;
-    mean[k] += x[i];
-  });
-  for (let k = 0; k < numParams; k++) mean[k] /= count[k];
-  params.forEach((k, i) => {
-    variance[k] += (x[i] - mean[k]) ** 2;
-  });
-  for (let k = 0; k < numParams; k++) variance[k] /= count[k];
-  return {count, mean, variance};
-}
-
-function refForward(x: ArrayLike<number>, shape: number[], gamma: ArrayLike<number>, beta: ArrayLike<number>) {
-  const params = paramIndices(shape, gamma.length / shape[shape.length - 1]);
-  const stats = groupStats(x, params, gamma.length);
-  const y = params.map(
-    (k, i) => (gamma[k] * (x[i] - stats.mean[k])) / Math.sqrt(stats.variance[k] + EPSILON) + beta[k]
-  );
-  return {y, mean: stats.mean, variance: stats.variance};
-}
-
-/** dL/dx, dL/dgamma, dL/dbeta of L = Σ dy·y, through the batch statistics. */
-function refBackward(x: ArrayLike<number>, dy: ArrayLike<number>, shape: number[], gamma: ArrayLike<number>) {
-  const params = paramIndices(shape, gamma.length / shape[shape.length - 1]);
-  const {count, mean, variance} = groupStats(x, params, gamma.length);
-  const rstd = variance.map(v => 1 / Math.sqrt(v + EPSILON));
-  const xHat = params.map((k, i) => (x[i] - mean[k]) * rstd[k]);
-  const dbeta = new Array<number>(gamma.length).fill(0);
-  const dgamma = new Array<number>(gamma.length).fill(0);
-  params.forEach((k, i) => {
-    dbeta[k] += dy[i];
-    dgamma[k] += dy[i] * xHat[i];
-  });
-  const dx = params.map(
-    (k, i) => gamma[k] * rstd[k] * (dy[i] - dbeta[k] / count[k] - (xHat[i] * dgamma[k]) / count[k])
-  );
-  return {dx, dgamma, dbeta};
-}
+/** The float64 reference (test/reference/bntt_reference.ts) at this suite's ε. */
+const refForward = (x: ArrayLike<number>, shape: number[], gamma: ArrayLike<number>, beta: ArrayLike<number>) =>
+  refForwardWith(x, shape, gamma, beta, EPSILON);
+const refBackward = (x: ArrayLike<number>, dy: ArrayLike<number>, shape: number[], gamma: ArrayLike<number>) =>
+  refBackwardWith(x, dy, shape, gamma, EPSILON);
 
 // ---- cases -------------------------------------------------------------------------------------------------
 
