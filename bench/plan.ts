@@ -29,6 +29,11 @@ const FULL_SIZES: Record<string, Size> = {
     features: [32, 32, 64],
     note: 'webgl runs on SwiftShader (CPU emulation): 2^18 neurons instead of 2^20, which take ~4 times as long',
   },
+  webgpu: {
+    batch: 4,
+    features: [32, 32, 64],
+    note: 'webgpu runs on SwiftShader (CPU emulation, Vulkan): 2^18 neurons, as webgl',
+  },
   wasm: {
     batch: 1,
     features: [32, 32, 64],
@@ -77,6 +82,9 @@ export function nodePlan(options: PlanOptions): ConfigSpec[] {
   ];
 }
 
-export function browserPlan(options: PlanOptions): ConfigSpec[] {
-  return specs('webgl', ['fused', 'naive'], options);
+/** webgl: fused against the per-step loop; webgpu: also against the composite (its fused path is new). */
+export function browserPlan(backend: 'webgl' | 'webgpu', options: PlanOptions): ConfigSpec[] {
+  return backend === 'webgl'
+    ? specs('webgl', ['fused', 'naive'], options)
+    : specs('webgpu', ['fused', 'composite', 'naive'], options);
 }
