@@ -82,6 +82,22 @@ export function nodePlan(options: PlanOptions): ConfigSpec[] {
   ];
 }
 
+/**
+ * `npm run bench:gpu`: webgpu in Node.js on a real GPU (Dawn), at the cpu rows' size (2^20 neurons), fused against
+ * the composite and the per-step loop.
+ */
+export function gpuPlan(options: PlanOptions): ConfigSpec[] {
+  return STEPS.map(time => ({
+    backend: 'webgpu',
+    time,
+    impls: ['fused', 'composite', 'naive'] as ImplId[],
+    seed: SEED + time,
+    loss: options.loss,
+    ...repsFor(time, options),
+    ...(options.quick ? QUICK_SIZE : {...FULL_SIZES.cpu, note: 'a GPU through Dawn in Node.js: 2^20 neurons, as cpu'}),
+  }));
+}
+
 /** webgl: fused against the per-step loop; webgpu: also against the composite (its fused path is new). */
 export function browserPlan(backend: 'webgl' | 'webgpu', options: PlanOptions): ConfigSpec[] {
   return backend === 'webgl'
