@@ -1,11 +1,12 @@
-/** Entry of the page bundle: the webgl half of `npm run bench`, driven from Node by bench/browser_run.ts. */
+/** Entry of the page bundle: the webgl and webgpu half of `npm run bench`, driven from Node by bench/browser_run.ts. */
 import '@tensorflow/tfjs-backend-webgl';
+import '@tensorflow/tfjs-backend-webgpu';
 import '@tensorflow/tfjs-layers'; // registers the gradients of the core ops the naive LIF uses
 
 import * as tf from '@tensorflow/tfjs-core';
 
 import {runConfig} from './measure';
-import type {BrowserInfo, PageApi} from './types';
+import type {BrowserBackend, BrowserInfo, PageApi} from './types';
 
 interface WebGLBackendInternals {
   gpgpu: {gl: WebGL2RenderingContext};
@@ -17,13 +18,32 @@ function rendererName(): string {
   return String(gl.getParameter(debug != null ? debug.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
 }
 
-async function init(): Promise<BrowserInfo> {
+interface GpuAdapterLike {
+  info?: {vendor?: string; architecture?: string; device?: string; description?: string};
+}
+
+/** The WebGPU adapter's name, or an error saying why there is none. */
+async function adapterName(): Promise<string> {
+  const gpu = (navigator as unknown as {gpu?: {requestAdapter(): Promise<GpuAdapterLike | null>}}).gpu;
+  if (gpu == null) throw new Error('WebGPU is unavailable: navigator.gpu is missing');
+  const adapter = await gpu.requestAdapter();
+  if (adapter == null) throw new Error('WebGPU is unavailable: navigator.gpu.requestAdapter() found no adapter');
+  const {vendor, architecture, device, description} = adapter.info ?? {};
+  return [vendor, architecture, device, description].filter(s => s != null && s !== '').join(' ') || 'unnamed';
+}
+
+async function init(backend: BrowserBackend): Promise<BrowserInfo> {
+  const common = {userAgent: navigator.userAgent, tfjs: tf.version_core, backend};
+  if (backend === 'webgpu') {
+    const renderer = await adapterName();
+    if (!(await tf.setBackend('webgpu'))) throw new Error('the webgpu backend failed to initialise');
+    return {...common, renderer};
+  }
   // Small tensors would otherwise run on the CPU: keep every op on the GPU.
   tf.env().set('WEBGL_CPU_FORWARD', false);
   if (!(await tf.setBackend('webgl'))) throw new Error('the webgl backend failed to initialise');
   return {
-    userAgent: navigator.userAgent,
-    tfjs: tf.version_core,
+    ...common,
     webglVersion: tf.env().getNumber('WEBGL_VERSION'),
     renderer: rendererName(),
     pack: tf.env().getBool('WEBGL_PACK'),

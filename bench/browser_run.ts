@@ -1,5 +1,5 @@
 /**
- * Runs the webgl half of the plan in headless Chromium: serves the page bundle from
+ * Runs the browser half of the plan (webgl or webgpu) in headless Chromium: serves the page bundle from
  * a local HTTP server, drives Chromium with playwright-core and collects the rows.
  */
 import {readFileSync} from 'node:fs';
@@ -9,7 +9,7 @@ import type {AddressInfo} from 'node:net';
 import {Browser, chromium, Page} from 'playwright-core';
 
 import {emptyRows, Log} from './measure';
-import type {BrowserInfo, ConfigSpec, PageApi, Row} from './types';
+import type {BrowserBackend, BrowserInfo, ConfigSpec, PageApi, Row} from './types';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- a CommonJS script, shared with karma.conf.cjs
 const CHROMIUM_FLAGS: string[] = require('../scripts/chromium-flags.cjs');
@@ -18,8 +18,11 @@ const CHROMIUM = process.env.CHROME_BIN || '/usr/bin/chromium';
 const CONFIG_TIMEOUT_MS = 10 * 60 * 1000;
 
 export interface BrowserResult {
+  backend: BrowserBackend;
   info?: BrowserInfo & {chromium: string};
   rows: Row[];
+  /** Why no page started, when none did. */
+  failure?: string;
 }
 
 const PAGE_HTML = '<!doctype html><meta charset="utf-8"><title>tfjs-snn bench</title><script src="/bench.js"></script>';
@@ -35,12 +38,17 @@ async function serve(bundle: Buffer): Promise<{server: Server; url: string}> {
   return {server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`};
 }
 
-async function openPage(browser: Browser, url: string, log: Log): Promise<{page: Page; info: BrowserInfo}> {
+async function openPage(
+  browser: Browser,
+  url: string,
+  backend: BrowserBackend,
+  log: Log
+): Promise<{page: Page; info: BrowserInfo}> {
   const page = await browser.newPage();
   page.on('console', message => log(message.text()));
   page.on('pageerror', error => log(`page error: ${error.message}`));
   await page.goto(url);
-  const info = await page.evaluate(() => (window as unknown as {snnBench: PageApi}).snnBench.init());
+  const info = await page.evaluate(b => (window as unknown as {snnBench: PageApi}).snnBench.init(b), backend);
   return {page, info};
 }
 
@@ -62,7 +70,7 @@ function reasonOf(e: unknown): string {
 
 function runInPage(page: Page, spec: ConfigSpec): Promise<Row[]> {
   const run = page.evaluate(s => (window as unknown as {snnBench: PageApi}).snnBench.runConfig(s), spec);
-  return withTimeout(run, CONFIG_TIMEOUT_MS, `webgl T=${spec.time}`);
+  return withTimeout(run, CONFIG_TIMEOUT_MS, `${spec.backend} T=${spec.time}`);
 }
 
 function launch(): Promise<Browser> {
@@ -83,17 +91,23 @@ interface Session {
 type Launched = Browser[];
 
 /** A fresh page, in `browser` if it still takes one, else in a newly launched Chromium. */
-async function openSession(url: string, log: Log, launched: Launched, browser?: Browser): Promise<Session> {
+async function openSession(
+  url: string,
+  backend: BrowserBackend,
+  log: Log,
+  launched: Launched,
+  browser?: Browser
+): Promise<Session> {
   if (browser?.isConnected()) {
     try {
-      return {browser, ...(await openPage(browser, url, log))};
+      return {browser, ...(await openPage(browser, url, backend, log))};
     } catch (e) {
       log(`  relaunching Chromium: ${reasonOf(e)}`);
     }
   }
   const fresh = await launch();
   launched.push(fresh);
-  return {browser: fresh, ...(await openPage(fresh, url, log))};
+  return {browser: fresh, ...(await openPage(fresh, url, backend, log))};
 }
 
 /**
@@ -102,12 +116,13 @@ async function openSession(url: string, log: Log, launched: Launched, browser?: 
  */
 async function runSpecs(
   url: string,
+  backend: BrowserBackend,
   specs: ConfigSpec[],
   log: Log,
   launched: Launched,
   result: BrowserResult
 ): Promise<void> {
-  let session = await openSession(url, log, launched);
+  let session = await openSession(url, backend, log, launched);
   result.info = {...session.info, chromium: session.browser.version()};
   for (const spec of specs) {
     try {
@@ -116,19 +131,26 @@ async function runSpecs(
       log(`  failed: ${reasonOf(e)}`);
       result.rows.push(...failedRows(spec, reasonOf(e)));
       await session.page.close().catch(() => undefined);
-      session = await openSession(url, log, launched, session.browser);
+      session = await openSession(url, backend, log, launched, session.browser);
     }
   }
 }
 
-export async function runBrowserPlan(bundlePath: string, specs: ConfigSpec[], log: Log): Promise<BrowserResult> {
+/** Runs `specs` on `backend` in one Chromium page (a fresh one after a failure). */
+export async function runBrowserPlan(
+  bundlePath: string,
+  backend: BrowserBackend,
+  specs: ConfigSpec[],
+  log: Log
+): Promise<BrowserResult> {
   const {server, url} = await serve(readFileSync(bundlePath));
-  const result: BrowserResult = {rows: []};
+  const result: BrowserResult = {backend, rows: []};
   const launched: Launched = [];
   try {
-    await runSpecs(url, specs, log, launched, result);
+    await runSpecs(url, backend, specs, log, launched, result);
   } catch (e) {
-    log(`browser bench failed: ${reasonOf(e)}`);
+    log(`browser bench (${backend}) failed: ${reasonOf(e)}`);
+    result.failure = reasonOf(e);
     const done = new Set(result.rows.map(row => row.time));
     for (const spec of specs.filter(s => !done.has(s.time))) result.rows.push(...failedRows(spec, reasonOf(e)));
   } finally {

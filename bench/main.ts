@@ -13,6 +13,7 @@ import {runInNewContext} from 'node:vm';
 import * as tf from '@tensorflow/tfjs-core';
 
 import {BrowserResult, runBrowserPlan} from './browser_run';
+import {BROWSER_BACKENDS} from './types';
 import {LearnableRow, learnableMarkdown, runLearnableLif} from './learnable_lif';
 import {runNodePlan, wasmInfo} from './node_backends';
 import {browserPlan, nodePlan, PlanOptions} from './plan';
@@ -32,15 +33,16 @@ interface Options extends PlanOptions {
 }
 
 /** The backends, and `learnable`: the learnable-LIF rows (cpu). */
-const BACKENDS = ['cpu', 'wasm', 'webgl', 'learnable'];
-const USAGE = 'npm run bench [-- --quick] [--no-browser] [--only=cpu,wasm,webgl,learnable] [--sum-loss]';
+const BACKENDS = ['cpu', 'wasm', ...BROWSER_BACKENDS, 'learnable'];
+const USAGE = `npm run bench [-- --quick] [--no-browser] [--only=${BACKENDS.join(',')}] [--sum-loss]`;
 
 function parseBackends(argv: string[]): Set<string> {
   const only = argv.find(arg => arg.startsWith('--only='));
   const backends = only == null ? BACKENDS : only.slice('--only='.length).split(',');
   const bad = backends.filter(b => !BACKENDS.includes(b));
   if (bad.length > 0) throw new Error(`--only: unknown backend(s) ${bad.join(', ')}; usage: ${USAGE}`);
-  return new Set(backends.filter(b => b !== 'webgl' || !argv.includes('--no-browser')));
+  const browser = BROWSER_BACKENDS as readonly string[];
+  return new Set(backends.filter(b => !browser.includes(b) || !argv.includes('--no-browser')));
 }
 
 function parseArgs(argv: string[]): Options {
@@ -91,15 +93,28 @@ async function nodeInfoLines(): Promise<string[]> {
   ];
 }
 
-function browserInfoLines(result?: BrowserResult): string[] {
-  if (result == null) return ['Browser: not run (--no-browser or --only)'];
-  const info = result.info;
-  if (info == null) return ['Browser: Chromium did not start'];
-  return [
-    `Chromium ${info.chromium} (headless, ${info.userAgent.includes('Headless') ? 'HeadlessChrome UA' : 'headless'}), ` +
-      `tfjs-core ${info.tfjs} in the page`,
-    `WebGL ${info.webglVersion}: ${info.renderer}; WEBGL_PACK=${info.pack}, WEBGL_CPU_FORWARD=${info.cpuForward}`,
-  ];
+function browserInfoLines(results: BrowserResult[]): string[] {
+  if (results.length === 0) return ['Browser: not run (--no-browser or --only)'];
+  const lines: string[] = [];
+  for (const result of results) {
+    const info = result.info;
+    if (info == null) {
+      lines.push(`Browser: Chromium did not start a page (${result.backend}): ${result.failure ?? 'no reason given'}`);
+      continue;
+    }
+    if (lines.length === 0) {
+      lines.push(
+        `Chromium ${info.chromium} (headless, ${info.userAgent.includes('Headless') ? 'HeadlessChrome UA' : 'headless'}), ` +
+          `tfjs-core ${info.tfjs} in the page`
+      );
+    }
+    lines.push(
+      info.backend === 'webgpu'
+        ? `WebGPU adapter: ${info.renderer}`
+        : `WebGL ${info.webglVersion}: ${info.renderer}; WEBGL_PACK=${info.pack}, WEBGL_CPU_FORWARD=${info.cpuForward}`
+    );
+  }
+  return lines;
 }
 
 function save(outDir: string, markdown: string, json: object): void {
@@ -118,10 +133,11 @@ export async function main(argv: string[], paths: MainPaths): Promise<void> {
     nodePlan(options).filter(s => options.backends.has(s.backend)),
     log
   );
-  let browser: BrowserResult | undefined;
-  if (options.backends.has('webgl')) {
-    browser = await runBrowserPlan(paths.pageBundle, browserPlan(options), log);
-    rows.push(...browser.rows);
+  const browser: BrowserResult[] = [];
+  for (const backend of BROWSER_BACKENDS.filter(b => options.backends.has(b))) {
+    const result = await runBrowserPlan(paths.pageBundle, backend, browserPlan(backend, options), log);
+    browser.push(result);
+    rows.push(...result.rows);
   }
   let learnable: LearnableRow[] = [];
   if (options.backends.has('learnable')) {

@@ -29,6 +29,11 @@ const FULL_SIZES: Record<string, Size> = {
     features: [32, 32, 64],
     note: 'webgl runs on SwiftShader (CPU emulation): 2^18 neurons instead of 2^20, which take ~4 times as long',
   },
+  webgpu: {
+    batch: 4,
+    features: [32, 32, 64],
+    note: 'webgpu runs on SwiftShader (CPU emulation, Vulkan): 2^18 neurons, as webgl',
+  },
   wasm: {
     batch: 1,
     features: [32, 32, 64],
@@ -77,6 +82,25 @@ export function nodePlan(options: PlanOptions): ConfigSpec[] {
   ];
 }
 
-export function browserPlan(options: PlanOptions): ConfigSpec[] {
-  return specs('webgl', ['fused', 'naive'], options);
+/**
+ * `npm run bench:gpu`: webgpu in Node.js on a real GPU (Dawn), at the cpu rows' size (2^20 neurons), fused against
+ * the composite and the per-step loop.
+ */
+export function gpuPlan(options: PlanOptions): ConfigSpec[] {
+  return STEPS.map(time => ({
+    backend: 'webgpu',
+    time,
+    impls: ['fused', 'composite', 'naive'] as ImplId[],
+    seed: SEED + time,
+    loss: options.loss,
+    ...repsFor(time, options),
+    ...(options.quick ? QUICK_SIZE : {...FULL_SIZES.cpu, note: 'a GPU through Dawn in Node.js: 2^20 neurons, as cpu'}),
+  }));
+}
+
+/** webgl: fused against the per-step loop; webgpu: also against the composite (its fused path is new). */
+export function browserPlan(backend: 'webgl' | 'webgpu', options: PlanOptions): ConfigSpec[] {
+  return backend === 'webgl'
+    ? specs('webgl', ['fused', 'naive'], options)
+    : specs('webgpu', ['fused', 'composite', 'naive'], options);
 }

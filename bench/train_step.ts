@@ -134,6 +134,8 @@ async function measure(spec: RunSpec, model: tfl.Sequential, x: tf.Tensor, y: tf
 }
 
 async function run(spec: RunSpec): Promise<void> {
+  // npm run bench:gpu preloads Dawn's navigator.gpu (scripts/dawn-preload.mjs); the backend registers on import.
+  if (spec.backend === 'webgpu') await import('@tensorflow/tfjs-backend-webgpu');
   if (!(await tf.setBackend(spec.backend))) throw new Error(`backend '${spec.backend}' failed to initialise`);
   emit({
     type: 'info',

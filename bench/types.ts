@@ -57,14 +57,22 @@ export interface Row {
 export interface BrowserInfo {
   userAgent: string;
   tfjs: string;
-  webglVersion: number;
+  /** The backend the page runs: webgl or webgpu. */
+  backend: string;
+  /** WebGL only. */
+  webglVersion?: number;
+  /** The WebGL renderer, or the WebGPU adapter. */
   renderer: string;
-  pack: boolean;
-  cpuForward: boolean;
+  pack?: boolean;
+  cpuForward?: boolean;
 }
+
+/** The backends the browser half of the bench runs on, each in its own page. */
+export const BROWSER_BACKENDS = ['webgl', 'webgpu'] as const;
+export type BrowserBackend = (typeof BROWSER_BACKENDS)[number];
 
 /** What bench/browser_page.ts puts on `window`. */
 export interface PageApi {
-  init(): Promise<BrowserInfo>;
+  init(backend: BrowserBackend): Promise<BrowserInfo>;
   runConfig(spec: ConfigSpec): Promise<Row[]>;
 }

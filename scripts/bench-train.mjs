@@ -4,11 +4,12 @@
 // and all threads. Bundles bench/train_step.ts with esbuild (npm packages stay external), prints one markdown
 // table and writes it to .bench/train.md, the raw lines to .bench/train.json.
 import {build} from 'esbuild';
-import {execSync, spawn, spawnSync} from 'node:child_process';
+import {execSync, spawnSync} from 'node:child_process';
 import {mkdirSync, readFileSync, writeFileSync} from 'node:fs';
 import {cpus, loadavg, totalmem} from 'node:os';
 
 import {markdownReport} from '../bench/train/report.mjs';
+import {runLines} from './json_lines.mjs';
 
 const BUNDLE = 'build/bench-train/train_step.cjs';
 const OUT_DIR = '.bench';
@@ -83,33 +84,6 @@ function runSpec(config, name, backend, options) {
     budgetMs: cpu ? 0 : STEP_BUDGET_MS,
     warmup: !cpu,
   };
-}
-
-/**
- * Runs `command`, handing each JSON line of its stdout to `onLine` with the time it arrived; ends
- * the process after `timeoutS`. Resolves to {code, signal, timedOut, endedAt}.
- */
-function runLines(command, args, timeoutS, onLine) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {stdio: ['ignore', 'pipe', 'inherit']});
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, timeoutS * 1000);
-    let pending = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', chunk => {
-      const lines = (pending + chunk).split('\n');
-      pending = lines.pop();
-      for (const text of lines.filter(l => l.trim().startsWith('{'))) onLine(JSON.parse(text), Date.now());
-    });
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({code, signal, timedOut, endedAt: Date.now()});
-    });
-  });
 }
 
 function tfjsLabel(backend) {

@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [--no-browser] [--only=cpu,wasm,webgl,learnable] [--sum-loss]: bundles bench/main.ts (Node, with the
+// npm run bench [-- --quick] [--no-browser] [--only=cpu,wasm,webgl,webgpu,learnable] [--sum-loss]: bundles bench/main.ts (Node, with the
 // package sources; npm packages stay external) and bench/browser_page.ts (an iife for
 // the page, with tfjs and the sources) with esbuild, then runs bench/main.ts.
 import {build} from 'esbuild';
@@ -29,7 +29,7 @@ await build({
 
 const args = process.argv.slice(2);
 const only = args.find(arg => arg.startsWith('--only='));
-const wantsBrowser = !args.includes('--no-browser') && (only == null || only.includes('webgl'));
+const wantsBrowser = !args.includes('--no-browser') && (only == null || /webgl|webgpu/.test(only));
 if (wantsBrowser && chromiumPath() == null) {
   execFileSync(process.execPath, ['scripts/ensure-chromium.mjs'], {stdio: 'inherit'});
 }

@@ -1,5 +1,5 @@
 // Builds the browser playground into build/playground/: a static folder any web server can serve.
-// The page loads the published bundles (tfjs's tf.min.js, dist/tfjs-snn.min.js) and vega for its
+// The page loads the published bundles (tfjs's tf.min.js and tf-backend-webgpu.min.js, dist/tfjs-snn.min.js) and vega for its
 // charts from vendor/, its own code (examples/playground/src, TypeScript) from app/, the embedded
 // Fashion-MNIST subset from data/ and the pretrained model from models/. Run after the package build.
 import {execSync} from 'node:child_process';
@@ -9,6 +9,7 @@ import {join} from 'node:path';
 const OUT = 'build/playground';
 const VENDOR = {
   'tf.min.js': 'node_modules/@tensorflow/tfjs/dist/tf.min.js',
+  'tf-backend-webgpu.min.js': 'node_modules/@tensorflow/tfjs-backend-webgpu/dist/tf-backend-webgpu.min.js',
   'tfjs-snn.min.js': 'dist/tfjs-snn.min.js',
   'vega.min.js': 'node_modules/vega/build/vega.min.js',
   'vega-lite.min.js': 'node_modules/vega-lite/build/vega-lite.min.js',

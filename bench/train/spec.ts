@@ -23,7 +23,8 @@ export interface RunSpec {
   /** The key of the case in cases.json ('small', 'vgg9'). */
   name: string;
   case: TrainCase;
-  backend: 'cpu' | 'wasm';
+  /** webgpu: only under scripts/dawn-preload.mjs (npm run bench:gpu). */
+  backend: 'cpu' | 'wasm' | 'webgpu';
   optimizer: OptimizerConfig;
   /** At most this many timed steps of each kind; the result is their median. */
   trainSteps: number;

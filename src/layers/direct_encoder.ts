@@ -1,4 +1,4 @@
-import {expandDims, serialization, Tensor, tidy, tile} from '@tensorflow/tfjs-core';
+import {reshape, serialization, Tensor, tidy, tile} from '@tensorflow/tfjs-core';
 
 import {EncoderLayer} from './encoder_layer';
 import {optionNames} from '../errors';
@@ -38,9 +38,11 @@ export class DirectEncoder extends EncoderLayer {
   call(inputs: Tensor | Tensor[]): Tensor {
     return tidy(() => {
       const input = this.analogInput(inputs);
-      const reps = input.shape.map(() => 1);
-      reps.splice(1, 0, this.timeSteps);
-      return tile(expandDims(input, 1), reps);
+      // Tiled as [batch, 1, features] → [batch, T, features]: tfjs-backend-webgpu runs a Tile of rank 5 or more on
+      // the CPU, through a synchronous read of the input (which has no OffscreenCanvas to use in Node.js).
+      const [batch, ...features] = input.shape;
+      const flat = reshape(input, [batch, 1, features.reduce((a, b) => a * b, 1)]);
+      return reshape(tile(flat, [1, this.timeSteps, 1]), [batch, this.timeSteps, ...features]);
     });
   }
 

@@ -662,3 +662,38 @@ describe('default layer names', () => {
     expect(layers.bntt({name: 'mine'}).name).toBe('mine');
   });
 });
+
+describe('directEncoder', () => {
+  it('repeats [batch, h, w, c] at every step, with the summed gradient, tiling at rank 3 only', () => {
+    // tfjs-backend-webgpu runs a Tile of rank >= 5 on the CPU through a synchronous read (no OffscreenCanvas in
+    // Node.js): the encoder must not ask for one.
+    const tiled: number[] = [];
+    const spy = tf.engine().runKernel.bind(tf.engine());
+    spyOn(tf.engine(), 'runKernel').and.callFake(((name: string, inputs: tf.NamedTensorMap, attrs: object) => {
+      if (name === 'Tile') tiled.push(inputs.x.rank);
+      return spy(name, inputs, attrs as tf.NamedAttrMap);
+    }) as typeof spy);
+    const encoder = layers.directEncoder({timeSteps: 3});
+    const x = tf.tensor4d([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], [2, 2, 3, 1]);
+    const y = encoder.apply(x) as tf.Tensor;
+    expect(y.shape).toEqual([2, 3, 2, 3, 1]);
+    const values = Array.from(y.dataSync());
+    for (let b = 0; b < 2; b++) {
+      for (let t = 0; t < 3; t++) {
+        expect(values.slice((b * 3 + t) * 6, (b * 3 + t + 1) * 6)).toEqual([1, 2, 3, 4, 5, 6].map(v => v + 6 * b));
+      }
+    }
+    const w = tf.tidy(() => tf.reshape(tf.range(0, 36), [2, 3, 2, 3, 1]));
+    const grad = tf.grad((input: tf.Tensor) => tf.sum(tf.mul(encoder.apply(input) as tf.Tensor, w)))(x);
+    // d/dx_i = Σ_t w[b, t, i]
+    const wv = Array.from(w.dataSync());
+    const expected = Array.from({length: 12}, (_, k) => {
+      const [b, i] = [Math.floor(k / 6), k % 6];
+      return [0, 1, 2].reduce((sum, t) => sum + wv[(b * 3 + t) * 6 + i], 0);
+    });
+    expect(Array.from(grad.dataSync())).toEqual(expected);
+    expect(tiled.length).toBeGreaterThan(0);
+    expect(Math.max(...tiled)).toBeLessThanOrEqual(3);
+    tf.dispose([x, y, w, grad]);
+  });
+});

@@ -4,7 +4,7 @@
  * off the model, and load models saved in Node.
  * `window.playground` exposes the page's state for scripts and the end-to-end test.
  */
-import {chooseBackend} from './backend.js';
+import {BACKEND_LABELS, chooseBackend, PAGE_BACKENDS, PageBackend} from './backend.js';
 import {barChart, gammaChart, lineChart, LiveChart, probabilityChart} from './charts.js';
 import {loadSubset} from './data.js';
 import {DATASET_IDS, DatasetId, PageDataset} from './dataset.js';
@@ -318,6 +318,22 @@ const NEURON_LABELS: Record<snn.models.NeuronKind, string> = {
   cubaLif: 'CUBA-LIF (synaptic current)',
 };
 
+/** The backend selector: the one running; picking another reloads the page with ?backend= (other parameters kept). */
+function fillBackendSelector(running: PageBackend): void {
+  const select = element<HTMLSelectElement>('backend-select');
+  select.replaceChildren(
+    ...PAGE_BACKENDS.map(name =>
+      Object.assign(document.createElement('option'), {value: name, textContent: BACKEND_LABELS[name]})
+    )
+  );
+  select.value = running;
+  select.addEventListener('change', () => {
+    const params = new URLSearchParams(location.search);
+    params.set('backend', select.value);
+    location.search = params.toString();
+  });
+}
+
 function fillNeuronSelector(): void {
   const select = element<HTMLSelectElement>('neuron');
   select.replaceChildren(
@@ -332,6 +348,7 @@ async function start(): Promise<void> {
   const params = new URLSearchParams(location.search);
   const backend = await chooseBackend(params.get('backend'));
   state.backend = backend.name;
+  fillBackendSelector(backend.name);
   setText('backend', `backend: ${backend.description} · tfjs ${tf.version.tfjs} · tfjs-snn ${snn.version}`);
   if (backend.notice != null) {
     element('notice').hidden = false;
