@@ -12,17 +12,13 @@ import {bnttTrainGradWebGLConfig} from '../../kernels/webgl/bntt_train_grad';
 import {bnttView, chunkPlan} from '../../kernels/webgl/bntt_train_gpu';
 import {layers} from '../../src/index';
 import {randomArray, relativeMaxError} from '../reference/lif_reference';
+import {caseData, KERNEL_EPSILON, KernelCase, OUTPUT_NAMES, runKernels, sizeOf} from '../shared/bntt_kernel_check';
 import {expectBnttStepsLeakNoTensors} from '../shared/bntt_memory_check';
 import {countKernelCalls, useWebGL} from './setup';
 
-const EPSILON = 1e-3;
+const EPSILON = KERNEL_EPSILON;
 /** float32 rounding: max |webgl − cpu| over max |cpu| (the cpu kernel sums in float64). */
 const TOLERANCE = 1e-5;
-
-interface KernelCase {
-  shape: number[];
-  rows: number;
-}
 
 const CASES: KernelCase[] = [
   {shape: [2, 3, 5], rows: 3}, // rank 3, R = T: the row is the packed column
@@ -46,51 +42,8 @@ const LARGE_CASES: KernelCase[] = [
   {shape: [999, 3, 5], rows: 1},
 ];
 
-const sizeOf = (shape: number[]) => shape.reduce((n, d) => n * d, 1);
 const chunksOf = (c: KernelCase) => chunkPlan(bnttView(c.shape, c.rows)).chunks;
 const caseName = (c: KernelCase) => `x [${c.shape}], R = ${c.rows} (${chunksOf(c)} chunk(s))`;
-
-interface CaseData {
-  x: Float32Array;
-  dy: Float32Array;
-  gamma: Float32Array;
-  beta: Float32Array;
-}
-
-function caseData(c: KernelCase, seed: number): CaseData {
-  const numParams = c.rows * c.shape[c.shape.length - 1];
-  return {
-    x: randomArray(sizeOf(c.shape), seed).map(v => 2 * v + 0.5),
-    dy: randomArray(sizeOf(c.shape), seed + 1),
-    gamma: randomArray(numParams, seed + 2, 0.5, 1.5),
-    beta: randomArray(numParams, seed + 3),
-  };
-}
-
-const OUTPUT_NAMES = ['y', 'mean', 'variance', 'dx', 'dgamma', 'dbeta'];
-
-/**
- * [y, mean, variance, dx, dgamma, dbeta] of both kernels on the current backend, the backward fed with the
- * forward's statistics. x and dy come out of an op (packed on webgl with WEBGL_PACK), as in a model.
- */
-async function runKernels(c: KernelCase, data: CaseData): Promise<Float32Array[]> {
-  const paramShape = [c.rows, c.shape[c.shape.length - 1]];
-  const outputs = tf.tidy(() => {
-    const [x, dy] = [data.x, data.dy].map(values => tf.add(tf.tensor(values, c.shape), 0));
-    const [gamma, beta] = [tf.tensor(data.gamma, paramShape), tf.tensor(data.beta, paramShape)];
-    const [y, mean, variance] = tf
-      .engine()
-      .runKernel(BNTT_TRAIN, {x, gamma, beta}, {epsilon: EPSILON} as never) as tf.Tensor[];
-    const grads = tf
-      .engine()
-      .runKernel(BNTT_TRAIN_GRAD, {dy, x, gamma, mean, variance}, {epsilon: EPSILON} as never) as tf.Tensor[];
-    return [y, mean, variance, ...grads];
-  });
-  expect(outputs.map(t => t.shape)).toEqual([c.shape, paramShape, paramShape, c.shape, paramShape, paramShape]);
-  const values = await Promise.all(outputs.map(t => t.data() as Promise<Float32Array>));
-  tf.dispose(outputs);
-  return values;
-}
 
 async function onBackend<T>(backend: string, body: () => Promise<T>): Promise<T> {
   expect(await tf.setBackend(backend)).toBe(true);

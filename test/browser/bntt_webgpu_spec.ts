@@ -13,19 +13,23 @@ import {reductionLanes} from '../../kernels/webgpu/bntt_train_gpu';
 import {bnttTrainGradWebGPUConfig} from '../../kernels/webgpu/bntt_train_grad';
 import {layers} from '../../src/index';
 import {refBackward, refForward} from '../reference/bntt_reference';
-import {randomArray, relativeMaxError} from '../reference/lif_reference';
+import {relativeMaxError} from '../reference/lif_reference';
 import {checkForwardBackward, checkSgdStep, ConformanceErrors, FIXTURE_TOLERANCE} from '../shared/bntt_conformance';
+import {
+  CaseData,
+  caseData,
+  KERNEL_EPSILON,
+  KernelCase,
+  OUTPUT_NAMES,
+  runKernels,
+  sizeOf,
+} from '../shared/bntt_kernel_check';
 import {expectBnttStepsLeakNoTensors} from '../shared/bntt_memory_check';
 import {countKernelCalls, onWebGPU} from './setup';
 
-const EPSILON = 1e-3;
+const EPSILON = KERNEL_EPSILON;
 /** float32 sums against float64 ones: max |webgpu − reference| over max |reference|. */
 const TOLERANCE = 1e-5;
-
-interface KernelCase {
-  shape: number[];
-  rows: number;
-}
 
 const CASES: KernelCase[] = [
   {shape: [2, 3, 5], rows: 3}, // rank 3, R = T: N = 2, most lanes idle
@@ -51,49 +55,9 @@ const CASES: KernelCase[] = [
   {shape: [2, 1, 65537], rows: 1},
 ];
 
-const sizeOf = (shape: number[]) => shape.reduce((n, d) => n * d, 1);
 const statisticCount = (c: KernelCase) => sizeOf(c.shape) / (c.rows * c.shape[c.shape.length - 1]);
 const caseName = (c: KernelCase) =>
   `x [${c.shape}], R = ${c.rows}, N = ${statisticCount(c)} (${reductionLanes(statisticCount(c))} lanes)`;
-
-interface CaseData {
-  x: Float32Array;
-  dy: Float32Array;
-  gamma: Float32Array;
-  beta: Float32Array;
-}
-
-function caseData(c: KernelCase, seed: number, offset = 0.5): CaseData {
-  const numParams = c.rows * c.shape[c.shape.length - 1];
-  return {
-    x: randomArray(sizeOf(c.shape), seed).map(v => 2 * v + offset),
-    dy: randomArray(sizeOf(c.shape), seed + 1),
-    gamma: randomArray(numParams, seed + 2, 0.5, 1.5),
-    beta: randomArray(numParams, seed + 3),
-  };
-}
-
-const OUTPUT_NAMES = ['y', 'mean', 'variance', 'dx', 'dgamma', 'dbeta'];
-
-/** [y, mean, variance, dx, dgamma, dbeta] of both kernels, the backward fed with the forward's statistics. */
-async function runKernels(c: KernelCase, data: CaseData): Promise<Float32Array[]> {
-  const paramShape = [c.rows, c.shape[c.shape.length - 1]];
-  const outputs = tf.tidy(() => {
-    const [x, dy] = [data.x, data.dy].map(values => tf.add(tf.tensor(values, c.shape), 0));
-    const [gamma, beta] = [tf.tensor(data.gamma, paramShape), tf.tensor(data.beta, paramShape)];
-    const [y, mean, variance] = tf
-      .engine()
-      .runKernel(BNTT_TRAIN, {x, gamma, beta}, {epsilon: EPSILON} as never) as tf.Tensor[];
-    const grads = tf
-      .engine()
-      .runKernel(BNTT_TRAIN_GRAD, {dy, x, gamma, mean, variance}, {epsilon: EPSILON} as never) as tf.Tensor[];
-    return [y, mean, variance, ...grads];
-  });
-  expect(outputs.map(t => t.shape)).toEqual([c.shape, paramShape, paramShape, c.shape, paramShape, paramShape]);
-  const values = await Promise.all(outputs.map(t => t.data() as Promise<Float32Array>));
-  tf.dispose(outputs);
-  return values;
-}
 
 /** The float64 reference's [y, mean, variance, dx, dgamma, dbeta]. */
 function referenceOutputs(c: KernelCase, data: CaseData): number[][] {

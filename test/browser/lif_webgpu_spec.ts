@@ -3,11 +3,16 @@ import * as tfl from '@tensorflow/tfjs-layers';
 
 import {LIF, LIF_GRAD} from '../../kernels/lif_attrs';
 import {layers, ops} from '../../src/index';
-import {LifCase, lifCases} from '../reference/lif_cases';
-import {broadcastParam, randomArray, relativeMaxError} from '../reference/lif_reference';
-import {checkLifCase, expectMatchesReference} from '../shared/lif_check';
+import {lifCases} from '../reference/lif_cases';
+import {randomArray, relativeMaxError} from '../reference/lif_reference';
+import {
+  checkLifCase,
+  expectLargePerChannelTrainMatchesReference,
+  expectLifLeavesNoTensors,
+  expectMatchesReference,
+} from '../shared/lif_check';
 import {expectKernelMatches, kernelErrors} from '../shared/lif_kernel_check';
-import {expectNaNIsolatedToItsNeuron} from '../shared/lif_nan_check';
+import {expectNaNIsolatedToItsNeuron, expectNaNKeptFromOtherParameterGradients} from '../shared/lif_nan_check';
 import {
   BAD_SURROGATES,
   expectBadSurrogateRejected,
@@ -152,71 +157,17 @@ describe('ops.lif webgpu kernel behaviour', () => {
     expect(cacheSize()).toBe(compiled);
   });
 
-  it('keeps tf.memory().numTensors flat over forward+backward, with tensor leak and threshold', async () => {
-    const x = tf.tensor(randomArray(2 * 7 * 3 * 2, 4, -0.2, 0.9), [2, 7, 3, 2]);
-    const v0 = tf.zeros([2, 3, 2]);
-    const leak = tf.tensor([0.9, 0.8]);
-    const threshold = tf.scalar(0.9);
-    const step = async () => {
-      const out = ops.lifWithState(x, {initialMembrane: v0, leak, threshold});
-      const grads = tf.grads((xs: tf.Tensor, vs: tf.Tensor, l: tf.Tensor, th: tf.Tensor) => {
-        const o = ops.lifWithState(xs, {initialMembrane: vs, leak: l, threshold: th, resetMode: 'zero', vReset: 0.1});
-        return tf.add(tf.sum(o.spikes), tf.sum(o.membrane));
-      })([x, v0, leak, threshold]);
-      await Promise.all(grads.map(g => g.data()));
-      tf.dispose([out.spikes, out.membrane, ...grads]);
-    };
-    await step();
-    const before = tf.memory().numTensors;
-    for (let i = 0; i < 5; i++) await step();
-    expect(tf.memory().numTensors).toBe(before);
-    tf.dispose([x, v0, leak, threshold]);
-  });
+  it('keeps tf.memory().numTensors flat over forward+backward, with tensor leak and threshold', () =>
+    expectLifLeavesNoTensors());
 
   it('handles NaN like the cpu kernel: no spikes, NaN membrane and gradient for that neuron only', () =>
     expectNaNIsolatedToItsNeuron());
 
-  it('keeps a NaN current to its own neuron in the leak and threshold gradients', async () => {
-    const data = new Float32Array(2 * 4 * 2).fill(0.6);
-    data[(0 * 4 + 2) * 2 + 1] = NaN; // batch 0, step 2, neuron 1
-    const x = tf.tensor(data, [2, 4, 2]);
-    const leak = tf.tensor([0.9, 0.95]);
-    const threshold = tf.tensor([1, 0.8]);
-    const loss = (xs: tf.Tensor, l: tf.Tensor, th: tf.Tensor) => tf.sum(ops.lif(xs, {leak: l, threshold: th}));
-    const grads = tf.grads(loss)([x, leak, threshold]);
-    const [dLeak, dThreshold] = await Promise.all(grads.slice(1).map(g => g.data()));
-    expect(dLeak[1]).toBeNaN();
-    expect(dThreshold[1]).toBeNaN();
-    expect(Number.isFinite(dLeak[0]) && Number.isFinite(dThreshold[0])).toBe(true);
-    tf.dispose([x, leak, threshold, ...grads]);
-  });
+  it('keeps a NaN current to its own neuron in the leak and threshold gradients', () =>
+    expectNaNKeptFromOtherParameterGradients());
 
-  it('matches the float64 reference on a larger train (batch 16, T 30, per-channel leak and threshold)', async () => {
-    const featureShape = [8, 8, 3];
-    const leak = {shape: [3], values: [0.9, 0.75, 1].map(Math.fround)};
-    const threshold = {shape: [3], values: [1, 0.6, 1.3].map(Math.fround)};
-    for (const resetMode of ['subtract', 'zero'] as const) {
-      const c: LifCase = {
-        name: `large ${resetMode}`,
-        options: {
-          leak: broadcastParam(leak.values, leak.shape, featureShape),
-          threshold: broadcastParam(threshold.values, threshold.shape, featureShape),
-          vReset: resetMode === 'zero' ? -0.1 : 0,
-          resetMode,
-          detachReset: false,
-          surrogate: 'fastSigmoid',
-          alpha: 5,
-        },
-        leak,
-        threshold,
-        batch: 16,
-        time: 30,
-        featureShape,
-        seed: 77,
-      };
-      expectMatchesReference(await checkLifCase(c, 'kernel'));
-    }
-  });
+  it('matches the float64 reference on a larger train (batch 16, T 30, per-channel leak and threshold)', () =>
+    expectLargePerChannelTrainMatchesReference());
 
   it('saves a model trained on webgpu that predicts the same on cpu', async () => {
     const model = tfl.sequential({

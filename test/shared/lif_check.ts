@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {ops} from '../../src/index';
 import {CaseParam, LifCase} from '../reference/lif_cases';
 import {
+  broadcastParam,
   makeInputs,
   randomArray,
   reduceParam,
@@ -102,4 +103,54 @@ export function expectMatchesReference(e: LifCaseErrors): void {
   expect(e.initialGradError).toBeLessThan(1e-4);
   if (e.leakGradError != null) expect(e.leakGradError).toBeLessThan(1e-4);
   if (e.thresholdGradError != null) expect(e.thresholdGradError).toBeLessThan(1e-4);
+}
+
+/** The fused kernel on a larger train (batch 16, T 30, per-channel leak and threshold), both resets. */
+export async function expectLargePerChannelTrainMatchesReference(): Promise<void> {
+  const featureShape = [8, 8, 3];
+  const leak = {shape: [3], values: [0.9, 0.75, 1].map(Math.fround)};
+  const threshold = {shape: [3], values: [1, 0.6, 1.3].map(Math.fround)};
+  for (const resetMode of ['subtract', 'zero'] as const) {
+    const c: LifCase = {
+      name: `large ${resetMode}`,
+      options: {
+        leak: broadcastParam(leak.values, leak.shape, featureShape),
+        threshold: broadcastParam(threshold.values, threshold.shape, featureShape),
+        vReset: resetMode === 'zero' ? -0.1 : 0,
+        resetMode,
+        detachReset: false,
+        surrogate: 'fastSigmoid',
+        alpha: 5,
+      },
+      leak,
+      threshold,
+      batch: 16,
+      time: 30,
+      featureShape,
+      seed: 77,
+    };
+    expectMatchesReference(await checkLifCase(c, 'kernel'));
+  }
+}
+
+/** Forward + backward with tensor leak and threshold, five times: tf.memory().numTensors stays flat. */
+export async function expectLifLeavesNoTensors(): Promise<void> {
+  const x = tf.tensor(randomArray(2 * 7 * 3 * 2, 4, -0.2, 0.9), [2, 7, 3, 2]);
+  const v0 = tf.zeros([2, 3, 2]);
+  const leak = tf.tensor([0.9, 0.8]);
+  const threshold = tf.scalar(0.9);
+  const step = async () => {
+    const out = ops.lifWithState(x, {initialMembrane: v0, leak, threshold});
+    const grads = tf.grads((xs: tf.Tensor, vs: tf.Tensor, l: tf.Tensor, th: tf.Tensor) => {
+      const o = ops.lifWithState(xs, {initialMembrane: vs, leak: l, threshold: th, resetMode: 'zero', vReset: 0.1});
+      return tf.add(tf.sum(o.spikes), tf.sum(o.membrane));
+    })([x, v0, leak, threshold]);
+    await Promise.all(grads.map(g => g.data())); // asynchronous reads: webgpu must not read synchronously
+    tf.dispose([out.spikes, out.membrane, ...grads]);
+  };
+  await step();
+  const before = tf.memory().numTensors;
+  for (let i = 0; i < 5; i++) await step();
+  expect(tf.memory().numTensors).toBe(before);
+  tf.dispose([x, v0, leak, threshold]);
 }

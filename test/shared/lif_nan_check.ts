@@ -27,3 +27,19 @@ export async function expectNaNIsolatedToItsNeuron(implementation?: 'kernel' | '
   for (const value of [...g[0].map(st => st[0]), ...g[1].flat()]) expect(Number.isFinite(value)).toBe(true);
   tf.dispose([x, out.spikes, out.membrane, dx]);
 }
+
+/** A NaN current (batch 0, step 2, neuron 1) makes that neuron's leak and threshold gradients NaN, no other's. */
+export async function expectNaNKeptFromOtherParameterGradients(): Promise<void> {
+  const data = new Float32Array(2 * 4 * 2).fill(0.6);
+  data[(0 * 4 + 2) * 2 + 1] = NaN; // batch 0, step 2, neuron 1
+  const x = tf.tensor(data, [2, 4, 2]);
+  const leak = tf.tensor([0.9, 0.95]);
+  const threshold = tf.tensor([1, 0.8]);
+  const loss = (xs: tf.Tensor, l: tf.Tensor, th: tf.Tensor) => tf.sum(ops.lif(xs, {leak: l, threshold: th}));
+  const grads = tf.grads(loss)([x, leak, threshold]);
+  const [dLeak, dThreshold] = await Promise.all(grads.slice(1).map(g => g.data()));
+  expect(dLeak[1]).toBeNaN();
+  expect(dThreshold[1]).toBeNaN();
+  expect(Number.isFinite(dLeak[0]) && Number.isFinite(dThreshold[0])).toBe(true);
+  tf.dispose([x, leak, threshold, ...grads]);
+}
