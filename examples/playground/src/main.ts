@@ -12,7 +12,15 @@ import {analyseExits, ConfidenceSettings, ExitAnalysis, ExitCharts, showGammaRul
 import {evaluate, Evaluation, predictLogits} from './evaluation.js';
 import {generateSyntheticEvents} from './event_data.js';
 import {inspect} from './inspector.js';
-import {checkModelFits, describeModel, isNirUrl, loadFromFiles, loadFromUrl, NirSettings} from './model_source.js';
+import {
+  checkModelFits,
+  describeModel,
+  isNir,
+  isNirUrl,
+  loadFromFiles,
+  loadFromUrl,
+  NirSettings,
+} from './model_source.js';
 import {Player} from './player.js';
 import {BatchReport, buildModel, TrainingRun, TrainSettings} from './training.js';
 import {element, enable, nextFrame, numberField, onClick, percent, setStatus, setText, showError} from './ui.js';
@@ -279,7 +287,14 @@ function wire(charts: Charts): void {
       const model = await loadFromFiles(files, nir);
       const names = files.map(f => f.name).join(' + ');
       checkModelFits(model, names, data());
-      await useModel(model, `loaded from ${names}${nirNote(names.toLowerCase().endsWith('.nir'), nir)}`, charts);
+      await useModel(
+        model,
+        `loaded from ${names}${nirNote(
+          files.some(f => isNir(f.name)),
+          nir
+        )}`,
+        charts
+      );
     })
   );
   onClick('download', async () => {

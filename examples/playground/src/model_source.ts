@@ -23,7 +23,8 @@ export interface NirSettings {
   timeSteps: number;
 }
 
-const isNir = (name: string) => name.toLowerCase().endsWith('.nir');
+/** Whether a file name names a .nir file. */
+export const isNir = (name: string) => name.toLowerCase().endsWith('.nir');
 
 function loadNir(source: string | Uint8Array, nir: NirSettings): Promise<tf.LayersModel> {
   return snn.io.nir.load(source, {dt: nir.dt, timeSteps: nir.timeSteps, readout: 'timeAverage'});
