@@ -4,6 +4,8 @@ import {LIF_GRAD, LifAttrs, SURROGATE_SCALARS} from '../lif_attrs';
 import {LifDims, lifDims} from '../lif_dims';
 import {cpuIO} from './cpu_backend';
 import {LifParams, scanRow} from './lif_scan';
+import {lifGradOn} from '../wasm/simd/lif_program';
+import {runOnScratch, simdKernelsAvailable} from '../wasm/simd/simd_runtime';
 
 /**
  * BPTT through the whole train. The membrane trace U_t is recomputed per
@@ -95,13 +97,39 @@ export const lifGradCpu: KernelFunc = ({inputs, backend, attrs}) => {
     leak: io.read(leak),
     threshold: io.read(threshold),
   };
+  const dims = lifDims(currents.shape);
+  if (simdKernelsAvailable()) {
+    // The wasm backend's SIMD program, on a scratch copy.
+    const {currents: c, initialMembrane: v0, dSpikes: dS, dMembrane: dV, leak: l, threshold: th} = arrays;
+    const row = (values: Float32Array) => ({values, length: values.length, perRow: true});
+    const param = (values: Float32Array) => ({values, length: values.length, perRow: false});
+    const grads = runOnScratch(
+      dims.batch,
+      [
+        row(c),
+        row(v0),
+        row(dS),
+        row(dV),
+        param(l),
+        param(th),
+        {length: c.length, perRow: true},
+        {length: v0.length, perRow: true},
+        {length: l.length, perRow: false},
+        {length: th.length, perRow: false},
+      ],
+      (memory, addresses, rows) =>
+        lifGradOn(memory, attrs as unknown as LifAttrs)(...addresses, rows, dims.time, dims.features)
+    );
+    const shapes = [currents.shape, initialMembrane.shape, leak.shape, threshold.shape];
+    return grads.map((values, i) => io.output(shapes[i].slice(), values));
+  }
   const out = {
     dCurrents: new Float32Array(arrays.currents.length),
     dInitialMembrane: new Float32Array(arrays.initialMembrane.length),
     dLeak: new Float32Array(arrays.leak.length),
     dThreshold: new Float32Array(arrays.threshold.length),
   };
-  lifGradInto(arrays, lifDims(currents.shape), attrs as unknown as LifAttrs, out);
+  lifGradInto(arrays, dims, attrs as unknown as LifAttrs, out);
   return [
     io.output(currents.shape.slice(), out.dCurrents),
     io.output(initialMembrane.shape.slice(), out.dInitialMembrane),

@@ -3,9 +3,14 @@ import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {lifInto} from '../cpu/lif';
 import {LIF, LifAttrs} from '../lif_attrs';
 import {lifDims} from '../lif_dims';
-import {heapOutputsAndViews} from './wasm_backend';
+import {lifForwardOn} from './simd/lif_program';
+import {simdKernelsAvailable} from './simd/simd_runtime';
+import {heapMemory, heapOutputsAndViews} from './wasm_backend';
 
-/** The cpu kernel's loops, writing their outputs in place on the wasm heap: O(T·N), no copies. */
+/**
+ * Forward LIF writing its outputs in place on the wasm heap (no copies): the SIMD program (simd/lif_program.ts)
+ * where the engine has WebAssembly SIMD and the heap is reachable, else the cpu kernel's loops.
+ */
 export const lifWasm: KernelFunc = ({inputs, backend, attrs}) => {
   const {currents, initialMembrane, leak, threshold} = inputs as {[name: string]: TensorInfo};
   const {
@@ -16,8 +21,20 @@ export const lifWasm: KernelFunc = ({inputs, backend, attrs}) => {
     [currents, initialMembrane, leak, threshold],
     [currents.shape, initialMembrane.shape]
   );
+  const dims = lifDims(currents.shape);
+  const memory = simdKernelsAvailable() ? heapMemory(backend, input) : null;
+  if (memory != null) {
+    const run = lifForwardOn(memory, attrs as unknown as LifAttrs);
+    run(
+      ...[input, initial, leaks, thresholds, spikes, membrane].map(v => v.byteOffset),
+      dims.batch,
+      dims.time,
+      dims.features
+    );
+    return outputs;
+  }
   membrane.set(initial);
-  lifInto(input, {leak: leaks, threshold: thresholds}, lifDims(currents.shape), attrs as unknown as LifAttrs, {
+  lifInto(input, {leak: leaks, threshold: thresholds}, dims, attrs as unknown as LifAttrs, {
     spikes,
     membrane,
   });

@@ -25,3 +25,14 @@ export function heapOutputsAndViews(
   });
   return {outputs, views};
 }
+
+/**
+ * tfjs-backend-wasm's heap as a WebAssembly.Memory (the Emscripten module's `asm.memory`), for the SIMD programs
+ * to import; null where the build does not expose it or `view` is not on it.
+ */
+export function heapMemory(backend: unknown, view: Float32Array): WebAssembly.Memory | null {
+  const module = (backend as {wasm?: {asm?: {memory?: unknown}; wasmMemory?: unknown}}).wasm;
+  const memory = module?.asm?.memory ?? module?.wasmMemory;
+  if (!(memory instanceof WebAssembly.Memory) || memory.buffer !== view.buffer) return null;
+  return memory;
+}

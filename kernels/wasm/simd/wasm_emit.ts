@@ -1,0 +1,197 @@
+/**
+ * A small WebAssembly binary writer for tfjs-snn's SIMD loops: the kernels in this folder build their wasm code
+ * at run time from these expression helpers (as the webgl and webgpu kernels build shader source), one module
+ * per attribute set, so that no toolchain and no `.wasm` file ship with the package.
+ *
+ * An expression is the byte code that leaves its value on the stack (`Code`, a flat array of bytes); helpers
+ * concatenate their operands' code and append their own opcode, so a program reads as nested calls:
+ *
+ *     set(u, f32x4.add(f32x4.mul(get(leak), get(m)), load(addr)))
+ *
+ * Only what the kernels need is here: i32 integer arithmetic and control flow, and 128-bit SIMD on f32 lanes
+ * (the fixed-width SIMD proposal, in every browser since 2021-2023 and in Node 16.4+).
+ */
+
+/** A sequence of instructions (their binary encoding). */
+export type Code = number[];
+
+export const I32 = 0x7f;
+export const F32 = 0x7d;
+export const F64 = 0x7c;
+export const V128 = 0x7b;
+export type ValueType = typeof I32 | typeof F32 | typeof F64 | typeof V128;
+
+/** Unsigned LEB128. */
+export function uleb(value: number): Code {
+  const out: Code = [];
+  let v = value >>> 0;
+  do {
+    let byte = v & 0x7f;
+    v >>>= 7;
+    if (v !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (v !== 0);
+  return out;
+}
+
+/** Signed LEB128 of a 32-bit integer. */
+export function sleb(value: number): Code {
+  const out: Code = [];
+  let v = value | 0;
+  for (;;) {
+    const byte = v & 0x7f;
+    v >>= 7;
+    const done = (v === 0 && (byte & 0x40) === 0) || (v === -1 && (byte & 0x40) !== 0);
+    out.push(done ? byte : byte | 0x80);
+    if (done) return out;
+  }
+}
+
+function utf8(text: string): Code {
+  const bytes = Array.from(new TextEncoder().encode(text));
+  return [...uleb(bytes.length), ...bytes];
+}
+
+function vec(items: Code[]): Code {
+  return [...uleb(items.length), ...items.flat()];
+}
+
+function section(id: number, body: Code): Code {
+  return [id, ...uleb(body.length), ...body];
+}
+
+const cat = (...parts: Code[]): Code => parts.flat();
+
+// ---- locals and constants ----
+
+export const get = (local: number): Code => [0x20, ...uleb(local)];
+export const set = (local: number, value: Code): Code => [...value, 0x21, ...uleb(local)];
+
+export function f32Bits(value: number): Code {
+  return Array.from(new Uint8Array(new Float32Array([value]).buffer));
+}
+
+// ---- i32 ----
+
+export const i32 = {
+  const: (value: number): Code => [0x41, ...sleb(value)],
+  add: (a: Code, b: Code): Code => cat(a, b, [0x6a]),
+  sub: (a: Code, b: Code): Code => cat(a, b, [0x6b]),
+  mul: (a: Code, b: Code): Code => cat(a, b, [0x6c]),
+  /** Signed a < b (1 or 0). */
+  ltS: (a: Code, b: Code): Code => cat(a, b, [0x48]),
+  /** Signed a >= b. */
+  geS: (a: Code, b: Code): Code => cat(a, b, [0x4e]),
+  /** Signed a > b. */
+  gtS: (a: Code, b: Code): Code => cat(a, b, [0x4a]),
+};
+
+// ---- control flow ----
+
+/** `while (cond) body`: the condition is tested before every pass. */
+export function whileLoop(cond: Code, ...body: Code[]): Code {
+  // block { loop { br_if 1 (!cond); body; br 0 } }
+  return cat([0x02, 0x40, 0x03, 0x40], cond, [0x45, 0x0d, 1], ...body, [0x0c, 0, 0x0b, 0x0b]);
+}
+
+/** `if (cond) body`. */
+export function ifThen(cond: Code, ...body: Code[]): Code {
+  return cat(cond, [0x04, 0x40], ...body, [0x0b]);
+}
+
+// ---- SIMD (prefix 0xfd) ----
+
+const simd = (opcode: number): Code => [0xfd, ...uleb(opcode)];
+/** Memory argument: alignment 2^2 bytes (a hint only: the kernels' addresses are float-aligned), offset 0. */
+const MEMARG: Code = [2, 0];
+
+/** 16 bytes at an address (`v128.load`). */
+export const load = (address: Code): Code => cat(address, simd(0x00), MEMARG);
+/** Stores 16 bytes at an address (`v128.store`). */
+export const store = (address: Code, value: Code): Code => cat(address, value, simd(0x0b), MEMARG);
+/** One float at an address into lane 0, the other lanes zero (`v128.load32_zero`). */
+export const loadLane0 = (address: Code): Code => cat(address, simd(0x5c), MEMARG);
+/** Stores lane 0 only (`v128.store32_lane`). */
+export const storeLane0 = (address: Code, value: Code): Code => cat(address, value, simd(0x5a), MEMARG, [0]);
+
+export const v128 = {
+  and: (a: Code, b: Code): Code => cat(a, b, simd(0x4e)),
+  /** a & ~b */
+  andNot: (a: Code, b: Code): Code => cat(a, b, simd(0x4f)),
+  or: (a: Code, b: Code): Code => cat(a, b, simd(0x50)),
+  /** Lanes of `ifSet` where the mask's bits are set, else of `ifClear`. */
+  select: (ifSet: Code, ifClear: Code, mask: Code): Code => cat(ifSet, ifClear, mask, simd(0x52)),
+};
+
+export const f32x4 = {
+  /** Four copies of a constant (rounded to float32). */
+  splat: (value: number): Code => cat([0x43], f32Bits(value), simd(0x13)),
+  add: (a: Code, b: Code): Code => cat(a, b, simd(0xe4)),
+  sub: (a: Code, b: Code): Code => cat(a, b, simd(0xe5)),
+  mul: (a: Code, b: Code): Code => cat(a, b, simd(0xe6)),
+  div: (a: Code, b: Code): Code => cat(a, b, simd(0xe7)),
+  /** NaN-propagating maximum (as `Math.max`). */
+  max: (a: Code, b: Code): Code => cat(a, b, simd(0xe9)),
+  abs: (a: Code): Code => cat(a, simd(0xe0)),
+  neg: (a: Code): Code => cat(a, simd(0xe1)),
+  floor: (a: Code): Code => cat(a, simd(0x68)),
+  /** All-ones lanes where a > b (false for NaN). */
+  gt: (a: Code, b: Code): Code => cat(a, b, simd(0x44)),
+  /** Rounds toward zero to i32 lanes, saturating. */
+  truncToI32: (a: Code): Code => cat(a, simd(0xf8)),
+};
+
+export const i32x4 = {
+  splat: (value: number): Code => cat(i32.const(value), simd(0x11)),
+  add: (a: Code, b: Code): Code => cat(a, b, simd(0xae)),
+  shl: (a: Code, bits: number): Code => cat(a, i32.const(bits), simd(0xab)),
+};
+
+// ---- functions and modules ----
+
+/** A function under construction: numbered parameters (all i32) and typed locals. */
+export class WasmFunction {
+  private readonly localTypes: ValueType[] = [];
+  readonly body: Code[] = [];
+
+  constructor(
+    readonly name: string,
+    readonly paramCount: number
+  ) {}
+
+  /** A new local of this type; returns its index. */
+  local(type: ValueType): number {
+    this.localTypes.push(type);
+    return this.paramCount + this.localTypes.length - 1;
+  }
+
+  emit(...code: Code[]): void {
+    this.body.push(...code);
+  }
+
+  encode(): Code {
+    const groups: Code[] = this.localTypes.map(type => [1, type]);
+    const code = cat(vec(groups), ...this.body, [0x0b]);
+    return [...uleb(code.length), ...code];
+  }
+}
+
+/**
+ * A module that imports its memory as `env.memory` (shared when the heap it runs on is, e.g. a threaded
+ * tfjs-backend-wasm) and exports its functions, each `(i32 × paramCount) → ()`.
+ */
+export function encodeModule(functions: WasmFunction[], sharedMemory: boolean): Uint8Array<ArrayBuffer> {
+  const types = functions.map(f => [0x60, ...vec(Array.from({length: f.paramCount}, () => [I32])), 0]);
+  // limits: 0x00 min (unshared, no maximum); 0x03 min max (shared memories must declare a maximum).
+  const limits = sharedMemory ? [0x03, 0, ...uleb(65536)] : [0x00, 0];
+  const memoryImport = cat(utf8('env'), utf8('memory'), [0x02], limits);
+  const bytes = cat(
+    [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+    section(1, vec(types)),
+    section(2, vec([memoryImport])),
+    section(3, vec(functions.map((_, i) => uleb(i)))),
+    section(7, vec(functions.map((f, i) => cat(utf8(f.name), [0x00], uleb(i))))),
+    section(10, vec(functions.map(f => f.encode())))
+  );
+  return new Uint8Array(bytes);
+}

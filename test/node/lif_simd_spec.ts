@@ -1,0 +1,108 @@
+import '@tensorflow/tfjs-backend-wasm';
+import * as tf from '@tensorflow/tfjs-core';
+
+import {ops} from '../../src/index';
+import {lifCases} from '../reference/lif_cases';
+import {checkLifCase, expectMatchesReference} from '../shared/lif_check';
+import {LifAttrs, RESET_MODES, SURROGATE_NAMES} from '../../kernels/lif_attrs';
+import {lifForwardFunction, lifGradFunction} from '../../kernels/wasm/simd/lif_program';
+import * as runtime from '../../kernels/wasm/simd/simd_runtime';
+import {encodeModule} from '../../kernels/wasm/simd/wasm_emit';
+import {randomArray} from '../reference/lif_reference';
+
+// The cpu and wasm LIF kernels run a WebAssembly SIMD program (kernels/wasm/simd/lif_program.ts) where the engine
+// has SIMD, else the typed-array loops of kernels/cpu. lif_reference_spec and lif_wasm_spec check the SIMD path
+// (what runs by default); this spec checks the loops, the cpu backend's chunked scratch copies, and that the
+// program really runs.
+describe('LIF kernels: the WebAssembly SIMD program and the loops', () => {
+  const cases = lifCases();
+
+  it('Node has WebAssembly SIMD, so the default kernels run the program', async () => {
+    expect(runtime.simdKernelsAvailable()).toBe(true);
+    const spy = spyOn(runtime, 'simdFunction').and.callThrough();
+    for (const backend of ['cpu', 'wasm']) {
+      expect(await tf.setBackend(backend)).toBe(true);
+      const x = tf.randomUniform([2, 3, 6], 0, 1);
+      const dx = tf.grad(v => tf.sum(ops.lif(v, {leak: 0.9})))(x);
+      await dx.data();
+      tf.dispose([x, dx]);
+    }
+    await tf.setBackend('cpu');
+    const keys = spy.calls.allArgs().map(args => String(args[1]).split('|')[0]);
+    expect(keys).toEqual(['lif', 'lifGrad', 'lif', 'lifGrad']);
+  });
+
+  describe('with SIMD turned off (engines without it) the loops match the float64 reference', () => {
+    let previous = true;
+    beforeAll(() => {
+      previous = runtime.setSimdKernelsEnabled(false);
+    });
+    afterAll(async () => {
+      runtime.setSimdKernelsEnabled(previous);
+      await tf.setBackend('cpu');
+    });
+    for (const backend of ['cpu', 'wasm']) {
+      for (const c of cases.filter((_, i) => i % 3 === (backend === 'cpu' ? 0 : 1))) {
+        it(`${backend}: ${c.name}`, async () => {
+          expect(await tf.setBackend(backend)).toBe(true);
+          const spy = spyOn(runtime, 'simdFunction').and.callThrough();
+          expectMatchesReference(await checkLifCase(c, 'kernel'));
+          expect(spy).not.toHaveBeenCalled();
+        });
+      }
+    }
+  });
+
+  describe('cpu, in chunks of batch rows (a scratch memory smaller than the call)', () => {
+    let previous = 0;
+    beforeAll(async () => {
+      expect(await tf.setBackend('cpu')).toBe(true);
+      // Room for one row of the larger cases: calls with 2 or 3 rows run in chunks, the parameter sums add up.
+      previous = runtime.setKeptScratchBytes(1500);
+    });
+    afterAll(() => {
+      runtime.setKeptScratchBytes(previous);
+    });
+    for (const c of cases.filter(k => k.batch > 1).filter((_, i) => i % 4 === 0)) {
+      it(c.name, async () => {
+        expectMatchesReference(await checkLifCase(c, 'kernel'));
+      });
+    }
+  });
+
+  it('gives the loops’ spikes and final membrane bit for bit (cpu, 3 × 7 × 1001 neurons, every reset)', async () => {
+    expect(await tf.setBackend('cpu')).toBe(true);
+    const x = tf.tensor(randomArray(3 * 7 * 1001, 11, -0.3, 1.1), [3, 7, 1001]);
+    const v0 = tf.tensor(randomArray(3 * 1001, 12, -0.5, 0.9), [3, 1001]);
+    const leak = tf.tensor(randomArray(1001, 13, 0.5, 1));
+    for (const resetMode of RESET_MODES) {
+      const run = () => {
+        const r = ops.lifWithState(x, {leak, threshold: 0.8, resetMode, vReset: -0.2, initialMembrane: v0});
+        return [r.spikes.dataSync(), r.membrane.dataSync(), tf.dispose([r.spikes, r.membrane])];
+      };
+      const [simdSpikes, simdMembrane] = run();
+      const previous = runtime.setSimdKernelsEnabled(false);
+      const [loopSpikes, loopMembrane] = run();
+      runtime.setSimdKernelsEnabled(previous);
+      expect(Array.from(simdSpikes as Float32Array)).toEqual(Array.from(loopSpikes as Float32Array));
+      expect(Array.from(simdMembrane as Float32Array)).toEqual(Array.from(loopMembrane as Float32Array));
+    }
+    tf.dispose([x, v0, leak]);
+  });
+
+  it('compiles every attribute set to a module under 4 KB (what Chrome compiles synchronously on its main thread)', () => {
+    for (const surrogate of SURROGATE_NAMES) {
+      for (const resetMode of RESET_MODES) {
+        for (const detachReset of [false, true]) {
+          const attrs: LifAttrs = {resetMode, detachReset, surrogate, alpha: 2, vReset: 0.1};
+          for (const fn of [lifForwardFunction(attrs), lifGradFunction(attrs)]) {
+            const bytes = encodeModule([fn], false);
+            expect(WebAssembly.validate(bytes)).withContext(`${fn.name} ${surrogate} ${resetMode}`).toBe(true);
+            expect(bytes.length).toBeLessThan(4096);
+            expect(WebAssembly.validate(encodeModule([fn], true))).toBe(true);
+          }
+        }
+      }
+    }
+  });
+});
