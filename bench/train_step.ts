@@ -17,7 +17,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import * as snn from '../src/index';
 
 import type {OutputLine, RunSpec, TrainCase} from './train/spec';
-import {kernelTotals, median, timeOnce, timeSteps} from './train/timing';
+import {kernelTotals, median, snnKernelMs, timeOnce, timeSteps, wasmPeakBytes} from './train/timing';
 
 const SEED = 1;
 const TOP_KERNELS = 10;
@@ -70,14 +70,20 @@ async function profileStep(spec: RunSpec, step: () => Promise<unknown>): Promise
   const info = await tf.profile(async () => {
     await step();
   });
+  const stepMs = performance.now() - start;
+  // A second step (unprofiled) for the buffer count: tf.profile's peakBytes counts shared buffers twice.
+  const buffers = await wasmPeakBytes(tf.backend(), step);
   const totals = kernelTotals(info.kernels);
   emit({
     type: 'profile',
     side: 'tfjs',
     name: spec.name,
     backend: spec.backend,
-    stepMs: performance.now() - start,
+    stepMs,
     kernelMs: totals.reduce((sum, k) => sum + k.ms, 0),
+    snnKernelMs: snnKernelMs(totals),
+    peakBytes: info.peakBytes,
+    ...(buffers == null ? {} : {peakBufferBytes: buffers.peakBytes, heapBytes: buffers.heapBytes}),
     top: totals.slice(0, TOP_KERNELS),
   });
 }

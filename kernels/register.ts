@@ -23,6 +23,7 @@ import {conv2dBackpropFilterWebGLConfig} from './webgl/conv2d_backprop_filter';
 import {conv2dBackpropFilterWasmConfig} from './wasm/conv2d_backprop_filter';
 import {batchMatMulWasmConfig} from './wasm/batch_mat_mul';
 import {conv2dBackpropInputWasmConfig} from './wasm/conv2d_backprop_input';
+import {identityWasmConfig} from './wasm/identity';
 import {replacedKernel} from './replace_kernel';
 // BNTT training kernels (cpu, wasm, webgl, webgpu) and their gradient.
 import {bnttTrainGradientConfig} from './bntt_gradient';
@@ -80,6 +81,8 @@ export function registerAll(): void {
 const REPLACEMENTS: Array<{kernelName: string; backendName: string; make: (builtIn: KernelConfig) => KernelConfig}> = [
   {kernelName: 'Conv2DBackpropInput', backendName: 'wasm', make: conv2dBackpropInputWasmConfig},
   {kernelName: 'BatchMatMul', backendName: 'wasm', make: batchMatMulWasmConfig},
+  // wasm's copies its input; tfjs saves every tensor a gradient needs through Identity (engine.clone).
+  {kernelName: 'Identity', backendName: 'wasm', make: identityWasmConfig},
   // webgl's loops over every position per filter element; ours is split-K.
   {kernelName: 'Conv2DBackpropFilter', backendName: 'webgl', make: conv2dBackpropFilterWebGLConfig},
 ];

@@ -89,7 +89,16 @@ function paramLines(params) {
 
 function profileLines(profiles) {
   return profiles.flatMap(p => [
-    `- ${p.name} on ${p.backend}: profiled step ${num(p.stepMs)} ms, kernels ${num(p.kernelMs)} ms; ` +
+    `- ${p.name} on ${p.backend}: profiled step ${num(p.stepMs)} ms, kernels ${num(p.kernelMs)} ms` +
+      (p.snnKernelMs == null
+        ? ''
+        : `, SNN kernels (Snn*) ${num(p.snnKernelMs)} ms = ${((100 * p.snnKernelMs) / p.stepMs).toFixed(0)}% of the step`) +
+      (p.peakBufferBytes == null
+        ? ''
+        : `, tensor buffers allocated in a step and alive at once at most ${num(p.peakBufferBytes / 2 ** 20)} MiB ` +
+          `(wasm heap ${num(p.heapBytes / 2 ** 20)} MiB)`) +
+      (p.peakBytes == null ? '' : `, tf.profile peakBytes ${num(p.peakBytes / 2 ** 20)} MiB`) +
+      '; ' +
       p.top
         .map(k => `${k.kernel} ${num(k.ms)} ms (${((100 * k.ms) / p.kernelMs).toFixed(0)}%, ${k.calls}×)`)
         .join(', '),

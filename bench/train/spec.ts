@@ -92,6 +92,14 @@ export interface ProfileLine {
   stepMs: number;
   /** Sum of kernelTimeMs over every kernel of the step. */
   kernelMs: number;
+  /** kernelTimeMs of tfjs-snn's SNN kernels (named `Snn…`: LIF and BNTT, forward and backward). */
+  snnKernelMs: number;
+  /** tf.profile's peakBytes: the most tensor memory held at once during the step. */
+  peakBytes: number;
+  /** wasm: the most bytes of tensor buffers allocated during a step and alive at once (see wasmPeakBytes). */
+  peakBufferBytes?: number;
+  /** wasm: the heap's size after the steps (it never shrinks: the process's high-water mark). */
+  heapBytes?: number;
   top: KernelTime[];
 }
 

@@ -49,3 +49,57 @@ export function kernelTotals(kernels: ProfiledKernel[]): KernelTime[] {
   }
   return [...totals.values()].sort((a, b) => b.ms - a.ms);
 }
+
+/**
+ * The time of tfjs-snn's own SNN kernels (LIF and BNTT, forward and backward: every kernel named `Snn…`; the
+ * direct encoder is a core Tile of the input, and runs once per step outside the gradient).
+ */
+export function snnKernelMs(totals: KernelTime[]): number {
+  return totals.filter(k => k.kernel.startsWith('Snn')).reduce((sum, k) => sum + k.ms, 0);
+}
+
+interface WasmModuleLike {
+  _malloc(bytes: number): number;
+  _free(pointer: number): void;
+  HEAPU8: Uint8Array;
+}
+
+/**
+ * Runs `step` while counting tfjs-backend-wasm's tensor allocations (its `_malloc`/`_free`, which every tensor
+ * buffer goes through): the most bytes allocated during the step and alive at once, and the heap's size after.
+ * tf.profile's peakBytes counts every tensor, so a reshape (which shares its input's buffer) counts twice; this
+ * counts buffers. Returns null off wasm.
+ */
+export async function wasmPeakBytes(
+  backend: unknown,
+  step: () => Promise<unknown>
+): Promise<{peakBytes: number; heapBytes: number} | null> {
+  const wasm = (backend as {wasm?: WasmModuleLike}).wasm;
+  if (wasm == null || typeof wasm._malloc !== 'function') {
+    await step();
+    return null;
+  }
+  const {_malloc: malloc, _free: free} = wasm;
+  const sizes = new Map<number, number>();
+  let live = 0;
+  let peak = 0;
+  wasm._malloc = (bytes: number) => {
+    const pointer = malloc(bytes);
+    sizes.set(pointer >>> 0, bytes);
+    live += bytes;
+    peak = Math.max(peak, live);
+    return pointer;
+  };
+  wasm._free = (pointer: number) => {
+    live -= sizes.get(pointer >>> 0) ?? 0;
+    sizes.delete(pointer >>> 0);
+    free(pointer);
+  };
+  try {
+    await step();
+  } finally {
+    wasm._malloc = malloc;
+    wasm._free = free;
+  }
+  return {peakBytes: peak, heapBytes: wasm.HEAPU8.buffer.byteLength};
+}
