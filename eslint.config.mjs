@@ -66,7 +66,7 @@ export default defineConfig(
   },
   {
     // Node scripts whose page.evaluate callbacks run in the benchmark page.
-    files: ['bench/webgl_*.mjs'],
+    files: ['bench/webgl_*.mjs', 'bench/browser_bench_runner.mjs', 'bench/conv_grad.mjs', 'bench/profile_step.mjs'],
     languageOptions: {globals: {window: 'readonly'}},
   },
   {

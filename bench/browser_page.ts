@@ -5,6 +5,8 @@ import '@tensorflow/tfjs-layers'; // registers the gradients of the core ops the
 
 import * as tf from '@tensorflow/tfjs-core';
 
+import {adapterName, navigatorGpu} from '../test/shared/webgpu_adapter';
+
 import {runConfig} from './measure';
 import type {BrowserBackend, BrowserInfo, PageApi} from './types';
 
@@ -18,24 +20,19 @@ function rendererName(): string {
   return String(gl.getParameter(debug != null ? debug.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
 }
 
-interface GpuAdapterLike {
-  info?: {vendor?: string; architecture?: string; device?: string; description?: string};
-}
-
 /** The WebGPU adapter's name, or an error saying why there is none. */
-async function adapterName(): Promise<string> {
-  const gpu = (navigator as unknown as {gpu?: {requestAdapter(): Promise<GpuAdapterLike | null>}}).gpu;
+async function webGPUAdapterName(): Promise<string> {
+  const gpu = navigatorGpu();
   if (gpu == null) throw new Error('WebGPU is unavailable: navigator.gpu is missing');
   const adapter = await gpu.requestAdapter();
   if (adapter == null) throw new Error('WebGPU is unavailable: navigator.gpu.requestAdapter() found no adapter');
-  const {vendor, architecture, device, description} = adapter.info ?? {};
-  return [vendor, architecture, device, description].filter(s => s != null && s !== '').join(' ') || 'unnamed';
+  return adapterName(adapter);
 }
 
 async function init(backend: BrowserBackend): Promise<BrowserInfo> {
   const common = {userAgent: navigator.userAgent, tfjs: tf.version_core, backend};
   if (backend === 'webgpu') {
-    const renderer = await adapterName();
+    const renderer = await webGPUAdapterName();
     if (!(await tf.setBackend('webgpu'))) throw new Error('the webgpu backend failed to initialise');
     return {...common, renderer};
   }

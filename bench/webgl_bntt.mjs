@@ -7,7 +7,7 @@
 //   node bench/webgl_bntt.mjs [--repeats N] [--no-profile]
 //
 // N timed runs per variant (default 3), the best kept; --no-profile skips the tf.profile table.
-import {printComparison, repeatsOption, runBenchPage} from './webgl_bench_runner.mjs';
+import {printComparison, repeatsOption, runBenchPage} from './browser_bench_runner.mjs';
 
 const REPEATS = repeatsOption();
 const PROFILE = !process.argv.includes('--no-profile');
@@ -30,15 +30,14 @@ const COLUMNS = [
 function printProfile(shares) {
   const variants = ['composite', 'tfjs-snn'];
   const top = new Set(WATCHED);
-  for (const variant of variants) shares[variant].byKernel.slice(0, 6).forEach(([name]) => top.add(name));
+  for (const variant of variants) shares[variant].byKernel.slice(0, 6).forEach(({name}) => top.add(name));
   console.log(
     `\nOne trainOnBatch under tf.profile (each kernel's outputs read back: per-kernel wall times), ms and share of kernel time\n`
   );
   console.log('| kernel | composite | share | tfjs-snn fused | share |');
   console.log('|---|---:|---:|---:|---:|');
   const cell = (variant, name) => {
-    const entry = shares[variant].byKernel.find(([n]) => n === name);
-    const ms = entry == null ? 0 : entry[1];
+    const ms = shares[variant].byKernel.find(k => k.name === name)?.ms ?? 0;
     return `${ms.toFixed(0)} | ${((100 * ms) / shares[variant].kernelMs).toFixed(1)}%`;
   };
   for (const name of top) console.log(`| ${name} | ${cell('composite', name)} | ${cell('tfjs-snn', name)} |`);

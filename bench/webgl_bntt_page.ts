@@ -9,17 +9,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import {BNTT_TRAIN, BNTT_TRAIN_GRAD} from '../kernels/bntt_attrs';
 import {layers} from '../src/index';
 
-import {smallModel, startWebGL, Timing, variantBench} from './webgl_bench_page_utils';
+import {profileStep, smallModel, startWebGL, StepProfile, Timing, variantBench} from './browser_bench_page_utils';
 
 const VARIANTS = ['composite', 'tfjs-snn'] as const;
 type Variant = (typeof VARIANTS)[number];
-
-export interface KernelShare {
-  wallMs: number;
-  kernelMs: number;
-  /** Kernel time per kernel name, largest first. */
-  byKernel: Array<[string, number]>;
-}
 
 let fused: tf.KernelConfig[];
 
@@ -65,27 +58,17 @@ async function timeLayer(shape: number[], repeats: number): Promise<Timing<Varia
  * Where one training step's kernel time goes with each variant (tf.profile; without a GPU timer query it
  * reads every kernel's outputs back, so its times are per-kernel wall times and add up to more than a step).
  */
-async function profileTrainStep(batch: number, timeSteps: number): Promise<Record<Variant, KernelShare>> {
+async function profileTrainStep(batch: number, timeSteps: number): Promise<Record<Variant, StepProfile>> {
   const {step, dispose} = smallModel(batch, timeSteps);
-  const shares = {} as Record<Variant, KernelShare>;
+  const profiles = {} as Record<Variant, StepProfile>;
   for (const variant of VARIANTS) {
     use(variant);
     await step(); // warm-up: shaders compiled
-    const start = performance.now();
-    const info = await tf.profile(step);
-    const wallMs = performance.now() - start;
-    const byName = new Map<string, number>();
-    for (const kernel of info.kernels) {
-      const ms = await kernel.kernelTimeMs;
-      if (typeof ms !== 'number') throw new Error(`tf.profile has no time for ${kernel.name}: ${JSON.stringify(ms)}`);
-      byName.set(kernel.name, (byName.get(kernel.name) ?? 0) + ms);
-    }
-    const byKernel = [...byName.entries()].sort((a, b) => b[1] - a[1]);
-    shares[variant] = {wallMs, kernelMs: byKernel.reduce((sum, [, ms]) => sum + ms, 0), byKernel};
+    profiles[variant] = await profileStep(step);
   }
   use('tfjs-snn');
   dispose();
-  return shares;
+  return profiles;
 }
 
 (window as unknown as {benchApi: unknown}).benchApi = {

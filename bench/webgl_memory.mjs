@@ -2,7 +2,7 @@
 // one warm training step and of one predict, the same batch), for a few T × batch sizes.
 //
 //   node bench/webgl_memory.mjs
-import {runBenchPage} from './webgl_bench_runner.mjs';
+import {runBenchPage} from './browser_bench_runner.mjs';
 
 const SIZES = [
   [2, 16],

@@ -1,7 +1,7 @@
 // Page side of webgl_memory.mjs: peak tensor memory of the small model on webgl.
 import * as tf from '@tensorflow/tfjs-core';
 
-import {smallModel, startWebGL} from './webgl_bench_page_utils';
+import {smallModel, startWebGL} from './browser_bench_page_utils';
 
 export interface MemoryRow {
   timeSteps: number;

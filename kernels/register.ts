@@ -2,7 +2,7 @@
  * Registers every tfjs-snn kernel and gradient. Idempotent, so loading two
  * copies of the package (ESM + CJS) does not warn about duplicates. Called on
  * import and again when a spiking layer is built, so that kernels which replace
- * a backend's own (wasm's Conv2DBackpropInput, BatchMatMul; webgl's
+ * a backend's own (wasm's Conv2DBackpropInput, BatchMatMul; webgl's and webgpu's
  * Conv2DBackpropFilter) also apply when that backend was imported after this package.
  */
 import {
@@ -20,6 +20,7 @@ import {lifGradientConfig} from './lif_gradient';
 import {lifWebGLConfig} from './webgl/lif';
 import {lifGradWebGLConfig} from './webgl/lif_grad';
 import {conv2dBackpropFilterWebGLConfig} from './webgl/conv2d_backprop_filter';
+import {conv2dBackpropFilterWebGPUConfig} from './webgpu/conv2d_backprop_filter';
 import {conv2dBackpropFilterWasmConfig} from './wasm/conv2d_backprop_filter';
 import {batchMatMulWasmConfig} from './wasm/batch_mat_mul';
 import {conv2dBackpropInputWasmConfig} from './wasm/conv2d_backprop_input';
@@ -75,7 +76,7 @@ export function registerAll(): void {
 
 /**
  * Kernels that replace a backend's own (wasm's Conv2DBackpropInput and transposed BatchMatMul are plain loops,
- * webgl's Conv2DBackpropFilter one long loop per filter element):
+ * webgl's and webgpu's Conv2DBackpropFilter one long loop per filter element):
  * each is put in front of the built-in once that is registered, and hands it the cases it does not cover.
  */
 const REPLACEMENTS: Array<{kernelName: string; backendName: string; make: (builtIn: KernelConfig) => KernelConfig}> = [
@@ -83,8 +84,9 @@ const REPLACEMENTS: Array<{kernelName: string; backendName: string; make: (built
   {kernelName: 'BatchMatMul', backendName: 'wasm', make: batchMatMulWasmConfig},
   // wasm's copies its input; tfjs saves every tensor a gradient needs through Identity (engine.clone).
   {kernelName: 'Identity', backendName: 'wasm', make: identityWasmConfig},
-  // webgl's loops over every position per filter element; ours is split-K.
+  // webgl's and webgpu's loop over every position per filter element; ours are split-K.
   {kernelName: 'Conv2DBackpropFilter', backendName: 'webgl', make: conv2dBackpropFilterWebGLConfig},
+  {kernelName: 'Conv2DBackpropFilter', backendName: 'webgpu', make: conv2dBackpropFilterWebGPUConfig},
 ];
 
 function replaceBuiltIns(): void {

@@ -15,7 +15,7 @@ import {
   PartialQuantity,
   PartialSumsProgram,
 } from './bntt_train_gpu';
-import {ChunkPlan} from './split_k';
+import {ChunkPlan} from '../split_k';
 import {reshape, WebGLBackendLike} from './webgl_backend';
 
 /** x viewed as bnttView(x.shape) for the programs, after the contract's checks. */

@@ -12,7 +12,7 @@
  * two axes kept): [P, H, W, C], a texel holding columns (w, w + 1) × channels (c, c + 1).
  * Loop bounds are compile-time constants (with `break`), which WebGL 1's GLSL allows.
  */
-import {ChunkPlan, splitLines} from './split_k';
+import {ChunkPlan, splitLines} from '../split_k';
 import {PackedProgram, WebGLProgram} from './webgl_backend';
 
 /** x as [P, H, W, C] and where each value's statistics row comes from. */

@@ -3,13 +3,14 @@
  * place of tfjs-backend-webgl 4.22's own one-thread-per-filter-element loop, which takes
  * most of a conv SNN's training step under SwiftShader. NCHW, empty tensors and WebGL 1
  * go to the kernel this one replaced. (The kernel has no dilations: tfjs-core refuses the gradient
- * of a dilated conv2d before it gets here.) bench/webgl_conv_grad.mjs measures both.
+ * of a dilated conv2d before it gets here.) `node bench/conv_grad.mjs` measures both.
  */
 import {backend_util, Conv2DBackpropFilterAttrs, env, KernelConfig, TensorInfo, util} from '@tensorflow/tfjs-core';
 
 import {replacementOf} from '../replace_kernel';
+import {filterGradChunkPlan} from '../split_k';
 
-import {chunkPlan, FilterGradChunksProgram, SumChunksProgram} from './conv2d_backprop_filter_gpu';
+import {FilterGradChunksProgram, SumChunksProgram} from './conv2d_backprop_filter_gpu';
 import {reshape, WebGLBackendLike} from './webgl_backend';
 
 function convInfoOf(x: TensorInfo, attrs: Conv2DBackpropFilterAttrs): backend_util.Conv2DInfo {
@@ -37,7 +38,7 @@ function filterGrad(gl: WebGLBackendLike, x: TensorInfo, dy: TensorInfo, c: back
     util.arraysEqual(dy.shape, c.outShape),
     () => `Conv2DBackpropFilter: dy has shape [${dy.shape}] but the conv's output is [${c.outShape}]`
   );
-  const plan = chunkPlan(c);
+  const plan = filterGradChunkPlan(c);
   const partials = gl.runWebGLProgram(new FilterGradChunksProgram(c, plan), [x, dy], 'float32');
   // One chunk: the partial is the result ([1, kh·kw, ...] to [kh, kw, ...] keeps the packed layout).
   const dW =

@@ -14,14 +14,8 @@
  */
 import {backend_util} from '@tensorflow/tfjs-core';
 
-import {ChunkPlan, splitLines} from './split_k';
+import {ChunkPlan} from '../split_k';
 import {WebGLProgram} from './webgl_backend';
-
-/** The batch·outH dy rows as lines of outW positions, each chunk writing a partial filter gradient. */
-export function chunkPlan(c: backend_util.Conv2DInfo): ChunkPlan {
-  const filterSize = c.filterHeight * c.filterWidth * c.inChannels * c.outChannels;
-  return splitLines(c.batchSize * c.outHeight, c.outWidth, filterSize);
-}
 
 /**
  * GLSL adding one dy row's products to `sum`, dy columns q in [first, last] (x column

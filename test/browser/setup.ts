@@ -3,6 +3,8 @@ import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-layers'; // registers the core ops' gradients
 import * as tf from '@tensorflow/tfjs-core';
 
+import {adapterName, navigatorGpu} from '../shared/webgpu_adapter';
+
 /** Switches to webgl with the given flags, on a fresh backend instance. */
 export async function useWebGL(flags: {WEBGL_PACK: boolean}): Promise<void> {
   tf.env().set('WEBGL_PACK', flags.WEBGL_PACK);
@@ -36,18 +38,6 @@ export async function countKernelCalls(
   return calls;
 }
 
-/** What Chromium says about its WebGPU adapter (GPUAdapterInfo). */
-interface AdapterInfoLike {
-  vendor?: string;
-  architecture?: string;
-  device?: string;
-  description?: string;
-}
-
-interface GpuLike {
-  requestAdapter(): Promise<{info?: AdapterInfoLike} | null>;
-}
-
 /**
  * Switches to tfjs-backend-webgpu (imported here, on first use, so that no other suite finds it registered) and
  * returns null, or returns why WebGPU cannot run in this browser: the caller marks its specs pending with that
@@ -55,12 +45,11 @@ interface GpuLike {
  */
 export async function useWebGPU(): Promise<string | null> {
   const flags = 'Chromium needs --enable-unsafe-webgpu --use-webgpu-adapter=swiftshader --enable-features=Vulkan';
-  const gpu = (globalThis.navigator as unknown as {gpu?: GpuLike} | undefined)?.gpu;
+  const gpu = navigatorGpu();
   if (gpu == null) return `WebGPU is unavailable: navigator.gpu is missing (${flags}, and a secure context)`;
   const adapter = await gpu.requestAdapter();
   if (adapter == null) return `WebGPU is unavailable: navigator.gpu.requestAdapter() returned null (${flags})`;
-  const {vendor, architecture, device, description} = adapter.info ?? {};
-  console.log(`WebGPU adapter: ${JSON.stringify({vendor, architecture, device, description})}`);
+  console.log(`WebGPU adapter: ${adapterName(adapter)}`);
   await import('@tensorflow/tfjs-backend-webgpu');
   if (tf.findBackendFactory('webgpu') == null)
     return 'WebGPU is unavailable: tfjs-backend-webgpu registered no backend';

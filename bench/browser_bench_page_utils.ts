@@ -1,13 +1,15 @@
 /**
- * Page side shared by the webgl benches (webgl_bntt_page.ts, webgl_conv_grad_page.ts): timing
- * tfjs-snn's kernels against a baseline variant swapped in and out in the same page.
+ * Page side shared by the browser benches (webgl_bntt_page.ts, conv_grad_page.ts, ...): starting webgl or webgpu,
+ * timing tfjs-snn's kernels against a baseline variant swapped in and out in the same page, and profiling a step.
  */
 import '@tensorflow/tfjs-backend-webgl';
+import '@tensorflow/tfjs-backend-webgpu';
 import '@tensorflow/tfjs-layers'; // the core ops' gradients
 
 import * as tf from '@tensorflow/tfjs-core';
 
 import {models} from '../src/index';
+import {adapterName, navigatorGpu} from '../test/shared/webgpu_adapter';
 
 export interface Timing<Variant extends string> {
   name: string;
@@ -24,6 +26,63 @@ export async function startWebGL(): Promise<string> {
     `tfjs ${tf.version_core}, WEBGL_VERSION ${tf.env().getNumber('WEBGL_VERSION')}, ` +
     `WEBGL_PACK ${tf.env().getBool('WEBGL_PACK')}`
   );
+}
+
+/** Sets up tfjs-backend-webgpu; returns the description the tables print (the adapter, its timer query). */
+export async function startWebGPU(): Promise<string> {
+  const adapter = await navigatorGpu()?.requestAdapter();
+  if (adapter == null) throw new Error('WebGPU is unavailable: navigator.gpu or its adapter is missing');
+  if (!(await tf.setBackend('webgpu'))) throw new Error('the webgpu backend failed to initialise');
+  const backend = tf.backend() as unknown as {supportTimestampQuery?: boolean};
+  return (
+    `tfjs ${tf.version_core}, webgpu adapter ${adapterName(adapter)}, ` +
+    `timestamp-query ${backend.supportTimestampQuery ? 'on' : 'off'}`
+  );
+}
+
+/** Sets up the named backend ('webgl' or 'webgpu'); returns the description the tables print. */
+export async function startBackend(name: string): Promise<string> {
+  if (name === 'webgl') return startWebGL();
+  if (name === 'webgpu') return startWebGPU();
+  throw new Error(`startBackend: backend must be 'webgl' or 'webgpu', got ${JSON.stringify(name)}`);
+}
+
+/** One kernel name's share of a profiled step. */
+export interface KernelTime {
+  name: string;
+  calls: number;
+  ms: number;
+}
+
+export interface StepProfile {
+  /** The step's wall time under tf.profile. */
+  wallMs: number;
+  /** The sum of every kernel's time. */
+  kernelMs: number;
+  /** Kernel time per kernel name, largest first. */
+  byKernel: KernelTime[];
+}
+
+/**
+ * Where `step`'s kernel time goes (tf.profile kernelTimeMs, summed per kernel name). On webgl (no GPU timer query
+ * under SwiftShader) and on webgpu without timestamp-query that time is each kernel's wall time with its outputs
+ * read back; on webgpu with timestamp-query it is the GPU time of each kernel's compute pass.
+ */
+export async function profileStep(step: () => Promise<void>): Promise<StepProfile> {
+  const start = performance.now();
+  const info = await tf.profile(step);
+  const wallMs = performance.now() - start;
+  const byName = new Map<string, KernelTime>();
+  for (const kernel of info.kernels) {
+    const ms = await kernel.kernelTimeMs;
+    if (typeof ms !== 'number') throw new Error(`tf.profile has no time for ${kernel.name}: ${JSON.stringify(ms)}`);
+    const entry = byName.get(kernel.name) ?? {name: kernel.name, calls: 0, ms: 0};
+    entry.calls++;
+    entry.ms += ms;
+    byName.set(kernel.name, entry);
+  }
+  const byKernel = [...byName.values()].sort((a, b) => b.ms - a.ms);
+  return {wallMs, kernelMs: byKernel.reduce((sum, k) => sum + k.ms, 0), byKernel};
 }
 
 async function timed(run: () => Promise<void>): Promise<number> {

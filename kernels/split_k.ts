@@ -1,9 +1,11 @@
 /**
- * Split-K reductions on WebGL: where each output is a sum over many values and there are too few
- * outputs to keep the GPU busy, the values (whole lines of them) are cut into chunks, one thread
- * sums each chunk into a partial, and the partials are then added up in chunk order (a fixed
- * order: results do not depend on scheduling). Used by Conv2DBackpropFilter and the BNTT kernels.
+ * Split-K reductions on the GPU backends: where each output is a sum over many values and there
+ * are too few outputs to keep the GPU busy, the values (whole lines of them) are cut into chunks,
+ * one thread sums each chunk into a partial, and the partials are then added up in chunk order (a
+ * fixed order: results do not depend on scheduling). Used by Conv2DBackpropFilter on webgl and
+ * webgpu and by the webgl BNTT kernels.
  */
+import {backend_util} from '@tensorflow/tfjs-core';
 
 /** `chunks` chunks of `linesPerChunk` lines (the last may be shorter). */
 export interface ChunkPlan {
@@ -23,4 +25,13 @@ export function splitLines(lines: number, valuesPerLine: number, partialsPerChun
   const wanted = Math.max(1, Math.min(byMemory, byLength, lines));
   const linesPerChunk = Math.ceil(lines / wanted);
   return {chunks: Math.ceil(lines / linesPerChunk), linesPerChunk};
+}
+
+/**
+ * Conv2DBackpropFilter's plan on webgl and webgpu: the batch·outH dy rows as lines of outW positions, each chunk
+ * writing a partial filter gradient.
+ */
+export function filterGradChunkPlan(c: backend_util.Conv2DInfo): ChunkPlan {
+  const filterSize = c.filterHeight * c.filterWidth * c.inChannels * c.outChannels;
+  return splitLines(c.batchSize * c.outHeight, c.outWidth, filterSize);
 }

@@ -1,5 +1,5 @@
-// Node side shared by the webgl benches (webgl_bntt.mjs, webgl_conv_grad.mjs): bundles a page
-// script with esbuild, serves it, opens it in headless Chromium (WebGL2 through SwiftShader)
+// Node side shared by the browser benches (webgl_bntt.mjs, conv_grad.mjs, profile_step.mjs, ...): bundles a page
+// script with esbuild, serves it, opens it in headless Chromium (WebGL2 and WebGPU through SwiftShader)
 // and prints a two-variant comparison table.
 import {build} from 'esbuild';
 import {createServer} from 'node:http';
@@ -41,20 +41,34 @@ async function serve(script) {
   return {server, url: `http://127.0.0.1:${server.address().port}/`};
 }
 
+/** `--backend NAME` (default webgl): the backend a bench page starts, one of `allowed`. */
+export function backendOption(allowed = ['webgl', 'webgpu']) {
+  const at = process.argv.indexOf('--backend');
+  const backend = at > 0 ? process.argv[at + 1] : 'webgl';
+  if (!allowed.includes(backend)) throw new Error(`--backend wants one of ${allowed.join(', ')}, got ${backend}`);
+  return backend;
+}
+
+/**
+ * Chromium flags besides scripts/chromium-flags.cjs: WebGPU's timestamp queries at full resolution (Chromium
+ * rounds them to 100 µs without WebGPU developer features), so that tf.profile times short kernels.
+ */
+const BENCH_FLAGS = ['--enable-webgpu-developer-features'];
+
 /**
  * Opens the page script `entry` (which sets window.benchApi) in Chromium, runs its
- * benchApi.init() and then `measure(page, backendInfo)`, and closes everything.
+ * benchApi.init(...initArgs) and then `measure(page, backendInfo)`, and closes everything.
  */
-export async function runBenchPage(entry, measure) {
+export async function runBenchPage(entry, measure, initArgs = []) {
   const {server, url} = await serve(await bundle(entry));
-  const args = CHROMIUM_FLAGS.filter(flag => flag !== '--headless=new');
+  const args = [...CHROMIUM_FLAGS.filter(flag => flag !== '--headless=new'), ...BENCH_FLAGS];
   const browser = await chromium.launch({executablePath: CHROMIUM, args, headless: true});
   try {
     const page = await browser.newPage();
     page.on('pageerror', error => console.error(`page error: ${error.message}`));
     await page.goto(url);
     page.setDefaultTimeout(0);
-    const backendInfo = await page.evaluate(() => window.benchApi.init());
+    const backendInfo = await page.evaluate(args => window.benchApi.init(...args), initArgs);
     return await measure(page, backendInfo);
   } finally {
     await browser.close();

@@ -1,5 +1,5 @@
 /**
- * Page side of bench/webgl_conv_grad.mjs: times webgl's Conv2DBackpropFilter (tfjs-snn's
+ * Page side of bench/conv_grad.mjs: times Conv2DBackpropFilter on webgl or webgpu (tfjs-snn's
  * split-K kernel and the built-in it replaced, swapped in and out in this page) on the small
  * model's conv shapes, and one training step of that model with each.
  */
@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {replacedKernel} from '../kernels/replace_kernel';
 import {models} from '../src/index';
 
-import {startWebGL, Timing, variantBench} from './webgl_bench_page_utils';
+import {startBackend, Timing, variantBench} from './browser_bench_page_utils';
 
 type Shape4 = [number, number, number, number];
 const VARIANTS = ['built-in', 'tfjs-snn'] as const;
@@ -21,19 +21,21 @@ export interface ConvCase {
 }
 
 let kernels: Record<Variant, tf.KernelConfig>;
+let backendName: string;
 
-async function init(): Promise<string> {
-  const backendInfo = await startWebGL();
+async function init(backend: string): Promise<string> {
+  const backendInfo = await startBackend(backend);
+  backendName = backend;
   models.small({inputShape: [8, 8, 1], numClasses: 2, timeSteps: 1}); // builds a layer: registers our kernels
-  const ours = tf.getKernel('Conv2DBackpropFilter', 'webgl');
+  const ours = tf.getKernel('Conv2DBackpropFilter', backend);
   const builtIn = ours == null ? null : replacedKernel(ours);
-  if (ours == null || builtIn == null) throw new Error("tfjs-snn has not replaced webgl's Conv2DBackpropFilter");
+  if (ours == null || builtIn == null) throw new Error(`tfjs-snn has not replaced ${backend}'s Conv2DBackpropFilter`);
   kernels = {'built-in': builtIn, 'tfjs-snn': ours};
   return backendInfo;
 }
 
 function use(variant: Variant): void {
-  tf.unregisterKernel('Conv2DBackpropFilter', 'webgl');
+  tf.unregisterKernel('Conv2DBackpropFilter', backendName);
   tf.registerKernel(kernels[variant]);
 }
 
