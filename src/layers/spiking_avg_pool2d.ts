@@ -1,4 +1,14 @@
-import {avgPool, reshape, serialization, Tensor, Tensor4D, tidy} from '@tensorflow/tfjs-core';
+import {
+  AvgPool,
+  AvgPoolAttrs,
+  avgPool,
+  engine,
+  reshape,
+  serialization,
+  Tensor,
+  Tensor4D,
+  tidy,
+} from '@tensorflow/tfjs-core';
 import {Shape} from '@tensorflow/tfjs-layers';
 
 import {optionNames} from '../errors';
@@ -63,7 +73,7 @@ export class SpikingAvgPool2d extends SpikingLayer {
       const input = this.timeInput(inputs);
       const [batch, time, height, width, channels] = input.shape as number[];
       const images = reshape(input, [batch * time, height, width, channels]) as Tensor4D;
-      const pooled = avgPool(images, this.poolSize, this.strides, this.padding);
+      const pooled = pool(images, this.poolSize, this.strides, this.padding);
       return reshape(pooled, [batch, time, ...pooled.shape.slice(1)]);
     });
   }
@@ -73,6 +83,16 @@ export class SpikingAvgPool2d extends SpikingLayer {
   }
 }
 serialization.registerClass(SpikingAvgPool2d);
+
+/**
+ * tf.avgPool without its last step, a Cast of the result to float32, which copies the whole result on wasm
+ * (and the copy is held until the end of a training step's backward pass). Spikes are float32 already.
+ */
+function pool(x: Tensor4D, poolSize: [number, number], strides: [number, number], padding: PaddingMode): Tensor4D {
+  if (x.dtype !== 'float32') return avgPool(x, poolSize, strides, padding);
+  const attrs: AvgPoolAttrs = {filterSize: poolSize, strides, pad: padding, dimRoundingMode: undefined};
+  return engine().runKernel(AvgPool, {x}, attrs as never) as Tensor4D;
+}
 
 /**
  * Average pooling of every step's spike map ({@link SpikingAvgPool2d}):
