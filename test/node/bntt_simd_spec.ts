@@ -23,8 +23,11 @@ import {
 // bit for bit at every channel grouping (16, 4 and single lanes), the loops themselves, the cpu backend's fresh
 // memory for a large x, and that the wasm backend's heap keeps no data behind.
 
-/** Channel counts that take each grouping: lanes only, one vector, vector + lane, 16, 16 + 4, 16 + 16 + 1, all. */
-const CHANNELS = [1, 3, 4, 5, 16, 20, 33, 39];
+/**
+ * Channel counts that take each grouping: lanes only (1, 3), one vector (4), vector + lane (5), 16 + 4 + 4 + 4
+ * + 3 lanes (15 and 47: 12 to 15 channels past a full 16-group), 16, 16 + 4, 16 + 16 + 1, 16 + 16 + 4 + 3.
+ */
+const CHANNELS = [1, 3, 4, 5, 15, 16, 20, 33, 39, 47];
 const T = 4;
 /** Per C: spatial (inner 15) and dense (inner 1) layouts, each with R = T and R = 1. */
 const SIMD_CASES: KernelCase[] = CHANNELS.flatMap(C =>
