@@ -2,14 +2,14 @@ import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
 import {BNTT_TRAIN, BnttTrainAttrs, bnttDims} from '../bntt_attrs';
 import {bnttForwardWith, bnttTrainForward} from '../bntt_loops';
-import {bnttWorkDoubles, simdForwardPasses} from '../wasm/simd/bntt_program';
-import {layout, scratchMemory, simdKernelsAvailable} from '../wasm/simd/simd_runtime';
+import {scratchRunner, simdForwardPasses} from '../wasm/simd/bntt_program';
+import {simdKernelsAvailable} from '../wasm/simd/simd_runtime';
 import {cpuIO} from './cpu_backend';
 
 /**
  * BNTT training forward: [y, mean, variance] from the batch statistics. Where the engine has WebAssembly SIMD,
- * the wasm backend's programs run on a scratch copy of x (the kept scratch memory, or a fresh one for an x larger
- * than it: the passes walk the whole of x three times, so it is not split); else the loops of bntt_loops.ts.
+ * the wasm backend's programs run on a scratch copy of x (whole when it fits the kept scratch memory, else in
+ * chunks of `outer` copied in for each pass); else the loops of bntt_loops.ts.
  */
 export const bnttTrainCpu: KernelFunc = ({inputs, backend, attrs}) => {
   const {x, gamma, beta} = inputs as {x: TensorInfo; gamma: TensorInfo; beta: TensorInfo};
@@ -21,19 +21,11 @@ export const bnttTrainCpu: KernelFunc = ({inputs, backend, attrs}) => {
     mean: new Float32Array(dims.rows * dims.channels),
     variance: new Float32Array(dims.rows * dims.channels),
   };
-  let y: Float32Array;
+  const y = new Float32Array(xs.length);
   if (simdKernelsAvailable()) {
-    const {
-      addresses: [xAt, yAt, work],
-      bytes,
-    } = layout([xs.length, xs.length, 2 * bnttWorkDoubles(dims)]);
-    const memory = scratchMemory(bytes);
-    new Float32Array(memory.buffer, xAt, xs.length).set(xs);
-    const passes = simdForwardPasses(memory, {x: xAt, out: yAt, work}, dims);
+    const passes = simdForwardPasses(scratchRunner(xs, null, y, dims), dims);
     bnttForwardWith(passes, io.read(gamma), io.read(beta), dims, epsilon, stats);
-    y = new Float32Array(memory.buffer, yAt, xs.length).slice();
   } else {
-    y = new Float32Array(xs.length);
     bnttTrainForward(xs, io.read(gamma), io.read(beta), dims, epsilon, {y, ...stats});
   }
   return [

@@ -2,8 +2,8 @@ import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
 import {BNTT_TRAIN_GRAD, BnttTrainAttrs, bnttDims} from '../bntt_attrs';
 import {bnttBackwardWith, bnttTrainBackward} from '../bntt_loops';
-import {bnttWorkDoubles, simdBackwardPasses} from '../wasm/simd/bntt_program';
-import {layout, scratchMemory, simdKernelsAvailable} from '../wasm/simd/simd_runtime';
+import {scratchRunner, simdBackwardPasses} from '../wasm/simd/bntt_program';
+import {simdKernelsAvailable} from '../wasm/simd/simd_runtime';
 import {cpuIO} from './cpu_backend';
 
 /**
@@ -20,21 +20,11 @@ export const bnttTrainGradCpu: KernelFunc = ({inputs, backend, attrs}) => {
     dgamma: new Float32Array(dims.rows * dims.channels),
     dbeta: new Float32Array(dims.rows * dims.channels),
   };
-  let dx: Float32Array;
+  const dx = new Float32Array(xs.length);
   if (simdKernelsAvailable()) {
-    const n = xs.length;
-    const {
-      addresses: [dyAt, xAt, dxAt, work],
-      bytes,
-    } = layout([n, n, n, 2 * bnttWorkDoubles(dims)]);
-    const memory = scratchMemory(bytes);
-    new Float32Array(memory.buffer, dyAt, n).set(dys);
-    new Float32Array(memory.buffer, xAt, n).set(xs);
-    const passes = simdBackwardPasses(memory, {dy: dyAt, x: xAt, out: dxAt, work}, dims);
+    const passes = simdBackwardPasses(scratchRunner(xs, dys, dx, dims), dims);
     bnttBackwardWith(passes, gammas, means, variances, dims, epsilon, sums);
-    dx = new Float32Array(memory.buffer, dxAt, n).slice();
   } else {
-    dx = new Float32Array(xs.length);
     bnttTrainBackward(dys, xs, gammas, means, variances, dims, epsilon, {dx, ...sums});
   }
   return [

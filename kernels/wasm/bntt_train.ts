@@ -2,7 +2,7 @@ import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
 import {BNTT_TRAIN, BnttTrainAttrs, bnttDims} from '../bntt_attrs';
 import {bnttForwardWith, bnttTrainForward} from '../bntt_loops';
-import {bnttWorkDoubles, simdForwardPasses} from './simd/bntt_program';
+import {bnttWorkDoubles, inPlaceRunner, simdForwardPasses} from './simd/bntt_program';
 import {simdKernelsAvailable} from './simd/simd_runtime';
 import {heapMemory, runOnHeap} from './wasm_backend';
 
@@ -23,7 +23,10 @@ export const bnttTrainWasm: KernelFunc = ({inputs, backend, attrs}) => {
     ([xs, gammas, betas, y, mean, variance], work) => {
       const memory = work == null ? null : heapMemory(backend, xs);
       if (memory != null && work != null) {
-        const passes = simdForwardPasses(memory, {x: xs.byteOffset, out: y.byteOffset, work}, dims);
+        const passes = simdForwardPasses(
+          inPlaceRunner(memory, {x: xs.byteOffset, out: y.byteOffset, work}, dims),
+          dims
+        );
         bnttForwardWith(passes, gammas, betas, dims, epsilon, {mean, variance});
       } else {
         bnttTrainForward(xs, gammas, betas, dims, epsilon, {y, mean, variance});

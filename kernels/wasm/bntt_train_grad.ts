@@ -2,7 +2,7 @@ import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
 import {BNTT_TRAIN_GRAD, BnttTrainAttrs, bnttDims} from '../bntt_attrs';
 import {bnttBackwardWith, bnttTrainBackward} from '../bntt_loops';
-import {bnttWorkDoubles, simdBackwardPasses} from './simd/bntt_program';
+import {bnttWorkDoubles, inPlaceRunner, simdBackwardPasses} from './simd/bntt_program';
 import {simdKernelsAvailable} from './simd/simd_runtime';
 import {heapMemory, runOnHeap} from './wasm_backend';
 
@@ -22,11 +22,8 @@ export const bnttTrainGradWasm: KernelFunc = ({inputs, backend, attrs}) => {
     ([dys, xs, gammas, means, variances, dx, dgamma, dbeta], work) => {
       const memory = work == null ? null : heapMemory(backend, xs);
       if (memory != null && work != null) {
-        const passes = simdBackwardPasses(
-          memory,
-          {dy: dys.byteOffset, x: xs.byteOffset, out: dx.byteOffset, work},
-          dims
-        );
+        const at = {dy: dys.byteOffset, x: xs.byteOffset, out: dx.byteOffset, work};
+        const passes = simdBackwardPasses(inPlaceRunner(memory, at, dims), dims);
         bnttBackwardWith(passes, gammas, means, variances, dims, epsilon, {dgamma, dbeta});
       } else {
         bnttTrainBackward(dys, xs, gammas, means, variances, dims, epsilon, {dx, dgamma, dbeta});

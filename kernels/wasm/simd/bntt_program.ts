@@ -13,12 +13,12 @@
  * - Elementwise outputs (y, dx) walk x in memory order, 16, 4 or 1 channels per step.
  *
  * The per-k coefficients (float64, computed between passes by bntt_loops' drivers) are planar arrays of R·C
- * doubles at `coefficients`: coefficient m of k at `coefficients + (m·R·C + k)·8`; sums are written the same
- * way at `out`.
+ * doubles at `coefficients`: coefficient m of k at `coefficients + (m·R·C + k)·8`; a sum pass adds its sums to
+ * those at `out`, laid out the same way (so that x can be walked in chunks of `outer`).
  */
 import {BnttDims} from '../../bntt_attrs';
 import {BnttBackwardPasses, BnttForwardPasses} from '../../bntt_loops';
-import {SimdFunction, simdFunction} from './simd_runtime';
+import {layout, rowsPerScratch, scratchMemory, SimdFunction, simdFunction} from './simd_runtime';
 import {
   Code,
   f32x4,
@@ -161,17 +161,18 @@ export function bnttPassFunction(pass: BnttPass): WasmFunction {
         );
       }
     }
-    const stores: Code[] = [];
+    const [loads, stores]: Code[][] = [[], []];
     sums.forEach((sum, m) => {
       const address = i32.add(get(p.out), i32.add(i32.mul(get(bytesK), i32.const(m)), get(kb)));
       for (let j = 0; j < pairs; j++) {
+        loads.push(set(sum[j], G === 1 ? load64Lane0(address) : load(address, 16 * j)));
         stores.push(G === 1 ? store64Lane0(address, get(sum[j])) : store(address, get(sum[j]), 16 * j));
       }
     });
     return whileLoop(
       i32.geS(get(p.channels), i32.add(get(c), i32.const(G))),
-      ...sums.flatMap(sum => sum.slice(0, pairs).map(acc => set(acc, f64x2.splat(0)))),
       set(kb, i32.mul(i32.add(get(rowBytes), i32.mul(get(c), i32.const(4))), i32.const(2))),
+      ...loads,
       set(start, i32.add(i32.mul(get(r), get(slab)), i32.mul(get(c), i32.const(4)))),
       set(o, i32.const(0)),
       whileLoop(
@@ -269,62 +270,128 @@ export function bnttWorkDoubles(dims: BnttDims): number {
   return 4 * dims.rows * dims.channels;
 }
 
-/** Where a kernel's arrays lie in the memory the programs run on (byte addresses; `work` a multiple of 8). */
-export interface BnttPlaces {
-  x: number;
-  /** y (forward) or dx (backward). */
-  out: number;
-  /** dy (backward only). */
-  dy?: number;
-  /** {@link bnttWorkDoubles} doubles. */
+/** Runs the passes over the whole of x (and dy) on one memory. */
+export interface BnttPassRunner {
+  memory: WebAssembly.Memory;
+  /** Byte address of the work area: {@link bnttWorkDoubles} doubles. */
   work: number;
+  /**
+   * Runs a pass with its coefficients at byte address `coefficients`; a sum pass adds its sums to those at `sums`,
+   * an elementwise pass writes the kernel's output (y or dx).
+   */
+  run(pass: BnttPass, coefficients: number, sums: number): void;
 }
 
-function runner(memory: WebAssembly.Memory, at: BnttPlaces, dims: BnttDims) {
-  const K = dims.rows * dims.channels;
+const sizes = (dims: BnttDims, outer: number) => [outer, dims.rows, dims.inner, dims.channels];
+
+/** The passes in place on the memory holding x, dy and the output (tfjs-backend-wasm's heap): one call each. */
+export function inPlaceRunner(
+  memory: WebAssembly.Memory,
+  at: {x: number; dy?: number; out: number; work: number},
+  dims: BnttDims
+): BnttPassRunner {
   return {
-    work: () => new Float64Array(memory.buffer, at.work, 4 * K),
-    run: (pass: BnttPass, coefficients: number, out: number) =>
-      bnttPassOn(memory, pass)(at.x, at.dy ?? 0, coefficients, out, dims.outer, dims.rows, dims.inner, dims.channels),
-    K,
+    memory,
+    work: at.work,
+    run: (pass, coefficients, sums) =>
+      bnttPassOn(memory, pass)(
+        at.x,
+        at.dy ?? 0,
+        coefficients,
+        SPECS[pass].sums > 0 ? sums : at.out,
+        ...sizes(dims, dims.outer)
+      ),
   };
 }
 
-/** The forward kernel's passes as SIMD programs on `memory` (x and y at `at`). */
-export function simdForwardPasses(memory: WebAssembly.Memory, at: BnttPlaces, dims: BnttDims): BnttForwardPasses {
-  const {work, run, K} = runner(memory, at, dims);
+/**
+ * The passes on a scratch copy (the cpu backend): x and dy are copied in once when they fit the kept scratch
+ * memory, else each pass runs over chunks of `outer` copied in turn (the sums carry over from chunk to chunk, so
+ * they are the same to the bit). The elementwise pass (the last) writes over its first input's copy (y over x,
+ * dx over dy: each output element depends on the inputs at its own index) and is copied into `output`.
+ */
+export function scratchRunner(
+  x: Float32Array,
+  dy: Float32Array | null,
+  output: Float32Array,
+  dims: BnttDims
+): BnttPassRunner {
+  const slab = dims.rows * dims.inner * dims.channels;
+  const workDoubles = bnttWorkDoubles(dims);
+  const perChunk = rowsPerScratch((dy == null ? 1 : 2) * slab * 4, workDoubles * 8, dims.outer);
+  const chunk = perChunk * slab;
+  const {
+    addresses: [work, xAt, dyAt],
+    bytes,
+  } = layout([2 * workDoubles, chunk, dy == null ? 0 : chunk]);
+  const outAt = dy == null ? xAt : dyAt;
+  const memory = scratchMemory(bytes);
+  const floats = (address: number, length: number) => new Float32Array(memory.buffer, address, length);
+  const whole = perChunk >= dims.outer;
+  const copyIn = (start: number, end: number) => {
+    floats(xAt, end - start).set(x.subarray(start, end));
+    if (dy != null) floats(dyAt, end - start).set(dy.subarray(start, end));
+  };
+  if (whole) copyIn(0, x.length);
+  return {
+    memory,
+    work,
+    run: (pass, coefficients, sums) => {
+      const elementwise = SPECS[pass].sums === 0;
+      const program = bnttPassOn(memory, pass);
+      for (let first = 0; first < Math.max(dims.outer, 1); first += perChunk) {
+        const count = Math.min(perChunk, dims.outer - first);
+        const [start, end] = [first * slab, (first + count) * slab];
+        if (!whole) copyIn(start, end);
+        program(xAt, dyAt, coefficients, elementwise ? outAt : sums, ...sizes(dims, count));
+        if (elementwise) output.set(floats(outAt, end - start), start);
+      }
+    },
+  };
+}
+
+/** The forward kernel's passes as SIMD programs (y written by `runner`). */
+export function simdForwardPasses(runner: BnttPassRunner, dims: BnttDims): BnttForwardPasses {
+  const K = dims.rows * dims.channels;
+  const work = () => new Float64Array(runner.memory.buffer, runner.work, 4 * K);
   return {
     sum: () => {
-      run('sum', 0, at.work);
+      work().fill(0, 0, K);
+      runner.run('sum', 0, runner.work);
       return work().slice(0, K);
     },
     squaredDeviations: mean => {
-      work().set(mean);
-      run('squares', at.work, at.work + 8 * K);
+      const w = work();
+      w.set(mean);
+      w.fill(0, K, 2 * K);
+      runner.run('squares', runner.work, runner.work + 8 * K);
       return work().slice(K, 2 * K);
     },
     normalize: (mean, scale, beta) => {
       const w = work();
       [mean, scale, beta].forEach((values, m) => w.set(values, m * K));
-      run('normalize', at.work, at.out);
+      runner.run('normalize', runner.work, 0);
     },
   };
 }
 
-/** The backward kernel's passes as SIMD programs on `memory` (dy, x and dx at `at`). */
-export function simdBackwardPasses(memory: WebAssembly.Memory, at: BnttPlaces, dims: BnttDims): BnttBackwardPasses {
-  const {work, run, K} = runner(memory, at, dims);
+/** The backward kernel's passes as SIMD programs (dx written by `runner`). */
+export function simdBackwardPasses(runner: BnttPassRunner, dims: BnttDims): BnttBackwardPasses {
+  const K = dims.rows * dims.channels;
+  const work = () => new Float64Array(runner.memory.buffer, runner.work, 4 * K);
   return {
     sums: mean => {
-      work().set(mean);
-      run('gradSums', at.work, at.work + 8 * K);
       const w = work();
-      return {sumDy: w.slice(K, 2 * K), sumDyCentered: w.slice(2 * K, 3 * K)};
+      w.set(mean);
+      w.fill(0, K, 3 * K);
+      runner.run('gradSums', runner.work, runner.work + 8 * K);
+      const sums = work();
+      return {sumDy: sums.slice(K, 2 * K), sumDyCentered: sums.slice(2 * K, 3 * K)};
     },
     dx: (dyScale, centeredScale, mean, dyShift) => {
       const w = work();
       [dyScale, centeredScale, mean, dyShift].forEach((values, m) => w.set(values, m * K));
-      run('dx', at.work, at.out);
+      runner.run('dx', runner.work, 0);
     },
   };
 }
