@@ -72,6 +72,7 @@ export function f32Bits(value: number): Code {
   return Array.from(new Uint8Array(new Float32Array([value]).buffer));
 }
 
+/** The 8 bytes of a float64 constant (`f64.const`'s immediate). */
 export function f64Bits(value: number): Code {
   return Array.from(new Uint8Array(new Float64Array([value]).buffer));
 }
@@ -167,6 +168,7 @@ export const f32x4 = {
   demoteF64x2Zero: (a: Code): Code => cat(a, simd(0x5e)),
 };
 
+/** 128-bit SIMD on two float64 lanes. */
 export const f64x2 = {
   /** Two copies of a constant. */
   splat: (value: number): Code => cat([0x44], f64Bits(value), simd(0x14)),
