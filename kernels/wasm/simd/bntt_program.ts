@@ -56,7 +56,8 @@ const JOIN_LOW = [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23];
 
 /**
  * What a pass computes for one pair of f64 lanes (j: the pair's index in its group): `values` are the sums' terms
- * (a sum pass) or the output (an elementwise pass), after the statements `pre`.
+ * (a sum pass) or the output (an elementwise pass), after the statements `pre` (sum passes only: an elementwise
+ * pass runs both halves' `pre` before either value).
  */
 interface Element {
   pre: Code[];
