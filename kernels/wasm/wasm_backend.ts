@@ -1,16 +1,17 @@
-import type {DataType, TensorInfo} from '@tensorflow/tfjs-core';
+import type {DataId, DataType, TensorInfo} from '@tensorflow/tfjs-core';
 
 /** The part of tfjs-backend-wasm's BackendWasm these kernels use (typed structurally: wasm is an optional peer). */
 interface WasmBackendLike {
   typedArrayFromHeap(info: TensorInfo): ArrayBufferView;
   makeOutput(shape: number[], dtype: DataType, memoryOffset?: number, values?: Float32Array): TensorInfo;
+  disposeData(dataId: DataId, force?: boolean): boolean;
 }
 
 /**
  * Allocates the outputs in the wasm heap, then returns float32 views of `inputs` followed by the outputs. The
  * loops write the outputs in place: no fresh JS buffer (whose first touch costs page faults) and no copy into the
  * heap. Views are taken only after every allocation, since growing the heap detaches earlier views. Outputs are
- * not zeroed: the loops must write every element.
+ * not zeroed: the loops must write every element. Inputs are checked before anything is allocated.
  */
 export function heapOutputsAndViews(
   backend: unknown,
@@ -18,12 +19,44 @@ export function heapOutputsAndViews(
   outputShapes: number[][]
 ): {outputs: TensorInfo[]; views: Float32Array[]} {
   const wasm = backend as WasmBackendLike;
-  const outputs = outputShapes.map(shape => wasm.makeOutput(shape.slice(), 'float32'));
-  const views = [...inputs, ...outputs].map(info => {
+  for (const info of inputs) {
     if (info.dtype !== 'float32') throw new Error(`tfjs-snn's wasm kernels take float32 tensors; got ${info.dtype}`);
-    return wasm.typedArrayFromHeap(info) as Float32Array;
-  });
+  }
+  const outputs = outputShapes.map(shape => wasm.makeOutput(shape.slice(), 'float32'));
+  const views = [...inputs, ...outputs].map(info => wasm.typedArrayFromHeap(info) as Float32Array);
   return {outputs, views};
+}
+
+/** Frees heap data a kernel allocated and does not return: a work area, or its outputs when it fails. */
+function disposeHeapData(backend: unknown, infos: TensorInfo[]): void {
+  for (const info of infos) (backend as WasmBackendLike).disposeData(info.dataId, true);
+}
+
+/**
+ * {@link heapOutputsAndViews} with a temporary work area of `workDoubles` float64 values on the heap (none when
+ * null), allocated with the outputs; calls `run` with the views and the work area's byte address (a multiple of
+ * 8), then frees the work area, and the outputs too if `run` throws. Returns the outputs.
+ */
+export function runOnHeap(
+  backend: unknown,
+  inputs: TensorInfo[],
+  outputShapes: number[][],
+  workDoubles: number | null,
+  run: (views: Float32Array[], work: number | null) => void
+): TensorInfo[] {
+  const work = workDoubles == null ? [] : [[2 * workDoubles + 2]];
+  const {outputs, views} = heapOutputsAndViews(backend, inputs, [...outputShapes, ...work]);
+  const workInfo = outputs.splice(outputShapes.length);
+  const workView = workInfo.length > 0 ? views.pop() : undefined;
+  try {
+    run(views, workView == null ? null : Math.ceil(workView.byteOffset / 8) * 8);
+  } catch (error) {
+    disposeHeapData(backend, outputs);
+    throw error;
+  } finally {
+    disposeHeapData(backend, workInfo);
+  }
+  return outputs;
 }
 
 /**

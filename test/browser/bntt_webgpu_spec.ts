@@ -21,6 +21,7 @@ import {
   KERNEL_EPSILON,
   KernelCase,
   OUTPUT_NAMES,
+  referenceOutputs,
   runKernels,
   sizeOf,
 } from '../shared/bntt_kernel_check';
@@ -59,13 +60,6 @@ const statisticCount = (c: KernelCase) => sizeOf(c.shape) / (c.rows * c.shape[c.
 const caseName = (c: KernelCase) =>
   `x [${c.shape}], R = ${c.rows}, N = ${statisticCount(c)} (${reductionLanes(statisticCount(c))} lanes)`;
 
-/** The float64 reference's [y, mean, variance, dx, dgamma, dbeta]. */
-function referenceOutputs(c: KernelCase, data: CaseData): number[][] {
-  const forward = refForward(data.x, c.shape, data.gamma, data.beta, EPSILON);
-  const backward = refBackward(data.x, data.dy, c.shape, data.gamma, EPSILON);
-  return [forward.y, forward.mean, forward.variance, backward.dx, backward.dgamma, backward.dbeta];
-}
-
 /** Every output's error against the reference, with both kernels counted (each must run once, on webgpu). */
 async function kernelErrors(c: KernelCase, data: CaseData): Promise<{[output: string]: number}> {
   let actual: Float32Array[] = [];
@@ -76,7 +70,7 @@ async function kernelErrors(c: KernelCase, data: CaseData): Promise<{[output: st
     });
   });
   expect([calls, gradCalls]).toEqual([1, 1]);
-  const expected = referenceOutputs(c, data);
+  const expected = referenceOutputs(c, data, EPSILON);
   return Object.fromEntries(OUTPUT_NAMES.map((name, i) => [name, relativeMaxError(actual[i], expected[i])]));
 }
 

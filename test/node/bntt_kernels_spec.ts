@@ -15,6 +15,7 @@ import {bnttTrainWasmConfig} from '../../kernels/wasm/bntt_train';
 import {bnttTrainGradWasmConfig} from '../../kernels/wasm/bntt_train_grad';
 import {refBackward as refBackwardWith, refForward as refForwardWith} from '../reference/bntt_reference';
 import {randomArray, relativeMaxError} from '../reference/lif_reference';
+import {caseData, KernelCase, NODE_KERNEL_CASES, sizeOf} from '../shared/bntt_kernel_check';
 import {expectBnttStepsLeakNoTensors} from '../shared/bntt_memory_check';
 
 const BNTT_TRAIN = 'SnnBnttTrain';
@@ -34,38 +35,9 @@ const refBackward = (x: ArrayLike<number>, dy: ArrayLike<number>, shape: number[
 
 // ---- cases -------------------------------------------------------------------------------------------------
 
-interface KernelCase {
-  shape: number[];
-  rows: number;
-  /** Random gamma and beta, or the ones / zeros the layer passes without scale / center. */
-  affine: boolean;
-}
-
-const SHAPES: Array<[number[], number]> = [
-  [[1, 3, 4], 3], // N = 1: variance 0, y = beta, dx = 0
-  [[2, 3, 4], 1],
-  [[3, 5, 6, 2], 5],
-  [[4, 2, 7, 3], 1],
-  [[2, 4, 3, 5, 4], 4],
-  [[1, 6, 2, 3, 3], 1],
-  [[4, 3, 4, 4, 8], 3],
-  [[3, 1, 2, 2, 5], 1], // T = 1
-];
-const KERNEL_CASES: KernelCase[] = SHAPES.flatMap(([shape, rows]) =>
+const KERNEL_CASES: KernelCase[] = NODE_KERNEL_CASES.flatMap(({shape, rows}) =>
   [true, false].map(affine => ({shape, rows, affine}))
 );
-
-const sizeOf = (shape: number[]) => shape.reduce((n, d) => n * d, 1);
-
-function caseData(c: KernelCase, seed: number) {
-  const numParams = c.rows * c.shape[c.shape.length - 1];
-  return {
-    x: randomArray(sizeOf(c.shape), seed).map(v => 2 * v + 0.5),
-    dy: randomArray(sizeOf(c.shape), seed + 1),
-    gamma: c.affine ? randomArray(numParams, seed + 2, 0.5, 1.5) : new Float32Array(numParams).fill(1),
-    beta: c.affine ? randomArray(numParams, seed + 3) : new Float32Array(numParams),
-  };
-}
 
 function runKernel(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor): tf.Tensor[] {
   return tf.engine().runKernel(BNTT_TRAIN, {x, gamma, beta}, {epsilon: EPSILON} as never) as tf.Tensor[];

@@ -110,6 +110,14 @@ export function layout(lengths: number[]): {addresses: number[]; bytes: number} 
   return {addresses, bytes: next};
 }
 
+/**
+ * How many rows of `rowBytes` each fit the kept scratch memory beside `sharedBytes`: at least 1 (a row that does
+ * not fit gets a fresh memory from {@link scratchMemory}), at most `rows`.
+ */
+export function rowsPerScratch(rowBytes: number, sharedBytes: number, rows: number): number {
+  return Math.max(1, Math.min(rows, Math.floor((keptScratchBytes - sharedBytes) / Math.max(rowBytes, 1))));
+}
+
 /** One array a program reads or writes, for {@link runOnScratch}. */
 export interface ScratchArray {
   /** An input's values; absent for an output. */
@@ -137,10 +145,7 @@ export function runOnScratch(
   const rowFloats = arrays.map(a => (a.perRow ? (batch === 0 ? 0 : a.length / batch) : a.length));
   const sharedBytes = layout(arrays.map((a, i) => (a.perRow ? 0 : rowFloats[i]))).bytes;
   const rowBytes = layout(arrays.map((a, i) => (a.perRow ? rowFloats[i] : 0))).bytes;
-  const rowsPerChunk = Math.max(
-    1,
-    Math.min(batch, Math.floor((keptScratchBytes - sharedBytes) / Math.max(rowBytes, 1)))
-  );
+  const rowsPerChunk = rowsPerScratch(rowBytes, sharedBytes, batch);
   const {addresses, bytes} = layout(arrays.map((a, i) => (a.perRow ? rowFloats[i] * rowsPerChunk : a.length)));
   const memory = scratchMemory(bytes);
   const heap = new Float32Array(memory.buffer);

@@ -8,8 +8,9 @@
  *
  *     set(u, f32x4.add(f32x4.mul(get(leak), get(m)), load(addr)))
  *
- * Only what the kernels need is here: i32 integer arithmetic and control flow, and 128-bit SIMD on f32 lanes
- * (the fixed-width SIMD proposal, in every browser since 2021-2023 and in Node 16.4+).
+ * Only what the kernels need is here: i32 integer arithmetic and control flow, and 128-bit SIMD on f32 and f64
+ * lanes (the fixed-width SIMD proposal, in every browser since 2021-2023 and in Node 16.4+). SIMD opcodes are
+ * those of the proposal's final binary encoding (prefix 0xfd, then the opcode as unsigned LEB128).
  */
 
 /** A sequence of instructions (their binary encoding). */
@@ -71,6 +72,11 @@ export function f32Bits(value: number): Code {
   return Array.from(new Uint8Array(new Float32Array([value]).buffer));
 }
 
+/** The 8 bytes of a float64 constant (`f64.const`'s immediate). */
+export function f64Bits(value: number): Code {
+  return Array.from(new Uint8Array(new Float64Array([value]).buffer));
+}
+
 // ---- i32 ----
 
 export const i32 = {
@@ -84,6 +90,8 @@ export const i32 = {
   geS: (a: Code, b: Code): Code => cat(a, b, [0x4e]),
   /** Signed a > b. */
   gtS: (a: Code, b: Code): Code => cat(a, b, [0x4a]),
+  /** Unsigned a < b (byte addresses). */
+  ltU: (a: Code, b: Code): Code => cat(a, b, [0x49]),
 };
 
 // ---- control flow ----
@@ -102,17 +110,34 @@ export function ifThen(cond: Code, ...body: Code[]): Code {
 // ---- SIMD (prefix 0xfd) ----
 
 const simd = (opcode: number): Code => [0xfd, ...uleb(opcode)];
-/** Memory argument: alignment 2^2 bytes (a hint only: the kernels' addresses are float-aligned), offset 0. */
-const MEMARG: Code = [2, 0];
+/**
+ * Memory argument: the alignment hint 2^align bytes (the kernels' addresses are float- or double-aligned) and a
+ * constant byte offset added to the address.
+ */
+const memarg = (align: number, offset: number): Code => [align, ...uleb(offset)];
 
-/** 16 bytes at an address (`v128.load`). */
-export const load = (address: Code): Code => cat(address, simd(0x00), MEMARG);
-/** Stores 16 bytes at an address (`v128.store`). */
-export const store = (address: Code, value: Code): Code => cat(address, value, simd(0x0b), MEMARG);
+/** 16 bytes at `address + offset` (`v128.load`). */
+export const load = (address: Code, offset = 0): Code => cat(address, simd(0x00), memarg(2, offset));
+/** Stores 16 bytes at `address + offset` (`v128.store`). */
+export const store = (address: Code, value: Code, offset = 0): Code =>
+  cat(address, value, simd(0x0b), memarg(2, offset));
 /** One float at an address into lane 0, the other lanes zero (`v128.load32_zero`). */
-export const loadLane0 = (address: Code): Code => cat(address, simd(0x5c), MEMARG);
+export const loadLane0 = (address: Code): Code => cat(address, simd(0x5c), memarg(2, 0));
 /** Stores lane 0 only (`v128.store32_lane`). */
-export const storeLane0 = (address: Code, value: Code): Code => cat(address, value, simd(0x5a), MEMARG, [0]);
+export const storeLane0 = (address: Code, value: Code): Code => cat(address, value, simd(0x5a), memarg(2, 0), [0]);
+/** One double at `address + offset` into f64 lane 0, lane 1 zero (`v128.load64_zero`). */
+export const load64Lane0 = (address: Code, offset = 0): Code => cat(address, simd(0x5d), memarg(3, offset));
+/** Stores f64 lane 0 only at `address + offset` (`v128.store64_lane`). */
+export const store64Lane0 = (address: Code, value: Code, offset = 0): Code =>
+  cat(address, value, simd(0x5b), memarg(3, offset), [0]);
+
+/**
+ * `i8x16.shuffle`: byte i of the result is byte `lanes[i]` of a (0–15) or of b (16–31); the lanes are immediates.
+ */
+export function shuffle(a: Code, b: Code, lanes: number[]): Code {
+  if (lanes.length !== 16 || lanes.some(l => !(l >= 0 && l < 32))) throw new Error(`shuffle: bad lanes [${lanes}]`);
+  return cat(a, b, simd(0x0d), lanes);
+}
 
 export const v128 = {
   and: (a: Code, b: Code): Code => cat(a, b, simd(0x4e)),
@@ -139,6 +164,19 @@ export const f32x4 = {
   gt: (a: Code, b: Code): Code => cat(a, b, simd(0x44)),
   /** Rounds toward zero to i32 lanes, saturating. */
   truncToI32: (a: Code): Code => cat(a, simd(0xf8)),
+  /** The two f64 lanes rounded to float32 (nearest, ties to even) in lanes 0 and 1; lanes 2 and 3 zero. */
+  demoteF64x2Zero: (a: Code): Code => cat(a, simd(0x5e)),
+};
+
+/** 128-bit SIMD on two float64 lanes. */
+export const f64x2 = {
+  /** Two copies of a constant. */
+  splat: (value: number): Code => cat([0x44], f64Bits(value), simd(0x14)),
+  add: (a: Code, b: Code): Code => cat(a, b, simd(0xf0)),
+  sub: (a: Code, b: Code): Code => cat(a, b, simd(0xf1)),
+  mul: (a: Code, b: Code): Code => cat(a, b, simd(0xf2)),
+  /** f32 lanes 0 and 1 of a, exactly, as two f64 lanes (`f64x2.promote_low_f32x4`). */
+  promoteLowF32x4: (a: Code): Code => cat(a, simd(0x5f)),
 };
 
 export const i32x4 = {
