@@ -25,6 +25,7 @@ import {conv2dBackpropFilterWasmConfig} from './wasm/conv2d_backprop_filter';
 import {batchMatMulWasmConfig} from './wasm/batch_mat_mul';
 import {conv2dBackpropInputWasmConfig} from './wasm/conv2d_backprop_input';
 import {identityWasmConfig} from './wasm/identity';
+import {avgPoolGradWasmConfig} from './wasm/avg_pool_grad';
 import {replacedKernel} from './replace_kernel';
 // BNTT training kernels (cpu, wasm, webgl, webgpu) and their gradient.
 import {bnttTrainGradientConfig} from './bntt_gradient';
@@ -84,6 +85,8 @@ const REPLACEMENTS: Array<{kernelName: string; backendName: string; make: (built
   {kernelName: 'BatchMatMul', backendName: 'wasm', make: batchMatMulWasmConfig},
   // wasm's copies its input; tfjs saves every tensor a gradient needs through Identity (engine.clone).
   {kernelName: 'Identity', backendName: 'wasm', make: identityWasmConfig},
+  // wasm's is a scalar loop over every window; ours spreads tiling windows with SIMD.
+  {kernelName: 'AvgPoolGrad', backendName: 'wasm', make: avgPoolGradWasmConfig},
   // webgl's and webgpu's loop over every position per filter element; ours are split-K.
   {kernelName: 'Conv2DBackpropFilter', backendName: 'webgl', make: conv2dBackpropFilterWebGLConfig},
   {kernelName: 'Conv2DBackpropFilter', backendName: 'webgpu', make: conv2dBackpropFilterWebGPUConfig},
