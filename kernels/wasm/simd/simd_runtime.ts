@@ -20,8 +20,10 @@ const SIMD_PROBE = new Uint8Array([
 export function simdKernelsAvailable(): boolean {
   if (simdDisabled) return false;
   if (simdState == null) {
+    // Compiled, not just validated: a page whose Content-Security-Policy forbids compiling WebAssembly
+    // ('wasm-unsafe-eval') throws here, and the kernels then run their loops.
     try {
-      simdState = typeof WebAssembly === 'object' && WebAssembly.validate(SIMD_PROBE);
+      simdState = typeof WebAssembly === 'object' && new WebAssembly.Module(SIMD_PROBE) != null;
     } catch {
       simdState = false;
     }
