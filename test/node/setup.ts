@@ -2,6 +2,12 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-layers'; // registers the core ops' gradients
 import * as tf from '@tensorflow/tfjs-core';
 
+import {useThreadedWasm} from '../../src/wasm_threads';
+
+/** TFJS_SNN_WASM_THREADS=N: the specs' wasm backend is tfjs-backend-wasm's threaded build on N threads. */
+const WASM_THREADS = process.env.TFJS_SNN_WASM_THREADS;
+
 beforeAll(async () => {
+  if (WASM_THREADS != null) await useThreadedWasm({threads: Number(WASM_THREADS)});
   await tf.setBackend('cpu');
 });
