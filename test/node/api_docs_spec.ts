@@ -147,6 +147,7 @@ describe('the public API documentation', () => {
         'models',
         'ops',
         'regularizers',
+        'ThreadedWasmOptions',
         'useThreadedWasm',
         'version',
       ])
