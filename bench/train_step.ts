@@ -88,11 +88,15 @@ async function profileStep(spec: RunSpec, step: () => Promise<unknown>): Promise
   });
 }
 
-async function wasmFeatures(backend: string): Promise<{wasmSimd?: boolean; wasmThreads?: boolean}> {
-  if (backend !== 'wasm') return {};
+async function wasmFeatures(
+  backend: string,
+  threads: number
+): Promise<{wasmSimd?: boolean; wasmThreads?: boolean; wasmThreadCount?: number}> {
+  if (tf.getBackend() !== 'wasm') return {};
   return {
     wasmSimd: (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) as boolean,
     wasmThreads: (await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')) as boolean,
+    wasmThreadCount: backend === 'wasm-threads' ? threads : 1,
   };
 }
 
@@ -142,13 +146,17 @@ async function measure(spec: RunSpec, model: tfl.Sequential, x: tf.Tensor, y: tf
 async function run(spec: RunSpec): Promise<void> {
   // npm run bench:gpu preloads Dawn's navigator.gpu (scripts/dawn-preload.mjs); the backend registers on import.
   if (spec.backend === 'webgpu') await import('@tensorflow/tfjs-backend-webgpu');
-  if (!(await tf.setBackend(spec.backend))) throw new Error(`backend '${spec.backend}' failed to initialise`);
+  // wasm-threads: tfjs-backend-wasm's threaded build, started as the 'wasm' backend, one thread per core.
+  const threads = spec.backend === 'wasm-threads' ? await snn.useThreadedWasm() : 1;
+  if (spec.backend !== 'wasm-threads' && !(await tf.setBackend(spec.backend))) {
+    throw new Error(`backend '${spec.backend}' failed to initialise`);
+  }
   emit({
     type: 'info',
     side: 'tfjs',
     backend: spec.backend,
     tfjs: tf.version_core,
-    ...(await wasmFeatures(spec.backend)),
+    ...(await wasmFeatures(spec.backend, threads)),
   });
   const buildStart = performance.now();
   const model = buildModel(spec.case, spec.optimizer.weightDecay);

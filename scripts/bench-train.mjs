@@ -1,7 +1,8 @@
-// npm run bench:train [-- --quick] [--only=small|vgg9] [--backends=wasm,cpu] [--cpu-budget=SECONDS] [--no-torch]
-//   [--profile]: training speed (one SGD step, images/s) of snn.models.small and vgg9 with tfjs on wasm and cpu,
-// each run in a fresh Node process, against the same networks in PyTorch (tools/reference/bench_torch.py) on 1
-// and all threads. Bundles bench/train_step.ts with esbuild (npm packages stay external), prints one markdown
+// npm run bench:train [-- --quick] [--only=small|vgg9] [--backends=wasm,wasm-threads,cpu] [--cpu-budget=SECONDS]
+//   [--no-torch] [--profile]: training speed (one SGD step, images/s) of snn.models.small and vgg9 with tfjs on
+// wasm and cpu, each run in a fresh Node process, against the same networks in PyTorch
+// (tools/reference/bench_torch.py) on 1 and all threads. wasm-threads is the wasm backend on all cores
+// (snn.useThreadedWasm); it runs only when named in --backends. Bundles bench/train_step.ts with esbuild (npm packages stay external), prints one markdown
 // table and writes it to .bench/train.md, the raw lines to .bench/train.json.
 import {build} from 'esbuild';
 import {execSync, spawnSync} from 'node:child_process';
@@ -15,10 +16,12 @@ const BUNDLE = 'build/bench-train/train_step.cjs';
 const OUT_DIR = '.bench';
 const PYTHON = '/usr/bin/python3';
 const TORCH_SCRIPT = 'tools/reference/bench_torch.py';
-const BACKENDS = ['wasm', 'cpu'];
+const BACKENDS = ['wasm', 'wasm-threads', 'cpu'];
+/** What runs without --backends (wasm-threads is named to run). */
+const DEFAULT_BACKENDS = ['wasm', 'cpu'];
 const USAGE =
-  'npm run bench:train [-- --quick] [--only=small|vgg9] [--backends=wasm,cpu] [--cpu-budget=SECONDS] ' +
-  '[--no-torch] [--profile]';
+  `npm run bench:train [-- --quick] [--only=small|vgg9] [--backends=${BACKENDS.join(',')}] ` +
+  '[--cpu-budget=SECONDS] [--no-torch] [--profile]';
 /** tfjs-backend-cpu's Conv2DBackpropFilter is a scalar loop (~95% of a small-model step): cap its process. */
 const CPU_BUDGET_S = {full: 600, quick: 60};
 /** A wasm process gets this long before it is reported as failed. */
@@ -39,7 +42,7 @@ function parseArgs(args) {
   const unknown = args.filter(a => !known.includes(a) && !valued.some(v => a.startsWith(`--${v}=`)));
   if (unknown.length > 0) throw new Error(`unknown option(s) ${unknown.join(' ')}; usage: ${USAGE}`);
   const quick = args.includes('--quick');
-  const backends = (option(args, 'backends') ?? BACKENDS.join(',')).split(',');
+  const backends = (option(args, 'backends') ?? DEFAULT_BACKENDS.join(',')).split(',');
   const bad = backends.filter(b => !BACKENDS.includes(b));
   if (bad.length > 0) throw new Error(`--backends: unknown backend(s) ${bad.join(', ')}; usage: ${USAGE}`);
   const cpuBudgetS = Number(option(args, 'cpu-budget') ?? CPU_BUDGET_S[quick ? 'quick' : 'full']);
@@ -86,8 +89,10 @@ function runSpec(config, name, backend, options) {
   };
 }
 
-function tfjsLabel(backend) {
-  return `tfjs-snn ${backend}`;
+/** The row's label; wasm-threads names the threads its process started (its info line). */
+function tfjsLabel(backend, lines) {
+  const threads = lines.find(l => l.type === 'info')?.wasmThreadCount;
+  return backend === 'wasm-threads' ? `tfjs-snn wasm, ${threads ?? '?'} threads` : `tfjs-snn ${backend}`;
 }
 
 const CPU_NOTE = budget =>
@@ -115,7 +120,7 @@ async function runTfjs(config, name, backend, options) {
     name,
     timeSteps: spec.case.timeSteps,
     batch: spec.case.batch,
-    label: tfjsLabel(backend),
+    label: tfjsLabel(backend, lines),
     backend,
     note: cpu ? CPU_NOTE(options.cpuBudgetS) : undefined,
   };
@@ -165,7 +170,9 @@ async function runTorch(name, options) {
 /** PyTorch rows first, then tfjs; train before predict. */
 function sortRows(rows, names) {
   const modeOrder = {train: 0, predict: 1};
-  const sideOrder = r => (r.torchThreads === '1' ? 0 : r.torchThreads != null ? 1 : r.backend === 'wasm' ? 2 : 3);
+  const tfjsOrder = ['wasm', 'wasm-threads', 'cpu'];
+  const sideOrder = r =>
+    r.torchThreads === '1' ? 0 : r.torchThreads != null ? 1 : 2 + Math.max(0, tfjsOrder.indexOf(r.backend));
   return [...rows].sort(
     (a, b) =>
       names.indexOf(a.name) - names.indexOf(b.name) ||
@@ -204,10 +211,15 @@ const loadText = () =>
 function infoLines(lines, options, args, seconds, loadBefore, torchNote) {
   const tfjs = lines.find(l => l.type === 'info' && l.backend === 'wasm') ?? lines.find(l => l.type === 'info');
   const torch = lines.find(l => l.type === 'model' && l.side === 'torch');
+  const threaded = lines.find(l => l.type === 'info' && l.backend === 'wasm-threads');
   const wasm =
     tfjs?.wasmSimd == null
       ? ''
-      : `, wasm SIMD ${tfjs.wasmSimd ? 'on' : 'off'}, threads ${tfjs.wasmThreads ? 'on' : 'off'}`;
+      : `, wasm SIMD ${tfjs.wasmSimd ? 'on' : 'off'}, ` +
+        (threaded != null
+          ? `wasm threads: 1 (tfjs-backend-wasm's own choice in Node) and ${threaded.wasmThreadCount} ` +
+            '(wasm-threads, snn.useThreadedWasm)'
+          : `threads ${tfjs.wasmThreads ? 'on' : 'off'}`);
   return [
     `${new Date().toISOString()}; CPU: ${cpus()[0]?.model ?? 'unknown'}, ${cpus().length} cores, ` +
       `${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM`,
@@ -256,7 +268,7 @@ async function main(args) {
     // A case with a neuron other than the LIF has no PyTorch twin and runs on wasm only (cpu takes minutes a step).
     const neuronCase = config.cases[name].neuron != null;
     if (withTorch && !neuronCase) runs.push(await runTorch(name, options));
-    for (const backend of options.backends.filter(b => !neuronCase || b === 'wasm')) {
+    for (const backend of options.backends.filter(b => !neuronCase || b !== 'cpu')) {
       runs.push(await runTfjs(config, name, backend, options));
     }
     for (const run of runs) {

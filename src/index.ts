@@ -17,5 +17,7 @@ export * as models from './models/index';
 export * as ops from './ops/index';
 export * as regularizers from './regularizers/index';
 export {version} from './version';
+export {useThreadedWasm} from './wasm_threads';
+export type {ThreadedWasmOptions} from './wasm_threads';
 
 registerFileRouter();

@@ -33,3 +33,27 @@ export function builtinSync<T>(specifier: string): T | null {
   const proc = builtinProcess();
   return typeof proc?.getBuiltinModule === 'function' ? (proc.getBuiltinModule(specifier) as T) : null;
 }
+
+// This module's file: CommonJS (the Node bundle, the UMD bundle under require, tsc's test build) has __filename;
+// the ES module bundle defines TFJS_SNN_MODULE_URL = import.meta.url (rollup.config.js).
+declare const __filename: string | undefined;
+declare const TFJS_SNN_MODULE_URL: string | undefined;
+
+interface NodeUrl {
+  fileURLToPath(url: string): string;
+}
+
+/**
+ * The file of tfjs-snn's module in Node (the bundle, or tsc's build of this file), from which the package finds its
+ * own data and resolves its peer packages; null in a browser.
+ */
+export function moduleFile(): string | null {
+  if (typeof __filename === 'string') return __filename;
+  if (typeof TFJS_SNN_MODULE_URL === 'string' && TFJS_SNN_MODULE_URL.startsWith('file:')) {
+    const url = builtinSync<NodeUrl>('node:url');
+    if (url != null) return url.fileURLToPath(TFJS_SNN_MODULE_URL);
+    const path = decodeURIComponent(new URL(TFJS_SNN_MODULE_URL).pathname);
+    return /^\/[A-Za-z]:\//.test(path) ? path.slice(1) : path; // file:///C:/… on Windows
+  }
+  return null;
+}

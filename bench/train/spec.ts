@@ -23,8 +23,11 @@ export interface RunSpec {
   /** The key of the case in cases.json ('small', 'vgg9'). */
   name: string;
   case: TrainCase;
-  /** webgpu: only under scripts/dawn-preload.mjs (npm run bench:gpu). */
-  backend: 'cpu' | 'wasm' | 'webgpu';
+  /**
+   * webgpu: only under scripts/dawn-preload.mjs (npm run bench:gpu). wasm-threads: the wasm backend started by
+   * snn.useThreadedWasm, on all the machine's cores.
+   */
+  backend: 'cpu' | 'wasm' | 'wasm-threads' | 'webgpu';
   optimizer: OptimizerConfig;
   /** At most this many timed steps of each kind; the result is their median. */
   trainSteps: number;
@@ -119,7 +122,10 @@ export interface InfoLine {
   backend: string;
   tfjs: string;
   wasmSimd?: boolean;
+  /** What tfjs-backend-wasm detects (false in Node); wasmThreadCount says what the backend runs. */
   wasmThreads?: boolean;
+  /** XNNPACK's threads in the wasm backend: 1, or wasm-threads' count. */
+  wasmThreadCount?: number;
 }
 
 export type OutputLine = InfoLine | TimingLine | ModelLine | ProfileLine | PhaseLine | EndLine;

@@ -10,8 +10,10 @@ interface WasmBackendLike {
 /**
  * Allocates the outputs in the wasm heap, then returns float32 views of `inputs` followed by the outputs. The
  * loops write the outputs in place: no fresh JS buffer (whose first touch costs page faults) and no copy into the
- * heap. Views are taken only after every allocation, since growing the heap detaches earlier views. Outputs are
- * not zeroed: the loops must write every element. Inputs are checked before anything is allocated.
+ * heap. Views are taken only after every allocation, since growing the heap detaches earlier views (on the
+ * threaded build's shared heap, snn.useThreadedWasm, growing does not detach them but leaves them on the old,
+ * shorter buffer; views taken last see the grown one either way). Outputs are not zeroed: the loops must write
+ * every element. Inputs are checked before anything is allocated.
  */
 export function heapOutputsAndViews(
   backend: unknown,

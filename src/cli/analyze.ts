@@ -122,7 +122,7 @@ export function learntSummary(layers: LayerNeuronParameters[]): string {
 export async function analyze(args: AnalyzeArgs, out: Output): Promise<AnalysisReport> {
   const started = Date.now();
   chartLibraries(); // without vega, say so now rather than after the analysis
-  const backend = await useBackend(args.backend);
+  const backend = await useBackend(args.backend, args.threads);
   const {modelDir, runDir} = locateModel(args.model);
   const outDir = args.out ?? join(runDir, 'analysis');
   const model = await loadLayersModel(fileSystem(modelDir));

@@ -4,6 +4,7 @@ import {ENCODERS, NORMALIZATIONS} from '../models/model_options';
 import {NEURONS} from '../models/neurons';
 import {small} from '../models/small';
 import {vgg11, vgg9} from '../models/vgg';
+import {MAX_WASM_THREADS} from '../wasm_threads';
 
 /** The dataset both commands read unless --dataset says otherwise: the one with an embedded subset. */
 export const DEFAULT_DATASET = 'fashion-mnist' satisfies CommandDataset;
@@ -46,6 +47,8 @@ export interface TrainArgs {
   leak: number | null;
   augment: boolean | null;
   backend: BackendChoice;
+  /** null: 1 (the wasm backend's own single-threaded build). */
+  threads: number | null;
   seed: number;
   out: string;
   resume: boolean;
@@ -60,6 +63,8 @@ export interface Flag<K extends string = string> {
   help: string;
   /** For 'int': the smallest value allowed (default 1). */
   min?: number;
+  /** For 'int': the largest value allowed (default Number.MAX_SAFE_INTEGER). */
+  max?: number;
 }
 
 export type Flags<T> = {[flag: string]: Flag<keyof T & string>};
@@ -70,6 +75,16 @@ export const BACKEND_FLAG: Flag<'backend'> = {
   kind: 'string',
   allowed: BACKENDS,
   help: BACKENDS.map(b => `${b} (${BACKEND_HELP[b]})`).join(', '),
+};
+
+/** --threads, for the commands that run a model (train, analyze). */
+export const THREADS_FLAG: Flag<'threads'> = {
+  key: 'threads',
+  kind: 'int',
+  max: MAX_WASM_THREADS,
+  help:
+    'wasm backend: threads for convolutions and matrix products (default 1; more starts ' +
+    "tfjs-backend-wasm's threaded build, snn.useThreadedWasm; docs/benchmarks.md)",
 };
 
 export const TRAIN_FLAGS: Flags<TrainArgs> = {
@@ -125,6 +140,7 @@ export const TRAIN_FLAGS: Flags<TrainArgs> = {
   '--leak': {key: 'leak', kind: 'number', help: "membrane leak (default: the model's; plif's initial leak)"},
   '--augment': {key: 'augment', kind: 'bool', help: 'random crop and flip (default: on for CIFAR, off otherwise)'},
   '--backend': BACKEND_FLAG,
+  '--threads': THREADS_FLAG,
   '--seed': {key: 'seed', kind: 'int', min: 0, help: 'seed for weights, shuffling and augmentation (default 1)'},
   '--out': {key: 'out', kind: 'string', help: 'output folder (default runs/<dataset>-<model>)'},
   '--resume': {key: 'resume', kind: 'bool', help: 'continue from the checkpoint in --out'},
@@ -155,8 +171,9 @@ function parseValue(command: string, flag: string, spec: Flag, raw: string | und
   if (spec.kind === 'int' && (!Number.isInteger(value) || value < min)) {
     throw new Error(`${flag} must be an integer >= ${min}; got '${raw}'`);
   }
-  if (spec.kind === 'int' && !Number.isSafeInteger(value)) {
-    throw new Error(`${flag} must be an integer from ${min} to ${Number.MAX_SAFE_INTEGER}; got '${raw}'`);
+  const max = spec.max ?? Number.MAX_SAFE_INTEGER;
+  if (spec.kind === 'int' && (!Number.isSafeInteger(value) || value > max)) {
+    throw new Error(`${flag} must be an integer from ${min} to ${max}; got '${raw}'`);
   }
   if (!Number.isFinite(value) || value < 0) throw new Error(`${flag} must be a number >= 0; got '${raw}'`);
   return value;
@@ -232,6 +249,7 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     leak: given.leak ?? null,
     augment: given.augment ?? null,
     backend: given.backend ?? 'auto',
+    threads: given.threads ?? null,
     seed: given.seed ?? 1,
     out: given.out ?? `runs/${dataset}-${model}`,
     resume: given.resume ?? false,
@@ -249,6 +267,8 @@ export interface AnalyzeArgs {
   /** null: 100, or as many as fit (see limits.ts). */
   batchSize: number | null;
   backend: BackendChoice;
+  /** null: 1 (see TrainArgs.threads). */
+  threads: number | null;
   /** null: `<run folder>/analysis`. */
   out: string | null;
   gammaThreshold: number;
@@ -271,6 +291,7 @@ export const ANALYZE_FLAGS: Flags<AnalyzeArgs> = {
   '--limit-test': {key: 'limitTest', kind: 'int', help: 'use only the first N test images'},
   '--batch-size': {key: 'batchSize', kind: 'int', help: 'images run at a time (default 100, or as many as fit)'},
   '--backend': BACKEND_FLAG,
+  '--threads': THREADS_FLAG,
   '--out': {key: 'out', kind: 'string', help: 'output folder (default <run folder>/analysis)'},
   '--gamma-threshold': {
     key: 'gammaThreshold',
@@ -301,6 +322,7 @@ export function parseAnalyzeArgs(argv: string[]): AnalyzeArgs {
     limitTest: given.limitTest ?? null,
     batchSize: given.batchSize ?? null,
     backend: given.backend ?? 'auto',
+    threads: given.threads ?? null,
     out: given.out ?? null,
     gammaThreshold: given.gammaThreshold ?? 0.1,
     confidenceThreshold: given.confidenceThreshold ?? 0.5,

@@ -243,7 +243,7 @@ function reportedFinished(dir: string, epochs: number): boolean {
  * reports are written from it.
  */
 export async function train(requested: TrainArgs, out: Output, hooks: TrainHooks = {}): Promise<RunState> {
-  const backend = await useBackend(requested.backend);
+  const backend = await useBackend(requested.backend, requested.threads);
   const checkpoint = requested.resume ? await loadCheckpoint(requested.out) : null;
   let model = checkpoint?.model as tfl.Sequential | undefined;
   let optimizer: tf.Optimizer | null = null;
@@ -256,7 +256,8 @@ export async function train(requested: TrainArgs, out: Output, hooks: TrainHooks
           `give --epochs ${done} or more, or leave it out`
       );
     }
-    // A resumed run keeps its settings; only the epoch count (when given), output and backend come from this command.
+    // A resumed run keeps its settings; only the epoch count (when given), output, backend and threads come from this
+    // command.
     const requestedArgs: Settings =
       checkpoint == null
         ? {...requested, epochs: requested.epochs ?? 3}
@@ -265,6 +266,7 @@ export async function train(requested: TrainArgs, out: Output, hooks: TrainHooks
             epochs: requested.epochs ?? checkpoint.state.args.epochs ?? 3,
             out: requested.out,
             backend: requested.backend,
+            threads: requested.threads,
             resume: true,
           };
     const {train: trainSet, test: testSet} = await loadData(requestedArgs);
@@ -323,7 +325,7 @@ export async function train(requested: TrainArgs, out: Output, hooks: TrainHooks
     out.write(
       `training ${args.model} (${summary.parameters} parameters) on ${args.dataset}: ${trainSet.count} ` +
         `train / ${testSet.count} test ${trainSet.kind === 'events' ? `recordings (${args.timeSteps} frames each)` : 'images'}, batches of ${args.batchSize} (evaluation ${evaluationBatch}), ` +
-        `backend ${backend}, ${args.epochs} epochs from epoch ${state.epochsDone + 1}\n`
+        `backend ${backend}${(args.threads ?? 1) > 1 ? ` (${args.threads} threads)` : ''}, ${args.epochs} epochs from epoch ${state.epochsDone + 1}\n`
     );
     const source = (data: CommandData, training: boolean) =>
       epochSource(

@@ -2,14 +2,9 @@
  * The Fashion-MNIST subset that ships in the package's `data/fashion-mnist-subset/` (2,000 training and 1,000
  * test images, IDX gz): its folder, and a loader. Node only: the folder is found from this module's file.
  */
-import {builtinSync, isNode} from '../node_builtins';
+import {builtinSync, isNode, moduleFile} from '../node_builtins';
 import {ImageDataset, oneOf, optionsObject} from './dataset';
 import {loadIdxDataset, Split} from './idx';
-
-// This module's file: CommonJS (the Node bundle, the UMD bundle under require, tsc's test build) has __filename;
-// the ES module bundle defines TFJS_SNN_MODULE_URL = import.meta.url (rollup.config.js).
-declare const __filename: string | undefined;
-declare const TFJS_SNN_MODULE_URL: string | undefined;
 
 interface NodePath {
   dirname(path: string): string;
@@ -18,22 +13,8 @@ interface NodePath {
 interface NodeFs {
   existsSync(path: string): boolean;
 }
-interface NodeUrl {
-  fileURLToPath(url: string): string;
-}
 
 const SUBSET = ['data', 'fashion-mnist-subset'];
-
-function moduleFile(): string | null {
-  if (typeof __filename === 'string') return __filename;
-  if (typeof TFJS_SNN_MODULE_URL === 'string' && TFJS_SNN_MODULE_URL.startsWith('file:')) {
-    const url = builtinSync<NodeUrl>('node:url');
-    if (url != null) return url.fileURLToPath(TFJS_SNN_MODULE_URL);
-    const path = decodeURIComponent(new URL(TFJS_SNN_MODULE_URL).pathname);
-    return /^\/[A-Za-z]:\//.test(path) ? path.slice(1) : path;  // file:///C:/… on Windows
-  }
-  return null;
-}
 
 /**
  * The folder of the Fashion-MNIST subset that ships with tfjs-snn (`data/fashion-mnist-subset` in the installed

@@ -95,6 +95,7 @@ describe('tfjs-snn train arguments', () => {
         weightDecay: 1e-4,
         normalization: 'bntt',
         backend: 'auto',
+        threads: null,
         seed: 1,
         resume: false,
         out: 'runs/fashion-mnist-small',
@@ -114,9 +115,11 @@ describe('tfjs-snn train arguments', () => {
       '0.05',
       '--no-augment',
       '--resume',
+      '--threads=2',
     ]);
     expect(args).toEqual(
       jasmine.objectContaining({
+        threads: 2,
         dataset: 'cifar10',
         dataDir: '/d',
         model: 'vgg9',
@@ -160,6 +163,8 @@ describe('tfjs-snn train arguments', () => {
       ['--batch-size', '9007199254740993'],
       "--batch-size must be an integer from 1 to 9007199254740991; got '9007199254740993'",
     ],
+    [['--threads', '9'], "--threads must be an integer from 1 to 8; got '9'"],
+    [['--threads', '0'], "--threads must be an integer >= 1; got '0'"],
   ];
   for (const [argv, message] of bad) {
     it(`rejects ${argv.join(' ')}`, () => expect(() => parseTrainArgs(argv)).toThrowError(message));
@@ -175,6 +180,7 @@ describe('tfjs-snn analyze arguments', () => {
       limitTest: null,
       batchSize: null,
       backend: 'auto',
+      threads: null,
       out: null,
       gammaThreshold: 0.1,
       confidenceThreshold: 0.5,

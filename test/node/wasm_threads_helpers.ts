@@ -1,0 +1,36 @@
+// The work test/node/wasm_threads_spec.ts runs twice, on the single-threaded wasm backend in the spec's process and
+// on the threaded one (snn.useThreadedWasm) in a child process: a convolution, a small model's prediction and one
+// training step, which runs tfjs-backend-wasm's XNNPACK kernels and this package's wasm kernels (LIF, BNTT,
+// Conv2DBackpropFilter, …) with their gradients.
+import '@tensorflow/tfjs-layers';
+import * as tf from '@tensorflow/tfjs-core';
+
+import * as snn from '../../src/index';
+
+export interface ThreadCaseOutputs {
+  conv2d: number[];
+  predict: number[];
+  loss: number;
+  /** Every trainable weight after the step, flattened in model order. */
+  weights: number[];
+}
+
+/** Runs the case on the current backend. */
+export async function threadCaseOutputs(): Promise<ThreadCaseOutputs> {
+  const conv2d = tf.tidy(() => {
+    const x = tf.randomNormal([2, 9, 9, 5], 0, 1, 'float32', 1) as tf.Tensor4D;
+    const w = tf.randomNormal([3, 3, 5, 7], 0, 1, 'float32', 2) as tf.Tensor4D;
+    return Array.from(tf.conv2d(x, w, 1, 'same').dataSync());
+  });
+  const model = snn.models.small({inputShape: [8, 8, 1], numClasses: 3, timeSteps: 3, seed: 1});
+  model.compile({optimizer: tf.train.sgd(0.1), loss: 'categoricalCrossentropy'});
+  const x = tf.randomUniform([4, 8, 8, 1], -1, 1, 'float32', 3);
+  const y = tf.oneHot(tf.tensor1d([0, 1, 2, 1], 'int32'), 3);
+  const logits = model.predict(x) as tf.Tensor;
+  const predict = Array.from(await logits.data());
+  const loss = (await model.trainOnBatch(x, y)) as number;
+  const weights = model.trainableWeights.flatMap(w => Array.from(w.read().dataSync()));
+  tf.dispose([x, y, logits]);
+  model.dispose();
+  return {conv2d, predict, loss, weights};
+}

@@ -1,0 +1,141 @@
+// snn.useThreadedWasm: tfjs-backend-wasm's threaded build in Node. The threaded backend replaces the process's
+// 'wasm' backend, so it runs in a child process and its results are compared with the single-threaded backend's
+// in this one.
+import '@tensorflow/tfjs-backend-wasm';
+import * as tf from '@tensorflow/tfjs-core';
+import {spawnSync} from 'child_process';
+import * as path from 'path';
+
+import {useBackend} from '../../src/cli/backend';
+import {useThreadedWasm} from '../../src/index';
+import {ThreadCaseOutputs, threadCaseOutputs} from './wasm_threads_helpers';
+
+const THREADS = 2;
+/** test/node/setup.ts: set, this process's wasm backend is the threaded one. */
+const WASM_THREADS = process.env.TFJS_SNN_WASM_THREADS;
+/** What the child prints when the threads cannot be started here (the spec is then skipped with it). */
+const CANNOT_START = `useThreadedWasm: could not start`;
+
+function maxRelativeDiff(actual: number[], expected: number[]): number {
+  expect(actual.length).toBe(expected.length);
+  const scale = Math.max(1, ...expected.map(Math.abs));
+  return Math.max(0, ...actual.map((a, i) => Math.abs(a - expected[i]) / scale));
+}
+
+const BUILD = path.resolve(__dirname, '..', '..');
+
+/**
+ * Runs `body` (JavaScript with `tf`, `snn` and `helpers` in scope, resolving with a JSON-able value) in a child
+ * process; returns what it resolved with (or the error) and how the child ended. The child must exit by itself
+ * (XNNPACK's waiting threads must not keep it alive).
+ */
+function runChild<T>(body: string): {result?: T; error?: string; exit: string} {
+  const code = `
+    require('@tensorflow/tfjs-backend-cpu');
+    const tf = require('@tensorflow/tfjs-core');
+    const snn = require(${JSON.stringify(path.join(BUILD, 'src/index.js'))});
+    const helpers = require(${JSON.stringify(path.join(__dirname, 'wasm_threads_helpers.js'))});
+    (async () => { ${body} })()
+      .then(result => console.log(JSON.stringify({result})))
+      .catch(e => console.log(JSON.stringify({error: String(e && e.message)})));`;
+  const run = spawnSync(process.execPath, ['-e', code], {
+    encoding: 'utf8',
+    timeout: 60000,
+    maxBuffer: 256 * 2 ** 20,
+  });
+  const exit = run.signal != null ? `ended by ${run.signal}` : `exit code ${run.status}`;
+  const last = run.stdout.trim().split('\n').pop() ?? '';
+  try {
+    return {...JSON.parse(last), exit};
+  } catch {
+    return {error: `the child printed ${JSON.stringify(run.stdout)}; stderr ${run.stderr}`, exit};
+  }
+}
+
+describe('useThreadedWasm', () => {
+  afterAll(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  it('runs a convolution, a prediction and a training step as the single-threaded wasm backend does', async () => {
+    const threaded = runChild<{threads: number; backend: string; outputs: ThreadCaseOutputs}>(`
+      const threads = await snn.useThreadedWasm({threads: ${THREADS}});
+      return {threads, backend: tf.getBackend(), outputs: await helpers.threadCaseOutputs()};`);
+    if (threaded.error?.startsWith(CANNOT_START)) {
+      pending(`threads cannot be started here: ${threaded.error}`);
+      return;
+    }
+    expect(threaded.error).toBeUndefined();
+    expect(threaded.exit).toBe('exit code 0');
+    expect(threaded.result?.threads).toBe(THREADS);
+    expect(threaded.result?.backend).toBe('wasm');
+    expect(await tf.setBackend('wasm')).toBe(true);
+    const single = await threadCaseOutputs();
+    const outputs = threaded.result!.outputs;
+    expect(maxRelativeDiff(outputs.conv2d, single.conv2d)).toBeLessThanOrEqual(1e-5);
+    expect(maxRelativeDiff(outputs.predict, single.predict)).toBeLessThanOrEqual(1e-5);
+    expect(Math.abs(outputs.loss - single.loss)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(single.loss)));
+    expect(maxRelativeDiff(outputs.weights, single.weights)).toBeLessThanOrEqual(1e-5);
+  }, 180000);
+
+  it('is what tfjs-snn --threads N starts on the wasm backend', () => {
+    const cli = runChild<{name: string; backend: string; threads: number}>(`
+      const {useBackend} = require(${JSON.stringify(path.join(BUILD, 'src/cli/backend.js'))});
+      const name = await useBackend('wasm', ${THREADS});
+      return {name, backend: tf.getBackend(), threads: require('@tensorflow/tfjs-backend-wasm').getThreadsCount()};`);
+    if (cli.error?.startsWith(CANNOT_START)) {
+      pending(`threads cannot be started here: ${cli.error}`);
+      return;
+    }
+    expect(cli.error).toBeUndefined();
+    expect(cli.result).toEqual({name: 'wasm', backend: 'wasm', threads: THREADS});
+    expect(cli.exit).toBe('exit code 0');
+  });
+
+  it('tfjs-snn --threads: refuses a backend other than wasm', async () => {
+    const before = tf.memory().numTensors;
+    await expectAsync(useBackend('cpu', 2)).toBeRejectedWithError(
+      '--threads 2: only the wasm backend takes it; the backend here is cpu'
+    );
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('refuses bad options, naming the option, the value and what it expects', async () => {
+    const before = tf.memory().numTensors;
+    for (const [options, message] of [
+      [{threads: 0}, "option 'threads' must be an integer from 1 to 8; got 0"],
+      [{threads: 9}, "option 'threads' must be an integer from 1 to 8; got 9"],
+      [{threads: 1.5}, "option 'threads' must be an integer from 1 to 8; got 1.5"],
+      [{threads: '2'}, "option 'threads' must be an integer from 1 to 8; got '2'"],
+      [{thread: 2}, "unknown option 'thread'; expected threads"],
+      [2, 'options must be an object {threads?}; got 2'],
+    ] as const) {
+      await expectAsync(useThreadedWasm(options as never)).toBeRejectedWithError(`useThreadedWasm: ${message}`);
+    }
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('refuses to replace a wasm backend that has started, and leaves it working', async () => {
+    if (WASM_THREADS != null) {
+      pending('TFJS_SNN_WASM_THREADS: the wasm backend of this process is the threaded one');
+      return;
+    }
+    expect(await tf.setBackend('wasm')).toBe(true);
+    const before = tf.memory().numTensors;
+    await expectAsync(useThreadedWasm({threads: 2})).toBeRejectedWithError(
+      /^useThreadedWasm: the wasm backend has already started, single-threaded, and cannot change now; call useThreadedWasm\({threads: 2}\) before anything starts it/
+    );
+    expect(tf.getBackend()).toBe('wasm');
+    expect(tf.tidy(() => tf.sum(tf.tensor1d([1, 2, 3])).dataSync()[0])).toBe(6);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('says it is for Node.js only elsewhere', async () => {
+    tf.env().set('IS_NODE', false);
+    try {
+      await expectAsync(useThreadedWasm()).toBeRejectedWithError(/^useThreadedWasm: Node.js only\. In a browser /);
+    } finally {
+      tf.env().set('IS_NODE', true);
+    }
+  });
+});
