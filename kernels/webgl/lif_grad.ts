@@ -6,16 +6,17 @@ import {
   AdjointCheckpointProgram,
   InitialMembraneGradProgram,
   LifGradProgram,
-  ParameterGradPartialsProgram,
   ParameterGradSumProgram,
 } from './lif_grad_gpu';
-import {LifBlockScanProgram, LifCheckpointProgram} from './lif_gpu';
+import {LifCheckpointProgram} from './lif_gpu';
+import {fromStepPairs, toStepPairs} from './lif_layout';
 import {reshape, WebGLBackendLike, WebGLProgram} from './webgl_backend';
 
 /**
- * BPTT on WebGL: recompute the membrane trace (checkpoints, then the trace), checkpoint the
- * adjoint at block ends, walk each block back to every step, then dL/dV_0 from the first step's
- * gradient, and the leak and threshold gradients: per sample summed over time, then over the batch.
+ * BPTT on WebGL: recompute the forward's block checkpoints; walk back to the adjoint at every block end and,
+ * in the same launch, each sample's leak and threshold gradients summed over time; walk each block back to
+ * every step; then dL/dV_0 from the first step's gradient and the parameter gradients summed over the batch.
+ * The programs that need the membrane trace replay a block from its checkpoint in registers.
  * Outputs [dCurrents, dInitialMembrane, dLeak [N], dThreshold [N]].
  */
 export const lifGradWebGL: KernelFunc = ({inputs, backend, attrs}) => {
@@ -24,35 +25,32 @@ export const lifGradWebGL: KernelFunc = ({inputs, backend, attrs}) => {
   const lifAttrs = attrs as unknown as LifAttrs;
   const {alpha, resetMode, vReset} = lifAttrs;
   const dims = lifDims(currents.shape);
-  const trainShape = [dims.batch, dims.time, dims.features];
   const stateShape = [dims.batch, dims.features];
-  const x = reshape(gl, currents, trainShape);
+  const x = toStepPairs(gl, currents, dims);
   const v0 = reshape(gl, initialMembrane, stateShape);
-  const gS = reshape(gl, dSpikes, trainShape);
+  const gS = toStepPairs(gl, dSpikes, dims);
   const gV = reshape(gl, dMembrane, stateShape);
   const run = (program: WebGLProgram, programInputs: TensorInfo[], uniforms: number[][]) =>
     gl.runWebGLProgram(program, programInputs, 'float32', uniforms);
   const scanUniforms = [[vReset]];
   const gradUniforms = [[alpha], [vReset]];
   const checkpoints = run(new LifCheckpointProgram(dims, resetMode), [x, v0, leak, threshold], scanUniforms);
-  const trace = run(new LifBlockScanProgram(dims, resetMode, 'trace'), [x, checkpoints, leak, threshold], scanUniforms);
-  const adjoints = run(new AdjointCheckpointProgram(dims, lifAttrs), [trace, gS, gV, leak, threshold], gradUniforms);
-  const gI = run(new LifGradProgram(dims, lifAttrs), [trace, gS, adjoints, leak, threshold], gradUniforms);
-  const gV0 = run(new InitialMembraneGradProgram(dims), [gI, leak], []);
-  const partials = run(
-    new ParameterGradPartialsProgram(dims, lifAttrs),
-    [trace, gS, gI, gV, v0, leak, threshold],
+  const adjoints = run(
+    new AdjointCheckpointProgram(dims, lifAttrs),
+    [x, checkpoints, gS, gV, leak, threshold],
     gradUniforms
   );
-  const gLeak = run(new ParameterGradSumProgram(dims, 'leak'), [partials], []);
-  const gThreshold = run(new ParameterGradSumProgram(dims, 'threshold'), [partials], []);
+  const gI = run(new LifGradProgram(dims, lifAttrs), [x, checkpoints, gS, adjoints, leak, threshold], gradUniforms);
+  const gV0 = run(new InitialMembraneGradProgram(dims), [gI, leak], []);
+  const gLeak = run(new ParameterGradSumProgram(dims, 'leak'), [adjoints], []);
+  const gThreshold = run(new ParameterGradSumProgram(dims, 'threshold'), [adjoints], []);
   const outputs = [
-    reshape(gl, gI, currents.shape.slice()),
+    fromStepPairs(gl, gI, dims, currents.shape.slice()),
     reshape(gl, gV0, initialMembrane.shape.slice()),
     gLeak,
     gThreshold,
   ];
-  for (const info of [x, v0, gS, gV, checkpoints, trace, adjoints, gI, gV0, partials]) {
+  for (const info of [x, v0, gS, gV, checkpoints, adjoints, gI, gV0]) {
     gl.disposeIntermediateTensorInfo(info);
   }
   return outputs;
