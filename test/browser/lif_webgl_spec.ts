@@ -51,6 +51,19 @@ for (const pack of [true, false]) {
   });
 }
 
+// Currents that are already a packed texture (the result of an op): trains of rank 4 or more are packed over their
+// channels, and the kernel converts them to its own layout (kernels/webgl/lif_layout.ts) where the channels are even.
+describe('ops.lif webgl kernel on currents an op computed on the GPU (WEBGL_PACK=true)', () => {
+  beforeAll(async () => {
+    await useWebGL({WEBGL_PACK: true});
+  });
+  for (const c of cases.filter(c => c.featureShape.length >= 2 && c.time > 1)) {
+    it(c.name, async () => {
+      expectMatchesReference(await checkLifCase(c, 'kernel', 'lif', true));
+    });
+  }
+});
+
 // Block-boundary cases: T that is not a multiple of the block size ceil(sqrt(T)).
 const blockCases = lifCases()
   .filter(c => c.time === 25)
