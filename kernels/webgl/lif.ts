@@ -25,7 +25,12 @@ export const lifWebGL: KernelFunc = ({inputs, backend, attrs}) => {
     uniforms
   );
   const scanInputs = [x, checkpoints, leak, threshold];
-  const spikes = gl.runWebGLProgram(new LifBlockScanProgram(dims, resetMode), scanInputs, 'float32', uniforms);
+  const spikes = gl.runWebGLProgram(
+    new LifBlockScanProgram(dims, resetMode, 'spikes'),
+    scanInputs,
+    'float32',
+    uniforms
+  );
   const finalMembrane = gl.runWebGLProgram(
     new LifFinalMembraneProgram(dims, resetMode),
     scanInputs,

@@ -100,17 +100,20 @@ export class LifCheckpointProgram extends PackedProgram {
   }
 }
 
-/** The spikes: [batch, time, features]. */
+export type ScanOutput = 'spikes' | 'trace';
+
+/** Spikes or the membrane trace U (before reset): [batch, time, features]. */
 export class LifBlockScanProgram extends PackedProgram {
   variableNames = ['currents', 'checkpoints', ...PARAMETER_INPUTS];
   outputShape: number[];
   userCode: string;
   customUniforms = SCAN_UNIFORMS;
 
-  constructor({batch, time, features}: LifDims, resetMode: ResetMode) {
+  constructor({batch, time, features}: LifDims, resetMode: ResetMode, output: ScanOutput) {
     super();
     const K = blockSize(time);
     this.outputShape = [batch, time, features];
+    const result = output === 'spikes' ? 'vec4(spikes2(u0), spikes2(u1))' : 'vec4(u0, u1)';
     this.userCode = `
       ${scanGlsl(resetMode)}
 
@@ -131,7 +134,7 @@ export class LifBlockScanProgram extends PackedProgram {
           u1 = leak2 * v + x.zw;
           v = reset2(u1);
         }
-        setOutput(vec4(spikes2(u0), spikes2(u1)));
+        setOutput(${result});
       }`;
   }
 }

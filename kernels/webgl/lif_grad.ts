@@ -6,17 +6,17 @@ import {
   AdjointCheckpointProgram,
   InitialMembraneGradProgram,
   LifGradProgram,
+  ParameterGradPartialsProgram,
   ParameterGradSumProgram,
 } from './lif_grad_gpu';
-import {LifCheckpointProgram} from './lif_gpu';
+import {LifBlockScanProgram, LifCheckpointProgram} from './lif_gpu';
 import {fromStepPairs, toStepPairs} from './lif_layout';
 import {reshape, WebGLBackendLike, WebGLProgram} from './webgl_backend';
 
 /**
- * BPTT on WebGL: recompute the forward's block checkpoints; walk back to the adjoint at every block end and,
- * in the same launch, each sample's leak and threshold gradients summed over time; walk each block back to
- * every step; then dL/dV_0 from the first step's gradient and the parameter gradients summed over the batch.
- * The programs that need the membrane trace replay a block from its checkpoint in registers.
+ * BPTT on WebGL: recompute the membrane trace (checkpoints, then the trace), checkpoint the
+ * adjoint at block ends, walk each block back to every step, then dL/dV_0 from the first step's
+ * gradient, and the leak and threshold gradients: per sample summed over time, then over the batch.
  * Outputs [dCurrents, dInitialMembrane, dLeak [N], dThreshold [N]].
  */
 export const lifGradWebGL: KernelFunc = ({inputs, backend, attrs}) => {
@@ -35,22 +35,24 @@ export const lifGradWebGL: KernelFunc = ({inputs, backend, attrs}) => {
   const scanUniforms = [[vReset]];
   const gradUniforms = [[alpha], [vReset]];
   const checkpoints = run(new LifCheckpointProgram(dims, resetMode), [x, v0, leak, threshold], scanUniforms);
-  const adjoints = run(
-    new AdjointCheckpointProgram(dims, lifAttrs),
-    [x, checkpoints, gS, gV, leak, threshold],
+  const trace = run(new LifBlockScanProgram(dims, resetMode, 'trace'), [x, checkpoints, leak, threshold], scanUniforms);
+  const adjoints = run(new AdjointCheckpointProgram(dims, lifAttrs), [trace, gS, gV, leak, threshold], gradUniforms);
+  const gI = run(new LifGradProgram(dims, lifAttrs), [trace, gS, adjoints, leak, threshold], gradUniforms);
+  const gV0 = run(new InitialMembraneGradProgram(dims), [gI, leak], []);
+  const partials = run(
+    new ParameterGradPartialsProgram(dims, lifAttrs),
+    [trace, gS, gI, gV, v0, leak, threshold],
     gradUniforms
   );
-  const gI = run(new LifGradProgram(dims, lifAttrs), [x, checkpoints, gS, adjoints, leak, threshold], gradUniforms);
-  const gV0 = run(new InitialMembraneGradProgram(dims), [gI, leak], []);
-  const gLeak = run(new ParameterGradSumProgram(dims, 'leak'), [adjoints], []);
-  const gThreshold = run(new ParameterGradSumProgram(dims, 'threshold'), [adjoints], []);
+  const gLeak = run(new ParameterGradSumProgram(dims, 'leak'), [partials], []);
+  const gThreshold = run(new ParameterGradSumProgram(dims, 'threshold'), [partials], []);
   const outputs = [
     fromStepPairs(gl, gI, dims, currents.shape.slice()),
     reshape(gl, gV0, initialMembrane.shape.slice()),
     gLeak,
     gThreshold,
   ];
-  for (const info of [x, v0, gS, gV, checkpoints, adjoints, gI, gV0]) {
+  for (const info of [x, v0, gS, gV, checkpoints, trace, adjoints, gI, gV0, partials]) {
     gl.disposeIntermediateTensorInfo(info);
   }
   return outputs;

@@ -43,71 +43,32 @@ function stepGradGlsl(attrs: LifAttrs): string {
       // dL/dS_t in all: the direct gradient plus the reset's (0 when detached).
       float spikeGrad(float u, float th, float dSpike, float adjoint) { return dSpike + adjoint * ${dVdS}; }
 
-      // (b_t, step t's term of dL/dθ): b_t = dL/dU_t = dL/dI_t; σ'(U) computed once for both.
-      vec2 stepBack(float u, float th, float dSpike, float adjoint) {
-        float g = spikeGrad(u, th, dSpike, adjoint) * slopeAt(u, th);
-        return vec2(g + adjoint * ${dVdU}, -g${explicitThreshold});
+      // b_t = dL/dU_t = dL/dI_t.
+      float stepGrad(float u, float th, float dSpike, float adjoint) {
+        return spikeGrad(u, th, dSpike, adjoint) * slopeAt(u, th) + adjoint * ${dVdU};
+      }
+
+      // Step t's term of dL/dθ.
+      float thresholdGrad(float u, float th, float dSpike, float adjoint) {
+        return -spikeGrad(u, th, dSpike, adjoint) * slopeAt(u, th)${explicitThreshold};
       }
 
       vec2 stepGrad2(vec2 u, vec2 dSpike, vec2 adjoint) {
         return vec2(
-          stepBack(u.x, threshold2.x, dSpike.x, adjoint.x).x,
-          stepBack(u.y, threshold2.y, dSpike.y, adjoint.y).x);
+          stepGrad(u.x, threshold2.x, dSpike.x, adjoint.x),
+          stepGrad(u.y, threshold2.y, dSpike.y, adjoint.y));
+      }
+
+      vec2 thresholdGrad2(vec2 u, vec2 dSpike, vec2 adjoint) {
+        return vec2(
+          thresholdGrad(u.x, threshold2.x, dSpike.x, adjoint.x),
+          thresholdGrad(u.y, threshold2.y, dSpike.y, adjoint.y));
       }`;
 }
 
-/** The step pairs of a block: 0 … K/2 − 1 (the code below unrolls its loops over them). */
-function pairsOf(time: number): number[] {
-  return Array.from({length: blockSize(time) / 2}, (_, i) => i);
-}
-
-/**
- * GLSL that replays block \`j\` of sample \`b\`, neurons (n, n + 1), from its checkpoint into registers:
- * \`blockStart\` (the checkpoint, V before the block's first step), and per step pair i \`trace<i>\` (U of steps
- * 2i, 2i + 1 of the block) and \`after<i>\` (V after them). The loop is unrolled, so the registers are plain
- * variables. The arithmetic is the forward programs', so U is bit for bit the forward's.
- */
-function blockReplayGlsl(time: number): string {
-  const K = blockSize(time);
-  const pairs = pairsOf(time);
-  return `
-      vec2 blockStart;
-      ${pairs.map(i => `vec4 trace${i}; vec4 after${i};`).join('\n      ')}
-      void replayBlock(int b, int j, int n) {
-        vec2 v = rowOf(getCheckpoints(b, j, n), j);
-        blockStart = v;
-        int k = j * ${K};
-        vec4 x;
-        ${pairs
-          .map(
-            i => `if (k + ${2 * i} < ${time}) {
-          x = getCurrents(b, k + ${2 * i}, n);
-          trace${i}.xy = leak2 * v + x.xy;
-          after${i}.xy = reset2(trace${i}.xy);
-          trace${i}.zw = leak2 * after${i}.xy + x.zw;
-          after${i}.zw = reset2(trace${i}.zw);
-          v = after${i}.zw;
-        }`
-          )
-          .join('\n        ')}
-      }`;
-}
-
-/** Rows of AdjointCheckpointProgram's output that hold adjoints: the blocks, rounded up to whole texels. */
-export function adjointRows(time: number): number {
-  return 2 * Math.ceil(blockCount(time) / 2);
-}
-
-/**
- * The adjoint dL/dV arriving at the last step of each block (rows 0 … blocks − 1), and each sample's share of
- * dL/dβ (row adjointRows) and dL/dθ (the row after), summed over time: [batch, adjointRows + 2, features].
- * A texel walks back from the last block, replaying each block from its checkpoint in registers, to the pair of
- * blocks it stores; the texels of the last two rows walk the whole train. Every step's parameter terms are
- * local once its adjoint is known: b_t = dL/dI_t, a_{t−1} = β·b_t (a_T = dMembrane), dβ += b_t·V_{t−1},
- * dθ += −g_t·σ'(U_t) − [subtract]·a_t·S_t, with V_{t−1} the reset of U_{t−1} (V_0 the initial membrane).
- */
+/** The adjoint dL/dV arriving at the last step of each block: [batch, blocks, features]. */
 export class AdjointCheckpointProgram extends PackedProgram {
-  variableNames = ['currents', 'checkpoints', 'dSpikes', 'dMembrane', ...PARAMETER_INPUTS];
+  variableNames = ['trace', 'dSpikes', 'dMembrane', ...PARAMETER_INPUTS];
   outputShape: number[];
   userCode: string;
   customUniforms = GRAD_UNIFORMS;
@@ -115,61 +76,42 @@ export class AdjointCheckpointProgram extends PackedProgram {
   constructor({batch, time, features}: LifDims, attrs: LifAttrs) {
     super();
     const K = blockSize(time);
-    const blocks = blockCount(time);
-    const rows = adjointRows(time);
-    this.outputShape = [batch, rows + 2, features];
-    // Step pairs from the block's last back to its first.
-    const walk = pairsOf(time)
-      .reverse()
-      .map(
-        i => `if (k + ${2 * i} < ${time}) {
-            dS = getDSpikes(b, k + ${2 * i}, n);
-            if (k + ${2 * i + 1} < ${time}) stepBack2(trace${i}.zw, dS.zw, after${i}.xy);
-            stepBack2(trace${i}.xy, dS.xy, ${i === 0 ? 'blockStart' : `after${i - 1}.zw`});
-          }`
-      )
-      .join('\n          ');
+    const lastPair = time - 1 - ((time - 1) % 2);
+    this.outputShape = [batch, blockCount(time), features];
     this.userCode = `
       ${stepGradGlsl(attrs)}
-      ${blockReplayGlsl(time)}
-
-      vec2 adjoint;
-      vec2 leakGrad = vec2(0.0);
-      vec2 thresholdGrad = vec2(0.0);
-      // One step back for two neurons from U, dS and V before the step: a ← β·b, and the parameter terms.
-      void stepBack2(vec2 u, vec2 dSpike, vec2 before) {
-        vec2 first = stepBack(u.x, threshold2.x, dSpike.x, adjoint.x);
-        vec2 second = stepBack(u.y, threshold2.y, dSpike.y, adjoint.y);
-        vec2 grad = vec2(first.x, second.x);
-        leakGrad += grad * before;
-        thresholdGrad += vec2(first.y, second.y);
-        adjoint = leak2 * grad;
-      }
 
       void main() {
         ivec3 c = getOutputCoords();
-        int b = c.x; int first = c.y; int n = c.z;
+        int b = c.x; int n = c.z;
         loadNeurons(n);
-        adjoint = rowOf(getDMembrane(b, n), b);
+        int firstEnd = min((c.y + 1) * ${K}, ${time}) - 1;
+        int secondEnd = min((c.y + 2) * ${K}, ${time}) - 1;
+        vec2 adjoint = rowOf(getDMembrane(b, n), b);
         vec2 atFirst = adjoint;
         vec2 atSecond = adjoint;
-        vec4 dS;
-        for (int jj = 0; jj < ${blocks}; jj++) {
-          int j = ${blocks - 1} - jj;
-          if (j == first + 1) atSecond = adjoint;
-          if (j == first) { atFirst = adjoint; break; }
-          replayBlock(b, j, n);
-          int k = j * ${K};
-          ${walk}
+        bool done = false;
+        for (int i = 0; i <= ${lastPair}; i += 2) {
+          int k = ${lastPair} - i;
+          if (done) break;
+          vec4 u = getTrace(b, k, n);
+          vec4 dS = getDSpikes(b, k, n);
+          for (int h = 1; h >= 0; h--) {
+            int s = k + h;
+            if (s >= ${time}) continue;
+            if (s == secondEnd) atSecond = adjoint;
+            if (s == firstEnd) { atFirst = adjoint; done = true; break; }
+            adjoint = leak2 * stepGrad2(h == 1 ? u.zw : u.xy, h == 1 ? dS.zw : dS.xy, adjoint);
+          }
         }
-        setOutput(first >= ${rows} ? vec4(leakGrad, thresholdGrad) : vec4(atFirst, atSecond));
+        setOutput(vec4(atFirst, atSecond));
       }`;
   }
 }
 
-/** dL/dI for every (b, t, n): replays its block from the checkpoint, then walks back from the block's end. */
+/** dL/dI for every (b, t, n), walking back at most K steps from its block's end. */
 export class LifGradProgram extends PackedProgram {
-  variableNames = ['currents', 'checkpoints', 'dSpikes', 'adjoints', ...PARAMETER_INPUTS];
+  variableNames = ['trace', 'dSpikes', 'adjoints', ...PARAMETER_INPUTS];
   outputShape: number[];
   userCode: string;
   customUniforms = GRAD_UNIFORMS;
@@ -178,37 +120,30 @@ export class LifGradProgram extends PackedProgram {
     super();
     const K = blockSize(time);
     this.outputShape = [batch, time, features];
-    // Step pairs from the block's last back to the texel's own (at step t).
-    const walk = pairsOf(time)
-      .reverse()
-      .map(
-        i => `if (k + ${2 * i} >= t && k + ${2 * i} < ${time}) {
-          dS = getDSpikes(b, k + ${2 * i}, n);
-          if (k + ${2 * i + 1} < ${time}) {
-            grad1 = stepGrad2(trace${i}.zw, dS.zw, adjoint);
-            adjoint = leak2 * grad1;
-          }
-          grad0 = stepGrad2(trace${i}.xy, dS.xy, adjoint);
-          adjoint = leak2 * grad0;
-        }`
-      )
-      .join('\n        ');
     this.userCode = `
       ${stepGradGlsl(attrs)}
-      ${blockReplayGlsl(time)}
 
       void main() {
         ivec3 c = getOutputCoords();
         int b = c.x; int t = c.y; int n = c.z;
         loadNeurons(n);
         int block = t / ${K};
-        replayBlock(b, block, n);
-        int k = block * ${K};
+        int end = min((block + 1) * ${K}, ${time}) - 1;
         vec2 adjoint = rowOf(getAdjoints(b, block, n), block);
         vec2 grad0 = vec2(0.0);
         vec2 grad1 = vec2(0.0);
-        vec4 dS;
-        ${walk}
+        for (int i = 0; i < ${K}; i += 2) {
+          int k = end - imod(end, 2) - i;
+          if (k < t) break;
+          vec4 u = getTrace(b, k, n);
+          vec4 dS = getDSpikes(b, k, n);
+          if (k + 1 <= end) {
+            grad1 = stepGrad2(u.zw, dS.zw, adjoint);
+            adjoint = leak2 * grad1;
+          }
+          grad0 = stepGrad2(u.xy, dS.xy, adjoint);
+          adjoint = leak2 * grad0;
+        }
         setOutput(vec4(grad0, grad1));
       }`;
   }
@@ -235,25 +170,72 @@ export class InitialMembraneGradProgram extends PackedProgram {
   }
 }
 
+/**
+ * Each sample's share of dL/dβ and dL/dθ, summed over time: [batch, 2, features], a texel holds
+ * (dβ, dθ) × 2 neurons of one sample. Every step's terms are local once dL/dI is known:
+ * a_t = β·b_{t+1} (a_T = dMembrane), dβ += b_t·V_{t−1}, dθ += −g_t·σ'(U_t) − [subtract]·a_t·S_t,
+ * with V_{t−1} the reset of U_{t−1} (V_0 the initial membrane).
+ */
+export class ParameterGradPartialsProgram extends PackedProgram {
+  variableNames = ['trace', 'dSpikes', 'dCurrents', 'dMembrane', 'initialMembrane', ...PARAMETER_INPUTS];
+  outputShape: number[];
+  userCode: string;
+  customUniforms = GRAD_UNIFORMS;
+
+  constructor({batch, time, features}: LifDims, attrs: LifAttrs) {
+    super();
+    this.outputShape = [batch, 2, features];
+    this.userCode = `
+      ${stepGradGlsl(attrs)}
+
+      void main() {
+        ivec3 c = getOutputCoords();
+        int b = c.x; int n = c.z;
+        loadNeurons(n);
+        vec2 lastAdjoint = rowOf(getDMembrane(b, n), b);
+        vec2 previous = rowOf(getInitialMembrane(b, n), b);
+        vec2 leakGrad = vec2(0.0);
+        vec2 thresholdGrad = vec2(0.0);
+        vec4 dI = getDCurrents(b, 0, n);
+        for (int k = 0; k < ${time}; k += 2) {
+          vec4 u = getTrace(b, k, n);
+          vec4 dS = getDSpikes(b, k, n);
+          vec4 dINext = k + 2 < ${time} ? getDCurrents(b, k + 2, n) : vec4(0.0);
+          vec2 adjoint = k + 1 < ${time} ? leak2 * dI.zw : lastAdjoint;
+          leakGrad += dI.xy * previous;
+          thresholdGrad += thresholdGrad2(u.xy, dS.xy, adjoint);
+          previous = reset2(u.xy);
+          if (k + 1 < ${time}) {
+            adjoint = k + 2 < ${time} ? leak2 * dINext.xy : lastAdjoint;
+            leakGrad += dI.zw * previous;
+            thresholdGrad += thresholdGrad2(u.zw, dS.zw, adjoint);
+            previous = reset2(u.zw);
+          }
+          dI = dINext;
+        }
+        setOutput(vec4(leakGrad, thresholdGrad));
+      }`;
+  }
+}
+
 export type ParameterName = 'leak' | 'threshold';
 
-/** One parameter's gradient [features]: AdjointCheckpointProgram's per-sample partials summed over the batch. */
+/** One parameter's gradient [features]: the partials of ParameterGradPartialsProgram summed over the batch. */
 export class ParameterGradSumProgram extends PackedProgram {
   variableNames = ['partials'];
   outputShape: number[];
   userCode: string;
   customUniforms = [];
 
-  constructor({batch, time, features}: LifDims, parameter: ParameterName) {
+  constructor({batch, features}: LifDims, parameter: ParameterName) {
     super();
-    const row = adjointRows(time);
     this.outputShape = [features];
     const half = parameter === 'leak' ? 'xy' : 'zw';
     this.userCode = `
       void main() {
         int n = getOutputCoords();
         vec2 sum = vec2(0.0);
-        for (int b = 0; b < ${batch}; b++) sum += getPartials(b, ${row}, n).${half};
+        for (int b = 0; b < ${batch}; b++) sum += getPartials(b, 0, n).${half};
         setOutput(vec4(sum, 0.0, 0.0));
       }`;
   }
