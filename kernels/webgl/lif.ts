@@ -3,6 +3,7 @@ import {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {LIF, LifAttrs} from '../lif_attrs';
 import {lifDims} from '../lif_dims';
 import {LifBlockScanProgram, LifCheckpointProgram, LifFinalMembraneProgram} from './lif_gpu';
+import {fromStepPairs, toStepPairs} from './lif_layout';
 import {reshape, WebGLBackendLike} from './webgl_backend';
 
 /**
@@ -14,7 +15,7 @@ export const lifWebGL: KernelFunc = ({inputs, backend, attrs}) => {
   const gl = backend as unknown as WebGLBackendLike;
   const {resetMode, vReset} = attrs as unknown as LifAttrs;
   const dims = lifDims(currents.shape);
-  const x = reshape(gl, currents, [dims.batch, dims.time, dims.features]);
+  const x = toStepPairs(gl, currents, dims);
   const v0 = reshape(gl, initialMembrane, [dims.batch, dims.features]);
   const uniforms = [[vReset]];
   const checkpoints = gl.runWebGLProgram(
@@ -37,7 +38,7 @@ export const lifWebGL: KernelFunc = ({inputs, backend, attrs}) => {
     uniforms
   );
   const outputs = [
-    reshape(gl, spikes, currents.shape.slice()),
+    fromStepPairs(gl, spikes, dims, currents.shape.slice()),
     reshape(gl, finalMembrane, initialMembrane.shape.slice()),
   ];
   for (const info of [x, v0, checkpoints, spikes, finalMembrane]) gl.disposeIntermediateTensorInfo(info);

@@ -10,6 +10,7 @@ import {
   ParameterGradSumProgram,
 } from './lif_grad_gpu';
 import {LifBlockScanProgram, LifCheckpointProgram} from './lif_gpu';
+import {fromStepPairs, toStepPairs} from './lif_layout';
 import {reshape, WebGLBackendLike, WebGLProgram} from './webgl_backend';
 
 /**
@@ -24,11 +25,10 @@ export const lifGradWebGL: KernelFunc = ({inputs, backend, attrs}) => {
   const lifAttrs = attrs as unknown as LifAttrs;
   const {alpha, resetMode, vReset} = lifAttrs;
   const dims = lifDims(currents.shape);
-  const trainShape = [dims.batch, dims.time, dims.features];
   const stateShape = [dims.batch, dims.features];
-  const x = reshape(gl, currents, trainShape);
+  const x = toStepPairs(gl, currents, dims);
   const v0 = reshape(gl, initialMembrane, stateShape);
-  const gS = reshape(gl, dSpikes, trainShape);
+  const gS = toStepPairs(gl, dSpikes, dims);
   const gV = reshape(gl, dMembrane, stateShape);
   const run = (program: WebGLProgram, programInputs: TensorInfo[], uniforms: number[][]) =>
     gl.runWebGLProgram(program, programInputs, 'float32', uniforms);
@@ -47,7 +47,7 @@ export const lifGradWebGL: KernelFunc = ({inputs, backend, attrs}) => {
   const gLeak = run(new ParameterGradSumProgram(dims, 'leak'), [partials], []);
   const gThreshold = run(new ParameterGradSumProgram(dims, 'threshold'), [partials], []);
   const outputs = [
-    reshape(gl, gI, currents.shape.slice()),
+    fromStepPairs(gl, gI, dims, currents.shape.slice()),
     reshape(gl, gV0, initialMembrane.shape.slice()),
     gLeak,
     gThreshold,

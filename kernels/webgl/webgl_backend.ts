@@ -1,4 +1,4 @@
-import {DataType, getKernel, TensorInfo} from '@tensorflow/tfjs-core';
+import {DataId, DataType, getKernel, TensorInfo} from '@tensorflow/tfjs-core';
 
 /** The fields of tfjs-backend-webgl's GPGPUProgram these kernels set. */
 export interface WebGLProgram {
@@ -29,6 +29,11 @@ export interface WebGLBackendLike {
     customUniformValues?: number[][]
   ): TensorInfo;
   disposeIntermediateTensorInfo(info: TensorInfo): void;
+  /**
+   * Where a tensor's values are: its texture (null while they are on the CPU), packed or not, and the shape it
+   * was packed for (a reshaped tensor shares the texture of its source).
+   */
+  texData: {get(dataId: DataId): {isPacked?: boolean; texture?: unknown; shape: number[]}};
 }
 
 /**

@@ -51,6 +51,48 @@ for (const pack of [true, false]) {
   });
 }
 
+// Currents that are already a packed texture (the result of an op): trains of rank 4 or more are packed over their
+// channels, and the kernel converts them to its own layout (kernels/webgl/lif_layout.ts) where the channels are even.
+describe('ops.lif webgl kernel on currents an op computed on the GPU (WEBGL_PACK=true)', () => {
+  beforeAll(async () => {
+    await useWebGL({WEBGL_PACK: true});
+  });
+  const ranksAbove3 = cases.filter(c => c.featureShape.length >= 2 && c.time > 1);
+  for (const c of ranksAbove3.filter((_, i) => i % 4 === 0)) {
+    it(c.name, async () => {
+      expectMatchesReference(await checkLifCase(c, 'kernel', 'lif', true));
+    });
+  }
+});
+
+// Wider channels than the shared cases' (2 or 3): an odd number of rows (3 × 4), an even second-to-last axis at rank 5
+// and an odd one at rank 6 (tfjs's reshape then), odd and even T, from fresh values and from an op.
+const WIDE_FEATURES = [
+  [3, 4],
+  [2, 2, 6],
+  [2, 1, 3, 4],
+];
+const wideCases = cases
+  .filter(c => typeof c.leak === 'number' && typeof c.threshold === 'number' && c.time > 1)
+  .map((c, i) => {
+    const featureShape = WIDE_FEATURES[i % WIDE_FEATURES.length];
+    const time = [2, 7, 25][Math.floor(i / WIDE_FEATURES.length) % 3];
+    const name = c.name.replace(/T=\d+\/features=\[[^\]]*\]/, `T=${time}/features=[${featureShape}]`);
+    return {...c, featureShape, time, name};
+  });
+for (const computed of [false, true]) {
+  describe(`ops.lif webgl kernel on trains with wider channels (${computed ? 'computed' : 'fresh'} currents)`, () => {
+    beforeAll(async () => {
+      await useWebGL({WEBGL_PACK: true});
+    });
+    for (const c of wideCases) {
+      it(c.name, async () => {
+        expectMatchesReference(await checkLifCase(c, 'kernel', 'lif', computed));
+      });
+    }
+  });
+}
+
 // Block-boundary cases: T that is not a multiple of the block size ceil(sqrt(T)).
 const blockCases = lifCases()
   .filter(c => c.time === 25)

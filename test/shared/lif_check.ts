@@ -33,12 +33,15 @@ function paramTensor(p: CaseParam): number | tf.Tensor {
  * Runs case `c` on the current backend through `implementation` and returns its errors against the float64
  * reference: spikes, V_T, and the gradients of L = Σ w·S + Σ r·V_T with respect to the currents, V_0, and
  * the leak and threshold where the case passes them as tensors. `op` picks ops.lifWithState (default) or,
- * for cases with a leak of 1 given as a number, ops.ifNeuronWithState.
+ * for cases with a leak of 1 given as a number, ops.ifNeuronWithState. `computedCurrents` gives the op the
+ * currents as the result of a tfjs op (× 1, exact) rather than as fresh values, so that a GPU backend holds them
+ * as a texture in its own layout (webgl: packed over the last two axes).
  */
 export async function checkLifCase(
   c: LifCase,
   implementation: 'kernel' | 'composite',
-  op: 'lif' | 'ifNeuron' = 'lif'
+  op: 'lif' | 'ifNeuron' = 'lif',
+  computedCurrents = false
 ): Promise<LifCaseErrors> {
   const {batch: B, time: T, featureShape} = c;
   const N = featureShape.reduce((a, b) => a * b, 1);
@@ -48,7 +51,9 @@ export async function checkLifCase(
   const fwd = refForward(c.options, currents, initial, B, T, N);
   const ref = refBackward(c.options, fwd, spikeWeights, membraneWeights, B, T, N);
 
-  const x = tf.tensor(currents, [B, T, ...featureShape]);
+  const uploaded = tf.tensor(currents, [B, T, ...featureShape]);
+  const x = computedCurrents ? tf.mul(uploaded, 1) : uploaded;
+  if (computedCurrents) uploaded.dispose();
   const v0 = tf.tensor(initial, [B, ...featureShape]);
   const w = tf.tensor(spikeWeights, x.shape);
   const r = tf.tensor(membraneWeights, v0.shape);
