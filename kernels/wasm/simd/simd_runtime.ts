@@ -23,7 +23,8 @@ export function simdKernelsAvailable(): boolean {
     // Compiled, not just validated: a page whose Content-Security-Policy forbids compiling WebAssembly
     // ('wasm-unsafe-eval') throws here, and the kernels then run their loops.
     try {
-      simdState = typeof WebAssembly === 'object' && new WebAssembly.Module(SIMD_PROBE) != null;
+      simdState =
+        typeof WebAssembly === 'object' && WebAssembly.Module.exports(new WebAssembly.Module(SIMD_PROBE)) != null;
     } catch {
       simdState = false;
     }
