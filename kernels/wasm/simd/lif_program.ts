@@ -155,6 +155,29 @@ function surrogate(f: WasmFunction, name: SurrogateName, alpha: number, u: numbe
   }
 }
 
+/**
+ * The outer loops of both programs: for every batch row b (row = b·T·F, the index of (b, 0, 0)), the neurons
+ * from n = 0 in vectors of four while they last, then the rest one lane at a time.
+ */
+function overBatchRows(
+  locals: {b: number; row: number; n: number},
+  sizes: {batch: number; time: number; features: number},
+  pass: (access: Access) => Code
+): Code[] {
+  const {b, row, n} = locals;
+  return [
+    set(b, i32.const(0)),
+    whileLoop(
+      i32.ltS(get(b), get(sizes.batch)),
+      set(row, i32.mul(get(b), i32.mul(get(sizes.time), get(sizes.features)))),
+      set(n, i32.const(0)),
+      pass(VECTOR),
+      pass(LANE),
+      set(b, i32.add(get(b), i32.const(1)))
+    ),
+  ];
+}
+
 /** Byte address `base + index·4`. */
 const at = (base: number, index: number): Code => i32.add(get(base), i32.mul(get(index), i32.const(4)));
 
@@ -195,17 +218,7 @@ export function lifForwardFunction(attrs: LifAttrs): WasmFunction {
       set(n, i32.add(get(n), i32.const(access.width)))
     );
 
-  f.emit(
-    set(b, i32.const(0)),
-    whileLoop(
-      i32.ltS(get(b), get(p.batch)),
-      set(row, i32.mul(get(b), i32.mul(get(p.time), get(p.features)))),
-      set(n, i32.const(0)),
-      pass(VECTOR),
-      pass(LANE),
-      set(b, i32.add(get(b), i32.const(1)))
-    )
-  );
+  f.emit(...overBatchRows({b, row, n}, p, pass));
   return f;
 }
 
@@ -313,17 +326,7 @@ export function lifGradFunction(attrs: LifAttrs): WasmFunction {
       set(n, i32.add(get(n), i32.const(access.width)))
     );
 
-  f.emit(
-    set(b, i32.const(0)),
-    whileLoop(
-      i32.ltS(get(b), get(p.batch)),
-      set(row, i32.mul(get(b), i32.mul(get(p.time), get(p.features)))),
-      set(n, i32.const(0)),
-      pass(VECTOR),
-      pass(LANE),
-      set(b, i32.add(get(b), i32.const(1)))
-    )
-  );
+  f.emit(...overBatchRows({b, row, n}, p, pass));
   return f;
 }
 
