@@ -11,7 +11,9 @@
  * the stride is 1 and the dilations are [sh, sw·Cin]: output pixel (i, j·Cin + c)
  * is dW[i, j, c, :], so the result is already [kh, kw, Cin, Cout]. Folding Cin into
  * the width (rather than using it as the conv's batch) makes the output need no
- * transpose and turns x's transpose into a plain 2D one.
+ * transpose and turns x's transpose into a plain 2D one. The sum over n is cut into
+ * chunks of the batch (setFilterGradChunkBytes), each one such conv over row views of x
+ * and dy (no copy), so that the transposed dy is never whole.
  * bench/wasm_conv_grad.ts measures this against im2col + matmul, per-tap matmuls and
  * wasm's Conv3DBackpropFilterV2 (which is also wrong for strides > 1 in 4.22).
  */
@@ -21,18 +23,18 @@ import {
   Conv2DAttrs,
   Conv2DBackpropFilter,
   Conv2DBackpropFilterAttrs,
-  engine,
+  getKernel,
   KernelConfig,
   KernelFunc,
   NamedAttrMap,
-  reshape,
-  slice,
-  Tensor,
-  tidy,
-  transpose,
+  Slice,
+  TensorInfo,
+  Transpose,
   util,
   zeros,
 } from '@tensorflow/tfjs-core';
+
+import {releaseView, rowView} from './wasm_backend';
 
 /** How much of x the conv windows read: rows/cols of x kept, and the zero padding around them. */
 interface Footprint {
@@ -41,22 +43,112 @@ interface Footprint {
   pad: {top: number; bottom: number; left: number; right: number};
 }
 
-export const conv2dBackpropFilterWasm: KernelFunc = ({inputs, attrs}) => {
-  const {x, dy} = inputs as {x: Tensor; dy: Tensor};
+/** The default of {@link setFilterGradChunkBytes}. */
+const DEFAULT_CHUNK_BYTES = 2 ** 20;
+let chunkBytes = DEFAULT_CHUNK_BYTES;
+
+/**
+ * The most bytes of dy one chunk of the batch covers (at least one image per chunk); null restores the default,
+ * 1 MiB. The gradient is summed over chunks of the batch, so the transposed dy (and XNNPACK's packed copy of it)
+ * are chunk-sized rather than dy-sized: the first conv's filter gradient comes last in a backward pass, when every
+ * saved activation and every gradient is still alive, so its work area is the step's peak (36.8 of the 453 MiB a
+ * small-model step on wasm held at once, T 6, batch 64). Exported for tests, which cut the batch into chunks of
+ * one or two images.
+ */
+export function setFilterGradChunkBytes(bytes: number | null): void {
+  if (bytes != null && !(Number.isInteger(bytes) && bytes > 0)) {
+    throw new Error(`setFilterGradChunkBytes: bytes must be a positive integer or null; got ${bytes}`);
+  }
+  chunkBytes = bytes ?? DEFAULT_CHUNK_BYTES;
+}
+
+export const conv2dBackpropFilterWasm: KernelFunc = ({inputs, attrs, backend}) => {
+  const {x, dy} = inputs as {x: TensorInfo; dy: TensorInfo};
   const convInfo = convInfoOf(x, dy, attrs as unknown as Conv2DBackpropFilterAttrs);
   const footprint = footprintOf(convInfo);
   if (footprint.keptRows <= 0 || footprint.keptCols <= 0) return zeros(convInfo.filterShape);
-  return tidy(() => {
-    const dW = engine().runKernel(
-      Conv2D,
-      {x: imageOf(x, convInfo, footprint), filter: transpose(dy, [1, 2, 0, 3])},
-      gradConvAttrs(convInfo, footprint)
-    );
-    return reshape(dW as Tensor, convInfo.filterShape);
-  });
+  const batch = convInfo.batchSize;
+  const dyImageBytes = util.sizeFromShape(dy.shape.slice(1)) * 4;
+  const chunk = Math.max(1, Math.floor(chunkBytes / dyImageBytes));
+  let sum: TensorInfo | null = null;
+  try {
+    for (let first = 0; first < batch; first += chunk) {
+      const part = chunkFilterGrad(backend, x, dy, convInfo, footprint, first, Math.min(chunk, batch - first));
+      if (sum == null) {
+        sum = part;
+      } else {
+        addInto(backend, sum, part);
+        disposeAll(backend, [part]);
+      }
+    }
+  } catch (error) {
+    if (sum != null) disposeAll(backend, [sum]);
+    throw error;
+  }
+  return {dataId: sum!.dataId, shape: convInfo.filterShape, dtype: 'float32'};
 };
 
-function convInfoOf(x: Tensor, dy: Tensor, attrs: Conv2DBackpropFilterAttrs): backend_util.Conv2DInfo {
+/** The backend's own kernel `name`, called directly on heap data that never reaches the engine. */
+function run(name: string, backend: unknown, inputs: Record<string, TensorInfo>, attrs: unknown): TensorInfo {
+  const kernel = getKernel(name, 'wasm');
+  if (kernel == null) throw new Error(`wasm Conv2DBackpropFilter needs wasm's ${name} kernel, which is not registered`);
+  return kernel.kernelFunc({inputs, attrs: attrs as NamedAttrMap, backend: backend as never}) as TensorInfo;
+}
+
+function disposeAll(backend: unknown, infos: TensorInfo[]): void {
+  for (const info of infos)
+    (backend as {disposeData(id: unknown, force?: boolean): void}).disposeData(info.dataId, true);
+}
+
+/** sum += part, both float32 on the heap, of the filter's size. */
+function addInto(backend: unknown, sum: TensorInfo, part: TensorInfo): void {
+  const heap = backend as {typedArrayFromHeap(info: TensorInfo): Float32Array};
+  const partValues = heap.typedArrayFromHeap(part);
+  const sumValues = heap.typedArrayFromHeap(sum);
+  for (let i = 0; i < sumValues.length; i++) sumValues[i] += partValues[i];
+}
+
+/**
+ * The filter gradient of images first … first + count − 1, as [1, kh, kw·Cin, Cout]: x's rows as one image of
+ * height H and width W·Cin whose channels are the images (transposed to [H, W·Cin, count], cropped to the
+ * footprint), dy's rows as the filter [OH, OW, count, Cout].
+ */
+function chunkFilterGrad(
+  backend: unknown,
+  x: TensorInfo,
+  dy: TensorInfo,
+  c: backend_util.Conv2DInfo,
+  footprint: Footprint,
+  first: number,
+  count: number
+): TensorInfo {
+  const {inHeight, inWidth, inChannels} = c;
+  const views: TensorInfo[] = [];
+  const temps: TensorInfo[] = [];
+  try {
+    const xRows = rowView(backend, x, first, count);
+    views.push(xRows);
+    const xFlat = {...xRows, shape: [count, inHeight * inWidth * inChannels]};
+    const pixelsLast = run(Transpose, backend, {x: xFlat}, {perm: [1, 0]});
+    temps.push(pixelsLast);
+    let image: TensorInfo = {...pixelsLast, shape: [1, inHeight, inWidth * inChannels, count]};
+    if (footprint.keptRows !== inHeight || footprint.keptCols !== inWidth) {
+      const size = [1, footprint.keptRows, footprint.keptCols * inChannels, count];
+      image = run(Slice, backend, {x: image}, {begin: [0, 0, 0, 0], size});
+      temps.push(image);
+    }
+    const dyRows = rowView(backend, dy, first, count);
+    views.push(dyRows);
+    const filter = run(Transpose, backend, {x: dyRows}, {perm: [1, 2, 0, 3]});
+    temps.push(filter);
+    return run(Conv2D, backend, {x: image, filter}, gradConvAttrs(c, footprint));
+  } finally {
+    disposeAll(backend, temps);
+    for (const view of views) releaseView(backend, view);
+  }
+}
+
+function convInfoOf(x: TensorInfo, dy: TensorInfo, attrs: Conv2DBackpropFilterAttrs): backend_util.Conv2DInfo {
   const {strides, pad, dataFormat, dimRoundingMode, filterShape} = attrs;
   util.assert(dataFormat !== 'NCHW', () => `wasm Conv2DBackpropFilter supports dataFormat 'NHWC' only, got 'NCHW'`);
   const convInfo = backend_util.computeConv2DInfo(
@@ -88,15 +180,6 @@ function footprintOf(c: backend_util.Conv2DInfo): Footprint {
   const keptRows = Math.min(c.inHeight, rowsRead - top);
   const keptCols = Math.min(c.inWidth, colsRead - left);
   return {keptRows, keptCols, pad: {top, bottom: rowsRead - top - keptRows, left, right: colsRead - left - keptCols}};
-}
-
-/** x [N, H, W, Cin] as one image [1, H, W·Cin, N], cropped to the rows and columns read. */
-function imageOf(x: Tensor, c: backend_util.Conv2DInfo, footprint: Footprint): Tensor {
-  const {batchSize, inHeight, inWidth, inChannels} = c;
-  const pixelsLast = transpose(reshape(x, [batchSize, inHeight * inWidth * inChannels]));
-  const image = reshape(pixelsLast, [1, inHeight, inWidth * inChannels, batchSize]);
-  if (footprint.keptRows === inHeight && footprint.keptCols === inWidth) return image;
-  return slice(image, [0, 0, 0, 0], [1, footprint.keptRows, footprint.keptCols * inChannels, batchSize]);
 }
 
 function gradConvAttrs(c: backend_util.Conv2DInfo, {pad}: Footprint): NamedAttrMap {

@@ -71,3 +71,33 @@ export function heapMemory(backend: unknown, view: Float32Array): WebAssembly.Me
   if (!(memory instanceof WebAssembly.Memory) || memory.buffer !== view.buffer) return null;
   return memory;
 }
+
+/** tfjs-backend-wasm's own bookkeeping, which a row view registers itself in (see {@link rowView}). */
+interface WasmDataMap {
+  dataIdMap: Map<DataId, {id: number; memoryOffset: number}>;
+  wasm: {tfjs: {disposeData(id: number): void}};
+}
+
+/**
+ * `rows` rows (along the first axis) of `info` starting at `firstRow`, as a TensorInfo over the same heap bytes:
+ * no copy. It exists for the calling kernel's own calls to the backend's kernels only: it never reaches the
+ * engine, and must be released with {@link releaseView}, never disposed (disposing would free bytes it does not
+ * own).
+ */
+export function rowView(backend: unknown, info: TensorInfo, firstRow: number, rows: number): TensorInfo {
+  const wasm = backend as WasmBackendLike & WasmDataMap;
+  const rowShape = info.shape.slice(1);
+  const rowBytes = rowShape.reduce((size, side) => size * side, 1) * 4;
+  if (info.dtype !== 'float32') throw new Error(`rowView takes float32 tensors; got ${info.dtype}`);
+  const {memoryOffset} = wasm.dataIdMap.get(info.dataId)!;
+  return wasm.makeOutput([rows, ...rowShape], info.dtype, memoryOffset + firstRow * rowBytes);
+}
+
+/** Unregisters a {@link rowView} without freeing its bytes (they belong to the tensor it views). */
+export function releaseView(backend: unknown, view: TensorInfo): void {
+  const wasm = backend as WasmDataMap;
+  const data = wasm.dataIdMap.get(view.dataId);
+  if (data == null) return;
+  wasm.wasm.tfjs.disposeData(data.id);
+  wasm.dataIdMap.delete(view.dataId);
+}

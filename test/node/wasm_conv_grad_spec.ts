@@ -6,6 +6,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 
 import {registerAll} from '../../kernels/register';
 import {replacedKernel} from '../../kernels/replace_kernel';
+import {setFilterGradChunkBytes} from '../../kernels/wasm/conv2d_backprop_filter';
 import {layers as snnLayers} from '../../src/index';
 import {randomArray, relativeMaxError} from '../reference/lif_reference';
 import {
@@ -124,6 +125,71 @@ describe('Conv2DBackpropFilter on wasm (XNNPACK conv)', () => {
       );
       const expected = referenceFilterGrad(c, x, dy);
       expectWasmMatches(await filterGradOn('wasm', c, x, dy), await filterGradOn('cpu', c, x, dy), expected);
+    });
+  });
+
+  describe('with the batch cut into chunks (setFilterGradChunkBytes)', () => {
+    afterEach(() => setFilterGradChunkBytes(null));
+
+    // Batch-5 cases: chunks of one image, of two (5 = 2 + 2 + 1: a short last chunk) and of three.
+    const batched = cases.map((c, index) => ({c, index})).filter(({c}) => c.xShape[0] > 1);
+    for (const images of [1, 2, 3]) {
+      batched.forEach(({c, index}) => {
+        it(`dW equals float64 in chunks of ${images} image(s): ${caseName(c)}`, async () => {
+          const x = randomArray(
+            c.xShape.reduce((a, b) => a * b),
+            100 + index
+          );
+          const dy = randomArray(
+            dyShapeOf(c).reduce((a, b) => a * b),
+            200 + index
+          );
+          const dyImageBytes = (dy.length / c.xShape[0]) * 4;
+          setFilterGradChunkBytes(images * dyImageBytes + dyImageBytes - 1);
+          const expected = referenceFilterGrad(c, x, dy);
+          expectWasmMatches(await filterGradOn('wasm', c, x, dy), await filterGradOn('cpu', c, x, dy), expected);
+        });
+      });
+    }
+
+    it("allocates one chunk's transposed dy, not dy's, and leaves no heap data behind", async () => {
+      await tf.setBackend('wasm');
+      const c: GradCase = {xShape: [16, 12, 12, 2], kernel: [3, 3], outChannels: 8, strides: 1, pad: 'same'};
+      const x = tf.tensor4d(randomArray(16 * 12 * 12 * 2, 31), c.xShape);
+      const dy = tf.tensor4d(randomArray(16 * 12 * 12 * 8, 32), [16, 12, 12, 8]);
+      const dyImageBytes = 12 * 12 * 8 * 4;
+      const attrs = {strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 2, 8]};
+      const run = () => tf.engine().runKernel('Conv2DBackpropFilter', {x, dy}, attrs as unknown as tf.NamedAttrMap);
+      const backend = tf.backend() as unknown as {
+        wasm: {_malloc(n: number): number};
+        dataIdMap: {numDataIds(): number};
+      };
+      const largest = (chunk: number | null): number => {
+        setFilterGradChunkBytes(chunk);
+        const malloc = backend.wasm._malloc;
+        let most = 0;
+        backend.wasm._malloc = (n: number) => {
+          most = Math.max(most, n);
+          return malloc(n);
+        };
+        try {
+          tf.dispose(run() as tf.Tensor);
+        } finally {
+          backend.wasm._malloc = malloc;
+        }
+        return most;
+      };
+      const entries = () => backend.dataIdMap.numDataIds();
+      const before = entries();
+      expect(largest(4 * dyImageBytes)).toBe(4 * dyImageBytes);
+      expect(largest(null)).toBe(16 * dyImageBytes);
+      expect(entries()).toBe(before);
+      tf.dispose([x, dy]);
+    });
+
+    it('names a bad chunk size', () => {
+      expect(() => setFilterGradChunkBytes(0)).toThrowError(/bytes must be a positive integer or null; got 0/);
+      expect(() => setFilterGradChunkBytes(1.5)).toThrowError(/got 1\.5/);
     });
   });
 
