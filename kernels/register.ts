@@ -26,6 +26,7 @@ import {batchMatMulWasmConfig} from './wasm/batch_mat_mul';
 import {conv2dBackpropInputWasmConfig} from './wasm/conv2d_backprop_input';
 import {identityWasmConfig} from './wasm/identity';
 import {avgPoolGradWasmConfig} from './wasm/avg_pool_grad';
+import {conv2dWasmConfig} from './wasm/conv2d';
 import {replacedKernel} from './replace_kernel';
 // BNTT training kernels (cpu, wasm, webgl, webgpu) and their gradient.
 import {bnttTrainGradientConfig} from './bntt_gradient';
@@ -87,6 +88,8 @@ const REPLACEMENTS: Array<{kernelName: string; backendName: string; make: (built
   {kernelName: 'Identity', backendName: 'wasm', make: identityWasmConfig},
   // wasm's is a scalar loop over every window; ours spreads tiling windows with SIMD.
   {kernelName: 'AvgPoolGrad', backendName: 'wasm', make: avgPoolGradWasmConfig},
+  // wasm's (XNNPACK) is dense; ours visits only the non-zeros of a sparse input (spikes), else hands it on.
+  {kernelName: 'Conv2D', backendName: 'wasm', make: conv2dWasmConfig},
   // webgl's and webgpu's loop over every position per filter element; ours are split-K.
   {kernelName: 'Conv2DBackpropFilter', backendName: 'webgl', make: conv2dBackpropFilterWebGLConfig},
   {kernelName: 'Conv2DBackpropFilter', backendName: 'webgpu', make: conv2dBackpropFilterWebGPUConfig},

@@ -88,3 +88,15 @@ export function dyShapeOf(c: GradCase): Shape4 {
 export function sizeOf(shape: number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
+
+/** y[n, p, q, o] = Σ x[n, sh·p + i − top, sw·q + j − left, c] · W[i, j, c, o], in float64. */
+export function referenceConv(c: GradCase, x: Float32Array, w: Float32Array): Float64Array {
+  const [cin, cout] = [c.xShape[3], c.outChannels];
+  const y = new Float64Array(sizeOf(dyShapeOf(c)));
+  forEachConnection(c, (xAt, yAt, wAt) => {
+    for (let ci = 0; ci < cin; ci++) {
+      for (let o = 0; o < cout; o++) y[yAt + o] += x[xAt + ci] * w[wAt + ci * cout + o];
+    }
+  });
+  return y;
+}

@@ -92,6 +92,8 @@ export const i32 = {
   gtS: (a: Code, b: Code): Code => cat(a, b, [0x4a]),
   /** Unsigned a < b (byte addresses). */
   ltU: (a: Code, b: Code): Code => cat(a, b, [0x49]),
+  /** The i32 at `address + offset` (`i32.load`, 4-byte aligned). */
+  load: (address: Code, offset = 0): Code => cat(address, [0x28], memarg(2, offset)),
 };
 
 // ---- control flow ----
@@ -121,6 +123,8 @@ export const load = (address: Code, offset = 0): Code => cat(address, simd(0x00)
 /** Stores 16 bytes at `address + offset` (`v128.store`). */
 export const store = (address: Code, value: Code, offset = 0): Code =>
   cat(address, value, simd(0x0b), memarg(2, offset));
+/** One float at `address` in all four lanes (`v128.load32_splat`). */
+export const loadSplat = (address: Code): Code => cat(address, simd(0x09), memarg(2, 0));
 /** One float at an address into lane 0, the other lanes zero (`v128.load32_zero`). */
 export const loadLane0 = (address: Code): Code => cat(address, simd(0x5c), memarg(2, 0));
 /** Stores lane 0 only (`v128.store32_lane`). */

@@ -1,0 +1,154 @@
+/**
+ * Conv2D for the wasm backend that skips the input's zeros when there are few non-zeros: a spiking layer's
+ * convolution reads spikes (or their average pool), mostly zeros, and XNNPACK's dense convolution does the same
+ * work for a zero as for any value. Where at most {@link setSparseConvDensity}'s share of x is non-zero (a count
+ * over x, cheap beside the convolution), the non-zeros are listed per pixel and a SIMD program adds only their
+ * contributions (simd/sparse_conv_program.ts); denser inputs, NCHW, output channels not a multiple of
+ * 4 and engines without SIMD go to the built-in kernel. The sum runs in another order than XNNPACK's, so results
+ * differ from it by float32 rounding only.
+ */
+import {backend_util, Conv2DAttrs, KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
+
+import {replacementOf} from '../replace_kernel';
+import {sparseConvOn} from './simd/sparse_conv_program';
+import {simdKernelsAvailable} from './simd/simd_runtime';
+import {heapMemory} from './wasm_backend';
+
+/** The default of {@link setSparseConvDensity}. */
+const DEFAULT_DENSITY = 0.25;
+let maxDensity = DEFAULT_DENSITY;
+
+/**
+ * The largest share of non-zero inputs for which the wasm Conv2D visits non-zeros only (0 turns it off; null
+ * restores the default, 0.25). Exported for tests and benches.
+ */
+export function setSparseConvDensity(density: number | null): void {
+  if (density != null && !(density >= 0 && density <= 1)) {
+    throw new Error(`setSparseConvDensity: density must be a number in [0, 1] or null; got ${density}`);
+  }
+  maxDensity = density ?? DEFAULT_DENSITY;
+}
+
+let sparseCalls = 0;
+
+/** How many convolutions took the sparse path since the package loaded (for tests and benches). */
+export function sparseConvCalls(): number {
+  return sparseCalls;
+}
+
+interface HeapBackend {
+  makeOutput(shape: number[], dtype: 'float32' | 'int32'): TensorInfo;
+  typedArrayFromHeap(info: TensorInfo): Float32Array | Int32Array;
+  disposeData(dataId: unknown, force?: boolean): boolean;
+}
+
+export function conv2dWasmConfig(builtIn: KernelConfig): KernelConfig {
+  return replacementOf(builtIn, builtInFunc => {
+    const conv2d: KernelFunc = args => {
+      const {x, filter} = args.inputs as {x: TensorInfo; filter: TensorInfo};
+      const attrs = args.attrs as unknown as Conv2DAttrs;
+      if (
+        maxDensity === 0 ||
+        !simdKernelsAvailable() ||
+        x.dtype !== 'float32' ||
+        filter.dtype !== 'float32' ||
+        attrs.dataFormat === 'NCHW'
+      ) {
+        return builtInFunc(args);
+      }
+      const c = backend_util.computeConv2DInfo(
+        x.shape as [number, number, number, number],
+        filter.shape as [number, number, number, number],
+        attrs.strides,
+        attrs.dilations ?? 1,
+        attrs.pad,
+        attrs.dimRoundingMode,
+        false,
+        'channelsLast'
+      );
+      if (c.outChannels % 4 !== 0 || c.outChannels === 0) {
+        return builtInFunc(args);
+      }
+      const backend = args.backend as unknown as HeapBackend;
+      const xs = backend.typedArrayFromHeap(x) as Float32Array;
+      let nonZeros = 0;
+      for (let i = 0; i < xs.length; i++) if (xs[i] !== 0) nonZeros++;
+      if (xs.length === 0 || nonZeros > maxDensity * xs.length) return builtInFunc(args);
+      return sparseConv(backend, x, filter, c, nonZeros) ?? builtInFunc(args);
+    };
+    return conv2d;
+  });
+}
+
+/** The convolution over x's non-zeros, or null where the heap cannot be imported (the caller runs the built-in). */
+function sparseConv(
+  backend: HeapBackend,
+  x: TensorInfo,
+  filter: TensorInfo,
+  c: backend_util.Conv2DInfo,
+  nonZeros: number
+): TensorInfo | null {
+  const pixels = c.batchSize * c.inHeight * c.inWidth;
+  const y = backend.makeOutput(c.outShape.slice(), 'float32');
+  const starts = backend.makeOutput([pixels + 1], 'int32');
+  const channels = backend.makeOutput([Math.max(1, nonZeros)], 'int32');
+  const values = backend.makeOutput([Math.max(1, nonZeros)], 'float32');
+  const temps = [starts, channels, values];
+  try {
+    // Views after every allocation: growing the heap detaches earlier ones.
+    const xs = backend.typedArrayFromHeap(x) as Float32Array;
+    const memory = heapMemory(backend, xs);
+    if (memory == null) {
+      temps.push(y);
+      return null;
+    }
+    const startsOf = backend.typedArrayFromHeap(starts) as Int32Array;
+    const channelsOf = backend.typedArrayFromHeap(channels) as Int32Array;
+    const valuesOf = backend.typedArrayFromHeap(values) as Float32Array;
+    const inChannels = c.inChannels;
+    const rowBytes = c.outChannels * 4;
+    let entry = 0;
+    for (let pixel = 0, base = 0; pixel < pixels; pixel++, base += inChannels) {
+      startsOf[pixel] = entry;
+      for (let ch = 0; ch < inChannels; ch++) {
+        const v = xs[base + ch];
+        if (v !== 0) {
+          channelsOf[entry] = ch * rowBytes;
+          valuesOf[entry] = v;
+          entry++;
+        }
+      }
+    }
+    startsOf[pixels] = entry;
+    const ys = backend.typedArrayFromHeap(y);
+    sparseCalls++;
+    sparseConvOn(memory)(
+      startsOf.byteOffset,
+      channelsOf.byteOffset,
+      valuesOf.byteOffset,
+      backend.typedArrayFromHeap(filter).byteOffset,
+      ys.byteOffset,
+      c.batchSize,
+      c.inHeight,
+      c.inWidth,
+      c.outHeight,
+      c.outWidth,
+      c.outChannels,
+      c.strideHeight,
+      c.strideWidth,
+      c.padInfo.top,
+      c.padInfo.left,
+      c.filterHeight,
+      c.filterWidth,
+      c.dilationHeight,
+      c.dilationWidth,
+      c.inChannels * rowBytes
+    );
+    return y;
+  } catch (error) {
+    temps.push(y);
+    throw error;
+  } finally {
+    for (const info of temps) backend.disposeData(info.dataId, true);
+  }
+}

@@ -1,0 +1,174 @@
+/**
+ * A 2-D convolution (NHWC, any strides, padding and dilations) that visits only the input's non-zero values, as
+ * a WebAssembly SIMD program: the event-driven form of a spiking layer's convolution, whose input (spikes, or
+ * their average pool) is mostly zeros.
+ *
+ *   y[n, oy, ox, o] = Σ_{i, j, c: x[n, iy, ix, c] ≠ 0} x[n, iy, ix, c] · w[i, j, c, o],   iy = oy·sh − top + i·dh,
+ *                                                                                        ix = ox·sw − left + j·dw
+ *
+ * The caller lists each input pixel's non-zeros (`starts`: [pixels + 1] entry indices; per entry the channel's
+ * byte offset in a filter tap, c·Cout·4, and the value). Each output pixel keeps 32 output channels in eight
+ * f32x4 registers (then 4 at a time for the rest), and for every tap inside the image adds value × filter row
+ * for every listed entry. Cout must be a multiple of 4. Work is proportional to the non-zeros, not to the input.
+ */
+import {SimdFunction, simdFunction} from './simd_runtime';
+import {
+  Code,
+  f32x4,
+  get,
+  i32,
+  I32,
+  ifThen,
+  load,
+  loadSplat,
+  set,
+  store,
+  V128,
+  WasmFunction,
+  whileLoop,
+} from './wasm_emit';
+
+/** The exported function's parameters, in order (all i32: byte addresses, then sizes). */
+export const SPARSE_CONV_PARAMS = [
+  'starts',
+  'channels',
+  'values',
+  'filter',
+  'y',
+  'batch',
+  'height',
+  'width',
+  'outHeight',
+  'outWidth',
+  'outChannels',
+  'strideHeight',
+  'strideWidth',
+  'padTop',
+  'padLeft',
+  'filterHeight',
+  'filterWidth',
+  'dilationHeight',
+  'dilationWidth',
+  'tapBytes',
+] as const;
+
+/** Output channels kept in registers at once (8 vectors of 4). */
+const BLOCK = 8;
+
+function sparseConvFunction(): WasmFunction {
+  const f = new WasmFunction('sparseConv', SPARSE_CONV_PARAMS.length);
+  const [starts, channels, values, filter, y, batch, height, width, outHeight, outWidth, outChannels] =
+    SPARSE_CONV_PARAMS.map((_, i) => i);
+  const [
+    strideHeight,
+    strideWidth,
+    padTop,
+    padLeft,
+    filterHeight,
+    filterWidth,
+    dilationHeight,
+    dilationWidth,
+    tapBytes,
+  ] = [11, 12, 13, 14, 15, 16, 17, 18, 19];
+  const [n, oy, ox, block, ky, kx, iy, ix, entry, end, tap, row, out, pixelRow] = Array.from({length: 14}, () =>
+    f.local(I32)
+  );
+  const value = f.local(V128);
+  const acc = Array.from({length: BLOCK}, () => f.local(V128));
+  const inc = (local: number, by: Code = i32.const(1)): Code => set(local, i32.add(get(local), by));
+  const count = (local: number, limit: Code, ...body: Code[]): Code[] => [
+    set(local, i32.const(0)),
+    whileLoop(i32.ltS(get(local), limit), ...body, inc(local)),
+  ];
+  const bytes = (index: Code): Code => i32.mul(index, i32.const(4));
+  /** Adds every tap's listed entries into the first `vectors` accumulators, for channels block … block + 4·vectors. */
+  const accumulate = (vectors: number): Code[] => [
+    ...acc.slice(0, vectors).map(a => set(a, f32x4.splat(0))),
+    ...count(
+      ky,
+      get(filterHeight),
+      set(
+        iy,
+        i32.add(i32.sub(i32.mul(get(oy), get(strideHeight)), get(padTop)), i32.mul(get(ky), get(dilationHeight)))
+      ),
+      ifThen(
+        i32.ltU(get(iy), get(height)),
+        set(pixelRow, i32.mul(i32.add(i32.mul(get(n), get(height)), get(iy)), get(width))),
+        ...count(
+          kx,
+          get(filterWidth),
+          set(
+            ix,
+            i32.add(i32.sub(i32.mul(get(ox), get(strideWidth)), get(padLeft)), i32.mul(get(kx), get(dilationWidth)))
+          ),
+          ifThen(
+            i32.ltU(get(ix), get(width)),
+            // entry … end: this input pixel's non-zeros; tap: the filter row of (ky, kx) at this block's channels.
+            set(entry, i32.load(i32.add(get(starts), bytes(i32.add(get(pixelRow), get(ix)))))),
+            set(end, i32.load(i32.add(get(starts), bytes(i32.add(get(pixelRow), get(ix)))), 4)),
+            set(
+              tap,
+              i32.add(
+                i32.add(get(filter), i32.mul(i32.add(i32.mul(get(ky), get(filterWidth)), get(kx)), get(tapBytes))),
+                bytes(get(block))
+              )
+            ),
+            whileLoop(
+              i32.ltS(get(entry), get(end)),
+              set(value, loadSplat(i32.add(get(values), bytes(get(entry))))),
+              set(row, i32.add(get(tap), i32.load(i32.add(get(channels), bytes(get(entry)))))),
+              ...acc
+                .slice(0, vectors)
+                .map((a, r) => set(a, f32x4.add(get(a), f32x4.mul(get(value), load(get(row), 16 * r))))),
+              inc(entry)
+            )
+          )
+        )
+      )
+    ),
+    ...acc.slice(0, vectors).map((a, r) => store(i32.add(get(out), bytes(get(block))), get(a), 16 * r)),
+  ];
+  f.emit(
+    ...count(
+      n,
+      get(batch),
+      ...count(
+        oy,
+        get(outHeight),
+        ...count(
+          ox,
+          get(outWidth),
+          set(
+            out,
+            i32.add(
+              get(y),
+              bytes(
+                i32.mul(
+                  i32.add(i32.mul(i32.add(i32.mul(get(n), get(outHeight)), get(oy)), get(outWidth)), get(ox)),
+                  get(outChannels)
+                )
+              )
+            )
+          ),
+          set(block, i32.const(0)),
+          whileLoop(
+            i32.geS(get(outChannels), i32.add(get(block), i32.const(4 * BLOCK))),
+            ...accumulate(BLOCK),
+            inc(block, i32.const(4 * BLOCK))
+          ),
+          whileLoop(
+            i32.geS(get(outChannels), i32.add(get(block), i32.const(4))),
+            ...accumulate(1),
+            inc(block, i32.const(4))
+          )
+        )
+      )
+    )
+  );
+  return f;
+}
+
+/** The program on `memory`: called with the byte addresses and sizes of SPARSE_CONV_PARAMS. */
+export function sparseConvOn(memory: WebAssembly.Memory): SimdFunction {
+  return simdFunction(memory, 'sparseConv', sparseConvFunction);
+}
