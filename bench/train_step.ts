@@ -14,6 +14,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 
+import {sparseConvCalls} from '../kernels/wasm/conv2d';
 import * as snn from '../src/index';
 
 import type {OutputLine, RunSpec, TrainCase} from './train/spec';
@@ -102,6 +103,67 @@ async function wasmFeatures(
 
 type Mode = 'train' | 'predict';
 
+/**
+ * One more (untimed) step of a mode that reads the input of every Conv2D the network runs (the forward
+ * convolutions; the gradients' inner convolutions are not counted) and reports their non-zero share, weighted by
+ * each conv's multiply-adds, and how many of those convolutions took the sparse path (cpu and wasm, whose data
+ * reads are synchronous).
+ */
+async function measureActivity(spec: RunSpec, mode: Mode, step: () => Promise<unknown>): Promise<void> {
+  if (tf.getBackend() !== 'wasm' && tf.getBackend() !== 'cpu') return;
+  const engine = tf.engine() as unknown as {runKernelFunc: (p: KernelCall) => unknown};
+  const runKernelFunc = engine.runKernelFunc;
+  let work = 0;
+  let nonZeroWork = 0;
+  let convCalls = 0;
+  let sparseCalls = 0;
+  let depth = 0;
+  const sparseBefore = sparseConvCalls();
+  engine.runKernelFunc = (call: KernelCall) => {
+    const counted = depth === 0 && call.kernelName === 'Conv2D';
+    if (counted) {
+      const {x, filter} = call.inputs as {x: tf.Tensor; filter: tf.Tensor};
+      const values = tf.backend().readSync(x.dataId) as Float32Array;
+      let nonZeros = 0;
+      for (let i = 0; i < values.length; i++) if (values[i] !== 0) nonZeros++;
+      // Multiply-adds: x's size × the filter's taps × output channels (stride 1, as in the ready-made nets).
+      const macs = values.length * filter.shape[0]! * filter.shape[1]! * filter.shape[3]!;
+      work += macs;
+      nonZeroWork += macs * (nonZeros / Math.max(1, values.length));
+      convCalls++;
+    }
+    const sparseAtCall = sparseConvCalls();
+    depth++;
+    try {
+      return runKernelFunc.call(engine, call);
+    } finally {
+      depth--;
+      if (counted) sparseCalls += sparseConvCalls() - sparseAtCall;
+    }
+  };
+  try {
+    await step();
+  } finally {
+    engine.runKernelFunc = runKernelFunc;
+  }
+  emit({
+    type: 'activity',
+    side: 'tfjs',
+    name: spec.name,
+    backend: spec.backend,
+    mode,
+    nonZeroShare: work === 0 ? 0 : nonZeroWork / work,
+    convCalls,
+    sparseCalls,
+    sparseGradientCalls: sparseConvCalls() - sparseBefore - sparseCalls,
+  });
+}
+
+interface KernelCall {
+  kernelName?: string;
+  inputs?: unknown;
+}
+
 /** Times one mode: an optional untimed warm-up, then the timed steps; announces the phase first. */
 async function measureMode(spec: RunSpec, mode: Mode, step: () => Promise<unknown>, maxSteps: number): Promise<void> {
   const c = spec.case;
@@ -137,8 +199,11 @@ async function measure(spec: RunSpec, model: tfl.Sequential, x: tf.Tensor, y: tf
   const train = async () => {
     lastLoss = lossOf(await model.trainOnBatch(x, y));
   };
-  await measureMode(spec, 'predict', () => predictOnce(model, x, spec.case.batch), spec.predictSteps);
+  const predict = () => predictOnce(model, x, spec.case.batch);
+  await measureMode(spec, 'predict', predict, spec.predictSteps);
+  await measureActivity(spec, 'predict', predict);
   await measureMode(spec, 'train', train, spec.trainSteps);
+  await measureActivity(spec, 'train', train);
   if (spec.profile) await profileStep(spec, train);
   return lastLoss;
 }

@@ -282,6 +282,7 @@ async function main(args) {
     rows: sortRows(rows, names),
     params: paramsOf(lines),
     profiles: lines.filter(l => l.type === 'profile'),
+    activity: lines.filter(l => l.type === 'activity'),
   };
   const markdown = markdownReport(report) + (torchNote != null ? `\n\n${torchNote}` : '');
   process.stdout.write(`\n${markdown}\n`);

@@ -106,7 +106,16 @@ function profileLines(profiles) {
 }
 
 /** The whole report: title, run information, the table, notes, parameters and profiles. */
-export function markdownReport({info, rows, params, profiles}) {
+function activityLines(activity) {
+  return activity.map(
+    a =>
+      `- ${a.name} on ${a.backend}, ${a.mode}: ${(100 * a.nonZeroShare).toFixed(1)}% of Conv2D inputs non-zero ` +
+      `(weighted by multiply-adds); ${a.sparseCalls} of ${a.convCalls} over non-zeros only` +
+      (a.sparseGradientCalls > 0 ? `, and ${a.sparseGradientCalls} convolutions inside the filter gradients` : '')
+  );
+}
+
+export function markdownReport({info, rows, params, profiles, activity = []}) {
   return [
     '## tfjs-snn training speed: one SGD step of the ready-made networks, tfjs vs PyTorch',
     '',
@@ -118,6 +127,16 @@ export function markdownReport({info, rows, params, profiles}) {
       '(above 1× is faster than PyTorch).',
     '',
     ...paramLines(params),
+    ...(activity.length > 0
+      ? [
+          '',
+          "Activity (one more step of each mode; the network's convolutions): tfjs-snn's wasm Conv2D skips zero inputs when at most 25% are " +
+            "non-zero, so its speed depends on the network's spike activity, PyTorch's does not. predict is timed " +
+            'first, on the freshly built network, whose BNTT moving statistics are still at their initial values:',
+          '',
+          ...activityLines(activity),
+        ]
+      : []),
     ...(profiles.length > 0
       ? [
           '',

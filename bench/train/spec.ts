@@ -106,6 +106,26 @@ export interface ProfileLine {
   top: KernelTime[];
 }
 
+/**
+ * The inputs of the network's Conv2D calls (one untimed step of a mode; not the gradients' inner convolutions): how many of their
+ * values are non-zero, weighted by each conv's multiply-adds. tfjs-snn's wasm Conv2D visits only non-zeros when
+ * they are few (kernels/wasm/conv2d.ts), so its speed depends on this activity; PyTorch's does not.
+ */
+export interface ActivityLine {
+  type: 'activity';
+  side: 'tfjs';
+  name: string;
+  backend: string;
+  mode: 'train' | 'predict';
+  /** Σ non-zero share × multiply-adds / Σ multiply-adds over the step's Conv2D calls. */
+  nonZeroShare: number;
+  convCalls: number;
+  /** Of those, the calls that took the sparse path (wasm). */
+  sparseCalls: number;
+  /** Sparse-path convolutions run inside gradient kernels (the filter gradient of a spiking input). */
+  sparseGradientCalls: number;
+}
+
 /** Printed when a mode starts, so that the parent can bound the step time of a process it ends. */
 export interface PhaseLine {
   type: 'phase';
@@ -128,4 +148,4 @@ export interface InfoLine {
   wasmThreadCount?: number;
 }
 
-export type OutputLine = InfoLine | TimingLine | ModelLine | ProfileLine | PhaseLine | EndLine;
+export type OutputLine = InfoLine | TimingLine | ModelLine | ProfileLine | ActivityLine | PhaseLine | EndLine;
