@@ -1,11 +1,11 @@
 /**
  * Conv2D for the wasm backend that skips the input's zeros when there are few non-zeros: a spiking layer's
  * convolution reads spikes (or their average pool), mostly zeros, and XNNPACK's dense convolution does the same
- * work for a zero as for any value. Where at most {@link setSparseConvDensity}'s share of x is non-zero (a count
- * over x, cheap beside the convolution), the non-zeros are listed per pixel and a SIMD program adds only their
+ * work for a zero as for any value. Where few of x's values are non-zero (a count over x, cheap beside the
+ * convolution; the limits are below), the non-zeros are listed per pixel and a SIMD program adds only their
  * contributions (simd/sparse_conv_program.ts); denser inputs, NCHW, output channels not a multiple of
- * 4 and engines without SIMD go to the built-in kernel. The sum runs in another order than XNNPACK's, so results
- * differ from it by float32 rounding only.
+ * 4 and engines without SIMD go to the built-in kernel. Zero terms add nothing, so only the order of each sum
+ * can differ from XNNPACK's; on every shape measured the results were equal bit for bit.
  */
 import {backend_util, Conv2DAttrs, KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
@@ -14,19 +14,25 @@ import {sparseConvOn} from './simd/sparse_conv_program';
 import {simdKernelsAvailable} from './simd/simd_runtime';
 import {heapMemory} from './wasm_backend';
 
-/** The default of {@link setSparseConvDensity}. */
-const DEFAULT_DENSITY = 0.25;
-let maxDensity = DEFAULT_DENSITY;
+/**
+ * The largest non-zero shares for which the sparse path runs, for spikes (every non-zero is 1) and for other
+ * values (e.g. pooled spikes), near where it stops being faster than XNNPACK on one thread; divided by the
+ * threads of a threaded build (2 threads: break-even near 20 % and 15 %; `bench/wasm_sparse_conv.ts`,
+ * docs/benchmarks.md).
+ */
+const DEFAULT_DENSITY = {binary: 0.4, valued: 0.3};
+let maxDensity: {binary: number; valued: number} | null = null;
 
 /**
- * The largest share of non-zero inputs for which the wasm Conv2D visits non-zeros only (0 turns it off; null
- * restores the default, 0.25). Exported for tests and benches.
+ * The largest share of non-zero inputs for which the wasm Conv2D visits non-zeros only, for spikes and other
+ * values alike and whatever the threads (0 turns it off, 1 always takes it; null restores the defaults). Exported
+ * for tests and benches.
  */
 export function setSparseConvDensity(density: number | null): void {
   if (density != null && !(density >= 0 && density <= 1)) {
     throw new Error(`setSparseConvDensity: density must be a number in [0, 1] or null; got ${density}`);
   }
-  maxDensity = density ?? DEFAULT_DENSITY;
+  maxDensity = density == null ? null : {binary: density, valued: density};
 }
 
 let sparseCalls = 0;
@@ -48,7 +54,7 @@ export function conv2dWasmConfig(builtIn: KernelConfig): KernelConfig {
       const {x, filter} = args.inputs as {x: TensorInfo; filter: TensorInfo};
       const attrs = args.attrs as unknown as Conv2DAttrs;
       if (
-        maxDensity === 0 ||
+        maxDensity?.binary === 0 ||
         !simdKernelsAvailable() ||
         x.dtype !== 'float32' ||
         filter.dtype !== 'float32' ||
@@ -72,12 +78,30 @@ export function conv2dWasmConfig(builtIn: KernelConfig): KernelConfig {
       const backend = args.backend as unknown as HeapBackend;
       const xs = backend.typedArrayFromHeap(x) as Float32Array;
       let nonZeros = 0;
-      for (let i = 0; i < xs.length; i++) if (xs[i] !== 0) nonZeros++;
-      if (xs.length === 0 || nonZeros > maxDensity * xs.length) return builtInFunc(args);
-      return sparseConv(backend, x, filter, c, nonZeros) ?? builtInFunc(args);
+      let ones = 0;
+      for (let i = 0; i < xs.length; i++) {
+        const v = xs[i];
+        if (v !== 0) {
+          nonZeros++;
+          if (v === 1) ones++;
+        }
+      }
+      const binary = ones === nonZeros;
+      // XNNPACK runs on every thread of a threaded build (snn.useThreadedWasm), the sparse program on one.
+      const limits = maxDensity ?? DEFAULT_DENSITY;
+      const threads = maxDensity == null ? xnnpackThreads(backend) : 1;
+      const density = (binary ? limits.binary : limits.valued) / threads;
+      if (xs.length === 0 || nonZeros > density * xs.length) return builtInFunc(args);
+      return sparseConv(backend, x, filter, c, nonZeros, binary) ?? builtInFunc(args);
     };
     return conv2d;
   });
+}
+
+function xnnpackThreads(backend: unknown): number {
+  const module = (backend as {wasm?: {tfjs?: {getThreadsCount?: () => number}}}).wasm;
+  const threads = module?.tfjs?.getThreadsCount?.();
+  return typeof threads === 'number' && threads > 1 ? threads : 1;
 }
 
 /** The convolution over x's non-zeros, or null where the heap cannot be imported (the caller runs the built-in). */
@@ -86,7 +110,8 @@ function sparseConv(
   x: TensorInfo,
   filter: TensorInfo,
   c: backend_util.Conv2DInfo,
-  nonZeros: number
+  nonZeros: number,
+  binary: boolean
 ): TensorInfo | null {
   const pixels = c.batchSize * c.inHeight * c.inWidth;
   const y = backend.makeOutput(c.outShape.slice(), 'float32');
@@ -122,7 +147,7 @@ function sparseConv(
     startsOf[pixels] = entry;
     const ys = backend.typedArrayFromHeap(y);
     sparseCalls++;
-    sparseConvOn(memory)(
+    sparseConvOn(memory, binary)(
       startsOf.byteOffset,
       channelsOf.byteOffset,
       valuesOf.byteOffset,

@@ -155,6 +155,27 @@ describe('Conv2D on wasm over the non-zeros of a sparse input', () => {
     tf.dispose([x, w]);
   });
 
+  it('takes spikes up to 40 % non-zero and other values up to 30 % (one thread)', async () => {
+    const c: GradCase = {xShape: [4, 10, 10, 10], kernel: [3, 3], outChannels: 8, strides: 1, pad: 'same'};
+    const w = randomArray(3 * 3 * 10 * 8, 13);
+    const sparse = async (x: Float32Array): Promise<boolean> => {
+      const calls = sparseConvCalls();
+      expect(relativeMaxError(await convOn('wasm', c, x, w), referenceConv(c, x, w))).toBeLessThanOrEqual(1e-6);
+      return sparseConvCalls() > calls;
+    };
+    const size = sizeOf(c.xShape);
+    // Exactly k non-zeros: the first k values, shuffled by a fixed permutation.
+    const withNonZeros = (k: number, value: number) => {
+      const x = new Float32Array(size);
+      for (let i = 0; i < k; i++) x[(i * 397) % size] = value;
+      return x;
+    };
+    expect(await sparse(withNonZeros(0.4 * size, 1))).toBeTrue();
+    expect(await sparse(withNonZeros(0.4 * size + 1, 1))).toBeFalse();
+    expect(await sparse(withNonZeros(0.3 * size, 0.5))).toBeTrue();
+    expect(await sparse(withNonZeros(0.3 * size + 1, 0.5))).toBeFalse();
+  });
+
   it('names a bad density', () => {
     expect(() => setSparseConvDensity(1.5)).toThrowError(/density must be a number in \[0, 1\] or null; got 1\.5/);
     expect(() => setSparseConvDensity(NaN)).toThrowError(/got NaN/);

@@ -9,7 +9,7 @@
  * The caller lists each input pixel's non-zeros (`starts`: [pixels + 1] entry indices; per entry the channel's
  * byte offset in a filter tap, c·Cout·4, and the value). Each output pixel keeps 32 output channels in eight
  * f32x4 registers (then 4 at a time for the rest), and for every tap inside the image adds value × filter row
- * for every listed entry. Cout must be a multiple of 4. Work is proportional to the non-zeros, not to the input.
+ * for every listed entry (the row itself where every value is 1). Cout must be a multiple of 4. Work is proportional to the non-zeros, not to the input.
  */
 import {SimdFunction, simdFunction} from './simd_runtime';
 import {
@@ -55,7 +55,7 @@ export const SPARSE_CONV_PARAMS = [
 /** Output channels kept in registers at once (8 vectors of 4). */
 const BLOCK = 8;
 
-function sparseConvFunction(): WasmFunction {
+function sparseConvFunction(binary: boolean): WasmFunction {
   const f = new WasmFunction('sparseConv', SPARSE_CONV_PARAMS.length);
   const [starts, channels, values, filter, y, batch, height, width, outHeight, outWidth, outChannels] =
     SPARSE_CONV_PARAMS.map((_, i) => i);
@@ -115,11 +115,12 @@ function sparseConvFunction(): WasmFunction {
             ),
             whileLoop(
               i32.ltS(get(entry), get(end)),
-              set(value, loadSplat(i32.add(get(values), bytes(get(entry))))),
+              ...(binary ? [] : [set(value, loadSplat(i32.add(get(values), bytes(get(entry)))))]),
               set(row, i32.add(get(tap), i32.load(i32.add(get(channels), bytes(get(entry)))))),
-              ...acc
-                .slice(0, vectors)
-                .map((a, r) => set(a, f32x4.add(get(a), f32x4.mul(get(value), load(get(row), 16 * r))))),
+              ...acc.slice(0, vectors).map((a, r) => {
+                const weights = load(get(row), 16 * r);
+                return set(a, f32x4.add(get(a), binary ? weights : f32x4.mul(get(value), weights)));
+              }),
               inc(entry)
             )
           )
@@ -168,7 +169,11 @@ function sparseConvFunction(): WasmFunction {
   return f;
 }
 
-/** The program on `memory`: called with the byte addresses and sizes of SPARSE_CONV_PARAMS. */
-export function sparseConvOn(memory: WebAssembly.Memory): SimdFunction {
-  return simdFunction(memory, 'sparseConv', sparseConvFunction);
+/**
+ * The program on `memory`: called with the byte addresses and sizes of SPARSE_CONV_PARAMS. `binary`: every listed
+ * value is 1 (spikes), so the values are not read and the filter rows are added as they are (the same sums:
+ * 1 × w is w).
+ */
+export function sparseConvOn(memory: WebAssembly.Memory, binary: boolean): SimdFunction {
+  return simdFunction(memory, `sparseConv|${binary ? 'binary' : 'valued'}`, () => sparseConvFunction(binary));
 }

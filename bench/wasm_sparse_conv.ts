@@ -1,0 +1,109 @@
+/**
+ * tfjs-snn's wasm Conv2D over the non-zeros of a sparse input (kernels/wasm/conv2d.ts) against wasm's own
+ * (XNNPACK, dense), on the spiking convolutions of the small model on 28×28 (T 6, batch 64) and of VGG9 on CIFAR
+ * (T 4, batch 16): the inputs are spikes (0 or 1) at a given share of non-zeros, and pooled spikes (0.25 … 1),
+ * 3×3 filters, 'same' padding. Prints one markdown table: best-of-3 ms of each, the ratio, and the largest
+ * difference between the two results relative to the largest output.
+ *
+ *   npx esbuild bench/wasm_sparse_conv.ts --bundle --platform=node --packages=external \
+ *     --outfile=build/bench-wasm-sparse-conv.cjs && node build/bench-wasm-sparse-conv.cjs [--quick] [--threads=2]
+ *
+ * --quick runs one density and divides the batches by 8; --threads=N runs tfjs-backend-wasm's threaded build
+ * (snn.useThreadedWasm), whose XNNPACK convolutions use N threads. Every ratio compares numbers measured in this run.
+ */
+import '@tensorflow/tfjs-backend-wasm';
+import '../kernels/register';
+
+import * as tf from '@tensorflow/tfjs-core';
+import {cpus, loadavg} from 'node:os';
+
+import {setSparseConvDensity, sparseConvCalls} from '../kernels/wasm/conv2d';
+import {useThreadedWasm} from '../src/wasm_threads';
+
+type Shape4 = [number, number, number, number];
+
+const SHAPES: Array<{name: string; xShape: Shape4; outChannels: number}> = [
+  {name: 'small conv2 (pooled)', xShape: [384, 14, 14, 32], outChannels: 64},
+  {name: 'vgg9 conv2', xShape: [64, 32, 32, 64], outChannels: 64},
+  {name: 'vgg9 conv4', xShape: [64, 16, 16, 128], outChannels: 128},
+  {name: 'vgg9 conv6', xShape: [64, 8, 8, 256], outChannels: 256},
+];
+const RATES = [0.05, 0.1, 0.15, 0.25, 0.35, 0.5];
+const RUNS = 3;
+
+function time(run: () => Float32Array): {ms: number; values: Float32Array} {
+  let best = Infinity;
+  let values = new Float32Array(0);
+  for (let i = 0; i <= RUNS; i++) {
+    const start = performance.now();
+    values = run();
+    // The first run warms up (compiles the program, packs XNNPACK's weights).
+    if (i > 0) best = Math.min(best, performance.now() - start);
+  }
+  return {ms: best, values};
+}
+
+async function main(): Promise<void> {
+  const quick = process.argv.includes('--quick');
+  const threadsArg = process.argv.find(a => a.startsWith('--threads='));
+  const threads = threadsArg == null ? 1 : Number(threadsArg.slice('--threads='.length));
+  if (threads > 1) await useThreadedWasm({threads});
+  else await tf.setBackend('wasm');
+  const rows: string[] = [];
+  for (const graded of [false, true]) {
+    for (const rate of quick ? [0.15] : RATES) {
+      for (const shape of SHAPES) {
+        const [n, h, w, c] = shape.xShape;
+        const xShape: Shape4 = [quick ? n / 8 : n, h, w, c];
+        const x = tf.tidy(() => {
+          const spikes = tf.cast(tf.less(tf.randomUniform(xShape, 0, 1, 'float32', 1), rate), 'float32');
+          // Pooled spikes take the levels 0.25, 0.5, 0.75 and 1.
+          return graded ? tf.mul(spikes, tf.div(tf.ceil(tf.randomUniform(xShape, 0, 4, 'float32', 2)), 4)) : spikes;
+        });
+        const filter = tf.randomNormal([3, 3, c, shape.outChannels], 0, 1, 'float32', 3) as tf.Tensor4D;
+        const conv = () => {
+          const y = tf.conv2d(x as tf.Tensor4D, filter, 1, 'same');
+          const values = y.dataSync() as Float32Array;
+          y.dispose();
+          return values;
+        };
+        setSparseConvDensity(0);
+        const dense = time(conv);
+        setSparseConvDensity(1);
+        const before = sparseConvCalls();
+        const sparse = time(conv);
+        if (sparseConvCalls() - before !== RUNS + 1) throw new Error('the sparse path was not taken');
+        setSparseConvDensity(null);
+        let diff = 0;
+        let largest = 0;
+        for (let i = 0; i < dense.values.length; i++) {
+          diff = Math.max(diff, Math.abs(dense.values[i] - sparse.values[i]));
+          largest = Math.max(largest, Math.abs(dense.values[i]));
+        }
+        rows.push(
+          `| ${shape.name} | [${xShape}] → ${shape.outChannels} | ${graded ? 'pooled spikes' : 'spikes'} | ` +
+            `${(100 * rate).toFixed(0)} % | ${dense.ms.toFixed(1)} | ${sparse.ms.toFixed(1)} | ` +
+            `${(dense.ms / sparse.ms).toFixed(2)}× | ${(diff / largest).toExponential(1)} |`
+        );
+        tf.dispose([x, filter]);
+      }
+    }
+  }
+  const load = loadavg().map(l => l.toFixed(2));
+  process.stdout.write(
+    [
+      `wasm Conv2D, XNNPACK (dense) vs over non-zeros only; ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ` +
+        `${threads} thread(s) for XNNPACK (the sparse program runs on one), load average ${load.join(' ')}`,
+      '',
+      '| conv | x → Cout | input | non-zero | XNNPACK ms | non-zeros ms | speed-up | max diff / max |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- |',
+      ...rows,
+      '',
+    ].join('\n')
+  );
+}
+
+main().catch(error => {
+  process.stderr.write(`${error instanceof Error ? error.stack : error}\n`);
+  process.exitCode = 1;
+});
