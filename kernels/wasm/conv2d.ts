@@ -77,9 +77,16 @@ export function conv2dWasmConfig(builtIn: KernelConfig): KernelConfig {
       }
       const backend = args.backend as unknown as HeapBackend;
       const xs = backend.typedArrayFromHeap(x) as Float32Array;
+      // XNNPACK runs on every thread of a threaded build (snn.useThreadedWasm), the sparse program on one.
+      const limits = maxDensity ?? DEFAULT_DENSITY;
+      const threads = maxDensity == null ? xnnpackThreads(backend) : 1;
+      // At most this many non-zeros for spikes, and for other values; the count stops once past the larger.
+      const most = Math.floor((limits.binary / threads) * xs.length);
+      const mostValued = Math.floor((limits.valued / threads) * xs.length);
+      const stop = Math.max(most, mostValued);
       let nonZeros = 0;
       let ones = 0;
-      for (let i = 0; i < xs.length; i++) {
+      for (let i = 0; i < xs.length && nonZeros <= stop; i++) {
         const v = xs[i];
         if (v !== 0) {
           nonZeros++;
@@ -87,11 +94,7 @@ export function conv2dWasmConfig(builtIn: KernelConfig): KernelConfig {
         }
       }
       const binary = ones === nonZeros;
-      // XNNPACK runs on every thread of a threaded build (snn.useThreadedWasm), the sparse program on one.
-      const limits = maxDensity ?? DEFAULT_DENSITY;
-      const threads = maxDensity == null ? xnnpackThreads(backend) : 1;
-      const density = (binary ? limits.binary : limits.valued) / threads;
-      if (xs.length === 0 || nonZeros > density * xs.length) return builtInFunc(args);
+      if (xs.length === 0 || nonZeros > (binary ? most : mostValued)) return builtInFunc(args);
       return sparseConv(backend, x, filter, c, nonZeros, binary) ?? builtInFunc(args);
     };
     return conv2d;
