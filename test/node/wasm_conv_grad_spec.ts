@@ -64,6 +64,20 @@ function gradCases(): GradCase[] {
   return cases;
 }
 
+/** The random x and dy of case number `index`. */
+function caseData(c: GradCase, index: number): {x: Float32Array; dy: Float32Array} {
+  return {
+    x: randomArray(
+      c.xShape.reduce((a, b) => a * b),
+      100 + index
+    ),
+    dy: randomArray(
+      dyShapeOf(c).reduce((a, b) => a * b),
+      200 + index
+    ),
+  };
+}
+
 async function filterGradOn(backend: string, c: GradCase, x: Float32Array, dy: Float32Array): Promise<Float32Array> {
   await tf.setBackend(backend);
   const xt = tf.tensor4d(x, c.xShape);
@@ -115,14 +129,7 @@ describe('Conv2DBackpropFilter on wasm (XNNPACK conv)', () => {
   const cases = gradCases();
   cases.forEach((c, index) => {
     it(`dW equals cpu and float64: ${caseName(c)}`, async () => {
-      const x = randomArray(
-        c.xShape.reduce((a, b) => a * b),
-        100 + index
-      );
-      const dy = randomArray(
-        dyShapeOf(c).reduce((a, b) => a * b),
-        200 + index
-      );
+      const {x, dy} = caseData(c, index);
       const expected = referenceFilterGrad(c, x, dy);
       expectWasmMatches(await filterGradOn('wasm', c, x, dy), await filterGradOn('cpu', c, x, dy), expected);
     });
@@ -136,14 +143,7 @@ describe('Conv2DBackpropFilter on wasm (XNNPACK conv)', () => {
     for (const images of [1, 2, 3]) {
       batched.forEach(({c, index}) => {
         it(`dW equals float64 in chunks of ${images} image(s): ${caseName(c)}`, async () => {
-          const x = randomArray(
-            c.xShape.reduce((a, b) => a * b),
-            100 + index
-          );
-          const dy = randomArray(
-            dyShapeOf(c).reduce((a, b) => a * b),
-            200 + index
-          );
+          const {x, dy} = caseData(c, index);
           const dyImageBytes = (dy.length / c.xShape[0]) * 4;
           setFilterGradChunkBytes(images * dyImageBytes + dyImageBytes - 1);
           const expected = referenceFilterGrad(c, x, dy);

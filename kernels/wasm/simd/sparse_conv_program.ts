@@ -81,26 +81,23 @@ function sparseConvFunction(binary: boolean): WasmFunction {
     whileLoop(i32.ltS(get(local), limit), ...body, inc(local)),
   ];
   const bytes = (index: Code): Code => i32.mul(index, i32.const(4));
+  /** The input row (column) that output row `out` reads through filter tap `tap`: out·stride − pad + tap·dilation. */
+  const inputAt = (out: number, stride: number, pad: number, tap: number, dilation: number): Code =>
+    i32.add(i32.sub(i32.mul(get(out), get(stride)), get(pad)), i32.mul(get(tap), get(dilation)));
   /** Adds every tap's listed entries into the first `vectors` accumulators, for channels block … block + 4·vectors. */
   const accumulate = (vectors: number): Code[] => [
     ...acc.slice(0, vectors).map(a => set(a, f32x4.splat(0))),
     ...count(
       ky,
       get(filterHeight),
-      set(
-        iy,
-        i32.add(i32.sub(i32.mul(get(oy), get(strideHeight)), get(padTop)), i32.mul(get(ky), get(dilationHeight)))
-      ),
+      set(iy, inputAt(oy, strideHeight, padTop, ky, dilationHeight)),
       ifThen(
         i32.ltU(get(iy), get(height)),
         set(pixelRow, i32.mul(i32.add(i32.mul(get(n), get(height)), get(iy)), get(width))),
         ...count(
           kx,
           get(filterWidth),
-          set(
-            ix,
-            i32.add(i32.sub(i32.mul(get(ox), get(strideWidth)), get(padLeft)), i32.mul(get(kx), get(dilationWidth)))
-          ),
+          set(ix, inputAt(ox, strideWidth, padLeft, kx, dilationWidth)),
           ifThen(
             i32.ltU(get(ix), get(width)),
             // entry … end: this input pixel's non-zeros; tap: the filter row of (ky, kx) at this block's channels.
