@@ -21,6 +21,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import {describeValue, withCause} from './errors';
 import {importBuiltin, isNode, moduleFile} from './node_builtins';
+import {startProgramWorkers, WorkerThreadsLike} from '../kernels/wasm/simd/program_workers';
 
 const FN = 'useThreadedWasm';
 const PACKAGE = '@tensorflow/tfjs-backend-wasm';
@@ -206,7 +207,8 @@ async function startThreaded(
  * Call it before anything starts the wasm backend (`tf.setBackend('wasm')`, `tf.ready()`), once per process: the
  * number of threads is fixed once the backend has started. Called again with the same number, it only makes
  * 'wasm' the current backend. Every kernel registered for 'wasm' (tfjs-backend-wasm's, this package's) runs on it
- * unchanged; results equal the single-threaded build's. Throws, leaving the 'wasm' backend as it was, outside
+ * unchanged; results equal the single-threaded build's. tfjs-snn's convolution over spikes (a SIMD program of
+ * its own, not XNNPACK) runs its share of the images on `threads − 1` worker threads it starts here. Throws, leaving the 'wasm' backend as it was, outside
  * Node, without @tensorflow/tfjs-backend-wasm, or when the threads cannot be started.
  *
  * @example
@@ -263,5 +265,7 @@ export async function useThreadedWasm(options?: ThreadedWasmOptions): Promise<nu
     priority
   );
   if (!(await tf.setBackend('wasm'))) throw new Error(`${FN}: tf.setBackend('wasm') failed after the start`);
+  // tfjs-snn's own SIMD programs (the sparse convolution) run their parts on threads − 1 workers of their own.
+  startProgramWorkers(await importBuiltin<WorkerThreadsLike>('node:worker_threads'), threads - 1);
   return build.pkg.getThreadsCount();
 }

@@ -10,17 +10,20 @@
 import {backend_util, Conv2DAttrs, KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
 import {replacementOf} from '../replace_kernel';
-import {sparseConvOn} from './simd/sparse_conv_program';
-import {simdKernelsAvailable} from './simd/simd_runtime';
+import {programWorkerCount, runParts} from './simd/program_workers';
+import {sparseConvOn, sparseConvProgram} from './simd/sparse_conv_program';
+import {isShared, simdKernelsAvailable} from './simd/simd_runtime';
 import {heapMemory} from './wasm_backend';
 
 /**
  * The largest non-zero shares for which the sparse path runs, for spikes (every non-zero is 1) and for other
- * values (e.g. pooled spikes), near where it stops being faster than XNNPACK on one thread; divided by the
- * threads of a threaded build (2 threads: break-even near 20 % and 15 %; `bench/wasm_sparse_conv.ts`,
- * docs/benchmarks.md).
+ * values (e.g. pooled spikes), near where it stops being faster than XNNPACK (`bench/wasm_sparse_conv.ts`,
+ * docs/benchmarks.md): when both run on one thread, and on snn.useThreadedWasm's 2 threads, where the program's
+ * images are shared with its worker (program_workers.ts) but listing the non-zeros stays on one thread. A
+ * threaded build without program workers divides the one-thread limits by XNNPACK's threads.
  */
 const DEFAULT_DENSITY = {binary: 0.4, valued: 0.3};
+const WORKERS_DENSITY = {binary: 0.3, valued: 0.25};
 let maxDensity: {binary: number; valued: number} | null = null;
 
 /**
@@ -77,9 +80,7 @@ export function conv2dWasmConfig(builtIn: KernelConfig): KernelConfig {
       }
       const backend = args.backend as unknown as HeapBackend;
       const xs = backend.typedArrayFromHeap(x) as Float32Array;
-      // XNNPACK runs on every thread of a threaded build (snn.useThreadedWasm), the sparse program on one.
-      const limits = maxDensity ?? DEFAULT_DENSITY;
-      const threads = maxDensity == null ? xnnpackThreads(backend) : 1;
+      const {limits, threads} = densityLimits(backend);
       // At most this many non-zeros for spikes, and for other values; the count stops once past the larger.
       const most = Math.floor((limits.binary / threads) * xs.length);
       const mostValued = Math.floor((limits.valued / threads) * xs.length);
@@ -99,6 +100,15 @@ export function conv2dWasmConfig(builtIn: KernelConfig): KernelConfig {
     };
     return conv2d;
   });
+}
+
+/** The limits for this backend, and what to divide them by (XNNPACK's threads over the program's). */
+function densityLimits(backend: unknown): {limits: typeof DEFAULT_DENSITY; threads: number} {
+  if (maxDensity != null) return {limits: maxDensity, threads: 1};
+  const threads = xnnpackThreads(backend);
+  if (threads === 1) return {limits: DEFAULT_DENSITY, threads: 1};
+  if (programWorkerCount() > 0) return {limits: WORKERS_DENSITY, threads: threads / (1 + programWorkerCount())};
+  return {limits: DEFAULT_DENSITY, threads};
 }
 
 function xnnpackThreads(backend: unknown): number {
@@ -150,13 +160,14 @@ function sparseConv(
     startsOf[pixels] = entry;
     const ys = backend.typedArrayFromHeap(y);
     sparseCalls++;
-    sparseConvOn(memory, binary)(
+    const args = (firstImage: number, endImage: number) => [
       startsOf.byteOffset,
       channelsOf.byteOffset,
       valuesOf.byteOffset,
       backend.typedArrayFromHeap(filter).byteOffset,
       ys.byteOffset,
-      c.batchSize,
+      firstImage,
+      endImage,
       c.inHeight,
       c.inWidth,
       c.outHeight,
@@ -170,8 +181,14 @@ function sparseConv(
       c.filterWidth,
       c.dilationHeight,
       c.dilationWidth,
-      c.inChannels * rowBytes
+      c.inChannels * rowBytes,
+    ];
+    // On a shared heap with program workers (snn.useThreadedWasm), each thread takes a range of images.
+    const parts = isShared(memory) ? Math.min(c.batchSize, 1 + programWorkerCount()) : 1;
+    const ranges = Array.from({length: parts}, (_, i) =>
+      args(Math.floor((i * c.batchSize) / parts), Math.floor(((i + 1) * c.batchSize) / parts))
     );
+    runParts(memory, sparseConvProgram(memory, binary), sparseConvOn(memory, binary), ranges);
     return y;
   } catch (error) {
     temps.push(y);

@@ -9,6 +9,8 @@ import * as snn from '../../src/index';
 
 export interface ThreadCaseOutputs {
   conv2d: number[];
+  /** A convolution of spikes (10 % non-zero), which takes the sparse path (kernels/wasm/conv2d.ts). */
+  sparseConv2d: number[];
   predict: number[];
   loss: number;
   /** Every trainable weight after the step, flattened in model order. */
@@ -22,6 +24,11 @@ export async function threadCaseOutputs(): Promise<ThreadCaseOutputs> {
     const w = tf.randomNormal([3, 3, 5, 7], 0, 1, 'float32', 2) as tf.Tensor4D;
     return Array.from(tf.conv2d(x, w, 1, 'same').dataSync());
   });
+  const sparseConv2d = tf.tidy(() => {
+    const x = tf.cast(tf.less(tf.randomUniform([6, 8, 8, 16], 0, 1, 'float32', 4), 0.1), 'float32') as tf.Tensor4D;
+    const w = tf.randomNormal([3, 3, 16, 8], 0, 1, 'float32', 5) as tf.Tensor4D;
+    return Array.from(tf.conv2d(x, w, 1, 'same').dataSync());
+  });
   const model = snn.models.small({inputShape: [8, 8, 1], numClasses: 3, timeSteps: 3, seed: 1});
   model.compile({optimizer: tf.train.sgd(0.1), loss: 'categoricalCrossentropy'});
   const x = tf.randomUniform([4, 8, 8, 1], -1, 1, 'float32', 3);
@@ -32,5 +39,5 @@ export async function threadCaseOutputs(): Promise<ThreadCaseOutputs> {
   const weights = model.trainableWeights.flatMap(w => Array.from(w.read().dataSync()));
   tf.dispose([x, y, logits]);
   model.dispose();
-  return {conv2d, predict, loss, weights};
+  return {conv2d, sparseConv2d, predict, loss, weights};
 }

@@ -58,9 +58,19 @@ describe('useThreadedWasm', () => {
   });
 
   it('runs a convolution, a prediction and a training step as the single-threaded wasm backend does', async () => {
-    const threaded = runChild<{threads: number; backend: string; outputs: ThreadCaseOutputs}>(`
+    const threaded = runChild<{
+      threads: number;
+      backend: string;
+      outputs: ThreadCaseOutputs;
+      sparseCalls: number;
+      workerParts: number;
+    }>(`
       const threads = await snn.useThreadedWasm({threads: ${THREADS}});
-      return {threads, backend: tf.getBackend(), outputs: await helpers.threadCaseOutputs()};`);
+      const conv = require(${JSON.stringify(path.join(BUILD, 'kernels/wasm/conv2d.js'))});
+      const workers = require(${JSON.stringify(path.join(BUILD, 'kernels/wasm/simd/program_workers.js'))});
+      const outputs = await helpers.threadCaseOutputs();
+      return {threads, backend: tf.getBackend(), outputs,
+        sparseCalls: conv.sparseConvCalls(), workerParts: workers.programWorkerRuns()};`);
     if (threaded.error?.startsWith(CANNOT_START)) {
       pending(`threads cannot be started here: ${threaded.error}`);
       return;
@@ -73,6 +83,10 @@ describe('useThreadedWasm', () => {
     const single = await threadCaseOutputs();
     const outputs = threaded.result!.outputs;
     expect(maxRelativeDiff(outputs.conv2d, single.conv2d)).toBeLessThanOrEqual(1e-5);
+    // The sparse convolution ran, its second half of the images on tfjs-snn's program worker, with equal results.
+    expect(threaded.result!.sparseCalls).toBeGreaterThan(0);
+    expect(threaded.result!.workerParts).toBeGreaterThan(0);
+    expect(outputs.sparseConv2d).toEqual(single.sparseConv2d);
     expect(maxRelativeDiff(outputs.predict, single.predict)).toBeLessThanOrEqual(1e-5);
     expect(Math.abs(outputs.loss - single.loss)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(single.loss)));
     expect(maxRelativeDiff(outputs.weights, single.weights)).toBeLessThanOrEqual(1e-5);

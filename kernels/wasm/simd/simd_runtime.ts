@@ -45,8 +45,31 @@ export function setSimdKernelsEnabled(enabled: boolean): boolean {
 const modules = new Map<string, WebAssembly.Module>();
 const instances = new WeakMap<WebAssembly.Memory, Map<string, SimdFunction>>();
 
-function isShared(memory: WebAssembly.Memory): boolean {
+export function isShared(memory: WebAssembly.Memory): boolean {
   return typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+}
+
+function moduleKeyOf(memory: WebAssembly.Memory, key: string): string {
+  return `${key}|${isShared(memory) ? 'shared' : 'own'}`;
+}
+
+/** A program's compiled module and its one export's name: what a worker instantiates on a shared memory. */
+export interface CompiledProgram {
+  /** The cache key: the program's key and whether its memory is shared. */
+  key: string;
+  module: WebAssembly.Module;
+  name: string;
+}
+
+/** The compiled module of the program `key` for `memory` (shared or not), compiled once. */
+export function compiledProgram(memory: WebAssembly.Memory, key: string, build: () => WasmFunction): CompiledProgram {
+  const moduleKey = moduleKeyOf(memory, key);
+  let module = modules.get(moduleKey);
+  if (module == null) {
+    module = new WebAssembly.Module(encodeModule([build()], isShared(memory)));
+    modules.set(moduleKey, module);
+  }
+  return {key: moduleKey, module, name: WebAssembly.Module.exports(module)[0].name};
 }
 
 /**
@@ -59,23 +82,12 @@ export function simdFunction(memory: WebAssembly.Memory, key: string, build: () 
     perMemory = new Map();
     instances.set(memory, perMemory);
   }
-  const shared = isShared(memory);
-  const moduleKey = `${key}|${shared ? 'shared' : 'own'}`;
-  const known = perMemory.get(moduleKey);
+  const known = perMemory.get(moduleKeyOf(memory, key));
   if (known != null) return known;
-  let module = modules.get(moduleKey);
-  let name: string;
-  if (module == null) {
-    const fn = build();
-    name = fn.name;
-    module = new WebAssembly.Module(encodeModule([fn], shared));
-    modules.set(moduleKey, module);
-  } else {
-    name = WebAssembly.Module.exports(module)[0].name;
-  }
-  const instance = new WebAssembly.Instance(module, {env: {memory}});
-  const run = instance.exports[name] as SimdFunction;
-  perMemory.set(moduleKey, run);
+  const compiled = compiledProgram(memory, key, build);
+  const instance = new WebAssembly.Instance(compiled.module, {env: {memory}});
+  const run = instance.exports[compiled.name] as SimdFunction;
+  perMemory.set(compiled.key, run);
   return run;
 }
 

@@ -11,7 +11,7 @@
  * f32x4 registers (then 4 at a time for the rest), and for every tap inside the image adds value × filter row
  * for every listed entry (the row itself where every value is 1). Cout must be a multiple of 4. Work is proportional to the non-zeros, not to the input.
  */
-import {SimdFunction, simdFunction} from './simd_runtime';
+import {CompiledProgram, compiledProgram, SimdFunction, simdFunction} from './simd_runtime';
 import {
   Code,
   f32x4,
@@ -35,7 +35,8 @@ export const SPARSE_CONV_PARAMS = [
   'values',
   'filter',
   'y',
-  'batch',
+  'firstImage',
+  'endImage',
   'height',
   'width',
   'outHeight',
@@ -57,7 +58,7 @@ const BLOCK = 8;
 
 function sparseConvFunction(binary: boolean): WasmFunction {
   const f = new WasmFunction('sparseConv', SPARSE_CONV_PARAMS.length);
-  const [starts, channels, values, filter, y, batch, height, width, outHeight, outWidth, outChannels] =
+  const [starts, channels, values, filter, y, firstImage, endImage, height, width, outHeight, outWidth, outChannels] =
     SPARSE_CONV_PARAMS.map((_, i) => i);
   const [
     strideHeight,
@@ -69,7 +70,7 @@ function sparseConvFunction(binary: boolean): WasmFunction {
     dilationHeight,
     dilationWidth,
     tapBytes,
-  ] = [11, 12, 13, 14, 15, 16, 17, 18, 19];
+  ] = [12, 13, 14, 15, 16, 17, 18, 19, 20];
   const [n, oy, ox, block, ky, kx, iy, ix, entry, end, tap, row, out, pixelRow] = Array.from({length: 14}, () =>
     f.local(I32)
   );
@@ -126,10 +127,11 @@ function sparseConvFunction(binary: boolean): WasmFunction {
     ),
     ...acc.slice(0, vectors).map((a, r) => store(i32.add(get(out), bytes(get(block))), get(a), 16 * r)),
   ];
+  // Images firstImage … endImage − 1: a worker can take a range (program_workers.ts).
   f.emit(
-    ...count(
-      n,
-      get(batch),
+    set(n, get(firstImage)),
+    whileLoop(
+      i32.ltS(get(n), get(endImage)),
       ...count(
         oy,
         get(outHeight),
@@ -160,7 +162,8 @@ function sparseConvFunction(binary: boolean): WasmFunction {
             inc(block, i32.const(4))
           )
         )
-      )
+      ),
+      inc(n)
     )
   );
   return f;
@@ -172,5 +175,14 @@ function sparseConvFunction(binary: boolean): WasmFunction {
  * 1 × w is w).
  */
 export function sparseConvOn(memory: WebAssembly.Memory, binary: boolean): SimdFunction {
-  return simdFunction(memory, `sparseConv|${binary ? 'binary' : 'valued'}`, () => sparseConvFunction(binary));
+  return simdFunction(memory, sparseConvKey(binary), () => sparseConvFunction(binary));
+}
+
+/** The compiled program, for workers to run parts of (program_workers.ts). */
+export function sparseConvProgram(memory: WebAssembly.Memory, binary: boolean): CompiledProgram {
+  return compiledProgram(memory, sparseConvKey(binary), () => sparseConvFunction(binary));
+}
+
+function sparseConvKey(binary: boolean): string {
+  return `sparseConv|${binary ? 'binary' : 'valued'}`;
 }
