@@ -93,7 +93,8 @@ async function main(): Promise<void> {
   process.stdout.write(
     [
       `wasm Conv2D, XNNPACK (dense) vs over non-zeros only; ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ` +
-        `${threads} thread(s) for XNNPACK (the sparse program runs on one), load average ${load.join(' ')}`,
+        `${threads} thread(s) (XNNPACK's, and the sparse program's with its program workers), ` +
+        `load average ${load.join(' ')}`,
       '',
       '| conv | x → Cout | input | non-zero | XNNPACK ms | non-zeros ms | speed-up | max diff / max |',
       '| --- | --- | --- | --- | --- | --- | --- | --- |',
