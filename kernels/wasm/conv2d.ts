@@ -13,7 +13,7 @@ import {replacementOf} from '../replace_kernel';
 import {programWorkerCount, runParts} from './simd/program_workers';
 import {sparseConvOn, sparseConvProgram} from './simd/sparse_conv_program';
 import {isShared, simdKernelsAvailable} from './simd/simd_runtime';
-import {heapMemory} from './wasm_backend';
+import {disposeHeapData, heapMemory} from './wasm_backend';
 
 /**
  * The largest non-zero shares for which the sparse path runs, for spikes (every non-zero is 1) and for other
@@ -48,7 +48,6 @@ export function sparseConvCalls(): number {
 interface HeapBackend {
   makeOutput(shape: number[], dtype: 'float32' | 'int32'): TensorInfo;
   typedArrayFromHeap(info: TensorInfo): Float32Array | Int32Array;
-  disposeData(dataId: unknown, force?: boolean): boolean;
 }
 
 export function conv2dWasmConfig(builtIn: KernelConfig): KernelConfig {
@@ -80,6 +79,9 @@ export function conv2dWasmConfig(builtIn: KernelConfig): KernelConfig {
       }
       const backend = args.backend as unknown as HeapBackend;
       const xs = backend.typedArrayFromHeap(x) as Float32Array;
+      // The program imports the heap; a build that does not expose it runs the built-in.
+      const memory = heapMemory(backend, xs);
+      if (memory == null) return builtInFunc(args);
       const {limits, threads} = densityLimits(backend);
       // At most this many non-zeros for spikes, and for other values; the count stops once past the larger.
       const most = Math.floor((limits.binary / threads) * xs.length);
@@ -96,7 +98,7 @@ export function conv2dWasmConfig(builtIn: KernelConfig): KernelConfig {
       }
       const binary = ones === nonZeros;
       if (xs.length === 0 || nonZeros > (binary ? most : mostValued)) return builtInFunc(args);
-      return sparseConv(backend, x, filter, c, nonZeros, binary) ?? builtInFunc(args);
+      return sparseConv(backend, memory, x, filter, c, nonZeros, binary);
     };
     return conv2d;
   });
@@ -117,15 +119,16 @@ function xnnpackThreads(backend: unknown): number {
   return typeof threads === 'number' && threads > 1 ? threads : 1;
 }
 
-/** The convolution over x's non-zeros, or null where the heap cannot be imported (the caller runs the built-in). */
+/** The convolution over x's non-zeros, on `memory`, the heap. */
 function sparseConv(
   backend: HeapBackend,
+  memory: WebAssembly.Memory,
   x: TensorInfo,
   filter: TensorInfo,
   c: backend_util.Conv2DInfo,
   nonZeros: number,
   binary: boolean
-): TensorInfo | null {
+): TensorInfo {
   const pixels = c.batchSize * c.inHeight * c.inWidth;
   const y = backend.makeOutput(c.outShape.slice(), 'float32');
   const starts = backend.makeOutput([pixels + 1], 'int32');
@@ -135,11 +138,6 @@ function sparseConv(
   try {
     // Views after every allocation: growing the heap detaches earlier ones.
     const xs = backend.typedArrayFromHeap(x) as Float32Array;
-    const memory = heapMemory(backend, xs);
-    if (memory == null) {
-      temps.push(y);
-      return null;
-    }
     const startsOf = backend.typedArrayFromHeap(starts) as Int32Array;
     const channelsOf = backend.typedArrayFromHeap(channels) as Int32Array;
     const valuesOf = backend.typedArrayFromHeap(values) as Float32Array;
@@ -194,6 +192,6 @@ function sparseConv(
     temps.push(y);
     throw error;
   } finally {
-    for (const info of temps) backend.disposeData(info.dataId, true);
+    disposeHeapData(backend, temps);
   }
 }

@@ -34,7 +34,7 @@ import {
   zeros,
 } from '@tensorflow/tfjs-core';
 
-import {releaseView, rowView} from './wasm_backend';
+import {disposeHeapData, releaseView, rowView} from './wasm_backend';
 
 /** How much of x the conv windows read: rows/cols of x kept, and the zero padding around them. */
 interface Footprint {
@@ -78,11 +78,11 @@ export const conv2dBackpropFilterWasm: KernelFunc = ({inputs, attrs, backend}) =
         sum = part;
       } else {
         addInto(backend, sum, part);
-        disposeAll(backend, [part]);
+        disposeHeapData(backend, [part]);
       }
     }
   } catch (error) {
-    if (sum != null) disposeAll(backend, [sum]);
+    if (sum != null) disposeHeapData(backend, [sum]);
     throw error;
   }
   return {dataId: sum!.dataId, shape: convInfo.filterShape, dtype: 'float32'};
@@ -93,11 +93,6 @@ function run(name: string, backend: unknown, inputs: Record<string, TensorInfo>,
   const kernel = getKernel(name, 'wasm');
   if (kernel == null) throw new Error(`wasm Conv2DBackpropFilter needs wasm's ${name} kernel, which is not registered`);
   return kernel.kernelFunc({inputs, attrs: attrs as NamedAttrMap, backend: backend as never}) as TensorInfo;
-}
-
-function disposeAll(backend: unknown, infos: TensorInfo[]): void {
-  for (const info of infos)
-    (backend as {disposeData(id: unknown, force?: boolean): void}).disposeData(info.dataId, true);
 }
 
 /** sum += part, both float32 on the heap, of the filter's size. */
@@ -143,7 +138,7 @@ function chunkFilterGrad(
     temps.push(filter);
     return run(Conv2D, backend, {x: image, filter}, gradConvAttrs(c, footprint));
   } finally {
-    disposeAll(backend, temps);
+    disposeHeapData(backend, temps);
     for (const view of views) releaseView(backend, view);
   }
 }

@@ -30,7 +30,7 @@ export function heapOutputsAndViews(
 }
 
 /** Frees heap data a kernel allocated and does not return: a work area, or its outputs when it fails. */
-function disposeHeapData(backend: unknown, infos: TensorInfo[]): void {
+export function disposeHeapData(backend: unknown, infos: TensorInfo[]): void {
   for (const info of infos) (backend as WasmBackendLike).disposeData(info.dataId, true);
 }
 

@@ -7,10 +7,12 @@
 import {SimdFunction, simdFunction} from './simd_runtime';
 import {
   Code,
+  countUp,
   f32x4,
+  floatBytes,
   get,
-  i32,
   I32,
+  i32,
   load,
   loadLane0,
   set,
@@ -39,37 +41,32 @@ function avgPoolGradFunction(poolHeight: number, poolWidth: number): WasmFunctio
   const [n, p, a, q, b, k, from, to] = Array.from({length: 8}, () => f.local(I32));
   const scaled = f.local(V128);
   const scale = f32x4.splat(1 / (poolHeight * poolWidth));
-  const count = (local: number, limit: Code, ...body: Code[]): Code[] => [
-    set(local, i32.const(0)),
-    whileLoop(i32.ltS(get(local), limit), ...body, set(local, i32.add(get(local), i32.const(1)))),
-  ];
-  const bytes = (index: Code): Code => i32.mul(index, i32.const(4));
   // One pixel's channels: dx[from + k] = dy[to-be-read + k] · scale, a vector of four while they last, then lanes.
   const copy = (width: 4 | 1, read: (address: Code) => Code, write: (address: Code, value: Code) => Code): Code =>
     whileLoop(
       i32.geS(get(channels), i32.add(get(k), i32.const(width))),
-      set(scaled, f32x4.mul(read(i32.add(get(dy), bytes(i32.add(get(from), get(k))))), scale)),
-      write(i32.add(get(dx), bytes(i32.add(get(to), get(k)))), get(scaled)),
+      set(scaled, f32x4.mul(read(i32.add(get(dy), floatBytes(i32.add(get(from), get(k))))), scale)),
+      write(i32.add(get(dx), floatBytes(i32.add(get(to), get(k)))), get(scaled)),
       set(k, i32.add(get(k), i32.const(width)))
     );
   // from: index of dy[n, p, q, 0]; to: index of dx[n, p·ph + a, q·pw + b, 0].
   const rowOf = (image: number, rows: number, cols: number, row: Code, col: Code): Code =>
     i32.mul(i32.add(i32.mul(i32.add(i32.mul(get(image), get(rows)), row), get(cols)), col), get(channels));
   f.emit(
-    ...count(
+    countUp(
       n,
       get(batch),
-      ...count(
+      countUp(
         p,
         get(outHeight),
-        ...count(
+        countUp(
           a,
           i32.const(poolHeight),
-          ...count(
+          countUp(
             q,
             get(outWidth),
             set(from, rowOf(n, outHeight, outWidth, get(p), get(q))),
-            ...count(
+            countUp(
               b,
               i32.const(poolWidth),
               set(

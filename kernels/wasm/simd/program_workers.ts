@@ -9,7 +9,7 @@
  * reports through its own slot of a shared Int32Array (1 done, 2 failed); a part that does not finish within
  * {@link PART_TIMEOUT_MS} is an error, never a hang. The workers are unreferenced, so they do not keep Node alive.
  */
-import {CompiledProgram} from './simd_runtime';
+import {CompiledProgram, isShared} from './simd_runtime';
 
 /** The part of node:worker_threads used here (typed structurally: the browser bundles never load it). */
 export interface WorkerThreadsLike {
@@ -102,7 +102,7 @@ export function runParts(
   if (others.length > programWorkerCount()) {
     throw new Error(`runParts: ${parts.length} parts but ${programWorkerCount()} program workers`);
   }
-  if (others.length > 0 && !(memory.buffer instanceof SharedArrayBuffer)) {
+  if (others.length > 0 && !isShared(memory)) {
     throw new Error('runParts: parts on workers need a shared memory');
   }
   const {workers, status, known} = pool ?? {workers: [], status: new Int32Array(0), known: []};

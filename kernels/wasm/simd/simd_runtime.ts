@@ -42,7 +42,7 @@ export function setSimdKernelsEnabled(enabled: boolean): boolean {
   return previous;
 }
 
-const modules = new Map<string, WebAssembly.Module>();
+const programs = new Map<string, CompiledProgram>();
 const instances = new WeakMap<WebAssembly.Memory, Map<string, SimdFunction>>();
 
 export function isShared(memory: WebAssembly.Memory): boolean {
@@ -64,12 +64,13 @@ export interface CompiledProgram {
 /** The compiled module of the program `key` for `memory` (shared or not), compiled once. */
 export function compiledProgram(memory: WebAssembly.Memory, key: string, build: () => WasmFunction): CompiledProgram {
   const moduleKey = moduleKeyOf(memory, key);
-  let module = modules.get(moduleKey);
-  if (module == null) {
-    module = new WebAssembly.Module(encodeModule([build()], isShared(memory)));
-    modules.set(moduleKey, module);
+  let program = programs.get(moduleKey);
+  if (program == null) {
+    const fn = build();
+    program = {key: moduleKey, module: new WebAssembly.Module(encodeModule([fn], isShared(memory))), name: fn.name};
+    programs.set(moduleKey, program);
   }
-  return {key: moduleKey, module, name: WebAssembly.Module.exports(module)[0].name};
+  return program;
 }
 
 /**

@@ -14,11 +14,14 @@
 import {CompiledProgram, compiledProgram, SimdFunction, simdFunction} from './simd_runtime';
 import {
   Code,
+  countUp,
   f32x4,
+  floatBytes,
   get,
-  i32,
   I32,
+  i32,
   ifThen,
+  increment,
   load,
   loadSplat,
   set,
@@ -76,73 +79,67 @@ function sparseConvFunction(binary: boolean): WasmFunction {
   );
   const value = f.local(V128);
   const acc = Array.from({length: BLOCK}, () => f.local(V128));
-  const inc = (local: number, by: Code = i32.const(1)): Code => set(local, i32.add(get(local), by));
-  const count = (local: number, limit: Code, ...body: Code[]): Code[] => [
-    set(local, i32.const(0)),
-    whileLoop(i32.ltS(get(local), limit), ...body, inc(local)),
-  ];
-  const bytes = (index: Code): Code => i32.mul(index, i32.const(4));
   /** The input row (column) that output row `out` reads through filter tap `tap`: out·stride − pad + tap·dilation. */
   const inputAt = (out: number, stride: number, pad: number, tap: number, dilation: number): Code =>
     i32.add(i32.sub(i32.mul(get(out), get(stride)), get(pad)), i32.mul(get(tap), get(dilation)));
   /** Adds every tap's listed entries into the first `vectors` accumulators, for channels block … block + 4·vectors. */
   const accumulate = (vectors: number): Code[] => [
     ...acc.slice(0, vectors).map(a => set(a, f32x4.splat(0))),
-    ...count(
+    countUp(
       ky,
       get(filterHeight),
       set(iy, inputAt(oy, strideHeight, padTop, ky, dilationHeight)),
       ifThen(
         i32.ltU(get(iy), get(height)),
         set(pixelRow, i32.mul(i32.add(i32.mul(get(n), get(height)), get(iy)), get(width))),
-        ...count(
+        countUp(
           kx,
           get(filterWidth),
           set(ix, inputAt(ox, strideWidth, padLeft, kx, dilationWidth)),
           ifThen(
             i32.ltU(get(ix), get(width)),
             // entry … end: this input pixel's non-zeros; tap: the filter row of (ky, kx) at this block's channels.
-            set(entry, i32.load(i32.add(get(starts), bytes(i32.add(get(pixelRow), get(ix)))))),
-            set(end, i32.load(i32.add(get(starts), bytes(i32.add(get(pixelRow), get(ix)))), 4)),
+            set(entry, i32.load(i32.add(get(starts), floatBytes(i32.add(get(pixelRow), get(ix)))))),
+            set(end, i32.load(i32.add(get(starts), floatBytes(i32.add(get(pixelRow), get(ix)))), 4)),
             set(
               tap,
               i32.add(
                 i32.add(get(filter), i32.mul(i32.add(i32.mul(get(ky), get(filterWidth)), get(kx)), get(tapBytes))),
-                bytes(get(block))
+                floatBytes(get(block))
               )
             ),
             whileLoop(
               i32.ltS(get(entry), get(end)),
-              ...(binary ? [] : [set(value, loadSplat(i32.add(get(values), bytes(get(entry)))))]),
-              set(row, i32.add(get(tap), i32.load(i32.add(get(channels), bytes(get(entry)))))),
+              ...(binary ? [] : [set(value, loadSplat(i32.add(get(values), floatBytes(get(entry)))))]),
+              set(row, i32.add(get(tap), i32.load(i32.add(get(channels), floatBytes(get(entry)))))),
               ...acc.slice(0, vectors).map((a, r) => {
                 const weights = load(get(row), 16 * r);
                 return set(a, f32x4.add(get(a), binary ? weights : f32x4.mul(get(value), weights)));
               }),
-              inc(entry)
+              increment(entry)
             )
           )
         )
       )
     ),
-    ...acc.slice(0, vectors).map((a, r) => store(i32.add(get(out), bytes(get(block))), get(a), 16 * r)),
+    ...acc.slice(0, vectors).map((a, r) => store(i32.add(get(out), floatBytes(get(block))), get(a), 16 * r)),
   ];
   // Images firstImage … endImage − 1: a worker can take a range (program_workers.ts).
   f.emit(
     set(n, get(firstImage)),
     whileLoop(
       i32.ltS(get(n), get(endImage)),
-      ...count(
+      countUp(
         oy,
         get(outHeight),
-        ...count(
+        countUp(
           ox,
           get(outWidth),
           set(
             out,
             i32.add(
               get(y),
-              bytes(
+              floatBytes(
                 i32.mul(
                   i32.add(i32.mul(i32.add(i32.mul(get(n), get(outHeight)), get(oy)), get(outWidth)), get(ox)),
                   get(outChannels)
@@ -154,16 +151,16 @@ function sparseConvFunction(binary: boolean): WasmFunction {
           whileLoop(
             i32.geS(get(outChannels), i32.add(get(block), i32.const(4 * BLOCK))),
             ...accumulate(BLOCK),
-            inc(block, i32.const(4 * BLOCK))
+            increment(block, i32.const(4 * BLOCK))
           ),
           whileLoop(
             i32.geS(get(outChannels), i32.add(get(block), i32.const(4))),
             ...accumulate(1),
-            inc(block, i32.const(4))
+            increment(block, i32.const(4))
           )
         )
       ),
-      inc(n)
+      increment(n)
     )
   );
   return f;

@@ -104,6 +104,17 @@ export function whileLoop(cond: Code, ...body: Code[]): Code {
   return cat([0x02, 0x40, 0x03, 0x40], cond, [0x45, 0x0d, 1], ...body, [0x0c, 0, 0x0b, 0x0b]);
 }
 
+/** `local += by` (1 by default). */
+export const increment = (local: number, by: Code = i32.const(1)): Code => set(local, i32.add(get(local), by));
+
+/** `for (local = 0; local < limit; local++) body`, the comparison signed. */
+export function countUp(local: number, limit: Code, ...body: Code[]): Code {
+  return cat(set(local, i32.const(0)), whileLoop(i32.ltS(get(local), limit), ...body, increment(local)));
+}
+
+/** The byte offset of float32 number `index` (index · 4). */
+export const floatBytes = (index: Code): Code => i32.mul(index, i32.const(4));
+
 /** `if (cond) body`. */
 export function ifThen(cond: Code, ...body: Code[]): Code {
   return cat(cond, [0x04, 0x40], ...body, [0x0b]);
