@@ -13,10 +13,11 @@ import {runInNewContext} from 'node:vm';
 import * as tf from '@tensorflow/tfjs-core';
 
 import {BrowserResult, runBrowserPlan} from './browser_run';
+import {runHugePagesPlan} from './huge_pages';
 import {BROWSER_BACKENDS} from './types';
 import {LearnableRow, learnableMarkdown, runLearnableLif} from './learnable_lif';
 import {runNodePlan, wasmInfo} from './node_backends';
-import {browserPlan, nodePlan, PlanOptions} from './plan';
+import {browserPlan, hugePagesPlan, nodePlan, PlanOptions} from './plan';
 import {markdownReport} from './report';
 import type {Row} from './types';
 
@@ -32,8 +33,13 @@ interface Options extends PlanOptions {
   backends: Set<string>;
 }
 
-/** The backends, and `learnable`: the learnable-LIF rows (cpu). */
-const BACKENDS = ['cpu', 'wasm', ...BROWSER_BACKENDS, 'learnable'];
+export {hugePagesChild} from './huge_pages';
+
+/**
+ * The backends; `cpu-huge-pages`: the cpu rows at T 25 again with malloc on transparent huge pages
+ * (bench/huge_pages.ts); `learnable`: the learnable-LIF rows (cpu).
+ */
+const BACKENDS = ['cpu', 'cpu-huge-pages', 'wasm', ...BROWSER_BACKENDS, 'learnable'];
 const USAGE = `npm run bench [-- --quick] [--no-browser] [--only=${BACKENDS.join(',')}] [--sum-loss]`;
 
 function parseBackends(argv: string[]): Set<string> {
@@ -133,6 +139,13 @@ export async function main(argv: string[], paths: MainPaths): Promise<void> {
     nodePlan(options).filter(s => options.backends.has(s.backend)),
     log
   );
+  const extraInfo: string[] = [];
+  if (options.backends.has('cpu-huge-pages')) {
+    // This file is bundled into one CommonJS file (scripts/bench.mjs), which the child process loads again.
+    const hugePages = runHugePagesPlan(hugePagesPlan(options), __filename, log);
+    rows.push(...hugePages.rows);
+    extraInfo.push(hugePages.info);
+  }
   const browser: BrowserResult[] = [];
   for (const backend of BROWSER_BACKENDS.filter(b => options.backends.has(b))) {
     const result = await runBrowserPlan(paths.pageBundle, backend, browserPlan(backend, options), log);
@@ -147,6 +160,7 @@ export async function main(argv: string[], paths: MainPaths): Promise<void> {
   const seconds = (Date.now() - started) / 1000;
   const info = [
     ...(await nodeInfoLines()),
+    ...extraInfo,
     ...browserInfoLines(browser),
     revision,
     `Options: ${argv.join(' ') || '(full run)'}; bench took ${seconds.toFixed(0)} s; ` +

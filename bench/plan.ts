@@ -3,6 +3,8 @@ import type {LossForm} from './tensors';
 import type {ConfigSpec, ImplId} from './types';
 
 export const STEPS = [8, 25, 64];
+/** The number of steps the speed and memory targets are set at. */
+export const TARGET_STEPS = 25;
 const SEED = 20240611;
 
 export interface PlanOptions {
@@ -80,6 +82,14 @@ export function nodePlan(options: PlanOptions): ConfigSpec[] {
     ...specs('cpu', ['fused', 'naive', 'composite'], options).map(spec => skipSlowComposite(spec, options)),
     ...specs('wasm', ['fused', 'composite', 'naive'], options),
   ];
+}
+
+/**
+ * The `cpu (huge pages)` rows (bench/huge_pages.ts): the cpu configuration of the targets (T 25), fused against the
+ * per-step loop, in a child process whose malloc uses transparent huge pages. The composite is left out.
+ */
+export function hugePagesPlan(options: PlanOptions): ConfigSpec[] {
+  return specs('cpu', ['fused', 'naive'], options).filter(spec => spec.time === TARGET_STEPS);
 }
 
 /**

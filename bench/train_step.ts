@@ -14,7 +14,8 @@ import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 
-import {sparseConvCalls} from '../kernels/wasm/conv2d';
+import {sparseConvCalls, sparseConvLimits} from '../kernels/wasm/conv2d';
+import {sparseFilterGradCalls} from '../kernels/wasm/conv2d_backprop_filter';
 import * as snn from '../src/index';
 
 import type {OutputLine, RunSpec, TrainCase} from './train/spec';
@@ -119,6 +120,7 @@ async function measureActivity(spec: RunSpec, mode: Mode, step: () => Promise<un
   let sparseCalls = 0;
   let depth = 0;
   const sparseBefore = sparseConvCalls();
+  const filterGradsBefore = sparseFilterGradCalls();
   engine.runKernelFunc = (call: KernelCall) => {
     const counted = depth === 0 && call.kernelName === 'Conv2D';
     if (counted) {
@@ -156,6 +158,8 @@ async function measureActivity(spec: RunSpec, mode: Mode, step: () => Promise<un
     convCalls,
     sparseCalls,
     sparseGradientCalls: sparseConvCalls() - sparseBefore - sparseCalls,
+    sparseFilterGradCalls: sparseFilterGradCalls() - filterGradsBefore,
+    sparseLimits: tf.getBackend() === 'wasm' ? sparseConvLimits(tf.backend()) : undefined,
   });
 }
 

@@ -67,6 +67,9 @@ export interface BrowserInfo {
   cpuForward?: boolean;
 }
 
+/** The backend label of the cpu rows run with glibc's huge-page tunable (bench/huge_pages.ts). */
+export const HUGE_PAGES_BACKEND = 'cpu (huge pages)';
+
 /** The backends the browser half of the bench runs on, each in its own page. */
 export const BROWSER_BACKENDS = ['webgl', 'webgpu'] as const;
 export type BrowserBackend = (typeof BROWSER_BACKENDS)[number];

@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [--no-browser] [--only=cpu,wasm,webgl,webgpu,learnable] [--sum-loss]: bundles bench/main.ts (Node, with the
+// npm run bench [-- --quick] [--no-browser] [--only=cpu,cpu-huge-pages,wasm,webgl,webgpu,learnable] [--sum-loss]: bundles bench/main.ts (Node, with the
 // package sources; npm packages stay external) and bench/browser_page.ts (an iife for
 // the page, with tfjs and the sources) with esbuild, then runs bench/main.ts.
 import {build} from 'esbuild';

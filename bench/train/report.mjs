@@ -106,12 +106,21 @@ function profileLines(profiles) {
 }
 
 /** The whole report: title, run information, the table, notes, parameters and profiles. */
+const percent = share => `${Number((100 * share).toFixed(1))}%`;
+
+/** The non-zero shares up to which the wasm Conv2D takes the sparse path (kernels/wasm/conv2d.ts). */
+function limitsText(limits) {
+  return `over non-zeros when at most ${percent(limits.binary)} of spikes or ${percent(limits.valued)} of other values are non-zero`;
+}
+
 function activityLines(activity) {
   return activity.map(
     a =>
       `- ${a.name} on ${a.backend}, ${a.mode}: ${(100 * a.nonZeroShare).toFixed(1)}% of Conv2D inputs non-zero ` +
       `(weighted by multiply-adds); ${a.sparseCalls} of ${a.convCalls} over non-zeros only` +
-      (a.sparseGradientCalls > 0 ? `, and ${a.sparseGradientCalls} convolutions inside the filter gradients` : '')
+      (a.sparseGradientCalls > 0 ? `, and ${a.sparseGradientCalls} convolutions inside the filter gradients` : '') +
+      (a.sparseFilterGradCalls > 0 ? `; ${a.sparseFilterGradCalls} filter gradients over non-zeros only` : '') +
+      (a.sparseLimits == null ? '' : ` (${limitsText(a.sparseLimits)})`)
   );
 }
 
@@ -130,8 +139,8 @@ export function markdownReport({info, rows, params, profiles, activity = []}) {
     ...(activity.length > 0
       ? [
           '',
-          "Activity (one more step of each mode; the network's convolutions): tfjs-snn's wasm Conv2D skips zero inputs when at most 25% are " +
-            "non-zero, so its speed depends on the network's spike activity, PyTorch's does not. predict is timed " +
+          "Activity (one more step of each mode; the network's convolutions): tfjs-snn's wasm Conv2D skips zero inputs when few are " +
+            "non-zero (the limits in each line), so its speed depends on the network's spike activity, PyTorch's does not. predict is timed " +
             'first, on the freshly built network, whose BNTT moving statistics are still at their initial values:',
           '',
           ...activityLines(activity),

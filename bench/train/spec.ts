@@ -124,6 +124,10 @@ export interface ActivityLine {
   sparseCalls: number;
   /** Sparse-path convolutions run inside gradient kernels (the filter gradient of a spiking input). */
   sparseGradientCalls: number;
+  /** Filter gradients that ran their own program over the input's non-zeros (wasm). */
+  sparseFilterGradCalls?: number;
+  /** On wasm: the non-zero shares up to which a Conv2D takes the sparse path (kernels/wasm/conv2d.ts). */
+  sparseLimits?: {binary: number; valued: number};
 }
 
 /** Printed when a mode starts, so that the parent can bound the step time of a process it ends. */

@@ -10,9 +10,10 @@
 import {backend_util, Conv2DAttrs, KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
 import {replacementOf} from '../replace_kernel';
-import {programWorkerCount, runParts} from './simd/program_workers';
+import {programWorkerCount, runParts, xnnpackThreadsPerProgramThread} from './simd/program_workers';
 import {sparseConvOn, sparseConvProgram} from './simd/sparse_conv_program';
 import {isShared, simdKernelsAvailable} from './simd/simd_runtime';
+import {allocateListing, countNonZeros, HeapBackend, listingViews, listNonZeros} from './sparse_listing';
 import {disposeHeapData, heapMemory} from './wasm_backend';
 
 /**
@@ -43,11 +44,6 @@ let sparseCalls = 0;
 /** How many convolutions took the sparse path since the package loaded (for tests and benches). */
 export function sparseConvCalls(): number {
   return sparseCalls;
-}
-
-interface HeapBackend {
-  makeOutput(shape: number[], dtype: 'float32' | 'int32'): TensorInfo;
-  typedArrayFromHeap(info: TensorInfo): Float32Array | Int32Array;
 }
 
 export function conv2dWasmConfig(builtIn: KernelConfig): KernelConfig {
@@ -82,20 +78,11 @@ export function conv2dWasmConfig(builtIn: KernelConfig): KernelConfig {
       // The program imports the heap; a build that does not expose it runs the built-in.
       const memory = heapMemory(backend, xs);
       if (memory == null) return builtInFunc(args);
-      const {limits, threads} = densityLimits(backend);
+      const limits = sparseConvLimits(backend);
       // At most this many non-zeros for spikes, and for other values; the count stops once past the larger.
-      const most = Math.floor((limits.binary / threads) * xs.length);
-      const mostValued = Math.floor((limits.valued / threads) * xs.length);
-      const stop = Math.max(most, mostValued);
-      let nonZeros = 0;
-      let ones = 0;
-      for (let i = 0; i < xs.length && nonZeros <= stop; i++) {
-        const v = xs[i];
-        if (v !== 0) {
-          nonZeros++;
-          if (v === 1) ones++;
-        }
-      }
+      const most = Math.floor(limits.binary * xs.length);
+      const mostValued = Math.floor(limits.valued * xs.length);
+      const {nonZeros, ones} = countNonZeros(xs, Math.max(most, mostValued));
       const binary = ones === nonZeros;
       if (xs.length === 0 || nonZeros > (binary ? most : mostValued)) return builtInFunc(args);
       return sparseConv(backend, memory, x, filter, c, nonZeros, binary);
@@ -104,19 +91,19 @@ export function conv2dWasmConfig(builtIn: KernelConfig): KernelConfig {
   });
 }
 
-/** The limits for this backend, and what to divide them by (XNNPACK's threads over the program's). */
-function densityLimits(backend: unknown): {limits: typeof DEFAULT_DENSITY; threads: number} {
-  if (maxDensity != null) return {limits: maxDensity, threads: 1};
-  const threads = xnnpackThreads(backend);
-  if (threads === 1) return {limits: DEFAULT_DENSITY, threads: 1};
-  if (programWorkerCount() > 0) return {limits: WORKERS_DENSITY, threads: threads / (1 + programWorkerCount())};
-  return {limits: DEFAULT_DENSITY, threads};
+/**
+ * The largest non-zero shares of x for which the Conv2D on this wasm backend takes the sparse path, for spikes and
+ * for other values: the limits above divided by XNNPACK's threads over the program's (exported for benches).
+ */
+export function sparseConvLimits(backend: unknown): {binary: number; valued: number} {
+  const {limits, threads} = densityLimits(backend);
+  return {binary: limits.binary / threads, valued: limits.valued / threads};
 }
 
-function xnnpackThreads(backend: unknown): number {
-  const module = (backend as {wasm?: {tfjs?: {getThreadsCount?: () => number}}}).wasm;
-  const threads = module?.tfjs?.getThreadsCount?.();
-  return typeof threads === 'number' && threads > 1 ? threads : 1;
+function densityLimits(backend: unknown): {limits: typeof DEFAULT_DENSITY; threads: number} {
+  if (maxDensity != null) return {limits: maxDensity, threads: 1};
+  const threads = xnnpackThreadsPerProgramThread(backend);
+  return {limits: programWorkerCount() > 0 ? WORKERS_DENSITY : DEFAULT_DENSITY, threads};
 }
 
 /** The convolution over x's non-zeros, on `memory`, the heap. */
@@ -131,31 +118,13 @@ function sparseConv(
 ): TensorInfo {
   const pixels = c.batchSize * c.inHeight * c.inWidth;
   const y = backend.makeOutput(c.outShape.slice(), 'float32');
-  const starts = backend.makeOutput([pixels + 1], 'int32');
-  const channels = backend.makeOutput([Math.max(1, nonZeros)], 'int32');
-  const values = backend.makeOutput([Math.max(1, nonZeros)], 'float32');
-  const temps = [starts, channels, values];
+  const temps = allocateListing(backend, pixels, nonZeros);
   try {
     // Views after every allocation: growing the heap detaches earlier ones.
-    const xs = backend.typedArrayFromHeap(x) as Float32Array;
-    const startsOf = backend.typedArrayFromHeap(starts) as Int32Array;
-    const channelsOf = backend.typedArrayFromHeap(channels) as Int32Array;
-    const valuesOf = backend.typedArrayFromHeap(values) as Float32Array;
-    const inChannels = c.inChannels;
+    const listing = listingViews(backend, temps);
     const rowBytes = c.outChannels * 4;
-    let entry = 0;
-    for (let pixel = 0, base = 0; pixel < pixels; pixel++, base += inChannels) {
-      startsOf[pixel] = entry;
-      for (let ch = 0; ch < inChannels; ch++) {
-        const v = xs[base + ch];
-        if (v !== 0) {
-          channelsOf[entry] = ch * rowBytes;
-          valuesOf[entry] = v;
-          entry++;
-        }
-      }
-    }
-    startsOf[pixels] = entry;
+    listNonZeros(backend.typedArrayFromHeap(x) as Float32Array, 0, pixels, c.inChannels, rowBytes, listing);
+    const {starts: startsOf, channels: channelsOf, values: valuesOf} = listing;
     const ys = backend.typedArrayFromHeap(y);
     sparseCalls++;
     const args = (firstImage: number, endImage: number) => [

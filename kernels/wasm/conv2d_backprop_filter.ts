@@ -34,7 +34,12 @@ import {
   zeros,
 } from '@tensorflow/tfjs-core';
 
-import {disposeHeapData, releaseView, rowView} from './wasm_backend';
+import {programWorkerCount, runParts, xnnpackThreadsPerProgramThread} from './simd/program_workers';
+import {sparseFilterGradOn, sparseFilterGradProgram} from './simd/sparse_filter_grad_program';
+import {isShared, simdKernelsAvailable} from './simd/simd_runtime';
+import {allocateListing, countNonZeros, HeapBackend, listingViews, listNonZeros} from './sparse_listing';
+import {sparseConvLimits} from './conv2d';
+import {disposeHeapData, heapMemory, releaseView, rowView} from './wasm_backend';
 
 /** How much of x the conv windows read: rows/cols of x kept, and the zero padding around them. */
 interface Footprint {
@@ -62,11 +67,45 @@ export function setFilterGradChunkBytes(bytes: number | null): void {
   chunkBytes = bytes ?? DEFAULT_CHUNK_BYTES;
 }
 
+/**
+ * When the filter gradient visits x's non-zeros only (simd/sparse_filter_grad_program.ts): at most this share of x
+ * non-zero, spikes and other values alike; or, for x of at most FEW_CHANNELS channels (an image), whenever the
+ * convolution path's own Conv2D would not go over the non-zeros (above its limits, conv2d.ts).
+ * `node build/bench-wasm-sparse-conv.cjs --filter-grad` (docs/benchmarks.md), the program against the convolution
+ * path below: 1.0-2.4× up to 50 % non-zero on the spiking layers of small and vgg9, 0.6-1.2× at 70 % and 100 %;
+ * on inputs of 1 and 3 channels 0.7-0.9× where the convolution goes over the non-zeros, and 1.6-4.7× above, where
+ * XNNPACK packs all of dy (the convolution's filter) anew at each call. A threaded build without program workers
+ * divides the share by XNNPACK's threads per program thread.
+ */
+const DEFAULT_FILTER_GRAD_DENSITY = 0.5;
+const FEW_CHANNELS = 3;
+let filterGradDensity: number | null = null;
+
+/**
+ * The largest share of non-zero x for which the wasm Conv2DBackpropFilter visits non-zeros only, whatever x's
+ * channels (0 turns it off, 1 always takes it; null restores the defaults). Exported for tests and benches.
+ */
+export function setSparseFilterGradDensity(density: number | null): void {
+  if (density != null && !(density >= 0 && density <= 1)) {
+    throw new Error(`setSparseFilterGradDensity: density must be a number in [0, 1] or null; got ${density}`);
+  }
+  filterGradDensity = density;
+}
+
+let sparseGradCalls = 0;
+
+/** How many filter gradients visited non-zeros only since the package loaded (for tests and benches). */
+export function sparseFilterGradCalls(): number {
+  return sparseGradCalls;
+}
+
 export const conv2dBackpropFilterWasm: KernelFunc = ({inputs, attrs, backend}) => {
   const {x, dy} = inputs as {x: TensorInfo; dy: TensorInfo};
   const convInfo = convInfoOf(x, dy, attrs as unknown as Conv2DBackpropFilterAttrs);
   const footprint = footprintOf(convInfo);
   if (footprint.keptRows <= 0 || footprint.keptCols <= 0) return zeros(convInfo.filterShape);
+  const sparse = sparseFilterGrad(backend, x, dy, convInfo);
+  if (sparse != null) return sparse;
   const batch = convInfo.batchSize;
   const dyImageBytes = util.sizeFromShape(dy.shape.slice(1)) * 4;
   const chunk = Math.max(1, Math.floor(chunkBytes / dyImageBytes));
@@ -87,6 +126,106 @@ export const conv2dBackpropFilterWasm: KernelFunc = ({inputs, attrs, backend}) =
   }
   return {dataId: sum!.dataId, shape: convInfo.filterShape, dtype: 'float32'};
 };
+
+/**
+ * The filter gradient over x's non-zeros, or null where it does not apply (no SIMD, output channels not a multiple
+ * of 4, a heap the program cannot import, or too many non-zeros). x's non-zeros are listed per chunk of images (the
+ * chunk as for the convolution path below), and the program adds dy into dW for each; on a shared heap with
+ * program workers each thread takes a range of output channels.
+ */
+function sparseFilterGrad(
+  backend: unknown,
+  x: TensorInfo,
+  dy: TensorInfo,
+  c: backend_util.Conv2DInfo
+): TensorInfo | null {
+  if (filterGradDensity === 0 || !simdKernelsAvailable() || x.dtype !== 'float32' || dy.dtype !== 'float32') {
+    return null;
+  }
+  if (c.outChannels % 4 !== 0 || c.outChannels === 0) return null;
+  const heap = backend as HeapBackend;
+  const xs = heap.typedArrayFromHeap(x) as Float32Array;
+  const memory = heapMemory(backend, xs);
+  if (memory == null || xs.length === 0) return null;
+  let nonZeros: number;
+  let binary: boolean;
+  if (filterGradDensity == null && c.inChannels <= FEW_CHANNELS) {
+    // Few channels (an image): the program, unless the convolution path's Conv2D goes over the non-zeros itself.
+    const counts = countNonZeros(xs, xs.length);
+    [nonZeros, binary] = [counts.nonZeros, counts.ones === counts.nonZeros];
+    const limits = sparseConvLimits(backend);
+    if (nonZeros <= Math.floor((binary ? limits.binary : limits.valued) * xs.length)) return null;
+  } else {
+    const share = filterGradDensity ?? DEFAULT_FILTER_GRAD_DENSITY / xnnpackThreadsPerProgramThread(backend);
+    const most = Math.floor(share * xs.length);
+    const counts = countNonZeros(xs, most);
+    if (counts.nonZeros > most) return null;
+    [nonZeros, binary] = [counts.nonZeros, counts.ones === counts.nonZeros];
+  }
+  const imagePixels = c.inHeight * c.inWidth;
+  const imageValues = imagePixels * c.inChannels;
+  const chunk = Math.max(1, Math.floor(chunkBytes / (imageValues * 4)));
+  const dw = heap.makeOutput(c.filterShape.slice(), 'float32');
+  const listingInfos = allocateListing(heap, chunk * imagePixels, Math.min(nonZeros, chunk * imageValues));
+  try {
+    // Views after every allocation: growing the heap detaches earlier ones.
+    const dws = heap.typedArrayFromHeap(dw) as Float32Array;
+    dws.fill(0);
+    const listing = listingViews(heap, listingInfos);
+    const xValues = heap.typedArrayFromHeap(x) as Float32Array;
+    const dyAddress = heap.typedArrayFromHeap(dy).byteOffset;
+    const rowBytes = c.outChannels * 4;
+    const dyImageBytes = c.outHeight * c.outWidth * rowBytes;
+    const parts = isShared(memory) ? Math.min(1 + programWorkerCount(), Math.ceil(c.outChannels / 32)) : 1;
+    const program = sparseFilterGradProgram(memory, binary);
+    const onThisThread = sparseFilterGradOn(memory, binary);
+    sparseGradCalls++;
+    for (let first = 0; first < c.batchSize; first += chunk) {
+      const count = Math.min(chunk, c.batchSize - first);
+      listNonZeros(xValues, first * imagePixels, count * imagePixels, c.inChannels, rowBytes, listing);
+      const args = ([firstChannel, endChannel]: [number, number]) => [
+        listing.starts.byteOffset,
+        listing.channels.byteOffset,
+        listing.values.byteOffset,
+        dyAddress + first * dyImageBytes,
+        dws.byteOffset,
+        count,
+        c.inHeight,
+        c.inWidth,
+        c.outHeight,
+        c.outWidth,
+        c.outChannels,
+        c.strideHeight,
+        c.strideWidth,
+        c.padInfo.top,
+        c.padInfo.left,
+        c.filterHeight,
+        c.filterWidth,
+        c.dilationHeight,
+        c.dilationWidth,
+        c.inChannels * rowBytes,
+        firstChannel,
+        endChannel,
+      ];
+      runParts(memory, program, onThisThread, channelRanges(c.outChannels, parts).map(args));
+    }
+    return dw;
+  } catch (error) {
+    disposeHeapData(backend, [dw]);
+    throw error;
+  } finally {
+    disposeHeapData(backend, listingInfos);
+  }
+}
+
+/** `channels` (a multiple of 4) cut into `parts` ranges of whole blocks of 32 where it can, the rest in the last. */
+function channelRanges(channels: number, parts: number): Array<[number, number]> {
+  const blocks = Math.floor(channels / 32);
+  return Array.from({length: parts}, (_, i) => [
+    Math.round((i * blocks) / parts) * 32,
+    i === parts - 1 ? channels : Math.round(((i + 1) * blocks) / parts) * 32,
+  ]);
+}
 
 /** The backend's own kernel `name`, called directly on heap data that never reaches the engine. */
 function run(name: string, backend: unknown, inputs: Record<string, TensorInfo>, attrs: unknown): TensorInfo {

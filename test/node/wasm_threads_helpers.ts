@@ -6,11 +6,21 @@ import '@tensorflow/tfjs-layers';
 import * as tf from '@tensorflow/tfjs-core';
 
 import * as snn from '../../src/index';
+import {sparseFilterGradCalls} from '../../kernels/wasm/conv2d_backprop_filter';
+import {programWorkerRuns} from '../../kernels/wasm/simd/program_workers';
 
 export interface ThreadCaseOutputs {
   conv2d: number[];
   /** A convolution of spikes (10 % non-zero), which takes the sparse path (kernels/wasm/conv2d.ts). */
   sparseConv2d: number[];
+  /**
+   * The filter gradient of spikes (10 % non-zero) with 72 output channels, which takes its program over non-zeros
+   * (kernels/wasm/conv2d_backprop_filter.ts); on the threaded build channels 0-31 and 32-71 go to two threads.
+   */
+  sparseFilterGrad: number[];
+  /** How many filter gradients went over non-zeros, and how many parts of them ran on a program worker. */
+  sparseFilterGradCalls: number;
+  sparseFilterGradWorkerParts: number;
   predict: number[];
   loss: number;
   /** Every trainable weight after the step, flattened in model order. */
@@ -29,6 +39,18 @@ export async function threadCaseOutputs(): Promise<ThreadCaseOutputs> {
     const w = tf.randomNormal([3, 3, 16, 8], 0, 1, 'float32', 5) as tf.Tensor4D;
     return Array.from(tf.conv2d(x, w, 1, 'same').dataSync());
   });
+  const [gradCalls, workerRuns] = [sparseFilterGradCalls(), programWorkerRuns()];
+  const sparseFilterGrad = tf.tidy(() => {
+    const x = tf.cast(tf.less(tf.randomUniform([6, 8, 8, 16], 0, 1, 'float32', 6), 0.1), 'float32') as tf.Tensor4D;
+    const dy = tf.randomNormal([6, 8, 8, 72], 0, 1, 'float32', 7) as tf.Tensor4D;
+    const attrs = {strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 16, 72]};
+    const dW = tf.engine().runKernel('Conv2DBackpropFilter', {x, dy}, attrs as unknown as tf.NamedAttrMap);
+    return Array.from((dW as tf.Tensor).dataSync());
+  });
+  const [filterGradCalls, filterGradWorkerParts] = [
+    sparseFilterGradCalls() - gradCalls,
+    programWorkerRuns() - workerRuns,
+  ];
   const model = snn.models.small({inputShape: [8, 8, 1], numClasses: 3, timeSteps: 3, seed: 1});
   model.compile({optimizer: tf.train.sgd(0.1), loss: 'categoricalCrossentropy'});
   const x = tf.randomUniform([4, 8, 8, 1], -1, 1, 'float32', 3);
@@ -39,5 +61,14 @@ export async function threadCaseOutputs(): Promise<ThreadCaseOutputs> {
   const weights = model.trainableWeights.flatMap(w => Array.from(w.read().dataSync()));
   tf.dispose([x, y, logits]);
   model.dispose();
-  return {conv2d, sparseConv2d, predict, loss, weights};
+  return {
+    conv2d,
+    sparseConv2d,
+    sparseFilterGrad,
+    sparseFilterGradCalls: filterGradCalls,
+    sparseFilterGradWorkerParts: filterGradWorkerParts,
+    predict,
+    loss,
+    weights,
+  };
 }

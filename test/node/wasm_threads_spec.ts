@@ -87,6 +87,12 @@ describe('useThreadedWasm', () => {
     expect(threaded.result!.sparseCalls).toBeGreaterThan(0);
     expect(threaded.result!.workerParts).toBeGreaterThan(0);
     expect(outputs.sparseConv2d).toEqual(single.sparseConv2d);
+    // The filter gradient over non-zeros ran, its second range of channels on the worker, with equal results.
+    expect(outputs.sparseFilterGradCalls).toBe(1);
+    expect(single.sparseFilterGradCalls).toBe(1);
+    expect(outputs.sparseFilterGradWorkerParts).toBe(1);
+    expect(single.sparseFilterGradWorkerParts).toBe(0);
+    expect(outputs.sparseFilterGrad).toEqual(single.sparseFilterGrad);
     expect(maxRelativeDiff(outputs.predict, single.predict)).toBeLessThanOrEqual(1e-5);
     expect(Math.abs(outputs.loss - single.loss)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(single.loss)));
     expect(maxRelativeDiff(outputs.weights, single.weights)).toBeLessThanOrEqual(1e-5);

@@ -142,3 +142,15 @@ export function runParts(
   });
   if (failure != null) throw failure;
 }
+
+/**
+ * How many threads tfjs-backend-wasm's XNNPACK kernels use on `backend` for each thread a program over non-zeros
+ * can use (this one and the program workers): 1 on the single-threaded build and on snn.useThreadedWasm's, where
+ * the workers match XNNPACK's threads; more on a threaded build without program workers. The kernels that choose
+ * between XNNPACK and a program divide their density limits by it.
+ */
+export function xnnpackThreadsPerProgramThread(backend: unknown): number {
+  const module = (backend as {wasm?: {tfjs?: {getThreadsCount?: () => number}}}).wasm;
+  const threads = module?.tfjs?.getThreadsCount?.();
+  return typeof threads === 'number' && threads > 1 ? Math.max(1, threads / (1 + programWorkerCount())) : 1;
+}
