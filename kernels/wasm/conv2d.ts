@@ -13,7 +13,7 @@ import {replacementOf} from '../replace_kernel';
 import {programWorkerCount, runParts, xnnpackThreadsPerProgramThread} from './simd/program_workers';
 import {sparseConvOn, sparseConvProgram} from './simd/sparse_conv_program';
 import {isShared, simdKernelsAvailable} from './simd/simd_runtime';
-import {allocateListing, countNonZeros, HeapBackend, listingViews, listNonZeros} from './sparse_listing';
+import {HeapBackend, Listing, listNonZerosIf} from './sparse_listing';
 import {disposeHeapData, heapMemory} from './wasm_backend';
 
 /**
@@ -78,14 +78,24 @@ export function conv2dWasmConfig(builtIn: KernelConfig): KernelConfig {
       // The program imports the heap; a build that does not expose it runs the built-in.
       const memory = heapMemory(backend, xs);
       if (memory == null) return builtInFunc(args);
+      if (xs.length === 0) return builtInFunc(args);
       const limits = sparseConvLimits(backend);
       // At most this many non-zeros for spikes, and for other values; the count stops once past the larger.
       const most = Math.floor(limits.binary * xs.length);
       const mostValued = Math.floor(limits.valued * xs.length);
-      const {nonZeros, ones} = countNonZeros(xs, Math.max(most, mostValued));
-      const binary = ones === nonZeros;
-      if (xs.length === 0 || nonZeros > (binary ? most : mostValued)) return builtInFunc(args);
-      return sparseConv(backend, memory, x, filter, c, nonZeros, binary);
+      const pixels = c.batchSize * c.inHeight * c.inWidth;
+      const listing = listNonZerosIf(
+        backend,
+        memory,
+        xs.byteOffset,
+        pixels,
+        c.inChannels,
+        c.outChannels * 4,
+        Math.max(most, mostValued),
+        (nonZeros, binary) => nonZeros <= (binary ? most : mostValued)
+      );
+      if (listing == null) return builtInFunc(args);
+      return sparseConv(backend, memory, listing, filter, c);
     };
     return conv2d;
   });
@@ -106,33 +116,25 @@ function densityLimits(backend: unknown): {limits: typeof DEFAULT_DENSITY; threa
   return {limits: programWorkerCount() > 0 ? WORKERS_DENSITY : DEFAULT_DENSITY, threads};
 }
 
-/** The convolution over x's non-zeros, on `memory`, the heap. */
+/** The convolution over x's non-zeros (listed), on `memory`, the heap; frees the listing. */
 function sparseConv(
   backend: HeapBackend,
   memory: WebAssembly.Memory,
-  x: TensorInfo,
+  listing: Listing,
   filter: TensorInfo,
-  c: backend_util.Conv2DInfo,
-  nonZeros: number,
-  binary: boolean
+  c: backend_util.Conv2DInfo
 ): TensorInfo {
-  const pixels = c.batchSize * c.inHeight * c.inWidth;
-  const y = backend.makeOutput(c.outShape.slice(), 'float32');
-  const temps = allocateListing(backend, pixels, nonZeros);
+  let y: TensorInfo | null = null;
   try {
-    // Views after every allocation: growing the heap detaches earlier ones.
-    const listing = listingViews(backend, temps);
+    y = backend.makeOutput(c.outShape.slice(), 'float32');
     const rowBytes = c.outChannels * 4;
-    listNonZeros(backend.typedArrayFromHeap(x) as Float32Array, 0, pixels, c.inChannels, rowBytes, listing);
-    const {starts: startsOf, channels: channelsOf, values: valuesOf} = listing;
-    const ys = backend.typedArrayFromHeap(y);
     sparseCalls++;
     const args = (firstImage: number, endImage: number) => [
-      startsOf.byteOffset,
-      channelsOf.byteOffset,
-      valuesOf.byteOffset,
+      listing.starts,
+      listing.channels,
+      listing.values,
       backend.typedArrayFromHeap(filter).byteOffset,
-      ys.byteOffset,
+      backend.typedArrayFromHeap(y!).byteOffset,
       firstImage,
       endImage,
       c.inHeight,
@@ -155,12 +157,12 @@ function sparseConv(
     const ranges = Array.from({length: parts}, (_, i) =>
       args(Math.floor((i * c.batchSize) / parts), Math.floor(((i + 1) * c.batchSize) / parts))
     );
-    runParts(memory, sparseConvProgram(memory, binary), sparseConvOn(memory, binary), ranges);
+    runParts(memory, sparseConvProgram(memory, listing.binary), sparseConvOn(memory, listing.binary), ranges);
     return y;
   } catch (error) {
-    temps.push(y);
+    if (y != null) disposeHeapData(backend, [y]);
     throw error;
   } finally {
-    disposeHeapData(backend, temps);
+    disposeHeapData(backend, listing.infos);
   }
 }

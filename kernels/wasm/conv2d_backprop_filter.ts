@@ -37,7 +37,7 @@ import {
 import {programWorkerCount, runParts, xnnpackThreadsPerProgramThread} from './simd/program_workers';
 import {sparseFilterGradOn, sparseFilterGradProgram} from './simd/sparse_filter_grad_program';
 import {isShared, simdKernelsAvailable} from './simd/simd_runtime';
-import {allocateListing, countNonZeros, HeapBackend, listingViews, listNonZeros} from './sparse_listing';
+import {HeapBackend, listNonZerosIf} from './sparse_listing';
 import {sparseConvLimits} from './conv2d';
 import {disposeHeapData, heapMemory, releaseView, rowView} from './wasm_backend';
 
@@ -147,34 +147,40 @@ function sparseFilterGrad(
   const xs = heap.typedArrayFromHeap(x) as Float32Array;
   const memory = heapMemory(backend, xs);
   if (memory == null || xs.length === 0) return null;
-  let nonZeros: number;
-  let binary: boolean;
+  // Numbers, not the view: a view of the heap reads as empty once an allocation has grown the heap.
+  const [xAddress, xLength] = [xs.byteOffset, xs.length];
+  const pixels = c.batchSize * c.inHeight * c.inWidth;
+  const rowBytes = c.outChannels * 4;
+  // Whether to take this path: a count over x (stopping once past the limit), no listing yet.
+  let binary = false;
+  const decide = (accept: (nonZeros: number, isBinary: boolean) => boolean, stop: number): boolean => {
+    let accepted = false;
+    listNonZerosIf(heap, memory, xAddress, pixels, c.inChannels, rowBytes, stop, (nonZeros, isBinary) => {
+      [accepted, binary] = [accept(nonZeros, isBinary), isBinary];
+      return false;
+    });
+    return accepted;
+  };
   if (filterGradDensity == null && c.inChannels <= FEW_CHANNELS) {
     // Few channels (an image): the program, unless the convolution path's Conv2D goes over the non-zeros itself.
-    const counts = countNonZeros(xs, xs.length);
-    [nonZeros, binary] = [counts.nonZeros, counts.ones === counts.nonZeros];
     const limits = sparseConvLimits(backend);
-    if (nonZeros <= Math.floor((binary ? limits.binary : limits.valued) * xs.length)) return null;
+    const dense = (nonZeros: number, isBinary: boolean) =>
+      nonZeros > Math.floor((isBinary ? limits.binary : limits.valued) * xLength);
+    if (!decide(dense, xLength)) return null;
   } else {
     const share = filterGradDensity ?? DEFAULT_FILTER_GRAD_DENSITY / xnnpackThreadsPerProgramThread(backend);
-    const most = Math.floor(share * xs.length);
-    const counts = countNonZeros(xs, most);
-    if (counts.nonZeros > most) return null;
-    [nonZeros, binary] = [counts.nonZeros, counts.ones === counts.nonZeros];
+    const most = Math.floor(share * xLength);
+    if (!decide(nonZeros => nonZeros <= most, most)) return null;
   }
   const imagePixels = c.inHeight * c.inWidth;
   const imageValues = imagePixels * c.inChannels;
   const chunk = Math.max(1, Math.floor(chunkBytes / (imageValues * 4)));
   const dw = heap.makeOutput(c.filterShape.slice(), 'float32');
-  const listingInfos = allocateListing(heap, chunk * imagePixels, Math.min(nonZeros, chunk * imageValues));
   try {
-    // Views after every allocation: growing the heap detaches earlier ones.
-    const dws = heap.typedArrayFromHeap(dw) as Float32Array;
-    dws.fill(0);
-    const listing = listingViews(heap, listingInfos);
-    const xValues = heap.typedArrayFromHeap(x) as Float32Array;
+    // Byte addresses stay valid when the heap grows (views of it do not).
+    (heap.typedArrayFromHeap(dw) as Float32Array).fill(0);
+    const dwAddress = heap.typedArrayFromHeap(dw).byteOffset;
     const dyAddress = heap.typedArrayFromHeap(dy).byteOffset;
-    const rowBytes = c.outChannels * 4;
     const dyImageBytes = c.outHeight * c.outWidth * rowBytes;
     const parts = isShared(memory) ? Math.min(1 + programWorkerCount(), Math.ceil(c.outChannels / 32)) : 1;
     const program = sparseFilterGradProgram(memory, binary);
@@ -182,39 +188,51 @@ function sparseFilterGrad(
     sparseGradCalls++;
     for (let first = 0; first < c.batchSize; first += chunk) {
       const count = Math.min(chunk, c.batchSize - first);
-      listNonZeros(xValues, first * imagePixels, count * imagePixels, c.inChannels, rowBytes, listing);
-      const args = ([firstChannel, endChannel]: [number, number]) => [
-        listing.starts.byteOffset,
-        listing.channels.byteOffset,
-        listing.values.byteOffset,
-        dyAddress + first * dyImageBytes,
-        dws.byteOffset,
-        count,
-        c.inHeight,
-        c.inWidth,
-        c.outHeight,
-        c.outWidth,
-        c.outChannels,
-        c.strideHeight,
-        c.strideWidth,
-        c.padInfo.top,
-        c.padInfo.left,
-        c.filterHeight,
-        c.filterWidth,
-        c.dilationHeight,
-        c.dilationWidth,
-        c.inChannels * rowBytes,
-        firstChannel,
-        endChannel,
-      ];
-      runParts(memory, program, onThisThread, channelRanges(c.outChannels, parts).map(args));
+      const chunkValues = count * imageValues;
+      const listing = listNonZerosIf(
+        heap,
+        memory,
+        xAddress + first * imageValues * 4,
+        count * imagePixels,
+        c.inChannels,
+        rowBytes,
+        chunkValues,
+        () => true
+      )!;
+      try {
+        const args = ([firstChannel, endChannel]: [number, number]) => [
+          listing.starts,
+          listing.channels,
+          listing.values,
+          dyAddress + first * dyImageBytes,
+          dwAddress,
+          count,
+          c.inHeight,
+          c.inWidth,
+          c.outHeight,
+          c.outWidth,
+          c.outChannels,
+          c.strideHeight,
+          c.strideWidth,
+          c.padInfo.top,
+          c.padInfo.left,
+          c.filterHeight,
+          c.filterWidth,
+          c.dilationHeight,
+          c.dilationWidth,
+          c.inChannels * rowBytes,
+          firstChannel,
+          endChannel,
+        ];
+        runParts(memory, program, onThisThread, channelRanges(c.outChannels, parts).map(args));
+      } finally {
+        disposeHeapData(backend, listing.infos);
+      }
     }
     return dw;
   } catch (error) {
     disposeHeapData(backend, [dw]);
     throw error;
-  } finally {
-    disposeHeapData(backend, listingInfos);
   }
 }
 

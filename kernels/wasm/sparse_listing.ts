@@ -2,9 +2,14 @@
  * The listing of an NHWC tensor's non-zero values per pixel that the wasm convolution over non-zeros
  * (conv2d.ts, simd/sparse_conv_program.ts) and its filter gradient (conv2d_backprop_filter.ts,
  * simd/sparse_filter_grad_program.ts) read: `starts[p] … starts[p + 1] − 1` are pixel p's entries, and each
- * entry holds its channel's byte offset in a filter tap (c·Cout·4) and its value.
+ * entry holds its channel's byte offset in a filter tap (c·Cout·4) and its value. Made on the heap by two SIMD
+ * programs (simd/listing_program.ts): a count per pixel, which also decides whether the input is sparse enough,
+ * then the entries.
  */
 import {TensorInfo} from '@tensorflow/tfjs-core';
+
+import {countNonZerosOn, listNonZerosOn} from './simd/listing_program';
+import {disposeHeapData} from './wasm_backend';
 
 /** The part of tfjs-backend-wasm these helpers use. */
 export interface HeapBackend {
@@ -12,71 +17,51 @@ export interface HeapBackend {
   typedArrayFromHeap(info: TensorInfo): Float32Array | Int32Array;
 }
 
-/** How many of `values` are non-zero, and how many of those are 1; the count stops once past `stop`. */
-export function countNonZeros(values: Float32Array, stop: number): {nonZeros: number; ones: number} {
-  let nonZeros = 0;
-  let ones = 0;
-  for (let i = 0; i < values.length && nonZeros <= stop; i++) {
-    const v = values[i];
-    if (v !== 0) {
-      nonZeros++;
-      if (v === 1) ones++;
-    }
-  }
-  return {nonZeros, ones};
-}
-
-/** Views of a listing on the heap: `starts` [pixels + 1], `channels` and `values` [entries]. */
+/** A listing on the heap: the byte addresses of its parts, and the heap tensors to free (disposeHeapData). */
 export interface Listing {
-  starts: Int32Array;
-  channels: Int32Array;
-  values: Float32Array;
-}
-
-/** Heap tensors for a listing of `pixels` pixels and at most `entries` non-zeros (free with disposeHeapData). */
-export function allocateListing(backend: HeapBackend, pixels: number, entries: number): TensorInfo[] {
-  return [
-    backend.makeOutput([pixels + 1], 'int32'),
-    backend.makeOutput([Math.max(1, entries)], 'int32'),
-    backend.makeOutput([Math.max(1, entries)], 'float32'),
-  ];
-}
-
-/** Views of {@link allocateListing}'s tensors; take them after the last heap allocation, which detaches views. */
-export function listingViews(backend: HeapBackend, infos: TensorInfo[]): Listing {
-  return {
-    starts: backend.typedArrayFromHeap(infos[0]) as Int32Array,
-    channels: backend.typedArrayFromHeap(infos[1]) as Int32Array,
-    values: backend.typedArrayFromHeap(infos[2]) as Float32Array,
-  };
+  starts: number;
+  channels: number;
+  values: number;
+  infos: TensorInfo[];
+  nonZeros: number;
+  /** Every non-zero is 1 (spikes). */
+  binary: boolean;
 }
 
 /**
- * Lists the non-zeros of pixels `firstPixel` … `firstPixel + pixels − 1` of `x` (`inChannels` values each) into
- * `listing`, from entry 0 and pixel 0; `rowBytes` is the byte size of one filter row (Cout·4). Returns the entries.
- * The views must be current (taken after the last heap allocation).
+ * Lists the non-zeros of `pixels` pixels of `inChannels` values from x's byte address `xAddress` (rowBytes: the
+ * byte size of a filter row, Cout·4), if `accept(nonZeros, binary)` says so; null otherwise. The count stops once
+ * past `stop` non-zeros (it then reports more than `stop`), so a dense x costs a part of one pass.
  */
-export function listNonZeros(
-  x: Float32Array,
-  firstPixel: number,
+export function listNonZerosIf(
+  backend: HeapBackend,
+  memory: WebAssembly.Memory,
+  xAddress: number,
   pixels: number,
   inChannels: number,
   rowBytes: number,
-  listing: Listing
-): number {
-  const {starts, channels, values} = listing;
-  let entry = 0;
-  for (let pixel = 0, base = firstPixel * inChannels; pixel < pixels; pixel++, base += inChannels) {
-    starts[pixel] = entry;
-    for (let ch = 0; ch < inChannels; ch++) {
-      const v = x[base + ch];
-      if (v !== 0) {
-        channels[entry] = ch * rowBytes;
-        values[entry] = v;
-        entry++;
-      }
+  stop: number,
+  accept: (nonZeros: number, binary: boolean) => boolean
+): Listing | null {
+  const infos = [backend.makeOutput([pixels + 2], 'int32')];
+  try {
+    // Byte addresses stay valid when the heap grows (views of it do not).
+    const starts = backend.typedArrayFromHeap(infos[0]).byteOffset;
+    countNonZerosOn(memory)(xAddress, starts, pixels, inChannels, stop);
+    const results = new Int32Array(memory.buffer, starts + pixels * 4, 2);
+    const [nonZeros, notOnes] = [results[0], results[1]];
+    const binary = notOnes === 0;
+    if (!accept(nonZeros, binary)) {
+      disposeHeapData(backend, infos);
+      return null;
     }
+    // One entry more than the non-zeros: the listing program writes one past the last.
+    infos.push(backend.makeOutput([nonZeros + 1], 'int32'), backend.makeOutput([nonZeros + 1], 'float32'));
+    const [channels, values] = [infos[1], infos[2]].map(info => backend.typedArrayFromHeap(info).byteOffset);
+    listNonZerosOn(memory)(xAddress, channels, values, pixels, inChannels, rowBytes);
+    return {starts, channels, values, infos, nonZeros, binary};
+  } catch (error) {
+    disposeHeapData(backend, infos);
+    throw error;
   }
-  starts[pixels] = entry;
-  return entry;
 }

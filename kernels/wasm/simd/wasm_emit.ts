@@ -94,6 +94,25 @@ export const i32 = {
   ltU: (a: Code, b: Code): Code => cat(a, b, [0x49]),
   /** The i32 at `address + offset` (`i32.load`, 4-byte aligned). */
   load: (address: Code, offset = 0): Code => cat(address, [0x28], memarg(2, offset)),
+  /** Stores an i32 at `address` (`i32.store`, 4-byte aligned). */
+  store: (address: Code, value: Code): Code => cat(address, value, [0x36], memarg(2, 0)),
+  and: (a: Code, b: Code): Code => cat(a, b, [0x71]),
+  /** 1 where a is 0, else 0. */
+  eqz: (a: Code): Code => cat(a, [0x45]),
+  /** The number of set bits. */
+  popcnt: (a: Code): Code => cat(a, [0x69]),
+};
+
+// ---- f32 ----
+
+export const f32 = {
+  /** The float at `address` (`f32.load`, 4-byte aligned). */
+  load: (address: Code): Code => cat(address, [0x2a], memarg(2, 0)),
+  /** Stores a float at `address` (`f32.store`). */
+  store: (address: Code, value: Code): Code => cat(address, value, [0x38], memarg(2, 0)),
+  const: (value: number): Code => cat([0x43], f32Bits(value)),
+  /** 1 where a ≠ b (so for NaN), else 0; −0 equals 0. */
+  ne: (a: Code, b: Code): Code => cat(a, b, [0x5c]),
 };
 
 // ---- control flow ----
@@ -159,6 +178,8 @@ export const v128 = {
   /** a & ~b */
   andNot: (a: Code, b: Code): Code => cat(a, b, simd(0x4f)),
   or: (a: Code, b: Code): Code => cat(a, b, simd(0x50)),
+  /** 1 if any bit is set, else 0 (`v128.any_true`). */
+  anyTrue: (a: Code): Code => cat(a, simd(0x53)),
   /** Lanes of `ifSet` where the mask's bits are set, else of `ifClear`. */
   select: (ifSet: Code, ifClear: Code, mask: Code): Code => cat(ifSet, ifClear, mask, simd(0x52)),
 };
@@ -177,6 +198,8 @@ export const f32x4 = {
   floor: (a: Code): Code => cat(a, simd(0x68)),
   /** All-ones lanes where a > b (false for NaN). */
   gt: (a: Code, b: Code): Code => cat(a, b, simd(0x44)),
+  /** All-ones lanes where a ≠ b (true for NaN; −0 equals 0). */
+  ne: (a: Code, b: Code): Code => cat(a, b, simd(0x42)),
   /** Rounds toward zero to i32 lanes, saturating. */
   truncToI32: (a: Code): Code => cat(a, simd(0xf8)),
   /** The two f64 lanes rounded to float32 (nearest, ties to even) in lanes 0 and 1; lanes 2 and 3 zero. */
@@ -198,6 +221,8 @@ export const i32x4 = {
   splat: (value: number): Code => cat(i32.const(value), simd(0x11)),
   add: (a: Code, b: Code): Code => cat(a, b, simd(0xae)),
   shl: (a: Code, bits: number): Code => cat(a, i32.const(bits), simd(0xab)),
+  /** An i32 of the four lanes' top bits (lane i → bit i). */
+  bitmask: (a: Code): Code => cat(a, simd(0xa4)),
 };
 
 // ---- functions and modules ----
