@@ -119,7 +119,9 @@ function activityLines(activity) {
       `- ${a.name} on ${a.backend}, ${a.mode}: ${(100 * a.nonZeroShare).toFixed(1)}% of Conv2D inputs non-zero ` +
       `(weighted by multiply-adds); ${a.sparseCalls} of ${a.convCalls} over non-zeros only` +
       (a.sparseGradientCalls > 0 ? `, and ${a.sparseGradientCalls} convolutions inside the filter gradients` : '') +
-      (a.sparseFilterGradCalls > 0 ? `; ${a.sparseFilterGradCalls} filter gradients over non-zeros only` : '') +
+      (a.sparseFilterGradCalls > 0
+        ? `; ${a.sparseFilterGradCalls} filter gradient${a.sparseFilterGradCalls === 1 ? '' : 's'} over non-zeros only`
+        : '') +
       (a.sparseLimits == null ? '' : ` (${limitsText(a.sparseLimits)})`)
   );
 }
