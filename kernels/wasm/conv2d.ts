@@ -12,18 +12,21 @@ import {backend_util, Conv2DAttrs, KernelConfig, KernelFunc, TensorInfo} from '@
 import {replacementOf} from '../replace_kernel';
 import {programWorkerCount, runParts, xnnpackThreadsPerProgramThread} from './simd/program_workers';
 import {sparseConvOn, sparseConvProgram} from './simd/sparse_conv_program';
+import {geometryArgs} from './simd/sparse_taps';
 import {isShared, simdKernelsAvailable} from './simd/simd_runtime';
 import {HeapBackend, Listing, listNonZerosIf} from './sparse_listing';
 import {disposeHeapData, heapMemory} from './wasm_backend';
 
 /**
  * The largest non-zero shares for which the sparse path runs, for spikes (every non-zero is 1) and for other
- * values (e.g. pooled spikes), near where it stops being faster than XNNPACK (`bench/wasm_sparse_conv.ts`,
- * docs/benchmarks.md): when both run on one thread, and on snn.useThreadedWasm's 2 threads, where the program's
- * images are shared with its worker (program_workers.ts) but listing the non-zeros stays on one thread. A
- * threaded build without program workers divides the one-thread limits by XNNPACK's threads.
+ * values (e.g. pooled spikes), below where it stops being faster than XNNPACK (`bench/wasm_sparse_conv.ts`,
+ * docs/benchmarks.md): when both run on one thread (since the listing is a SIMD program, spikes at 50 % 1.35-1.72×
+ * and other values at 40 % 1.25-1.95× on the small and VGG9 shapes), and on snn.useThreadedWasm's 2 threads, where
+ * the program's images are shared with its worker (program_workers.ts) but the listing stays on one thread
+ * (measured with the JavaScript listing; not measured again). A threaded build without program workers divides the
+ * one-thread limits by XNNPACK's threads.
  */
-const DEFAULT_DENSITY = {binary: 0.4, valued: 0.3};
+const DEFAULT_DENSITY = {binary: 0.5, valued: 0.4};
 const WORKERS_DENSITY = {binary: 0.3, valued: 0.25};
 let maxDensity: {binary: number; valued: number} | null = null;
 
@@ -127,7 +130,6 @@ function sparseConv(
   let y: TensorInfo | null = null;
   try {
     y = backend.makeOutput(c.outShape.slice(), 'float32');
-    const rowBytes = c.outChannels * 4;
     sparseCalls++;
     const args = (firstImage: number, endImage: number) => [
       listing.starts,
@@ -137,20 +139,7 @@ function sparseConv(
       backend.typedArrayFromHeap(y!).byteOffset,
       firstImage,
       endImage,
-      c.inHeight,
-      c.inWidth,
-      c.outHeight,
-      c.outWidth,
-      c.outChannels,
-      c.strideHeight,
-      c.strideWidth,
-      c.padInfo.top,
-      c.padInfo.left,
-      c.filterHeight,
-      c.filterWidth,
-      c.dilationHeight,
-      c.dilationWidth,
-      c.inChannels * rowBytes,
+      ...geometryArgs(c),
     ];
     // On a shared heap with program workers (snn.useThreadedWasm), each thread takes a range of images.
     const parts = isShared(memory) ? Math.min(c.batchSize, 1 + programWorkerCount()) : 1;

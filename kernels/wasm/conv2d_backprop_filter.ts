@@ -36,6 +36,7 @@ import {
 
 import {programWorkerCount, runParts, xnnpackThreadsPerProgramThread} from './simd/program_workers';
 import {sparseFilterGradOn, sparseFilterGradProgram} from './simd/sparse_filter_grad_program';
+import {geometryArgs} from './simd/sparse_taps';
 import {isShared, simdKernelsAvailable} from './simd/simd_runtime';
 import {HeapBackend, listNonZerosIf} from './sparse_listing';
 import {sparseConvLimits} from './conv2d';
@@ -207,20 +208,7 @@ function sparseFilterGrad(
           dyAddress + first * dyImageBytes,
           dwAddress,
           count,
-          c.inHeight,
-          c.inWidth,
-          c.outHeight,
-          c.outWidth,
-          c.outChannels,
-          c.strideHeight,
-          c.strideWidth,
-          c.padInfo.top,
-          c.padInfo.left,
-          c.filterHeight,
-          c.filterWidth,
-          c.dilationHeight,
-          c.dilationWidth,
-          c.inChannels * rowBytes,
+          ...geometryArgs(c),
           firstChannel,
           endChannel,
         ];

@@ -11,16 +11,22 @@
  * f32x4 registers (then 4 at a time for the rest), and for every tap inside the image adds value × filter row
  * for every listed entry (the row itself where every value is 1). Cout must be a multiple of 4. Work is proportional to the non-zeros, not to the input.
  */
-import {CompiledProgram, compiledProgram, SimdFunction, simdFunction} from './simd_runtime';
 import {
-  Code,
-  countUp,
+  binaryAndValued,
+  BLOCK,
+  GEOMETRY_PARAMS,
+  geometryAt,
+  outputPixel,
+  overChannelBlocks,
+  overOutputPixels,
+  overTapEntries,
+} from './sparse_taps';
+import {
   f32x4,
   floatBytes,
   get,
   I32,
   i32,
-  ifThen,
   increment,
   load,
   loadSplat,
@@ -40,88 +46,26 @@ export const SPARSE_CONV_PARAMS = [
   'y',
   'firstImage',
   'endImage',
-  'height',
-  'width',
-  'outHeight',
-  'outWidth',
-  'outChannels',
-  'strideHeight',
-  'strideWidth',
-  'padTop',
-  'padLeft',
-  'filterHeight',
-  'filterWidth',
-  'dilationHeight',
-  'dilationWidth',
-  'tapBytes',
+  ...GEOMETRY_PARAMS,
 ] as const;
-
-/** Output channels kept in registers at once (8 vectors of 4). */
-const BLOCK = 8;
 
 function sparseConvFunction(binary: boolean): WasmFunction {
   const f = new WasmFunction('sparseConv', SPARSE_CONV_PARAMS.length);
-  const [starts, channels, values, filter, y, firstImage, endImage, height, width, outHeight, outWidth, outChannels] =
-    SPARSE_CONV_PARAMS.map((_, i) => i);
-  const [
-    strideHeight,
-    strideWidth,
-    padTop,
-    padLeft,
-    filterHeight,
-    filterWidth,
-    dilationHeight,
-    dilationWidth,
-    tapBytes,
-  ] = [12, 13, 14, 15, 16, 17, 18, 19, 20];
-  const [n, oy, ox, block, ky, kx, iy, ix, entry, end, tap, row, out, pixelRow] = Array.from({length: 14}, () =>
-    f.local(I32)
-  );
+  const [starts, channels, values, filter, y, firstImage, endImage] = SPARSE_CONV_PARAMS.map((_, i) => i);
+  const g = geometryAt(7);
+  const [n, oy, ox, block, out] = Array.from({length: 5}, () => f.local(I32));
   const value = f.local(V128);
   const acc = Array.from({length: BLOCK}, () => f.local(V128));
-  /** The input row (column) that output row `out` reads through filter tap `tap`: out·stride − pad + tap·dilation. */
-  const inputAt = (out: number, stride: number, pad: number, tap: number, dilation: number): Code =>
-    i32.add(i32.sub(i32.mul(get(out), get(stride)), get(pad)), i32.mul(get(tap), get(dilation)));
   /** Adds every tap's listed entries into the first `vectors` accumulators, for channels block … block + 4·vectors. */
-  const accumulate = (vectors: number): Code[] => [
+  const accumulate = (vectors: number) => [
     ...acc.slice(0, vectors).map(a => set(a, f32x4.splat(0))),
-    countUp(
-      ky,
-      get(filterHeight),
-      set(iy, inputAt(oy, strideHeight, padTop, ky, dilationHeight)),
-      ifThen(
-        i32.ltU(get(iy), get(height)),
-        set(pixelRow, i32.mul(i32.add(i32.mul(get(n), get(height)), get(iy)), get(width))),
-        countUp(
-          kx,
-          get(filterWidth),
-          set(ix, inputAt(ox, strideWidth, padLeft, kx, dilationWidth)),
-          ifThen(
-            i32.ltU(get(ix), get(width)),
-            // entry … end: this input pixel's non-zeros; tap: the filter row of (ky, kx) at this block's channels.
-            set(entry, i32.load(i32.add(get(starts), floatBytes(i32.add(get(pixelRow), get(ix)))))),
-            set(end, i32.load(i32.add(get(starts), floatBytes(i32.add(get(pixelRow), get(ix)))), 4)),
-            set(
-              tap,
-              i32.add(
-                i32.add(get(filter), i32.mul(i32.add(i32.mul(get(ky), get(filterWidth)), get(kx)), get(tapBytes))),
-                floatBytes(get(block))
-              )
-            ),
-            whileLoop(
-              i32.ltS(get(entry), get(end)),
-              ...(binary ? [] : [set(value, loadSplat(i32.add(get(values), floatBytes(get(entry)))))]),
-              set(row, i32.add(get(tap), i32.load(i32.add(get(channels), floatBytes(get(entry)))))),
-              ...acc.slice(0, vectors).map((a, r) => {
-                const weights = load(get(row), 16 * r);
-                return set(a, f32x4.add(get(a), binary ? weights : f32x4.mul(get(value), weights)));
-              }),
-              increment(entry)
-            )
-          )
-        )
-      )
-    ),
+    overTapEntries(f, g, {starts, channels}, {n, oy, ox, block}, filter, ({entry, row}) => [
+      ...(binary ? [] : [set(value, loadSplat(i32.add(get(values), floatBytes(get(entry)))))]),
+      ...acc.slice(0, vectors).map((a, r) => {
+        const weights = load(get(row), 16 * r);
+        return set(a, f32x4.add(get(a), binary ? weights : f32x4.mul(get(value), weights)));
+      }),
+    ]),
     ...acc.slice(0, vectors).map((a, r) => store(i32.add(get(out), floatBytes(get(block))), get(a), 16 * r)),
   ];
   // Images firstImage … endImage − 1: a worker can take a range (program_workers.ts).
@@ -129,36 +73,11 @@ function sparseConvFunction(binary: boolean): WasmFunction {
     set(n, get(firstImage)),
     whileLoop(
       i32.ltS(get(n), get(endImage)),
-      countUp(
-        oy,
-        get(outHeight),
-        countUp(
-          ox,
-          get(outWidth),
-          set(
-            out,
-            i32.add(
-              get(y),
-              floatBytes(
-                i32.mul(
-                  i32.add(i32.mul(i32.add(i32.mul(get(n), get(outHeight)), get(oy)), get(outWidth)), get(ox)),
-                  get(outChannels)
-                )
-              )
-            )
-          ),
-          set(block, i32.const(0)),
-          whileLoop(
-            i32.geS(get(outChannels), i32.add(get(block), i32.const(4 * BLOCK))),
-            ...accumulate(BLOCK),
-            increment(block, i32.const(4 * BLOCK))
-          ),
-          whileLoop(
-            i32.geS(get(outChannels), i32.add(get(block), i32.const(4))),
-            ...accumulate(1),
-            increment(block, i32.const(4))
-          )
-        )
+      overOutputPixels(
+        g,
+        {oy, ox},
+        set(out, outputPixel(g, y, {n, oy, ox})),
+        ...overChannelBlocks(block, i32.const(0), get(g.outChannels), accumulate)
       ),
       increment(n)
     )
@@ -166,20 +85,10 @@ function sparseConvFunction(binary: boolean): WasmFunction {
   return f;
 }
 
-/**
- * The program on `memory`: called with the byte addresses and sizes of SPARSE_CONV_PARAMS. `binary`: every listed
- * value is 1 (spikes), so the values are not read and the filter rows are added as they are (the same sums:
- * 1 × w is w).
- */
-export function sparseConvOn(memory: WebAssembly.Memory, binary: boolean): SimdFunction {
-  return simdFunction(memory, sparseConvKey(binary), () => sparseConvFunction(binary));
-}
+const variants = binaryAndValued('sparseConv', sparseConvFunction);
+
+/** The program on `memory`, for spikes (`binary`) or other values: called with the values of SPARSE_CONV_PARAMS. */
+export const sparseConvOn = variants.on;
 
 /** The compiled program, for workers to run parts of (program_workers.ts). */
-export function sparseConvProgram(memory: WebAssembly.Memory, binary: boolean): CompiledProgram {
-  return compiledProgram(memory, sparseConvKey(binary), () => sparseConvFunction(binary));
-}
-
-function sparseConvKey(binary: boolean): string {
-  return `sparseConv|${binary ? 'binary' : 'valued'}`;
-}
+export const sparseConvProgram = variants.program;
