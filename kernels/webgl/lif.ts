@@ -3,20 +3,25 @@ import {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {LIF, LifAttrs} from '../lif_attrs';
 import {lifDims} from '../lif_dims';
 import {LifBlockScanProgram, LifCheckpointProgram, LifFinalMembraneProgram} from './lif_gpu';
-import {fromStepPairs, toStepPairs} from './lif_layout';
-import {reshape, WebGLBackendLike} from './webgl_backend';
+import {spikesOfTrace, toStepPairs} from './lif_layout';
+import {packed, reshape, WebGLBackendLike} from './webgl_backend';
 
 /**
- * Forward LIF on WebGL: block checkpoints, then the spike train and the final membrane.
- * Inputs {currents [B, T, ...F], initialMembrane [B, ...F], leak [N], threshold [N]} (N = prod F).
+ * Forward LIF on WebGL: block checkpoints, then the membrane trace, the final membrane, and the spikes read off
+ * the trace. Inputs {currents [B, T, ...F], initialMembrane [B, ...F], leak [N], threshold [N]} (N = prod F).
+ * Outputs [spikes [B, T, ...F], finalMembrane [B, ...F], trace [B, T, N]]: the third, the membrane before reset
+ * at every step, is what the backward kernel would otherwise recompute (lifGradWebGL's input `trace`; the
+ * gradient saves it, ops.lif drops it).
  */
 export const lifWebGL: KernelFunc = ({inputs, backend, attrs}) => {
-  const {currents, initialMembrane, leak, threshold} = inputs as {[name: string]: TensorInfo};
+  const {currents, initialMembrane} = inputs as {[name: string]: TensorInfo};
   const gl = backend as unknown as WebGLBackendLike;
   const {resetMode, vReset} = attrs as unknown as LifAttrs;
   const dims = lifDims(currents.shape);
   const x = toStepPairs(gl, currents, dims);
   const v0 = reshape(gl, initialMembrane, [dims.batch, dims.features]);
+  const leak = packed(gl, inputs.leak as TensorInfo);
+  const threshold = packed(gl, inputs.threshold as TensorInfo);
   const uniforms = [[vReset]];
   const checkpoints = gl.runWebGLProgram(
     new LifCheckpointProgram(dims, resetMode),
@@ -25,12 +30,7 @@ export const lifWebGL: KernelFunc = ({inputs, backend, attrs}) => {
     uniforms
   );
   const scanInputs = [x, checkpoints, leak, threshold];
-  const spikes = gl.runWebGLProgram(
-    new LifBlockScanProgram(dims, resetMode, 'spikes'),
-    scanInputs,
-    'float32',
-    uniforms
-  );
+  const trace = gl.runWebGLProgram(new LifBlockScanProgram(dims, resetMode), scanInputs, 'float32', uniforms);
   const finalMembrane = gl.runWebGLProgram(
     new LifFinalMembraneProgram(dims, resetMode),
     scanInputs,
@@ -38,10 +38,11 @@ export const lifWebGL: KernelFunc = ({inputs, backend, attrs}) => {
     uniforms
   );
   const outputs = [
-    fromStepPairs(gl, spikes, dims, currents.shape.slice()),
+    spikesOfTrace(gl, trace, threshold, dims, currents.shape.slice()),
     reshape(gl, finalMembrane, initialMembrane.shape.slice()),
+    trace,
   ];
-  for (const info of [x, v0, checkpoints, spikes, finalMembrane]) gl.disposeIntermediateTensorInfo(info);
+  for (const info of [x, v0, leak, threshold, checkpoints, finalMembrane]) gl.disposeIntermediateTensorInfo(info);
   return outputs;
 };
 

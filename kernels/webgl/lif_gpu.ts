@@ -32,6 +32,11 @@ export function blockCount(time: number): number {
 /** The inputs that hold the neurons' parameters, named as the kernels' inputs. */
 export const PARAMETER_INPUTS = ['leak', 'threshold'];
 
+/** The spike test S = H(U − θ), spelled out for NaN: GLSL leaves NaN comparisons undefined. */
+export const SPIKE_GLSL = `
+      bool fires(float u, float th) { return !isnan(u) && u > th; }
+      float spikeOf(float u, float th) { return fires(u, th) ? 1.0 : 0.0; }`;
+
 /**
  * GLSL shared by every LIF program: the two neurons' parameters, the spike test
  * and the reset, on one and on two neurons.
@@ -46,11 +51,8 @@ export function scanGlsl(resetMode: ResetMode): string {
         leak2 = getLeak(n).xy;
         threshold2 = getThreshold(n).xy;
       }
-      // S = H(U − θ), spelled out for NaN: GLSL leaves NaN comparisons undefined.
-      bool fires(float u, float th) { return !isnan(u) && u > th; }
-      float spikeOf(float u, float th) { return fires(u, th) ? 1.0 : 0.0; }
+      ${SPIKE_GLSL}
       float resetOf(float u, float th) { return ${reset}; }
-      vec2 spikes2(vec2 u) { return vec2(spikeOf(u.x, threshold2.x), spikeOf(u.y, threshold2.y)); }
       vec2 reset2(vec2 u) { return vec2(resetOf(u.x, threshold2.x), resetOf(u.y, threshold2.y)); }
       // The half of a packed texel that holds the even or odd row.
       vec2 rowOf(vec4 texel, int row) { return imod(row, 2) == 0 ? texel.xy : texel.zw; }`;
@@ -100,20 +102,21 @@ export class LifCheckpointProgram extends PackedProgram {
   }
 }
 
-export type ScanOutput = 'spikes' | 'trace';
-
-/** Spikes or the membrane trace U (before reset): [batch, time, features]. */
+/**
+ * The membrane trace U (before reset): [batch, time, features]. The forward kernel returns it as a third
+ * output, which the gradient saves for the backward kernel; the spikes are read off it (SpikesProgram, or
+ * the channel-layout conversion with the spike test).
+ */
 export class LifBlockScanProgram extends PackedProgram {
   variableNames = ['currents', 'checkpoints', ...PARAMETER_INPUTS];
   outputShape: number[];
   userCode: string;
   customUniforms = SCAN_UNIFORMS;
 
-  constructor({batch, time, features}: LifDims, resetMode: ResetMode, output: ScanOutput) {
+  constructor({batch, time, features}: LifDims, resetMode: ResetMode) {
     super();
     const K = blockSize(time);
     this.outputShape = [batch, time, features];
-    const result = output === 'spikes' ? 'vec4(spikes2(u0), spikes2(u1))' : 'vec4(u0, u1)';
     this.userCode = `
       ${scanGlsl(resetMode)}
 
@@ -134,7 +137,29 @@ export class LifBlockScanProgram extends PackedProgram {
           u1 = leak2 * v + x.zw;
           v = reset2(u1);
         }
-        setOutput(${result});
+        setOutput(vec4(u0, u1));
+      }`;
+  }
+}
+
+/** The spikes S = H(U − θ) of a membrane trace, both [batch, time, features]. */
+export class SpikesProgram extends PackedProgram {
+  variableNames = ['trace', 'threshold'];
+  outputShape: number[];
+  userCode: string;
+  customUniforms = [];
+
+  constructor({batch, time, features}: LifDims) {
+    super();
+    this.outputShape = [batch, time, features];
+    this.userCode = `
+      ${SPIKE_GLSL}
+
+      void main() {
+        ivec3 c = getOutputCoords();
+        vec4 u = getTrace(c.x, c.y, c.z);
+        vec2 th = getThreshold(c.z).xy;
+        setOutput(vec4(spikeOf(u.x, th.x), spikeOf(u.y, th.y), spikeOf(u.z, th.x), spikeOf(u.w, th.y)));
       }`;
   }
 }
