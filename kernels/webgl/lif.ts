@@ -2,9 +2,9 @@ import {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
 import {LIF, LifAttrs} from '../lif_attrs';
 import {lifDims} from '../lif_dims';
-import {LifBlockScanProgram, LifCheckpointProgram, LifFinalMembraneProgram} from './lif_gpu';
+import {LifBlockScanProgram, LifCheckpointProgram, LifFinalMembraneProgram, neuronParameters} from './lif_gpu';
 import {spikesOfTrace, toStepPairs} from './lif_layout';
-import {packed, reshape, WebGLBackendLike} from './webgl_backend';
+import {reshape, WebGLBackendLike} from './webgl_backend';
 
 /**
  * Forward LIF on WebGL: block checkpoints, then the membrane trace, the final membrane, and the spikes read off
@@ -20,16 +20,15 @@ export const lifWebGL: KernelFunc = ({inputs, backend, attrs}) => {
   const dims = lifDims(currents.shape);
   const x = toStepPairs(gl, currents, dims);
   const v0 = reshape(gl, initialMembrane, [dims.batch, dims.features]);
-  const leak = packed(gl, inputs.leak as TensorInfo);
-  const threshold = packed(gl, inputs.threshold as TensorInfo);
+  const neurons = neuronParameters(gl, inputs);
   const uniforms = [[vReset]];
   const checkpoints = gl.runWebGLProgram(
     new LifCheckpointProgram(dims, resetMode),
-    [x, v0, leak, threshold],
+    [x, v0, neurons],
     'float32',
     uniforms
   );
-  const scanInputs = [x, checkpoints, leak, threshold];
+  const scanInputs = [x, checkpoints, neurons];
   const trace = gl.runWebGLProgram(new LifBlockScanProgram(dims, resetMode), scanInputs, 'float32', uniforms);
   const finalMembrane = gl.runWebGLProgram(
     new LifFinalMembraneProgram(dims, resetMode),
@@ -38,11 +37,11 @@ export const lifWebGL: KernelFunc = ({inputs, backend, attrs}) => {
     uniforms
   );
   const outputs = [
-    spikesOfTrace(gl, trace, threshold, dims, currents.shape.slice()),
+    spikesOfTrace(gl, trace, neurons, dims, currents.shape.slice()),
     reshape(gl, finalMembrane, initialMembrane.shape.slice()),
     trace,
   ];
-  for (const info of [x, v0, leak, threshold, checkpoints, finalMembrane]) gl.disposeIntermediateTensorInfo(info);
+  for (const info of [x, v0, neurons, checkpoints, finalMembrane]) gl.disposeIntermediateTensorInfo(info);
   return outputs;
 };
 

@@ -9,9 +9,9 @@ import {
   ParameterGradPartialsProgram,
   ParameterGradSumProgram,
 } from './lif_grad_gpu';
-import {LifBlockScanProgram, LifCheckpointProgram} from './lif_gpu';
+import {LifBlockScanProgram, LifCheckpointProgram, neuronParameters} from './lif_gpu';
 import {fromStepPairs, toStepPairs} from './lif_layout';
-import {packed, reshape, WebGLBackendLike, WebGLProgram} from './webgl_backend';
+import {reshape, WebGLBackendLike, WebGLProgram} from './webgl_backend';
 
 /**
  * BPTT on WebGL: the membrane trace (the forward kernel's third output, input `trace`; recomputed, checkpoints
@@ -29,20 +29,15 @@ export const lifGradWebGL: KernelFunc = ({inputs, backend, attrs}) => {
   const v0 = reshape(gl, initialMembrane, stateShape);
   const gS = toStepPairs(gl, dSpikes, dims);
   const gV = reshape(gl, dMembrane, stateShape);
-  const leak = packed(gl, inputs.leak as TensorInfo);
-  const threshold = packed(gl, inputs.threshold as TensorInfo);
+  const neurons = neuronParameters(gl, inputs);
   const run = (program: WebGLProgram, programInputs: TensorInfo[], uniforms: number[][]) =>
     gl.runWebGLProgram(program, programInputs, 'float32', uniforms);
   const gradUniforms = [[alpha], [vReset]];
-  const trace = traceOf(gl, inputs.trace as TensorInfo | undefined, currents, v0, leak, threshold, lifAttrs);
-  const adjoints = run(new AdjointCheckpointProgram(dims, lifAttrs), [trace, gS, gV, leak, threshold], gradUniforms);
-  const gI = run(new LifGradProgram(dims, lifAttrs), [trace, gS, adjoints, leak, threshold], gradUniforms);
-  const gV0 = run(new InitialMembraneGradProgram(dims), [gI, leak], []);
-  const partials = run(
-    new ParameterGradPartialsProgram(dims, lifAttrs),
-    [trace, gS, gI, gV, v0, leak, threshold],
-    gradUniforms
-  );
+  const trace = traceOf(gl, inputs.trace as TensorInfo | undefined, currents, v0, neurons, lifAttrs);
+  const adjoints = run(new AdjointCheckpointProgram(dims, lifAttrs), [trace, gS, gV, neurons], gradUniforms);
+  const gI = run(new LifGradProgram(dims, lifAttrs), [trace, gS, adjoints, neurons], gradUniforms);
+  const gV0 = run(new InitialMembraneGradProgram(dims), [gI, neurons], []);
+  const partials = run(new ParameterGradPartialsProgram(dims, lifAttrs), [trace, gI, gV, v0, neurons], gradUniforms);
   const gLeak = run(new ParameterGradSumProgram(dims, 'leak'), [partials], []);
   const gThreshold = run(new ParameterGradSumProgram(dims, 'threshold'), [partials], []);
   const outputs = [
@@ -51,7 +46,7 @@ export const lifGradWebGL: KernelFunc = ({inputs, backend, attrs}) => {
     gLeak,
     gThreshold,
   ];
-  for (const info of [v0, gS, gV, leak, threshold, trace, adjoints, gI, gV0, partials]) {
+  for (const info of [v0, gS, gV, neurons, trace, adjoints, gI, gV0, partials]) {
     gl.disposeIntermediateTensorInfo(info);
   }
   return outputs;
@@ -66,8 +61,7 @@ function traceOf(
   saved: TensorInfo | undefined,
   currents: TensorInfo,
   v0: TensorInfo,
-  leak: TensorInfo,
-  threshold: TensorInfo,
+  neurons: TensorInfo,
   {resetMode, vReset}: LifAttrs
 ): TensorInfo {
   const dims = lifDims(currents.shape);
@@ -76,13 +70,13 @@ function traceOf(
   const uniforms = [[vReset]];
   const checkpoints = gl.runWebGLProgram(
     new LifCheckpointProgram(dims, resetMode),
-    [x, v0, leak, threshold],
+    [x, v0, neurons],
     'float32',
     uniforms
   );
   const trace = gl.runWebGLProgram(
     new LifBlockScanProgram(dims, resetMode),
-    [x, checkpoints, leak, threshold],
+    [x, checkpoints, neurons],
     'float32',
     uniforms
   );

@@ -1,7 +1,7 @@
 import {env, TensorInfo} from '@tensorflow/tfjs-core';
 
 import {LifDims} from '../lif_dims';
-import {SPIKE_GLSL, SpikesProgram} from './lif_gpu';
+import {PARAMETER_INPUTS, SPIKE_GLSL, SpikesProgram} from './lif_gpu';
 import {PackedProgram, reshape, WebGLBackendLike} from './webgl_backend';
 
 /**
@@ -50,7 +50,7 @@ export class StepPairsProgram extends PackedProgram {
 
 /**
  * `[batch, time, features]` back to `[batch, time, rows, channels]`; with `spikes`, a membrane trace to its
- * spikes S = H(U − θ) on the way (inputs: the trace and the threshold [features]).
+ * spikes S = H(U − θ) on the way (inputs: the trace and NeuronsProgram's parameters).
  */
 export class ChannelPairsProgram extends PackedProgram {
   variableNames: string[];
@@ -60,11 +60,11 @@ export class ChannelPairsProgram extends PackedProgram {
 
   constructor({batch, time}: LifDims, rows: number, channels: number, spikes = false) {
     super();
-    this.variableNames = spikes ? ['x', 'threshold'] : ['x'];
+    this.variableNames = spikes ? ['x', ...PARAMETER_INPUTS] : ['x'];
     this.outputShape = [batch, time, rows, channels];
     const value = spikes
       ? `vec2 valueOf(vec2 u, int n) {
-          vec2 th = getThreshold(n).xy;
+          vec2 th = getNeurons(0, n).zw;
           return vec2(spikeOf(u.x, th.x), spikeOf(u.y, th.y));
         }`
       : 'vec2 valueOf(vec2 x, int n) { return x; }';
@@ -125,14 +125,14 @@ export function fromStepPairs(gl: WebGLBackendLike, y: TensorInfo, dims: LifDims
 export function spikesOfTrace(
   gl: WebGLBackendLike,
   trace: TensorInfo,
-  threshold: TensorInfo,
+  neurons: TensorInfo,
   dims: LifDims,
   shape: number[]
 ): TensorInfo {
   const layout = channelLayout(shape);
   const program =
     layout == null ? new SpikesProgram(dims) : new ChannelPairsProgram(dims, layout.rows, layout.channels, true);
-  const spikes = gl.runWebGLProgram(program, [trace, threshold], trace.dtype);
+  const spikes = gl.runWebGLProgram(program, [trace, neurons], trace.dtype);
   const result = reshape(gl, spikes, shape);
   gl.disposeIntermediateTensorInfo(spikes);
   return result;

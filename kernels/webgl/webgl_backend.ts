@@ -29,8 +29,6 @@ export interface WebGLBackendLike {
     customUniformValues?: number[][]
   ): TensorInfo;
   disposeIntermediateTensorInfo(info: TensorInfo): void;
-  /** A packed copy of an unpacked tensor (tfjs's PackProgram). */
-  packTensor(info: TensorInfo): TensorInfo;
   /**
    * Where a tensor's values are: its texture (null while they are on the CPU), packed or not, and the shape it
    * was packed for (a reshaped tensor shares the texture of its source).
@@ -46,13 +44,4 @@ export function reshape(backend: WebGLBackendLike, x: TensorInfo, shape: number[
   const reshapeKernel = getKernel('Reshape', 'webgl');
   if (reshapeKernel == null) throw new Error('tfjs-snn: the webgl backend has no Reshape kernel');
   return reshapeKernel.kernelFunc({inputs: {x}, backend: backend as never, attrs: {shape}}) as TensorInfo;
-}
-
-/**
- * `x` as a packed texture, owned by the caller: itself where it already is one, else packed once. A packed program
- * given an unpacked input packs it for that launch only, so parameters read by several programs are packed here.
- */
-export function packed(backend: WebGLBackendLike, x: TensorInfo): TensorInfo {
-  const data = backend.texData.get(x.dataId);
-  return data.isPacked && data.texture != null ? reshape(backend, x, x.shape.slice()) : backend.packTensor(x);
 }
