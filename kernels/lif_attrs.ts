@@ -7,11 +7,13 @@ import type {Tensor} from '@tensorflow/tfjs-core';
 /**
  * Fused forward kernel: inputs `{currents [B, T, ...F], initialMembrane [B, ...F], leak [N], threshold [N]}`
  * (N = prod F: the op broadcasts each parameter to F and flattens it), attrs {@link LifAttrs}, outputs
- * `[spikes [B, T, ...F], finalMembrane [B, ...F]]`.
+ * `[spikes [B, T, ...F], finalMembrane [B, ...F]]`, and on webgl a third, the membrane trace, which the gradient
+ * saves and passes to the BPTT kernel as the input `trace` (kernels/lif_gradient.ts).
  */
 export const LIF = 'SnnLif';
 /**
- * Fused BPTT kernel: inputs `{dSpikes, dMembrane, currents, initialMembrane, leak, threshold}`, attrs as the
+ * Fused BPTT kernel: inputs `{dSpikes, dMembrane, currents, initialMembrane, leak, threshold}` (and `trace` where
+ * the forward kernel returned one), attrs as the
  * forward's, outputs `[dCurrents, dInitialMembrane, dLeak [N], dThreshold [N]]`, the parameter gradients summed
  * over batch and time. Equations: docs/lif.md.
  */

@@ -16,25 +16,24 @@ export function releaseTape(): void {
 
 /**
  * The gradient of a forward LIF kernel is its BPTT kernel, which returns the gradients of all four inputs
- * (currents, V_0, and the per-feature leak and threshold, summed over batch and time). Only the inputs are
- * saved: the backward kernel recomputes the membrane trace, which costs one
- * cheap extra scan and saves a [batch, time, ...features] buffer.
+ * (currents, V_0, and the per-feature leak and threshold, summed over batch and time). The inputs are saved,
+ * and a third output where the forward kernel returns one (webgl: the membrane trace, which its backward
+ * kernel takes as the input `trace` instead of recomputing it); the other kernels recompute the trace, one
+ * cheap extra scan, and keep no [batch, time, ...features] buffer between the passes.
  */
 function lifGradConfig(forwardKernel: string, backwardKernel: string): GradConfig {
   return {
     kernelName: forwardKernel,
     inputsToSave: ['currents', 'initialMembrane', 'leak', 'threshold'],
+    outputsToSave: [false, false, true],
     gradFunc: (dys: Tensor | Tensor[], saved: Tensor[], attrs: NamedAttrMap) => {
       const [dSpikes, dMembrane] = dys as Tensor[];
-      const [currents, initialMembrane, leak, threshold] = saved;
+      const [currents, initialMembrane, leak, threshold, trace] = saved;
+      const inputs = {dSpikes, dMembrane, currents, initialMembrane, leak, threshold, ...(trace != null && {trace})};
       // Run once, eagerly: the engine calls each input's closure in its own tidy.
       let grads: Tensor[];
       try {
-        grads = engine().runKernel(
-          backwardKernel,
-          {dSpikes, dMembrane, currents, initialMembrane, leak, threshold},
-          attrs
-        ) as Tensor[];
+        grads = engine().runKernel(backwardKernel, inputs, attrs) as Tensor[];
       } catch (error) {
         // A custom surrogate that throws or returns a bad value, or a failing backend kernel.
         releaseTape();

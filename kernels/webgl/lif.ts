@@ -2,35 +2,34 @@ import {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
 import {LIF, LifAttrs} from '../lif_attrs';
 import {lifDims} from '../lif_dims';
-import {LifBlockScanProgram, LifCheckpointProgram, LifFinalMembraneProgram} from './lif_gpu';
-import {fromStepPairs, toStepPairs} from './lif_layout';
+import {LifBlockScanProgram, LifCheckpointProgram, LifFinalMembraneProgram, neuronParameters} from './lif_gpu';
+import {spikesOfTrace, toStepPairs} from './lif_layout';
 import {reshape, WebGLBackendLike} from './webgl_backend';
 
 /**
- * Forward LIF on WebGL: block checkpoints, then the spike train and the final membrane.
- * Inputs {currents [B, T, ...F], initialMembrane [B, ...F], leak [N], threshold [N]} (N = prod F).
+ * Forward LIF on WebGL: block checkpoints, then the membrane trace, the final membrane, and the spikes read off
+ * the trace. Inputs {currents [B, T, ...F], initialMembrane [B, ...F], leak [N], threshold [N]} (N = prod F).
+ * Outputs [spikes [B, T, ...F], finalMembrane [B, ...F], trace [B, T, N]]: the third, the membrane before reset
+ * at every step, is what the backward kernel would otherwise recompute (lifGradWebGL's input `trace`; the
+ * gradient saves it, ops.lif drops it).
  */
 export const lifWebGL: KernelFunc = ({inputs, backend, attrs}) => {
-  const {currents, initialMembrane, leak, threshold} = inputs as {[name: string]: TensorInfo};
+  const {currents, initialMembrane} = inputs as {[name: string]: TensorInfo};
   const gl = backend as unknown as WebGLBackendLike;
   const {resetMode, vReset} = attrs as unknown as LifAttrs;
   const dims = lifDims(currents.shape);
   const x = toStepPairs(gl, currents, dims);
   const v0 = reshape(gl, initialMembrane, [dims.batch, dims.features]);
+  const neurons = neuronParameters(gl, inputs);
   const uniforms = [[vReset]];
   const checkpoints = gl.runWebGLProgram(
     new LifCheckpointProgram(dims, resetMode),
-    [x, v0, leak, threshold],
+    [x, v0, neurons],
     'float32',
     uniforms
   );
-  const scanInputs = [x, checkpoints, leak, threshold];
-  const spikes = gl.runWebGLProgram(
-    new LifBlockScanProgram(dims, resetMode, 'spikes'),
-    scanInputs,
-    'float32',
-    uniforms
-  );
+  const scanInputs = [x, checkpoints, neurons];
+  const trace = gl.runWebGLProgram(new LifBlockScanProgram(dims, resetMode), scanInputs, 'float32', uniforms);
   const finalMembrane = gl.runWebGLProgram(
     new LifFinalMembraneProgram(dims, resetMode),
     scanInputs,
@@ -38,10 +37,11 @@ export const lifWebGL: KernelFunc = ({inputs, backend, attrs}) => {
     uniforms
   );
   const outputs = [
-    fromStepPairs(gl, spikes, dims, currents.shape.slice()),
+    spikesOfTrace(gl, trace, neurons, dims, currents.shape.slice()),
     reshape(gl, finalMembrane, initialMembrane.shape.slice()),
+    trace,
   ];
-  for (const info of [x, v0, checkpoints, spikes, finalMembrane]) gl.disposeIntermediateTensorInfo(info);
+  for (const info of [x, v0, neurons, checkpoints, finalMembrane]) gl.disposeIntermediateTensorInfo(info);
   return outputs;
 };
 

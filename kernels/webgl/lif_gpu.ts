@@ -1,6 +1,8 @@
+import {TensorInfo} from '@tensorflow/tfjs-core';
+
 import {LifDims} from '../lif_dims';
 import {ResetMode} from '../lif_attrs';
-import {PackedProgram} from './webgl_backend';
+import {PackedProgram, WebGLBackendLike, WebGLProgram} from './webgl_backend';
 
 /**
  * How the WebGL kernels cut the work.
@@ -17,8 +19,9 @@ import {PackedProgram} from './webgl_backend';
  * serves 4 element-steps and no pack/unpack passes are needed when
  * WEBGL_PACK is on. K is even so blocks start on texel boundaries.
  *
- * The leak and threshold of each neuron are inputs of shape [features]
- * (packed: a texel's .xy holds neurons n and n + 1), read once per thread;
+ * The leak and threshold of each neuron (inputs of shape [features]) are
+ * copied into one packed [2, features] texture (NeuronsProgram), read in one
+ * fetch per thread;
  * `vReset` and `alpha` are uniforms, so new values reuse the compiled shader.
  */
 export function blockSize(time: number): number {
@@ -29,8 +32,43 @@ export function blockCount(time: number): number {
   return Math.ceil(time / blockSize(time));
 }
 
-/** The inputs that hold the neurons' parameters, named as the kernels' inputs. */
-export const PARAMETER_INPUTS = ['leak', 'threshold'];
+/** The input that holds the neurons' parameters: NeuronsProgram's output. */
+export const PARAMETER_INPUTS = ['neurons'];
+
+/**
+ * Each neuron's leak and threshold in one packed texture `[2, features]`: a texel holds (β_n, β_n+1, θ_n, θ_n+1),
+ * so every LIF program reads both parameters of its two neurons in one fetch (inputs leak and threshold [features]).
+ */
+export class NeuronsProgram implements WebGLProgram {
+  variableNames = ['leak', 'threshold'];
+  packedInputs = false;
+  packedOutput = true;
+  outputShape: number[];
+  userCode: string;
+  customUniforms = [];
+
+  constructor(features: number) {
+    this.outputShape = [2, features];
+    this.userCode = `
+      void main() {
+        int n = getOutputCoords().y;
+        bool second = n + 1 < ${features};
+        setOutput(vec4(
+          getLeak(n), second ? getLeak(n + 1) : 0.0, getThreshold(n), second ? getThreshold(n + 1) : 0.0));
+      }`;
+  }
+}
+
+/** The spike test S = H(U − θ), spelled out for NaN: GLSL leaves NaN comparisons undefined. */
+export const SPIKE_GLSL = `
+      bool fires(float u, float th) { return !isnan(u) && u > th; }
+      float spikeOf(float u, float th) { return fires(u, th) ? 1.0 : 0.0; }`;
+
+/** NeuronsProgram's `[2, features]` from the kernel's inputs leak and threshold (owned by the caller). */
+export function neuronParameters(gl: WebGLBackendLike, inputs: {[name: string]: unknown}): TensorInfo {
+  const {leak, threshold} = inputs as {[name: string]: TensorInfo};
+  return gl.runWebGLProgram(new NeuronsProgram(leak.shape[0]), [leak, threshold], 'float32');
+}
 
 /**
  * GLSL shared by every LIF program: the two neurons' parameters, the spike test
@@ -43,14 +81,12 @@ export function scanGlsl(resetMode: ResetMode): string {
       vec2 leak2;
       vec2 threshold2;
       void loadNeurons(int n) {
-        leak2 = getLeak(n).xy;
-        threshold2 = getThreshold(n).xy;
+        vec4 parameters = getNeurons(0, n);
+        leak2 = parameters.xy;
+        threshold2 = parameters.zw;
       }
-      // S = H(U − θ), spelled out for NaN: GLSL leaves NaN comparisons undefined.
-      bool fires(float u, float th) { return !isnan(u) && u > th; }
-      float spikeOf(float u, float th) { return fires(u, th) ? 1.0 : 0.0; }
+      ${SPIKE_GLSL}
       float resetOf(float u, float th) { return ${reset}; }
-      vec2 spikes2(vec2 u) { return vec2(spikeOf(u.x, threshold2.x), spikeOf(u.y, threshold2.y)); }
       vec2 reset2(vec2 u) { return vec2(resetOf(u.x, threshold2.x), resetOf(u.y, threshold2.y)); }
       // The half of a packed texel that holds the even or odd row.
       vec2 rowOf(vec4 texel, int row) { return imod(row, 2) == 0 ? texel.xy : texel.zw; }`;
@@ -100,20 +136,21 @@ export class LifCheckpointProgram extends PackedProgram {
   }
 }
 
-export type ScanOutput = 'spikes' | 'trace';
-
-/** Spikes or the membrane trace U (before reset): [batch, time, features]. */
+/**
+ * The membrane trace U (before reset): [batch, time, features]. The forward kernel returns it as a third
+ * output, which the gradient saves for the backward kernel; the spikes are read off it (SpikesProgram, or
+ * the channel-layout conversion with the spike test).
+ */
 export class LifBlockScanProgram extends PackedProgram {
   variableNames = ['currents', 'checkpoints', ...PARAMETER_INPUTS];
   outputShape: number[];
   userCode: string;
   customUniforms = SCAN_UNIFORMS;
 
-  constructor({batch, time, features}: LifDims, resetMode: ResetMode, output: ScanOutput) {
+  constructor({batch, time, features}: LifDims, resetMode: ResetMode) {
     super();
     const K = blockSize(time);
     this.outputShape = [batch, time, features];
-    const result = output === 'spikes' ? 'vec4(spikes2(u0), spikes2(u1))' : 'vec4(u0, u1)';
     this.userCode = `
       ${scanGlsl(resetMode)}
 
@@ -134,7 +171,29 @@ export class LifBlockScanProgram extends PackedProgram {
           u1 = leak2 * v + x.zw;
           v = reset2(u1);
         }
-        setOutput(${result});
+        setOutput(vec4(u0, u1));
+      }`;
+  }
+}
+
+/** The spikes S = H(U − θ) of a membrane trace, both [batch, time, features]. */
+export class SpikesProgram extends PackedProgram {
+  variableNames = ['trace', ...PARAMETER_INPUTS];
+  outputShape: number[];
+  userCode: string;
+  customUniforms = [];
+
+  constructor({batch, time, features}: LifDims) {
+    super();
+    this.outputShape = [batch, time, features];
+    this.userCode = `
+      ${SPIKE_GLSL}
+
+      void main() {
+        ivec3 c = getOutputCoords();
+        vec4 u = getTrace(c.x, c.y, c.z);
+        vec2 th = getNeurons(0, c.z).zw;
+        setOutput(vec4(spikeOf(u.x, th.x), spikeOf(u.y, th.y), spikeOf(u.z, th.x), spikeOf(u.w, th.y)));
       }`;
   }
 }

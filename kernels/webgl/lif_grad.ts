@@ -9,41 +9,35 @@ import {
   ParameterGradPartialsProgram,
   ParameterGradSumProgram,
 } from './lif_grad_gpu';
-import {LifBlockScanProgram, LifCheckpointProgram} from './lif_gpu';
+import {LifBlockScanProgram, LifCheckpointProgram, neuronParameters} from './lif_gpu';
 import {fromStepPairs, toStepPairs} from './lif_layout';
 import {reshape, WebGLBackendLike, WebGLProgram} from './webgl_backend';
 
 /**
- * BPTT on WebGL: recompute the membrane trace (checkpoints, then the trace), checkpoint the
- * adjoint at block ends, walk each block back to every step, then dL/dV_0 from the first step's
- * gradient, and the leak and threshold gradients: per sample summed over time, then over the batch.
- * Outputs [dCurrents, dInitialMembrane, dLeak [N], dThreshold [N]].
+ * BPTT on WebGL: the membrane trace (the forward kernel's third output, input `trace`; recomputed, checkpoints
+ * then the trace, where it is not given), the adjoint checkpointed at block ends, each block walked back to every
+ * step, then dL/dV_0 from the first step's gradient, and the leak and threshold gradients: per sample summed over
+ * time, then over the batch. Outputs [dCurrents, dInitialMembrane, dLeak [N], dThreshold [N]].
  */
 export const lifGradWebGL: KernelFunc = ({inputs, backend, attrs}) => {
-  const {dSpikes, dMembrane, currents, initialMembrane, leak, threshold} = inputs as {[name: string]: TensorInfo};
+  const {dSpikes, dMembrane, currents, initialMembrane} = inputs as {[name: string]: TensorInfo};
   const gl = backend as unknown as WebGLBackendLike;
   const lifAttrs = attrs as unknown as LifAttrs;
-  const {alpha, resetMode, vReset} = lifAttrs;
+  const {alpha, vReset} = lifAttrs;
   const dims = lifDims(currents.shape);
   const stateShape = [dims.batch, dims.features];
-  const x = toStepPairs(gl, currents, dims);
   const v0 = reshape(gl, initialMembrane, stateShape);
   const gS = toStepPairs(gl, dSpikes, dims);
   const gV = reshape(gl, dMembrane, stateShape);
+  const neurons = neuronParameters(gl, inputs);
   const run = (program: WebGLProgram, programInputs: TensorInfo[], uniforms: number[][]) =>
     gl.runWebGLProgram(program, programInputs, 'float32', uniforms);
-  const scanUniforms = [[vReset]];
   const gradUniforms = [[alpha], [vReset]];
-  const checkpoints = run(new LifCheckpointProgram(dims, resetMode), [x, v0, leak, threshold], scanUniforms);
-  const trace = run(new LifBlockScanProgram(dims, resetMode, 'trace'), [x, checkpoints, leak, threshold], scanUniforms);
-  const adjoints = run(new AdjointCheckpointProgram(dims, lifAttrs), [trace, gS, gV, leak, threshold], gradUniforms);
-  const gI = run(new LifGradProgram(dims, lifAttrs), [trace, gS, adjoints, leak, threshold], gradUniforms);
-  const gV0 = run(new InitialMembraneGradProgram(dims), [gI, leak], []);
-  const partials = run(
-    new ParameterGradPartialsProgram(dims, lifAttrs),
-    [trace, gS, gI, gV, v0, leak, threshold],
-    gradUniforms
-  );
+  const trace = traceOf(gl, inputs.trace as TensorInfo | undefined, currents, v0, neurons, lifAttrs);
+  const adjoints = run(new AdjointCheckpointProgram(dims, lifAttrs), [trace, gS, gV, neurons], gradUniforms);
+  const gI = run(new LifGradProgram(dims, lifAttrs), [trace, gS, adjoints, neurons], gradUniforms);
+  const gV0 = run(new InitialMembraneGradProgram(dims), [gI, neurons], []);
+  const partials = run(new ParameterGradPartialsProgram(dims, lifAttrs), [trace, gI, gV, v0, neurons], gradUniforms);
   const gLeak = run(new ParameterGradSumProgram(dims, 'leak'), [partials], []);
   const gThreshold = run(new ParameterGradSumProgram(dims, 'threshold'), [partials], []);
   const outputs = [
@@ -52,10 +46,43 @@ export const lifGradWebGL: KernelFunc = ({inputs, backend, attrs}) => {
     gLeak,
     gThreshold,
   ];
-  for (const info of [x, v0, gS, gV, checkpoints, trace, adjoints, gI, gV0, partials]) {
+  for (const info of [v0, gS, gV, neurons, trace, adjoints, gI, gV0, partials]) {
     gl.disposeIntermediateTensorInfo(info);
   }
   return outputs;
 };
+
+/**
+ * The membrane trace [batch, time, features] (owned by the caller): the forward's, or recomputed from the
+ * currents (checkpoints, then the block scan).
+ */
+function traceOf(
+  gl: WebGLBackendLike,
+  saved: TensorInfo | undefined,
+  currents: TensorInfo,
+  v0: TensorInfo,
+  neurons: TensorInfo,
+  {resetMode, vReset}: LifAttrs
+): TensorInfo {
+  const dims = lifDims(currents.shape);
+  if (saved != null) return reshape(gl, saved, [dims.batch, dims.time, dims.features]);
+  const x = toStepPairs(gl, currents, dims);
+  const uniforms = [[vReset]];
+  const checkpoints = gl.runWebGLProgram(
+    new LifCheckpointProgram(dims, resetMode),
+    [x, v0, neurons],
+    'float32',
+    uniforms
+  );
+  const trace = gl.runWebGLProgram(
+    new LifBlockScanProgram(dims, resetMode),
+    [x, checkpoints, neurons],
+    'float32',
+    uniforms
+  );
+  gl.disposeIntermediateTensorInfo(x);
+  gl.disposeIntermediateTensorInfo(checkpoints);
+  return trace;
+}
 
 export const lifGradWebGLConfig: KernelConfig = {kernelName: LIF_GRAD, backendName: 'webgl', kernelFunc: lifGradWebGL};

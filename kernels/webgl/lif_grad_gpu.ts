@@ -48,9 +48,9 @@ function stepGradGlsl(attrs: LifAttrs): string {
         return spikeGrad(u, th, dSpike, adjoint) * slopeAt(u, th) + adjoint * ${dVdU};
       }
 
-      // Step t's term of dL/dθ.
-      float thresholdGrad(float u, float th, float dSpike, float adjoint) {
-        return -spikeGrad(u, th, dSpike, adjoint) * slopeAt(u, th)${explicitThreshold};
+      // Step t's term of dL/dθ from b_t: the spike's part g_t·σ'(U_t) is b_t − a·∂V/∂U, so no surrogate again.
+      float thresholdGrad(float u, float th, float grad, float adjoint) {
+        return -(grad - adjoint * ${dVdU})${explicitThreshold};
       }
 
       vec2 stepGrad2(vec2 u, vec2 dSpike, vec2 adjoint) {
@@ -59,10 +59,10 @@ function stepGradGlsl(attrs: LifAttrs): string {
           stepGrad(u.y, threshold2.y, dSpike.y, adjoint.y));
       }
 
-      vec2 thresholdGrad2(vec2 u, vec2 dSpike, vec2 adjoint) {
+      vec2 thresholdGrad2(vec2 u, vec2 grad, vec2 adjoint) {
         return vec2(
-          thresholdGrad(u.x, threshold2.x, dSpike.x, adjoint.x),
-          thresholdGrad(u.y, threshold2.y, dSpike.y, adjoint.y));
+          thresholdGrad(u.x, threshold2.x, grad.x, adjoint.x),
+          thresholdGrad(u.y, threshold2.y, grad.y, adjoint.y));
       }`;
 }
 
@@ -151,7 +151,7 @@ export class LifGradProgram extends PackedProgram {
 
 /** dL/dV_0 = leak · dL/dI_0: [batch, features], a texel holds 2 samples × 2 neurons. */
 export class InitialMembraneGradProgram extends PackedProgram {
-  variableNames = ['dCurrents', 'leak'];
+  variableNames = ['dCurrents', ...PARAMETER_INPUTS];
   outputShape: number[];
   userCode: string;
   customUniforms = [];
@@ -162,7 +162,7 @@ export class InitialMembraneGradProgram extends PackedProgram {
     this.userCode = `
       void main() {
         ivec2 c = getOutputCoords();
-        vec2 leak2 = getLeak(c.y).xy;
+        vec2 leak2 = getNeurons(0, c.y).xy;
         vec2 first = getDCurrents(c.x, 0, c.y).xy;
         vec2 second = c.x + 1 < ${batch} ? getDCurrents(c.x + 1, 0, c.y).xy : vec2(0.0);
         setOutput(vec4(leak2 * first, leak2 * second));
@@ -174,10 +174,10 @@ export class InitialMembraneGradProgram extends PackedProgram {
  * Each sample's share of dL/dβ and dL/dθ, summed over time: [batch, 2, features], a texel holds
  * (dβ, dθ) × 2 neurons of one sample. Every step's terms are local once dL/dI is known:
  * a_t = β·b_{t+1} (a_T = dMembrane), dβ += b_t·V_{t−1}, dθ += −g_t·σ'(U_t) − [subtract]·a_t·S_t,
- * with V_{t−1} the reset of U_{t−1} (V_0 the initial membrane).
+ * with V_{t−1} the reset of U_{t−1} (V_0 the initial membrane) and g_t·σ'(U_t) = b_t − a_t·∂V/∂U.
  */
 export class ParameterGradPartialsProgram extends PackedProgram {
-  variableNames = ['trace', 'dSpikes', 'dCurrents', 'dMembrane', 'initialMembrane', ...PARAMETER_INPUTS];
+  variableNames = ['trace', 'dCurrents', 'dMembrane', 'initialMembrane', ...PARAMETER_INPUTS];
   outputShape: number[];
   userCode: string;
   customUniforms = GRAD_UNIFORMS;
@@ -199,16 +199,15 @@ export class ParameterGradPartialsProgram extends PackedProgram {
         vec4 dI = getDCurrents(b, 0, n);
         for (int k = 0; k < ${time}; k += 2) {
           vec4 u = getTrace(b, k, n);
-          vec4 dS = getDSpikes(b, k, n);
           vec4 dINext = k + 2 < ${time} ? getDCurrents(b, k + 2, n) : vec4(0.0);
           vec2 adjoint = k + 1 < ${time} ? leak2 * dI.zw : lastAdjoint;
           leakGrad += dI.xy * previous;
-          thresholdGrad += thresholdGrad2(u.xy, dS.xy, adjoint);
+          thresholdGrad += thresholdGrad2(u.xy, dI.xy, adjoint);
           previous = reset2(u.xy);
           if (k + 1 < ${time}) {
             adjoint = k + 2 < ${time} ? leak2 * dINext.xy : lastAdjoint;
             leakGrad += dI.zw * previous;
-            thresholdGrad += thresholdGrad2(u.zw, dS.zw, adjoint);
+            thresholdGrad += thresholdGrad2(u.zw, dI.zw, adjoint);
             previous = reset2(u.zw);
           }
           dI = dINext;

@@ -1,6 +1,7 @@
 import {env, TensorInfo} from '@tensorflow/tfjs-core';
 
 import {LifDims} from '../lif_dims';
+import {PARAMETER_INPUTS, SPIKE_GLSL, SpikesProgram} from './lif_gpu';
 import {PackedProgram, reshape, WebGLBackendLike} from './webgl_backend';
 
 /**
@@ -47,23 +48,42 @@ export class StepPairsProgram extends PackedProgram {
   }
 }
 
-/** `[batch, time, features]` back to `[batch, time, rows, channels]`. */
+/**
+ * `[batch, time, features]` back to `[batch, time, rows, channels]`; with `spikes`, a membrane trace to its
+ * spikes S = H(U − θ) on the way (inputs: the trace and NeuronsProgram's parameters).
+ */
 export class ChannelPairsProgram extends PackedProgram {
-  variableNames = ['x'];
+  variableNames: string[];
   outputShape: number[];
   userCode: string;
   customUniforms = [];
 
-  constructor({batch, time}: LifDims, rows: number, channels: number) {
+  constructor({batch, time}: LifDims, rows: number, channels: number, spikes = false) {
     super();
+    this.variableNames = spikes ? ['x', ...PARAMETER_INPUTS] : ['x'];
     this.outputShape = [batch, time, rows, channels];
+    const value = spikes
+      ? `vec2 valueOf(vec2 u, int n) {
+          vec2 th = getNeurons(0, n).zw;
+          return vec2(spikeOf(u.x, th.x), spikeOf(u.y, th.y));
+        }`
+      : 'vec2 valueOf(vec2 x, int n) { return x; }';
     this.userCode = `
+      ${spikes ? SPIKE_GLSL : ''}
+      ${value}
+
       void main() {
         ivec4 c = getOutputCoords();
         int n = c.z * ${channels} + c.w;
+        bool even = imod(c.y, 2) == 0;
         vec4 first = getX(c.x, c.y, n);
-        vec4 second = c.z + 1 < ${rows} ? getX(c.x, c.y, n + ${channels}) : vec4(0.0);
-        setOutput(imod(c.y, 2) == 0 ? vec4(first.xy, second.xy) : vec4(first.zw, second.zw));
+        vec2 firstRow = valueOf(even ? first.xy : first.zw, n);
+        vec2 secondRow = vec2(0.0);
+        if (c.z + 1 < ${rows}) {
+          vec4 second = getX(c.x, c.y, n + ${channels});
+          secondRow = valueOf(even ? second.xy : second.zw, n + ${channels});
+        }
+        setOutput(vec4(firstRow, secondRow));
       }`;
   }
 }
@@ -94,5 +114,26 @@ export function fromStepPairs(gl: WebGLBackendLike, y: TensorInfo, dims: LifDims
   const view = gl.runWebGLProgram(new ChannelPairsProgram(dims, layout.rows, layout.channels), [y], y.dtype);
   const result = reshape(gl, view, shape);
   gl.disposeIntermediateTensorInfo(view);
+  return result;
+}
+
+/**
+ * The spikes of a membrane trace `[batch, time, features]` (the LIF programs' layout) as a train of `shape` (owned
+ * by the caller): read off the trace in the conversion to the channel layout where there is one, else in one
+ * elementwise program.
+ */
+export function spikesOfTrace(
+  gl: WebGLBackendLike,
+  trace: TensorInfo,
+  neurons: TensorInfo,
+  dims: LifDims,
+  shape: number[]
+): TensorInfo {
+  const layout = channelLayout(shape);
+  const program =
+    layout == null ? new SpikesProgram(dims) : new ChannelPairsProgram(dims, layout.rows, layout.channels, true);
+  const spikes = gl.runWebGLProgram(program, [trace, neurons], trace.dtype);
+  const result = reshape(gl, spikes, shape);
+  gl.disposeIntermediateTensorInfo(spikes);
   return result;
 }

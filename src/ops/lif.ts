@@ -102,10 +102,13 @@ export function runLif(
     const initialMembrane = resolved.initialMembrane ?? zeros([currents.shape[0], ...featureShape]);
     const leak = perFeature(resolved.leak, featureShape);
     const threshold = perFeature(resolved.threshold, featureShape);
-    return engine().runKernel(kernelName, {currents, initialMembrane, leak, threshold}, resolved.attrs as never) as [
-      Tensor,
-      Tensor,
-    ];
+    // A kernel may return more (webgl: the membrane trace, for its gradient to save); tidy frees it here.
+    const [spikes, membrane] = engine().runKernel(
+      kernelName,
+      {currents, initialMembrane, leak, threshold},
+      resolved.attrs as never
+    ) as Tensor[];
+    return [spikes, membrane] as [Tensor, Tensor];
   });
 }
 
