@@ -231,9 +231,15 @@ describe('the browser playground (Chromium, WebGL through SwiftShader)', () => {
       // Only the loaded model's weights are held: the model trained before, its optimizer state and every
       // intermediate of training, evaluation, inspection and analysis have been disposed.
       expect(await page.evaluate(() => window.playground.memory().numTensors)).toBe(tensorsAtStart + node.weights);
-      expectSameLogits(await page.evaluate(n => window.playground.predict(0, n), COMPARED), node.logits);
+      const differing = expectSameLogits(
+        await page.evaluate(n => window.playground.predict(0, n), COMPARED),
+        node.logits
+      );
       const nodeCorrect = node.logits.filter((row, i) => row.indexOf(Math.max(...row)) === node.labels[i]).length;
-      expect((await state(page)).lastEvaluation!.accuracy).toBe(nodeCorrect / COMPARED);
+      // An image whose logits differ by a spike may change its predicted class, no other.
+      expect(Math.abs((await state(page)).lastEvaluation!.accuracy - nodeCorrect / COMPARED)).toBeLessThanOrEqual(
+        differing / COMPARED
+      );
     },
     3 * MINUTE
   );

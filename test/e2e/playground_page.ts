@@ -6,8 +6,6 @@
 import {resolve} from 'node:path';
 import {Browser, chromium, Page} from 'playwright-core';
 
-import {relativeMaxError} from '../reference/lif_reference';
-
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const {startServer} = require(resolve('scripts/playground-server.cjs'));
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -15,10 +13,24 @@ const CHROMIUM_FLAGS: string[] = require(resolve('scripts/chromium-flags.cjs'));
 
 export const MINUTE = 60_000;
 
-/** The page's logits against Node's for the same model and examples (webgl against cpu: 1e-4 relative). */
-export function expectSameLogits(actual: number[][], expected: number[][]): void {
+/**
+ * The page's logits against Node's for the same model and examples (webgl against cpu): each image's within 1e-4 of
+ * the largest logit, except at most one image in 32, which may differ by a spike. The two backends add in different
+ * orders (~1e-7 apart), and a membrane that close to its threshold fires on one and not on the other: a model
+ * trained on 2026-12-04 had one such image of 32 (7e-2 off; the other 31 within 3.6e-7). A wrong weight or op
+ * moves every image. Returns how many images differed, for the accuracy the page reports.
+ */
+export function expectSameLogits(actual: number[][], expected: number[][]): number {
   expect(actual.length).toBe(expected.length);
-  expect(relativeMaxError(Float32Array.from(actual.flat()), expected.flat())).toBeLessThan(1e-4);
+  const largest = Math.max(...expected.flat().map(Math.abs));
+  const errors = actual.map((row, i) => Math.max(...row.map((v, j) => Math.abs(v - expected[i][j]))) / largest);
+  const differing = errors.filter(error => !(error < 1e-4)).length;
+  expect(differing)
+    .withContext(
+      `images whose logits differ by more than 1e-4 (relative errors ${errors.map(e => e.toExponential(1))})`
+    )
+    .toBeLessThanOrEqual(Math.floor(expected.length / 32));
+  return differing;
 }
 
 export interface PageState {
