@@ -107,10 +107,10 @@ describe('lint and format configuration', () => {
     TIMEOUT_MS
   );
 
-  it('npm test runs lint (tsc and ESLint) and format:check before anything else', () => {
+  it('npm test runs lint (tsc over the library and the benchmarks, and ESLint) and format:check before anything else', () => {
     const {scripts} = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
     expect(scripts.test).toMatch(/^npm run lint && npm run format:check && /);
-    expect(scripts.lint).toMatch(/^tsc -p tsconfig\.json --noEmit && eslint .* \.$/);
+    expect(scripts.lint).toMatch(/^tsc -p tsconfig\.json --noEmit && tsc -p bench\/tsconfig\.json && eslint .* \.$/);
     expect(scripts['format:check']).toMatch(/^prettier --check .*\.$/);
   });
 });
