@@ -1,7 +1,7 @@
 import {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
 import {LIF, LifAttrs} from '../lif_attrs';
-import {lifDims} from '../lif_dims';
+import {LifDims, lifDims} from '../lif_dims';
 import {LifBlockScanProgram, LifCheckpointProgram, LifFinalMembraneProgram, neuronParameters} from './lif_gpu';
 import {spikesOfTrace, toStepPairs} from './lif_layout';
 import {reshape, WebGLBackendLike} from './webgl_backend';
@@ -21,20 +21,12 @@ export const lifWebGL: KernelFunc = ({inputs, backend, attrs}) => {
   const x = toStepPairs(gl, currents, dims);
   const v0 = reshape(gl, initialMembrane, [dims.batch, dims.features]);
   const neurons = neuronParameters(gl, inputs);
-  const uniforms = [[vReset]];
-  const checkpoints = gl.runWebGLProgram(
-    new LifCheckpointProgram(dims, resetMode),
-    [x, v0, neurons],
-    'float32',
-    uniforms
-  );
-  const scanInputs = [x, checkpoints, neurons];
-  const trace = gl.runWebGLProgram(new LifBlockScanProgram(dims, resetMode), scanInputs, 'float32', uniforms);
+  const {checkpoints, trace} = checkpointsAndTrace(gl, x, v0, neurons, dims, {resetMode, vReset});
   const finalMembrane = gl.runWebGLProgram(
     new LifFinalMembraneProgram(dims, resetMode),
-    scanInputs,
+    [x, checkpoints, neurons],
     'float32',
-    uniforms
+    [[vReset]]
   );
   const outputs = [
     spikesOfTrace(gl, trace, neurons, dims, currents.shape.slice()),
@@ -46,3 +38,32 @@ export const lifWebGL: KernelFunc = ({inputs, backend, attrs}) => {
 };
 
 export const lifWebGLConfig: KernelConfig = {kernelName: LIF, backendName: 'webgl', kernelFunc: lifWebGL};
+
+/**
+ * The membrane at each block start (checkpoints) and at every step (the trace, [batch, time, features]) of the
+ * currents `x` in step pairs, from `v0`: the forward's first two launches, and the backward's when no trace was
+ * saved. Both are the caller's to dispose.
+ */
+export function checkpointsAndTrace(
+  gl: WebGLBackendLike,
+  x: TensorInfo,
+  v0: TensorInfo,
+  neurons: TensorInfo,
+  dims: LifDims,
+  {resetMode, vReset}: Pick<LifAttrs, 'resetMode' | 'vReset'>
+): {checkpoints: TensorInfo; trace: TensorInfo} {
+  const uniforms = [[vReset]];
+  const checkpoints = gl.runWebGLProgram(
+    new LifCheckpointProgram(dims, resetMode),
+    [x, v0, neurons],
+    'float32',
+    uniforms
+  );
+  const trace = gl.runWebGLProgram(
+    new LifBlockScanProgram(dims, resetMode),
+    [x, checkpoints, neurons],
+    'float32',
+    uniforms
+  );
+  return {checkpoints, trace};
+}

@@ -9,7 +9,8 @@ import {
   ParameterGradPartialsProgram,
   ParameterGradSumProgram,
 } from './lif_grad_gpu';
-import {LifBlockScanProgram, LifCheckpointProgram, neuronParameters} from './lif_gpu';
+import {checkpointsAndTrace} from './lif';
+import {neuronParameters} from './lif_gpu';
 import {fromStepPairs, toStepPairs} from './lif_layout';
 import {reshape, WebGLBackendLike, WebGLProgram} from './webgl_backend';
 
@@ -67,19 +68,7 @@ function traceOf(
   const dims = lifDims(currents.shape);
   if (saved != null) return reshape(gl, saved, [dims.batch, dims.time, dims.features]);
   const x = toStepPairs(gl, currents, dims);
-  const uniforms = [[vReset]];
-  const checkpoints = gl.runWebGLProgram(
-    new LifCheckpointProgram(dims, resetMode),
-    [x, v0, neurons],
-    'float32',
-    uniforms
-  );
-  const trace = gl.runWebGLProgram(
-    new LifBlockScanProgram(dims, resetMode),
-    [x, checkpoints, neurons],
-    'float32',
-    uniforms
-  );
+  const {checkpoints, trace} = checkpointsAndTrace(gl, x, v0, neurons, dims, {resetMode, vReset});
   gl.disposeIntermediateTensorInfo(x);
   gl.disposeIntermediateTensorInfo(checkpoints);
   return trace;
