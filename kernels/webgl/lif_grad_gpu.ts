@@ -4,11 +4,12 @@ import {blockCount, blockSize, PARAMETER_INPUTS, scanGlsl} from './lif_gpu';
 import {PackedProgram} from './webgl_backend';
 
 /**
- * dS/dU of each built-in surrogate in GLSL, at the membrane `u` and the neuron's threshold `th`. Typed by
- * SurrogateName: a surrogate added to lif_attrs.ts does not compile until it has a formula here.
+ * dS/dU of each built-in surrogate in GLSL, at the membrane `u`, the neuron's threshold `th` and its inverse
+ * `inverseTh` (1/θ, taken once per thread: a division is among the slowest instructions under SwiftShader). Typed
+ * by SurrogateName: a surrogate added to lif_attrs.ts does not compile until it has a formula here.
  */
 const SURROGATE_GLSL: Readonly<Record<SurrogateName, string>> = {
-  triangle: 'alpha * max(0.0, 1.0 - abs(u / th - 1.0)) / th',
+  triangle: 'alpha * max(0.0, 1.0 - abs(u * inverseTh - 1.0)) * inverseTh',
   fastSigmoid: '1.0 / ((1.0 + alpha * abs(u - th)) * (1.0 + alpha * abs(u - th)))',
   sigmoid: 'alpha * sigmoidOf(alpha * (u - th)) * (1.0 - sigmoidOf(alpha * (u - th)))',
   arctan: '(alpha / 2.0) / (1.0 + (1.5707963267948966 * alpha * (u - th)) * (1.5707963267948966 * alpha * (u - th)))',
@@ -35,7 +36,14 @@ function stepGradGlsl(attrs: LifAttrs): string {
       ${scanGlsl(attrs.resetMode)}
       float sigmoidOf(float x) { return 1.0 / (1.0 + exp(-x)); }
 
-      float slopeAt(float u, float th) {
+      // 1/θ of the texel's two neurons, set with β and θ by loadGradNeurons.
+      vec2 inverseThreshold2;
+      void loadGradNeurons(int n) {
+        loadNeurons(n);
+        inverseThreshold2 = 1.0 / threshold2;
+      }
+
+      float slopeAt(float u, float th, float inverseTh) {
         if (isnan(u)) return NAN;
         return ${SURROGATE_GLSL[attrs.surrogate]};
       }
@@ -44,8 +52,8 @@ function stepGradGlsl(attrs: LifAttrs): string {
       float spikeGrad(float u, float th, float dSpike, float adjoint) { return dSpike + adjoint * ${dVdS}; }
 
       // b_t = dL/dU_t = dL/dI_t.
-      float stepGrad(float u, float th, float dSpike, float adjoint) {
-        return spikeGrad(u, th, dSpike, adjoint) * slopeAt(u, th) + adjoint * ${dVdU};
+      float stepGrad(float u, float th, float inverseTh, float dSpike, float adjoint) {
+        return spikeGrad(u, th, dSpike, adjoint) * slopeAt(u, th, inverseTh) + adjoint * ${dVdU};
       }
 
       // Step t's term of dL/dθ from b_t: the spike's part g_t·σ'(U_t) is b_t − a·∂V/∂U, so no surrogate again.
@@ -55,8 +63,8 @@ function stepGradGlsl(attrs: LifAttrs): string {
 
       vec2 stepGrad2(vec2 u, vec2 dSpike, vec2 adjoint) {
         return vec2(
-          stepGrad(u.x, threshold2.x, dSpike.x, adjoint.x),
-          stepGrad(u.y, threshold2.y, dSpike.y, adjoint.y));
+          stepGrad(u.x, threshold2.x, inverseThreshold2.x, dSpike.x, adjoint.x),
+          stepGrad(u.y, threshold2.y, inverseThreshold2.y, dSpike.y, adjoint.y));
       }
 
       vec2 thresholdGrad2(vec2 u, vec2 grad, vec2 adjoint) {
@@ -84,7 +92,7 @@ export class AdjointCheckpointProgram extends PackedProgram {
       void main() {
         ivec3 c = getOutputCoords();
         int b = c.x; int n = c.z;
-        loadNeurons(n);
+        loadGradNeurons(n);
         int firstEnd = min((c.y + 1) * ${K}, ${time}) - 1;
         int secondEnd = min((c.y + 2) * ${K}, ${time}) - 1;
         vec2 adjoint = rowOf(getDMembrane(b, n), b);
@@ -126,7 +134,7 @@ export class LifGradProgram extends PackedProgram {
       void main() {
         ivec3 c = getOutputCoords();
         int b = c.x; int t = c.y; int n = c.z;
-        loadNeurons(n);
+        loadGradNeurons(n);
         int block = t / ${K};
         int end = min((block + 1) * ${K}, ${time}) - 1;
         vec2 adjoint = rowOf(getAdjoints(b, block, n), block);

@@ -26,10 +26,13 @@ import {
   v128,
   V128,
   I32,
+  encodeModule,
+  f32x4Constant,
+  i32x4Constant,
   WasmFunction,
   whileLoop,
 } from './wasm_emit';
-import {SimdFunction, simdFunction} from './simd_runtime';
+import {SimdFunction, simdFunction, SYNC_COMPILE_BYTES} from './simd_runtime';
 
 /** The exported functions' parameters, in order (all i32: byte addresses, then sizes). */
 export const LIF_FORWARD_PARAMS = [
@@ -65,23 +68,60 @@ function params<Names extends readonly string[]>(names: Names): Params<Names> {
   return Object.fromEntries(names.map((n, i) => [n, i])) as Params<Names>;
 }
 
-/** How one group of neurons is read and written: a whole vector of four, or lane 0 alone. */
+/**
+ * How one group of neurons is read and written: `vectors` vectors of four side by side, or lane 0 alone. Vector j
+ * of a group holds the neurons 4j … 4j + 3 after the group's first, so it is at byte offset 16·j.
+ */
 interface Access {
-  load(address: Code): Code;
-  store(address: Code, value: Code): Code;
+  load(address: Code, j: number): Code;
+  store(address: Code, value: Code, j: number): Code;
+  /** Vectors processed together. */
+  vectors: number;
   /** Neurons per pass. */
   width: number;
 }
-const VECTOR: Access = {load, store, width: 4};
-const LANE: Access = {load: loadLane0, store: storeLane0, width: 1};
+const vectorsOf = (count: number): Access => ({
+  load: (address, j) => load(address, 16 * j),
+  store: (address, value, j) => store(address, value, 16 * j),
+  vectors: count,
+  width: 4 * count,
+});
+const LANE: Access = {load: address => loadLane0(address), store: (a, v) => storeLane0(a, v), vectors: 1, width: 1};
+
+/**
+ * Vectors side by side in the widest pass: four, one 64-byte cache line per time step. A group walks its neurons'
+ * T steps, each a row of the [batch, time, features] arrays apart, so every step is a separate stream through
+ * memory; a group that uses whole cache lines of each is about a fifth faster on tfjs-backend-wasm's heap than one
+ * vector at a time (two, half a line, are slower than one). A program whose widest pass would make its module
+ * too large to compile synchronously ({@link SYNC_COMPILE_BYTES}) runs one vector at a time.
+ */
+export const LIF_VECTORS = 4;
+
+/** The passes over the neurons of a batch row, widest first: `vectors` vectors, one vector, one lane. */
+const passesOf = (vectors: number): Access[] => [...(vectors > 1 ? [vectorsOf(vectors)] : []), vectorsOf(1), LANE];
+
+/** One local per vector of the widest pass. */
+const vectorLocals = (f: WasmFunction, vectors: number): number[] => Array.from({length: vectors}, () => f.local(V128));
+
+/** The function `build(vectors)` with LIF_VECTORS, or one vector where that module would be too large. */
+function widestFitting(build: (vectors: number) => WasmFunction): WasmFunction {
+  const wide = build(LIF_VECTORS);
+  return encodeModule([wide], false).length < SYNC_COMPILE_BYTES ? wide : build(1);
+}
+
+/** The statements of every vector of a pass, interleaved statement by statement (vector 0's, vector 1's, ...). */
+function interleaved(access: Access, statements: (j: number) => Code[]): Code[] {
+  const lists = Array.from({length: access.vectors}, (_, j) => statements(j));
+  return lists[0].flatMap((_, i) => lists.map(list => list[i]));
+}
 
 /** The membrane after a step: U where no spike, U − θ (subtract) or v_r (zero) where one fired. */
-function reset(attrs: LifAttrs, u: Code, th: Code, spiked: Code): Code {
+function reset(f: WasmFunction, attrs: LifAttrs, u: Code, th: Code, spiked: Code): Code {
   switch (attrs.resetMode) {
     case 'subtract':
       return f32x4.sub(u, v128.and(spiked, th));
     case 'zero':
-      return v128.select(f32x4.splat(attrs.vReset), u, spiked);
+      return v128.select(f32x4Constant(f, attrs.vReset), u, spiked);
     case 'none':
       return u;
   }
@@ -94,74 +134,109 @@ function expNonPositive(f: WasmFunction, x: Code): Code[] {
   const frac = f.local(V128);
   const LN2 = Math.LN2;
   // Below 2^−126 the scale would leave the normal range; e^x is then under 1.2e-38 and taken as that.
-  let poly = f32x4.splat(LN2 ** 7 / 5040);
+  let poly = f32x4Constant(f, LN2 ** 7 / 5040);
   for (let n = 6; n >= 0; n--) {
     let factorial = 1;
     for (let j = 2; j <= n; j++) factorial *= j;
-    poly = f32x4.add(f32x4.mul(poly, get(frac)), f32x4.splat(LN2 ** n / factorial));
+    poly = f32x4.add(f32x4.mul(poly, get(frac)), f32x4Constant(f, LN2 ** n / factorial));
   }
-  const scale = i32x4.shl(i32x4.add(f32x4.truncToI32(get(k)), i32x4.splat(127)), 23);
+  const scale = i32x4.shl(i32x4.add(f32x4.truncToI32(get(k)), i32x4Constant(f, 127)), 23);
   return [
-    set(y, f32x4.max(f32x4.mul(x, f32x4.splat(Math.LOG2E)), f32x4.splat(-126))),
+    set(y, f32x4.max(f32x4.mul(x, f32x4Constant(f, Math.LOG2E)), f32x4Constant(f, -126))),
     set(k, f32x4.floor(get(y))),
     set(frac, f32x4.sub(get(y), get(k))),
     f32x4.mul(poly, scale),
   ];
 }
 
+/** A surrogate as emitted code: `setup` once per group of neurons (after θ is loaded), `step` at every step. */
+interface SurrogateCode {
+  setup: Code[];
+  step: Code[];
+}
+
 /**
  * Emits the surrogate dS/dU of every lane into local `out` (see SURROGATE_SCALARS in lif_attrs.ts for the
- * scalar formulas these follow).
+ * scalar formulas these follow). The triangle's two divisions by θ become multiplies by 1/θ and α/θ, set once
+ * per group of neurons: a division is the slowest vector instruction of the step, and the slope differs from
+ * the scalar formula's by a rounding of 1/θ only (spikes do not depend on it).
  */
-function surrogate(f: WasmFunction, name: SurrogateName, alpha: number, u: number, th: number, out: number): Code[] {
-  const one = f32x4.splat(1);
+function surrogate(
+  f: WasmFunction,
+  name: SurrogateName,
+  alpha: number,
+  u: number,
+  th: number,
+  out: number
+): SurrogateCode {
+  const one = f32x4Constant(f, 1);
   const x = f32x4.sub(get(u), get(th));
   switch (name) {
-    case 'triangle':
-      return [
-        set(
-          out,
-          f32x4.div(
+    case 'triangle': {
+      const inverse = f.local(V128); // 1/θ
+      const scale = f.local(V128); // α/θ
+      return {
+        setup: [set(inverse, f32x4.div(one, get(th))), set(scale, f32x4.mul(f32x4Constant(f, alpha), get(inverse)))],
+        step: [
+          set(
+            out,
             f32x4.mul(
-              f32x4.splat(alpha),
-              f32x4.max(f32x4.splat(0), f32x4.sub(one, f32x4.abs(f32x4.sub(f32x4.div(get(u), get(th)), one))))
-            ),
-            get(th)
-          )
-        ),
-      ];
+              f32x4.max(
+                f32x4Constant(f, 0),
+                f32x4.sub(one, f32x4.abs(f32x4.sub(f32x4.mul(get(u), get(inverse)), one)))
+              ),
+              get(scale)
+            )
+          ),
+        ],
+      };
+    }
     case 'fastSigmoid': {
       const d = f.local(V128);
-      return [
-        set(d, f32x4.add(one, f32x4.mul(f32x4.splat(alpha), f32x4.abs(x)))),
-        set(out, f32x4.div(one, f32x4.mul(get(d), get(d)))),
-      ];
+      return {
+        setup: [],
+        step: [
+          set(d, f32x4.add(one, f32x4.mul(f32x4Constant(f, alpha), f32x4.abs(x)))),
+          set(out, f32x4.div(one, f32x4.mul(get(d), get(d)))),
+        ],
+      };
     }
     case 'sigmoid': {
       // σ(z)(1 − σ(z)) is even in z: with e = e^(−α|x|), it is e / (1 + e)².
       const e = f.local(V128);
-      const [...steps] = expNonPositive(f, f32x4.neg(f32x4.mul(f32x4.splat(alpha), f32x4.abs(x))));
+      const [...steps] = expNonPositive(f, f32x4.neg(f32x4.mul(f32x4Constant(f, alpha), f32x4.abs(x))));
       const value = steps.pop() as Code;
       const d = f32x4.add(one, get(e));
-      return [...steps, set(e, value), set(out, f32x4.mul(f32x4.splat(alpha), f32x4.div(get(e), f32x4.mul(d, d))))];
+      return {
+        setup: [],
+        step: [
+          ...steps,
+          set(e, value),
+          set(out, f32x4.mul(f32x4Constant(f, alpha), f32x4.div(get(e), f32x4.mul(d, d)))),
+        ],
+      };
     }
     case 'arctan': {
       const s = f.local(V128);
-      return [
-        set(s, f32x4.mul(f32x4.splat((Math.PI / 2) * alpha), x)),
-        set(out, f32x4.div(f32x4.splat(alpha / 2), f32x4.add(one, f32x4.mul(get(s), get(s))))),
-      ];
+      return {
+        setup: [],
+        step: [
+          set(s, f32x4.mul(f32x4Constant(f, (Math.PI / 2) * alpha), x)),
+          set(out, f32x4.div(f32x4Constant(f, alpha / 2), f32x4.add(one, f32x4.mul(get(s), get(s))))),
+        ],
+      };
     }
   }
 }
 
 /**
  * The outer loops of both programs: for every batch row b (row = b·T·F, the index of (b, 0, 0)), the neurons
- * from n = 0 in vectors of four while they last, then the rest one lane at a time.
+ * from n = 0 in groups of `vectors` vectors while they last, then in vectors of four, then one lane at a time.
  */
 function overBatchRows(
   locals: {b: number; row: number; n: number},
   sizes: {batch: number; time: number; features: number},
+  vectors: number,
   pass: (access: Access) => Code
 ): Code[] {
   const {b, row, n} = locals;
@@ -171,8 +246,7 @@ function overBatchRows(
       i32.ltS(get(b), get(sizes.batch)),
       set(row, i32.mul(get(b), i32.mul(get(sizes.time), get(sizes.features)))),
       set(n, i32.const(0)),
-      pass(VECTOR),
-      pass(LANE),
+      ...passesOf(vectors).map(pass),
       set(b, i32.add(get(b), i32.const(1)))
     ),
   ];
@@ -183,42 +257,51 @@ const at = (base: number, index: number): Code => i32.add(get(base), i32.mul(get
 
 /** The forward program: spikes and the final membrane. */
 export function lifForwardFunction(attrs: LifAttrs): WasmFunction {
+  return widestFitting(vectors => lifForwardWith(attrs, vectors));
+}
+
+function lifForwardWith(attrs: LifAttrs, vectors: number): WasmFunction {
   const p = params(LIF_FORWARD_PARAMS);
   const f = new WasmFunction('lif', LIF_FORWARD_PARAMS.length);
   const b = f.local(I32);
   const n = f.local(I32);
   const t = f.local(I32);
   const row = f.local(I32); // index of (b, 0, 0)
-  const o = f.local(I32); // index of (b, t, n)
-  const m = f.local(V128);
-  const leak = f.local(V128);
-  const th = f.local(V128);
-  const u = f.local(V128);
-  const spiked = f.local(V128);
-  const rowState = i32.add(i32.mul(get(b), get(p.features)), get(n)); // index of (b, n)
+  const o = f.local(I32); // byte offset of (b, t, n)
+  const state = f.local(I32); // byte offset of (b, n) in the [batch, features] arrays
+  const m = vectorLocals(f, vectors);
+  const leak = vectorLocals(f, vectors);
+  const th = vectorLocals(f, vectors);
+  const u = vectorLocals(f, vectors);
+  const spiked = vectorLocals(f, vectors);
 
   const pass = (access: Access): Code =>
     whileLoop(
       i32.geS(get(p.features), i32.add(get(n), i32.const(access.width))),
-      set(m, access.load(i32.add(get(p.initial), i32.mul(rowState, i32.const(4))))),
-      set(leak, access.load(at(p.leak, n))),
-      set(th, access.load(at(p.threshold, n))),
-      set(o, i32.add(get(row), get(n))),
+      set(state, i32.mul(i32.add(i32.mul(get(b), get(p.features)), get(n)), i32.const(4))),
+      ...interleaved(access, j => [
+        set(m[j], access.load(i32.add(get(p.initial), get(state)), j)),
+        set(leak[j], access.load(at(p.leak, n), j)),
+        set(th[j], access.load(at(p.threshold, n), j)),
+      ]),
+      set(o, i32.mul(i32.add(get(row), get(n)), i32.const(4))),
       set(t, i32.const(0)),
       whileLoop(
         i32.ltS(get(t), get(p.time)),
-        set(u, f32x4.add(f32x4.mul(get(leak), get(m)), access.load(at(p.currents, o)))),
-        set(spiked, f32x4.gt(get(u), get(th))),
-        access.store(at(p.spikes, o), v128.and(get(spiked), f32x4.splat(1))),
-        set(m, reset(attrs, get(u), get(th), get(spiked))),
-        set(o, i32.add(get(o), get(p.features))),
+        ...interleaved(access, j => [
+          set(u[j], f32x4.add(f32x4.mul(get(leak[j]), get(m[j])), access.load(i32.add(get(p.currents), get(o)), j))),
+          set(spiked[j], f32x4.gt(get(u[j]), get(th[j]))),
+          access.store(i32.add(get(p.spikes), get(o)), v128.and(get(spiked[j]), f32x4Constant(f, 1)), j),
+          set(m[j], reset(f, attrs, get(u[j]), get(th[j]), get(spiked[j]))),
+        ]),
+        set(o, i32.add(get(o), i32.mul(get(p.features), i32.const(4)))),
         set(t, i32.add(get(t), i32.const(1)))
       ),
-      access.store(i32.add(get(p.membrane), i32.mul(rowState, i32.const(4))), get(m)),
+      ...interleaved(access, j => [access.store(i32.add(get(p.membrane), get(state)), get(m[j]), j)]),
       set(n, i32.add(get(n), i32.const(access.width)))
     );
 
-  f.emit(...overBatchRows({b, row, n}, p, pass));
+  f.emit(...overBatchRows({b, row, n}, p, vectors, pass));
   return f;
 }
 
@@ -228,105 +311,133 @@ export function lifForwardFunction(attrs: LifAttrs): WasmFunction {
  * row's sums added.
  */
 export function lifGradFunction(attrs: LifAttrs): WasmFunction {
+  return widestFitting(vectors => lifGradWith(attrs, vectors));
+}
+
+function lifGradWith(attrs: LifAttrs, vectors: number): WasmFunction {
   const p = params(LIF_GRAD_PARAMS);
   const f = new WasmFunction('lifGrad', LIF_GRAD_PARAMS.length);
   const b = f.local(I32);
   const n = f.local(I32);
   const t = f.local(I32);
   const row = f.local(I32);
-  const o = f.local(I32);
+  const o = f.local(I32); // byte offset of (b, t, n)
   const state = f.local(I32); // byte offset of (b, n) in the [batch, features] arrays
-  const m = f.local(V128);
-  const leak = f.local(V128);
-  const th = f.local(V128);
-  const u = f.local(V128);
-  const spiked = f.local(V128);
-  const a = f.local(V128); // dL/dV_t
-  const g = f.local(V128);
-  const gs = f.local(V128); // g · σ'(U_t)
-  const bt = f.local(V128);
-  const previous = f.local(V128); // V_{t−1}
-  const slope = f.local(V128);
-  const sumLeak = f.local(V128);
-  const sumThreshold = f.local(V128);
+  const stepBytes = f.local(I32); // bytes from one step to the next: 4·F
+  const m = vectorLocals(f, vectors);
+  const leak = vectorLocals(f, vectors);
+  const th = vectorLocals(f, vectors);
+  const u = vectorLocals(f, vectors);
+  const spiked = vectorLocals(f, vectors);
+  const a = vectorLocals(f, vectors); // dL/dV_t
+  const g = vectorLocals(f, vectors);
+  const gs = vectorLocals(f, vectors); // g · σ'(U_t)
+  const bt = vectorLocals(f, vectors);
+  const previous = vectorLocals(f, vectors); // V_{t−1}
+  const uPrevious = vectorLocals(f, vectors); // U_{t−1}
+  const spikedPrevious = vectorLocals(f, vectors);
+  const slope = vectorLocals(f, vectors);
+  const sumLeak = vectorLocals(f, vectors);
+  const sumThreshold = vectorLocals(f, vectors);
   const subtract = attrs.resetMode === 'subtract';
   const zero = attrs.resetMode === 'zero';
   const resetGrad = !attrs.detachReset && attrs.resetMode !== 'none';
-  const slopeCode = surrogate(f, attrs.surrogate, attrs.alpha, u, th, slope);
+  const slopeCode = u.map((_, j) => surrogate(f, attrs.surrogate, attrs.alpha, u[j], th[j], slope[j]));
+  const slot = (base: number): Code => i32.add(get(base), get(o));
 
-  /** One step back in time at index o, with V_{t−1} in `previous`. */
-  const stepBack = (access: Access): Code[] => {
+  /** Vector j's step back in time at o, with U_t in `u`, its spike mask in `spiked` and V_{t−1} in `previous`. */
+  const stepBack = (access: Access, j: number): Code[] => {
     // ∂V/∂S: −θ (subtract) or v_r − U (zero); ∂V/∂U is 0 only where a zero reset fired.
-    const dVdS = subtract ? f32x4.neg(get(th)) : f32x4.sub(f32x4.splat(attrs.vReset), get(u));
-    const aTimesdVdU = zero ? v128.andNot(get(a), get(spiked)) : get(a);
+    const dVdS = subtract ? f32x4.neg(get(th[j])) : f32x4.sub(f32x4Constant(f, attrs.vReset), get(u[j]));
+    const aTimesdVdU = zero ? v128.andNot(get(a[j]), get(spiked[j])) : get(a[j]);
+    const dSpikes = access.load(slot(p.dSpikes), j);
     return [
-      set(spiked, f32x4.gt(get(u), get(th))),
-      ...slopeCode,
+      ...slopeCode[j].step,
+      set(g[j], resetGrad ? f32x4.add(dSpikes, f32x4.mul(get(a[j]), dVdS)) : dSpikes),
+      set(gs[j], f32x4.mul(get(g[j]), get(slope[j]))),
+      set(bt[j], f32x4.add(get(gs[j]), aTimesdVdU)),
+      access.store(slot(p.dCurrents), get(bt[j]), j),
+      set(sumLeak[j], f32x4.add(get(sumLeak[j]), f32x4.mul(get(bt[j]), get(previous[j])))),
       set(
-        g,
-        resetGrad ? f32x4.add(access.load(at(p.dSpikes, o)), f32x4.mul(get(a), dVdS)) : access.load(at(p.dSpikes, o))
+        sumThreshold[j],
+        f32x4.sub(
+          get(sumThreshold[j]),
+          subtract ? f32x4.add(get(gs[j]), v128.and(get(spiked[j]), get(a[j]))) : get(gs[j])
+        )
       ),
-      set(gs, f32x4.mul(get(g), get(slope))),
-      set(bt, f32x4.add(get(gs), aTimesdVdU)),
-      access.store(at(p.dCurrents, o), get(bt)),
-      set(sumLeak, f32x4.add(get(sumLeak), f32x4.mul(get(bt), get(previous)))),
-      set(
-        sumThreshold,
-        f32x4.sub(get(sumThreshold), subtract ? f32x4.add(get(gs), v128.and(get(spiked), get(a))) : get(gs))
-      ),
-      set(a, f32x4.mul(get(leak), get(bt))),
+      set(a[j], f32x4.mul(get(leak[j]), get(bt[j]))),
     ];
   };
 
-  const accumulate = (access: Access, base: number, sum: number): Code =>
-    access.store(at(base, n), f32x4.add(access.load(at(base, n)), get(sum)));
+  const accumulate = (access: Access, base: number, sum: number[]): Code[] =>
+    interleaved(access, j => [access.store(at(base, n), f32x4.add(access.load(at(base, n), j), get(sum[j])), j)]);
 
   const pass = (access: Access): Code =>
     whileLoop(
       i32.geS(get(p.features), i32.add(get(n), i32.const(access.width))),
       set(state, i32.mul(i32.add(i32.mul(get(b), get(p.features)), get(n)), i32.const(4))),
-      set(m, access.load(i32.add(get(p.initial), get(state)))),
-      set(leak, access.load(at(p.leak, n))),
-      set(th, access.load(at(p.threshold, n))),
+      ...interleaved(access, j => [
+        set(m[j], access.load(i32.add(get(p.initial), get(state)), j)),
+        set(leak[j], access.load(at(p.leak, n), j)),
+        set(th[j], access.load(at(p.threshold, n), j)),
+      ]),
       // Forward again: U_t into dCurrents' slots.
-      set(o, i32.add(get(row), get(n))),
+      set(o, i32.mul(i32.add(get(row), get(n)), i32.const(4))),
       set(t, i32.const(0)),
       whileLoop(
         i32.ltS(get(t), get(p.time)),
-        set(u, f32x4.add(f32x4.mul(get(leak), get(m)), access.load(at(p.currents, o)))),
-        access.store(at(p.dCurrents, o), get(u)),
-        set(m, reset(attrs, get(u), get(th), f32x4.gt(get(u), get(th)))),
-        set(o, i32.add(get(o), get(p.features))),
+        ...interleaved(access, j => [
+          set(u[j], f32x4.add(f32x4.mul(get(leak[j]), get(m[j])), access.load(slot(p.currents), j))),
+          access.store(slot(p.dCurrents), get(u[j]), j),
+          set(m[j], reset(f, attrs, get(u[j]), get(th[j]), f32x4.gt(get(u[j]), get(th[j])))),
+        ]),
+        set(o, i32.add(get(o), get(stepBytes))),
         set(t, i32.add(get(t), i32.const(1)))
       ),
-      // Backward: t = T−1 … 1 take V_{t−1} from the trace, t = 0 from the initial membrane.
-      set(a, access.load(i32.add(get(p.dMembrane), get(state)))),
-      set(sumLeak, f32x4.splat(0)),
-      set(sumThreshold, f32x4.splat(0)),
+      // Backward: t = T−1 … 1 take V_{t−1} from the trace, t = 0 from the initial membrane. U_{t−1} and its spike
+      // mask, loaded for V_{t−1}, are the next step's U and mask.
+      ...interleaved(access, j => [
+        ...slopeCode[j].setup,
+        set(a[j], access.load(i32.add(get(p.dMembrane), get(state)), j)),
+        set(sumLeak[j], f32x4Constant(f, 0)),
+        set(sumThreshold[j], f32x4Constant(f, 0)),
+      ]),
       set(t, i32.sub(get(p.time), i32.const(1))),
+      ifThen(
+        i32.geS(get(t), i32.const(0)),
+        set(o, i32.sub(get(o), get(stepBytes))),
+        ...interleaved(access, j => [
+          set(u[j], access.load(slot(p.dCurrents), j)),
+          set(spiked[j], f32x4.gt(get(u[j]), get(th[j]))),
+        ])
+      ),
       whileLoop(
         i32.gtS(get(t), i32.const(0)),
-        set(o, i32.sub(get(o), get(p.features))),
-        set(u, access.load(at(p.dCurrents, o))),
-        set(previous, access.load(i32.sub(at(p.dCurrents, o), i32.mul(get(p.features), i32.const(4))))),
-        set(previous, reset(attrs, get(previous), get(th), f32x4.gt(get(previous), get(th)))),
-        ...stepBack(access),
+        ...interleaved(access, j => [
+          set(uPrevious[j], access.load(i32.sub(slot(p.dCurrents), get(stepBytes)), j)),
+          set(spikedPrevious[j], f32x4.gt(get(uPrevious[j]), get(th[j]))),
+          set(previous[j], reset(f, attrs, get(uPrevious[j]), get(th[j]), get(spikedPrevious[j]))),
+          ...stepBack(access, j),
+          set(u[j], get(uPrevious[j])),
+          set(spiked[j], get(spikedPrevious[j])),
+        ]),
+        set(o, i32.sub(get(o), get(stepBytes))),
         set(t, i32.sub(get(t), i32.const(1)))
       ),
       ifThen(
         i32.gtS(get(p.time), i32.const(0)),
-        set(o, i32.sub(get(o), get(p.features))),
-        set(u, access.load(at(p.dCurrents, o))),
-        set(previous, access.load(i32.add(get(p.initial), get(state)))),
-        ...stepBack(access)
+        ...interleaved(access, j => [
+          set(previous[j], access.load(i32.add(get(p.initial), get(state)), j)),
+          ...stepBack(access, j),
+        ])
       ),
-      accumulate(access, p.dLeak, sumLeak),
-      accumulate(access, p.dThreshold, sumThreshold),
-      access.store(i32.add(get(p.dInitial), get(state)), get(a)),
+      ...accumulate(access, p.dLeak, sumLeak),
+      ...accumulate(access, p.dThreshold, sumThreshold),
+      ...interleaved(access, j => [access.store(i32.add(get(p.dInitial), get(state)), get(a[j]), j)]),
       set(n, i32.add(get(n), i32.const(access.width)))
     );
 
-  f.emit(...overBatchRows({b, row, n}, p, pass));
+  f.emit(set(stepBytes, i32.mul(get(p.features), i32.const(4))), ...overBatchRows({b, row, n}, p, vectors, pass));
   return f;
 }
 

@@ -74,6 +74,12 @@ export function compiledProgram(memory: WebAssembly.Memory, key: string, build: 
 }
 
 /**
+ * Programs must encode to fewer bytes than this: Chrome compiles a larger module only asynchronously on its main
+ * thread, and the kernels run synchronously.
+ */
+export const SYNC_COMPILE_BYTES = 4096;
+
+/**
  * The function a program builds, instantiated on `memory`. `key` names the program and its attributes (the
  * cache key); `build` makes the function when the key is new.
  */

@@ -230,6 +230,9 @@ export const i32x4 = {
 /** A function under construction: numbered parameters (all i32) and typed locals. */
 export class WasmFunction {
   private readonly localTypes: ValueType[] = [];
+  private readonly constants = new Map<string, number>();
+  /** Statements that run before the body: the constants' initialisations. */
+  private readonly prologue: Code[] = [];
   readonly body: Code[] = [];
 
   constructor(
@@ -247,11 +250,36 @@ export class WasmFunction {
     this.body.push(...code);
   }
 
+  /**
+   * The value of `code` (a constant expression of type `type`, named `key`) from a local set once before the body.
+   * V8 materialises a vector constant at every use (a move into a general register, then into a vector
+   * register and a shuffle), which in an inner loop costs more than the arithmetic around it.
+   */
+  constant(key: string, type: ValueType, code: Code): Code {
+    let local = this.constants.get(key);
+    if (local == null) {
+      local = this.local(type);
+      this.constants.set(key, local);
+      this.prologue.push(set(local, code));
+    }
+    return get(local);
+  }
+
   encode(): Code {
     const groups: Code[] = this.localTypes.map(type => [1, type]);
-    const code = cat(vec(groups), ...this.body, [0x0b]);
+    const code = cat(vec(groups), ...this.prologue, ...this.body, [0x0b]);
     return [...uleb(code.length), ...code];
   }
+}
+
+/** f32x4.splat(value), read from a local of `f` set once (see WasmFunction.constant). */
+export function f32x4Constant(f: WasmFunction, value: number): Code {
+  return f.constant(`f32x4 ${Object.is(value, -0) ? '-0' : value}`, V128, f32x4.splat(value));
+}
+
+/** i32x4.splat(value), read from a local of `f` set once (see WasmFunction.constant). */
+export function i32x4Constant(f: WasmFunction, value: number): Code {
+  return f.constant(`i32x4 ${value}`, V128, i32x4.splat(value));
 }
 
 /**
