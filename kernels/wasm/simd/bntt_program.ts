@@ -3,18 +3,19 @@
  * pass, for the cpu and wasm backends. x (and dy) are viewed as [outer, rows, inner, channels] (bntt_attrs.ts),
  * k = r·C + c indexes a parameter.
  *
- * Every value is promoted to float64 (two f64 lanes per half of an f32 vector) and computed as the loops compute
- * it, so the results are the loops' to the bit: sums per k are float64 and add each k's values in the loops'
- * order (outer, then inner); elementwise outputs are computed in float64 and rounded once.
+ * Each computes what the loops compute, so the results are the loops' to the bit: sums per k promote every value
+ * to float64 (two f64 lanes per half of an f32 vector) and add each k's values in the loops' order (outer, then
+ * inner); elementwise outputs are float32 operations on float32 coefficients, as the loops round them.
  *
- * - Sums (Σx, Σ(x − μ)², Σdy and Σdy·(x − μ)) walk one group of channels at a time over all of its values, with
- *   the group's sums in registers: 16 channels (four vectors, one 64-byte cache line) while they last, then 4,
- *   then one lane at a time for C not a multiple of 4.
+ * - Sums (Σd and Σd² with d = x − shift, Σdy and Σdy·(x − μ)) walk one group of channels at a time over all of
+ *   its values, with the group's sums in registers: 16 channels (four vectors, one 64-byte cache line) while they
+ *   last, then 4, then one lane at a time for C not a multiple of 4.
  * - Elementwise outputs (y, dx) walk x in memory order, 16, 4 or 1 channels per step.
  *
- * The per-k coefficients (float64, computed between passes by bntt_loops' drivers) are planar arrays of R·C
- * doubles at `coefficients`: coefficient m of k at `coefficients + (m·R·C + k)·8`; a sum pass adds its sums to
- * those at `out`, laid out the same way (so that x can be walked in chunks of `outer`).
+ * The per-k coefficients (computed between passes by bntt_loops' drivers) are planar arrays of R·C values at
+ * `coefficients`, doubles for a sum pass (coefficient m of k at `coefficients + (m·R·C + k)·8`), floats for an
+ * elementwise pass (at `coefficients + (m·R·C + k)·4`); a sum pass adds its sums to those at `out`, doubles laid
+ * out as its coefficients (so that x can be walked in chunks of `outer`).
  */
 import {BnttDims} from '../../bntt_attrs';
 import {BnttBackwardPasses, BnttForwardPasses} from '../../bntt_loops';
@@ -42,8 +43,8 @@ import {
 /** Every pass's parameters, in order (all i32: byte addresses, then sizes); a pass ignores those it does not use. */
 export const BNTT_PASS_PARAMS = ['x', 'dy', 'coefficients', 'out', 'outer', 'rows', 'inner', 'channels'] as const;
 
-/** The passes: Σx; Σ(x − μ)²; y = (x − μ)·scale + beta; Σdy and Σdy·(x − μ); dx. */
-export const BNTT_PASSES = ['sum', 'squares', 'normalize', 'gradSums', 'dx'] as const;
+/** The passes: Σd and Σd² (d = x − shift); y = (x − center)·scale + offset; Σdy and Σdy·(x − μ); dx. */
+export const BNTT_PASSES = ['moments', 'normalize', 'gradSums', 'dx'] as const;
 export type BnttPass = (typeof BNTT_PASSES)[number];
 
 /** Channel groups, widest first: one cache line of floats, one vector, one lane. */
@@ -51,8 +52,6 @@ const GROUPS = [16, 4, 1];
 
 /** Byte lanes of `i8x16.shuffle` moving floats 2 and 3 to lanes 0 and 1 (to promote the high half). */
 const HIGH_HALF = [8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7];
-/** Byte lanes joining the two low floats of a and of b (two demoted f64x2) into one f32x4. */
-const JOIN_LOW = [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23];
 
 /**
  * What a pass computes for one pair of f64 lanes (j: the pair's index in its group): `values` are the sums' terms
@@ -69,27 +68,31 @@ interface PassSpec {
   streams: Array<'x' | 'dy'>;
   /** Number of per-k sums (a sum pass) or 0 (an elementwise pass writing float32 at `out`). */
   sums: number;
-  element: (f: WasmFunction) => ElementOf;
+  /** A sum pass's terms for one pair of f64 lanes. */
+  element?: (f: WasmFunction) => ElementOf;
+  /** An elementwise pass's output for one f32 vector, from its streams and float32 coefficients. */
+  output?: ElementOf32;
 }
+type ElementOf32 = (stream: (name: 'x' | 'dy') => Code, coefficient: (m: number) => Code) => Code;
 
 const SPECS: Record<BnttPass, PassSpec> = {
-  sum: {streams: ['x'], sums: 1, element: () => v => ({pre: [], values: [v('x')]})},
-  squares: {
+  // coefficients: shift
+  moments: {
     streams: ['x'],
-    sums: 1,
+    sums: 2,
     element: f => {
       const d = f.local(V128);
       return (v, coefficient) => ({
         pre: [set(d, f64x2.sub(v('x'), coefficient(0)))],
-        values: [f64x2.mul(get(d), get(d))],
+        values: [get(d), f64x2.mul(get(d), get(d))],
       });
     },
   },
-  // coefficients: mean, scale, beta
+  // coefficients: center, scale, offset
   normalize: {
     streams: ['x'],
     sums: 0,
-    element: () => (v, c) => ({pre: [], values: [f64x2.add(f64x2.mul(f64x2.sub(v('x'), c(0)), c(1)), c(2))]}),
+    output: (v, c) => f32x4.add(f32x4.mul(f32x4.sub(v('x'), c(0)), c(1)), c(2)),
   },
   // coefficients: mean
   gradSums: {
@@ -101,10 +104,7 @@ const SPECS: Record<BnttPass, PassSpec> = {
   dx: {
     streams: ['dy', 'x'],
     sums: 0,
-    element: () => (v, c) => ({
-      pre: [],
-      values: [f64x2.add(f64x2.add(f64x2.mul(c(0), v('dy')), f64x2.mul(c(1), f64x2.sub(v('x'), c(2)))), c(3))],
-    }),
+    output: (v, c) => f32x4.add(f32x4.add(f32x4.mul(c(0), v('dy')), f32x4.mul(c(1), f32x4.sub(v('x'), c(2)))), c(3)),
   },
 };
 
@@ -116,7 +116,10 @@ export function bnttPassFunction(pass: BnttPass): WasmFunction {
     number
   >;
   const f = new WasmFunction(pass, BNTT_PASS_PARAMS.length);
-  const element = spec.element(f);
+  const element: ElementOf = spec.element?.(f) ?? (() => ({pre: [], values: []}));
+  const output: ElementOf32 = spec.output ?? (() => []);
+  /** Bytes of one coefficient per k: doubles for a sum pass, floats for an elementwise one. */
+  const coefficientBytes = spec.sums > 0 ? 8 : 4;
   const [r, c, o, s, kb, ptr, start, end] = Array.from({length: 8}, () => f.local(I32));
   const [bytesK, rowBytes, slab, stride] = Array.from({length: 4}, () => f.local(I32));
   const coefficientAt = [0, 1, 2, 3].map(() => f.local(I32));
@@ -197,22 +200,19 @@ export function bnttPassFunction(pass: BnttPass): WasmFunction {
   const mapGroups = (G: number): Code => {
     const body: Code[] = [];
     for (let v = 0; v < Math.max(1, G / 4); v++) {
-      body.push(...loadVector(G, v));
+      const vector = (address: Code) => (G === 1 ? loadLane0(address) : load(address, 16 * v));
+      const value = output(
+        name => vector(i32.add(get(p[name]), get(ptr))),
+        m => vector(i32.add(get(coefficientAt[m]), get(kb)))
+      );
       const address = i32.add(get(p.out), get(ptr));
-      if (G === 1) {
-        const e = elementOf(G, v, 0);
-        body.push(...e.pre, storeLane0(address, f32x4.demoteF64x2Zero(e.values[0])));
-      } else {
-        const [low, high] = [elementOf(G, v, 0), elementOf(G, v, 1)];
-        const joined = shuffle(f32x4.demoteF64x2Zero(low.values[0]), f32x4.demoteF64x2Zero(high.values[0]), JOIN_LOW);
-        body.push(...low.pre, ...high.pre, store(address, joined, 16 * v));
-      }
+      body.push(G === 1 ? storeLane0(address, value) : store(address, value, 16 * v));
     }
     return whileLoop(
       i32.geS(get(p.channels), i32.add(get(c), i32.const(G))),
       ...body,
       set(ptr, i32.add(get(ptr), i32.const(4 * G))),
-      set(kb, i32.add(get(kb), i32.const(8 * G))),
+      set(kb, i32.add(get(kb), i32.const(4 * G))),
       set(c, i32.add(get(c), i32.const(G)))
     );
   };
@@ -229,7 +229,7 @@ export function bnttPassFunction(pass: BnttPass): WasmFunction {
     );
 
   f.emit(
-    set(bytesK, i32.mul(i32.mul(get(p.rows), get(p.channels)), i32.const(8))),
+    set(bytesK, i32.mul(i32.mul(get(p.rows), get(p.channels)), i32.const(coefficientBytes))),
     set(slab, i32.mul(i32.mul(get(p.inner), get(p.channels)), i32.const(4))),
     set(stride, i32.mul(get(slab), get(p.rows))),
     ...coefficientAt.map((local, m) => set(local, i32.add(get(p.coefficients), i32.mul(get(bytesK), i32.const(m)))))
@@ -247,7 +247,7 @@ export function bnttPassFunction(pass: BnttPass): WasmFunction {
           whileLoop(
             i32.ltS(get(s), get(p.inner)),
             set(c, i32.const(0)),
-            set(kb, i32.mul(get(rowBytes), i32.const(2))),
+            set(kb, get(rowBytes)),
             ...GROUPS.map(mapGroups),
             set(s, i32.add(get(s), i32.const(1)))
           )
@@ -356,21 +356,17 @@ export function simdForwardPasses(runner: BnttPassRunner, dims: BnttDims): BnttF
   const K = dims.rows * dims.channels;
   const work = () => new Float64Array(runner.memory.buffer, runner.work, 4 * K);
   return {
-    sum: () => {
-      work().fill(0, 0, K);
-      runner.run('sum', 0, runner.work);
-      return work().slice(0, K);
-    },
-    squaredDeviations: mean => {
+    moments: shift => {
       const w = work();
-      w.set(mean);
-      w.fill(0, K, 2 * K);
-      runner.run('squares', runner.work, runner.work + 8 * K);
-      return work().slice(K, 2 * K);
+      w.set(shift);
+      w.fill(0, K, 3 * K);
+      runner.run('moments', runner.work, runner.work + 8 * K);
+      const sums = work();
+      return {sum: sums.slice(K, 2 * K), squares: sums.slice(2 * K, 3 * K)};
     },
-    normalize: (mean, scale, beta) => {
-      const w = work();
-      [mean, scale, beta].forEach((values, m) => w.set(values, m * K));
+    normalize: (center, scale, offset) => {
+      const w = new Float32Array(runner.memory.buffer, runner.work, 3 * K);
+      [center, scale, offset].forEach((values, m) => w.set(values, m * K));
       runner.run('normalize', runner.work, 0);
     },
   };
@@ -390,7 +386,7 @@ export function simdBackwardPasses(runner: BnttPassRunner, dims: BnttDims): Bntt
       return {sumDy: sums.slice(K, 2 * K), sumDyCentered: sums.slice(2 * K, 3 * K)};
     },
     dx: (dyScale, centeredScale, mean, dyShift) => {
-      const w = work();
+      const w = new Float32Array(runner.memory.buffer, runner.work, 4 * K);
       [dyScale, centeredScale, mean, dyShift].forEach((values, m) => w.set(values, m * K));
       runner.run('dx', runner.work, 0);
     },
