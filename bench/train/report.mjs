@@ -89,10 +89,16 @@ function paramLines(params) {
 
 function profileLines(profiles) {
   return profiles.flatMap(p => [
-    `- ${p.name} on ${p.backend}: profiled step ${num(p.stepMs)} ms, kernels ${num(p.kernelMs)} ms` +
+    `- ${p.name} on ${p.backend}: profiled step ${num(p.stepMs)} ms` +
+      (p.snnShares == null
+        ? ''
+        : ` (the median SNN share of ${p.snnShares.length} profiled steps: ` +
+          `${p.snnShares.map(share => `${(100 * share).toFixed(1)}%`).join(', ')})`) +
+      `, kernels ${num(p.kernelMs)} ms` +
       (p.snnKernelMs == null
         ? ''
-        : `, SNN kernels (Snn*) ${num(p.snnKernelMs)} ms = ${((100 * p.snnKernelMs) / p.stepMs).toFixed(0)}% of the step`) +
+        : `, SNN part (Snn* kernels${p.encoderKernelMs == null ? '' : ` and the encoder's ${num(p.encoderKernelMs)} ms`}) ` +
+          `${num(p.snnKernelMs)} ms = ${((100 * p.snnKernelMs) / p.stepMs).toFixed(1)}% of the step`) +
       (p.peakBufferBytes == null
         ? ''
         : `, tensor buffers allocated in a step and alive at once at most ${num(p.peakBufferBytes / 2 ** 20)} MiB ` +

@@ -95,8 +95,15 @@ export interface ProfileLine {
   stepMs: number;
   /** Sum of kernelTimeMs over every kernel of the step. */
   kernelMs: number;
-  /** kernelTimeMs of tfjs-snn's SNN kernels (named `Snn…`: LIF and BNTT, forward and backward). */
+  /**
+   * kernelTimeMs of the SNN part of a step: tfjs-snn's own kernels (named `Snn…`: LIF and BNTT, forward and
+   * backward) and the encoder's (encoderKernelMs).
+   */
   snnKernelMs: number;
+  /** kernelTimeMs of the encoder layers' forward on the batch, profiled on their own (part of snnKernelMs). */
+  encoderKernelMs?: number;
+  /** The SNN share (snnKernelMs / stepMs) of each profiled step; the line reports the step with the median share. */
+  snnShares?: number[];
   /** tf.profile's peakBytes: the most tensor memory held at once during the step. */
   peakBytes: number;
   /** wasm: the most bytes of tensor buffers allocated during a step and alive at once (see wasmPeakBytes). */

@@ -51,8 +51,8 @@ export function kernelTotals(kernels: ProfiledKernel[]): KernelTime[] {
 }
 
 /**
- * The time of tfjs-snn's own SNN kernels (LIF and BNTT, forward and backward: every kernel named `Snn…`; the
- * direct encoder is a core Tile of the input, and runs once per step outside the gradient).
+ * The time of tfjs-snn's own SNN kernels (LIF and BNTT, forward and backward: every kernel named `Snn…`). The
+ * encoder runs core kernels, and bench/train_step.ts profiles it on its own and adds it.
  */
 export function snnKernelMs(totals: KernelTime[]): number {
   return totals.filter(k => k.kernel.startsWith('Snn')).reduce((sum, k) => sum + k.ms, 0);
