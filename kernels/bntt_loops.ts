@@ -1,9 +1,9 @@
 /**
  * The BNTT training kernels as loops over Float32Arrays, shared by the cpu and
  * wasm adapters. x is walked in memory order as [outer, rows, inner, channels]
- * (see bntt_attrs.ts); k = r·C + c indexes a parameter. Statistics and sums are
- * accumulated in float64; the outputs y and dx are computed in float32 from per-k float32 coefficients (three or
- * four operations, each rounded as a float32 instruction rounds). The drivers (bnttForwardWith, bnttBackwardWith)
+ * (see bntt_attrs.ts); k = r·C + c indexes a parameter. Every operation is float32 on float32 values (each
+ * rounded as a float32 instruction rounds), except the sums' totals: the terms of a sum are added in float32 over
+ * SUM_BLOCK consecutive inner positions, and those partial sums in float64. The drivers (bnttForwardWith, bnttBackwardWith)
  * compute the per-k coefficients between the passes over x; the loops here are the passes for engines without
  * WebAssembly SIMD, and give the SIMD programs' results to the bit.
  */
@@ -22,39 +22,30 @@ export interface BnttBackwardOutputs {
 }
 
 /**
+ * Inner positions whose terms a sum adds in float32 before adding them to its float64 total: a partial sum of 8
+ * terms is within 8 float32 roundings (5e-7) of its exact value, and the totals lose nothing further.
+ */
+export const SUM_BLOCK = 8;
+
+/**
  * The forward kernel's passes over x, run by {@link bnttForwardWith}: these loops, or the SIMD programs of
- * kernels/wasm/simd/bntt_program.ts. Sums are per k in float64, every k's values in the order of x.
+ * kernels/wasm/simd/bntt_program.ts. Sums are per k, every k's values in the order of x (see SUM_BLOCK).
  */
 export interface BnttForwardPasses {
-  /** Σd and Σd² per k, d = x − shift (one pass for both moments). */
-  moments(shift: Float32Array): {sum: Float64Array; squares: Float64Array};
+  /** Σx per k. */
+  sum(): Float64Array;
+  /** Σ(x − center)² per k, x − center in float32. */
+  squaredDeviations(center: Float32Array): Float64Array;
   /** Writes y = ((x − center)·scale) + offset in float32 (each operation rounded). */
   normalize(center: Float32Array, scale: Float32Array, offset: Float32Array): void;
 }
 
 /** The backward kernel's passes over dy and x, run by {@link bnttBackwardWith}. */
 export interface BnttBackwardPasses {
-  /** Σdy and Σdy·(x − μ) per k. */
+  /** Σdy and Σdy·(x − μ) per k, the terms in float32. */
   sums(mean: Float32Array): {sumDy: Float64Array; sumDyCentered: Float64Array};
   /** Writes dx = ((dyScale·dy) + (centeredScale·(x − μ))) + dyShift in float32 (each operation rounded). */
   dx(dyScale: Float32Array, centeredScale: Float32Array, mean: Float32Array, dyShift: Float32Array): void;
-}
-
-/**
- * The shift of the one-pass moments: each k's first value in x (at outer 0, inner 0), 0 for an empty x. With d =
- * x − shift, the variance is Σd²/N − (Σd/N)², which cancels only by (μ − shift)²/σ² in float64: one sample is
- * within a few σ of the mean.
- */
-export function momentShift(x: Float32Array, dims: BnttDims): Float32Array {
-  const shift = new Float32Array(dims.rows * dims.channels);
-  if (dims.outer * dims.inner === 0) return shift;
-  for (let r = 0; r < dims.rows; r++) {
-    shift.set(
-      x.subarray(r * dims.inner * dims.channels, r * dims.inner * dims.channels + dims.channels),
-      r * dims.channels
-    );
-  }
-  return shift;
 }
 
 /** y = gamma·(x − μ)/sqrt(σ² + ε) + beta with the batch's μ and biased σ² per (r, c). */
@@ -66,17 +57,17 @@ export function bnttTrainForward(
   epsilon: number,
   out: BnttForwardOutputs
 ): void {
-  bnttForwardWith(loopForwardPasses(x, dims, out.y), momentShift(x, dims), gamma, beta, dims, epsilon, out);
+  bnttForwardWith(loopForwardPasses(x, dims, out.y), gamma, beta, dims, epsilon, out);
 }
 
 /**
- * The forward kernel with these passes: the moments about `shift` ({@link momentShift}), the coefficients, the
- * normalisation, then mean and variance out. y = (x − μ)·scale + β is computed as (x − μ₃₂)·scale + offset with
- * μ₃₂ the float32 mean and offset = β + (μ₃₂ − μ)·scale, so that rounding the mean does not shift y.
+ * The forward kernel with these passes: the mean, the squared deviations from it (two passes: E[x²] − E[x]² would
+ * cancel), the coefficients, the normalisation, then mean and variance out. The deviations are taken from μ₃₂, the
+ * float32 mean, so σ² = Σ(x − μ₃₂)²/N − (μ − μ₃₂)²; y = (x − μ)·scale + β is computed as (x − μ₃₂)·scale + offset
+ * with offset = β + (μ₃₂ − μ)·scale, so that rounding the mean does not shift y.
  */
 export function bnttForwardWith(
   passes: BnttForwardPasses,
-  shift: Float32Array,
   gamma: Float32Array,
   beta: Float32Array,
   dims: BnttDims,
@@ -84,14 +75,14 @@ export function bnttForwardWith(
   out: Omit<BnttForwardOutputs, 'y'>
 ): void {
   const count = dims.outer * dims.inner;
-  const {sum, squares} = passes.moments(shift);
-  const meanShift = scaled(sum, 1 / count);
-  const mean = meanShift.map((d, k) => shift[k] + d);
-  const variance = squares.map((s, k) => Math.max(0, s / count - meanShift[k] * meanShift[k]));
-  const scale = variance.map((v, k) => gamma[k] / Math.sqrt(v + epsilon));
+  const mean = scaled(passes.sum(), 1 / count);
   out.mean.set(mean);
+  const rounding = mean.map((m, k) => m - out.mean[k]);
+  const squares = passes.squaredDeviations(out.mean);
+  const variance = squares.map((s, k) => Math.max(0, s / count - rounding[k] * rounding[k]));
+  const scale = variance.map((v, k) => gamma[k] / Math.sqrt(v + epsilon));
   out.variance.set(variance);
-  const offset = Float32Array.from(scale, (a, k) => beta[k] + (out.mean[k] - mean[k]) * a);
+  const offset = Float32Array.from(scale, (a, k) => beta[k] - rounding[k] * a);
   passes.normalize(out.mean, Float32Array.from(scale), offset);
 }
 
@@ -138,7 +129,15 @@ export function bnttBackwardWith(
 
 function loopForwardPasses(x: Float32Array, dims: BnttDims, y: Float32Array): BnttForwardPasses {
   return {
-    moments: shift => moments(x, shift, dims),
+    sum: () =>
+      blockSums(dims, 1, (i, _k, term) => {
+        term[0] = x[i];
+      })[0],
+    squaredDeviations: center =>
+      blockSums(dims, 1, (i, k, term) => {
+        const d = Math.fround(x[i] - center[k]);
+        term[0] = d * d;
+      })[0],
     normalize: (center, scale, offset) => normalize(x, center, scale, offset, dims, y),
   };
 }
@@ -166,24 +165,38 @@ function loopBackwardPasses(dy: Float32Array, x: Float32Array, dims: BnttDims, d
   };
 }
 
-/** Σd and Σd² per k, d = x − shift, in float64. */
-function moments(x: Float32Array, shift: Float32Array, dims: BnttDims): {sum: Float64Array; squares: Float64Array} {
-  const sum = new Float64Array(dims.rows * dims.channels);
-  const squares = new Float64Array(dims.rows * dims.channels);
+/**
+ * `count` sums per k of float32 terms (`terms(i, k, term)` writes position i's into `term`), in the order of x:
+ * float32 partial sums over SUM_BLOCK inner positions of each (outer, r) row, added into float64 totals.
+ */
+function blockSums(
+  dims: BnttDims,
+  count: number,
+  terms: (i: number, k: number, term: Float32Array) => void
+): Float64Array[] {
+  const {outer, rows, inner, channels} = dims;
+  const totals = Array.from({length: count}, () => new Float64Array(rows * channels));
+  const partials = Array.from({length: count}, () => new Float32Array(channels));
+  const term = new Float32Array(count);
   let i = 0;
-  for (let o = 0; o < dims.outer; o++) {
-    for (let r = 0; r < dims.rows; r++) {
-      const base = r * dims.channels;
-      for (let s = 0; s < dims.inner; s++) {
-        for (let k = base; k < base + dims.channels; k++) {
-          const d = x[i++] - shift[k];
-          sum[k] += d;
-          squares[k] += d * d;
+  for (let o = 0; o < outer; o++) {
+    for (let r = 0; r < rows; r++) {
+      const base = r * channels;
+      for (let first = 0; first < inner; first += SUM_BLOCK) {
+        partials.forEach(p => p.fill(0));
+        for (let s = first; s < Math.min(first + SUM_BLOCK, inner); s++) {
+          for (let c = 0; c < channels; c++, i++) {
+            terms(i, base + c, term);
+            for (let m = 0; m < count; m++) partials[m][c] += term[m];
+          }
+        }
+        for (let m = 0; m < count; m++) {
+          for (let c = 0; c < channels; c++) totals[m][base + c] += partials[m][c];
         }
       }
     }
   }
-  return {sum, squares};
+  return totals;
 }
 
 function normalize(
@@ -214,20 +227,10 @@ function gradientSums(
   mean: Float32Array,
   dims: BnttDims
 ): {sumDy: Float64Array; sumDyCentered: Float64Array} {
-  const sumDy = new Float64Array(dims.rows * dims.channels);
-  const sumDyCentered = new Float64Array(dims.rows * dims.channels);
-  let i = 0;
-  for (let o = 0; o < dims.outer; o++) {
-    for (let r = 0; r < dims.rows; r++) {
-      const base = r * dims.channels;
-      for (let s = 0; s < dims.inner; s++) {
-        for (let k = base; k < base + dims.channels; k++, i++) {
-          sumDy[k] += dy[i];
-          sumDyCentered[k] += dy[i] * (x[i] - mean[k]);
-        }
-      }
-    }
-  }
+  const [sumDy, sumDyCentered] = blockSums(dims, 2, (i, k, term) => {
+    term[0] = dy[i];
+    term[1] = dy[i] * f32(x[i] - mean[k]);
+  });
   return {sumDy, sumDyCentered};
 }
 

@@ -1,7 +1,7 @@
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
 import {BNTT_TRAIN, BnttTrainAttrs, bnttDims} from '../bntt_attrs';
-import {bnttForwardWith, bnttTrainForward, momentShift} from '../bntt_loops';
+import {bnttForwardWith, bnttTrainForward} from '../bntt_loops';
 import {scratchRunner, simdForwardPasses} from '../wasm/simd/bntt_program';
 import {simdKernelsAvailable} from '../wasm/simd/simd_runtime';
 import {cpuIO} from './cpu_backend';
@@ -24,7 +24,7 @@ export const bnttTrainCpu: KernelFunc = ({inputs, backend, attrs}) => {
   const y = new Float32Array(xs.length);
   if (simdKernelsAvailable()) {
     const passes = simdForwardPasses(scratchRunner(xs, null, y, dims), dims);
-    bnttForwardWith(passes, momentShift(xs, dims), io.read(gamma), io.read(beta), dims, epsilon, stats);
+    bnttForwardWith(passes, io.read(gamma), io.read(beta), dims, epsilon, stats);
   } else {
     bnttTrainForward(xs, io.read(gamma), io.read(beta), dims, epsilon, {y, ...stats});
   }

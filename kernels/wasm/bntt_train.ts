@@ -1,7 +1,7 @@
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
 import {BNTT_TRAIN, BnttTrainAttrs, bnttDims} from '../bntt_attrs';
-import {bnttForwardWith, bnttTrainForward, momentShift} from '../bntt_loops';
+import {bnttForwardWith, bnttTrainForward} from '../bntt_loops';
 import {bnttWorkDoubles, inPlaceRunner, simdForwardPasses} from './simd/bntt_program';
 import {simdKernelsAvailable} from './simd/simd_runtime';
 import {heapMemory, runOnHeap} from './wasm_backend';
@@ -27,7 +27,7 @@ export const bnttTrainWasm: KernelFunc = ({inputs, backend, attrs}) => {
           inPlaceRunner(memory, {x: xs.byteOffset, out: y.byteOffset, work}, dims),
           dims
         );
-        bnttForwardWith(passes, momentShift(xs, dims), gammas, betas, dims, epsilon, {mean, variance});
+        bnttForwardWith(passes, gammas, betas, dims, epsilon, {mean, variance});
       } else {
         bnttTrainForward(xs, gammas, betas, dims, epsilon, {y, mean, variance});
       }

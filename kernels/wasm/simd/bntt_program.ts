@@ -3,26 +3,30 @@
  * pass, for the cpu and wasm backends. x (and dy) are viewed as [outer, rows, inner, channels] (bntt_attrs.ts),
  * k = r·C + c indexes a parameter.
  *
- * Each computes what the loops compute, so the results are the loops' to the bit: sums per k promote every value
- * to float64 (two f64 lanes per half of an f32 vector) and add each k's values in the loops' order (outer, then
- * inner); elementwise outputs are float32 operations on float32 coefficients, as the loops round them.
+ * Each computes what the loops compute, so the results are the loops' to the bit. Every operation is a float32
+ * instruction on float32 values and coefficients, except the sums' totals: a sum pass adds its float32 terms
+ * (x, (x − μ)², or dy and dy·(x − μ)) into float32 partial sums over SUM_BLOCK consecutive inner
+ * positions, then adds each partial sum, promoted, into the k's float64 total (one promotion per block instead of
+ * one per value: the promotions were most of a sum pass's instructions). Each k's values are added in the loops'
+ * order (outer, then inner).
  *
- * - Sums (Σd and Σd² with d = x − shift, Σdy and Σdy·(x − μ)) walk one group of channels at a time over all of
- *   its values, with the group's sums in registers: 16 channels (four vectors, one 64-byte cache line) while they
- *   last, then 4, then one lane at a time for C not a multiple of 4.
- * - Elementwise outputs (y, dx) walk x in memory order, 16, 4 or 1 channels per step.
+ * - Every pass walks x (and dy) in memory order, 16 channels (four vectors, one 64-byte cache line) at a time, then
+ *   4, then one lane at a time for C not a multiple of 4. (Sums that walked one group of channels at a time over
+ *   all of its values, their sums in registers, read x in strided sweeps, C/16 of them, and were up to twice as
+ *   slow at 64 channels.)
+ * - A sum pass keeps its float32 partial sums, C floats per sum, right after its float64 totals at `out`.
  *
- * The per-k coefficients (computed between passes by bntt_loops' drivers) are planar arrays of R·C values at
- * `coefficients`, doubles for a sum pass (coefficient m of k at `coefficients + (m·R·C + k)·8`), floats for an
- * elementwise pass (at `coefficients + (m·R·C + k)·4`); a sum pass adds its sums to those at `out`, doubles laid
- * out as its coefficients (so that x can be walked in chunks of `outer`).
+ * The per-k coefficients (computed between passes by bntt_loops' drivers) are planar arrays of R·C floats at
+ * `coefficients`: coefficient m of k at `coefficients + (m·R·C + k)·4`; a sum pass adds its totals to the doubles
+ * at `out`, sum m of k at `out + (m·R·C + k)·8` (so that x can be walked in chunks of `outer`).
  */
 import {BnttDims} from '../../bntt_attrs';
-import {BnttBackwardPasses, BnttForwardPasses} from '../../bntt_loops';
+import {BnttBackwardPasses, BnttForwardPasses, SUM_BLOCK} from '../../bntt_loops';
 import {layout, rowsPerScratch, scratchMemory, SimdFunction, simdFunction} from './simd_runtime';
 import {
   Code,
   f32x4,
+  f32x4Constant,
   f64x2,
   get,
   i32,
@@ -43,8 +47,8 @@ import {
 /** Every pass's parameters, in order (all i32: byte addresses, then sizes); a pass ignores those it does not use. */
 export const BNTT_PASS_PARAMS = ['x', 'dy', 'coefficients', 'out', 'outer', 'rows', 'inner', 'channels'] as const;
 
-/** The passes: Σd and Σd² (d = x − shift); y = (x − center)·scale + offset; Σdy and Σdy·(x − μ); dx. */
-export const BNTT_PASSES = ['moments', 'normalize', 'gradSums', 'dx'] as const;
+/** The passes: Σx; Σ(x − center)²; y = (x − center)·scale + offset; Σdy and Σdy·(x − μ); dx. */
+export const BNTT_PASSES = ['sum', 'squares', 'normalize', 'gradSums', 'dx'] as const;
 export type BnttPass = (typeof BNTT_PASSES)[number];
 
 /** Channel groups, widest first: one cache line of floats, one vector, one lane. */
@@ -54,9 +58,8 @@ const GROUPS = [16, 4, 1];
 const HIGH_HALF = [8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7];
 
 /**
- * What a pass computes for one pair of f64 lanes (j: the pair's index in its group): `values` are the sums' terms
- * (a sum pass) or the output (an elementwise pass), after the statements `pre` (sum passes only: an elementwise
- * pass runs both halves' `pre` before either value).
+ * What a pass computes for one f32 vector: `values` are the sums' terms (a sum pass) or the output (an elementwise
+ * pass), after the statements `pre`; `stream` reads x or dy, `coefficient` a per-k coefficient.
  */
 interface Element {
   pre: Code[];
@@ -68,43 +71,40 @@ interface PassSpec {
   streams: Array<'x' | 'dy'>;
   /** Number of per-k sums (a sum pass) or 0 (an elementwise pass writing float32 at `out`). */
   sums: number;
-  /** A sum pass's terms for one pair of f64 lanes. */
-  element?: (f: WasmFunction) => ElementOf;
-  /** An elementwise pass's output for one f32 vector, from its streams and float32 coefficients. */
-  output?: ElementOf32;
+  element: (f: WasmFunction) => ElementOf;
 }
-type ElementOf32 = (stream: (name: 'x' | 'dy') => Code, coefficient: (m: number) => Code) => Code;
 
 const SPECS: Record<BnttPass, PassSpec> = {
-  // coefficients: shift
-  moments: {
+  sum: {streams: ['x'], sums: 1, element: () => v => ({pre: [], values: [v('x')]})},
+  // coefficients: center
+  squares: {
     streams: ['x'],
-    sums: 2,
+    sums: 1,
     element: f => {
       const d = f.local(V128);
-      return (v, coefficient) => ({
-        pre: [set(d, f64x2.sub(v('x'), coefficient(0)))],
-        values: [get(d), f64x2.mul(get(d), get(d))],
-      });
+      return (v, c) => ({pre: [set(d, f32x4.sub(v('x'), c(0)))], values: [f32x4.mul(get(d), get(d))]});
     },
   },
   // coefficients: center, scale, offset
   normalize: {
     streams: ['x'],
     sums: 0,
-    output: (v, c) => f32x4.add(f32x4.mul(f32x4.sub(v('x'), c(0)), c(1)), c(2)),
+    element: () => (v, c) => ({pre: [], values: [f32x4.add(f32x4.mul(f32x4.sub(v('x'), c(0)), c(1)), c(2))]}),
   },
   // coefficients: mean
   gradSums: {
     streams: ['dy', 'x'],
     sums: 2,
-    element: () => (v, c) => ({pre: [], values: [v('dy'), f64x2.mul(v('dy'), f64x2.sub(v('x'), c(0)))]}),
+    element: () => (v, c) => ({pre: [], values: [v('dy'), f32x4.mul(v('dy'), f32x4.sub(v('x'), c(0)))]}),
   },
   // coefficients: dyScale, centeredScale, mean, dyShift
   dx: {
     streams: ['dy', 'x'],
     sums: 0,
-    output: (v, c) => f32x4.add(f32x4.add(f32x4.mul(c(0), v('dy')), f32x4.mul(c(1), f32x4.sub(v('x'), c(2)))), c(3)),
+    element: () => (v, c) => ({
+      pre: [],
+      values: [f32x4.add(f32x4.add(f32x4.mul(c(0), v('dy')), f32x4.mul(c(1), f32x4.sub(v('x'), c(2)))), c(3))],
+    }),
   },
 };
 
@@ -116,103 +116,110 @@ export function bnttPassFunction(pass: BnttPass): WasmFunction {
     number
   >;
   const f = new WasmFunction(pass, BNTT_PASS_PARAMS.length);
-  const element: ElementOf = spec.element?.(f) ?? (() => ({pre: [], values: []}));
-  const output: ElementOf32 = spec.output ?? (() => []);
-  /** Bytes of one coefficient per k: doubles for a sum pass, floats for an elementwise one. */
-  const coefficientBytes = spec.sums > 0 ? 8 : 4;
-  const [r, c, o, s, kb, ptr, start, end] = Array.from({length: 8}, () => f.local(I32));
-  const [bytesK, rowBytes, slab, stride] = Array.from({length: 4}, () => f.local(I32));
+  const element = spec.element(f);
+  const [r, c, o, s, kf, ptr] = Array.from({length: 6}, () => f.local(I32));
+  const [bytesK, rowBytes] = Array.from({length: 2}, () => f.local(I32));
   const coefficientAt = [0, 1, 2, 3].map(() => f.local(I32));
-  // Per stream: the loaded f32 vector and its two halves promoted.
-  const lanes = Object.fromEntries(
-    spec.streams.map(name => [name, {vector: f.local(V128), low: f.local(V128), high: f.local(V128)}])
-  );
-  const sums = Array.from({length: spec.sums}, () => Array.from({length: 8}, () => f.local(V128)));
+  /** Vector v of a group of width G at `address` (+ 16·v): lane 0 alone for G = 1. */
+  const vectorAt = (G: number, v: number, address: Code): Code =>
+    G === 1 ? loadLane0(address) : load(address, 16 * v);
+  const elementOf = (G: number, v: number, coefficient: (m: number) => Code): Element =>
+    element(name => vectorAt(G, v, i32.add(get(p[name]), get(ptr))), coefficient);
 
-  /** Statements loading stream vector `v` of a group of width G at byte offset `ptr` + 16·v. */
-  const loadVector = (G: number, v: number): Code[] =>
-    spec.streams.flatMap(name => {
-      const l = lanes[name];
-      const address = i32.add(get(p[name]), get(ptr));
-      if (G === 1) return [set(l.low, f64x2.promoteLowF32x4(loadLane0(address)))];
-      return [
-        set(l.vector, load(address, 16 * v)),
-        set(l.low, f64x2.promoteLowF32x4(get(l.vector))),
-        set(l.high, f64x2.promoteLowF32x4(shuffle(get(l.vector), get(l.vector), HIGH_HALF))),
-      ];
-    });
-  /** The element of pair `j` (0 or 1 within vector v: the low or high half) of a group of width G. */
-  const elementOf = (G: number, v: number, half: 0 | 1): Element =>
-    element(
-      name => get(half === 0 ? lanes[name].low : lanes[name].high),
-      m => {
-        const address = i32.add(get(coefficientAt[m]), get(kb));
-        return G === 1 ? load64Lane0(address) : load(address, 16 * (2 * v + half));
-      }
-    );
-
-  /** Sum pass: for each group of G channels of row r, its sums over every (outer, inner) in registers. */
-  const sumGroups = (G: number): Code => {
-    const pairs = G === 1 ? 1 : G / 2;
+  /**
+   * Sum pass, in x's memory order: each position's terms are added into float32 partial sums per channel (C floats
+   * per sum after the totals at `out`, in L1 cache), which after SUM_BLOCK positions of an (outer, r) row are
+   * added, promoted, into the k's float64 totals and cleared.
+   */
+  const [partialAt, blockEnd] = [f.local(I32), f.local(I32)];
+  const partialOf = (m: number): Code =>
+    i32.add(get(partialAt), i32.add(i32.mul(get(p.channels), i32.const(4 * m)), i32.mul(get(c), i32.const(4))));
+  const totalOf = (m: number): Code =>
+    i32.add(get(p.out), i32.add(i32.mul(get(bytesK), i32.const(2 * m)), i32.mul(get(kf), i32.const(2))));
+  /** The channel groups of a position (at `ptr`, which moves on with them where `reading`). */
+  const overChannels = (G: number, reading: boolean, step: (v: number) => Code[]): Code => {
     const body: Code[] = [];
-    for (let v = 0; v < Math.max(1, G / 4); v++) {
-      body.push(...loadVector(G, v));
-      for (const half of G === 1 ? ([0] as const) : ([0, 1] as const)) {
-        const e = elementOf(G, v, half);
-        body.push(
-          ...e.pre,
-          ...e.values.map((term, m) => set(sums[m][2 * v + half], f64x2.add(get(sums[m][2 * v + half]), term)))
-        );
-      }
-    }
-    const [loads, stores]: Code[][] = [[], []];
-    sums.forEach((sum, m) => {
-      const address = i32.add(get(p.out), i32.add(i32.mul(get(bytesK), i32.const(m)), get(kb)));
-      for (let j = 0; j < pairs; j++) {
-        loads.push(set(sum[j], G === 1 ? load64Lane0(address) : load(address, 16 * j)));
-        stores.push(G === 1 ? store64Lane0(address, get(sum[j])) : store(address, get(sum[j]), 16 * j));
-      }
-    });
+    for (let v = 0; v < Math.max(1, G / 4); v++) body.push(...step(v));
     return whileLoop(
       i32.geS(get(p.channels), i32.add(get(c), i32.const(G))),
-      set(kb, i32.mul(i32.add(get(rowBytes), i32.mul(get(c), i32.const(4))), i32.const(2))),
-      ...loads,
-      set(start, i32.add(i32.mul(get(r), get(slab)), i32.mul(get(c), i32.const(4)))),
-      set(o, i32.const(0)),
-      whileLoop(
-        i32.ltS(get(o), get(p.outer)),
-        set(ptr, get(start)),
-        set(end, i32.add(get(start), get(slab))),
-        whileLoop(
-          i32.ltU(get(ptr), get(end)),
-          ...body,
-          set(ptr, i32.add(get(ptr), i32.mul(get(p.channels), i32.const(4))))
-        ),
-        set(start, i32.add(get(start), get(stride))),
-        set(o, i32.add(get(o), i32.const(1)))
-      ),
-      ...stores,
+      ...body,
+      ...(reading ? [set(ptr, i32.add(get(ptr), i32.const(4 * G)))] : []),
+      set(kf, i32.add(get(kf), i32.const(4 * G))),
       set(c, i32.add(get(c), i32.const(G)))
     );
   };
+  const storeAt = (G: number, v: number, address: Code, value: Code): Code =>
+    G === 1 ? storeLane0(address, value) : store(address, value, 16 * v);
+  const channelLoop = (reading: boolean, step: (G: number, v: number) => Code[]): Code[] => [
+    set(c, i32.const(0)),
+    set(kf, get(rowBytes)),
+    ...GROUPS.map(G => overChannels(G, reading, v => step(G, v))),
+  ];
+  const clearPartials = (G: number, v: number): Code[] =>
+    Array.from({length: spec.sums}, (_, m) => storeAt(G, v, partialOf(m), f32x4Constant(f, 0)));
+  const accumulate = (G: number, v: number): Code[] => {
+    const e = elementOf(G, v, m => vectorAt(G, v, i32.add(get(coefficientAt[m]), get(kf))));
+    return [
+      ...e.pre,
+      ...e.values.map((term, m) => storeAt(G, v, partialOf(m), f32x4.add(vectorAt(G, v, partialOf(m)), term))),
+    ];
+  };
+  const flushPartials = (G: number, v: number): Code[] =>
+    Array.from({length: spec.sums}, (_, m) => {
+      const partial = vectorAt(G, v, partialOf(m));
+      const halves = G === 1 ? [partial] : [partial, shuffle(partial, partial, HIGH_HALF)];
+      return [
+        ...halves.map((half, h) =>
+          (G === 1 ? store64Lane0 : (address: Code, value: Code) => store(address, value, 32 * v + 16 * h))(
+            totalOf(m),
+            f64x2.add(
+              G === 1 ? load64Lane0(totalOf(m)) : load(totalOf(m), 32 * v + 16 * h),
+              f64x2.promoteLowF32x4(half)
+            )
+          )
+        ),
+        storeAt(G, v, partialOf(m), f32x4Constant(f, 0)),
+      ];
+    }).flat();
+  const sumPass = (): Code[] => [
+    set(partialAt, i32.add(get(p.out), i32.mul(get(bytesK), i32.const(2 * spec.sums)))),
+    set(rowBytes, i32.const(0)),
+    ...channelLoop(false, clearPartials),
+    set(ptr, i32.const(0)),
+    set(o, i32.const(0)),
+    whileLoop(
+      i32.ltS(get(o), get(p.outer)),
+      forEachRow(
+        set(s, i32.const(0)),
+        whileLoop(
+          i32.ltS(get(s), get(p.inner)),
+          set(blockEnd, i32.add(get(s), i32.const(SUM_BLOCK))),
+          set(blockEnd, i32.select(get(blockEnd), get(p.inner), i32.ltS(get(blockEnd), get(p.inner)))),
+          whileLoop(
+            i32.ltS(get(s), get(blockEnd)),
+            ...channelLoop(true, accumulate),
+            set(s, i32.add(get(s), i32.const(1)))
+          ),
+          ...channelLoop(false, flushPartials)
+        )
+      ),
+      set(o, i32.add(get(o), i32.const(1)))
+    ),
+  ];
 
   /** Elementwise pass: the next G channels of the current (outer, r, inner) row, at byte offset `ptr`. */
   const mapGroups = (G: number): Code => {
     const body: Code[] = [];
     for (let v = 0; v < Math.max(1, G / 4); v++) {
-      const vector = (address: Code) => (G === 1 ? loadLane0(address) : load(address, 16 * v));
-      const value = output(
-        name => vector(i32.add(get(p[name]), get(ptr))),
-        m => vector(i32.add(get(coefficientAt[m]), get(kb)))
-      );
+      const e = elementOf(G, v, m => vectorAt(G, v, i32.add(get(coefficientAt[m]), get(kf))));
       const address = i32.add(get(p.out), get(ptr));
-      body.push(G === 1 ? storeLane0(address, value) : store(address, value, 16 * v));
+      body.push(...e.pre, G === 1 ? storeLane0(address, e.values[0]) : store(address, e.values[0], 16 * v));
     }
     return whileLoop(
       i32.geS(get(p.channels), i32.add(get(c), i32.const(G))),
       ...body,
       set(ptr, i32.add(get(ptr), i32.const(4 * G))),
-      set(kb, i32.add(get(kb), i32.const(4 * G))),
+      set(kf, i32.add(get(kf), i32.const(4 * G))),
       set(c, i32.add(get(c), i32.const(G)))
     );
   };
@@ -229,13 +236,11 @@ export function bnttPassFunction(pass: BnttPass): WasmFunction {
     );
 
   f.emit(
-    set(bytesK, i32.mul(i32.mul(get(p.rows), get(p.channels)), i32.const(coefficientBytes))),
-    set(slab, i32.mul(i32.mul(get(p.inner), get(p.channels)), i32.const(4))),
-    set(stride, i32.mul(get(slab), get(p.rows))),
+    set(bytesK, i32.mul(i32.mul(get(p.rows), get(p.channels)), i32.const(4))),
     ...coefficientAt.map((local, m) => set(local, i32.add(get(p.coefficients), i32.mul(get(bytesK), i32.const(m)))))
   );
   if (spec.sums > 0) {
-    f.emit(forEachRow(set(c, i32.const(0)), ...GROUPS.map(sumGroups)));
+    f.emit(...sumPass());
   } else {
     f.emit(
       set(ptr, i32.const(0)),
@@ -247,7 +252,7 @@ export function bnttPassFunction(pass: BnttPass): WasmFunction {
           whileLoop(
             i32.ltS(get(s), get(p.inner)),
             set(c, i32.const(0)),
-            set(kb, get(rowBytes)),
+            set(kf, get(rowBytes)),
             ...GROUPS.map(mapGroups),
             set(s, i32.add(get(s), i32.const(1)))
           )
@@ -266,7 +271,11 @@ export function bnttPassOn(memory: WebAssembly.Memory, pass: BnttPass): SimdFunc
   return simdFunction(memory, `bntt|${pass}`, () => bnttPassFunction(pass));
 }
 
-/** Doubles of the work area the passes need (coefficients and sums): 4 per parameter. */
+/**
+ * Doubles of the work area the passes need, 4 per parameter k (K = R·C of them): an elementwise pass's (at most 4)
+ * float coefficients per k; a sum pass's one float coefficient per k in the first K doubles' room, then its float64
+ * totals (at most 2 per k), then its float32 partial sums (at most 2·C floats ≤ 2·K).
+ */
 export function bnttWorkDoubles(dims: BnttDims): number {
   return 4 * dims.rows * dims.channels;
 }
@@ -356,13 +365,16 @@ export function simdForwardPasses(runner: BnttPassRunner, dims: BnttDims): BnttF
   const K = dims.rows * dims.channels;
   const work = () => new Float64Array(runner.memory.buffer, runner.work, 4 * K);
   return {
-    moments: shift => {
-      const w = work();
-      w.set(shift);
-      w.fill(0, K, 3 * K);
-      runner.run('moments', runner.work, runner.work + 8 * K);
-      const sums = work();
-      return {sum: sums.slice(K, 2 * K), squares: sums.slice(2 * K, 3 * K)};
+    sum: () => {
+      work().fill(0, K, 2 * K);
+      runner.run('sum', runner.work, runner.work + 8 * K);
+      return work().slice(K, 2 * K);
+    },
+    squaredDeviations: center => {
+      new Float32Array(runner.memory.buffer, runner.work, K).set(center);
+      work().fill(0, K, 2 * K);
+      runner.run('squares', runner.work, runner.work + 8 * K);
+      return work().slice(K, 2 * K);
     },
     normalize: (center, scale, offset) => {
       const w = new Float32Array(runner.memory.buffer, runner.work, 3 * K);
@@ -378,9 +390,8 @@ export function simdBackwardPasses(runner: BnttPassRunner, dims: BnttDims): Bntt
   const work = () => new Float64Array(runner.memory.buffer, runner.work, 4 * K);
   return {
     sums: mean => {
-      const w = work();
-      w.set(mean);
-      w.fill(0, K, 3 * K);
+      new Float32Array(runner.memory.buffer, runner.work, K).set(mean);
+      work().fill(0, K, 3 * K);
       runner.run('gradSums', runner.work, runner.work + 8 * K);
       const sums = work();
       return {sumDy: sums.slice(K, 2 * K), sumDyCentered: sums.slice(2 * K, 3 * K)};

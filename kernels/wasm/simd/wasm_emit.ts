@@ -92,6 +92,8 @@ export const i32 = {
   gtS: (a: Code, b: Code): Code => cat(a, b, [0x4a]),
   /** Unsigned a < b (byte addresses). */
   ltU: (a: Code, b: Code): Code => cat(a, b, [0x49]),
+  /** `ifSet` where `condition` is not 0, else `ifClear` (`select`: both are evaluated). */
+  select: (ifSet: Code, ifClear: Code, condition: Code): Code => cat(ifSet, ifClear, condition, [0x1b]),
   /** The i32 at `address + offset` (`i32.load`, 4-byte aligned). */
   load: (address: Code, offset = 0): Code => cat(address, [0x28], memarg(2, offset)),
   /** Stores an i32 at `address` (`i32.store`, 4-byte aligned). */
