@@ -63,6 +63,17 @@ export interface LifAttrs {
   alpha: number;
   /** The value a 'zero' reset sets the membrane to. */
   vReset: number;
+  /**
+   * false where the caller never uses the leak and threshold gradients (ops.lif given both as numbers: tensors
+   * made inside the op, which no gradient can reach); the BPTT kernels may then return zeros for them and skip their
+   * sums. Omitted: true.
+   */
+  parameterGradients?: boolean;
+}
+
+/** Whether a BPTT kernel with these attributes must compute the leak and threshold gradients. */
+export function needsParameterGradients(attrs: LifAttrs): boolean {
+  return attrs.parameterGradients !== false;
 }
 
 /** The inputs of a forward LIF kernel, by name. */

@@ -1,7 +1,7 @@
 import {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
-import {LIF_GRAD, LifAttrs} from '../lif_attrs';
-import {lifDims} from '../lif_dims';
+import {LIF_GRAD, LifAttrs, needsParameterGradients} from '../lif_attrs';
+import {LifDims, lifDims} from '../lif_dims';
 import {
   AdjointCheckpointProgram,
   InitialMembraneGradProgram,
@@ -38,20 +38,35 @@ export const lifGradWebGL: KernelFunc = ({inputs, backend, attrs}) => {
   const adjoints = run(new AdjointCheckpointProgram(dims, lifAttrs), [trace, gS, gV, neurons], gradUniforms);
   const gI = run(new LifGradProgram(dims, lifAttrs), [trace, gS, adjoints, neurons], gradUniforms);
   const gV0 = run(new InitialMembraneGradProgram(dims), [gI, neurons], []);
-  const partials = run(new ParameterGradPartialsProgram(dims, lifAttrs), [trace, gI, gV, v0, neurons], gradUniforms);
-  const gLeak = run(new ParameterGradSumProgram(dims, 'leak'), [partials], []);
-  const gThreshold = run(new ParameterGradSumProgram(dims, 'threshold'), [partials], []);
+  const [gLeak, gThreshold] = parameterGrads(gl, lifAttrs, dims, [trace, gI, gV, v0, neurons]);
   const outputs = [
     fromStepPairs(gl, gI, dims, currents.shape.slice()),
     reshape(gl, gV0, initialMembrane.shape.slice()),
     gLeak,
     gThreshold,
   ];
-  for (const info of [v0, gS, gV, neurons, trace, adjoints, gI, gV0, partials]) {
+  for (const info of [v0, gS, gV, neurons, trace, adjoints, gI, gV0]) {
     gl.disposeIntermediateTensorInfo(info);
   }
   return outputs;
 };
+
+/**
+ * dL/dβ and dL/dθ [features]: each sample's sums over time, then their sum over the batch (inputs: the trace, dL/dI,
+ * dMembrane, V_0 and the neurons' parameters); zeros, on the CPU, where the caller does not use them.
+ */
+function parameterGrads(gl: WebGLBackendLike, attrs: LifAttrs, dims: LifDims, inputs: TensorInfo[]): TensorInfo[] {
+  if (!needsParameterGradients(attrs)) {
+    return [0, 1].map(() => gl.makeTensorInfo([dims.features], 'float32', new Float32Array(dims.features)));
+  }
+  const uniforms = [[attrs.alpha], [attrs.vReset]];
+  const partials = gl.runWebGLProgram(new ParameterGradPartialsProgram(dims, attrs), inputs, 'float32', uniforms);
+  const sums = (['leak', 'threshold'] as const).map(name =>
+    gl.runWebGLProgram(new ParameterGradSumProgram(dims, name), [partials], 'float32', [])
+  );
+  gl.disposeIntermediateTensorInfo(partials);
+  return sums;
+}
 
 /**
  * The membrane trace [batch, time, features] (owned by the caller): the forward's, or recomputed from the

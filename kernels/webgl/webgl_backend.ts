@@ -29,6 +29,8 @@ export interface WebGLBackendLike {
     customUniformValues?: number[][]
   ): TensorInfo;
   disposeIntermediateTensorInfo(info: TensorInfo): void;
+  /** A tensor of these values, on the CPU until a program reads it. */
+  makeTensorInfo(shape: number[], dtype: DataType, values: Float32Array): TensorInfo;
   /**
    * Where a tensor's values are: its texture (null while they are on the CPU), packed or not, and the shape it
    * was packed for (a reshaped tensor shares the texture of its source).

@@ -187,8 +187,10 @@ export function resolveLifOptions(
     x => x > 0
   );
   const scalarThreshold = typeof threshold === 'number' ? threshold : null;
+  // Numbers become tensors inside the op, out of every gradient's reach.
+  const parameterGradients = typeof leak !== 'number' || typeof threshold !== 'number';
   return {
-    attrs: {resetMode, detachReset, surrogate, alpha, vReset, surrogateFn, scalarThreshold},
+    attrs: {resetMode, detachReset, surrogate, alpha, vReset, surrogateFn, scalarThreshold, parameterGradients},
     leak,
     threshold,
     implementation,

@@ -127,6 +127,34 @@ describe('LIF kernels: the WebAssembly SIMD program and the loops', () => {
     }
   });
 
+  it('number leak and threshold: the BPTT kernel skips their gradients, and dL/dI and dL/dV0 stay the same', async () => {
+    const attrsSeen: boolean[] = [];
+    const runKernel = tf.engine().runKernel.bind(tf.engine());
+    spyOn(tf.engine(), 'runKernel').and.callFake(((name: string, inputs: never, attrs: never) => {
+      if (name === 'SnnLifGrad') attrsSeen.push((attrs as LifAttrs).parameterGradients !== false);
+      return runKernel(name, inputs, attrs);
+    }) as typeof runKernel);
+    for (const backend of ['cpu', 'wasm']) {
+      expect(await tf.setBackend(backend)).toBe(true);
+      attrsSeen.length = 0;
+      const x = tf.tensor(randomArray(2 * 7 * 37, 21, -0.3, 1.1), [2, 7, 37]);
+      const v0 = tf.tensor(randomArray(2 * 37, 22, -0.5, 0.9), [2, 37]);
+      const gradsWith = (leak: number | tf.Tensor, threshold: number | tf.Tensor) =>
+        tf.grads((xs: tf.Tensor, vs: tf.Tensor) => {
+          const r = ops.lifWithState(xs, {leak, threshold, initialMembrane: vs, detachReset: false});
+          return tf.add(tf.sum(tf.mul(r.spikes, tf.range(0, 37))), tf.sum(r.membrane));
+        })([x, v0]);
+      const [leak, threshold] = [tf.scalar(0.9), tf.scalar(0.8)];
+      const withNumbers = gradsWith(0.9, 0.8);
+      const withTensors = gradsWith(leak, threshold);
+      expect(attrsSeen).withContext(backend).toEqual([false, true]);
+      for (let i = 0; i < 2; i++) {
+        expect(Array.from(withNumbers[i].dataSync())).toEqual(Array.from(withTensors[i].dataSync()));
+      }
+      tf.dispose([x, v0, leak, threshold, ...withNumbers, ...withTensors]);
+    }
+  });
+
   it('compiles every attribute set to a module under 4 KB (what Chrome compiles synchronously on its main thread)', () => {
     for (const surrogate of SURROGATE_NAMES) {
       for (const resetMode of RESET_MODES) {

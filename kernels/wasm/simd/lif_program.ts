@@ -10,7 +10,7 @@
  * `[features]`. Each neuron's state stays in a register through its time loop; features that do not fill a
  * vector run the same code one lane at a time.
  */
-import {LifAttrs, SurrogateName} from '../../lif_attrs';
+import {LifAttrs, needsParameterGradients, SurrogateName} from '../../lif_attrs';
 import {
   Code,
   f32x4,
@@ -342,6 +342,8 @@ function lifGradWith(attrs: LifAttrs, vectors: number): WasmFunction {
   const subtract = attrs.resetMode === 'subtract';
   const zero = attrs.resetMode === 'zero';
   const resetGrad = !attrs.detachReset && attrs.resetMode !== 'none';
+  // Without them, dLeak and dThreshold stay as the caller zeroed them.
+  const parameterGradients = needsParameterGradients(attrs);
   const slopeCode = u.map((_, j) => surrogate(f, attrs.surrogate, attrs.alpha, u[j], th[j], slope[j]));
   const slot = (base: number): Code => i32.add(get(base), get(o));
 
@@ -357,14 +359,18 @@ function lifGradWith(attrs: LifAttrs, vectors: number): WasmFunction {
       set(gs[j], f32x4.mul(get(g[j]), get(slope[j]))),
       set(bt[j], f32x4.add(get(gs[j]), aTimesdVdU)),
       access.store(slot(p.dCurrents), get(bt[j]), j),
-      set(sumLeak[j], f32x4.add(get(sumLeak[j]), f32x4.mul(get(bt[j]), get(previous[j])))),
-      set(
-        sumThreshold[j],
-        f32x4.sub(
-          get(sumThreshold[j]),
-          subtract ? f32x4.add(get(gs[j]), v128.and(get(spiked[j]), get(a[j]))) : get(gs[j])
-        )
-      ),
+      ...(parameterGradients
+        ? [
+            set(sumLeak[j], f32x4.add(get(sumLeak[j]), f32x4.mul(get(bt[j]), get(previous[j])))),
+            set(
+              sumThreshold[j],
+              f32x4.sub(
+                get(sumThreshold[j]),
+                subtract ? f32x4.add(get(gs[j]), v128.and(get(spiked[j]), get(a[j]))) : get(gs[j])
+              )
+            ),
+          ]
+        : []),
       set(a[j], f32x4.mul(get(leak[j]), get(bt[j]))),
     ];
   };
@@ -431,8 +437,9 @@ function lifGradWith(attrs: LifAttrs, vectors: number): WasmFunction {
           ...stepBack(access, j),
         ])
       ),
-      ...accumulate(access, p.dLeak, sumLeak),
-      ...accumulate(access, p.dThreshold, sumThreshold),
+      ...(parameterGradients
+        ? [...accumulate(access, p.dLeak, sumLeak), ...accumulate(access, p.dThreshold, sumThreshold)]
+        : []),
       ...interleaved(access, j => [access.store(i32.add(get(p.dInitial), get(state)), get(a[j]), j)]),
       set(n, i32.add(get(n), i32.const(access.width)))
     );
@@ -441,6 +448,7 @@ function lifGradWith(attrs: LifAttrs, vectors: number): WasmFunction {
   return f;
 }
 
+/** The attributes a program depends on (the forward's do not include parameterGradients). */
 const attrsKey = (attrs: LifAttrs): string =>
   [attrs.resetMode, attrs.detachReset, attrs.surrogate, attrs.alpha, attrs.vReset].join('|');
 
@@ -451,5 +459,7 @@ export function lifForwardOn(memory: WebAssembly.Memory, attrs: LifAttrs): SimdF
 
 /** The BPTT program on `memory`: called with the byte addresses and sizes of {@link LIF_GRAD_PARAMS}. */
 export function lifGradOn(memory: WebAssembly.Memory, attrs: LifAttrs): SimdFunction {
-  return simdFunction(memory, `lifGrad|${attrsKey(attrs)}`, () => lifGradFunction(attrs));
+  return simdFunction(memory, `lifGrad|${attrsKey(attrs)}|${needsParameterGradients(attrs)}`, () =>
+    lifGradFunction(attrs)
+  );
 }
