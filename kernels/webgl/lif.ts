@@ -7,8 +7,8 @@ import {spikesOfTrace, toStepPairs} from './lif_layout';
 import {reshape, WebGLBackendLike} from './webgl_backend';
 
 /**
- * Forward LIF on WebGL: block checkpoints, then the membrane trace, the final membrane, and the spikes read off
- * the trace. Inputs {currents [B, T, ...F], initialMembrane [B, ...F], leak [N], threshold [N]} (N = prod F).
+ * Forward LIF on WebGL: block checkpoints, then the membrane trace, and the final membrane and the spikes read
+ * off the trace. Inputs {currents [B, T, ...F], initialMembrane [B, ...F], leak [N], threshold [N]} (N = prod F).
  * Outputs [spikes [B, T, ...F], finalMembrane [B, ...F], trace [B, T, N]]: the third, the membrane before reset
  * at every step, is what the backward kernel would otherwise recompute (lifGradWebGL's input `trace`; the
  * gradient saves it, ops.lif drops it).
@@ -22,12 +22,9 @@ export const lifWebGL: KernelFunc = ({inputs, backend, attrs}) => {
   const v0 = reshape(gl, initialMembrane, [dims.batch, dims.features]);
   const neurons = neuronParameters(gl, inputs);
   const {checkpoints, trace} = checkpointsAndTrace(gl, x, v0, neurons, dims, {resetMode, vReset});
-  const finalMembrane = gl.runWebGLProgram(
-    new LifFinalMembraneProgram(dims, resetMode),
-    [x, checkpoints, neurons],
-    'float32',
-    [[vReset]]
-  );
+  const finalMembrane = gl.runWebGLProgram(new LifFinalMembraneProgram(dims, resetMode), [trace, neurons], 'float32', [
+    [vReset],
+  ]);
   const outputs = [
     spikesOfTrace(gl, trace, neurons, dims, currents.shape.slice()),
     reshape(gl, finalMembrane, initialMembrane.shape.slice()),

@@ -198,31 +198,24 @@ export class SpikesProgram extends PackedProgram {
   }
 }
 
-/** The membrane after the last step: [batch, features]; a texel holds 2 samples × 2 neurons. */
+/**
+ * The membrane after the last step, the reset of the trace's last U: [batch, features]; a texel holds 2 samples ×
+ * 2 neurons (inputs: the trace and the neurons' parameters). The trace's U is what a replay of the last block from
+ * its checkpoint computes, the same operations in the same order.
+ */
 export class LifFinalMembraneProgram extends PackedProgram {
-  variableNames = ['currents', 'checkpoints', ...PARAMETER_INPUTS];
+  variableNames = ['trace', ...PARAMETER_INPUTS];
   outputShape: number[];
   userCode: string;
   customUniforms = SCAN_UNIFORMS;
 
   constructor({batch, time, features}: LifDims, resetMode: ResetMode) {
     super();
-    const K = blockSize(time);
-    const lastBlock = blockCount(time) - 1;
     this.outputShape = [batch, features];
     this.userCode = `
       ${scanGlsl(resetMode)}
-      ${advanceGlsl(time)}
 
-      vec2 finalMembrane(int b, int n) {
-        vec2 v = rowOf(getCheckpoints(b, ${lastBlock}, n), ${lastBlock});
-        for (int i = 0; i < ${K}; i += 2) {
-          int k = ${lastBlock * K} + i;
-          if (k >= ${time}) break;
-          v = advancePair(v, b, k, n);
-        }
-        return v;
-      }
+      vec2 finalMembrane(int b, int n) { return reset2(rowOf(getTrace(b, ${time - 1}, n), ${time - 1})); }
 
       void main() {
         ivec2 c = getOutputCoords();
