@@ -10,10 +10,10 @@
 import {backend_util, Conv2DAttrs, KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
 import {replacementOf} from '../replace_kernel';
-import {programWorkerCount, runParts, xnnpackThreadsPerProgramThread} from './simd/program_workers';
+import {programWorkerCount, rowRanges, runParts, xnnpackThreadsPerProgramThread} from './simd/program_workers';
 import {sparseConvOn, sparseConvProgram} from './simd/sparse_conv_program';
 import {geometryArgs} from './simd/sparse_taps';
-import {isShared, simdKernelsAvailable} from './simd/simd_runtime';
+import {simdKernelsAvailable} from './simd/simd_runtime';
 import {HeapBackend, Listing, listNonZerosIf} from './sparse_listing';
 import {disposeHeapData, heapMemory} from './wasm_backend';
 
@@ -142,10 +142,7 @@ function sparseConv(
       ...geometryArgs(c),
     ];
     // On a shared heap with program workers (snn.useThreadedWasm), each thread takes a range of images.
-    const parts = isShared(memory) ? Math.min(c.batchSize, 1 + programWorkerCount()) : 1;
-    const ranges = Array.from({length: parts}, (_, i) =>
-      args(Math.floor((i * c.batchSize) / parts), Math.floor(((i + 1) * c.batchSize) / parts))
-    );
+    const ranges = rowRanges(memory, c.batchSize).map(([first, end]) => args(first, end));
     runParts(memory, sparseConvProgram(memory, listing.binary), sparseConvOn(memory, listing.binary), ranges);
     return y;
   } catch (error) {

@@ -38,7 +38,7 @@ import {programWorkerCount, runParts, xnnpackThreadsPerProgramThread} from './si
 import {sparseFilterGradOn, sparseFilterGradProgram} from './simd/sparse_filter_grad_program';
 import {geometryArgs} from './simd/sparse_taps';
 import {isShared, simdKernelsAvailable} from './simd/simd_runtime';
-import {HeapBackend, listNonZerosIf} from './sparse_listing';
+import {countNonZeros, HeapBackend, listNonZerosIf} from './sparse_listing';
 import {sparseConvLimits} from './conv2d';
 import {disposeHeapData, heapMemory, releaseView, rowView} from './wasm_backend';
 
@@ -153,25 +153,20 @@ function sparseFilterGrad(
   const pixels = c.batchSize * c.inHeight * c.inWidth;
   const rowBytes = c.outChannels * 4;
   // Whether to take this path: a count over x (stopping once past the limit), no listing yet.
-  let binary = false;
-  const decide = (accept: (nonZeros: number, isBinary: boolean) => boolean, stop: number): boolean => {
-    let accepted = false;
-    listNonZerosIf(heap, memory, xAddress, pixels, c.inChannels, rowBytes, stop, (nonZeros, isBinary) => {
-      [accepted, binary] = [accept(nonZeros, isBinary), isBinary];
-      return false;
-    });
-    return accepted;
-  };
+  const count = (stop: number) => countNonZeros(heap, memory, xAddress, pixels, c.inChannels, stop);
+  let binary: boolean;
   if (filterGradDensity == null && c.inChannels <= FEW_CHANNELS) {
     // Few channels (an image): the program, unless the convolution path's Conv2D goes over the non-zeros itself.
     const limits = sparseConvLimits(backend);
-    const dense = (nonZeros: number, isBinary: boolean) =>
-      nonZeros > Math.floor((isBinary ? limits.binary : limits.valued) * xLength);
-    if (!decide(dense, xLength)) return null;
+    const found = count(xLength);
+    if (found.nonZeros <= Math.floor((found.binary ? limits.binary : limits.valued) * xLength)) return null;
+    binary = found.binary;
   } else {
     const share = filterGradDensity ?? DEFAULT_FILTER_GRAD_DENSITY / xnnpackThreadsPerProgramThread(backend);
     const most = Math.floor(share * xLength);
-    if (!decide(nonZeros => nonZeros <= most, most)) return null;
+    const found = count(most);
+    if (found.nonZeros > most) return null;
+    binary = found.binary;
   }
   const imagePixels = c.inHeight * c.inWidth;
   const imageValues = imagePixels * c.inChannels;

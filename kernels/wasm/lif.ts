@@ -3,7 +3,8 @@ import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {lifInto} from '../cpu/lif';
 import {LIF, LifAttrs} from '../lif_attrs';
 import {lifDims} from '../lif_dims';
-import {lifForwardOn} from './simd/lif_program';
+import {lifForwardOn, lifForwardProgram, lifRows} from './simd/lif_program';
+import {runParts} from './simd/program_workers';
 import {simdKernelsAvailable} from './simd/simd_runtime';
 import {heapMemory, heapOutputsAndViews} from './wasm_backend';
 
@@ -24,12 +25,21 @@ export const lifWasm: KernelFunc = ({inputs, backend, attrs}) => {
   const dims = lifDims(currents.shape);
   const memory = simdKernelsAvailable() ? heapMemory(backend, input) : null;
   if (memory != null) {
-    const run = lifForwardOn(memory, attrs as unknown as LifAttrs);
-    run(
-      ...[input, initial, leaks, thresholds, spikes, membrane].map(v => v.byteOffset),
-      dims.batch,
-      dims.time,
-      dims.features
+    const lifAttrs = attrs as unknown as LifAttrs;
+    const [x, v0, leakAt, thresholdAt, s, v] = [input, initial, leaks, thresholds, spikes, membrane].map(
+      view => view.byteOffset
+    );
+    // Batch rows are independent: on a shared heap with program workers each thread takes a range of them.
+    const {time: T, features: F} = dims;
+    const rows = ([first, end]: [number, number]) => {
+      const [train, state] = [first * T * F * 4, first * F * 4];
+      return [x + train, v0 + state, leakAt, thresholdAt, s + train, v + state, end - first, T, F];
+    };
+    runParts(
+      memory,
+      lifForwardProgram(memory, lifAttrs),
+      lifForwardOn(memory, lifAttrs),
+      lifRows(memory, dims).map(rows)
     );
     return outputs;
   }

@@ -1,9 +1,10 @@
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
 import {lifGradInto} from '../cpu/lif_grad';
-import {LIF_GRAD, LifAttrs} from '../lif_attrs';
+import {LIF_GRAD, LifAttrs, needsParameterGradients} from '../lif_attrs';
 import {lifDims} from '../lif_dims';
-import {lifGradOn} from './simd/lif_program';
+import {lifGradOn, lifGradProgram, lifRows} from './simd/lif_program';
+import {runParts} from './simd/program_workers';
 import {simdKernelsAvailable} from './simd/simd_runtime';
 import {heapMemory, heapOutputsAndViews} from './wasm_backend';
 
@@ -35,16 +36,38 @@ export const lifGradWasm: KernelFunc = ({inputs, backend, attrs}) => {
   const dims = lifDims(currents.shape);
   const memory = simdKernelsAvailable() ? heapMemory(backend, current) : null;
   if (memory != null) {
+    const lifAttrs = attrs as unknown as LifAttrs;
     // The program adds each batch row's sums to the parameter gradients.
     dLeak.fill(0);
     dThreshold.fill(0);
-    lifGradOn(memory, attrs as unknown as LifAttrs)(
-      ...[current, initial, gradSpikes, gradMembrane, leaks, thresholds].map(v => v.byteOffset),
-      ...[dCurrents, dInitialMembrane, dLeak, dThreshold].map(v => v.byteOffset),
-      dims.batch,
-      dims.time,
-      dims.features
-    );
+    const [x, v0, dS, dV, leakAt, thresholdAt, dX, dV0, dLeakAt, dThresholdAt] = [
+      current,
+      initial,
+      gradSpikes,
+      gradMembrane,
+      leaks,
+      thresholds,
+      dCurrents,
+      dInitialMembrane,
+      dLeak,
+      dThreshold,
+    ].map(view => view.byteOffset);
+    // Batch rows are independent but for the parameter sums: without those, each thread takes a range of rows.
+    const {time: T, features: F} = dims;
+    const rows = ([first, end]: [number, number]) => {
+      const [train, state] = [first * T * F * 4, first * F * 4];
+      return [x + train, v0 + state, dS + train, dV + state, leakAt, thresholdAt].concat([
+        dX + train,
+        dV0 + state,
+        dLeakAt,
+        dThresholdAt,
+        end - first,
+        T,
+        F,
+      ]);
+    };
+    const ranges = needsParameterGradients(lifAttrs) ? [[0, dims.batch] as [number, number]] : lifRows(memory, dims);
+    runParts(memory, lifGradProgram(memory, lifAttrs), lifGradOn(memory, lifAttrs), ranges.map(rows));
     return outputs;
   }
   lifGradInto(

@@ -21,6 +21,13 @@ export interface ThreadCaseOutputs {
   /** How many filter gradients went over non-zeros, and how many parts of them ran on a program worker. */
   sparseFilterGradCalls: number;
   sparseFilterGradWorkerParts: number;
+  /**
+   * ops.lifWithState forward and backward on [4, 4, 4096] (leak and threshold numbers, so no parameter sums): its
+   * spikes, final membrane and the gradients of the currents and V_0, flattened; on the threaded build batch rows
+   * 0-1 and 2-3 go to two threads, forward and backward.
+   */
+  lif: number[];
+  lifWorkerParts: number;
   predict: number[];
   loss: number;
   /** Every trainable weight after the step, flattened in model order. */
@@ -51,6 +58,20 @@ export async function threadCaseOutputs(): Promise<ThreadCaseOutputs> {
     sparseFilterGradCalls() - gradCalls,
     programWorkerRuns() - workerRuns,
   ];
+  const lifRuns = programWorkerRuns();
+  const lif = tf.tidy(() => {
+    const x = tf.randomUniform([4, 4, 4096], -0.3, 1.2, 'float32', 8);
+    const v0 = tf.randomUniform([4, 4096], -0.5, 0.9, 'float32', 9);
+    const w = tf.randomNormal([4, 4, 4096], 0, 1, 'float32', 10);
+    const options = {leak: 0.9, threshold: 0.8, detachReset: false};
+    const forward = snn.ops.lifWithState(x, {...options, initialMembrane: v0});
+    const grads = tf.grads((xs: tf.Tensor, vs: tf.Tensor) => {
+      const r = snn.ops.lifWithState(xs, {...options, initialMembrane: vs});
+      return tf.add(tf.sum(tf.mul(r.spikes, w)), tf.sum(r.membrane));
+    })([x, v0]);
+    return [forward.spikes, forward.membrane, ...grads].flatMap(t => Array.from(t.dataSync()));
+  });
+  const lifWorkerParts = programWorkerRuns() - lifRuns;
   const model = snn.models.small({inputShape: [8, 8, 1], numClasses: 3, timeSteps: 3, seed: 1});
   model.compile({optimizer: tf.train.sgd(0.1), loss: 'categoricalCrossentropy'});
   const x = tf.randomUniform([4, 8, 8, 1], -1, 1, 'float32', 3);
@@ -67,6 +88,8 @@ export async function threadCaseOutputs(): Promise<ThreadCaseOutputs> {
     sparseFilterGrad,
     sparseFilterGradCalls: filterGradCalls,
     sparseFilterGradWorkerParts: filterGradWorkerParts,
+    lif,
+    lifWorkerParts,
     predict,
     loss,
     weights,

@@ -93,6 +93,11 @@ describe('useThreadedWasm', () => {
     expect(outputs.sparseFilterGradWorkerParts).toBe(1);
     expect(single.sparseFilterGradWorkerParts).toBe(0);
     expect(outputs.sparseFilterGrad).toEqual(single.sparseFilterGrad);
+    // LIF: the second half of the batch rows on the worker in each of three calls (the forward, and tf.grads'
+    // forward and backward), with equal results.
+    expect(outputs.lifWorkerParts).toBe(3);
+    expect(single.lifWorkerParts).toBe(0);
+    expect(outputs.lif).toEqual(single.lif);
     expect(maxRelativeDiff(outputs.predict, single.predict)).toBeLessThanOrEqual(1e-5);
     expect(Math.abs(outputs.loss - single.loss)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(single.loss)));
     expect(maxRelativeDiff(outputs.weights, single.weights)).toBeLessThanOrEqual(1e-5);

@@ -11,6 +11,8 @@
  * vector run the same code one lane at a time.
  */
 import {LifAttrs, needsParameterGradients, SurrogateName} from '../../lif_attrs';
+import {LifDims} from '../../lif_dims';
+import {rowRanges} from './program_workers';
 import {
   Code,
   f32x4,
@@ -32,7 +34,7 @@ import {
   WasmFunction,
   whileLoop,
 } from './wasm_emit';
-import {SimdFunction, simdFunction, SYNC_COMPILE_BYTES} from './simd_runtime';
+import {CompiledProgram, compiledProgram, SimdFunction, simdFunction, SYNC_COMPILE_BYTES} from './simd_runtime';
 
 /** The exported functions' parameters, in order (all i32: byte addresses, then sizes). */
 export const LIF_FORWARD_PARAMS = [
@@ -452,6 +454,30 @@ function lifGradWith(attrs: LifAttrs, vectors: number): WasmFunction {
 const attrsKey = (attrs: LifAttrs): string =>
   [attrs.resetMode, attrs.detachReset, attrs.surrogate, attrs.alpha, attrs.vReset].join('|');
 
+/**
+ * Neuron-steps below which a LIF call runs on one thread: handing a part to a program worker costs tens of
+ * microseconds, a 4-neuron vector step a few nanoseconds.
+ */
+export const LIF_PARALLEL_MIN = 2 ** 16;
+
+/** The ranges of batch rows a LIF call on `memory` cuts its work into (one where the call is small). */
+export function lifRows(memory: WebAssembly.Memory, dims: LifDims): Array<[number, number]> {
+  const {batch, time, features} = dims;
+  return batch * time * features < LIF_PARALLEL_MIN ? [[0, batch]] : rowRanges(memory, batch);
+}
+
+/** The forward program's module on `memory`, for program workers. */
+export function lifForwardProgram(memory: WebAssembly.Memory, attrs: LifAttrs): CompiledProgram {
+  return compiledProgram(memory, `lif|${attrsKey(attrs)}`, () => lifForwardFunction(attrs));
+}
+
+/** The BPTT program's module on `memory`, for program workers. */
+export function lifGradProgram(memory: WebAssembly.Memory, attrs: LifAttrs): CompiledProgram {
+  return compiledProgram(memory, gradKey(attrs), () => lifGradFunction(attrs));
+}
+
+const gradKey = (attrs: LifAttrs): string => `lifGrad|${attrsKey(attrs)}|${needsParameterGradients(attrs)}`;
+
 /** The forward program on `memory`: called with the byte addresses and sizes of {@link LIF_FORWARD_PARAMS}. */
 export function lifForwardOn(memory: WebAssembly.Memory, attrs: LifAttrs): SimdFunction {
   return simdFunction(memory, `lif|${attrsKey(attrs)}`, () => lifForwardFunction(attrs));
@@ -459,7 +485,5 @@ export function lifForwardOn(memory: WebAssembly.Memory, attrs: LifAttrs): SimdF
 
 /** The BPTT program on `memory`: called with the byte addresses and sizes of {@link LIF_GRAD_PARAMS}. */
 export function lifGradOn(memory: WebAssembly.Memory, attrs: LifAttrs): SimdFunction {
-  return simdFunction(memory, `lifGrad|${attrsKey(attrs)}|${needsParameterGradients(attrs)}`, () =>
-    lifGradFunction(attrs)
-  );
+  return simdFunction(memory, gradKey(attrs), () => lifGradFunction(attrs));
 }

@@ -144,6 +144,18 @@ export function runParts(
 }
 
 /**
+ * Ranges [first, end) of `count` rows (images, batch rows), one per thread that can take a part of a program on
+ * `memory`: this one and the program workers where the memory is shared, else one; never more ranges than rows.
+ */
+export function rowRanges(memory: WebAssembly.Memory, count: number): Array<[number, number]> {
+  const parts = isShared(memory) ? Math.max(1, Math.min(count, 1 + programWorkerCount())) : 1;
+  return Array.from({length: parts}, (_, i) => [
+    Math.floor((i * count) / parts),
+    Math.floor(((i + 1) * count) / parts),
+  ]);
+}
+
+/**
  * How many threads tfjs-backend-wasm's XNNPACK kernels use on `backend` for each thread a program over non-zeros
  * can use (this one and the program workers): 1 on the single-threaded build and on snn.useThreadedWasm's, where
  * the workers match XNNPACK's threads; more on a threaded build without program workers. The kernels that choose
