@@ -14,25 +14,23 @@ import {heapMemory, heapOutputsAndViews} from './wasm_backend';
  */
 export const lifGradWasm: KernelFunc = ({inputs, backend, attrs}) => {
   const {dSpikes, dMembrane, currents, initialMembrane, leak, threshold} = inputs as {[name: string]: TensorInfo};
-  const {
-    outputs,
-    views: [
-      current,
-      initial,
-      gradSpikes,
-      gradMembrane,
-      leaks,
-      thresholds,
-      dCurrents,
-      dInitialMembrane,
-      dLeak,
-      dThreshold,
-    ],
-  } = heapOutputsAndViews(
+  const {outputs, views} = heapOutputsAndViews(
     backend,
     [currents, initialMembrane, dSpikes, dMembrane, leak, threshold],
     [currents.shape, initialMembrane.shape, leak.shape, threshold.shape]
   );
+  const [
+    current,
+    initial,
+    gradSpikes,
+    gradMembrane,
+    leaks,
+    thresholds,
+    dCurrents,
+    dInitialMembrane,
+    dLeak,
+    dThreshold,
+  ] = views;
   const dims = lifDims(currents.shape);
   const memory = simdKernelsAvailable() ? heapMemory(backend, current) : null;
   if (memory != null) {
@@ -40,18 +38,7 @@ export const lifGradWasm: KernelFunc = ({inputs, backend, attrs}) => {
     // The program adds each batch row's sums to the parameter gradients.
     dLeak.fill(0);
     dThreshold.fill(0);
-    const [x, v0, dS, dV, leakAt, thresholdAt, dX, dV0, dLeakAt, dThresholdAt] = [
-      current,
-      initial,
-      gradSpikes,
-      gradMembrane,
-      leaks,
-      thresholds,
-      dCurrents,
-      dInitialMembrane,
-      dLeak,
-      dThreshold,
-    ].map(view => view.byteOffset);
+    const [x, v0, dS, dV, leakAt, thresholdAt, dX, dV0, dLeakAt, dThresholdAt] = views.map(view => view.byteOffset);
     // Batch rows are independent but for the parameter sums: without those, each thread takes a range of rows.
     const {time: T, features: F} = dims;
     const rows = ([first, end]: [number, number]) => {

@@ -126,6 +126,30 @@ export function bnttPassFunction(pass: BnttPass): WasmFunction {
   const elementOf = (G: number, v: number, coefficient: (m: number) => Code): Element =>
     element(name => vectorAt(G, v, i32.add(get(p[name]), get(ptr))), coefficient);
 
+  const forEachRow = (...body: Code[]): Code =>
+    cat(
+      set(r, i32.const(0)),
+      whileLoop(
+        i32.ltS(get(r), get(p.rows)),
+        set(rowBytes, i32.mul(i32.mul(get(r), get(p.channels)), i32.const(4))),
+        ...body,
+        set(r, i32.add(get(r), i32.const(1)))
+      )
+    );
+  /**
+   * x's positions in memory order, `ptr` from 0: `body` runs while s < inner in each (outer, r) row and moves s on
+   * (and ptr, through the channel loops that read x).
+   */
+  const overPositions = (...body: Code[]): Code[] => [
+    set(ptr, i32.const(0)),
+    set(o, i32.const(0)),
+    whileLoop(
+      i32.ltS(get(o), get(p.outer)),
+      forEachRow(set(s, i32.const(0)), whileLoop(i32.ltS(get(s), get(p.inner)), ...body)),
+      set(o, i32.add(get(o), i32.const(1)))
+    ),
+  ];
+
   /**
    * Sum pass, in x's memory order: each position's terms are added into float32 partial sums per channel (C floats
    * per sum after the totals at `out`, in L1 cache), which after SUM_BLOCK positions of an (outer, r) row are
@@ -185,25 +209,15 @@ export function bnttPassFunction(pass: BnttPass): WasmFunction {
     set(partialAt, i32.add(get(p.out), i32.mul(get(bytesK), i32.const(2 * spec.sums)))),
     set(rowBytes, i32.const(0)),
     ...channelLoop(false, clearPartials),
-    set(ptr, i32.const(0)),
-    set(o, i32.const(0)),
-    whileLoop(
-      i32.ltS(get(o), get(p.outer)),
-      forEachRow(
-        set(s, i32.const(0)),
-        whileLoop(
-          i32.ltS(get(s), get(p.inner)),
-          set(blockEnd, i32.add(get(s), i32.const(SUM_BLOCK))),
-          set(blockEnd, i32.select(get(blockEnd), get(p.inner), i32.ltS(get(blockEnd), get(p.inner)))),
-          whileLoop(
-            i32.ltS(get(s), get(blockEnd)),
-            ...channelLoop(true, accumulate),
-            set(s, i32.add(get(s), i32.const(1)))
-          ),
-          ...channelLoop(false, flushPartials)
-        )
+    ...overPositions(
+      set(blockEnd, i32.add(get(s), i32.const(SUM_BLOCK))),
+      set(blockEnd, i32.select(get(blockEnd), get(p.inner), i32.ltS(get(blockEnd), get(p.inner)))),
+      whileLoop(
+        i32.ltS(get(s), get(blockEnd)),
+        ...channelLoop(true, accumulate),
+        set(s, i32.add(get(s), i32.const(1)))
       ),
-      set(o, i32.add(get(o), i32.const(1)))
+      ...channelLoop(false, flushPartials)
     ),
   ];
 
@@ -224,17 +238,6 @@ export function bnttPassFunction(pass: BnttPass): WasmFunction {
     );
   };
 
-  const forEachRow = (...body: Code[]): Code =>
-    cat(
-      set(r, i32.const(0)),
-      whileLoop(
-        i32.ltS(get(r), get(p.rows)),
-        set(rowBytes, i32.mul(i32.mul(get(r), get(p.channels)), i32.const(4))),
-        ...body,
-        set(r, i32.add(get(r), i32.const(1)))
-      )
-    );
-
   f.emit(
     set(bytesK, i32.mul(i32.mul(get(p.rows), get(p.channels)), i32.const(4))),
     ...coefficientAt.map((local, m) => set(local, i32.add(get(p.coefficients), i32.mul(get(bytesK), i32.const(m)))))
@@ -243,21 +246,11 @@ export function bnttPassFunction(pass: BnttPass): WasmFunction {
     f.emit(...sumPass());
   } else {
     f.emit(
-      set(ptr, i32.const(0)),
-      set(o, i32.const(0)),
-      whileLoop(
-        i32.ltS(get(o), get(p.outer)),
-        forEachRow(
-          set(s, i32.const(0)),
-          whileLoop(
-            i32.ltS(get(s), get(p.inner)),
-            set(c, i32.const(0)),
-            set(kf, get(rowBytes)),
-            ...GROUPS.map(mapGroups),
-            set(s, i32.add(get(s), i32.const(1)))
-          )
-        ),
-        set(o, i32.add(get(o), i32.const(1)))
+      ...overPositions(
+        set(c, i32.const(0)),
+        set(kf, get(rowBytes)),
+        ...GROUPS.map(mapGroups),
+        set(s, i32.add(get(s), i32.const(1)))
       )
     );
   }

@@ -257,6 +257,37 @@ function overBatchRows(
 /** Byte address `base + index·4`. */
 const at = (base: number, index: number): Code => i32.add(get(base), i32.mul(get(index), i32.const(4)));
 
+/** The locals and parameters a group of neurons starts from (both programs have them). */
+interface GroupLocals {
+  p: {initial: number; leak: number; threshold: number; features: number};
+  b: number;
+  n: number;
+  row: number;
+  /** Set: the byte offset of (b, n) in the [batch, features] arrays. */
+  state: number;
+  /** Set: the byte offset of (b, 0, n) in the [batch, time, features] arrays; t set to 0. */
+  o: number;
+  t: number;
+  /** Set per vector: V_0, β and θ. */
+  m: number[];
+  leak: number[];
+  th: number[];
+}
+
+/** The start of a group of neurons in both programs: its state offsets, V_0, β and θ, and t = 0. */
+function groupStart(access: Access, {p, b, n, row, state, o, t, m, leak, th}: GroupLocals): Code[] {
+  return [
+    set(state, i32.mul(i32.add(i32.mul(get(b), get(p.features)), get(n)), i32.const(4))),
+    ...interleaved(access, j => [
+      set(m[j], access.load(i32.add(get(p.initial), get(state)), j)),
+      set(leak[j], access.load(at(p.leak, n), j)),
+      set(th[j], access.load(at(p.threshold, n), j)),
+    ]),
+    set(o, i32.mul(i32.add(get(row), get(n)), i32.const(4))),
+    set(t, i32.const(0)),
+  ];
+}
+
 /** The forward program: spikes and the final membrane. */
 export function lifForwardFunction(attrs: LifAttrs): WasmFunction {
   return widestFitting(vectors => lifForwardWith(attrs, vectors));
@@ -280,14 +311,7 @@ function lifForwardWith(attrs: LifAttrs, vectors: number): WasmFunction {
   const pass = (access: Access): Code =>
     whileLoop(
       i32.geS(get(p.features), i32.add(get(n), i32.const(access.width))),
-      set(state, i32.mul(i32.add(i32.mul(get(b), get(p.features)), get(n)), i32.const(4))),
-      ...interleaved(access, j => [
-        set(m[j], access.load(i32.add(get(p.initial), get(state)), j)),
-        set(leak[j], access.load(at(p.leak, n), j)),
-        set(th[j], access.load(at(p.threshold, n), j)),
-      ]),
-      set(o, i32.mul(i32.add(get(row), get(n)), i32.const(4))),
-      set(t, i32.const(0)),
+      ...groupStart(access, {p, b, n, row, state, o, t, m, leak, th}),
       whileLoop(
         i32.ltS(get(t), get(p.time)),
         ...interleaved(access, j => [
@@ -383,15 +407,8 @@ function lifGradWith(attrs: LifAttrs, vectors: number): WasmFunction {
   const pass = (access: Access): Code =>
     whileLoop(
       i32.geS(get(p.features), i32.add(get(n), i32.const(access.width))),
-      set(state, i32.mul(i32.add(i32.mul(get(b), get(p.features)), get(n)), i32.const(4))),
-      ...interleaved(access, j => [
-        set(m[j], access.load(i32.add(get(p.initial), get(state)), j)),
-        set(leak[j], access.load(at(p.leak, n), j)),
-        set(th[j], access.load(at(p.threshold, n), j)),
-      ]),
+      ...groupStart(access, {p, b, n, row, state, o, t, m, leak, th}),
       // Forward again: U_t into dCurrents' slots.
-      set(o, i32.mul(i32.add(get(row), get(n)), i32.const(4))),
-      set(t, i32.const(0)),
       whileLoop(
         i32.ltS(get(t), get(p.time)),
         ...interleaved(access, j => [
