@@ -93,7 +93,7 @@ async function profileStep(
   step: () => Promise<unknown>,
   encoderMs: () => Promise<number>
 ): Promise<void> {
-  const runs: Array<{stepMs: number; totals: KernelTime[]; peakBytes: number; snn: number}> = [];
+  const runs: Array<{stepMs: number; totals: KernelTime[]; peakBytes: number; encoder: number; snn: number}> = [];
   for (let i = 0; i < PROFILED_STEPS; i++) {
     const start = performance.now();
     const info = await tf.profile(async () => {
@@ -103,13 +103,14 @@ async function profileStep(
     const totals = kernelTotals(info.kernels);
     const peakBytes = info.peakBytes;
     // After reading info: tf.profile reuses its record, so the encoder's profile overwrites it.
-    runs.push({stepMs, totals, peakBytes, snn: snnKernelMs(totals) + (await encoderMs())});
+    const encoder = await encoderMs();
+    runs.push({stepMs, totals, peakBytes, encoder, snn: snnKernelMs(totals) + encoder});
   }
   const shares = runs.map(r => r.snn / r.stepMs);
   const median = runs[shares.indexOf([...shares].sort((a, b) => a - b)[runs.length >> 1])];
   // A further step (unprofiled) for the buffer count: tf.profile's peakBytes counts shared buffers twice.
   const buffers = await wasmPeakBytes(tf.backend(), step);
-  const {stepMs, totals, peakBytes, snn} = median;
+  const {stepMs, totals, peakBytes, encoder, snn} = median;
   emit({
     type: 'profile',
     side: 'tfjs',
@@ -118,7 +119,7 @@ async function profileStep(
     stepMs,
     kernelMs: totals.reduce((sum, k) => sum + k.ms, 0),
     snnKernelMs: snn,
-    encoderKernelMs: snn - snnKernelMs(totals),
+    encoderKernelMs: encoder,
     snnShares: shares,
     peakBytes,
     ...(buffers == null ? {} : {peakBufferBytes: buffers.peakBytes, heapBytes: buffers.heapBytes}),

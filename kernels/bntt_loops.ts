@@ -27,6 +27,9 @@ export interface BnttBackwardOutputs {
  */
 export const SUM_BLOCK = 8;
 
+/** Rounds to float32: for an operation on float32 values, the float32 instruction's result. */
+const f32 = Math.fround;
+
 /**
  * The forward kernel's passes over x, run by {@link bnttForwardWith}: these loops, or the SIMD programs of
  * kernels/wasm/simd/bntt_program.ts. Sums are per k, every k's values in the order of x (see SUM_BLOCK).
@@ -135,14 +138,12 @@ function loopForwardPasses(x: Float32Array, dims: BnttDims, y: Float32Array): Bn
       })[0],
     squaredDeviations: center =>
       blockSums(dims, 1, (i, k, term) => {
-        const d = Math.fround(x[i] - center[k]);
+        const d = f32(x[i] - center[k]);
         term[0] = d * d;
       })[0],
     normalize: (center, scale, offset) => normalize(x, center, scale, offset, dims, y),
   };
 }
-
-const f32 = Math.fround;
 
 function loopBackwardPasses(dy: Float32Array, x: Float32Array, dims: BnttDims, dx: Float32Array): BnttBackwardPasses {
   return {

@@ -34,10 +34,10 @@ import {
   zeros,
 } from '@tensorflow/tfjs-core';
 
-import {programWorkerCount, runParts, xnnpackThreadsPerProgramThread} from './simd/program_workers';
+import {partCount, runParts, xnnpackThreadsPerProgramThread} from './simd/program_workers';
 import {sparseFilterGradOn, sparseFilterGradProgram} from './simd/sparse_filter_grad_program';
 import {geometryArgs} from './simd/sparse_taps';
-import {isShared, simdKernelsAvailable} from './simd/simd_runtime';
+import {simdKernelsAvailable} from './simd/simd_runtime';
 import {countNonZeros, HeapBackend, listNonZerosIf} from './sparse_listing';
 import {sparseConvLimits} from './conv2d';
 import {disposeHeapData, heapMemory, releaseView, rowView} from './wasm_backend';
@@ -178,7 +178,7 @@ function sparseFilterGrad(
     const dwAddress = heap.typedArrayFromHeap(dw).byteOffset;
     const dyAddress = heap.typedArrayFromHeap(dy).byteOffset;
     const dyImageBytes = c.outHeight * c.outWidth * rowBytes;
-    const parts = isShared(memory) ? Math.min(1 + programWorkerCount(), Math.ceil(c.outChannels / 32)) : 1;
+    const parts = partCount(memory, Math.ceil(c.outChannels / 32));
     const program = sparseFilterGradProgram(memory, binary);
     const onThisThread = sparseFilterGradOn(memory, binary);
     sparseGradCalls++;

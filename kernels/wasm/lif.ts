@@ -30,17 +30,11 @@ export const lifWasm: KernelFunc = ({inputs, backend, attrs}) => {
       view => view.byteOffset
     );
     // Batch rows are independent: on a shared heap with program workers each thread takes a range of them.
-    const {time: T, features: F} = dims;
-    const rows = ([first, end]: [number, number]) => {
-      const [train, state] = [first * T * F * 4, first * F * 4];
-      return [x + train, v0 + state, leakAt, thresholdAt, s + train, v + state, end - first, T, F];
-    };
-    runParts(
-      memory,
-      lifForwardProgram(memory, lifAttrs),
-      lifForwardOn(memory, lifAttrs),
-      lifRows(memory, dims).map(rows)
-    );
+    const parts = lifRows(memory, dims).map(({rows, train, state}) => [
+      ...[x + train, v0 + state, leakAt, thresholdAt, s + train, v + state],
+      ...[rows, dims.time, dims.features],
+    ]);
+    runParts(memory, lifForwardProgram(memory, lifAttrs), lifForwardOn(memory, lifAttrs), parts);
     return outputs;
   }
   membrane.set(initial);

@@ -40,21 +40,12 @@ export const lifGradWasm: KernelFunc = ({inputs, backend, attrs}) => {
     dThreshold.fill(0);
     const [x, v0, dS, dV, leakAt, thresholdAt, dX, dV0, dLeakAt, dThresholdAt] = views.map(view => view.byteOffset);
     // Batch rows are independent but for the parameter sums: without those, each thread takes a range of rows.
-    const {time: T, features: F} = dims;
-    const rows = ([first, end]: [number, number]) => {
-      const [train, state] = [first * T * F * 4, first * F * 4];
-      return [x + train, v0 + state, dS + train, dV + state, leakAt, thresholdAt].concat([
-        dX + train,
-        dV0 + state,
-        dLeakAt,
-        dThresholdAt,
-        end - first,
-        T,
-        F,
-      ]);
-    };
-    const ranges = needsParameterGradients(lifAttrs) ? [[0, dims.batch] as [number, number]] : lifRows(memory, dims);
-    runParts(memory, lifGradProgram(memory, lifAttrs), lifGradOn(memory, lifAttrs), ranges.map(rows));
+    const parts = lifRows(memory, dims, !needsParameterGradients(lifAttrs)).map(({rows, train, state}) => [
+      ...[x + train, v0 + state, dS + train, dV + state, leakAt, thresholdAt],
+      ...[dX + train, dV0 + state, dLeakAt, dThresholdAt],
+      ...[rows, dims.time, dims.features],
+    ]);
+    runParts(memory, lifGradProgram(memory, lifAttrs), lifGradOn(memory, lifAttrs), parts);
     return outputs;
   }
   lifGradInto(

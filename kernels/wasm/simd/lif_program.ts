@@ -477,10 +477,28 @@ const attrsKey = (attrs: LifAttrs): string =>
  */
 export const LIF_PARALLEL_MIN = 2 ** 16;
 
-/** The ranges of batch rows a LIF call on `memory` cuts its work into (one where the call is small). */
-export function lifRows(memory: WebAssembly.Memory, dims: LifDims): Array<[number, number]> {
+/** A part of a LIF call: its batch rows, and the byte offsets of its first row in the trains and the states. */
+export interface LifRows {
+  rows: number;
+  /** Into the [batch, time, features] arrays. */
+  train: number;
+  /** Into the [batch, features] arrays. */
+  state: number;
+}
+
+/**
+ * The parts a LIF call on `memory` cuts its batch rows into: one per thread that can take one where `split` and
+ * the call is large enough, else one.
+ */
+export function lifRows(memory: WebAssembly.Memory, dims: LifDims, split = true): LifRows[] {
   const {batch, time, features} = dims;
-  return batch * time * features < LIF_PARALLEL_MIN ? [[0, batch]] : rowRanges(memory, batch);
+  const ranges: Array<[number, number]> =
+    split && batch * time * features >= LIF_PARALLEL_MIN ? rowRanges(memory, batch) : [[0, batch]];
+  return ranges.map(([first, end]) => ({
+    rows: end - first,
+    train: first * time * features * 4,
+    state: first * features * 4,
+  }));
 }
 
 /** The forward program's module on `memory`, for program workers. */

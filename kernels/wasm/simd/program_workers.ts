@@ -144,11 +144,19 @@ export function runParts(
 }
 
 /**
+ * How many parts a program on `memory` can run in, at most `most`: this thread and the program workers where the
+ * memory is shared, else one.
+ */
+export function partCount(memory: WebAssembly.Memory, most: number): number {
+  return isShared(memory) ? Math.max(1, Math.min(most, 1 + programWorkerCount())) : 1;
+}
+
+/**
  * Ranges [first, end) of `count` rows (images, batch rows), one per thread that can take a part of a program on
  * `memory`: this one and the program workers where the memory is shared, else one; never more ranges than rows.
  */
 export function rowRanges(memory: WebAssembly.Memory, count: number): Array<[number, number]> {
-  const parts = isShared(memory) ? Math.max(1, Math.min(count, 1 + programWorkerCount())) : 1;
+  const parts = partCount(memory, count);
   return Array.from({length: parts}, (_, i) => [
     Math.floor((i * count) / parts),
     Math.floor(((i + 1) * count) / parts),
