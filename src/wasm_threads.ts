@@ -21,6 +21,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import {describeValue, withCause} from './errors';
 import {importBuiltin, isNode, moduleFile} from './node_builtins';
+import {registerAll} from '../kernels/register';
 import {startProgramWorkers, WorkerThreadsLike} from '../kernels/wasm/simd/program_workers';
 
 const FN = 'useThreadedWasm';
@@ -265,6 +266,9 @@ export async function useThreadedWasm(options?: ThreadedWasmOptions): Promise<nu
     priority
   );
   if (!(await tf.setBackend('wasm'))) throw new Error(`${FN}: tf.setBackend('wasm') failed after the start`);
+  // Where this call loaded tfjs-backend-wasm, its kernels registered after this package's import: put tfjs-snn's
+  // in front of them now, rather than at the first layer built (tf.conv2d called directly would miss them).
+  registerAll();
   // tfjs-snn's own SIMD programs (the sparse convolution) run their parts on threads − 1 workers of their own.
   startProgramWorkers(await importBuiltin<WorkerThreadsLike>('node:worker_threads'), threads - 1);
   return build.pkg.getThreadsCount();

@@ -3,9 +3,10 @@
  * convolution reads spikes (or their average pool), mostly zeros, and XNNPACK's dense convolution does the same
  * work for a zero as for any value. Where few of x's values are non-zero (a count over x, cheap beside the
  * convolution; the limits are below), the non-zeros are listed per pixel and a SIMD program adds only their
- * contributions (simd/sparse_conv_program.ts); denser inputs, NCHW, output channels not a multiple of
- * 4 and engines without SIMD go to the built-in kernel. Zero terms add nothing, so only the order of each sum
- * can differ from XNNPACK's; on every shape measured the results were equal bit for bit.
+ * contributions (simd/sparse_conv_program.ts). Denser inputs of a 3×3, stride-1 convolution of at least 16
+ * channels go to Winograd F(4×4, 3×3) (winograd.ts); other denser inputs, NCHW, output channels not a multiple of
+ * 4 and engines without SIMD go to the built-in kernel (XNNPACK). Zero terms add nothing, so only the order of each
+ * sum can differ from XNNPACK's; on every shape measured the results were equal bit for bit.
  */
 import {backend_util, Conv2DAttrs, KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
@@ -16,6 +17,7 @@ import {geometryArgs} from './simd/sparse_taps';
 import {simdKernelsAvailable} from './simd/simd_runtime';
 import {HeapBackend, Listing, listNonZerosIf} from './sparse_listing';
 import {disposeHeapData, heapMemory} from './wasm_backend';
+import {winogradConv, winogradOfConv} from './winograd';
 
 /**
  * The largest non-zero shares for which the sparse path runs, for spikes (every non-zero is 1) and for other
@@ -32,8 +34,8 @@ let maxDensity: {binary: number; valued: number} | null = null;
 
 /**
  * The largest share of non-zero inputs for which the wasm Conv2D visits non-zeros only, for spikes and other
- * values alike and whatever the threads (0 turns it off, 1 always takes it; null restores the defaults). Exported
- * for tests and benches.
+ * values alike and whatever the threads (0 turns it off, leaving the dense paths, 1 always takes it; null restores
+ * the defaults). Exported for tests and benches.
  */
 export function setSparseConvDensity(density: number | null): void {
   if (density != null && !(density >= 0 && density <= 1)) {
@@ -55,7 +57,6 @@ export function conv2dWasmConfig(builtIn: KernelConfig): KernelConfig {
       const {x, filter} = args.inputs as {x: TensorInfo; filter: TensorInfo};
       const attrs = args.attrs as unknown as Conv2DAttrs;
       if (
-        maxDensity?.binary === 0 ||
         !simdKernelsAvailable() ||
         x.dtype !== 'float32' ||
         filter.dtype !== 'float32' ||
@@ -78,10 +79,14 @@ export function conv2dWasmConfig(builtIn: KernelConfig): KernelConfig {
       }
       const backend = args.backend as unknown as HeapBackend;
       const xs = backend.typedArrayFromHeap(x) as Float32Array;
-      // The program imports the heap; a build that does not expose it runs the built-in.
+      // The programs import the heap; a build that does not expose it runs the built-in.
       const memory = heapMemory(backend, xs);
       if (memory == null) return builtInFunc(args);
       if (xs.length === 0) return builtInFunc(args);
+      const winograd = winogradOfConv(c);
+      const dense = () =>
+        winograd == null ? builtInFunc(args) : winogradConv(backend, memory, x, filter, winograd, false);
+      if (maxDensity?.binary === 0) return dense();
       const limits = sparseConvLimits(backend);
       // At most this many non-zeros for spikes, and for other values; the count stops once past the larger.
       const most = Math.floor(limits.binary * xs.length);
@@ -97,8 +102,7 @@ export function conv2dWasmConfig(builtIn: KernelConfig): KernelConfig {
         Math.max(most, mostValued),
         (nonZeros, binary) => nonZeros <= (binary ? most : mostValued)
       );
-      if (listing == null) return builtInFunc(args);
-      return sparseConv(backend, memory, listing, filter, c);
+      return listing == null ? dense() : sparseConv(backend, memory, listing, filter, c);
     };
     return conv2d;
   });

@@ -41,6 +41,7 @@ import {simdKernelsAvailable} from './simd/simd_runtime';
 import {countNonZeros, HeapBackend, listNonZerosIf} from './sparse_listing';
 import {sparseConvLimits} from './conv2d';
 import {disposeHeapData, heapMemory, releaseView, rowView} from './wasm_backend';
+import {winogradFilterGrad, winogradOfConv} from './winograd';
 
 /** How much of x the conv windows read: rows/cols of x kept, and the zero padding around them. */
 interface Footprint {
@@ -107,6 +108,8 @@ export const conv2dBackpropFilterWasm: KernelFunc = ({inputs, attrs, backend}) =
   if (footprint.keptRows <= 0 || footprint.keptCols <= 0) return zeros(convInfo.filterShape);
   const sparse = sparseFilterGrad(backend, x, dy, convInfo);
   if (sparse != null) return sparse;
+  const winograd = winogradFilterGradIf(backend, x, dy, convInfo);
+  if (winograd != null) return winograd;
   const batch = convInfo.batchSize;
   const dyImageBytes = util.sizeFromShape(dy.shape.slice(1)) * 4;
   const chunk = Math.max(1, Math.floor(chunkBytes / dyImageBytes));
@@ -127,6 +130,19 @@ export const conv2dBackpropFilterWasm: KernelFunc = ({inputs, attrs, backend}) =
   }
   return {dataId: sum!.dataId, shape: convInfo.filterShape, dtype: 'float32'};
 };
+
+/** The filter gradient by Winograd F(4×4, 3×3) (winograd.ts), or null where that does not take the convolution. */
+function winogradFilterGradIf(
+  backend: unknown,
+  x: TensorInfo,
+  dy: TensorInfo,
+  c: backend_util.Conv2DInfo
+): TensorInfo | null {
+  const winograd = winogradOfConv(c);
+  if (winograd == null || !simdKernelsAvailable() || x.dtype !== 'float32' || dy.dtype !== 'float32') return null;
+  const memory = heapMemory(backend, (backend as HeapBackend).typedArrayFromHeap(x) as Float32Array);
+  return memory == null ? null : winogradFilterGrad(backend, memory, x, dy, winograd);
+}
 
 /**
  * The filter gradient over x's non-zeros, or null where it does not apply (no SIMD, output channels not a multiple

@@ -27,6 +27,10 @@ import {
 } from '@tensorflow/tfjs-core';
 
 import {replacementOf} from '../replace_kernel';
+import {simdKernelsAvailable} from './simd/simd_runtime';
+import {HeapBackend} from './sparse_listing';
+import {heapMemory} from './wasm_backend';
+import {winogradConv, winogradOfInputGrad} from './winograd';
 
 type Padding = {top: number; bottom: number; left: number; right: number};
 
@@ -100,8 +104,13 @@ function flippedConv(backend: unknown, dy: Tensor, filter: Tensor, padding: Padd
 export function conv2dBackpropInputWasmConfig(builtIn: KernelConfig): KernelConfig {
   return replacementOf(builtIn, wasmOwn => args => {
     const {dy, filter} = args.inputs as {dy: Tensor; filter: Tensor};
-    const padding = flippedPadding(convInfoOf(filter, args.attrs as unknown as Conv2DBackpropInputAttrs));
-    if (padding == null || filter.dtype !== 'float32') return wasmOwn(args);
+    const info = convInfoOf(filter, args.attrs as unknown as Conv2DBackpropInputAttrs);
+    const padding = flippedPadding(info);
+    if (padding == null || filter.dtype !== 'float32' || dy.dtype !== 'float32') return wasmOwn(args);
+    const winograd = simdKernelsAvailable() ? winogradOfInputGrad(info) : null;
+    const dyView = winograd == null ? null : ((args.backend as HeapBackend).typedArrayFromHeap(dy) as Float32Array);
+    const memory = dyView == null ? null : heapMemory(args.backend, dyView);
+    if (winograd != null && memory != null) return winogradConv(args.backend, memory, dy, filter, winograd, true);
     return flippedConv(args.backend, dy, filter, padding);
   });
 }

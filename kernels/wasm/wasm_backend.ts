@@ -85,12 +85,20 @@ interface WasmDataMap {
  * own).
  */
 export function rowView(backend: unknown, info: TensorInfo, firstRow: number, rows: number): TensorInfo {
-  const wasm = backend as WasmBackendLike & WasmDataMap;
   const rowShape = info.shape.slice(1);
   const rowBytes = rowShape.reduce((size, side) => size * side, 1) * 4;
-  if (info.dtype !== 'float32') throw new Error(`rowView takes float32 tensors; got ${info.dtype}`);
+  return heapView(backend, info, firstRow * rowBytes, [rows, ...rowShape]);
+}
+
+/**
+ * The float32 values of `info` from byte `byteOffset` on, as a TensorInfo of `shape` over the same heap bytes (a
+ * {@link rowView} of any shape; the caller keeps it inside `info`). Released with {@link releaseView}.
+ */
+export function heapView(backend: unknown, info: TensorInfo, byteOffset: number, shape: number[]): TensorInfo {
+  const wasm = backend as WasmBackendLike & WasmDataMap;
+  if (info.dtype !== 'float32') throw new Error(`heapView takes float32 tensors; got ${info.dtype}`);
   const {memoryOffset} = wasm.dataIdMap.get(info.dataId)!;
-  return wasm.makeOutput([rows, ...rowShape], info.dtype, memoryOffset + firstRow * rowBytes);
+  return wasm.makeOutput(shape, info.dtype, memoryOffset + byteOffset);
 }
 
 /** Unregisters a {@link rowView} without freeing its bytes (they belong to the tensor it views). */

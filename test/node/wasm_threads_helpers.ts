@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as snn from '../../src/index';
 import {sparseFilterGradCalls} from '../../kernels/wasm/conv2d_backprop_filter';
 import {programWorkerRuns} from '../../kernels/wasm/simd/program_workers';
+import {winogradCalls} from '../../kernels/wasm/winograd';
 
 export interface ThreadCaseOutputs {
   conv2d: number[];
@@ -28,6 +29,14 @@ export interface ThreadCaseOutputs {
    */
   lif: number[];
   lifWorkerParts: number;
+  /**
+   * A dense 3×3 convolution of 16 channels and its two gradients (tf.grads), which take the Winograd path
+   * (kernels/wasm/winograd.ts): its output, dx and dW flattened; on the threaded build each transform gives half of
+   * the tiles to the program worker.
+   */
+  winograd: number[];
+  winogradCalls: number;
+  winogradWorkerParts: number;
   predict: number[];
   loss: number;
   /** Every trainable weight after the step, flattened in model order. */
@@ -72,6 +81,18 @@ export async function threadCaseOutputs(): Promise<ThreadCaseOutputs> {
     return [forward.spikes, forward.membrane, ...grads].flatMap(t => Array.from(t.dataSync()));
   });
   const lifWorkerParts = programWorkerRuns() - lifRuns;
+  const [winogradBefore, winogradRuns] = [winogradCalls(), programWorkerRuns()];
+  const winograd = tf.tidy(() => {
+    const x = tf.randomNormal([3, 8, 8, 16], 0, 1, 'float32', 11) as tf.Tensor4D;
+    const w = tf.randomNormal([3, 3, 16, 20], 0, 1, 'float32', 12) as tf.Tensor4D;
+    const r = tf.randomNormal([3, 8, 8, 20], 0, 1, 'float32', 13);
+    const y = tf.conv2d(x, w, 1, 'same');
+    const grads = tf.grads((xs: tf.Tensor, ws: tf.Tensor) =>
+      tf.sum(tf.mul(tf.conv2d(xs as tf.Tensor4D, ws as tf.Tensor4D, 1, 'same'), r))
+    )([x, w]);
+    return [y, ...grads].flatMap(t => Array.from(t.dataSync()));
+  });
+  const [winogradRan, winogradWorkerParts] = [winogradCalls() - winogradBefore, programWorkerRuns() - winogradRuns];
   const model = snn.models.small({inputShape: [8, 8, 1], numClasses: 3, timeSteps: 3, seed: 1});
   model.compile({optimizer: tf.train.sgd(0.1), loss: 'categoricalCrossentropy'});
   const x = tf.randomUniform([4, 8, 8, 1], -1, 1, 'float32', 3);
@@ -90,6 +111,9 @@ export async function threadCaseOutputs(): Promise<ThreadCaseOutputs> {
     sparseFilterGradWorkerParts: filterGradWorkerParts,
     lif,
     lifWorkerParts,
+    winograd,
+    winogradCalls: winogradRan,
+    winogradWorkerParts,
     predict,
     loss,
     weights,

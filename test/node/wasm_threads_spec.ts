@@ -98,6 +98,13 @@ describe('useThreadedWasm', () => {
     expect(outputs.lifWorkerParts).toBe(3);
     expect(single.lifWorkerParts).toBe(0);
     expect(outputs.lif).toEqual(single.lif);
+    // Winograd: the forward, the conv inside tf.grads and the two gradients; each of their two transforms gives the
+    // second half of the tiles to the worker (the 36 products stay on this thread), with equal results.
+    expect(single.winogradCalls).toBe(4);
+    expect(outputs.winogradCalls).toBe(4);
+    expect(single.winogradWorkerParts).toBe(0);
+    expect(outputs.winogradWorkerParts).toBe(8);
+    expect(outputs.winograd).toEqual(single.winograd);
     expect(maxRelativeDiff(outputs.predict, single.predict)).toBeLessThanOrEqual(1e-5);
     expect(Math.abs(outputs.loss - single.loss)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(single.loss)));
     expect(maxRelativeDiff(outputs.weights, single.weights)).toBeLessThanOrEqual(1e-5);

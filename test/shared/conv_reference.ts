@@ -100,3 +100,15 @@ export function referenceConv(c: GradCase, x: Float32Array, w: Float32Array): Fl
   });
   return y;
 }
+
+/** dx[n, r, c, ci] = Σ dy[n, p, q, o] · W[i, j, ci, o] over sh·p + i − top = r, sw·q + j − left = c, in float64. */
+export function referenceInputGrad(c: GradCase, dy: Float32Array, filter: Float32Array): Float64Array {
+  const [cin, cout] = [c.xShape[3], c.outChannels];
+  const dx = new Float64Array(c.xShape.reduce((a, b) => a * b));
+  forEachConnection(c, (xAt, dyAt, wAt) => {
+    for (let ci = 0; ci < cin; ci++) {
+      for (let o = 0; o < cout; o++) dx[xAt + ci] += dy[dyAt + o] * filter[wAt + ci * cout + o];
+    }
+  });
+  return dx;
+}

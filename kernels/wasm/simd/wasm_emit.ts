@@ -86,6 +86,8 @@ export const i32 = {
   mul: (a: Code, b: Code): Code => cat(a, b, [0x6c]),
   /** Signed a < b (1 or 0). */
   ltS: (a: Code, b: Code): Code => cat(a, b, [0x48]),
+  /** Unsigned a / b. */
+  divU: (a: Code, b: Code): Code => cat(a, b, [0x6e]),
   /** Signed a >= b. */
   geS: (a: Code, b: Code): Code => cat(a, b, [0x4e]),
   /** Signed a > b. */
@@ -159,6 +161,12 @@ export const store = (address: Code, value: Code, offset = 0): Code =>
 export const loadSplat = (address: Code): Code => cat(address, simd(0x09), memarg(2, 0));
 /** One float at an address into lane 0, the other lanes zero (`v128.load32_zero`). */
 export const loadLane0 = (address: Code): Code => cat(address, simd(0x5c), memarg(2, 0));
+/** `vector` with lane `lane` replaced by the float at `address` (`v128.load32_lane`). */
+export const loadLane = (address: Code, vector: Code, lane: number): Code =>
+  cat(address, vector, simd(0x56), memarg(2, 0), [lane]);
+/** Stores float lane `lane` of `value` at `address` (`v128.store32_lane`). */
+export const storeLane = (address: Code, value: Code, lane: number): Code =>
+  cat(address, value, simd(0x5a), memarg(2, 0), [lane]);
 /** Stores lane 0 only (`v128.store32_lane`). */
 export const storeLane0 = (address: Code, value: Code): Code => cat(address, value, simd(0x5a), memarg(2, 0), [0]);
 /** One double at `address + offset` into f64 lane 0, lane 1 zero (`v128.load64_zero`). */

@@ -1,0 +1,432 @@
+/**
+ * A 3×3, stride-1 convolution on the wasm backend as Winograd F(4×4, 3×3) (simd/winograd_program.ts): the filter
+ * and the input are transformed by SIMD programs, the 36 products [tiles, C] × [C, K] run in XNNPACK (the built-in
+ * BatchMatMul's fully-connected path, called on views of one work tensor each, no copies), and a third program
+ * turns the products into the output. That is 36 multiply-adds per 4×4 output pixels, input channel and output
+ * channel where the direct convolution does 144: on VGG9's shapes 2.4-3.5× faster than XNNPACK's direct
+ * convolution on one thread (`bench/wasm_winograd.ts`, docs/benchmarks.md).
+ *
+ * It serves the dense Conv2D (conv2d.ts, when the input has too many non-zeros for the sparse path) and the input
+ * gradient (conv2d_backprop_input.ts), whose filter is the forward's flipped in space with its channel axes
+ * swapped: the filter transform reads it so, and no flipped copy is made.
+ *
+ * Rounding: the transforms add up to 8 terms of mixed sign before the products and after, so results differ from
+ * the direct convolution's by more than reordering does: on the specs' random cases under 1e-5 of the largest
+ * value (test/node/wasm_winograd_spec.ts, against float64).
+ */
+import type {backend_util, TensorInfo} from '@tensorflow/tfjs-core';
+
+import {runParts, rowRanges} from './simd/program_workers';
+import {compiledProgram} from './simd/simd_runtime';
+import {
+  WINOGRAD_PRODUCTS,
+  WINOGRAD_TILE,
+  winogradFilterGradOn,
+  winogradFilterOn,
+  winogradGradientOn,
+  winogradInputOn,
+  winogradOutputOn,
+  WINOGRAD_FUNCTIONS,
+  planeBytes,
+} from './simd/winograd_program';
+import {disposeHeapData, heapView, releaseView} from './wasm_backend';
+
+/** A 3×3 stride-1 convolution's sizes: x [batch, inHeight, inWidth, inChannels] → [batch, outHeight, …, outChannels]. */
+export interface WinogradConv {
+  batch: number;
+  inHeight: number;
+  inWidth: number;
+  inChannels: number;
+  outHeight: number;
+  outWidth: number;
+  outChannels: number;
+  /** Rows above and columns left of x that the convolution reads as zeros (output pixel (0, 0) reads x from (−top, −left)). */
+  top: number;
+  left: number;
+}
+
+/**
+ * Below this many input or output channels the transforms cost more than the products save (measured in
+ * bench/wasm_winograd.ts); the callers then keep XNNPACK's direct convolution.
+ */
+export const WINOGRAD_MIN_CHANNELS = 16;
+
+/** Whether {@link winogradConv} takes this convolution: channel counts multiples of 4 and at least the minimum. */
+export function winogradApplies(c: WinogradConv): boolean {
+  return (
+    c.inChannels % 4 === 0 &&
+    c.outChannels % 4 === 0 &&
+    c.inChannels >= WINOGRAD_MIN_CHANNELS &&
+    c.outChannels >= WINOGRAD_MIN_CHANNELS &&
+    c.batch * c.outHeight * c.outWidth > 0 &&
+    c.top >= 0 &&
+    c.left >= 0
+  );
+}
+
+let enabled = true;
+let calls = 0;
+
+/** How many convolutions and filter gradients took the Winograd path since the package loaded (tests, benches). */
+export function winogradCalls(): number {
+  return calls;
+}
+
+/**
+ * Turns the Winograd path of the wasm Conv2D, Conv2DBackpropInput and Conv2DBackpropFilter off (false: XNNPACK's
+ * direct convolution, as before) or on (the default). Returns the previous setting. For tests and benches.
+ */
+export function setWinogradEnabled(on: boolean): boolean {
+  const previous = enabled;
+  enabled = on;
+  return previous;
+}
+
+/**
+ * The Winograd sizes of a Conv2D (computeConv2DInfo), or null unless {@link winogradConv} takes it: a 3×3 filter,
+ * stride 1, no dilation, NHWC, and {@link winogradApplies}.
+ */
+export function winogradOfConv(c: backend_util.Conv2DInfo): WinogradConv | null {
+  const square3 = c.filterHeight === 3 && c.filterWidth === 3;
+  const unit = c.strideHeight === 1 && c.strideWidth === 1 && c.dilationHeight === 1 && c.dilationWidth === 1;
+  if (!enabled || !square3 || !unit || c.dataFormat !== 'channelsLast') return null;
+  const w: WinogradConv = {
+    batch: c.batchSize,
+    inHeight: c.inHeight,
+    inWidth: c.inWidth,
+    inChannels: c.inChannels,
+    outHeight: c.outHeight,
+    outWidth: c.outWidth,
+    outChannels: c.outChannels,
+    top: c.padInfo.top,
+    left: c.padInfo.left,
+  };
+  return winogradApplies(w) ? w : null;
+}
+
+/**
+ * The Winograd sizes of the input gradient of a Conv2D (computeConv2DInfo of the forward), a convolution of dy with
+ * the flipped filter, or null unless {@link winogradConv} takes it (as {@link winogradOfConv}).
+ */
+export function winogradOfInputGrad(c: backend_util.Conv2DInfo): WinogradConv | null {
+  const forward = winogradOfConv(c);
+  if (forward == null) return null;
+  // dx[r] = Σ_i dy[r + i − (2 − top)] · W[2 − i]: the flipped convolution reads dy from row −(2 − top).
+  const w: WinogradConv = {
+    batch: c.batchSize,
+    inHeight: c.outHeight,
+    inWidth: c.outWidth,
+    inChannels: c.outChannels,
+    outHeight: c.inHeight,
+    outWidth: c.inWidth,
+    outChannels: c.inChannels,
+    top: 2 - c.padInfo.top,
+    left: 2 - c.padInfo.left,
+  };
+  return winogradApplies(w) ? w : null;
+}
+
+interface WasmModuleLike {
+  cwrap(name: string, returns: null, args: string[]): (...args: unknown[]) => void;
+}
+
+interface HeapBackendLike {
+  wasm: WasmModuleLike;
+  dataIdMap: {get(dataId: unknown): {id: number} | undefined};
+  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
+  typedArrayFromHeap(info: TensorInfo): ArrayBufferView;
+}
+
+type BatchMatMulCall = (a: TensorInfo, b: TensorInfo, out: TensorInfo) => void;
+const batchMatMuls = new WeakMap<object, BatchMatMulCall>();
+
+/**
+ * tfjs-backend-wasm's exported BatchMatMul (the C function behind its kernel): for untransposed operands with a
+ * batch of 1, XNNPACK's fully-connected operator, created for b and cached until b's id is released.
+ */
+function batchMatMulOf(backend: HeapBackendLike): BatchMatMulCall {
+  let call = batchMatMuls.get(backend);
+  if (call == null) {
+    const run = backend.wasm.cwrap('BatchMatMul', null, [
+      'number',
+      'array',
+      'number',
+      'number',
+      'array',
+      'number',
+      'number',
+      'number',
+      'number',
+    ]);
+    const idOf = (info: TensorInfo) => backend.dataIdMap.get(info.dataId)!.id;
+    const shapeBytes = (info: TensorInfo) => new Uint8Array(new Int32Array(info.shape).buffer);
+    call = (a, b, out) => run(idOf(a), shapeBytes(a), 3, idOf(b), shapeBytes(b), 3, false, false, idOf(out));
+    batchMatMuls.set(backend, call);
+  }
+  return call;
+}
+
+const address = (backend: HeapBackendLike, info: TensorInfo) => backend.typedArrayFromHeap(info).byteOffset;
+
+/**
+ * The transformed input and the products of this many bytes at most per chunk of tiles: small enough to stay in
+ * the cache between the input transform, the 36 products and the output transform (the whole layer's would go to
+ * memory and back twice), but see {@link chunkTiles}'s minimum. Measured in bench/wasm_winograd.ts.
+ */
+const CHUNK_BYTES = 2 ** 22;
+let forcedChunk: number | null = null;
+
+/** Test hook: every chunk has this many tiles (the last one fewer); null restores the sizes below. */
+export function setWinogradChunkTiles(tiles: number | null): void {
+  forcedChunk = tiles;
+}
+
+/**
+ * Tiles per chunk: as many as fit {@link CHUNK_BYTES}, but no fewer than `least`, and no more than all of them.
+ */
+function chunkTiles(tiles: number, inC: number, outC: number, least: number): number {
+  const fit = Math.floor(CHUNK_BYTES / (WINOGRAD_PRODUCTS * (inC + outC) * 4));
+  return Math.max(1, Math.min(tiles, forcedChunk ?? Math.max(fit, least)));
+}
+
+/**
+ * The convolution of x with a 3×3 filter, on `memory` (the backend's heap). `flipped` false: filter is
+ * [3, 3, inChannels, outChannels] and y = Σ x·filter (Conv2D). `flipped` true: filter is
+ * [3, 3, outChannels, inChannels] and the convolution uses it flipped in space with its channel axes swapped (the
+ * input gradient of the Conv2D that filter belongs to). Returns y [batch, outHeight, outWidth, outChannels].
+ */
+export function winogradConv(
+  backend: unknown,
+  memory: WebAssembly.Memory,
+  x: TensorInfo,
+  filter: TensorInfo,
+  c: WinogradConv,
+  flipped: boolean
+): TensorInfo {
+  const heap = backend as HeapBackendLike;
+  const [inC, outC] = [c.inChannels, c.outChannels];
+  const tilesDown = Math.ceil(c.outHeight / WINOGRAD_TILE);
+  const tilesAcross = Math.ceil(c.outWidth / WINOGRAD_TILE);
+  const tiles = c.batch * tilesDown * tilesAcross;
+  // Every chunk reads the 36 packed filters again: below C·K / (2(C + K)) tiles that costs what chunking saves.
+  const chunk = chunkTiles(tiles, inC, outC, Math.ceil((inC * outC) / (2 * (inC + outC))));
+  calls++;
+  const y = heap.makeOutput([c.batch, c.outHeight, c.outWidth, outC], 'float32');
+  const work: TensorInfo[] = [];
+  const views: TensorInfo[] = [];
+  try {
+    const [uPlane, vPlane, mPlane] = [inC * outC, chunk * inC, chunk * outC].map(floats => planeBytes(floats * 4));
+    const [u, v, m, zero, sink] = [
+      [(WINOGRAD_PRODUCTS * uPlane) / 4],
+      [(WINOGRAD_PRODUCTS * vPlane) / 4],
+      [(WINOGRAD_PRODUCTS * mPlane) / 4],
+      [inC],
+      [outC],
+    ].map(shape => {
+      const info = heap.makeOutput(shape, 'float32');
+      work.push(info);
+      return info;
+    });
+    (heap.typedArrayFromHeap(zero) as Float32Array).fill(0);
+    const tap = inC * outC * 4;
+    const w = address(heap, filter);
+    if (flipped) {
+      // U[ξ][k][c] from filter[2 − i][2 − j][k][c]: tap 3i + j of the flipped filter is tap 8 − (3i + j) here.
+      winogradFilterOn(memory, true)(w + 8 * tap, address(heap, u), inC, outC, -tap, 4, inC * 4, uPlane);
+    } else {
+      winogradFilterOn(memory, false)(w, address(heap, u), inC, outC, tap, outC * 4, 4, uPlane);
+    }
+    // The filters' views live through all chunks: XNNPACK packs each once, into the operator it caches for the id.
+    const filters = Array.from({length: WINOGRAD_PRODUCTS}, (_, xi) =>
+      heapView(backend, u, xi * uPlane, [1, inC, outC])
+    );
+    views.push(...filters);
+    const planes = (info: TensorInfo, plane: number, rows: number, channels: number) =>
+      Array.from({length: WINOGRAD_PRODUCTS}, (_, xi) => heapView(backend, info, xi * plane, [1, rows, channels]));
+    const product = batchMatMulOf(heap);
+    const inputProgram = compiledProgram(memory, 'winogradInput', WINOGRAD_FUNCTIONS.inputTransform);
+    const outputProgram = compiledProgram(memory, 'winogradOutput', WINOGRAD_FUNCTIONS.outputTransform);
+    let full: {inputs: TensorInfo[]; products: TensorInfo[]} | null = null;
+    for (let first = 0; first < tiles; first += chunk) {
+      const end = Math.min(tiles, first + chunk);
+      const ranges = rowRanges(memory, end - first).map(([a, b]) => [first + a, first + b]);
+      runParts(
+        memory,
+        inputProgram,
+        winogradInputOn(memory),
+        ranges.map(([from, to]) => [
+          address(heap, x),
+          address(heap, zero),
+          address(heap, v),
+          first,
+          from,
+          to,
+          c.inHeight,
+          c.inWidth,
+          inC,
+          tilesDown,
+          tilesAcross,
+          c.top,
+          c.left,
+          vPlane,
+        ])
+      );
+      let chunkViews: {inputs: TensorInfo[]; products: TensorInfo[]} | null = full;
+      if (chunkViews == null || end - first < chunk) {
+        chunkViews = {inputs: planes(v, vPlane, end - first, inC), products: planes(m, mPlane, end - first, outC)};
+        views.push(...chunkViews.inputs, ...chunkViews.products);
+        if (end - first === chunk) full = chunkViews;
+      }
+      for (let xi = 0; xi < WINOGRAD_PRODUCTS; xi++)
+        product(chunkViews.inputs[xi], filters[xi], chunkViews.products[xi]);
+      runParts(
+        memory,
+        outputProgram,
+        winogradOutputOn(memory),
+        ranges.map(([from, to]) => [
+          address(heap, m),
+          address(heap, y),
+          address(heap, sink),
+          first,
+          from,
+          to,
+          c.outHeight,
+          c.outWidth,
+          outC,
+          tilesDown,
+          tilesAcross,
+          mPlane,
+        ])
+      );
+    }
+    return y;
+  } catch (error) {
+    disposeHeapData(backend, [y]);
+    throw error;
+  } finally {
+    // Releasing a filter's id also deletes the XNNPACK operator cached for it.
+    for (const view of views) releaseView(backend, view);
+    disposeHeapData(backend, work);
+  }
+}
+
+/** The filter gradient's chunks have at least this many tiles (or all): each chunk adds its 36 products into dW. */
+const GRADIENT_CHUNK_TILES = 256;
+
+/**
+ * The filter gradient of the 3×3 Conv2D `c` (x [batch, inHeight, inWidth, inChannels], dy [batch, outHeight,
+ * outWidth, outChannels]) by the same transforms, transposed (Lavin & Gray's bilinear form read backwards):
+ *
+ *   dW = Gᵀ [ Σ_tiles (A dy Aᵀ) ⊙ (Bᵀ d B) ] G
+ *
+ * per chunk of tiles: V = Bᵀ d B (the forward's input transform), D = A dy Aᵀ (transposed, tiles last), the 36
+ * products S[ξ] = D[ξ] V[ξ] ([K, P] × [P, C], the sum over the chunk's tiles), and dW += Gᵀ S G. Returns dW
+ * [3, 3, inChannels, outChannels].
+ */
+export function winogradFilterGrad(
+  backend: unknown,
+  memory: WebAssembly.Memory,
+  x: TensorInfo,
+  dy: TensorInfo,
+  c: WinogradConv
+): TensorInfo {
+  const heap = backend as HeapBackendLike;
+  const [inC, outC] = [c.inChannels, c.outChannels];
+  const tilesDown = Math.ceil(c.outHeight / WINOGRAD_TILE);
+  const tilesAcross = Math.ceil(c.outWidth / WINOGRAD_TILE);
+  const tiles = c.batch * tilesDown * tilesAcross;
+  const chunk = chunkTiles(tiles, inC, outC, GRADIENT_CHUNK_TILES);
+  calls++;
+  const dw = heap.makeOutput([3, 3, inC, outC], 'float32');
+  const work: TensorInfo[] = [];
+  const views: TensorInfo[] = [];
+  try {
+    const [vPlane, dPlane, sPlane] = [chunk * inC, outC * chunk, outC * inC].map(floats => planeBytes(floats * 4));
+    const [v, d, s, zero] = [
+      [(WINOGRAD_PRODUCTS * vPlane) / 4],
+      [(WINOGRAD_PRODUCTS * dPlane) / 4],
+      [(WINOGRAD_PRODUCTS * sPlane) / 4],
+      [Math.max(inC, outC)],
+    ].map(shape => {
+      const info = heap.makeOutput(shape, 'float32');
+      work.push(info);
+      return info;
+    });
+    (heap.typedArrayFromHeap(zero) as Float32Array).fill(0);
+    (heap.typedArrayFromHeap(dw) as Float32Array).fill(0);
+    const products = Array.from({length: WINOGRAD_PRODUCTS}, (_, xi) =>
+      heapView(backend, s, xi * sPlane, [1, outC, inC])
+    );
+    views.push(...products);
+    const product = batchMatMulOf(heap);
+    const inputProgram = compiledProgram(memory, 'winogradInput', WINOGRAD_FUNCTIONS.inputTransform);
+    const gradientProgram = compiledProgram(memory, 'winogradGradient', WINOGRAD_FUNCTIONS.gradientTransform);
+    for (let first = 0; first < tiles; first += chunk) {
+      const end = Math.min(tiles, first + chunk);
+      const span = end - first;
+      const ranges = rowRanges(memory, span).map(([a, b]) => [first + a, first + b]);
+      runParts(
+        memory,
+        inputProgram,
+        winogradInputOn(memory),
+        ranges.map(([from, to]) => [
+          address(heap, x),
+          address(heap, zero),
+          address(heap, v),
+          first,
+          from,
+          to,
+          c.inHeight,
+          c.inWidth,
+          inC,
+          tilesDown,
+          tilesAcross,
+          c.top,
+          c.left,
+          vPlane,
+        ])
+      );
+      runParts(
+        memory,
+        gradientProgram,
+        winogradGradientOn(memory),
+        ranges.map(([from, to]) => [
+          address(heap, dy),
+          address(heap, zero),
+          address(heap, d),
+          first,
+          from,
+          to,
+          c.outHeight,
+          c.outWidth,
+          outC,
+          tilesDown,
+          tilesAcross,
+          span,
+          dPlane,
+        ])
+      );
+      // Fresh views of V every chunk: XNNPACK caches the operator it packs b into by b's id.
+      const chunkViews: TensorInfo[] = [];
+      try {
+        for (let xi = 0; xi < WINOGRAD_PRODUCTS; xi++) {
+          const a = heapView(backend, d, xi * dPlane, [1, outC, span]);
+          chunkViews.push(a);
+          const b = heapView(backend, v, xi * vPlane, [1, span, inC]);
+          chunkViews.push(b);
+          product(a, b, products[xi]);
+        }
+      } finally {
+        for (const view of chunkViews) releaseView(backend, view);
+      }
+      winogradFilterGradOn(memory)(address(heap, s), address(heap, dw), inC, outC, sPlane);
+    }
+    return dw;
+  } catch (error) {
+    disposeHeapData(backend, [dw]);
+    throw error;
+  } finally {
+    for (const view of views) releaseView(backend, view);
+    disposeHeapData(backend, work);
+  }
+}
