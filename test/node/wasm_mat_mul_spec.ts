@@ -63,6 +63,15 @@ function cases(): MatMulCase[] {
       [64, 300],
       [300, 40],
     ],
+    // b larger than a: a·bᵀ runs as (b·aᵀ)ᵀ (a dense layer's input gradient).
+    [
+      [4, 300],
+      [300, 90],
+    ],
+    [
+      [1, 3, 6],
+      [1, 6, 40],
+    ],
   ];
   const all: MatMulCase[] = [];
   for (const [aPlain, bPlain] of shapes) {
@@ -126,6 +135,16 @@ describe('BatchMatMul on wasm (transposed operands copied, then XNNPACK)', () =>
     expect(await kernelsOf(false, false)).toBe(0);
     expect(await kernelsOf(true, false)).toBe(1);
     expect(await kernelsOf(true, true)).toBe(2);
+    // a·bᵀ with b the larger: (b·aᵀ)ᵀ transposes a and the product, never b.
+    const large = tf.ones([16, 4]);
+    const transposed = (await tf.profile(() => tf.matMul(a, large, false, true))).kernels.filter(
+      k => k.name === 'Transpose'
+    );
+    expect(transposed.map(k => k.inputShapes[0])).toEqual([
+      [4, 4],
+      [16, 4],
+    ]);
+    large.dispose();
     const before = tf.memory().numTensors;
     tf.dispose(tf.matMul(a, b, true, true));
     expect(tf.memory().numTensors).toBe(before);
