@@ -16,6 +16,9 @@
  * and dy (no copy), so that the transposed dy is never whole.
  * bench/wasm_conv_grad.ts measures this against im2col + matmul, per-tap matmuls and
  * wasm's Conv3DBackpropFilterV2 (which is also wrong for strides > 1 in 4.22).
+ *
+ * Before it: the filter gradient over x's non-zeros where few are non-zero (below), then, for
+ * a 3×3 stride-1 convolution of 16 or more channels, Winograd F(4×4, 3×3) (winograd.ts).
  */
 import {
   backend_util,

@@ -8,9 +8,11 @@
  *   dx[n, y, x, c] = Σ_{i, j, o} dyPadded[n, y + i, x + j, o] · W[kh−1−i, kw−1−j, c, o]
  *
  * where dy is padded by kh−1−top rows above, kh−1−bottom below (and likewise for
- * columns), so dx gets x's size. Strides above 1, and paddings wider than the filter
- * (which would need negative padding here), go to the kernel this one replaced.
- * bench/wasm_conv_grad.ts measures both.
+ * columns), so dx gets x's size. A 3×3 filter of 16 or more channels (multiples of 4) runs
+ * that convolution as Winograd F(4×4, 3×3) (winograd.ts), reading the filter flipped in
+ * place; other filters as one XNNPACK conv of a flipped copy. Strides above 1, and paddings
+ * wider than the filter (which would need negative padding here), go to the kernel this one
+ * replaced. bench/wasm_conv_grad.ts and bench/wasm_winograd.ts measure them.
  */
 import {
   backend_util,
