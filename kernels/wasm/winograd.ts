@@ -189,6 +189,90 @@ function chunkTiles(tiles: number, inC: number, outC: number, least: number): nu
   return Math.max(1, Math.min(tiles, forcedChunk ?? Math.max(fit, least)));
 }
 
+/** The tiles of the output (of dy, for the filter gradient): rows and columns of 4×4 tiles, and all images'. */
+interface Grid {
+  down: number;
+  across: number;
+  tiles: number;
+}
+
+function gridOf(c: WinogradConv): Grid {
+  const down = Math.ceil(c.outHeight / WINOGRAD_TILE);
+  const across = Math.ceil(c.outWidth / WINOGRAD_TILE);
+  return {down, across, tiles: c.batch * down * across};
+}
+
+/**
+ * Work tensors on the heap, recorded in `work` for the caller to free: for each entry of `planeFloats` one of 36
+ * planes (padded, planeBytes) and its plane's bytes, then a zeroed one of `zeros` floats.
+ */
+function workAreas(
+  heap: HeapBackendLike,
+  work: TensorInfo[],
+  planeFloats: number[],
+  zeros: number
+): {areas: TensorInfo[]; planes: number[]; zero: TensorInfo} {
+  const make = (floats: number) => {
+    const info = heap.makeOutput([floats], 'float32');
+    work.push(info);
+    return info;
+  };
+  const planes = planeFloats.map(floats => planeBytes(floats * 4));
+  const areas = planes.map(plane => make((WINOGRAD_PRODUCTS * plane) / 4));
+  const zero = make(zeros);
+  (heap.typedArrayFromHeap(zero) as Float32Array).fill(0);
+  return {areas, planes, zero};
+}
+
+/**
+ * Runs a tile transform over tiles [first, end) of a chunk that starts at `first`, split between this thread and
+ * the program workers (on a shared heap): `args(from, to)` are the program's parameters for a range.
+ */
+function overChunk(
+  memory: WebAssembly.Memory,
+  name: keyof typeof TILE_PROGRAMS,
+  first: number,
+  end: number,
+  args: (from: number, to: number) => number[]
+): void {
+  const {key, build, on} = TILE_PROGRAMS[name];
+  const ranges = rowRanges(memory, end - first).map(([a, b]) => args(first + a, first + b));
+  runParts(memory, compiledProgram(memory, key, build), on(memory), ranges);
+}
+
+const TILE_PROGRAMS = {
+  input: {key: 'winogradInput', build: WINOGRAD_FUNCTIONS.inputTransform, on: winogradInputOn},
+  output: {key: 'winogradOutput', build: WINOGRAD_FUNCTIONS.outputTransform, on: winogradOutputOn},
+  gradient: {key: 'winogradGradient', build: WINOGRAD_FUNCTIONS.gradientTransform, on: winogradGradientOn},
+};
+
+/**
+ * A tile transform's parameters for tiles [from, to) of the chunk from `first`: its three byte addresses, then
+ * TILE_WALK_PARAMS for the image [height, width, channels] over `grid`, then `rest`.
+ */
+function walkArgs(
+  addresses: number[],
+  first: number,
+  image: [number, number, number],
+  grid: Grid,
+  rest: number[]
+): (from: number, to: number) => number[] {
+  return (from, to) => [...addresses, first, from, to, ...image, grid.down, grid.across, ...rest];
+}
+
+/** The input transform's parameters (V's rows p − first; x read from row −top, column −left). */
+function inputArgs(
+  heap: HeapBackendLike,
+  [x, zero, v]: TensorInfo[],
+  vPlane: number,
+  c: WinogradConv,
+  grid: Grid,
+  first: number
+): (from: number, to: number) => number[] {
+  const addresses = [x, zero, v].map(info => address(heap, info));
+  return walkArgs(addresses, first, [c.inHeight, c.inWidth, c.inChannels], grid, [c.top, c.left, vPlane]);
+}
+
 /**
  * The convolution of x with a 3×3 filter, on `memory` (the backend's heap). `flipped` false: filter is
  * [3, 3, inChannels, outChannels] and y = Σ x·filter (Conv2D). `flipped` true: filter is
@@ -205,9 +289,8 @@ export function winogradConv(
 ): TensorInfo {
   const heap = backend as HeapBackendLike;
   const [inC, outC] = [c.inChannels, c.outChannels];
-  const tilesDown = Math.ceil(c.outHeight / WINOGRAD_TILE);
-  const tilesAcross = Math.ceil(c.outWidth / WINOGRAD_TILE);
-  const tiles = c.batch * tilesDown * tilesAcross;
+  const grid = gridOf(c);
+  const tiles = grid.tiles;
   // Every chunk reads the 36 packed filters again: below C·K / (2(C + K)) tiles that costs what chunking saves.
   const chunk = chunkTiles(tiles, inC, outC, Math.ceil((inC * outC) / (2 * (inC + outC))));
   calls++;
@@ -215,19 +298,11 @@ export function winogradConv(
   const work: TensorInfo[] = [];
   const views: TensorInfo[] = [];
   try {
-    const [uPlane, vPlane, mPlane] = [inC * outC, chunk * inC, chunk * outC].map(floats => planeBytes(floats * 4));
-    const [u, v, m, zero, sink] = [
-      [(WINOGRAD_PRODUCTS * uPlane) / 4],
-      [(WINOGRAD_PRODUCTS * vPlane) / 4],
-      [(WINOGRAD_PRODUCTS * mPlane) / 4],
-      [inC],
-      [outC],
-    ].map(shape => {
-      const info = heap.makeOutput(shape, 'float32');
-      work.push(info);
-      return info;
-    });
-    (heap.typedArrayFromHeap(zero) as Float32Array).fill(0);
+    const {areas, planes: bytes, zero} = workAreas(heap, work, [inC * outC, chunk * inC, chunk * outC], inC);
+    const [[u, v, m], [uPlane, vPlane, mPlane]] = [areas, bytes];
+    // Where output pixels past y's edge go.
+    const sink = heap.makeOutput([outC], 'float32');
+    work.push(sink);
     const tap = inC * outC * 4;
     const w = address(heap, filter);
     if (flipped) {
@@ -244,33 +319,10 @@ export function winogradConv(
     const planes = (info: TensorInfo, plane: number, rows: number, channels: number) =>
       Array.from({length: WINOGRAD_PRODUCTS}, (_, xi) => heapView(backend, info, xi * plane, [1, rows, channels]));
     const product = batchMatMulOf(heap);
-    const inputProgram = compiledProgram(memory, 'winogradInput', WINOGRAD_FUNCTIONS.inputTransform);
-    const outputProgram = compiledProgram(memory, 'winogradOutput', WINOGRAD_FUNCTIONS.outputTransform);
     let full: {inputs: TensorInfo[]; products: TensorInfo[]} | null = null;
     for (let first = 0; first < tiles; first += chunk) {
       const end = Math.min(tiles, first + chunk);
-      const ranges = rowRanges(memory, end - first).map(([a, b]) => [first + a, first + b]);
-      runParts(
-        memory,
-        inputProgram,
-        winogradInputOn(memory),
-        ranges.map(([from, to]) => [
-          address(heap, x),
-          address(heap, zero),
-          address(heap, v),
-          first,
-          from,
-          to,
-          c.inHeight,
-          c.inWidth,
-          inC,
-          tilesDown,
-          tilesAcross,
-          c.top,
-          c.left,
-          vPlane,
-        ])
-      );
+      overChunk(memory, 'input', first, end, inputArgs(heap, [x, zero, v], vPlane, c, grid, first));
       let chunkViews: {inputs: TensorInfo[]; products: TensorInfo[]} | null = full;
       if (chunkViews == null || end - first < chunk) {
         chunkViews = {inputs: planes(v, vPlane, end - first, inC), products: planes(m, mPlane, end - first, outC)};
@@ -279,25 +331,9 @@ export function winogradConv(
       }
       for (let xi = 0; xi < WINOGRAD_PRODUCTS; xi++)
         product(chunkViews.inputs[xi], filters[xi], chunkViews.products[xi]);
-      runParts(
-        memory,
-        outputProgram,
-        winogradOutputOn(memory),
-        ranges.map(([from, to]) => [
-          address(heap, m),
-          address(heap, y),
-          address(heap, sink),
-          first,
-          from,
-          to,
-          c.outHeight,
-          c.outWidth,
-          outC,
-          tilesDown,
-          tilesAcross,
-          mPlane,
-        ])
-      );
+      const outputAddresses = [m, y, sink].map(info => address(heap, info));
+      const image: [number, number, number] = [c.outHeight, c.outWidth, outC];
+      overChunk(memory, 'output', first, end, walkArgs(outputAddresses, first, image, grid, [mPlane]));
     }
     return y;
   } catch (error) {
@@ -332,80 +368,33 @@ export function winogradFilterGrad(
 ): TensorInfo {
   const heap = backend as HeapBackendLike;
   const [inC, outC] = [c.inChannels, c.outChannels];
-  const tilesDown = Math.ceil(c.outHeight / WINOGRAD_TILE);
-  const tilesAcross = Math.ceil(c.outWidth / WINOGRAD_TILE);
-  const tiles = c.batch * tilesDown * tilesAcross;
+  const grid = gridOf(c);
+  const tiles = grid.tiles;
   const chunk = chunkTiles(tiles, inC, outC, GRADIENT_CHUNK_TILES);
   calls++;
   const dw = heap.makeOutput([3, 3, inC, outC], 'float32');
   const work: TensorInfo[] = [];
   const views: TensorInfo[] = [];
   try {
-    const [vPlane, dPlane, sPlane] = [chunk * inC, outC * chunk, outC * inC].map(floats => planeBytes(floats * 4));
-    const [v, d, s, zero] = [
-      [(WINOGRAD_PRODUCTS * vPlane) / 4],
-      [(WINOGRAD_PRODUCTS * dPlane) / 4],
-      [(WINOGRAD_PRODUCTS * sPlane) / 4],
-      [Math.max(inC, outC)],
-    ].map(shape => {
-      const info = heap.makeOutput(shape, 'float32');
-      work.push(info);
-      return info;
-    });
-    (heap.typedArrayFromHeap(zero) as Float32Array).fill(0);
+    const {
+      areas,
+      planes: bytes,
+      zero,
+    } = workAreas(heap, work, [chunk * inC, outC * chunk, outC * inC], Math.max(inC, outC));
+    const [[v, d, s], [vPlane, dPlane, sPlane]] = [areas, bytes];
     (heap.typedArrayFromHeap(dw) as Float32Array).fill(0);
     const products = Array.from({length: WINOGRAD_PRODUCTS}, (_, xi) =>
       heapView(backend, s, xi * sPlane, [1, outC, inC])
     );
     views.push(...products);
     const product = batchMatMulOf(heap);
-    const inputProgram = compiledProgram(memory, 'winogradInput', WINOGRAD_FUNCTIONS.inputTransform);
-    const gradientProgram = compiledProgram(memory, 'winogradGradient', WINOGRAD_FUNCTIONS.gradientTransform);
     for (let first = 0; first < tiles; first += chunk) {
       const end = Math.min(tiles, first + chunk);
       const span = end - first;
-      const ranges = rowRanges(memory, span).map(([a, b]) => [first + a, first + b]);
-      runParts(
-        memory,
-        inputProgram,
-        winogradInputOn(memory),
-        ranges.map(([from, to]) => [
-          address(heap, x),
-          address(heap, zero),
-          address(heap, v),
-          first,
-          from,
-          to,
-          c.inHeight,
-          c.inWidth,
-          inC,
-          tilesDown,
-          tilesAcross,
-          c.top,
-          c.left,
-          vPlane,
-        ])
-      );
-      runParts(
-        memory,
-        gradientProgram,
-        winogradGradientOn(memory),
-        ranges.map(([from, to]) => [
-          address(heap, dy),
-          address(heap, zero),
-          address(heap, d),
-          first,
-          from,
-          to,
-          c.outHeight,
-          c.outWidth,
-          outC,
-          tilesDown,
-          tilesAcross,
-          span,
-          dPlane,
-        ])
-      );
+      overChunk(memory, 'input', first, end, inputArgs(heap, [x, zero, v], vPlane, c, grid, first));
+      const gradientAddresses = [dy, zero, d].map(info => address(heap, info));
+      const image: [number, number, number] = [c.outHeight, c.outWidth, outC];
+      overChunk(memory, 'gradient', first, end, walkArgs(gradientAddresses, first, image, grid, [span, dPlane]));
       // Fresh views of V every chunk: XNNPACK caches the operator it packs b into by b's id.
       const chunkViews: TensorInfo[] = [];
       try {

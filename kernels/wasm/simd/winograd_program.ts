@@ -184,11 +184,12 @@ function filterTransform(gather: boolean): WasmFunction {
   return f;
 }
 
-/** The input transform's parameters, in order (i32). */
-export const WINOGRAD_INPUT_PARAMS = [
-  'x',
-  'zero',
-  'v',
+/**
+ * The parameters the tile transforms share, after their three byte addresses (the array read, a zero or sink area,
+ * the array written): the chunk's first tile (`base`), the range of tiles of this call, the image read or written
+ * ([height, width, channels]) and the tile grid.
+ */
+export const TILE_WALK_PARAMS = [
   'base',
   'firstTile',
   'endTile',
@@ -197,10 +198,10 @@ export const WINOGRAD_INPUT_PARAMS = [
   'channels',
   'tilesDown',
   'tilesAcross',
-  'top',
-  'left',
-  'plane',
 ] as const;
+
+/** The input transform's parameters, in order (i32). */
+export const WINOGRAD_INPUT_PARAMS = ['x', 'zero', 'v', ...TILE_WALK_PARAMS, 'top', 'left', 'plane'] as const;
 
 /** The first pixel of tile p's 6×6 (or 4×4) window: image n, row ty·4 − top, column tx·4 − left. */
 function tileOrigin(
@@ -220,6 +221,28 @@ function tileOrigin(
     set(ty, i32.divU(get(rest), get(tilesAcross))),
     set(row0, i32.mul(get(ty), i32.const(WINOGRAD_TILE))),
     set(col0, i32.mul(i32.sub(get(rest), i32.mul(get(ty), get(tilesAcross))), i32.const(WINOGRAD_TILE))),
+  ];
+}
+
+/**
+ * The walk the tile transforms share: for each tile p in [firstTile, endTile), `setup` (its window's addresses),
+ * then `perChannels` for every 16 bytes cb of a pixel's channels (four at a time).
+ */
+function overTiles(
+  at: {p: number; firstTile: number; endTile: number; cb: number; pixelBytes: number},
+  setup: Code[],
+  perChannels: Code[]
+): Code {
+  const {p, firstTile, endTile, cb, pixelBytes} = at;
+  return [
+    ...set(p, get(firstTile)),
+    ...whileLoop(
+      i32.ltS(get(p), get(endTile)),
+      ...setup,
+      set(cb, i32.const(0)),
+      whileLoop(i32.ltS(get(cb), get(pixelBytes)), ...perChannels, set(cb, i32.add(get(cb), i32.const(16)))),
+      set(p, i32.add(get(p), i32.const(1)))
+    ),
   ];
 }
 
@@ -310,33 +333,13 @@ function inputTransform(): WasmFunction {
     set(pixelBytes, i32.mul(get(channels), i32.const(4))),
     set(rowBytes, i32.mul(get(width), get(pixelBytes))),
     ...planes.map((local, xi) => set(local, i32.mul(i32.const(6 * xi), get(plane)))),
-    set(p, get(firstTile)),
-    whileLoop(
-      i32.ltS(get(p), get(endTile)),
-      ...setup,
-      set(cb, i32.const(0)),
-      whileLoop(i32.ltS(get(cb), get(pixelBytes)), ...perChannels, set(cb, i32.add(get(cb), i32.const(16)))),
-      set(p, i32.add(get(p), i32.const(1)))
-    )
+    overTiles({p, firstTile, endTile, cb, pixelBytes}, setup, perChannels)
   );
   return f;
 }
 
 /** The output transform's parameters, in order (i32). */
-export const WINOGRAD_OUTPUT_PARAMS = [
-  'm',
-  'y',
-  'sink',
-  'base',
-  'firstTile',
-  'endTile',
-  'height',
-  'width',
-  'channels',
-  'tilesDown',
-  'tilesAcross',
-  'plane',
-] as const;
+export const WINOGRAD_OUTPUT_PARAMS = ['m', 'y', 'sink', ...TILE_WALK_PARAMS, 'plane'] as const;
 
 /**
  * For each tile in [firstTile, endTile) and four channels at a time: the 4×4 output tile Aᵀ M A of the products M
@@ -380,14 +383,7 @@ function outputTransform(): WasmFunction {
   f.emit(
     set(pixelBytes, i32.mul(get(channels), i32.const(4))),
     set(rowBytes, i32.mul(get(width), get(pixelBytes))),
-    set(p, get(firstTile)),
-    whileLoop(
-      i32.ltS(get(p), get(endTile)),
-      ...setup,
-      set(cb, i32.const(0)),
-      whileLoop(i32.ltS(get(cb), get(pixelBytes)), ...perChannels, set(cb, i32.add(get(cb), i32.const(16)))),
-      set(p, i32.add(get(p), i32.const(1)))
-    )
+    overTiles({p, firstTile, endTile, cb, pixelBytes}, setup, perChannels)
   );
   return f;
 }
@@ -422,21 +418,7 @@ function filterGradRows(f: WasmFunction, s: Code[], out: Out, t: [number, number
 }
 
 /** The dy transform's parameters, in order (i32). `span` is the chunk's number of tiles (its rows' length). */
-export const WINOGRAD_GRADIENT_PARAMS = [
-  'dy',
-  'zero',
-  'd',
-  'base',
-  'firstTile',
-  'endTile',
-  'height',
-  'width',
-  'channels',
-  'tilesDown',
-  'tilesAcross',
-  'span',
-  'plane',
-] as const;
+export const WINOGRAD_GRADIENT_PARAMS = ['dy', 'zero', 'd', ...TILE_WALK_PARAMS, 'span', 'plane'] as const;
 
 /**
  * For the filter gradient: for each tile in [firstTile, endTile) and four channels at a time, D[ξ·6 + ν, k, p − base]
@@ -505,14 +487,7 @@ function gradientTransform(): WasmFunction {
     set(lanes[2], i32.add(get(lane), get(lane))),
     set(lanes[3], i32.add(get(lanes[2]), get(lane))),
     ...planes.map((local, xi) => set(local, i32.mul(i32.const(6 * xi), get(plane)))),
-    set(p, get(firstTile)),
-    whileLoop(
-      i32.ltS(get(p), get(endTile)),
-      ...setup,
-      set(cb, i32.const(0)),
-      whileLoop(i32.ltS(get(cb), get(pixelBytes)), ...perChannels, set(cb, i32.add(get(cb), i32.const(16)))),
-      set(p, i32.add(get(p), i32.const(1)))
-    )
+    overTiles({p, firstTile, endTile, cb, pixelBytes}, setup, perChannels)
   );
   return f;
 }
