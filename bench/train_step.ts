@@ -16,6 +16,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 
 import {sparseConvCalls, sparseConvLimits} from '../kernels/wasm/conv2d';
 import {sparseFilterGradCalls} from '../kernels/wasm/conv2d_backprop_filter';
+import {winogradCalls} from '../kernels/wasm/winograd';
 import * as snn from '../src/index';
 
 import type {KernelTime, OutputLine, RunSpec, TrainCase} from './train/spec';
@@ -158,6 +159,7 @@ async function measureActivity(spec: RunSpec, mode: Mode, step: () => Promise<un
   let depth = 0;
   const sparseBefore = sparseConvCalls();
   const filterGradsBefore = sparseFilterGradCalls();
+  const winogradBefore = winogradCalls();
   engine.runKernelFunc = (call: KernelCall) => {
     const counted = depth === 0 && call.kernelName === 'Conv2D';
     if (counted) {
@@ -197,6 +199,8 @@ async function measureActivity(spec: RunSpec, mode: Mode, step: () => Promise<un
     sparseGradientCalls: sparseConvCalls() - sparseBefore - sparseCalls,
     sparseFilterGradCalls: sparseFilterGradCalls() - filterGradsBefore,
     sparseLimits: tf.getBackend() === 'wasm' ? sparseConvLimits(tf.backend()) : undefined,
+    winogradLimits: tf.getBackend() === 'wasm' ? sparseConvLimits(tf.backend(), true) : undefined,
+    winogradCalls: winogradCalls() - winogradBefore,
   });
 }
 

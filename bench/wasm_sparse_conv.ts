@@ -1,8 +1,9 @@
 /**
- * tfjs-snn's wasm Conv2D over the non-zeros of a sparse input (kernels/wasm/conv2d.ts) against wasm's own
- * (XNNPACK, dense), on the spiking convolutions of the small model on 28×28 (T 6, batch 64) and of VGG9 on CIFAR
- * (T 4, batch 16): the inputs are spikes (0 or 1) at a given share of non-zeros, and pooled spikes (0.25 … 1),
- * 3×3 filters, 'same' padding. Prints one markdown table: best-of-3 ms of each, the ratio, and the largest
+ * tfjs-snn's wasm Conv2D over the non-zeros of a sparse input (kernels/wasm/conv2d.ts) against its dense path
+ * (Winograd F(4×4, 3×3) on these 3×3 shapes, kernels/wasm/winograd.ts; before it XNNPACK, wasm's own), on the
+ * spiking convolutions of the small model on 28×28 (T 6, batch 64) and of VGG9 on CIFAR (T 4, batch 16): the
+ * inputs are spikes (0 or 1) at a given share of non-zeros, and pooled spikes (0.25 … 1), 3×3 filters, 'same'
+ * padding. Prints one markdown table: best-of-3 ms of each, the ratio, and the largest
  * difference between the two results relative to the largest output.
  *
  *   npx esbuild bench/wasm_sparse_conv.ts --bundle --platform=node --packages=external \
@@ -123,12 +124,12 @@ async function main(): Promise<void> {
       (filterGrad
         ? 'wasm Conv2DBackpropFilter, as a convolution (which goes over non-zeros at its own limits) vs its program ' +
           'over non-zeros; '
-        : 'wasm Conv2D, XNNPACK (dense) vs over non-zeros only; ') +
+        : 'wasm Conv2D, dense (Winograd where it applies, else XNNPACK) vs over non-zeros only; ') +
         `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ` +
         `${threads} thread(s) (XNNPACK's, and the sparse program's with its program workers), ` +
         `load average ${load.join(' ')}`,
       '',
-      `| conv | x → Cout | input | non-zero | ${filterGrad ? 'as a convolution' : 'XNNPACK'} ms | non-zeros ms | speed-up | max diff / max |`,
+      `| conv | x → Cout | input | non-zero | ${filterGrad ? 'as a convolution' : 'dense'} ms | non-zeros ms | speed-up | max diff / max |`,
       '| --- | --- | --- | --- | --- | --- | --- | --- |',
       ...rows,
       '',

@@ -119,6 +119,13 @@ function limitsText(limits) {
   return `over non-zeros when at most ${percent(limits.binary)} of spikes or ${percent(limits.valued)} of other values are non-zero`;
 }
 
+/** The lower limits where Winograd takes the convolution, when they differ (one thread). */
+function winogradLimitsText(a) {
+  const w = a.winogradLimits;
+  if (w == null || (w.binary === a.sparseLimits.binary && w.valued === a.sparseLimits.valued)) return '';
+  return `; ${percent(w.binary)} and ${percent(w.valued)} where Winograd takes it`;
+}
+
 function activityLines(activity) {
   return activity.map(
     a =>
@@ -128,7 +135,8 @@ function activityLines(activity) {
       (a.sparseFilterGradCalls > 0
         ? `; ${a.sparseFilterGradCalls} filter gradient${a.sparseFilterGradCalls === 1 ? '' : 's'} over non-zeros only`
         : '') +
-      (a.sparseLimits == null ? '' : ` (${limitsText(a.sparseLimits)})`)
+      (a.sparseLimits == null ? '' : ` (${limitsText(a.sparseLimits)}${winogradLimitsText(a)})`) +
+      (a.winogradCalls > 0 ? `; ${a.winogradCalls} convolutions or filter gradients as Winograd F(4×4, 3×3)` : '')
   );
 }
 

@@ -135,6 +135,10 @@ export interface ActivityLine {
   sparseFilterGradCalls?: number;
   /** On wasm: the non-zero shares up to which a Conv2D takes the sparse path (kernels/wasm/conv2d.ts). */
   sparseLimits?: {binary: number; valued: number};
+  /** On wasm, one thread: the lower limits where Winograd takes the convolution (kernels/wasm/winograd.ts). */
+  winogradLimits?: {binary: number; valued: number};
+  /** Convolutions and filter gradients that ran as Winograd F(4×4, 3×3) (wasm). */
+  winogradCalls?: number;
 }
 
 /** Printed when a mode starts, so that the parent can bound the step time of a process it ends. */

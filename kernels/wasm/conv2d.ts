@@ -17,7 +17,7 @@ import {geometryArgs} from './simd/sparse_taps';
 import {simdKernelsAvailable} from './simd/simd_runtime';
 import {HeapBackend, Listing, listNonZerosIf} from './sparse_listing';
 import {disposeHeapData, heapMemory} from './wasm_backend';
-import {winogradConv, winogradOfConv} from './winograd';
+import {winogradConv, winogradDensity, winogradOfConv} from './winograd';
 
 /**
  * The largest non-zero shares for which the sparse path runs, for spikes (every non-zero is 1) and for other
@@ -87,7 +87,7 @@ export function conv2dWasmConfig(builtIn: KernelConfig): KernelConfig {
       const dense = () =>
         winograd == null ? builtInFunc(args) : winogradConv(backend, memory, x, filter, winograd, false);
       if (maxDensity?.binary === 0) return dense();
-      const limits = sparseConvLimits(backend);
+      const limits = sparseConvLimits(backend, winograd != null);
       // At most this many non-zeros for spikes, and for other values; the count stops once past the larger.
       const most = Math.floor(limits.binary * xs.length);
       const mostValued = Math.floor(limits.valued * xs.length);
@@ -110,11 +110,16 @@ export function conv2dWasmConfig(builtIn: KernelConfig): KernelConfig {
 
 /**
  * The largest non-zero shares of x for which the Conv2D on this wasm backend takes the sparse path, for spikes and
- * for other values: the limits above divided by XNNPACK's threads over the program's (exported for benches).
+ * for other values: the limits above divided by XNNPACK's threads over the program's, and on one thread no more
+ * than where Winograd wins when it takes the convolution (`winograd`; winograd.ts). Exported for benches.
  */
-export function sparseConvLimits(backend: unknown): {binary: number; valued: number} {
+export function sparseConvLimits(backend: unknown, winograd = false): {binary: number; valued: number} {
   const {limits, threads} = densityLimits(backend);
-  return {binary: limits.binary / threads, valued: limits.valued / threads};
+  const own = {binary: limits.binary / threads, valued: limits.valued / threads};
+  // On one thread, against Winograd rather than XNNPACK's direct convolution (winograd.ts).
+  if (!winograd || maxDensity != null || programWorkerCount() > 0) return own;
+  const against = winogradDensity('conv', 0);
+  return {binary: Math.min(own.binary, against.binary), valued: Math.min(own.valued, against.valued)};
 }
 
 function densityLimits(backend: unknown): {limits: typeof DEFAULT_DENSITY; threads: number} {

@@ -37,14 +37,14 @@ import {
   zeros,
 } from '@tensorflow/tfjs-core';
 
-import {partCount, runParts, xnnpackThreadsPerProgramThread} from './simd/program_workers';
+import {partCount, programWorkerCount, runParts, xnnpackThreadsPerProgramThread} from './simd/program_workers';
 import {sparseFilterGradOn, sparseFilterGradProgram} from './simd/sparse_filter_grad_program';
 import {geometryArgs} from './simd/sparse_taps';
 import {simdKernelsAvailable} from './simd/simd_runtime';
 import {countNonZeros, HeapBackend, listNonZerosIf} from './sparse_listing';
 import {sparseConvLimits} from './conv2d';
 import {disposeHeapData, heapMemory, releaseView, rowView} from './wasm_backend';
-import {winogradFilterGrad, winogradOfConv} from './winograd';
+import {winogradDensity, winogradFilterGrad, winogradOfConv} from './winograd';
 
 /** How much of x the conv windows read: rows/cols of x kept, and the zero padding around them. */
 interface Footprint {
@@ -181,7 +181,13 @@ function sparseFilterGrad(
     if (found.nonZeros <= Math.floor((found.binary ? limits.binary : limits.valued) * xLength)) return null;
     binary = found.binary;
   } else {
-    const share = filterGradDensity ?? DEFAULT_FILTER_GRAD_DENSITY / xnnpackThreadsPerProgramThread(backend);
+    const own = filterGradDensity ?? DEFAULT_FILTER_GRAD_DENSITY / xnnpackThreadsPerProgramThread(backend);
+    // On one thread, where Winograd takes the gradient, no more than where it wins (winograd.ts).
+    const againstWinograd =
+      filterGradDensity == null && programWorkerCount() === 0 && winogradOfConv(c) != null
+        ? winogradDensity('filterGrad', c.outChannels).binary
+        : 1;
+    const share = Math.min(own, againstWinograd);
     const most = Math.floor(share * xLength);
     const found = count(most);
     if (found.nonZeros > most) return null;

@@ -3,12 +3,13 @@
  * and the input are transformed by SIMD programs, the 36 products [tiles, C] × [C, K] run in XNNPACK (the built-in
  * BatchMatMul's fully-connected path, called on views of one work tensor each, no copies), and a third program
  * turns the products into the output. That is 36 multiply-adds per 4×4 output pixels, input channel and output
- * channel where the direct convolution does 144: on VGG9's shapes 2.4-3.5× faster than XNNPACK's direct
+ * channel where the direct convolution does 144: on VGG9's shapes 2.0-3.3× faster than XNNPACK's direct
  * convolution on one thread (`bench/wasm_winograd.ts`, docs/benchmarks.md).
  *
- * It serves the dense Conv2D (conv2d.ts, when the input has too many non-zeros for the sparse path) and the input
+ * It serves the dense Conv2D (conv2d.ts, when the input has too many non-zeros for the sparse path), the input
  * gradient (conv2d_backprop_input.ts), whose filter is the forward's flipped in space with its channel axes
- * swapped: the filter transform reads it so, and no flipped copy is made.
+ * swapped (the filter transform reads it so, and no flipped copy is made), and the filter gradient
+ * (conv2d_backprop_filter.ts, winogradFilterGrad below).
  *
  * Rounding: the transforms add up to 8 terms of mixed sign before the products and after, so results differ from
  * the direct convolution's by more than reordering does: on the specs' random cases under 1e-5 of the largest
@@ -46,8 +47,9 @@ export interface WinogradConv {
 }
 
 /**
- * Below this many input or output channels the transforms cost more than the products save (measured in
- * bench/wasm_winograd.ts); the callers then keep XNNPACK's direct convolution.
+ * The fewest input and output channels Winograd takes: at 16 → 16 it and XNNPACK's direct convolution were about
+ * even (0.9-1.4× on 64 images of 16×16 and 28×28, one thread; a probe, not in the bench), and with fewer the
+ * transforms cost more than the products save. The callers then keep the direct convolution.
  */
 export const WINOGRAD_MIN_CHANNELS = 16;
 
@@ -62,6 +64,20 @@ export function winogradApplies(c: WinogradConv): boolean {
     c.top >= 0 &&
     c.left >= 0
   );
+}
+
+/**
+ * The share of non-zero inputs above which Winograd beats the program over non-zeros on one thread, where Winograd
+ * takes the convolution (`node build/bench-wasm-sparse-conv.cjs [--filter-grad] --rates=0.15,0.2,0.25,0.3`,
+ * docs/benchmarks.md). The convolution: at 20 % spikes on VGG9's 3×3 layers (0.94-1.08× there), 15 % other values
+ * (pooled spikes). The filter gradient, whose products run slower the fewer its output channels (XNNPACK packs
+ * each chunk's transformed input afresh, rows K): 30 % at K = 64, 22 % at 128, 17 % at 256, so 0.3·(64/K)^0.4.
+ * On threads the program over non-zeros splits and the products do not, so the callers keep their own limits.
+ */
+export function winogradDensity(kind: 'conv' | 'filterGrad', outChannels: number): {binary: number; valued: number} {
+  if (kind === 'conv') return {binary: 0.2, valued: 0.15};
+  const share = 0.3 * Math.pow(64 / outChannels, 0.4);
+  return {binary: share, valued: share};
 }
 
 let enabled = true;

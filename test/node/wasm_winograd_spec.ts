@@ -4,8 +4,8 @@ import '../../src/index'; // replaces wasm's Conv2D, Conv2DBackpropInput and Con
 import * as tf from '@tensorflow/tfjs-core';
 
 import {registerAll} from '../../kernels/register';
-import {setSparseConvDensity} from '../../kernels/wasm/conv2d';
-import {setSparseFilterGradDensity} from '../../kernels/wasm/conv2d_backprop_filter';
+import {setSparseConvDensity, sparseConvCalls} from '../../kernels/wasm/conv2d';
+import {setSparseFilterGradDensity, sparseFilterGradCalls} from '../../kernels/wasm/conv2d_backprop_filter';
 import {SYNC_COMPILE_BYTES} from '../../kernels/wasm/simd/simd_runtime';
 import {encodeModule} from '../../kernels/wasm/simd/wasm_emit';
 import {planeBytes, WINOGRAD_FUNCTIONS} from '../../kernels/wasm/simd/winograd_program';
@@ -13,6 +13,7 @@ import {
   setWinogradChunkTiles,
   setWinogradEnabled,
   winogradCalls,
+  winogradDensity,
   winogradOfConv,
   winogradOfInputGrad,
 } from '../../kernels/wasm/winograd';
@@ -231,5 +232,49 @@ describe('Winograd F(4×4, 3×3) convolutions on wasm', () => {
     } finally {
       setWinogradEnabled(previous);
     }
+  });
+});
+
+describe('the sparse paths against Winograd on one thread', () => {
+  beforeAll(async () => {
+    registerAll();
+    await tf.setBackend('wasm');
+    setSparseConvDensity(null);
+    setSparseFilterGradDensity(null);
+  });
+
+  afterAll(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  /** Spikes: 1 at about `share` of the positions (a fixed pseudo-random pattern), else 0. */
+  const spikes = (shape: Shape4, share: number, seed: number) =>
+    randomArray(sizeOf(shape), seed, 0, 1).map(v => (v < share ? 1 : 0));
+
+  async function paths(kernel: 'Conv2D' | 'Conv2DBackpropFilter', c: GradCase, share: number) {
+    const x = spikes(c.xShape, share, 800);
+    const d = {x, w: randomArray(sizeOf(filterShapeOf(c)), 801), dy: randomArray(sizeOf(dyShapeOf(c)), 802)};
+    const before = {sparse: sparseConvCalls() + sparseFilterGradCalls()};
+    const {values, winograd} = await (kernel === 'Conv2D' ? conv(c, d) : filterGrad(c, d));
+    const expected = kernel === 'Conv2D' ? referenceConv(c, d.x, d.w) : referenceFilterGrad(c, d.x, d.dy);
+    expect(relativeMaxError(values, expected)).toBeLessThanOrEqual(TOLERANCE);
+    return {winograd, sparse: sparseConvCalls() + sparseFilterGradCalls() - before.sparse};
+  }
+
+  it('gives the convolution to Winograd above 20 % spikes, to the program over non-zeros below', async () => {
+    const c: GradCase = {xShape: [4, 8, 8, 32], kernel: [3, 3], outChannels: 32, strides: 1, pad: 'same'};
+    expect(winogradDensity('conv', 32)).toEqual({binary: 0.2, valued: 0.15});
+    expect(await paths('Conv2D', c, 0.1)).toEqual({winograd: 0, sparse: 1});
+    expect(await paths('Conv2D', c, 0.35)).toEqual({winograd: 1, sparse: 0});
+  });
+
+  it('gives the filter gradient to Winograd above a share that falls with the output channels', async () => {
+    expect(winogradDensity('filterGrad', 64).binary).toBeCloseTo(0.3, 10);
+    expect(winogradDensity('filterGrad', 256).binary).toBeCloseTo(0.3 * Math.pow(0.25, 0.4), 10);
+    const narrow: GradCase = {xShape: [4, 8, 8, 32], kernel: [3, 3], outChannels: 64, strides: 1, pad: 'same'};
+    const wide: GradCase = {...narrow, outChannels: 256};
+    // 25 % spikes: under 30 % (K = 64), over 17 % (K = 256).
+    expect(await paths('Conv2DBackpropFilter', narrow, 0.25)).toEqual({winograd: 0, sparse: 1});
+    expect(await paths('Conv2DBackpropFilter', wide, 0.25)).toEqual({winograd: 1, sparse: 0});
   });
 });
