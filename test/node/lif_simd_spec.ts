@@ -155,6 +155,31 @@ describe('LIF kernels: the WebAssembly SIMD program and the loops', () => {
     }
   });
 
+  it('propagates a NaN current into the gradients where the loops do (the surrogates’ clamps keep NaN)', async () => {
+    expect(await tf.setBackend('wasm')).toBe(true);
+    const values = randomArray(2 * 5 * 21, 41, -0.3, 1.5);
+    values[3 * 21 + 7] = NaN;
+    const x = tf.tensor(values, [2, 5, 21]);
+    for (const surrogate of SURROGATE_NAMES) {
+      const gradient = () => {
+        const dx = tf.grad(v => tf.sum(ops.lif(v, {leak: 0.9, threshold: 0.8, surrogate})))(x);
+        const out = Array.from(dx.dataSync(), Number.isNaN);
+        dx.dispose();
+        return out;
+      };
+      const program = gradient();
+      const previous = runtime.setSimdKernelsEnabled(false);
+      const loops = gradient();
+      runtime.setSimdKernelsEnabled(previous);
+      expect(program.some(nan => nan))
+        .withContext(surrogate)
+        .toBe(true);
+      expect(program).withContext(surrogate).toEqual(loops);
+    }
+    x.dispose();
+    await tf.setBackend('cpu');
+  });
+
   it('compiles every attribute set to a module under 4 KB (what Chrome compiles synchronously on its main thread)', () => {
     for (const surrogate of SURROGATE_NAMES) {
       for (const resetMode of RESET_MODES) {

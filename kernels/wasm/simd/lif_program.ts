@@ -144,7 +144,7 @@ function expNonPositive(f: WasmFunction, x: Code): Code[] {
   }
   const scale = i32x4.shl(i32x4.add(f32x4.truncToI32(get(k)), i32x4Constant(f, 127)), 23);
   return [
-    set(y, f32x4.max(f32x4.mul(x, f32x4Constant(f, Math.LOG2E)), f32x4Constant(f, -126))),
+    set(y, f32x4.pmax(f32x4.mul(x, f32x4Constant(f, Math.LOG2E)), f32x4Constant(f, -126))),
     set(k, f32x4.floor(get(y))),
     set(frac, f32x4.sub(get(y), get(k))),
     f32x4.mul(poly, scale),
@@ -183,9 +183,10 @@ function surrogate(
           set(
             out,
             f32x4.mul(
-              f32x4.max(
-                f32x4Constant(f, 0),
-                f32x4.sub(one, f32x4.abs(f32x4.sub(f32x4.mul(get(u), get(inverse)), one)))
+              // 1 − |…| is never −0, so pmax (one instruction) is max here, NaN included.
+              f32x4.pmax(
+                f32x4.sub(one, f32x4.abs(f32x4.sub(f32x4.mul(get(u), get(inverse)), one))),
+                f32x4Constant(f, 0)
               ),
               get(scale)
             )
