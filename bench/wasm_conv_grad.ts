@@ -23,6 +23,8 @@ import {replacedKernel} from '../kernels/replace_kernel';
 import * as tf from '@tensorflow/tfjs-core';
 import {cpus} from 'node:os';
 
+import {relativeMaxError} from '../test/reference/lif_reference';
+
 type Shape4 = [number, number, number, number];
 type FilterGrad = (x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: Shape4) => tf.Tensor;
 
@@ -214,16 +216,6 @@ function timeMs(run: () => tf.Tensor): number {
     if (times.length === 1 && times[0] > MIN_TIMED_MS) break;
   }
   return Math.min(...times);
-}
-
-function relativeMaxError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  let maxDiff = 0;
-  let maxRef = 0;
-  for (let i = 0; i < expected.length; i++) {
-    maxDiff = Math.max(maxDiff, Math.abs(actual[i] - expected[i]));
-    maxRef = Math.max(maxRef, Math.abs(expected[i]));
-  }
-  return maxRef === 0 ? maxDiff : maxDiff / maxRef;
 }
 
 interface ShapeData {

@@ -19,6 +19,7 @@ import {cpus, loadavg} from 'node:os';
 import {setSparseConvDensity} from '../kernels/wasm/conv2d';
 import {setSparseFilterGradDensity} from '../kernels/wasm/conv2d_backprop_filter';
 import {setWinogradEnabled, winogradCalls} from '../kernels/wasm/winograd';
+import {relativeMaxError} from '../test/reference/lif_reference';
 
 type Shape4 = [number, number, number, number];
 
@@ -62,16 +63,6 @@ function measure(run: () => tf.Tensor): {ms: number; values: Float32Array; winog
   return {ms, values, winograd};
 }
 
-function relativeDifference(a: Float32Array, b: Float32Array): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return scale === 0 ? diff : diff / scale;
-}
-
 async function main(): Promise<void> {
   await tf.setBackend('wasm');
   await tf.ready();
@@ -101,7 +92,7 @@ async function main(): Promise<void> {
       if (direct.winograd || !winograd.winograd) throw new Error(`${shape.name} ${kernel}: the paths did not switch`);
       console.log(
         `| ${shape.name}, N ${xShape[0]} | ${kernel} | ${direct.ms.toFixed(1)} | ${winograd.ms.toFixed(1)} | ` +
-          `${(direct.ms / winograd.ms).toFixed(2)}× | ${relativeDifference(winograd.values, direct.values).toExponential(1)} |`
+          `${(direct.ms / winograd.ms).toFixed(2)}× | ${relativeMaxError(winograd.values, direct.values).toExponential(1)} |`
       );
     }
     tf.dispose([x, w, dy]);

@@ -117,9 +117,10 @@ export function sparseConvLimits(backend: unknown, winograd = false): {binary: n
   const {limits, threads} = densityLimits(backend);
   const own = {binary: limits.binary / threads, valued: limits.valued / threads};
   // On one thread, against Winograd rather than XNNPACK's direct convolution (winograd.ts).
-  if (!winograd || maxDensity != null || programWorkerCount() > 0) return own;
-  const against = winogradDensity('conv', 0);
-  return {binary: Math.min(own.binary, against.binary), valued: Math.min(own.valued, against.valued)};
+  const against = winograd && maxDensity == null ? winogradDensity('conv', 0) : null;
+  return against == null
+    ? own
+    : {binary: Math.min(own.binary, against.binary), valued: Math.min(own.valued, against.valued)};
 }
 
 function densityLimits(backend: unknown): {limits: typeof DEFAULT_DENSITY; threads: number} {

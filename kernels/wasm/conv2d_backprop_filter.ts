@@ -37,14 +37,14 @@ import {
   zeros,
 } from '@tensorflow/tfjs-core';
 
-import {partCount, programWorkerCount, runParts, xnnpackThreadsPerProgramThread} from './simd/program_workers';
+import {partCount, runParts, xnnpackThreadsPerProgramThread} from './simd/program_workers';
 import {sparseFilterGradOn, sparseFilterGradProgram} from './simd/sparse_filter_grad_program';
 import {geometryArgs} from './simd/sparse_taps';
 import {simdKernelsAvailable} from './simd/simd_runtime';
 import {countNonZeros, HeapBackend, listNonZerosIf} from './sparse_listing';
 import {sparseConvLimits} from './conv2d';
 import {disposeHeapData, heapMemory, releaseView, rowView} from './wasm_backend';
-import {winogradDensity, winogradFilterGrad, winogradOfConv} from './winograd';
+import {WinogradConv, winogradDensity, winogradFilterGrad, winogradOfConv} from './winograd';
 
 /** How much of x the conv windows read: rows/cols of x kept, and the zero padding around them. */
 interface Footprint {
@@ -109,10 +109,11 @@ export const conv2dBackpropFilterWasm: KernelFunc = ({inputs, attrs, backend}) =
   const convInfo = convInfoOf(x, dy, attrs as unknown as Conv2DBackpropFilterAttrs);
   const footprint = footprintOf(convInfo);
   if (footprint.keptRows <= 0 || footprint.keptCols <= 0) return zeros(convInfo.filterShape);
-  const sparse = sparseFilterGrad(backend, x, dy, convInfo);
+  const winograd = winogradOfConv(convInfo);
+  const sparse = sparseFilterGrad(backend, x, dy, convInfo, winograd != null);
   if (sparse != null) return sparse;
-  const winograd = winogradFilterGradIf(backend, x, dy, convInfo);
-  if (winograd != null) return winograd;
+  const dense = winograd == null ? null : winogradFilterGradIf(backend, x, dy, winograd);
+  if (dense != null) return dense;
   const batch = convInfo.batchSize;
   const dyImageBytes = util.sizeFromShape(dy.shape.slice(1)) * 4;
   const chunk = Math.max(1, Math.floor(chunkBytes / dyImageBytes));
@@ -139,10 +140,9 @@ function winogradFilterGradIf(
   backend: unknown,
   x: TensorInfo,
   dy: TensorInfo,
-  c: backend_util.Conv2DInfo
+  winograd: WinogradConv
 ): TensorInfo | null {
-  const winograd = winogradOfConv(c);
-  if (winograd == null || !simdKernelsAvailable() || x.dtype !== 'float32' || dy.dtype !== 'float32') return null;
+  if (!simdKernelsAvailable() || x.dtype !== 'float32' || dy.dtype !== 'float32') return null;
   const memory = heapMemory(backend, (backend as HeapBackend).typedArrayFromHeap(x) as Float32Array);
   return memory == null ? null : winogradFilterGrad(backend, memory, x, dy, winograd);
 }
@@ -151,13 +151,15 @@ function winogradFilterGradIf(
  * The filter gradient over x's non-zeros, or null where it does not apply (no SIMD, output channels not a multiple
  * of 4, a heap the program cannot import, or too many non-zeros). x's non-zeros are listed per chunk of images (the
  * chunk as for the convolution path below), and the program adds dy into dW for each; on a shared heap with
- * program workers each thread takes a range of output channels.
+ * program workers each thread takes a range of output channels. `winograd`: whether Winograd would take the
+ * gradient otherwise (its limit then applies, winogradDensity).
  */
 function sparseFilterGrad(
   backend: unknown,
   x: TensorInfo,
   dy: TensorInfo,
-  c: backend_util.Conv2DInfo
+  c: backend_util.Conv2DInfo,
+  winograd: boolean
 ): TensorInfo | null {
   if (filterGradDensity === 0 || !simdKernelsAvailable() || x.dtype !== 'float32' || dy.dtype !== 'float32') {
     return null;
@@ -183,11 +185,8 @@ function sparseFilterGrad(
   } else {
     const own = filterGradDensity ?? DEFAULT_FILTER_GRAD_DENSITY / xnnpackThreadsPerProgramThread(backend);
     // On one thread, where Winograd takes the gradient, no more than where it wins (winograd.ts).
-    const againstWinograd =
-      filterGradDensity == null && programWorkerCount() === 0 && winogradOfConv(c) != null
-        ? winogradDensity('filterGrad', c.outChannels).binary
-        : 1;
-    const share = Math.min(own, againstWinograd);
+    const against = winograd && filterGradDensity == null ? winogradDensity('filterGrad', c.outChannels) : null;
+    const share = Math.min(own, against?.binary ?? 1);
     const most = Math.floor(share * xLength);
     const found = count(most);
     if (found.nonZeros > most) return null;

@@ -17,17 +17,16 @@
  */
 import type {backend_util, TensorInfo} from '@tensorflow/tfjs-core';
 
-import {runParts, rowRanges} from './simd/program_workers';
-import {compiledProgram} from './simd/simd_runtime';
+import {programWorkerCount, runParts, rowRanges} from './simd/program_workers';
 import {
   WINOGRAD_PRODUCTS,
   WINOGRAD_TILE,
-  winogradFilterGradOn,
-  winogradFilterOn,
-  winogradGradientOn,
-  winogradInputOn,
-  winogradOutputOn,
-  WINOGRAD_FUNCTIONS,
+  winogradFilterGradProgram,
+  winogradFilterProgram,
+  winogradGradientProgram,
+  winogradInputProgram,
+  winogradOutputProgram,
+  WinogradProgram,
   planeBytes,
 } from './simd/winograd_program';
 import {disposeHeapData, heapView, releaseView} from './wasm_backend';
@@ -72,9 +71,14 @@ export function winogradApplies(c: WinogradConv): boolean {
  * docs/benchmarks.md). The convolution: at 20 % spikes on VGG9's 3×3 layers (0.94-1.08× there), 15 % other values
  * (pooled spikes). The filter gradient, whose products run slower the fewer its output channels (XNNPACK packs
  * each chunk's transformed input afresh, rows K): 30 % at K = 64, 22 % at 128, 17 % at 256, so 0.3·(64/K)^0.4.
- * On threads the program over non-zeros splits and the products do not, so the callers keep their own limits.
+ * On threads the program over non-zeros splits and the products do not: null there, and the callers keep their own
+ * limits.
  */
-export function winogradDensity(kind: 'conv' | 'filterGrad', outChannels: number): {binary: number; valued: number} {
+export function winogradDensity(
+  kind: 'conv' | 'filterGrad',
+  outChannels: number
+): {binary: number; valued: number} | null {
+  if (programWorkerCount() > 0) return null;
   if (kind === 'conv') return {binary: 0.2, valued: 0.15};
   const share = 0.3 * Math.pow(64 / outChannels, 0.4);
   return {binary: share, valued: share};
@@ -241,52 +245,53 @@ function workAreas(
 }
 
 /**
- * Runs a tile transform over tiles [first, end) of a chunk that starts at `first`, split between this thread and
- * the program workers (on a shared heap): `args(from, to)` are the program's parameters for a range.
+ * Views of `info`'s 36 planes (`plane` bytes apart), each of `shape`, no copies; each is added to `into` as it is
+ * made, for the caller to release.
  */
-function overChunk(
-  memory: WebAssembly.Memory,
-  name: keyof typeof TILE_PROGRAMS,
-  first: number,
-  end: number,
-  args: (from: number, to: number) => number[]
-): void {
-  const {key, build, on} = TILE_PROGRAMS[name];
-  const ranges = rowRanges(memory, end - first).map(([a, b]) => args(first + a, first + b));
-  runParts(memory, compiledProgram(memory, key, build), on(memory), ranges);
+function planeViews(
+  backend: unknown,
+  info: TensorInfo,
+  plane: number,
+  shape: number[],
+  into: TensorInfo[]
+): TensorInfo[] {
+  return Array.from({length: WINOGRAD_PRODUCTS}, (_, xi) => {
+    const view = heapView(backend, info, xi * plane, shape);
+    into.push(view);
+    return view;
+  });
 }
 
-const TILE_PROGRAMS = {
-  input: {key: 'winogradInput', build: WINOGRAD_FUNCTIONS.inputTransform, on: winogradInputOn},
-  output: {key: 'winogradOutput', build: WINOGRAD_FUNCTIONS.outputTransform, on: winogradOutputOn},
-  gradient: {key: 'winogradGradient', build: WINOGRAD_FUNCTIONS.gradientTransform, on: winogradGradientOn},
-};
+/** A tile transform's parameters for tiles [from, to) of the chunk that starts at `first`. */
+type TileArgs = (first: number, from: number, to: number) => number[];
 
 /**
- * A tile transform's parameters for tiles [from, to) of the chunk from `first`: its three byte addresses, then
- * TILE_WALK_PARAMS for the image [height, width, channels] over `grid`, then `rest`.
+ * Runs a tile transform over tiles [first, end) of a chunk that starts at `first`, split between this thread and
+ * the program workers (on a shared heap).
+ */
+function overChunk(memory: WebAssembly.Memory, transform: WinogradProgram, first: number, end: number, args: TileArgs) {
+  const ranges = rowRanges(memory, end - first).map(([a, b]) => args(first, first + a, first + b));
+  runParts(memory, transform.program(memory), transform.on(memory), ranges);
+}
+
+/**
+ * A tile transform's parameters: its three byte addresses (of `infos`), then TILE_WALK_PARAMS for the image
+ * [height, width, channels] over `grid`, then `rest`.
  */
 function walkArgs(
-  addresses: number[],
-  first: number,
+  heap: HeapBackendLike,
+  infos: TensorInfo[],
   image: [number, number, number],
   grid: Grid,
   rest: number[]
-): (from: number, to: number) => number[] {
-  return (from, to) => [...addresses, first, from, to, ...image, grid.down, grid.across, ...rest];
+): TileArgs {
+  const addresses = infos.map(info => address(heap, info));
+  return (first, from, to) => [...addresses, first, from, to, ...image, grid.down, grid.across, ...rest];
 }
 
 /** The input transform's parameters (V's rows p − first; x read from row −top, column −left). */
-function inputArgs(
-  heap: HeapBackendLike,
-  [x, zero, v]: TensorInfo[],
-  vPlane: number,
-  c: WinogradConv,
-  grid: Grid,
-  first: number
-): (from: number, to: number) => number[] {
-  const addresses = [x, zero, v].map(info => address(heap, info));
-  return walkArgs(addresses, first, [c.inHeight, c.inWidth, c.inChannels], grid, [c.top, c.left, vPlane]);
+function inputArgs(heap: HeapBackendLike, infos: TensorInfo[], vPlane: number, c: WinogradConv, grid: Grid): TileArgs {
+  return walkArgs(heap, infos, [c.inHeight, c.inWidth, c.inChannels], grid, [c.top, c.left, vPlane]);
 }
 
 /**
@@ -323,33 +328,28 @@ export function winogradConv(
     const w = address(heap, filter);
     if (flipped) {
       // U[ξ][k][c] from filter[2 − i][2 − j][k][c]: tap 3i + j of the flipped filter is tap 8 − (3i + j) here.
-      winogradFilterOn(memory, true)(w + 8 * tap, address(heap, u), inC, outC, -tap, 4, inC * 4, uPlane);
+      winogradFilterProgram(true).on(memory)(w + 8 * tap, address(heap, u), inC, outC, -tap, 4, inC * 4, uPlane);
     } else {
-      winogradFilterOn(memory, false)(w, address(heap, u), inC, outC, tap, outC * 4, 4, uPlane);
+      winogradFilterProgram(false).on(memory)(w, address(heap, u), inC, outC, tap, outC * 4, 4, uPlane);
     }
     // The filters' views live through all chunks: XNNPACK packs each once, into the operator it caches for the id.
-    const filters = Array.from({length: WINOGRAD_PRODUCTS}, (_, xi) =>
-      heapView(backend, u, xi * uPlane, [1, inC, outC])
-    );
-    views.push(...filters);
-    const planes = (info: TensorInfo, plane: number, rows: number, channels: number) =>
-      Array.from({length: WINOGRAD_PRODUCTS}, (_, xi) => heapView(backend, info, xi * plane, [1, rows, channels]));
+    const filters = planeViews(backend, u, uPlane, [1, inC, outC], views);
+    /** The views of V's and M's planes for a chunk of `rows` tiles. */
+    const chunkViews = (rows: number) => ({
+      inputs: planeViews(backend, v, vPlane, [1, rows, inC], views),
+      products: planeViews(backend, m, mPlane, [1, rows, outC], views),
+    });
+    // chunk ≤ tiles, so the first chunk is whole; only a short last chunk needs views of its own.
+    const whole = chunkViews(chunk);
     const product = batchMatMulOf(heap);
-    let full: {inputs: TensorInfo[]; products: TensorInfo[]} | null = null;
+    const input = inputArgs(heap, [x, zero, v], vPlane, c, grid);
+    const output = walkArgs(heap, [m, y, sink], [c.outHeight, c.outWidth, outC], grid, [mPlane]);
     for (let first = 0; first < tiles; first += chunk) {
       const end = Math.min(tiles, first + chunk);
-      overChunk(memory, 'input', first, end, inputArgs(heap, [x, zero, v], vPlane, c, grid, first));
-      let chunkViews: {inputs: TensorInfo[]; products: TensorInfo[]} | null = full;
-      if (chunkViews == null || end - first < chunk) {
-        chunkViews = {inputs: planes(v, vPlane, end - first, inC), products: planes(m, mPlane, end - first, outC)};
-        views.push(...chunkViews.inputs, ...chunkViews.products);
-        if (end - first === chunk) full = chunkViews;
-      }
-      for (let xi = 0; xi < WINOGRAD_PRODUCTS; xi++)
-        product(chunkViews.inputs[xi], filters[xi], chunkViews.products[xi]);
-      const outputAddresses = [m, y, sink].map(info => address(heap, info));
-      const image: [number, number, number] = [c.outHeight, c.outWidth, outC];
-      overChunk(memory, 'output', first, end, walkArgs(outputAddresses, first, image, grid, [mPlane]));
+      overChunk(memory, winogradInputProgram, first, end, input);
+      const {inputs, products} = end - first === chunk ? whole : chunkViews(end - first);
+      for (let xi = 0; xi < WINOGRAD_PRODUCTS; xi++) product(inputs[xi], filters[xi], products[xi]);
+      overChunk(memory, winogradOutputProgram, first, end, output);
     }
     return y;
   } catch (error) {
@@ -399,32 +399,27 @@ export function winogradFilterGrad(
     } = workAreas(heap, work, [chunk * inC, outC * chunk, outC * inC], Math.max(inC, outC));
     const [[v, d, s], [vPlane, dPlane, sPlane]] = [areas, bytes];
     (heap.typedArrayFromHeap(dw) as Float32Array).fill(0);
-    const products = Array.from({length: WINOGRAD_PRODUCTS}, (_, xi) =>
-      heapView(backend, s, xi * sPlane, [1, outC, inC])
-    );
-    views.push(...products);
+    const products = planeViews(backend, s, sPlane, [1, outC, inC], views);
     const product = batchMatMulOf(heap);
+    const input = inputArgs(heap, [x, zero, v], vPlane, c, grid);
+    const image: [number, number, number] = [c.outHeight, c.outWidth, outC];
     for (let first = 0; first < tiles; first += chunk) {
       const end = Math.min(tiles, first + chunk);
       const span = end - first;
-      overChunk(memory, 'input', first, end, inputArgs(heap, [x, zero, v], vPlane, c, grid, first));
-      const gradientAddresses = [dy, zero, d].map(info => address(heap, info));
-      const image: [number, number, number] = [c.outHeight, c.outWidth, outC];
-      overChunk(memory, 'gradient', first, end, walkArgs(gradientAddresses, first, image, grid, [span, dPlane]));
+      overChunk(memory, winogradInputProgram, first, end, input);
+      // The span (the rows of D's planes) changes with a short last chunk, so the arguments are made per chunk.
+      const gradient = walkArgs(heap, [dy, zero, d], image, grid, [span, dPlane]);
+      overChunk(memory, winogradGradientProgram, first, end, gradient);
       // Fresh views of V every chunk: XNNPACK caches the operator it packs b into by b's id.
       const chunkViews: TensorInfo[] = [];
       try {
-        for (let xi = 0; xi < WINOGRAD_PRODUCTS; xi++) {
-          const a = heapView(backend, d, xi * dPlane, [1, outC, span]);
-          chunkViews.push(a);
-          const b = heapView(backend, v, xi * vPlane, [1, span, inC]);
-          chunkViews.push(b);
-          product(a, b, products[xi]);
-        }
+        const dPlanes = planeViews(backend, d, dPlane, [1, outC, span], chunkViews);
+        const vPlanes = planeViews(backend, v, vPlane, [1, span, inC], chunkViews);
+        for (let xi = 0; xi < WINOGRAD_PRODUCTS; xi++) product(dPlanes[xi], vPlanes[xi], products[xi]);
       } finally {
         for (const view of chunkViews) releaseView(backend, view);
       }
-      winogradFilterGradOn(memory)(address(heap, s), address(heap, dw), inC, outC, sPlane);
+      winogradFilterGradProgram.on(memory)(address(heap, s), address(heap, dw), inC, outC, sPlane);
     }
     return dw;
   } catch (error) {

@@ -64,13 +64,16 @@ describe('useThreadedWasm', () => {
       outputs: ThreadCaseOutputs;
       sparseCalls: number;
       workerParts: number;
+      winogradLimits: unknown;
     }>(`
       const threads = await snn.useThreadedWasm({threads: ${THREADS}});
       const conv = require(${JSON.stringify(path.join(BUILD, 'kernels/wasm/conv2d.js'))});
       const workers = require(${JSON.stringify(path.join(BUILD, 'kernels/wasm/simd/program_workers.js'))});
+      const winograd = require(${JSON.stringify(path.join(BUILD, 'kernels/wasm/winograd.js'))});
       const outputs = await helpers.threadCaseOutputs();
       return {threads, backend: tf.getBackend(), outputs,
-        sparseCalls: conv.sparseConvCalls(), workerParts: workers.programWorkerRuns()};`);
+        sparseCalls: conv.sparseConvCalls(), workerParts: workers.programWorkerRuns(),
+        winogradLimits: winograd.winogradDensity('conv', 32)};`);
     if (threaded.error?.startsWith(CANNOT_START)) {
       pending(`threads cannot be started here: ${threaded.error}`);
       return;
@@ -105,6 +108,8 @@ describe('useThreadedWasm', () => {
     expect(single.winogradWorkerParts).toBe(0);
     expect(outputs.winogradWorkerParts).toBe(8);
     expect(outputs.winograd).toEqual(single.winograd);
+    // On threads the sparse paths keep their own limits: the program over non-zeros splits, the products do not.
+    expect(threaded.result!.winogradLimits).toBeNull();
     expect(maxRelativeDiff(outputs.predict, single.predict)).toBeLessThanOrEqual(1e-5);
     expect(Math.abs(outputs.loss - single.loss)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(single.loss)));
     expect(maxRelativeDiff(outputs.weights, single.weights)).toBeLessThanOrEqual(1e-5);

@@ -23,7 +23,7 @@
  * of 4. Input pixels outside the image are read from `zero` (C zeros) and output pixels past the output's edge are
  * written to `sink` (K floats the caller discards), so no border needs its own code.
  */
-import {SimdFunction, simdFunction} from './simd_runtime';
+import {CompiledProgram, compiledProgram, SimdFunction, simdFunction} from './simd_runtime';
 import {
   Code,
   countUp,
@@ -560,26 +560,23 @@ function filterGradTransform(): WasmFunction {
   return f;
 }
 
-/** The filter transform on `memory`; `gather` when the four cols of a vector are not adjacent in w. */
-export function winogradFilterOn(memory: WebAssembly.Memory, gather: boolean): SimdFunction {
-  return simdFunction(memory, `winogradFilter|${gather}`, () => filterTransform(gather));
+/** A transform: `on` instantiates it on a memory, `program` gives its module for program workers (one key, both). */
+export interface WinogradProgram {
+  on(memory: WebAssembly.Memory): SimdFunction;
+  program(memory: WebAssembly.Memory): CompiledProgram;
 }
 
-export function winogradInputOn(memory: WebAssembly.Memory): SimdFunction {
-  return simdFunction(memory, 'winogradInput', inputTransform);
+function programOf(key: string, build: () => WasmFunction): WinogradProgram {
+  return {on: memory => simdFunction(memory, key, build), program: memory => compiledProgram(memory, key, build)};
 }
 
-export function winogradOutputOn(memory: WebAssembly.Memory): SimdFunction {
-  return simdFunction(memory, 'winogradOutput', outputTransform);
-}
-
-export function winogradGradientOn(memory: WebAssembly.Memory): SimdFunction {
-  return simdFunction(memory, 'winogradGradient', gradientTransform);
-}
-
-export function winogradFilterGradOn(memory: WebAssembly.Memory): SimdFunction {
-  return simdFunction(memory, 'winogradFilterGrad', filterGradTransform);
-}
+/** The filter transform; `gather` when the four cols of a vector are not adjacent in w. */
+export const winogradFilterProgram = (gather: boolean): WinogradProgram =>
+  programOf(`winogradFilter|${gather}`, () => filterTransform(gather));
+export const winogradInputProgram = programOf('winogradInput', inputTransform);
+export const winogradOutputProgram = programOf('winogradOutput', outputTransform);
+export const winogradGradientProgram = programOf('winogradGradient', gradientTransform);
+export const winogradFilterGradProgram = programOf('winogradFilterGrad', filterGradTransform);
 
 /** The programs' functions, for tests of their sizes (each must compile synchronously, SYNC_COMPILE_BYTES). */
 export const WINOGRAD_FUNCTIONS = {
