@@ -48,7 +48,7 @@ export const lifCpu: KernelFunc = ({inputs, backend, attrs}) => {
         {length: initial.length, perRow: true},
       ],
       (memory, addresses, rows) =>
-        lifForwardOn(memory, attrs as unknown as LifAttrs)(...addresses, rows, dims.time, dims.features)
+        lifForwardOn(memory, attrs as unknown as LifAttrs, dims.time)(...addresses, rows, dims.time, dims.features)
     );
     return [io.output(currents.shape.slice(), spikes), io.output(initialMembrane.shape.slice(), membrane)];
   }

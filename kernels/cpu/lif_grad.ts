@@ -118,7 +118,7 @@ export const lifGradCpu: KernelFunc = ({inputs, backend, attrs}) => {
         {length: th.length, perRow: false},
       ],
       (memory, addresses, rows) =>
-        lifGradOn(memory, attrs as unknown as LifAttrs)(...addresses, rows, dims.time, dims.features)
+        lifGradOn(memory, attrs as unknown as LifAttrs, dims.time)(...addresses, rows, dims.time, dims.features)
     );
     const shapes = [currents.shape, initialMembrane.shape, leak.shape, threshold.shape];
     return grads.map((values, i) => io.output(shapes[i].slice(), values));

@@ -34,7 +34,7 @@ export const lifWasm: KernelFunc = ({inputs, backend, attrs}) => {
       ...[x + train, v0 + state, leakAt, thresholdAt, s + train, v + state],
       ...[rows, dims.time, dims.features],
     ]);
-    runParts(memory, lifForwardProgram(memory, lifAttrs), lifForwardOn(memory, lifAttrs), parts);
+    runParts(memory, lifForwardProgram(memory, lifAttrs, dims.time), lifForwardOn(memory, lifAttrs, dims.time), parts);
     return outputs;
   }
   membrane.set(initial);

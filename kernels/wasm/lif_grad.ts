@@ -45,7 +45,7 @@ export const lifGradWasm: KernelFunc = ({inputs, backend, attrs}) => {
       ...[dX + train, dV0 + state, dLeakAt, dThresholdAt],
       ...[rows, dims.time, dims.features],
     ]);
-    runParts(memory, lifGradProgram(memory, lifAttrs), lifGradOn(memory, lifAttrs), parts);
+    runParts(memory, lifGradProgram(memory, lifAttrs, dims.time), lifGradOn(memory, lifAttrs, dims.time), parts);
     return outputs;
   }
   lifGradInto(

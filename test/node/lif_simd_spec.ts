@@ -5,9 +5,14 @@ import {ops} from '../../src/index';
 import {DEFAULT_ALPHA, LifCase, lifCases} from '../reference/lif_cases';
 import {checkLifCase, expectMatchesReference} from '../shared/lif_check';
 import {LifAttrs, RESET_MODES, SURROGATE_NAMES} from '../../kernels/lif_attrs';
-import {LIF_VECTORS, lifForwardFunction, lifGradFunction} from '../../kernels/wasm/simd/lif_program';
+import {
+  LIF_VECTORS,
+  lifForwardFunctions,
+  lifGradFunctions,
+  setLifUnrolledBytes,
+} from '../../kernels/wasm/simd/lif_program';
 import * as runtime from '../../kernels/wasm/simd/simd_runtime';
-import {encodeModule} from '../../kernels/wasm/simd/wasm_emit';
+import {encodeModule, WasmFunction} from '../../kernels/wasm/simd/wasm_emit';
 import {randomArray} from '../reference/lif_reference';
 
 // The cpu and wasm LIF kernels run a WebAssembly SIMD program (kernels/wasm/simd/lif_program.ts) where the engine
@@ -180,18 +185,125 @@ describe('LIF kernels: the WebAssembly SIMD program and the loops', () => {
     await tf.setBackend('cpu');
   });
 
-  it('compiles every attribute set to a module under 4 KB (what Chrome compiles synchronously on its main thread)', () => {
+  it('builds every attribute set unrolled for T 6 and as loops, one under 4 KB (Chrome < 114); T 100 as loops only', () => {
+    const unrolledSizes: number[] = [];
     for (const surrogate of SURROGATE_NAMES) {
       for (const resetMode of RESET_MODES) {
         for (const detachReset of [false, true]) {
           const attrs: LifAttrs = {resetMode, detachReset, surrogate, alpha: 2, vReset: 0.1};
-          for (const fn of [lifForwardFunction(attrs), lifGradFunction(attrs)]) {
-            const bytes = encodeModule([fn], false);
-            expect(WebAssembly.validate(bytes)).withContext(`${fn.name} ${surrogate} ${resetMode}`).toBe(true);
-            expect(bytes.length).toBeLessThan(runtime.SYNC_COMPILE_BYTES);
-            expect(WebAssembly.validate(encodeModule([fn], true))).toBe(true);
+          for (const builds of [lifForwardFunctions, lifGradFunctions]) {
+            const [unrolled, ...loops] = Array.from(builds(attrs, 6));
+            const context = `${unrolled.name} ${surrogate} ${resetMode} ${detachReset}`;
+            // A T whose unrolled program could not fit builds the loops only, the same ones.
+            const beyond = Array.from(builds(attrs, 100));
+            expect(beyond.map(fn => encodeModule([fn], false)))
+              .withContext(context)
+              .toEqual(loops.map(fn => encodeModule([fn], false)));
+            for (const fn of [unrolled, ...loops]) {
+              expect(WebAssembly.validate(encodeModule([fn], false)))
+                .withContext(context)
+                .toBe(true);
+              expect(WebAssembly.validate(encodeModule([fn], true)))
+                .withContext(context)
+                .toBe(true);
+            }
+            unrolledSizes.push(encodeModule([unrolled], false).length);
+            expect(encodeModule([loops[loops.length - 1]], false).length)
+              .withContext(context)
+              .toBeLessThan(runtime.SYNC_COMPILE_BYTES);
           }
         }
+      }
+    }
+    // The unrolled T-6 programs are the large ones, which only an engine without the limit takes.
+    expect(Math.max(...unrolledSizes)).toBeGreaterThan(runtime.SYNC_COMPILE_BYTES);
+  });
+
+  it('unrolls a program where its module fits LIF_UNROLLED_BYTES: T 6 and T 12 (gradient) or 20 (forward), not T 25', async () => {
+    expect(await tf.setBackend('wasm')).toBe(true);
+    const spy = spyOn(runtime, 'simdFunction').and.callThrough();
+    const keys = (time: number) => {
+      spy.calls.reset();
+      const x = tf.randomUniform([2, time, 40], 0, 1);
+      const dx = tf.grad(v => tf.sum(ops.lif(v, {leak: 0.9})))(x);
+      dx.dataSync();
+      tf.dispose([x, dx]);
+      return spy.calls.allArgs().map(args => String(args[1]).replace(/\|.*\|/, '|'));
+    };
+    expect(keys(6)).toEqual(['lif|6', 'lifGrad|6']);
+    expect(keys(12)).toEqual(['lif|12', 'lifGrad|12']);
+    expect(keys(16)).toEqual(['lif|16', 'lifGrad|loop']);
+    expect(keys(20)).toEqual(['lif|20', 'lifGrad|loop']);
+    expect(keys(25)).toEqual(['lif|loop', 'lifGrad|loop']);
+    await tf.setBackend('cpu');
+  });
+
+  it('compiles the first build the engine takes: a size refusal (RangeError) moves on, other errors are thrown', () => {
+    const fn = (name: string, nops: number) => {
+      const f = new WasmFunction(name, 0);
+      f.emit(new Array<number>(nops).fill(0x01)); // nop
+      return f;
+    };
+    const memory = new WebAssembly.Memory({initial: 1});
+    const previous = runtime.setSyncCompileLimit(2000);
+    try {
+      expect(runtime.compiledProgram(memory, 'spec|fits', () => [fn('large', 3000), fn('small', 10)]).name).toBe(
+        'small'
+      );
+      expect(() => runtime.compiledProgram(memory, 'spec|none fits', () => [fn('large', 3000)])).toThrowError(
+        RangeError,
+        /3\d{3} bytes is over the test limit of 2000/
+      );
+      runtime.setSyncCompileLimit(null);
+      expect(runtime.compiledProgram(memory, 'spec|fits', () => [fn('large', 3000), fn('small', 10)]).name).toBe(
+        'large'
+      );
+      const broken = new WasmFunction('broken', 0);
+      broken.emit([0x6a]); // i32.add on an empty stack: invalid, not a size refusal
+      expect(() => runtime.compiledProgram(memory, 'spec|broken', () => [broken, fn('small', 10)])).toThrowError(
+        WebAssembly.CompileError
+      );
+    } finally {
+      runtime.setSyncCompileLimit(previous);
+    }
+  });
+
+  describe('the loop programs (unrolled over LIF_UNROLLED_BYTES) match the float64 reference', () => {
+    let previous: ReturnType<typeof setLifUnrolledBytes> | null = null;
+    beforeAll(() => {
+      previous = setLifUnrolledBytes({forward: 0, gradient: 0});
+    });
+    afterAll(async () => {
+      setLifUnrolledBytes(previous);
+      await tf.setBackend('cpu');
+    });
+    for (const backend of ['cpu', 'wasm']) {
+      for (const c of cases.filter((_, i) => i % 5 === (backend === 'cpu' ? 0 : 2))) {
+        it(`${backend}: ${c.name}`, async () => {
+          expect(await tf.setBackend(backend)).toBe(true);
+          const spy = spyOn(runtime, 'simdFunction').and.callThrough();
+          expectMatchesReference(await checkLifCase(c, 'kernel'));
+          expect(spy.calls.allArgs().every(args => String(args[1]).endsWith('|loop'))).toBe(true);
+        });
+      }
+    }
+  });
+
+  describe('an engine that refuses modules of 4 KB or more (Chrome < 114) runs the loops, matching the reference', () => {
+    let previous: number | null = null;
+    beforeAll(() => {
+      previous = runtime.setSyncCompileLimit(runtime.SYNC_COMPILE_BYTES);
+    });
+    afterAll(async () => {
+      runtime.setSyncCompileLimit(previous);
+      await tf.setBackend('cpu');
+    });
+    for (const backend of ['cpu', 'wasm']) {
+      for (const c of cases.filter((_, i) => i % 7 === (backend === 'cpu' ? 1 : 4))) {
+        it(`${backend}: ${c.name}`, async () => {
+          expect(await tf.setBackend(backend)).toBe(true);
+          expectMatchesReference(await checkLifCase(c, 'kernel'));
+        });
       }
     }
   });

@@ -28,13 +28,13 @@ import {
   v128,
   V128,
   I32,
-  encodeModule,
   f32x4Constant,
   i32x4Constant,
   WasmFunction,
   whileLoop,
+  encodeModule,
 } from './wasm_emit';
-import {CompiledProgram, compiledProgram, SimdFunction, simdFunction, SYNC_COMPILE_BYTES} from './simd_runtime';
+import {CompiledProgram, compiledProgram, SimdFunction, simdFunction} from './simd_runtime';
 
 /** The exported functions' parameters, in order (all i32: byte addresses, then sizes). */
 export const LIF_FORWARD_PARAMS = [
@@ -94,10 +94,60 @@ const LANE: Access = {load: address => loadLane0(address), store: (a, v) => stor
  * Vectors side by side in the widest pass: four, one 64-byte cache line per time step. A group walks its neurons'
  * T steps, each a row of the [batch, time, features] arrays apart, so every step is a separate stream through
  * memory; a group that uses whole cache lines of each is about a fifth faster on tfjs-backend-wasm's heap than one
- * vector at a time (two, half a line, are slower than one). A program whose widest pass would make its module
- * too large to compile synchronously ({@link SYNC_COMPILE_BYTES}) runs one vector at a time.
+ * vector at a time (two, half a line, are slower than one).
  */
 export const LIF_VECTORS = 4;
+
+/** The two programs, for the size budgets and the cache keys. */
+type LifProgramKind = 'forward' | 'gradient';
+
+/**
+ * The largest module a program may encode to with its walk through time unrolled for its T. Unrolled, each load and
+ * store of the walk is its own instruction and meets memory at a fixed 64-byte stride from one group of neurons to
+ * the next, which the processor's prefetchers follow; in a loop the one load jumps a row of features per step and
+ * back at the next group. But an unrolled group's code runs once per group, so past the instruction cache it loses.
+ * `bench/wasm_lif_unroll.ts` (docs/benchmarks.md), triangle surrogate, one thread: the gradient took 0.5–0.85× the
+ * loop's time up to T 12 (15 KB; the sigmoid's, 17 KB at T 8: 0.75×) and 1.2–2.1× from T 16 (19.5 KB); the forward
+ * 0.5–1.0× up to T 20 (8 KB) and 1.1–2× from T 25 (10 KB). A program over its budget runs the loop.
+ */
+export const LIF_UNROLLED_BYTES: Readonly<Record<LifProgramKind, number>> = {forward: 9000, gradient: 17000};
+/** T beyond which no unrolled program fits its budget (the smallest steps take about 370 bytes): not built. */
+const UNROLLED_STEPS_MAX = 48;
+
+let unrolledBytes: Record<LifProgramKind, number> = {...LIF_UNROLLED_BYTES};
+/** Per program key and T: the T it is unrolled for, or null (the loop). */
+const unrolledChoices = new Map<string, number | null>();
+
+/**
+ * Test hook: the largest unrolled module of each program (0: always the loop); null restores
+ * {@link LIF_UNROLLED_BYTES}. Returns the previous budgets.
+ */
+export function setLifUnrolledBytes(bytes: Record<LifProgramKind, number> | null): Record<LifProgramKind, number> {
+  const previous = unrolledBytes;
+  unrolledBytes = {...(bytes ?? LIF_UNROLLED_BYTES)};
+  unrolledChoices.clear();
+  return previous;
+}
+
+/**
+ * The T a `kind` program (attribute key `key`) for `time` steps is built for: `time` where its unrolled build fits
+ * the budget, else null (the loop). Decided once per key and T.
+ */
+function unrolledFor(
+  kind: LifProgramKind,
+  key: string,
+  time: number,
+  build: (vectors: number, steps: number | null) => WasmFunction
+): number | null {
+  if (!(time >= 1 && time <= UNROLLED_STEPS_MAX)) return null;
+  const choiceKey = `${key}|${time}`;
+  let choice = unrolledChoices.get(choiceKey);
+  if (choice === undefined) {
+    choice = encodeModule([build(LIF_VECTORS, time)], false).length <= unrolledBytes[kind] ? time : null;
+    unrolledChoices.set(choiceKey, choice);
+  }
+  return choice;
+}
 
 /** The passes over the neurons of a batch row, widest first: `vectors` vectors, one vector, one lane. */
 const passesOf = (vectors: number): Access[] => [...(vectors > 1 ? [vectorsOf(vectors)] : []), vectorsOf(1), LANE];
@@ -105,10 +155,28 @@ const passesOf = (vectors: number): Access[] => [...(vectors > 1 ? [vectorsOf(ve
 /** One local per vector of the widest pass. */
 const vectorLocals = (f: WasmFunction, vectors: number): number[] => Array.from({length: vectors}, () => f.local(V128));
 
-/** The function `build(vectors)` with LIF_VECTORS, or one vector where that module would be too large. */
-function widestFitting(build: (vectors: number) => WasmFunction): WasmFunction {
-  const wide = build(LIF_VECTORS);
-  return encodeModule([wide], false).length < SYNC_COMPILE_BYTES ? wide : build(1);
+/**
+ * A program's builds, preferred first (simd_runtime compiles the first the engine takes synchronously): the widest
+ * pass, unrolled for `steps` where given; then the loop, widest and one vector at a time, whose modules stay
+ * under the 4 KB that Chrome before version 114 compiled synchronously on its main thread (the sigmoid
+ * surrogate's gradient only one vector at a time).
+ */
+function* buildsOf(
+  steps: number | null,
+  build: (vectors: number, steps: number | null) => WasmFunction
+): Generator<WasmFunction> {
+  if (steps != null) yield build(LIF_VECTORS, steps);
+  yield build(LIF_VECTORS, null);
+  yield build(1, null);
+}
+
+/**
+ * A group's walk through time: `step` then `advance`, `steps` times over where the program is unrolled, else a
+ * loop that also runs `count` while `more` holds.
+ */
+function timeWalk(steps: number | null, more: Code, step: Code[], advance: Code, count: Code): Code[] {
+  if (steps == null) return [whileLoop(more, ...step, advance, count)];
+  return Array.from({length: steps}, () => [...step, advance]).flat();
 }
 
 /** The statements of every vector of a pass, interleaved statement by statement (vector 0's, vector 1's, ...). */
@@ -289,12 +357,16 @@ function groupStart(access: Access, {p, b, n, row, state, o, t, m, leak, th}: Gr
   ];
 }
 
-/** The forward program: spikes and the final membrane. */
-export function lifForwardFunction(attrs: LifAttrs): WasmFunction {
-  return widestFitting(vectors => lifForwardWith(attrs, vectors));
+/** The forward program's builds for `time` steps, preferred first: spikes and the final membrane. */
+export function lifForwardFunctions(attrs: LifAttrs, time: number): Iterable<WasmFunction> {
+  return buildsOf(forwardSteps(attrs, time), (vectors, steps) => lifForwardWith(attrs, vectors, steps));
 }
 
-function lifForwardWith(attrs: LifAttrs, vectors: number): WasmFunction {
+/** The T the forward program for `time` steps is unrolled for, or null. */
+const forwardSteps = (attrs: LifAttrs, time: number): number | null =>
+  unrolledFor('forward', `lif|${attrsKey(attrs)}`, time, (vectors, steps) => lifForwardWith(attrs, vectors, steps));
+
+function lifForwardWith(attrs: LifAttrs, vectors: number, steps: number | null): WasmFunction {
   const p = params(LIF_FORWARD_PARAMS);
   const f = new WasmFunction('lif', LIF_FORWARD_PARAMS.length);
   const b = f.local(I32);
@@ -313,9 +385,10 @@ function lifForwardWith(attrs: LifAttrs, vectors: number): WasmFunction {
     whileLoop(
       i32.geS(get(p.features), i32.add(get(n), i32.const(access.width))),
       ...groupStart(access, {p, b, n, row, state, o, t, m, leak, th}),
-      whileLoop(
+      ...timeWalk(
+        steps,
         i32.ltS(get(t), get(p.time)),
-        ...interleaved(access, j => [
+        interleaved(access, j => [
           set(u[j], f32x4.add(f32x4.mul(get(leak[j]), get(m[j])), access.load(i32.add(get(p.currents), get(o)), j))),
           set(spiked[j], f32x4.gt(get(u[j]), get(th[j]))),
           access.store(i32.add(get(p.spikes), get(o)), v128.and(get(spiked[j]), f32x4Constant(f, 1)), j),
@@ -333,15 +406,19 @@ function lifForwardWith(attrs: LifAttrs, vectors: number): WasmFunction {
 }
 
 /**
- * The BPTT program. Per group of neurons and batch row it runs the forward again, keeping U_t in dCurrents' slots,
- * then walks back in time overwriting them with dL/dI_t; dLeak and dThreshold (zeroed by the caller) get this
- * row's sums added.
+ * The BPTT program's builds for `time` steps, preferred first. Per group of neurons and batch row it runs the
+ * forward again, keeping U_t in dCurrents' slots, then walks back in time overwriting them with dL/dI_t; dLeak and
+ * dThreshold (zeroed by the caller) get this row's sums added.
  */
-export function lifGradFunction(attrs: LifAttrs): WasmFunction {
-  return widestFitting(vectors => lifGradWith(attrs, vectors));
+export function lifGradFunctions(attrs: LifAttrs, time: number): Iterable<WasmFunction> {
+  return buildsOf(gradSteps(attrs, time), (vectors, steps) => lifGradWith(attrs, vectors, steps));
 }
 
-function lifGradWith(attrs: LifAttrs, vectors: number): WasmFunction {
+/** The T the BPTT program for `time` steps is unrolled for, or null. */
+const gradSteps = (attrs: LifAttrs, time: number): number | null =>
+  unrolledFor('gradient', gradAttrsKey(attrs), time, (vectors, steps) => lifGradWith(attrs, vectors, steps));
+
+function lifGradWith(attrs: LifAttrs, vectors: number, steps: number | null): WasmFunction {
   const p = params(LIF_GRAD_PARAMS);
   const f = new WasmFunction('lifGrad', LIF_GRAD_PARAMS.length);
   const b = f.local(I32);
@@ -410,9 +487,10 @@ function lifGradWith(attrs: LifAttrs, vectors: number): WasmFunction {
       i32.geS(get(p.features), i32.add(get(n), i32.const(access.width))),
       ...groupStart(access, {p, b, n, row, state, o, t, m, leak, th}),
       // Forward again: U_t into dCurrents' slots.
-      whileLoop(
+      ...timeWalk(
+        steps,
         i32.ltS(get(t), get(p.time)),
-        ...interleaved(access, j => [
+        interleaved(access, j => [
           set(u[j], f32x4.add(f32x4.mul(get(leak[j]), get(m[j])), access.load(slot(p.currents), j))),
           access.store(slot(p.dCurrents), get(u[j]), j),
           set(m[j], reset(f, attrs, get(u[j]), get(th[j]), f32x4.gt(get(u[j]), get(th[j])))),
@@ -437,9 +515,10 @@ function lifGradWith(attrs: LifAttrs, vectors: number): WasmFunction {
           set(spiked[j], f32x4.gt(get(u[j]), get(th[j]))),
         ])
       ),
-      whileLoop(
+      ...timeWalk(
+        steps == null ? null : steps - 1,
         i32.gtS(get(t), i32.const(0)),
-        ...interleaved(access, j => [
+        interleaved(access, j => [
           set(uPrevious[j], access.load(i32.sub(slot(p.dCurrents), get(stepBytes)), j)),
           set(spikedPrevious[j], f32x4.gt(get(uPrevious[j]), get(th[j]))),
           set(previous[j], reset(f, attrs, get(uPrevious[j]), get(th[j]), get(spikedPrevious[j]))),
@@ -502,24 +581,34 @@ export function lifRows(memory: WebAssembly.Memory, dims: LifDims, split = true)
   }));
 }
 
-/** The forward program's module on `memory`, for program workers. */
-export function lifForwardProgram(memory: WebAssembly.Memory, attrs: LifAttrs): CompiledProgram {
-  return compiledProgram(memory, `lif|${attrsKey(attrs)}`, () => lifForwardFunction(attrs));
+/** The key of a program for `time` steps: its attributes, and the T it is unrolled for or `loop`. */
+const forwardKey = (attrs: LifAttrs, time: number): string =>
+  `lif|${attrsKey(attrs)}|${forwardSteps(attrs, time) ?? 'loop'}`;
+const gradAttrsKey = (attrs: LifAttrs): string => `lifGrad|${attrsKey(attrs)}|${needsParameterGradients(attrs)}`;
+const gradKey = (attrs: LifAttrs, time: number): string => `${gradAttrsKey(attrs)}|${gradSteps(attrs, time) ?? 'loop'}`;
+
+/** The forward program's module for `time` steps on `memory`, for program workers. */
+export function lifForwardProgram(memory: WebAssembly.Memory, attrs: LifAttrs, time: number): CompiledProgram {
+  return compiledProgram(memory, forwardKey(attrs, time), () => lifForwardFunctions(attrs, time));
 }
 
-/** The BPTT program's module on `memory`, for program workers. */
-export function lifGradProgram(memory: WebAssembly.Memory, attrs: LifAttrs): CompiledProgram {
-  return compiledProgram(memory, gradKey(attrs), () => lifGradFunction(attrs));
+/** The BPTT program's module for `time` steps on `memory`, for program workers. */
+export function lifGradProgram(memory: WebAssembly.Memory, attrs: LifAttrs, time: number): CompiledProgram {
+  return compiledProgram(memory, gradKey(attrs, time), () => lifGradFunctions(attrs, time));
 }
 
-const gradKey = (attrs: LifAttrs): string => `lifGrad|${attrsKey(attrs)}|${needsParameterGradients(attrs)}`;
-
-/** The forward program on `memory`: called with the byte addresses and sizes of {@link LIF_FORWARD_PARAMS}. */
-export function lifForwardOn(memory: WebAssembly.Memory, attrs: LifAttrs): SimdFunction {
-  return simdFunction(memory, `lif|${attrsKey(attrs)}`, () => lifForwardFunction(attrs));
+/**
+ * The forward program for `time` steps on `memory`: called with the byte addresses and sizes of
+ * {@link LIF_FORWARD_PARAMS}, `time` among them.
+ */
+export function lifForwardOn(memory: WebAssembly.Memory, attrs: LifAttrs, time: number): SimdFunction {
+  return simdFunction(memory, forwardKey(attrs, time), () => lifForwardFunctions(attrs, time));
 }
 
-/** The BPTT program on `memory`: called with the byte addresses and sizes of {@link LIF_GRAD_PARAMS}. */
-export function lifGradOn(memory: WebAssembly.Memory, attrs: LifAttrs): SimdFunction {
-  return simdFunction(memory, gradKey(attrs), () => lifGradFunction(attrs));
+/**
+ * The BPTT program for `time` steps on `memory`: called with the byte addresses and sizes of
+ * {@link LIF_GRAD_PARAMS}, `time` among them.
+ */
+export function lifGradOn(memory: WebAssembly.Memory, attrs: LifAttrs, time: number): SimdFunction {
+  return simdFunction(memory, gradKey(attrs, time), () => lifGradFunctions(attrs, time));
 }

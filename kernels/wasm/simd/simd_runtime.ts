@@ -43,7 +43,7 @@ export function setSimdKernelsEnabled(enabled: boolean): boolean {
 }
 
 const programs = new Map<string, CompiledProgram>();
-const instances = new WeakMap<WebAssembly.Memory, Map<string, SimdFunction>>();
+let instances = new WeakMap<WebAssembly.Memory, Map<string, SimdFunction>>();
 
 export function isShared(memory: WebAssembly.Memory): boolean {
   return typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
@@ -61,29 +61,75 @@ export interface CompiledProgram {
   name: string;
 }
 
+/**
+ * What a program builds: its function, or its builds in order of preference, of which the first that the engine
+ * compiles synchronously runs (made one at a time, as they are tried).
+ */
+export type ProgramBuild = () => WasmFunction | Iterable<WasmFunction>;
+
 /** The compiled module of the program `key` for `memory` (shared or not), compiled once. */
-export function compiledProgram(memory: WebAssembly.Memory, key: string, build: () => WasmFunction): CompiledProgram {
+export function compiledProgram(memory: WebAssembly.Memory, key: string, build: ProgramBuild): CompiledProgram {
   const moduleKey = moduleKeyOf(memory, key);
   let program = programs.get(moduleKey);
   if (program == null) {
-    const fn = build();
-    program = {key: moduleKey, module: new WebAssembly.Module(encodeModule([fn], isShared(memory))), name: fn.name};
+    const built = build();
+    const {module, name} = firstCompiled(built instanceof WasmFunction ? [built] : built, isShared(memory));
+    program = {key: moduleKey, module, name};
     programs.set(moduleKey, program);
   }
   return program;
 }
 
 /**
- * Programs must encode to fewer bytes than this: Chrome compiles a larger module only asynchronously on its main
- * thread, and the kernels run synchronously.
+ * The first of `builds` that compiles synchronously. An engine that refuses a module for its size throws a
+ * RangeError (Chrome before version 114, for modules of {@link SYNC_COMPILE_BYTES} or more on its main thread):
+ * the next build is tried. Any other error, or a refusal of the last build, is thrown.
+ */
+function firstCompiled(builds: Iterable<WasmFunction>, shared: boolean): {module: WebAssembly.Module; name: string} {
+  let refusal: unknown = new Error('compiledProgram: the program has no builds');
+  for (const fn of builds) {
+    const bytes = encodeModule([fn], shared);
+    try {
+      if (syncCompileLimit != null && bytes.length >= syncCompileLimit) {
+        throw new RangeError(
+          `WebAssembly.Module(): a module of ${bytes.length} bytes is over the test limit of ${syncCompileLimit}`
+        );
+      }
+      return {module: new WebAssembly.Module(bytes), name: fn.name};
+    } catch (error) {
+      if (!(error instanceof RangeError)) throw error;
+      refusal = error;
+    }
+  }
+  throw refusal;
+}
+
+/**
+ * The module size from which Chrome before version 114 refused to compile synchronously on its main thread (a
+ * RangeError; the limit was removed in 114). Every program has a build under it, which runs there.
  */
 export const SYNC_COMPILE_BYTES = 4096;
 
+let syncCompileLimit: number | null = null;
+
+/**
+ * Test hook: compile as an engine that refuses modules of `bytes` or more (a RangeError, as such an engine throws),
+ * or as this engine does (null). Forgets the modules compiled so far, so that programs are built again under the
+ * new limit; program workers keep theirs, so use it on one thread. Returns the previous limit.
+ */
+export function setSyncCompileLimit(bytes: number | null): number | null {
+  const previous = syncCompileLimit;
+  syncCompileLimit = bytes;
+  programs.clear();
+  instances = new WeakMap();
+  return previous;
+}
+
 /**
  * The function a program builds, instantiated on `memory`. `key` names the program and its attributes (the
- * cache key); `build` makes the function when the key is new.
+ * cache key); `build` makes the function, or its builds, when the key is new.
  */
-export function simdFunction(memory: WebAssembly.Memory, key: string, build: () => WasmFunction): SimdFunction {
+export function simdFunction(memory: WebAssembly.Memory, key: string, build: ProgramBuild): SimdFunction {
   let perMemory = instances.get(memory);
   if (perMemory == null) {
     perMemory = new Map();
