@@ -1,17 +1,17 @@
 /**
- * The wasm LIF programs (kernels/wasm/simd/lif_program.ts) built for their T, with the walk through time unrolled,
- * against the same programs as a loop over time, on one thread: on the LIF layers of `npm run bench:train`'s
- * networks (small: T 6, batch 64; VGG9: T 4, batch 16), and at T 8 to 32 on small's first layer (where the
- * budgets LIF_UNROLLED_BYTES come from). The kernels SnnLif and SnnLifGrad are called directly on the wasm heap,
- * with the model's attributes (subtract reset, leak and threshold numbers: no parameter gradients; triangle
- * surrogate, or SURROGATE=sigmoid|fastSigmoid|arctan in the environment). The last columns: the unrolled module's
- * size and which program runs by default.
+ * The wasm LIF programs (kernels/wasm/simd/lif_program.ts) built for their T, walking through time in unrolled
+ * chunks, against the same programs as a loop over time, on one thread: on the LIF layers of `npm run bench:train`'s
+ * networks (small: T 6, batch 64; VGG9: T 4, batch 16), and at T 8 to 32 on small's first layer. Three builds: the
+ * loop; the default chunks (at most the steps whose one-chunk module fits LIF_UNROLLED_BYTES); the whole T as one
+ * chunk (where the budgets come from: past the instruction cache it loses). The kernels SnnLif and SnnLifGrad are
+ * called directly on the wasm heap with the model's attributes (subtract reset, leak and threshold numbers: no
+ * parameter gradients; triangle surrogate, or SURROGATE=sigmoid|fastSigmoid|arctan in the environment).
  *
  *   npx esbuild bench/wasm_lif_unroll.ts --bundle --platform=node --packages=external \
  *     --outfile=build/bench-wasm-lif-unroll.cjs && node build/bench-wasm-lif-unroll.cjs [--quick]
  *
- * Times are the median of the timed calls, the two builds alternating call by call; ratios compare numbers of this
- * run. Both builds must give the same outputs bit for bit (same arithmetic, same order): the bench fails if not.
+ * Times are the median of the timed calls, the builds taking turns call by call; ratios compare numbers of this
+ * run. Every build must give the loop's outputs bit for bit (same arithmetic, same order): the bench fails if not.
  */
 import '@tensorflow/tfjs-backend-wasm';
 import '../kernels/register';
@@ -21,6 +21,7 @@ import {cpus, loadavg} from 'node:os';
 
 import {LIF, LIF_GRAD, LifAttrs} from '../kernels/lif_attrs';
 import {
+  chunksOf,
   LIF_UNROLLED_BYTES,
   lifForwardFunctions,
   lifGradFunctions,
@@ -51,41 +52,65 @@ const ATTRS: LifAttrs = {
   parameterGradients: false,
 };
 
+type Kernel = 'forward' | 'gradient';
+const BUILDS = ['loop', 'chunks', 'whole'] as const;
+type Build = (typeof BUILDS)[number];
+const BUDGETS: Record<Build, Record<Kernel, number> | null> = {
+  loop: {forward: 0, gradient: 0},
+  chunks: null,
+  whole: {forward: Infinity, gradient: Infinity},
+};
+
+const buildsOf = (kernel: Kernel, time: number) =>
+  (kernel === 'forward' ? lifForwardFunctions : lifGradFunctions)(ATTRS, time);
+
+/** The default walk of `kernel` through `time` steps: its chunks' steps, e.g. 12 + 13. */
+function describeChunks(kernel: Kernel, time: number): string {
+  let most = 0;
+  while (most < time) {
+    const [fn] = buildsOf(kernel, most + 1);
+    if (encodeModule([fn], false).length > LIF_UNROLLED_BYTES[kernel]) break;
+    most++;
+  }
+  if (most === 0) return 'loop';
+  const {first, size, count} = chunksOf(time, most);
+  return [first, ...Array.from({length: count}, () => size)].join(' + ');
+}
+
+/** The module size of the whole T as one chunk. */
+function wholeBytes(kernel: Kernel, time: number): number {
+  const previous = setLifUnrolledBytes(BUDGETS.whole);
+  try {
+    const [fn] = buildsOf(kernel, time);
+    return encodeModule([fn], false).length;
+  } finally {
+    setLifUnrolledBytes(previous);
+  }
+}
+
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-/** One call of each kernel on `inputs` with unrolled (true) or loop programs: ms and the outputs' values. */
-function call(unrolled: boolean, kernel: 'forward' | 'gradient', inputs: Record<string, tf.Tensor>) {
-  const budget = unrolled ? Infinity : 0;
-  const previous = setLifUnrolledBytes({forward: budget, gradient: budget});
+/** One call of a kernel on `inputs` with the programs of `build`: ms and the outputs' values. */
+function call(build: Build, kernel: Kernel, inputs: Record<string, tf.Tensor>) {
+  const previous = setLifUnrolledBytes(BUDGETS[build]);
   try {
+    const attrs = ATTRS as unknown as tf.NamedAttrMap;
+    const state = {currents: inputs.currents, initialMembrane: inputs.initial};
+    const parameters = {leak: inputs.leak, threshold: inputs.threshold};
     const start = performance.now();
     const outputs =
       kernel === 'forward'
-        ? (tf.engine().runKernel(
-            LIF,
-            {
-              currents: inputs.currents,
-              initialMembrane: inputs.initial,
-              leak: inputs.leak,
-              threshold: inputs.threshold,
-            },
-            ATTRS as unknown as tf.NamedAttrMap
-          ) as tf.Tensor[])
-        : (tf.engine().runKernel(
-            LIF_GRAD,
-            {
-              dSpikes: inputs.dSpikes,
-              dMembrane: inputs.dMembrane,
-              currents: inputs.currents,
-              initialMembrane: inputs.initial,
-              leak: inputs.leak,
-              threshold: inputs.threshold,
-            },
-            ATTRS as unknown as tf.NamedAttrMap
-          ) as tf.Tensor[]);
+        ? (tf.engine().runKernel(LIF, {...state, ...parameters}, attrs) as tf.Tensor[])
+        : (tf
+            .engine()
+            .runKernel(
+              LIF_GRAD,
+              {dSpikes: inputs.dSpikes, dMembrane: inputs.dMembrane, ...state, ...parameters},
+              attrs
+            ) as tf.Tensor[]);
     const ms = performance.now() - start;
     const values = outputs.slice(0, 2).map(t => t.dataSync().slice());
     tf.dispose(outputs);
@@ -98,20 +123,21 @@ function call(unrolled: boolean, kernel: 'forward' | 'gradient', inputs: Record<
 async function main(): Promise<void> {
   await tf.setBackend('wasm');
   const [load1] = loadavg();
-  console.log(`# wasm LIF programs: unrolled for T against the loop over time (one thread)\n`);
+  console.log(`# wasm LIF programs: unrolled chunks of T against the loop over time (one thread)\n`);
   console.log(
     `- ${new Date().toISOString()}; ${cpus().length} cores (${cpus()[0].model.trim()}); load ${load1.toFixed(2)}`
   );
   console.log(
-    `- median of ${CALLS} calls each, alternating; ${ATTRS.surrogate} surrogate, subtract reset, no parameter ` +
+    `- median of ${CALLS} calls each, taking turns; ${ATTRS.surrogate} surrogate, subtract reset, no parameter ` +
       `gradients; budgets ${JSON.stringify(LIF_UNROLLED_BYTES)} bytes\n`
   );
   console.log(
-    '| layer | [batch, T, features] | kernel | loop ms | unrolled ms | unrolled / loop | unrolled bytes | runs |'
+    '| layer | [batch, T, features] | kernel | loop ms | chunks ms | chunks / loop | chunks | one chunk ms | ' +
+      'one chunk / loop | one chunk bytes |'
   );
-  console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const {name, shape} of SHAPES) {
-    const [batch, , features] = shape;
+    const [batch, time, features] = shape;
     const inputs = {
       currents: tf.randomUniform(shape, -0.2, 0.8, 'float32', 1),
       dSpikes: tf.randomUniform(shape, -1, 1, 'float32', 2),
@@ -121,28 +147,24 @@ async function main(): Promise<void> {
       threshold: tf.fill([features], 1),
     };
     for (const kernel of ['forward', 'gradient'] as const) {
-      const times = {loop: [] as number[], unrolled: [] as number[]};
-      const first = {loop: call(false, kernel, inputs), unrolled: call(true, kernel, inputs)}; // warm-up
-      first.loop.values.forEach((v, i) => {
-        const u = first.unrolled.values[i];
-        if (v.length !== u.length || v.some((x, k) => !Object.is(x, u[k]))) {
-          throw new Error(`${name} ${kernel}: output ${i} differs between the unrolled and the loop program`);
-        }
-      });
-      for (let i = 0; i < CALLS; i++) {
-        times.loop.push(call(false, kernel, inputs).ms);
-        times.unrolled.push(call(true, kernel, inputs).ms);
+      const reference = call('loop', kernel, inputs).values;
+      for (const build of BUILDS) {
+        // Also each build's warm-up.
+        call(build, kernel, inputs).values.forEach((v, i) => {
+          if (v.length !== reference[i].length || v.some((x, k) => !Object.is(x, reference[i][k]))) {
+            throw new Error(`${name} ${kernel}: output ${i} of the ${build} build differs from the loop's`);
+          }
+        });
       }
-      const [loop, unrolled] = [median(times.loop), median(times.unrolled)];
-      const previous = setLifUnrolledBytes({forward: Infinity, gradient: Infinity});
-      const builds = kernel === 'forward' ? lifForwardFunctions(ATTRS, shape[1]) : lifGradFunctions(ATTRS, shape[1]);
-      const [unrolledBuild] = builds;
-      setLifUnrolledBytes(previous);
-      const bytes = encodeModule([unrolledBuild], false).length;
-      const runs = bytes <= LIF_UNROLLED_BYTES[kernel] ? 'unrolled' : 'loop';
+      const times: Record<Build, number[]> = {loop: [], chunks: [], whole: []};
+      for (let i = 0; i < CALLS; i++) {
+        for (const build of BUILDS) times[build].push(call(build, kernel, inputs).ms);
+      }
+      const [loop, chunks, whole] = BUILDS.map(build => median(times[build]));
       console.log(
-        `| ${name} | [${shape.join(', ')}] | ${kernel} | ${loop.toFixed(2)} | ${unrolled.toFixed(2)} | ` +
-          `${(unrolled / loop).toFixed(2)} | ${bytes} | ${runs} |`
+        `| ${name} | [${shape.join(', ')}] | ${kernel} | ${loop.toFixed(2)} | ${chunks.toFixed(2)} | ` +
+          `${(chunks / loop).toFixed(2)} | ${describeChunks(kernel, time)} | ${whole.toFixed(2)} | ` +
+          `${(whole / loop).toFixed(2)} | ${wholeBytes(kernel, time)} |`
       );
     }
     tf.dispose(Object.values(inputs));

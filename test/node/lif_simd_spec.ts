@@ -6,6 +6,7 @@ import {DEFAULT_ALPHA, LifCase, lifCases} from '../reference/lif_cases';
 import {checkLifCase, expectMatchesReference} from '../shared/lif_check';
 import {LifAttrs, RESET_MODES, SURROGATE_NAMES} from '../../kernels/lif_attrs';
 import {
+  LIF_UNROLLED_BYTES,
   LIF_VECTORS,
   lifForwardFunctions,
   lifGradFunctions,
@@ -96,7 +97,7 @@ describe('LIF kernels: the WebAssembly SIMD program and the loops', () => {
   });
 
   // The cases above have at most 12 features; the programs' widest pass takes LIF_VECTORS · 4 neurons at a time.
-  describe('the widest pass, one vector and single lanes (4·LIF_VECTORS + 5 features) against the float64 reference', () => {
+  describe('the widest pass, one vector and single lanes (4·LIF_VECTORS + 5 features, T 29: two and three chunks) against the float64 reference', () => {
     const features = 4 * LIF_VECTORS + 5;
     for (const backend of ['cpu', 'wasm']) {
       for (const surrogate of SURROGATE_NAMES) {
@@ -121,7 +122,7 @@ describe('LIF kernels: the WebAssembly SIMD program and the loops', () => {
               leak,
               threshold,
               batch: 3,
-              time: 9,
+              time: 29,
               featureShape: [features],
               seed: 90,
             };
@@ -185,21 +186,21 @@ describe('LIF kernels: the WebAssembly SIMD program and the loops', () => {
     await tf.setBackend('cpu');
   });
 
-  it('builds every attribute set unrolled for T 6 and as loops, one under 4 KB (Chrome < 114); T 100 as loops only', () => {
-    const unrolledSizes: number[] = [];
+  it('builds every attribute set in chunks and as loops, one loop under 4 KB (Chrome < 114)', () => {
+    const chunkedSizes: number[] = [];
     for (const surrogate of SURROGATE_NAMES) {
       for (const resetMode of RESET_MODES) {
         for (const detachReset of [false, true]) {
           const attrs: LifAttrs = {resetMode, detachReset, surrogate, alpha: 2, vReset: 0.1};
           for (const builds of [lifForwardFunctions, lifGradFunctions]) {
-            const [unrolled, ...loops] = Array.from(builds(attrs, 6));
-            const context = `${unrolled.name} ${surrogate} ${resetMode} ${detachReset}`;
-            // A T whose unrolled program could not fit builds the loops only, the same ones.
-            const beyond = Array.from(builds(attrs, 100));
-            expect(beyond.map(fn => encodeModule([fn], false)))
+            const [chunked, ...loops] = Array.from(builds(attrs, 6));
+            const context = `${chunked.name} ${surrogate} ${resetMode} ${detachReset}`;
+            // The loops do not depend on T.
+            const [, ...otherLoops] = Array.from(builds(attrs, 100));
+            expect(otherLoops.map(fn => encodeModule([fn], false)))
               .withContext(context)
               .toEqual(loops.map(fn => encodeModule([fn], false)));
-            for (const fn of [unrolled, ...loops]) {
+            for (const fn of [chunked, ...loops]) {
               expect(WebAssembly.validate(encodeModule([fn], false)))
                 .withContext(context)
                 .toBe(true);
@@ -207,7 +208,7 @@ describe('LIF kernels: the WebAssembly SIMD program and the loops', () => {
                 .withContext(context)
                 .toBe(true);
             }
-            unrolledSizes.push(encodeModule([unrolled], false).length);
+            chunkedSizes.push(encodeModule([chunked], false).length);
             expect(encodeModule([loops[loops.length - 1]], false).length)
               .withContext(context)
               .toBeLessThan(runtime.SYNC_COMPILE_BYTES);
@@ -215,26 +216,54 @@ describe('LIF kernels: the WebAssembly SIMD program and the loops', () => {
         }
       }
     }
-    // The unrolled T-6 programs are the large ones, which only an engine without the limit takes.
-    expect(Math.max(...unrolledSizes)).toBeGreaterThan(runtime.SYNC_COMPILE_BYTES);
+    // The chunked T-6 programs are the large ones, which only an engine without the limit takes.
+    expect(Math.max(...chunkedSizes)).toBeGreaterThan(runtime.SYNC_COMPILE_BYTES);
   });
 
-  it('unrolls a program where its module fits LIF_UNROLLED_BYTES: T 6 and T 12 (gradient) or 20 (forward), not T 25', async () => {
+  it('walks time in chunks of the most steps whose one-chunk module fits LIF_UNROLLED_BYTES', async () => {
     expect(await tf.setBackend('wasm')).toBe(true);
+    const attrs: LifAttrs = {
+      resetMode: 'subtract',
+      detachReset: false,
+      surrogate: 'triangle',
+      alpha: 0.3,
+      vReset: 0,
+      parameterGradients: false,
+    };
+    const bytesOf = (kind: 'forward' | 'gradient', steps: number) => {
+      const [fn] = (kind === 'forward' ? lifForwardFunctions : lifGradFunctions)(attrs, steps);
+      return encodeModule([fn], false).length;
+    };
+    // The most steps one chunk may take, found here by building one-chunk programs step by step.
+    const most = {forward: 0, gradient: 0};
+    for (const kind of ['forward', 'gradient'] as const) {
+      while (most[kind] < 64 && bytesOf(kind, most[kind] + 1) <= LIF_UNROLLED_BYTES[kind]) most[kind]++;
+      expect(most[kind]).withContext(kind).toBeGreaterThan(4);
+    }
     const spy = spyOn(runtime, 'simdFunction').and.callThrough();
-    const keys = (time: number) => {
+    for (const time of [1, 6, 16, 25, 64, 101]) {
       spy.calls.reset();
       const x = tf.randomUniform([2, time, 40], 0, 1);
-      const dx = tf.grad(v => tf.sum(ops.lif(v, {leak: 0.9})))(x);
+      const dx = tf.grad(v => tf.sum(ops.lif(v, {leak: 0.9, threshold: 1, surrogate: 'triangle', alpha: 0.3})))(x);
       dx.dataSync();
       tf.dispose([x, dx]);
-      return spy.calls.allArgs().map(args => String(args[1]).replace(/\|.*\|/, '|'));
-    };
-    expect(keys(6)).toEqual(['lif|6', 'lifGrad|6']);
-    expect(keys(12)).toEqual(['lif|12', 'lifGrad|12']);
-    expect(keys(16)).toEqual(['lif|16', 'lifGrad|loop']);
-    expect(keys(20)).toEqual(['lif|20', 'lifGrad|loop']);
-    expect(keys(25)).toEqual(['lif|loop', 'lifGrad|loop']);
+      const walks = spy.calls.allArgs().map(args => String(args[1]).split('|').pop()!);
+      expect(walks.length).toBe(2);
+      walks.forEach((walk, i) => {
+        const kind = i === 0 ? 'forward' : 'gradient';
+        const [, first, count, size] = /^(\d+)\+(\d+)x(\d+)$/.exec(walk)!.map(Number);
+        const context = `T ${time} ${kind}: ${walk}`;
+        expect(first + count * size)
+          .withContext(context)
+          .toBe(time);
+        expect(first).withContext(context).toBeLessThanOrEqual(size);
+        expect(size).withContext(context).toBeLessThanOrEqual(most[kind]);
+        // As few chunks as the most steps allow.
+        expect(count + 1)
+          .withContext(context)
+          .toBe(Math.ceil(time / most[kind]));
+      });
+    }
     await tf.setBackend('cpu');
   });
 

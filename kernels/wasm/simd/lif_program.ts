@@ -33,6 +33,8 @@ import {
   WasmFunction,
   whileLoop,
   encodeModule,
+  countUp,
+  increment,
 } from './wasm_emit';
 import {CompiledProgram, compiledProgram, SimdFunction, simdFunction} from './simd_runtime';
 
@@ -102,52 +104,83 @@ export const LIF_VECTORS = 4;
 type LifProgramKind = 'forward' | 'gradient';
 
 /**
- * The largest module a program may encode to with its walk through time unrolled for its T. Unrolled, each load and
- * store of the walk is its own instruction and meets memory at a fixed 64-byte stride from one group of neurons to
- * the next, which the processor's prefetchers follow; in a loop the one load jumps a row of features per step and
- * back at the next group. But an unrolled group's code runs once per group, so past the instruction cache it loses.
- * `bench/wasm_lif_unroll.ts` (docs/benchmarks.md), triangle surrogate, one thread: the gradient took 0.5–0.85× the
- * loop's time up to T 12 (15 KB; the sigmoid's, 17 KB at T 8: 0.75×) and 1.2–2.1× from T 16 (19.5 KB); the forward
- * 0.5–1.0× up to T 20 (8 KB) and 1.1–2× from T 25 (10 KB). A program over its budget runs the loop.
+ * How a program built for its T walks through time: chunk by chunk, each chunk's steps unrolled. Every batch row
+ * runs the first chunk (`first` steps) over all its neurons, then `count` chunks of `size` steps, each over all its
+ * neurons; a neuron's state waits between chunks in a [batch, features] output. Unrolled, each load and store of a
+ * chunk is its own instruction and meets memory at a fixed 64-byte stride from one group of neurons to the next,
+ * which the processor's prefetchers follow; in a loop over time the one load jumps a row of features per step and
+ * back at the next group.
  */
-export const LIF_UNROLLED_BYTES: Readonly<Record<LifProgramKind, number>> = {forward: 9000, gradient: 17000};
-/** T beyond which no unrolled program fits its budget (the smallest steps take about 370 bytes): not built. */
-const UNROLLED_STEPS_MAX = 48;
-
-let unrolledBytes: Record<LifProgramKind, number> = {...LIF_UNROLLED_BYTES};
-/** Per program key and T: the T it is unrolled for, or null (the loop). */
-const unrolledChoices = new Map<string, number | null>();
+export interface LifChunks {
+  first: number;
+  size: number;
+  count: number;
+}
 
 /**
- * Test hook: the largest unrolled module of each program (0: always the loop); null restores
+ * The largest module of one chunk's code: a chunk runs once per group of neurons, so past the instruction cache its
+ * unrolled steps lose. `bench/wasm_lif_unroll.ts` (docs/benchmarks.md), triangle surrogate, one thread, whole T as one
+ * chunk against the loop: the gradient took 0.5–0.85× the loop's time up to 12 steps (15 KB; the sigmoid's, 17 KB
+ * at 8 steps: 0.75×) and 1.2–2.1× from 16 (19.5 KB); the forward 0.5–1.0× up to 20 steps (8 KB) and 1.1–2× from
+ * 25 (10 KB). A longer T runs in chunks of at most the steps that fit.
+ */
+export const LIF_UNROLLED_BYTES: Readonly<Record<LifProgramKind, number>> = {forward: 9000, gradient: 17000};
+/** The most steps a chunk is tried with (more never fit the budgets: a step takes at least 370 bytes). */
+const CHUNK_STEPS_MAX = 32;
+
+let unrolledBytes: Record<LifProgramKind, number> = {...LIF_UNROLLED_BYTES};
+/** Per program key and budget: the most steps one chunk fits the budget with (0: none; the loop). */
+const chunkSteps = new Map<string, number>();
+
+/**
+ * Test hook: the largest module of one chunk's code for each program (0: always the loop over time); null restores
  * {@link LIF_UNROLLED_BYTES}. Returns the previous budgets.
  */
 export function setLifUnrolledBytes(bytes: Record<LifProgramKind, number> | null): Record<LifProgramKind, number> {
   const previous = unrolledBytes;
   unrolledBytes = {...(bytes ?? LIF_UNROLLED_BYTES)};
-  unrolledChoices.clear();
   return previous;
 }
 
+/** `time` steps in chunks of at most `steps`, as even as they go: the first chunk takes the remainder. */
+export function chunksOf(time: number, steps: number): LifChunks {
+  const chunks = Math.ceil(time / steps);
+  const size = Math.ceil(time / chunks);
+  return {first: time - (chunks - 1) * size, size, count: chunks - 1};
+}
+
 /**
- * The T a `kind` program (attribute key `key`) for `time` steps is built for: `time` where its unrolled build fits
- * the budget, else null (the loop). Decided once per key and T.
+ * The chunks a `kind` program (attribute key `key`) for `time` steps walks through time in: at most the steps whose
+ * one-chunk module fits the budget (found once per key), or null where not even one step fits (the loop).
  */
-function unrolledFor(
+function chunkingFor(
   kind: LifProgramKind,
   key: string,
   time: number,
-  build: (vectors: number, steps: number | null) => WasmFunction
-): number | null {
-  if (!(time >= 1 && time <= UNROLLED_STEPS_MAX)) return null;
-  const choiceKey = `${key}|${time}`;
-  let choice = unrolledChoices.get(choiceKey);
-  if (choice === undefined) {
-    choice = encodeModule([build(LIF_VECTORS, time)], false).length <= unrolledBytes[kind] ? time : null;
-    unrolledChoices.set(choiceKey, choice);
+  build: (vectors: number, chunks: LifChunks | null) => WasmFunction
+): LifChunks | null {
+  if (!(Number.isInteger(time) && time >= 1)) return null;
+  const stepsKey = `${key}|${unrolledBytes[kind]}`;
+  let most = chunkSteps.get(stepsKey);
+  if (most === undefined) {
+    const fits = (steps: number) =>
+      encodeModule([build(LIF_VECTORS, {first: steps, size: steps, count: 0})], false).length <= unrolledBytes[kind];
+    // Modules grow with their steps: the last that fits lies in (low, high].
+    let [low, high] = [0, CHUNK_STEPS_MAX];
+    while (low < high) {
+      const middle = Math.ceil((low + high) / 2);
+      if (fits(middle)) low = middle;
+      else high = middle - 1;
+    }
+    most = low;
+    chunkSteps.set(stepsKey, most);
   }
-  return choice;
+  return most > 0 ? chunksOf(time, Math.min(most, time)) : null;
 }
+
+/** The part of a program key that says how it walks through time: its chunks, or `loop`. */
+const walkKey = (chunks: LifChunks | null): string =>
+  chunks == null ? 'loop' : `${chunks.first}+${chunks.count}x${chunks.size}`;
 
 /** The passes over the neurons of a batch row, widest first: `vectors` vectors, one vector, one lane. */
 const passesOf = (vectors: number): Access[] => [...(vectors > 1 ? [vectorsOf(vectors)] : []), vectorsOf(1), LANE];
@@ -157,27 +190,22 @@ const vectorLocals = (f: WasmFunction, vectors: number): number[] => Array.from(
 
 /**
  * A program's builds, preferred first (simd_runtime compiles the first the engine takes synchronously): the widest
- * pass, unrolled for `steps` where given; then the loop, widest and one vector at a time, whose modules stay
+ * pass in `chunks` where given; then the loop over time, widest and one vector at a time, whose modules stay
  * under the 4 KB that Chrome before version 114 compiled synchronously on its main thread (the sigmoid
  * surrogate's gradient only one vector at a time).
  */
 function* buildsOf(
-  steps: number | null,
-  build: (vectors: number, steps: number | null) => WasmFunction
+  chunks: LifChunks | null,
+  build: (vectors: number, chunks: LifChunks | null) => WasmFunction
 ): Generator<WasmFunction> {
-  if (steps != null) yield build(LIF_VECTORS, steps);
+  if (chunks != null) yield build(LIF_VECTORS, chunks);
   yield build(LIF_VECTORS, null);
   yield build(1, null);
 }
 
-/**
- * A group's walk through time: `step` then `advance`, `steps` times over where the program is unrolled, else a
- * loop that also runs `count` while `more` holds.
- */
-function timeWalk(steps: number | null, more: Code, step: Code[], advance: Code, count: Code): Code[] {
-  if (steps == null) return [whileLoop(more, ...step, advance, count)];
-  return Array.from({length: steps}, () => [...step, advance]).flat();
-}
+/** `steps` copies of `step` followed by `advance`: a chunk's walk through time, unrolled. */
+const unrolled = (steps: number, step: Code[], advance: Code): Code[] =>
+  Array.from({length: steps}, () => [...step, advance]).flat();
 
 /** The statements of every vector of a pass, interleaved statement by statement (vector 0's, vector 1's, ...). */
 function interleaved(access: Access, statements: (j: number) => Code[]): Code[] {
@@ -300,132 +328,172 @@ function surrogate(
   }
 }
 
-/**
- * The outer loops of both programs: for every batch row b (row = b·T·F, the index of (b, 0, 0)), the neurons
- * from n = 0 in groups of `vectors` vectors while they last, then in vectors of four, then one lane at a time.
- */
+/** The loop over batch rows of both programs: `body` for every b, with row = b·T·F (the index of (b, 0, 0)). */
 function overBatchRows(
-  locals: {b: number; row: number; n: number},
+  locals: {b: number; row: number},
   sizes: {batch: number; time: number; features: number},
-  vectors: number,
-  pass: (access: Access) => Code
-): Code[] {
-  const {b, row, n} = locals;
-  return [
-    set(b, i32.const(0)),
-    whileLoop(
-      i32.ltS(get(b), get(sizes.batch)),
-      set(row, i32.mul(get(b), i32.mul(get(sizes.time), get(sizes.features)))),
-      set(n, i32.const(0)),
-      ...passesOf(vectors).map(pass),
-      set(b, i32.add(get(b), i32.const(1)))
-    ),
-  ];
+  ...body: Code[]
+): Code {
+  const {b, row} = locals;
+  return countUp(
+    b,
+    get(sizes.batch),
+    set(row, i32.mul(get(b), i32.mul(get(sizes.time), get(sizes.features)))),
+    ...body
+  );
 }
+
+/**
+ * A pass over a batch row's neurons from n = 0: in groups of `vectors` vectors while they last, then in vectors of
+ * four, then one lane at a time.
+ */
+const overNeurons = (n: number, vectors: number, pass: (access: Access) => Code): Code[] => [
+  set(n, i32.const(0)),
+  ...passesOf(vectors).map(pass),
+];
 
 /** Byte address `base + index·4`. */
 const at = (base: number, index: number): Code => i32.add(get(base), i32.mul(get(index), i32.const(4)));
 
 /** The locals and parameters a group of neurons starts from (both programs have them). */
 interface GroupLocals {
-  p: {initial: number; leak: number; threshold: number; features: number};
+  p: {leak: number; threshold: number; features: number};
   b: number;
   n: number;
   row: number;
   /** Set: the byte offset of (b, n) in the [batch, features] arrays. */
   state: number;
-  /** Set: the byte offset of (b, 0, n) in the [batch, time, features] arrays; t set to 0. */
+  /** Set: the byte offset of (b, 0, n) in the [batch, time, features] arrays, plus `offset` bytes. */
   o: number;
-  t: number;
-  /** Set per vector: V_0, β and θ. */
-  m: number[];
+  /** Set per vector: β and θ. */
   leak: number[];
   th: number[];
 }
 
-/** The start of a group of neurons in both programs: its state offsets, V_0, β and θ, and t = 0. */
-function groupStart(access: Access, {p, b, n, row, state, o, t, m, leak, th}: GroupLocals): Code[] {
+/** The start of a group of neurons in both programs: its state offset, β and θ, and o at `offset` bytes. */
+function groupStart(access: Access, {p, b, n, row, state, o, leak, th}: GroupLocals, offset: Code): Code[] {
   return [
     set(state, i32.mul(i32.add(i32.mul(get(b), get(p.features)), get(n)), i32.const(4))),
     ...interleaved(access, j => [
-      set(m[j], access.load(i32.add(get(p.initial), get(state)), j)),
       set(leak[j], access.load(at(p.leak, n), j)),
       set(th[j], access.load(at(p.threshold, n), j)),
     ]),
-    set(o, i32.mul(i32.add(get(row), get(n)), i32.const(4))),
-    set(t, i32.const(0)),
+    set(o, i32.add(i32.mul(i32.add(get(row), get(n)), i32.const(4)), offset)),
   ];
 }
 
 /** The forward program's builds for `time` steps, preferred first: spikes and the final membrane. */
 export function lifForwardFunctions(attrs: LifAttrs, time: number): Iterable<WasmFunction> {
-  return buildsOf(forwardSteps(attrs, time), (vectors, steps) => lifForwardWith(attrs, vectors, steps));
+  return buildsOf(forwardChunks(attrs, time), (vectors, chunks) => lifForwardWith(attrs, vectors, chunks));
 }
 
-/** The T the forward program for `time` steps is unrolled for, or null. */
-const forwardSteps = (attrs: LifAttrs, time: number): number | null =>
-  unrolledFor('forward', `lif|${attrsKey(attrs)}`, time, (vectors, steps) => lifForwardWith(attrs, vectors, steps));
+/** The chunks of the forward program for `time` steps, or null (the loop). */
+const forwardChunks = (attrs: LifAttrs, time: number): LifChunks | null =>
+  chunkingFor('forward', `lif|${attrsKey(attrs)}`, time, (vectors, chunks) => lifForwardWith(attrs, vectors, chunks));
 
-function lifForwardWith(attrs: LifAttrs, vectors: number, steps: number | null): WasmFunction {
+function lifForwardWith(attrs: LifAttrs, vectors: number, chunks: LifChunks | null): WasmFunction {
   const p = params(LIF_FORWARD_PARAMS);
   const f = new WasmFunction('lif', LIF_FORWARD_PARAMS.length);
   const b = f.local(I32);
   const n = f.local(I32);
   const t = f.local(I32);
+  const c = f.local(I32); // chunk
   const row = f.local(I32); // index of (b, 0, 0)
   const o = f.local(I32); // byte offset of (b, t, n)
+  const first = f.local(I32); // byte offset of the chunk's first step: t·4F
   const state = f.local(I32); // byte offset of (b, n) in the [batch, features] arrays
+  const stepBytes = f.local(I32); // 4·F
   const m = vectorLocals(f, vectors);
   const leak = vectorLocals(f, vectors);
   const th = vectorLocals(f, vectors);
   const u = vectorLocals(f, vectors);
   const spiked = vectorLocals(f, vectors);
+  const group = {p, b, n, row, state, o, leak, th};
 
-  const pass = (access: Access): Code =>
-    whileLoop(
-      i32.geS(get(p.features), i32.add(get(n), i32.const(access.width))),
-      ...groupStart(access, {p, b, n, row, state, o, t, m, leak, th}),
-      ...timeWalk(
-        steps,
-        i32.ltS(get(t), get(p.time)),
-        interleaved(access, j => [
-          set(u[j], f32x4.add(f32x4.mul(get(leak[j]), get(m[j])), access.load(i32.add(get(p.currents), get(o)), j))),
-          set(spiked[j], f32x4.gt(get(u[j]), get(th[j]))),
-          access.store(i32.add(get(p.spikes), get(o)), v128.and(get(spiked[j]), f32x4Constant(f, 1)), j),
-          set(m[j], reset(f, attrs, get(u[j]), get(th[j]), get(spiked[j]))),
-        ]),
-        set(o, i32.add(get(o), i32.mul(get(p.features), i32.const(4)))),
-        set(t, i32.add(get(t), i32.const(1)))
-      ),
-      ...interleaved(access, j => [access.store(i32.add(get(p.membrane), get(state)), get(m[j]), j)]),
-      set(n, i32.add(get(n), i32.const(access.width)))
-    );
+  const step = (access: Access): Code[] =>
+    interleaved(access, j => [
+      set(u[j], f32x4.add(f32x4.mul(get(leak[j]), get(m[j])), access.load(i32.add(get(p.currents), get(o)), j))),
+      set(spiked[j], f32x4.gt(get(u[j]), get(th[j]))),
+      access.store(i32.add(get(p.spikes), get(o)), v128.and(get(spiked[j]), f32x4Constant(f, 1)), j),
+      set(m[j], reset(f, attrs, get(u[j]), get(th[j]), get(spiked[j]))),
+    ]);
+  const advance = set(o, i32.add(get(o), get(stepBytes)));
+  /** Every group's walk from its membrane in `from` ([batch, features]), `walk` (o at the walk's first step). */
+  const pass =
+    (from: number, offset: Code, walk: (access: Access) => Code[]) =>
+    (access: Access): Code =>
+      whileLoop(
+        i32.geS(get(p.features), i32.add(get(n), i32.const(access.width))),
+        ...groupStart(access, group, offset),
+        ...interleaved(access, j => [set(m[j], access.load(i32.add(get(from), get(state)), j))]),
+        ...walk(access),
+        ...interleaved(access, j => [access.store(i32.add(get(p.membrane), get(state)), get(m[j]), j)]),
+        set(n, i32.add(get(n), i32.const(access.width)))
+      );
 
-  f.emit(...overBatchRows({b, row, n}, p, vectors, pass));
+  const rowCode: Code[] =
+    chunks == null
+      ? overNeurons(
+          n,
+          vectors,
+          pass(p.initial, i32.const(0), access => [
+            set(t, i32.const(0)),
+            whileLoop(i32.ltS(get(t), get(p.time)), ...step(access), advance, increment(t)),
+          ])
+        )
+      : [
+          ...overNeurons(
+            n,
+            vectors,
+            pass(p.initial, i32.const(0), access => unrolled(chunks.first, step(access), advance))
+          ),
+          // The later chunks start from the membrane the chunk before left in the output.
+          ...(chunks.count === 0
+            ? []
+            : [
+                set(first, i32.mul(get(stepBytes), i32.const(chunks.first))),
+                countUp(
+                  c,
+                  i32.const(chunks.count),
+                  ...overNeurons(
+                    n,
+                    vectors,
+                    pass(p.membrane, get(first), access => unrolled(chunks.size, step(access), advance))
+                  ),
+                  increment(first, i32.mul(get(stepBytes), i32.const(chunks.size)))
+                ),
+              ]),
+        ];
+
+  f.emit(set(stepBytes, i32.mul(get(p.features), i32.const(4))), overBatchRows({b, row}, p, ...rowCode));
   return f;
 }
 
 /**
- * The BPTT program's builds for `time` steps, preferred first. Per group of neurons and batch row it runs the
- * forward again, keeping U_t in dCurrents' slots, then walks back in time overwriting them with dL/dI_t; dLeak and
- * dThreshold (zeroed by the caller) get this row's sums added.
+ * The BPTT program's builds for `time` steps, preferred first. Per batch row and group of neurons it runs the forward
+ * again, keeping U_t in dCurrents' slots, then walks back in time overwriting them with dL/dI_t; in chunks, the
+ * membrane and then dL/dV wait between chunks in dInitial's slots. dLeak and dThreshold (zeroed by the caller) get
+ * each group's sums added.
  */
 export function lifGradFunctions(attrs: LifAttrs, time: number): Iterable<WasmFunction> {
-  return buildsOf(gradSteps(attrs, time), (vectors, steps) => lifGradWith(attrs, vectors, steps));
+  return buildsOf(gradChunks(attrs, time), (vectors, chunks) => lifGradWith(attrs, vectors, chunks));
 }
 
-/** The T the BPTT program for `time` steps is unrolled for, or null. */
-const gradSteps = (attrs: LifAttrs, time: number): number | null =>
-  unrolledFor('gradient', gradAttrsKey(attrs), time, (vectors, steps) => lifGradWith(attrs, vectors, steps));
+/** The chunks of the BPTT program for `time` steps, or null (the loop). */
+const gradChunks = (attrs: LifAttrs, time: number): LifChunks | null =>
+  chunkingFor('gradient', gradAttrsKey(attrs), time, (vectors, chunks) => lifGradWith(attrs, vectors, chunks));
 
-function lifGradWith(attrs: LifAttrs, vectors: number, steps: number | null): WasmFunction {
+function lifGradWith(attrs: LifAttrs, vectors: number, chunks: LifChunks | null): WasmFunction {
   const p = params(LIF_GRAD_PARAMS);
   const f = new WasmFunction('lifGrad', LIF_GRAD_PARAMS.length);
   const b = f.local(I32);
   const n = f.local(I32);
   const t = f.local(I32);
+  const c = f.local(I32); // chunk
   const row = f.local(I32);
   const o = f.local(I32); // byte offset of (b, t, n)
+  const first = f.local(I32); // byte offset of the chunk's first step: t·4F
+  const adjointFrom = f.local(I32); // where a chunk's walk back finds dL/dV: dMembrane, or dInitial's slots
   const state = f.local(I32); // byte offset of (b, n) in the [batch, features] arrays
   const stepBytes = f.local(I32); // bytes from one step to the next: 4·F
   const m = vectorLocals(f, vectors);
@@ -443,6 +511,7 @@ function lifGradWith(attrs: LifAttrs, vectors: number, steps: number | null): Wa
   const slope = vectorLocals(f, vectors);
   const sumLeak = vectorLocals(f, vectors);
   const sumThreshold = vectorLocals(f, vectors);
+  const group = {p, b, n, row, state, o, leak, th};
   const subtract = attrs.resetMode === 'subtract';
   const zero = attrs.resetMode === 'zero';
   const resetGrad = !attrs.detachReset && attrs.resetMode !== 'none';
@@ -482,68 +551,143 @@ function lifGradWith(attrs: LifAttrs, vectors: number, steps: number | null): Wa
   const accumulate = (access: Access, base: number, sum: number[]): Code[] =>
     interleaved(access, j => [access.store(at(base, n), f32x4.add(access.load(at(base, n), j), get(sum[j])), j)]);
 
-  const pass = (access: Access): Code =>
-    whileLoop(
-      i32.geS(get(p.features), i32.add(get(n), i32.const(access.width))),
-      ...groupStart(access, {p, b, n, row, state, o, t, m, leak, th}),
-      // Forward again: U_t into dCurrents' slots.
-      ...timeWalk(
-        steps,
-        i32.ltS(get(t), get(p.time)),
-        interleaved(access, j => [
-          set(u[j], f32x4.add(f32x4.mul(get(leak[j]), get(m[j])), access.load(slot(p.currents), j))),
-          access.store(slot(p.dCurrents), get(u[j]), j),
-          set(m[j], reset(f, attrs, get(u[j]), get(th[j]), f32x4.gt(get(u[j]), get(th[j])))),
-        ]),
-        set(o, i32.add(get(o), get(stepBytes))),
-        set(t, i32.add(get(t), i32.const(1)))
-      ),
-      // Backward: t = T−1 … 1 take V_{t−1} from the trace, t = 0 from the initial membrane. U_{t−1} and its spike
-      // mask, loaded for V_{t−1}, are the next step's U and mask.
-      ...interleaved(access, j => [
-        ...slopeCode[j].setup,
-        set(a[j], access.load(i32.add(get(p.dMembrane), get(state)), j)),
-        set(sumLeak[j], f32x4Constant(f, 0)),
-        set(sumThreshold[j], f32x4Constant(f, 0)),
-      ]),
-      set(t, i32.sub(get(p.time), i32.const(1))),
-      ifThen(
-        i32.geS(get(t), i32.const(0)),
-        set(o, i32.sub(get(o), get(stepBytes))),
-        ...interleaved(access, j => [
-          set(u[j], access.load(slot(p.dCurrents), j)),
-          set(spiked[j], f32x4.gt(get(u[j]), get(th[j]))),
-        ])
-      ),
-      ...timeWalk(
-        steps == null ? null : steps - 1,
-        i32.gtS(get(t), i32.const(0)),
-        interleaved(access, j => [
-          set(uPrevious[j], access.load(i32.sub(slot(p.dCurrents), get(stepBytes)), j)),
-          set(spikedPrevious[j], f32x4.gt(get(uPrevious[j]), get(th[j]))),
-          set(previous[j], reset(f, attrs, get(uPrevious[j]), get(th[j]), get(spikedPrevious[j]))),
-          ...stepBack(access, j),
-          set(u[j], get(uPrevious[j])),
-          set(spiked[j], get(spikedPrevious[j])),
-        ]),
-        set(o, i32.sub(get(o), get(stepBytes))),
-        set(t, i32.sub(get(t), i32.const(1)))
-      ),
-      ifThen(
-        i32.gtS(get(p.time), i32.const(0)),
-        ...interleaved(access, j => [
-          set(previous[j], access.load(i32.add(get(p.initial), get(state)), j)),
-          ...stepBack(access, j),
-        ])
-      ),
-      ...(parameterGradients
-        ? [...accumulate(access, p.dLeak, sumLeak), ...accumulate(access, p.dThreshold, sumThreshold)]
-        : []),
-      ...interleaved(access, j => [access.store(i32.add(get(p.dInitial), get(state)), get(a[j]), j)]),
-      set(n, i32.add(get(n), i32.const(access.width)))
-    );
+  /** One step of the forward again: U_t into dCurrents' slot. */
+  const replayStep = (access: Access): Code[] =>
+    interleaved(access, j => [
+      set(u[j], f32x4.add(f32x4.mul(get(leak[j]), get(m[j])), access.load(slot(p.currents), j))),
+      access.store(slot(p.dCurrents), get(u[j]), j),
+      set(m[j], reset(f, attrs, get(u[j]), get(th[j]), f32x4.gt(get(u[j]), get(th[j])))),
+    ]);
+  /** One step back from t > 0: V_{t−1} from the trace. U_{t−1} and its spike mask are the next step's. */
+  const backStep = (access: Access): Code[] =>
+    interleaved(access, j => [
+      set(uPrevious[j], access.load(i32.sub(slot(p.dCurrents), get(stepBytes)), j)),
+      set(spikedPrevious[j], f32x4.gt(get(uPrevious[j]), get(th[j]))),
+      set(previous[j], reset(f, attrs, get(uPrevious[j]), get(th[j]), get(spikedPrevious[j]))),
+      ...stepBack(access, j),
+      set(u[j], get(uPrevious[j])),
+      set(spiked[j], get(spikedPrevious[j])),
+    ]);
+  /** The step back from t = 0: V_{−1} is the initial membrane. */
+  const firstStepBack = (access: Access): Code[] =>
+    interleaved(access, j => [
+      set(previous[j], access.load(i32.add(get(p.initial), get(state)), j)),
+      ...stepBack(access, j),
+    ]);
+  /** dL/dV from `from`, the sums at 0. */
+  const adjointStart = (access: Access, from: Code): Code[] =>
+    interleaved(access, j => [
+      ...slopeCode[j].setup,
+      set(a[j], access.load(i32.add(from, get(state)), j)),
+      set(sumLeak[j], f32x4Constant(f, 0)),
+      set(sumThreshold[j], f32x4Constant(f, 0)),
+    ]);
+  /** U_t and its spike mask at o. */
+  const traceStart = (access: Access): Code[] =>
+    interleaved(access, j => [
+      set(u[j], access.load(slot(p.dCurrents), j)),
+      set(spiked[j], f32x4.gt(get(u[j]), get(th[j]))),
+    ]);
+  /** A group's end: its parameter sums added, dL/dV into dInitial's slot. */
+  const backEnd = (access: Access): Code[] => [
+    ...(parameterGradients
+      ? [...accumulate(access, p.dLeak, sumLeak), ...accumulate(access, p.dThreshold, sumThreshold)]
+      : []),
+    ...interleaved(access, j => [access.store(i32.add(get(p.dInitial), get(state)), get(a[j]), j)]),
+  ];
+  const next = (access: Access): Code => set(n, i32.add(get(n), i32.const(access.width)));
+  const more = (access: Access): Code => i32.geS(get(p.features), i32.add(get(n), i32.const(access.width)));
+  const forward = set(o, i32.add(get(o), get(stepBytes)));
+  const back = set(o, i32.sub(get(o), get(stepBytes)));
 
-  f.emit(set(stepBytes, i32.mul(get(p.features), i32.const(4))), ...overBatchRows({b, row, n}, p, vectors, pass));
+  if (chunks == null) {
+    // The loop over time: per group the forward again, then back from t = T−1 to 1, and the step at t = 0.
+    const pass = (access: Access): Code =>
+      whileLoop(
+        more(access),
+        ...groupStart(access, group, i32.const(0)),
+        ...interleaved(access, j => [set(m[j], access.load(i32.add(get(p.initial), get(state)), j))]),
+        set(t, i32.const(0)),
+        whileLoop(i32.ltS(get(t), get(p.time)), ...replayStep(access), forward, increment(t)),
+        ...adjointStart(access, get(p.dMembrane)),
+        ifThen(
+          i32.gtS(get(p.time), i32.const(0)),
+          back,
+          ...traceStart(access),
+          set(t, i32.sub(get(p.time), i32.const(1))),
+          whileLoop(i32.gtS(get(t), i32.const(0)), ...backStep(access), back, set(t, i32.sub(get(t), i32.const(1)))),
+          ...firstStepBack(access)
+        ),
+        ...backEnd(access),
+        next(access)
+      );
+    f.emit(
+      set(stepBytes, i32.mul(get(p.features), i32.const(4))),
+      overBatchRows({b, row}, p, ...overNeurons(n, vectors, pass))
+    );
+    return f;
+  }
+
+  // In chunks: the forward again chunk by chunk, the membrane between chunks in dInitial's slots; then back from
+  // the last chunk, dL/dV between chunks in dInitial's slots (dMembrane into the last chunk).
+  const replay =
+    (from: number, offset: Code, steps: number) =>
+    (access: Access): Code =>
+      whileLoop(
+        more(access),
+        ...groupStart(access, group, offset),
+        ...interleaved(access, j => [set(m[j], access.load(i32.add(get(from), get(state)), j))]),
+        ...unrolled(steps, replayStep(access), forward),
+        ...interleaved(access, j => [access.store(i32.add(get(p.dInitial), get(state)), get(m[j]), j)]),
+        next(access)
+      );
+  /** A chunk back from its last step (`last` bytes in) through `steps` steps; the first chunk ends at t = 0. */
+  const walkBack =
+    (from: Code, last: Code, steps: number, toZero: boolean) =>
+    (access: Access): Code =>
+      whileLoop(
+        more(access),
+        ...groupStart(access, group, last),
+        ...adjointStart(access, from),
+        ...traceStart(access),
+        ...unrolled(toZero ? steps - 1 : steps, backStep(access), back),
+        ...(toZero ? firstStepBack(access) : []),
+        ...backEnd(access),
+        next(access)
+      );
+  const lastOf = (steps: number): Code => i32.add(get(first), i32.mul(get(stepBytes), i32.const(steps - 1)));
+  f.emit(
+    set(stepBytes, i32.mul(get(p.features), i32.const(4))),
+    overBatchRows(
+      {b, row},
+      p,
+      ...overNeurons(n, vectors, replay(p.initial, i32.const(0), chunks.first)),
+      ...(chunks.count === 0
+        ? []
+        : [
+            set(first, i32.mul(get(stepBytes), i32.const(chunks.first))),
+            countUp(
+              c,
+              i32.const(chunks.count),
+              ...overNeurons(n, vectors, replay(p.dInitial, get(first), chunks.size)),
+              increment(first, i32.mul(get(stepBytes), i32.const(chunks.size)))
+            ),
+            countUp(
+              c,
+              i32.const(chunks.count),
+              increment(first, i32.mul(get(stepBytes), i32.const(-chunks.size))),
+              set(adjointFrom, i32.select(get(p.dMembrane), get(p.dInitial), i32.eqz(get(c)))),
+              ...overNeurons(n, vectors, walkBack(get(adjointFrom), lastOf(chunks.size), chunks.size, false))
+            ),
+          ]),
+      set(first, i32.const(0)),
+      ...overNeurons(
+        n,
+        vectors,
+        walkBack(get(chunks.count === 0 ? p.dMembrane : p.dInitial), lastOf(chunks.first), chunks.first, true)
+      )
+    )
+  );
   return f;
 }
 
@@ -583,9 +727,9 @@ export function lifRows(memory: WebAssembly.Memory, dims: LifDims, split = true)
 
 /** The key of a program for `time` steps: its attributes, and the T it is unrolled for or `loop`. */
 const forwardKey = (attrs: LifAttrs, time: number): string =>
-  `lif|${attrsKey(attrs)}|${forwardSteps(attrs, time) ?? 'loop'}`;
+  `lif|${attrsKey(attrs)}|${walkKey(forwardChunks(attrs, time))}`;
 const gradAttrsKey = (attrs: LifAttrs): string => `lifGrad|${attrsKey(attrs)}|${needsParameterGradients(attrs)}`;
-const gradKey = (attrs: LifAttrs, time: number): string => `${gradAttrsKey(attrs)}|${gradSteps(attrs, time) ?? 'loop'}`;
+const gradKey = (attrs: LifAttrs, time: number): string => `${gradAttrsKey(attrs)}|${walkKey(gradChunks(attrs, time))}`;
 
 /** The forward program's module for `time` steps on `memory`, for program workers. */
 export function lifForwardProgram(memory: WebAssembly.Memory, attrs: LifAttrs, time: number): CompiledProgram {
