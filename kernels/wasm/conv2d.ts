@@ -15,8 +15,8 @@ import {programWorkerCount, rowRanges, runParts, xnnpackThreadsPerProgramThread}
 import {sparseConvOn, sparseConvProgram} from './simd/sparse_conv_program';
 import {geometryArgs} from './simd/sparse_taps';
 import {simdKernelsAvailable} from './simd/simd_runtime';
-import {HeapBackend, Listing, listNonZerosIf} from './sparse_listing';
-import {disposeHeapData, heapMemory} from './wasm_backend';
+import {Listing, listNonZerosIf} from './sparse_listing';
+import {disposeHeapData, heapMemory, WasmHeapBackend} from './wasm_backend';
 import {winogradConv, winogradDensity, winogradOfConv} from './winograd';
 
 /**
@@ -77,7 +77,7 @@ export function conv2dWasmConfig(builtIn: KernelConfig): KernelConfig {
       if (c.outChannels % 4 !== 0 || c.outChannels === 0) {
         return builtInFunc(args);
       }
-      const backend = args.backend as unknown as HeapBackend;
+      const backend = args.backend as unknown as WasmHeapBackend;
       const xs = backend.typedArrayFromHeap(x) as Float32Array;
       // The programs import the heap; a build that does not expose it runs the built-in.
       const memory = heapMemory(backend, xs);
@@ -131,7 +131,7 @@ function densityLimits(backend: unknown): {limits: typeof DEFAULT_DENSITY; threa
 
 /** The convolution over x's non-zeros (listed), on `memory`, the heap; frees the listing. */
 function sparseConv(
-  backend: HeapBackend,
+  backend: WasmHeapBackend,
   memory: WebAssembly.Memory,
   listing: Listing,
   filter: TensorInfo,

@@ -41,9 +41,9 @@ import {partCount, runParts, xnnpackThreadsPerProgramThread} from './simd/progra
 import {sparseFilterGradOn, sparseFilterGradProgram} from './simd/sparse_filter_grad_program';
 import {geometryArgs} from './simd/sparse_taps';
 import {simdKernelsAvailable} from './simd/simd_runtime';
-import {countNonZeros, HeapBackend, listNonZerosIf} from './sparse_listing';
+import {countNonZeros, listNonZerosIf} from './sparse_listing';
 import {sparseConvLimits} from './conv2d';
-import {disposeHeapData, heapMemory, releaseView, rowView} from './wasm_backend';
+import {disposeHeapData, heapMemory, releaseView, rowView, WasmHeapBackend} from './wasm_backend';
 import {WinogradConv, winogradDensity, winogradFilterGrad, winogradOfConv} from './winograd';
 
 /** How much of x the conv windows read: rows/cols of x kept, and the zero padding around them. */
@@ -143,7 +143,7 @@ function winogradFilterGradIf(
   winograd: WinogradConv
 ): TensorInfo | null {
   if (!simdKernelsAvailable() || x.dtype !== 'float32' || dy.dtype !== 'float32') return null;
-  const memory = heapMemory(backend, (backend as HeapBackend).typedArrayFromHeap(x) as Float32Array);
+  const memory = heapMemory(backend, (backend as WasmHeapBackend).typedArrayFromHeap(x) as Float32Array);
   return memory == null ? null : winogradFilterGrad(backend, memory, x, dy, winograd);
 }
 
@@ -165,7 +165,7 @@ function sparseFilterGrad(
     return null;
   }
   if (c.outChannels % 4 !== 0 || c.outChannels === 0) return null;
-  const heap = backend as HeapBackend;
+  const heap = backend as WasmHeapBackend;
   const xs = heap.typedArrayFromHeap(x) as Float32Array;
   const memory = heapMemory(backend, xs);
   if (memory == null || xs.length === 0) return null;

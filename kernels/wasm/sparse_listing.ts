@@ -9,13 +9,7 @@
 import {TensorInfo} from '@tensorflow/tfjs-core';
 
 import {countNonZerosOn, listNonZerosOn} from './simd/listing_program';
-import {disposeHeapData} from './wasm_backend';
-
-/** The part of tfjs-backend-wasm these helpers use. */
-export interface HeapBackend {
-  makeOutput(shape: number[], dtype: 'float32' | 'int32'): TensorInfo;
-  typedArrayFromHeap(info: TensorInfo): Float32Array | Int32Array;
-}
+import {disposeHeapData, WasmHeapBackend} from './wasm_backend';
 
 /** A listing on the heap: the byte addresses of its parts, and the heap tensors to free (disposeHeapData). */
 export interface Listing {
@@ -53,7 +47,7 @@ function countInto(
  * past `stop` (a dense x costs a part of one pass): whether to take a path over the non-zeros, before listing them.
  */
 export function countNonZeros(
-  backend: HeapBackend,
+  backend: WasmHeapBackend,
   memory: WebAssembly.Memory,
   xAddress: number,
   pixels: number,
@@ -74,7 +68,7 @@ export function countNonZeros(
  * past `stop` non-zeros (it then reports more than `stop`), so a dense x costs a part of one pass.
  */
 export function listNonZerosIf(
-  backend: HeapBackend,
+  backend: WasmHeapBackend,
   memory: WebAssembly.Memory,
   xAddress: number,
   pixels: number,

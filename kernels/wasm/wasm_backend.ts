@@ -1,10 +1,22 @@
 import type {DataId, DataType, TensorInfo} from '@tensorflow/tfjs-core';
 
 /** The part of tfjs-backend-wasm's BackendWasm these kernels use (typed structurally: wasm is an optional peer). */
-interface WasmBackendLike {
+/**
+ * What tfjs-snn's wasm kernels use of tfjs-backend-wasm's BackendWasm, whose internals the package does not type:
+ * tensors on the heap, the data map (a tensor's id and heap offset), and the Emscripten module (the exported C
+ * functions, the memory). One structural type for every wasm kernel.
+ */
+export interface WasmHeapBackend {
   typedArrayFromHeap(info: TensorInfo): ArrayBufferView;
   makeOutput(shape: number[], dtype: DataType, memoryOffset?: number, values?: Float32Array): TensorInfo;
   disposeData(dataId: DataId, force?: boolean): boolean;
+  dataIdMap: Map<DataId, {id: number; memoryOffset: number}>;
+  wasm: {
+    tfjs: {disposeData(id: number): void};
+    cwrap(name: string, returns: null, args: string[]): (...args: unknown[]) => void;
+    asm?: {memory?: unknown};
+    wasmMemory?: unknown;
+  };
 }
 
 /**
@@ -20,7 +32,7 @@ export function heapOutputsAndViews(
   inputs: TensorInfo[],
   outputShapes: number[][]
 ): {outputs: TensorInfo[]; views: Float32Array[]} {
-  const wasm = backend as WasmBackendLike;
+  const wasm = backend as WasmHeapBackend;
   for (const info of inputs) {
     if (info.dtype !== 'float32') throw new Error(`tfjs-snn's wasm kernels take float32 tensors; got ${info.dtype}`);
   }
@@ -31,7 +43,7 @@ export function heapOutputsAndViews(
 
 /** Frees heap data a kernel allocated and does not return: a work area, or its outputs when it fails. */
 export function disposeHeapData(backend: unknown, infos: TensorInfo[]): void {
-  for (const info of infos) (backend as WasmBackendLike).disposeData(info.dataId, true);
+  for (const info of infos) (backend as WasmHeapBackend).disposeData(info.dataId, true);
 }
 
 /**
@@ -66,18 +78,13 @@ export function runOnHeap(
  * to import; null where the build does not expose it or `view` is not on it.
  */
 export function heapMemory(backend: unknown, view: Float32Array): WebAssembly.Memory | null {
-  const module = (backend as {wasm?: {asm?: {memory?: unknown}; wasmMemory?: unknown}}).wasm;
+  const module = (backend as Partial<WasmHeapBackend>).wasm;
   const memory = module?.asm?.memory ?? module?.wasmMemory;
   if (!(memory instanceof WebAssembly.Memory) || memory.buffer !== view.buffer) return null;
   return memory;
 }
 
 /** tfjs-backend-wasm's own bookkeeping, which a row view registers itself in (see {@link rowView}). */
-interface WasmDataMap {
-  dataIdMap: Map<DataId, {id: number; memoryOffset: number}>;
-  wasm: {tfjs: {disposeData(id: number): void}};
-}
-
 /**
  * `rows` rows (along the first axis) of `info` starting at `firstRow`, as a TensorInfo over the same heap bytes:
  * no copy. It exists for the calling kernel's own calls to the backend's kernels only: it never reaches the
@@ -95,15 +102,15 @@ export function rowView(backend: unknown, info: TensorInfo, firstRow: number, ro
  * {@link rowView} of any shape; the caller keeps it inside `info`). Released with {@link releaseView}.
  */
 export function heapView(backend: unknown, info: TensorInfo, byteOffset: number, shape: number[]): TensorInfo {
-  const wasm = backend as WasmBackendLike & WasmDataMap;
-  if (info.dtype !== 'float32') throw new Error(`heapView takes float32 tensors; got ${info.dtype}`);
+  const wasm = backend as WasmHeapBackend;
+  if (info.dtype !== 'float32') throw new Error(`rowView and heapView take float32 tensors; got ${info.dtype}`);
   const {memoryOffset} = wasm.dataIdMap.get(info.dataId)!;
   return wasm.makeOutput(shape, info.dtype, memoryOffset + byteOffset);
 }
 
 /** Unregisters a {@link rowView} without freeing its bytes (they belong to the tensor it views). */
 export function releaseView(backend: unknown, view: TensorInfo): void {
-  const wasm = backend as WasmDataMap;
+  const wasm = backend as WasmHeapBackend;
   const data = wasm.dataIdMap.get(view.dataId);
   if (data == null) return;
   wasm.wasm.tfjs.disposeData(data.id);

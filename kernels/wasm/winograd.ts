@@ -29,7 +29,7 @@ import {
   WinogradProgram,
   planeBytes,
 } from './simd/winograd_program';
-import {disposeHeapData, heapView, releaseView} from './wasm_backend';
+import {disposeHeapData, heapView, releaseView, WasmHeapBackend} from './wasm_backend';
 
 /** A 3×3 stride-1 convolution's sizes: x [batch, inHeight, inWidth, inChannels] → [batch, outHeight, …, outChannels]. */
 export interface WinogradConv {
@@ -146,17 +146,6 @@ export function winogradOfInputGrad(c: backend_util.Conv2DInfo): WinogradConv | 
   return winogradApplies(w) ? w : null;
 }
 
-interface WasmModuleLike {
-  cwrap(name: string, returns: null, args: string[]): (...args: unknown[]) => void;
-}
-
-interface HeapBackendLike {
-  wasm: WasmModuleLike;
-  dataIdMap: {get(dataId: unknown): {id: number} | undefined};
-  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
-  typedArrayFromHeap(info: TensorInfo): ArrayBufferView;
-}
-
 type BatchMatMulCall = (a: TensorInfo, b: TensorInfo, out: TensorInfo) => void;
 const batchMatMuls = new WeakMap<object, BatchMatMulCall>();
 
@@ -164,7 +153,7 @@ const batchMatMuls = new WeakMap<object, BatchMatMulCall>();
  * tfjs-backend-wasm's exported BatchMatMul (the C function behind its kernel): for untransposed operands with a
  * batch of 1, XNNPACK's fully-connected operator, created for b and cached until b's id is released.
  */
-function batchMatMulOf(backend: HeapBackendLike): BatchMatMulCall {
+function batchMatMulOf(backend: WasmHeapBackend): BatchMatMulCall {
   let call = batchMatMuls.get(backend);
   if (call == null) {
     const run = backend.wasm.cwrap('BatchMatMul', null, [
@@ -186,7 +175,7 @@ function batchMatMulOf(backend: HeapBackendLike): BatchMatMulCall {
   return call;
 }
 
-const address = (backend: HeapBackendLike, info: TensorInfo) => backend.typedArrayFromHeap(info).byteOffset;
+const address = (backend: WasmHeapBackend, info: TensorInfo) => backend.typedArrayFromHeap(info).byteOffset;
 
 /**
  * The transformed input and the products of this many bytes at most per chunk of tiles: small enough to stay in
@@ -227,7 +216,7 @@ function gridOf(c: WinogradConv): Grid {
  * planes (padded, planeBytes) and its plane's bytes, then a zeroed one of `zeros` floats.
  */
 function workAreas(
-  heap: HeapBackendLike,
+  heap: WasmHeapBackend,
   work: TensorInfo[],
   planeFloats: number[],
   zeros: number
@@ -279,7 +268,7 @@ function overChunk(memory: WebAssembly.Memory, transform: WinogradProgram, first
  * [height, width, channels] over `grid`, then `rest`.
  */
 function walkArgs(
-  heap: HeapBackendLike,
+  heap: WasmHeapBackend,
   infos: TensorInfo[],
   image: [number, number, number],
   grid: Grid,
@@ -290,7 +279,7 @@ function walkArgs(
 }
 
 /** The input transform's parameters (V's rows p − first; x read from row −top, column −left). */
-function inputArgs(heap: HeapBackendLike, infos: TensorInfo[], vPlane: number, c: WinogradConv, grid: Grid): TileArgs {
+function inputArgs(heap: WasmHeapBackend, infos: TensorInfo[], vPlane: number, c: WinogradConv, grid: Grid): TileArgs {
   return walkArgs(heap, infos, [c.inHeight, c.inWidth, c.inChannels], grid, [c.top, c.left, vPlane]);
 }
 
@@ -308,7 +297,7 @@ export function winogradConv(
   c: WinogradConv,
   flipped: boolean
 ): TensorInfo {
-  const heap = backend as HeapBackendLike;
+  const heap = backend as WasmHeapBackend;
   const [inC, outC] = [c.inChannels, c.outChannels];
   const grid = gridOf(c);
   const tiles = grid.tiles;
@@ -382,7 +371,7 @@ export function winogradFilterGrad(
   dy: TensorInfo,
   c: WinogradConv
 ): TensorInfo {
-  const heap = backend as HeapBackendLike;
+  const heap = backend as WasmHeapBackend;
   const [inC, outC] = [c.inChannels, c.outChannels];
   const grid = gridOf(c);
   const tiles = grid.tiles;
