@@ -12,7 +12,15 @@ module.exports = function (config) {
       {pattern: 'build/browser/node-models/**/*', included: false, served: true, watched: false},
       // Fixture files the specs fetch as bytes (/base/test/fixtures/...), as a page would.
       {pattern: 'test/fixtures/**/*', included: false, served: true, watched: false},
+      // tfjs-backend-wasm's binaries, for wasm_programs_spec (setWasmPaths('/base/node_modules/...')).
+      {
+        pattern: 'node_modules/@tensorflow/tfjs-backend-wasm/dist/*.wasm',
+        included: false,
+        served: true,
+        watched: false,
+      },
     ],
+    mime: {'application/wasm': ['wasm']},
     browsers: ['ChromiumSwiftShader'],
     customLaunchers: {
       ChromiumSwiftShader: {base: 'Chrome', flags},

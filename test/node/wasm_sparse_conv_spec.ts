@@ -8,7 +8,7 @@ import {setSparseConvDensity, sparseConvCalls} from '../../kernels/wasm/conv2d';
 import * as runtime from '../../kernels/wasm/simd/simd_runtime';
 import {randomArray, relativeMaxError} from '../reference/lif_reference';
 import {caseName, dyShapeOf, GradCase, referenceConv, referenceFilterGrad, sizeOf} from '../shared/conv_reference';
-import {filterGradKernel, SPARSE_CASES, sparseInput} from './sparse_inputs';
+import {filterGradKernel, SPARSE_CASES, sparseInput} from '../shared/sparse_inputs';
 
 const CASES = SPARSE_CASES;
 

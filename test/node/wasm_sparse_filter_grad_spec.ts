@@ -11,7 +11,7 @@ import {setSparseConvDensity} from '../../kernels/wasm/conv2d';
 import * as runtime from '../../kernels/wasm/simd/simd_runtime';
 import {randomArray, relativeMaxError} from '../reference/lif_reference';
 import {caseName, dyShapeOf, GradCase, referenceFilterGrad, sizeOf} from '../shared/conv_reference';
-import {filterGradKernel, SPARSE_CASES, sparseInput} from './sparse_inputs';
+import {filterGradKernel, SPARSE_CASES, sparseInput} from '../shared/sparse_inputs';
 
 /**
  * The convolution spec's cases, the 3-channel one with 4 channels (at 15 % an image's filter gradient is left to the

@@ -1,11 +1,11 @@
 /**
- * Inputs for the specs of the wasm kernels over non-zeros (wasm_sparse_conv_spec.ts,
- * wasm_sparse_filter_grad_spec.ts): sparse spike trains and the convolution shapes both run.
+ * Inputs for the specs of the wasm kernels over non-zeros (node: wasm_sparse_conv_spec.ts,
+ * wasm_sparse_filter_grad_spec.ts; browser: wasm_programs_spec.ts): sparse spike trains and the convolution shapes.
  */
 import * as tf from '@tensorflow/tfjs-core';
 
 import {mulberry32} from '../../src/data/index';
-import {dyShapeOf, GradCase} from '../shared/conv_reference';
+import {dyShapeOf, GradCase} from './conv_reference';
 
 /** Spikes (1) at `rate`, or with `graded` the levels of a 2×2 average pool of spikes (0.25 … 1). */
 export function sparseInput(size: number, rate: number, seed: number, graded = false): Float32Array {
