@@ -1,8 +1,8 @@
 /**
  * tfjs-backend-wasm in Chromium: tfjs-snn's WebAssembly SIMD programs on its heap in a page, where Node's specs
  * cannot reach (the module compiled on the page's main thread, the heap of the browser build, cwrap into
- * XNNPACK). The LIF programs in their unrolled chunks, Winograd F(4×4, 3×3) for the three convolution kernels and
- * the convolution over a sparse input's non-zeros, each against float64 references.
+ * XNNPACK). The LIF programs in their unrolled chunks, the BNTT training kernels, Winograd F(4×4, 3×3) for the three
+ * convolution kernels and the convolution over a sparse input's non-zeros, each against float64 references.
  *
  * tfjs-backend-wasm is imported when this suite starts and removed when it ends, so the other suites keep the
  * backends they expect; its .wasm files are served by karma from node_modules.
@@ -29,6 +29,14 @@ import {
   referenceInputGrad,
   sizeOf,
 } from '../shared/conv_reference';
+import {
+  caseData,
+  KernelCase,
+  NODE_KERNEL_CASES,
+  OUTPUT_NAMES,
+  referenceOutputs,
+  runKernels,
+} from '../shared/bntt_kernel_check';
 import {checkLifCase, expectMatchesReference} from '../shared/lif_check';
 import {sparseInput} from '../shared/sparse_inputs';
 
@@ -36,6 +44,7 @@ const WASM_FILES = '/base/node_modules/@tensorflow/tfjs-backend-wasm/dist/';
 /** What the Node specs hold Winograd and the sparse path to against float64 (wasm_winograd_spec, …). */
 const WINOGRAD_TOLERANCE = 1e-5;
 const SPARSE_TOLERANCE = 1e-6;
+const BNTT_TOLERANCE = 1e-5;
 
 describe('tfjs-backend-wasm in Chromium: tfjs-snn SIMD programs on its heap', () => {
   let previousBackend = '';
@@ -85,6 +94,25 @@ describe('tfjs-backend-wasm in Chromium: tfjs-snn SIMD programs on its heap', ()
         expectMatchesReference(await checkLifCase(c, 'kernel'));
       });
     }
+  });
+
+  describe('the BNTT training kernels against the float64 reference', () => {
+    // Spatial and dense layouts, channel counts that fill vectors and leave lanes over, R = T and R = 1.
+    const cases: KernelCase[] = [
+      ...NODE_KERNEL_CASES,
+      {shape: [3, 4, 5, 3, 20], rows: 4},
+      {shape: [6, 4, 33], rows: 1},
+    ];
+    cases.forEach((c, index) => {
+      it(`x [${c.shape}], R = ${c.rows}`, async () => {
+        const data = caseData(c, 60 + index);
+        const actual = await runKernels(c, data);
+        const expected = referenceOutputs(c, data);
+        OUTPUT_NAMES.forEach((name, i) => {
+          expect(relativeMaxError(actual[i], expected[i])).withContext(name).toBeLessThan(BNTT_TOLERANCE);
+        });
+      });
+    });
   });
 
   describe('Winograd F(4×4, 3×3) against float64', () => {
