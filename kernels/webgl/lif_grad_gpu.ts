@@ -98,19 +98,19 @@ export class AdjointCheckpointProgram extends PackedProgram {
         vec2 adjoint = rowOf(getDMembrane(b, n), b);
         vec2 atFirst = adjoint;
         vec2 atSecond = adjoint;
-        bool done = false;
         for (int i = 0; i <= ${lastPair}; i += 2) {
           int k = ${lastPair} - i;
-          if (done) break;
           vec4 u = getTrace(b, k, n);
           vec4 dS = getDSpikes(b, k, n);
-          for (int h = 1; h >= 0; h--) {
-            int s = k + h;
-            if (s >= ${time}) continue;
-            if (s == secondEnd) atSecond = adjoint;
-            if (s == firstEnd) { atFirst = adjoint; done = true; break; }
-            adjoint = leak2 * stepGrad2(h == 1 ? u.zw : u.xy, h == 1 ? dS.zw : dS.xy, adjoint);
+          // The pair's second step (absent only at the end of an odd T), then its first.
+          if (k + 1 < ${time}) {
+            if (k + 1 == secondEnd) atSecond = adjoint;
+            if (k + 1 == firstEnd) { atFirst = adjoint; break; }
+            adjoint = leak2 * stepGrad2(u.zw, dS.zw, adjoint);
           }
+          if (k == secondEnd) atSecond = adjoint;
+          if (k == firstEnd) { atFirst = adjoint; break; }
+          adjoint = leak2 * stepGrad2(u.xy, dS.xy, adjoint);
         }
         setOutput(vec4(atFirst, atSecond));
       }`;
@@ -138,17 +138,25 @@ export class LifGradProgram extends PackedProgram {
         int block = t / ${K};
         int end = min((block + 1) * ${K}, ${time}) - 1;
         vec2 adjoint = rowOf(getAdjoints(b, block, n), block);
-        vec2 grad0 = vec2(0.0);
         vec2 grad1 = vec2(0.0);
-        for (int i = 0; i < ${K}; i += 2) {
-          int k = end - imod(end, 2) - i;
+        // The block's last pair first (t is even and at most end, so never past it): its second step only where
+        // the block does not end on the pair's first step; then whole pairs down to t's.
+        int last = end - imod(end, 2);
+        vec4 u = getTrace(b, last, n);
+        vec4 dS = getDSpikes(b, last, n);
+        if (last < end) {
+          grad1 = stepGrad2(u.zw, dS.zw, adjoint);
+          adjoint = leak2 * grad1;
+        }
+        vec2 grad0 = stepGrad2(u.xy, dS.xy, adjoint);
+        adjoint = leak2 * grad0;
+        for (int i = 2; i < ${K}; i += 2) {
+          int k = last - i;
           if (k < t) break;
-          vec4 u = getTrace(b, k, n);
-          vec4 dS = getDSpikes(b, k, n);
-          if (k + 1 <= end) {
-            grad1 = stepGrad2(u.zw, dS.zw, adjoint);
-            adjoint = leak2 * grad1;
-          }
+          u = getTrace(b, k, n);
+          dS = getDSpikes(b, k, n);
+          grad1 = stepGrad2(u.zw, dS.zw, adjoint);
+          adjoint = leak2 * grad1;
           grad0 = stepGrad2(u.xy, dS.xy, adjoint);
           adjoint = leak2 * grad0;
         }
