@@ -28,6 +28,7 @@ import {
   setLifUnrolledBytes,
 } from '../kernels/wasm/simd/lif_program';
 import {encodeModule} from '../kernels/wasm/simd/wasm_emit';
+import {MODEL_LIF_ATTRS} from '../test/reference/lif_cases';
 
 const QUICK = process.argv.includes('--quick');
 const CALLS = QUICK ? 3 : 15;
@@ -44,12 +45,8 @@ const SHAPES: Array<{name: string; shape: [number, number, number]}> = [
 ];
 
 const ATTRS: LifAttrs = {
-  resetMode: 'subtract',
-  detachReset: false,
+  ...MODEL_LIF_ATTRS,
   surrogate: (process.env.SURROGATE ?? 'triangle') as LifAttrs['surrogate'],
-  alpha: 0.3,
-  vReset: 0,
-  parameterGradients: false,
 };
 
 type Kernel = 'forward' | 'gradient';

@@ -12,13 +12,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import {registerAll} from '../../kernels/register';
 import {sparseConvCalls} from '../../kernels/wasm/conv2d';
 import {setSparseFilterGradDensity} from '../../kernels/wasm/conv2d_backprop_filter';
-import {LifAttrs} from '../../kernels/lif_attrs';
 import {lifForwardFunctions, lifGradFunctions} from '../../kernels/wasm/simd/lif_program';
 import * as runtime from '../../kernels/wasm/simd/simd_runtime';
 import {encodeModule} from '../../kernels/wasm/simd/wasm_emit';
 import {winogradCalls} from '../../kernels/wasm/winograd';
 import {ops} from '../../src/index';
-import {lifCases} from '../reference/lif_cases';
+import {lifCases, MODEL_LIF_ATTRS} from '../reference/lif_cases';
 import {randomArray, relativeMaxError} from '../reference/lif_reference';
 import {
   caseName,
@@ -70,14 +69,7 @@ describe('tfjs-backend-wasm in Chromium: tfjs-snn SIMD programs on its heap', ()
   });
 
   it("compiles the unrolled LIF programs (over 4 KB) synchronously on the page's main thread", () => {
-    const attrs: LifAttrs = {
-      resetMode: 'subtract',
-      detachReset: false,
-      surrogate: 'triangle',
-      alpha: 0.3,
-      vReset: 0,
-      parameterGradients: false,
-    };
+    const attrs = MODEL_LIF_ATTRS;
     for (const builds of [lifForwardFunctions(attrs, 25), lifGradFunctions(attrs, 25)]) {
       const [chunked] = builds;
       const bytes = encodeModule([chunked], false);

@@ -2,7 +2,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 
 import {ops} from '../../src/index';
-import {DEFAULT_ALPHA, LifCase, lifCases} from '../reference/lif_cases';
+import {DEFAULT_ALPHA, LifCase, lifCases, MODEL_LIF_ATTRS} from '../reference/lif_cases';
 import {checkLifCase, expectMatchesReference} from '../shared/lif_check';
 import {LifAttrs, RESET_MODES, SURROGATE_NAMES} from '../../kernels/lif_attrs';
 import {
@@ -222,14 +222,7 @@ describe('LIF kernels: the WebAssembly SIMD program and the loops', () => {
 
   it('walks time in chunks of the most steps whose one-chunk module fits LIF_UNROLLED_BYTES', async () => {
     expect(await tf.setBackend('wasm')).toBe(true);
-    const attrs: LifAttrs = {
-      resetMode: 'subtract',
-      detachReset: false,
-      surrogate: 'triangle',
-      alpha: 0.3,
-      vReset: 0,
-      parameterGradients: false,
-    };
+    const attrs = MODEL_LIF_ATTRS;
     const bytesOf = (kind: 'forward' | 'gradient', steps: number) => {
       const [fn] = (kind === 'forward' ? lifForwardFunctions : lifGradFunctions)(attrs, steps);
       return encodeModule([fn], false).length;

@@ -1,3 +1,5 @@
+import type {LifAttrs} from '../../kernels/lif_attrs';
+
 import {broadcastParam, RefOptions, rng} from './lif_reference';
 
 export const RESETS = ['subtract', 'zero', 'none'] as const;
@@ -11,6 +13,19 @@ export const PARAM_FORMS = ['number', 'scalar tensor', 'per channel', 'per neuro
 export type ParamForm = (typeof PARAM_FORMS)[number];
 /** Values a 'zero' reset goes to. */
 export const V_RESETS = [0, -0.25, 0.1];
+
+/**
+ * The kernels' attributes in the ready-made models (ops.lif with number leak and threshold: subtract reset, the
+ * triangle surrogate at its default alpha, no parameter gradients), for specs and benches of the programs alone.
+ */
+export const MODEL_LIF_ATTRS: Readonly<LifAttrs> = Object.freeze({
+  resetMode: 'subtract',
+  detachReset: false,
+  surrogate: 'triangle',
+  alpha: DEFAULT_ALPHA.triangle,
+  vReset: 0,
+  parameterGradients: false,
+});
 
 /** A parameter as the op gets it: a number, or the values and shape of a float32 tensor. */
 export type CaseParam = number | {shape: number[]; values: number[]};
