@@ -284,6 +284,30 @@ function inputArgs(heap: WasmHeapBackend, infos: TensorInfo[], vPlane: number, c
 }
 
 /**
+ * Runs `body` with lists for the work tensors it makes and the views it takes, and returns `output`. The views are
+ * released and the work freed either way (releasing a filter view's id also deletes the XNNPACK operator cached
+ * for it); on an error `output` is freed too.
+ */
+function withWork(
+  backend: unknown,
+  output: TensorInfo,
+  body: (work: TensorInfo[], views: TensorInfo[]) => void
+): TensorInfo {
+  const work: TensorInfo[] = [];
+  const views: TensorInfo[] = [];
+  try {
+    body(work, views);
+    return output;
+  } catch (error) {
+    disposeHeapData(backend, [output]);
+    throw error;
+  } finally {
+    for (const view of views) releaseView(backend, view);
+    disposeHeapData(backend, work);
+  }
+}
+
+/**
  * The convolution of x with a 3×3 filter, on `memory` (the backend's heap). `flipped` false: filter is
  * [3, 3, inChannels, outChannels] and y = Σ x·filter (Conv2D). `flipped` true: filter is
  * [3, 3, outChannels, inChannels] and the convolution uses it flipped in space with its channel axes swapped (the
@@ -305,9 +329,7 @@ export function winogradConv(
   const chunk = chunkTiles(tiles, inC, outC, Math.ceil((inC * outC) / (2 * (inC + outC))));
   calls++;
   const y = heap.makeOutput([c.batch, c.outHeight, c.outWidth, outC], 'float32');
-  const work: TensorInfo[] = [];
-  const views: TensorInfo[] = [];
-  try {
+  return withWork(backend, y, (work, views) => {
     const {areas, planes: bytes, zero} = workAreas(heap, work, [inC * outC, chunk * inC, chunk * outC], inC);
     const [[u, v, m], [uPlane, vPlane, mPlane]] = [areas, bytes];
     // Where output pixels past y's edge go.
@@ -340,15 +362,7 @@ export function winogradConv(
       for (let xi = 0; xi < WINOGRAD_PRODUCTS; xi++) product(inputs[xi], filters[xi], products[xi]);
       overChunk(memory, winogradOutputProgram, first, end, output);
     }
-    return y;
-  } catch (error) {
-    disposeHeapData(backend, [y]);
-    throw error;
-  } finally {
-    // Releasing a filter's id also deletes the XNNPACK operator cached for it.
-    for (const view of views) releaseView(backend, view);
-    disposeHeapData(backend, work);
-  }
+  });
 }
 
 /** The filter gradient's chunks have at least this many tiles (or all): each chunk adds its 36 products into dW. */
@@ -378,9 +392,7 @@ export function winogradFilterGrad(
   const chunk = chunkTiles(tiles, inC, outC, GRADIENT_CHUNK_TILES);
   calls++;
   const dw = heap.makeOutput([3, 3, inC, outC], 'float32');
-  const work: TensorInfo[] = [];
-  const views: TensorInfo[] = [];
-  try {
+  return withWork(backend, dw, (work, views) => {
     const {
       areas,
       planes: bytes,
@@ -410,12 +422,5 @@ export function winogradFilterGrad(
       }
       winogradFilterGradProgram.on(memory)(address(heap, s), address(heap, dw), inC, outC, sPlane);
     }
-    return dw;
-  } catch (error) {
-    disposeHeapData(backend, [dw]);
-    throw error;
-  } finally {
-    for (const view of views) releaseView(backend, view);
-    disposeHeapData(backend, work);
-  }
+  });
 }
