@@ -17,7 +17,7 @@ import {geometryArgs} from './simd/sparse_taps';
 import {simdKernelsAvailable} from './simd/simd_runtime';
 import {Listing, listNonZerosIf} from './sparse_listing';
 import {disposeHeapData, heapMemory, WasmHeapBackend} from './wasm_backend';
-import {winogradConv, winogradDensity, winogradOfConv} from './winograd';
+import {WINOGRAD_DENSITY, winogradConv, winogradOfConv} from './winograd';
 
 /**
  * The largest non-zero shares for which the sparse path runs, for spikes (every non-zero is 1) and for other
@@ -110,14 +110,14 @@ export function conv2dWasmConfig(builtIn: KernelConfig): KernelConfig {
 
 /**
  * The largest non-zero shares of x for which the Conv2D on this wasm backend takes the sparse path, for spikes and
- * for other values: the limits above divided by XNNPACK's threads over the program's, and on one thread no more
- * than where Winograd wins when it takes the convolution (`winograd`; winograd.ts). Exported for benches.
+ * for other values: the limits above divided by XNNPACK's threads over the program's, and no more than where
+ * Winograd wins when it takes the convolution (`winograd`; winograd.ts). Exported for benches.
  */
 export function sparseConvLimits(backend: unknown, winograd = false): {binary: number; valued: number} {
   const {limits, threads} = densityLimits(backend);
   const own = {binary: limits.binary / threads, valued: limits.valued / threads};
-  // On one thread, against Winograd rather than XNNPACK's direct convolution (winograd.ts).
-  const against = winograd && maxDensity == null ? winogradDensity('conv', 0) : null;
+  // Against Winograd rather than XNNPACK's direct convolution (winograd.ts).
+  const against = winograd && maxDensity == null ? WINOGRAD_DENSITY.conv : null;
   return against == null
     ? own
     : {binary: Math.min(own.binary, against.binary), valued: Math.min(own.valued, against.valued)};

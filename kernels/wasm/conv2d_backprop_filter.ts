@@ -44,7 +44,7 @@ import {simdKernelsAvailable} from './simd/simd_runtime';
 import {countNonZeros, listNonZerosIf} from './sparse_listing';
 import {sparseConvLimits} from './conv2d';
 import {disposeHeapData, heapMemory, releaseView, rowView, WasmHeapBackend} from './wasm_backend';
-import {WinogradConv, winogradDensity, winogradFilterGrad, winogradOfConv} from './winograd';
+import {WINOGRAD_DENSITY, WinogradConv, winogradFilterGrad, winogradOfConv} from './winograd';
 
 /** How much of x the conv windows read: rows/cols of x kept, and the zero padding around them. */
 interface Footprint {
@@ -152,7 +152,7 @@ function winogradFilterGradIf(
  * of 4, a heap the program cannot import, or too many non-zeros). x's non-zeros are listed per chunk of images (the
  * chunk as for the convolution path below), and the program adds dy into dW for each; on a shared heap with
  * program workers each thread takes a range of output channels. `winograd`: whether Winograd would take the
- * gradient otherwise (its limit then applies, winogradDensity).
+ * gradient otherwise (its limit then applies, WINOGRAD_DENSITY).
  */
 function sparseFilterGrad(
   backend: unknown,
@@ -184,8 +184,8 @@ function sparseFilterGrad(
     binary = found.binary;
   } else {
     const own = filterGradDensity ?? DEFAULT_FILTER_GRAD_DENSITY / xnnpackThreadsPerProgramThread(backend);
-    // On one thread, where Winograd takes the gradient, no more than where it wins (winograd.ts).
-    const against = winograd && filterGradDensity == null ? winogradDensity('filterGrad', c.outChannels) : null;
+    // Where Winograd takes the gradient, no more than where it wins (winograd.ts).
+    const against = winograd && filterGradDensity == null ? WINOGRAD_DENSITY.filterGrad : null;
     const share = Math.min(own, against?.binary ?? 1);
     const most = Math.floor(share * xLength);
     const found = count(most);

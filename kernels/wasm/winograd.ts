@@ -1,10 +1,12 @@
 /**
  * A 3×3, stride-1 convolution on the wasm backend as Winograd F(4×4, 3×3) (simd/winograd_program.ts): the filter
- * and the input are transformed by SIMD programs, the 36 products [tiles, C] × [C, K] run in XNNPACK (the built-in
- * BatchMatMul's fully-connected path, called on views of one work tensor each, no copies), and a third program
- * turns the products into the output. That is 36 multiply-adds per 4×4 output pixels, input channel and output
- * channel where the direct convolution does 144: on VGG9's shapes 2.0-3.3× faster than XNNPACK's direct
- * convolution on one thread (`bench/wasm_winograd.ts`, docs/benchmarks.md).
+ * and the input are transformed by SIMD programs, the 36 products [tiles, C] × [C, K] run in a SIMD program of their
+ * own (simd/plane_products_program.ts; 53-64 GFLOP/s on one thread here, where XNNPACK's fully-connected operator,
+ * which ran them before, gave 38-44), and a third program turns the products into the output. That is 36
+ * multiply-adds per 4×4 output pixels, input channel and output channel where the direct convolution does 144: on
+ * VGG9's shapes 3.3-4.5× faster than XNNPACK's direct convolution on one thread (`bench/wasm_winograd.ts`,
+ * docs/benchmarks.md). With program workers (snn.useThreadedWasm) the transforms split each chunk's tiles between
+ * the threads and the products its 36 planes.
  *
  * It serves the dense Conv2D (conv2d.ts, when the input has too many non-zeros for the sparse path), the input
  * gradient (conv2d_backprop_input.ts), whose filter is the forward's flipped in space with its channel axes
@@ -17,7 +19,7 @@
  */
 import type {backend_util, TensorInfo} from '@tensorflow/tfjs-core';
 
-import {programWorkerCount, runParts, rowRanges} from './simd/program_workers';
+import {partCount, runParts, rowRanges} from './simd/program_workers';
 import {
   WINOGRAD_PRODUCTS,
   WINOGRAD_TILE,
@@ -27,9 +29,11 @@ import {
   winogradInputProgram,
   winogradOutputProgram,
   WinogradProgram,
+  winogradProductsProgram,
   planeBytes,
 } from './simd/winograd_program';
-import {disposeHeapData, heapView, releaseView, WasmHeapBackend} from './wasm_backend';
+import {PRODUCTS_TILE, ProductsForm, ProductsTile} from './simd/plane_products_program';
+import {disposeHeapData, WasmHeapBackend} from './wasm_backend';
 
 /** A 3×3 stride-1 convolution's sizes: x [batch, inHeight, inWidth, inChannels] → [batch, outHeight, …, outChannels]. */
 export interface WinogradConv {
@@ -66,23 +70,16 @@ export function winogradApplies(c: WinogradConv): boolean {
 }
 
 /**
- * The share of non-zero inputs above which Winograd beats the program over non-zeros on one thread, where Winograd
- * takes the convolution (`node build/bench-wasm-sparse-conv.cjs [--filter-grad] --rates=0.15,0.2,0.25,0.3`,
- * docs/benchmarks.md). The convolution: at 20 % spikes on VGG9's 3×3 layers (0.94-1.08× there), 15 % other values
- * (pooled spikes). The filter gradient, whose products run slower the fewer its output channels (XNNPACK packs
- * each chunk's transformed input afresh, rows K): 30 % at K = 64, 22 % at 128, 17 % at 256, so 0.3·(64/K)^0.4.
- * On threads the program over non-zeros splits and the products do not: null there, and the callers keep their own
- * limits.
+ * The share of non-zero inputs above which Winograd beats the program over non-zeros, where Winograd takes the
+ * convolution (`node build/bench-wasm-sparse-conv.cjs [--filter-grad] [--threads=2] --rates=…`, docs/benchmarks.md;
+ * VGG9's 3×3 layers). The convolution: 12.5-14.5 % spikes, 10.5-11.5 % other values (pooled spikes). The filter
+ * gradient: 8-10 % for both, whatever its output channels. On snn.useThreadedWasm's 2 threads, where both paths
+ * split between the threads, the crossings were within 2 points of these.
  */
-export function winogradDensity(
-  kind: 'conv' | 'filterGrad',
-  outChannels: number
-): {binary: number; valued: number} | null {
-  if (programWorkerCount() > 0) return null;
-  if (kind === 'conv') return {binary: 0.2, valued: 0.15};
-  const share = 0.3 * Math.pow(64 / outChannels, 0.4);
-  return {binary: share, valued: share};
-}
+export const WINOGRAD_DENSITY: Record<'conv' | 'filterGrad', {binary: number; valued: number}> = {
+  conv: {binary: 0.13, valued: 0.11},
+  filterGrad: {binary: 0.09, valued: 0.09},
+};
 
 let enabled = true;
 let calls = 0;
@@ -146,56 +143,29 @@ export function winogradOfInputGrad(c: backend_util.Conv2DInfo): WinogradConv | 
   return winogradApplies(w) ? w : null;
 }
 
-type BatchMatMulCall = (a: TensorInfo, b: TensorInfo, out: TensorInfo) => void;
-const batchMatMuls = new WeakMap<object, BatchMatMulCall>();
-
-/**
- * tfjs-backend-wasm's exported BatchMatMul (the C function behind its kernel): for untransposed operands with a
- * batch of 1, XNNPACK's fully-connected operator, created for b and cached until b's id is released.
- */
-function batchMatMulOf(backend: WasmHeapBackend): BatchMatMulCall {
-  let call = batchMatMuls.get(backend);
-  if (call == null) {
-    const run = backend.wasm.cwrap('BatchMatMul', null, [
-      'number',
-      'array',
-      'number',
-      'number',
-      'array',
-      'number',
-      'number',
-      'number',
-      'number',
-    ]);
-    const idOf = (info: TensorInfo) => backend.dataIdMap.get(info.dataId)!.id;
-    const shapeBytes = (info: TensorInfo) => new Uint8Array(new Int32Array(info.shape).buffer);
-    call = (a, b, out) => run(idOf(a), shapeBytes(a), 3, idOf(b), shapeBytes(b), 3, false, false, idOf(out));
-    batchMatMuls.set(backend, call);
-  }
-  return call;
-}
-
 const address = (backend: WasmHeapBackend, info: TensorInfo) => backend.typedArrayFromHeap(info).byteOffset;
 
 /**
- * The transformed input and the products of this many bytes at most per chunk of tiles: small enough to stay in
- * the cache between the input transform, the 36 products and the output transform (the whole layer's would go to
- * memory and back twice), but see {@link chunkTiles}'s minimum. Measured in bench/wasm_winograd.ts.
+ * Tiles per chunk: the input transform, the 36 products and the output transform (or the dy transform and the sums)
+ * of a chunk run before the next chunk's, so that the transformed tiles stay in the cache between them (the whole
+ * layer's would go to memory and back). Measured on VGG9's five 3×3 shapes, one thread (a probe over chunk sizes,
+ * the same across shapes within noise): the convolution 64 tiles (227 ran 2-15 % slower), the filter gradient 32
+ * (256 ran 15-35 % slower, 16 up to 8 %).
  */
-const CHUNK_BYTES = 2 ** 22;
+const CHUNK_TILES = {conv: 64, filterGrad: 32};
 let forcedChunk: number | null = null;
 
-/** Test hook: every chunk has this many tiles (the last one fewer); null restores the sizes below. */
+/** Test hook: every chunk has this many tiles (the last one fewer); null restores the sizes above. */
 export function setWinogradChunkTiles(tiles: number | null): void {
   forcedChunk = tiles;
 }
 
 /**
- * Tiles per chunk: as many as fit {@link CHUNK_BYTES}, but no fewer than `least`, and no more than all of them.
+ * Tiles per chunk of `kind` (or all, where there are fewer): with program workers, that many for each thread, so
+ * that a part's work outweighs handing it to a worker.
  */
-function chunkTiles(tiles: number, inC: number, outC: number, least: number): number {
-  const fit = Math.floor(CHUNK_BYTES / (WINOGRAD_PRODUCTS * (inC + outC) * 4));
-  return Math.max(1, Math.min(tiles, forcedChunk ?? Math.max(fit, least)));
+function chunkTiles(memory: WebAssembly.Memory, tiles: number, kind: keyof typeof CHUNK_TILES): number {
+  return Math.max(1, Math.min(tiles, forcedChunk ?? CHUNK_TILES[kind] * partCount(memory, Infinity)));
 }
 
 /** The tiles of the output (of dy, for the filter gradient): rows and columns of 4×4 tiles, and all images'. */
@@ -233,24 +203,6 @@ function workAreas(
   return {areas, planes, zero};
 }
 
-/**
- * Views of `info`'s 36 planes (`plane` bytes apart), each of `shape`, no copies; each is added to `into` as it is
- * made, for the caller to release.
- */
-function planeViews(
-  backend: unknown,
-  info: TensorInfo,
-  plane: number,
-  shape: number[],
-  into: TensorInfo[]
-): TensorInfo[] {
-  return Array.from({length: WINOGRAD_PRODUCTS}, (_, xi) => {
-    const view = heapView(backend, info, xi * plane, shape);
-    into.push(view);
-    return view;
-  });
-}
-
 /** A tile transform's parameters for tiles [from, to) of the chunk that starts at `first`. */
 type TileArgs = (first: number, from: number, to: number) => number[];
 
@@ -284,27 +236,55 @@ function inputArgs(heap: WasmHeapBackend, infos: TensorInfo[], vPlane: number, c
 }
 
 /**
- * Runs `body` with lists for the work tensors it makes and the views it takes, and returns `output`. The views are
- * released and the work freed either way (releasing a filter view's id also deletes the XNNPACK operator cached
- * for it); on an error `output` is freed too.
+ * Runs `body` with a list for the work tensors it makes, and returns `output`. The work is freed either way; on an
+ * error `output` is freed too.
  */
-function withWork(
-  backend: unknown,
-  output: TensorInfo,
-  body: (work: TensorInfo[], views: TensorInfo[]) => void
-): TensorInfo {
+function withWork(backend: unknown, output: TensorInfo, body: (work: TensorInfo[]) => void): TensorInfo {
   const work: TensorInfo[] = [];
-  const views: TensorInfo[] = [];
   try {
-    body(work, views);
+    body(work);
     return output;
   } catch (error) {
     disposeHeapData(backend, [output]);
     throw error;
   } finally {
-    for (const view of views) releaseView(backend, view);
     disposeHeapData(backend, work);
   }
+}
+
+const productsTiles: Record<ProductsForm, ProductsTile> = {rows: PRODUCTS_TILE, sums: PRODUCTS_TILE};
+
+/** Bench hook: the register tile of the products of `form` (null: the default). */
+export function setWinogradProductsTile(form: ProductsForm, tile: ProductsTile | null): void {
+  productsTiles[form] = tile ?? PRODUCTS_TILE;
+}
+
+/**
+ * The 36 products of a chunk (winogradProductsProgram), their planes split between this thread and the program
+ * workers: `a`, `b` and `out` with their plane distances in bytes, and the product's sizes.
+ */
+function products(
+  memory: WebAssembly.Memory,
+  form: ProductsForm,
+  operands: {a: number; b: number; out: number; aPlane: number; bPlane: number; outPlane: number},
+  sizes: {rows: number; cols: number; depth: number}
+): void {
+  const program = winogradProductsProgram(form, productsTiles[form]);
+  const {a, b, out, aPlane, bPlane, outPlane} = operands;
+  const parts = rowRanges(memory, WINOGRAD_PRODUCTS).map(([from, to]) => [
+    a,
+    b,
+    out,
+    sizes.rows,
+    sizes.cols,
+    sizes.depth,
+    from,
+    to,
+    aPlane,
+    bPlane,
+    outPlane,
+  ]);
+  runParts(memory, program.program(memory), program.on(memory), parts);
 }
 
 /**
@@ -325,11 +305,10 @@ export function winogradConv(
   const [inC, outC] = [c.inChannels, c.outChannels];
   const grid = gridOf(c);
   const tiles = grid.tiles;
-  // Every chunk reads the 36 packed filters again: below C·K / (2(C + K)) tiles that costs what chunking saves.
-  const chunk = chunkTiles(tiles, inC, outC, Math.ceil((inC * outC) / (2 * (inC + outC))));
+  const chunk = chunkTiles(memory, tiles, 'conv');
   calls++;
   const y = heap.makeOutput([c.batch, c.outHeight, c.outWidth, outC], 'float32');
-  return withWork(backend, y, (work, views) => {
+  return withWork(backend, y, work => {
     const {areas, planes: bytes, zero} = workAreas(heap, work, [inC * outC, chunk * inC, chunk * outC], inC);
     const [[u, v, m], [uPlane, vPlane, mPlane]] = [areas, bytes];
     // Where output pixels past y's edge go.
@@ -343,30 +322,22 @@ export function winogradConv(
     } else {
       winogradFilterProgram(false).on(memory)(w, address(heap, u), inC, outC, tap, outC * 4, 4, uPlane);
     }
-    // The filters' views live through all chunks: XNNPACK packs each once, into the operator it caches for the id.
-    const filters = planeViews(backend, u, uPlane, [1, inC, outC], views);
-    /** The views of V's and M's planes for a chunk of `rows` tiles. */
-    const chunkViews = (rows: number) => ({
-      inputs: planeViews(backend, v, vPlane, [1, rows, inC], views),
-      products: planeViews(backend, m, mPlane, [1, rows, outC], views),
-    });
-    // chunk ≤ tiles, so the first chunk is whole; only a short last chunk needs views of its own.
-    const whole = chunkViews(chunk);
-    const product = batchMatMulOf(heap);
+    const [uAt, vAt, mAt] = [u, v, m].map(info => address(heap, info));
     const input = inputArgs(heap, [x, zero, v], vPlane, c, grid);
     const output = walkArgs(heap, [m, y, sink], [c.outHeight, c.outWidth, outC], grid, [mPlane]);
     for (let first = 0; first < tiles; first += chunk) {
       const end = Math.min(tiles, first + chunk);
       overChunk(memory, winogradInputProgram, first, end, input);
-      const {inputs, products} = end - first === chunk ? whole : chunkViews(end - first);
-      for (let xi = 0; xi < WINOGRAD_PRODUCTS; xi++) product(inputs[xi], filters[xi], products[xi]);
+      products(
+        memory,
+        'rows',
+        {a: vAt, b: uAt, out: mAt, aPlane: vPlane, bPlane: uPlane, outPlane: mPlane},
+        {rows: end - first, cols: outC, depth: inC}
+      );
       overChunk(memory, winogradOutputProgram, first, end, output);
     }
   });
 }
-
-/** The filter gradient's chunks have at least this many tiles (or all): each chunk adds its 36 products into dW. */
-const GRADIENT_CHUNK_TILES = 256;
 
 /**
  * The filter gradient of the 3×3 Conv2D `c` (x [batch, inHeight, inWidth, inChannels], dy [batch, outHeight,
@@ -374,9 +345,10 @@ const GRADIENT_CHUNK_TILES = 256;
  *
  *   dW = Gᵀ [ Σ_tiles (A dy Aᵀ) ⊙ (Bᵀ d B) ] G
  *
- * per chunk of tiles: V = Bᵀ d B (the forward's input transform), D = A dy Aᵀ (transposed, tiles last), the 36
- * products S[ξ] = D[ξ] V[ξ] ([K, P] × [P, C], the sum over the chunk's tiles), and dW += Gᵀ S G. Returns dW
- * [3, 3, inChannels, outChannels].
+ * per chunk of tiles: V = Bᵀ d B (the forward's input transform) and D = A dy Aᵀ, both [tiles, channels] per
+ * plane, and the 36 sums S[ξ] += D[ξ]ᵀ V[ξ] ([K, C], over the chunk's tiles) by a SIMD program of their own
+ * (winogradProductsProgram's "sums" form: XNNPACK packed each chunk's operand afresh), its planes split between this thread and
+ * the program workers; after the last chunk dW = Gᵀ S G. Returns dW [3, 3, inChannels, outChannels].
  */
 export function winogradFilterGrad(
   backend: unknown,
@@ -389,38 +361,32 @@ export function winogradFilterGrad(
   const [inC, outC] = [c.inChannels, c.outChannels];
   const grid = gridOf(c);
   const tiles = grid.tiles;
-  const chunk = chunkTiles(tiles, inC, outC, GRADIENT_CHUNK_TILES);
+  const chunk = chunkTiles(memory, tiles, 'filterGrad');
   calls++;
   const dw = heap.makeOutput([3, 3, inC, outC], 'float32');
-  return withWork(backend, dw, (work, views) => {
+  return withWork(backend, dw, work => {
     const {
       areas,
       planes: bytes,
       zero,
-    } = workAreas(heap, work, [chunk * inC, outC * chunk, outC * inC], Math.max(inC, outC));
+    } = workAreas(heap, work, [chunk * inC, chunk * outC, outC * inC], Math.max(inC, outC));
     const [[v, d, s], [vPlane, dPlane, sPlane]] = [areas, bytes];
+    (heap.typedArrayFromHeap(s) as Float32Array).fill(0);
     (heap.typedArrayFromHeap(dw) as Float32Array).fill(0);
-    const products = planeViews(backend, s, sPlane, [1, outC, inC], views);
-    const product = batchMatMulOf(heap);
     const input = inputArgs(heap, [x, zero, v], vPlane, c, grid);
-    const image: [number, number, number] = [c.outHeight, c.outWidth, outC];
+    const gradient = walkArgs(heap, [dy, zero, d], [c.outHeight, c.outWidth, outC], grid, [dPlane]);
+    const [vAt, dAt, sAt] = [v, d, s].map(info => address(heap, info));
     for (let first = 0; first < tiles; first += chunk) {
       const end = Math.min(tiles, first + chunk);
-      const span = end - first;
       overChunk(memory, winogradInputProgram, first, end, input);
-      // The span (the rows of D's planes) changes with a short last chunk, so the arguments are made per chunk.
-      const gradient = walkArgs(heap, [dy, zero, d], image, grid, [span, dPlane]);
       overChunk(memory, winogradGradientProgram, first, end, gradient);
-      // Fresh views of V every chunk: XNNPACK caches the operator it packs b into by b's id.
-      const chunkViews: TensorInfo[] = [];
-      try {
-        const dPlanes = planeViews(backend, d, dPlane, [1, outC, span], chunkViews);
-        const vPlanes = planeViews(backend, v, vPlane, [1, span, inC], chunkViews);
-        for (let xi = 0; xi < WINOGRAD_PRODUCTS; xi++) product(dPlanes[xi], vPlanes[xi], products[xi]);
-      } finally {
-        for (const view of chunkViews) releaseView(backend, view);
-      }
-      winogradFilterGradProgram.on(memory)(address(heap, s), address(heap, dw), inC, outC, sPlane);
+      products(
+        memory,
+        'sums',
+        {a: dAt, b: vAt, out: sAt, aPlane: dPlane, bPlane: vPlane, outPlane: sPlane},
+        {rows: outC, cols: inC, depth: end - first}
+      );
     }
+    winogradFilterGradProgram.on(memory)(sAt, address(heap, dw), inC, outC, sPlane);
   });
 }

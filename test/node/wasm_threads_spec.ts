@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {spawnSync} from 'child_process';
 import * as path from 'path';
 
+import {WINOGRAD_DENSITY} from '../../kernels/wasm/winograd';
 import {useBackend} from '../../src/cli/backend';
 import {useThreadedWasm} from '../../src/index';
 import {ThreadCaseOutputs, threadCaseOutputs} from './wasm_threads_helpers';
@@ -73,7 +74,7 @@ describe('useThreadedWasm', () => {
       const outputs = await helpers.threadCaseOutputs();
       return {threads, backend: tf.getBackend(), outputs,
         sparseCalls: conv.sparseConvCalls(), workerParts: workers.programWorkerRuns(),
-        winogradLimits: winograd.winogradDensity('conv', 32)};`);
+        winogradLimits: conv.sparseConvLimits(tf.backend(), true)};`);
     if (threaded.error?.startsWith(CANNOT_START)) {
       pending(`threads cannot be started here: ${threaded.error}`);
       return;
@@ -101,15 +102,16 @@ describe('useThreadedWasm', () => {
     expect(outputs.lifWorkerParts).toBe(3);
     expect(single.lifWorkerParts).toBe(0);
     expect(outputs.lif).toEqual(single.lif);
-    // Winograd: the forward, the conv inside tf.grads and the two gradients; each of their two transforms gives the
-    // second half of the tiles to the worker (the 36 products stay on this thread), with equal results.
+    // Winograd: the forward, the conv inside tf.grads and the two gradients, one chunk each; each of their two
+    // transforms gives the second half of the tiles to the worker, and the products the second half of the 36
+    // planes, with equal results.
     expect(single.winogradCalls).toBe(4);
     expect(outputs.winogradCalls).toBe(4);
     expect(single.winogradWorkerParts).toBe(0);
-    expect(outputs.winogradWorkerParts).toBe(8);
+    expect(outputs.winogradWorkerParts).toBe(12);
     expect(outputs.winograd).toEqual(single.winograd);
-    // On threads the sparse paths keep their own limits: the program over non-zeros splits, the products do not.
-    expect(threaded.result!.winogradLimits).toBeNull();
+    // On threads, where Winograd splits too, the sparse convolution stops where Winograd wins, as on one thread.
+    expect(threaded.result!.winogradLimits).toEqual(WINOGRAD_DENSITY.conv);
     expect(maxRelativeDiff(outputs.predict, single.predict)).toBeLessThanOrEqual(1e-5);
     expect(Math.abs(outputs.loss - single.loss)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(single.loss)));
     expect(maxRelativeDiff(outputs.weights, single.weights)).toBeLessThanOrEqual(1e-5);

@@ -157,8 +157,8 @@ export const load = (address: Code, offset = 0): Code => cat(address, simd(0x00)
 /** Stores 16 bytes at `address + offset` (`v128.store`). */
 export const store = (address: Code, value: Code, offset = 0): Code =>
   cat(address, value, simd(0x0b), memarg(2, offset));
-/** One float at `address` in all four lanes (`v128.load32_splat`). */
-export const loadSplat = (address: Code): Code => cat(address, simd(0x09), memarg(2, 0));
+/** One float at `address + offset` in all four lanes (`v128.load32_splat`). */
+export const loadSplat = (address: Code, offset = 0): Code => cat(address, simd(0x09), memarg(2, offset));
 /** One float at an address into lane 0, the other lanes zero (`v128.load32_zero`). */
 export const loadLane0 = (address: Code): Code => cat(address, simd(0x5c), memarg(2, 0));
 /** `vector` with lane `lane` replaced by the float at `address` (`v128.load32_lane`). */

@@ -1,6 +1,6 @@
 /**
- * The three transforms of a Winograd F(4×4, 3×3) convolution (Lavin & Gray, 2016) as WebAssembly SIMD programs; the
- * 36 matrix products between them run in XNNPACK (kernels/wasm/winograd.ts). A 3×3, stride-1 convolution gives each
+ * The transforms of a Winograd F(4×4, 3×3) convolution (Lavin & Gray, 2016) as WebAssembly SIMD programs; the 36
+ * matrix products between them are plane_products_program.ts's (kernels/wasm/winograd.ts runs them all). A 3×3, stride-1 convolution gives each
  * 4×4 tile of the output from a 6×6 tile d of the input:
  *
  *   Y = Aᵀ [ Σ_c (G g G ᵀ)[c, k] ⊙ (Bᵀ d B)[c] ] A
@@ -23,6 +23,7 @@
  * of 4. Input pixels outside the image are read from `zero` (C zeros) and output pixels past the output's edge are
  * written to `sink` (K floats the caller discards), so no border needs its own code.
  */
+import {planeProducts, PRODUCTS_TILE, ProductsForm, ProductsTile} from './plane_products_program';
 import {CompiledProgram, compiledProgram, SimdFunction, simdFunction} from './simd_runtime';
 import {
   Code,
@@ -36,7 +37,6 @@ import {
   loadLane,
   set,
   store,
-  storeLane,
   V128,
   WasmFunction,
   whileLoop,
@@ -417,39 +417,34 @@ function filterGradRows(f: WasmFunction, s: Code[], out: Out, t: [number, number
   ];
 }
 
-/** The dy transform's parameters, in order (i32). `span` is the chunk's number of tiles (its rows' length). */
-export const WINOGRAD_GRADIENT_PARAMS = ['dy', 'zero', 'd', ...TILE_WALK_PARAMS, 'span', 'plane'] as const;
+/** The dy transform's parameters, in order (i32). */
+export const WINOGRAD_GRADIENT_PARAMS = ['dy', 'zero', 'd', ...TILE_WALK_PARAMS, 'plane'] as const;
 
 /**
- * For the filter gradient: for each tile in [firstTile, endTile) and four channels at a time, D[ξ·6 + ν, k, p − base]
+ * For the filter gradient: for each tile in [firstTile, endTile) and four channels at a time, D[ξ·6 + ν, p − base, k]
  * = (A g Aᵀ)[ξ, ν] of the 4×4 tile g of dy ([batch, height, width, channels], zeros past its edge) at row ty·4,
- * column tx·4. D is [36, channels, span], each product's operand transposed (the tiles are the sum's axis), written
- * lane by lane.
+ * column tx·4. D has planes [chunk, channels], as the input transform's V.
  */
 function gradientTransform(): WasmFunction {
   const f = new WasmFunction('winogradGradient', WINOGRAD_GRADIENT_PARAMS.length);
-  const [dy, zero, d, base, firstTile, endTile, height, width, channels, tilesDown, tilesAcross, span, plane] =
+  const [dy, zero, d, base, firstTile, endTile, height, width, channels, tilesDown, tilesAcross, plane] =
     WINOGRAD_GRADIENT_PARAMS.map((_, i) => i);
   [2, 4, 8].forEach(value => f32x4Constant(f, value));
   const g = locals(f, V128, 16);
   const t = locals(f, V128, 2) as [number, number];
   const rowsT = locals(f, V128, 24);
-  const value = f.local(V128);
   const address = locals(f, I32, 16);
   const [cb, out, outNu, pixelBytes] = locals(f, I32, 4);
-  // lanes[l]: the byte distance from row k of a plane of D to row k + l.
-  const lanes = locals(f, I32, 4);
-  const lane = lanes[1];
+  // planes[ξ]: the byte distance from D[ν] to D[6ξ + ν].
   const planes = locals(f, I32, 6);
-  const [p, n, row0, col0, rowBytes, image, row] = locals(f, I32, 7);
+  const [p, n, row0, col0, rowBytes, image] = locals(f, I32, 6);
   const setup: Code[] = [
     ...tileOrigin(f, p, tilesDown, tilesAcross, n, row0, col0),
     set(image, i32.add(get(dy), i32.mul(i32.mul(get(n), get(height)), get(rowBytes)))),
     ...windowAddresses(f, 4, {row0, col0, image, outside: zero}, {height, width, rowBytes, pixelBytes}, address),
   ];
   const perChannels: Code[] = [];
-  // Along each tile row a: rowsT[a][ν] = (g[a] Aᵀ)[ν]; then along the rows: D[ξ][ν] for channels k..k+3, lane l at
-  // row k + l of D's plane 6ξ + ν, column p − base.
+  // Along each tile row a: rowsT[a][ν] = (g[a] Aᵀ)[ν]; then along the rows: D[ξ][ν], at out + (6ξ + ν)·plane.
   for (let a = 0; a < 4; a++) {
     perChannels.push(...[0, 1, 2, 3].map(b => set(g[4 * a + b], load(i32.add(get(address[4 * a + b]), get(cb))))));
     perChannels.push(
@@ -461,21 +456,14 @@ function gradientTransform(): WasmFunction {
       )
     );
   }
-  // Channel k = cb / 4 is row k of the plane: byte (k·span + p − base)·4.
-  perChannels.push(
-    set(out, i32.add(i32.add(get(d), i32.mul(i32.sub(get(p), get(base)), i32.const(4))), i32.mul(get(cb), get(span))))
-  );
+  perChannels.push(set(out, i32.add(i32.add(get(d), i32.mul(i32.sub(get(p), get(base)), get(pixelBytes))), get(cb))));
   for (let nu = 0; nu < 6; nu++) {
     perChannels.push(
       set(outNu, i32.add(get(out), i32.mul(i32.const(nu), get(plane)))),
       ...gradientRows(
         f,
         [0, 1, 2, 3].map(a => get(rowsT[6 * a + nu])),
-        (xi, v) => [
-          ...set(value, v),
-          ...set(row, i32.add(get(outNu), get(planes[xi]))),
-          ...[0, 1, 2, 3].flatMap(l => storeLane(l === 0 ? get(row) : i32.add(get(row), get(lanes[l])), get(value), l)),
-        ],
+        (xi, v) => store(i32.add(get(outNu), get(planes[xi])), v),
         t
       )
     );
@@ -483,9 +471,6 @@ function gradientTransform(): WasmFunction {
   f.emit(
     set(pixelBytes, i32.mul(get(channels), i32.const(4))),
     set(rowBytes, i32.mul(get(width), get(pixelBytes))),
-    set(lane, i32.mul(get(span), i32.const(4))),
-    set(lanes[2], i32.add(get(lane), get(lane))),
-    set(lanes[3], i32.add(get(lanes[2]), get(lane))),
     ...planes.map((local, xi) => set(local, i32.mul(i32.const(6 * xi), get(plane)))),
     overTiles({p, firstTile, endTile, cb, pixelBytes}, setup, perChannels)
   );
@@ -496,8 +481,8 @@ function gradientTransform(): WasmFunction {
 export const WINOGRAD_FILTER_GRAD_PARAMS = ['s', 'dw', 'inChannels', 'outChannels', 'plane'] as const;
 
 /**
- * dW[i, j, c, k] += Σ_{ξ, ν} G[ξ, i] G[ν, j] · S[ξ·6 + ν, k, c] for S (planes [outChannels, inChannels], one chunk's
- * products) and dW [3, 3, inChannels, outChannels], four k at a time (S read lane by lane).
+ * dW[i, j, c, k] += Σ_{ξ, ν} G[ξ, i] G[ν, j] · S[ξ·6 + ν, k, c] for S (planes [outChannels, inChannels], the sums
+ * of the products over all tiles) and dW [3, 3, inChannels, outChannels], four k at a time (S read lane by lane).
  */
 function filterGradTransform(): WasmFunction {
   const f = new WasmFunction('winogradFilterGrad', WINOGRAD_FILTER_GRAD_PARAMS.length);
@@ -577,6 +562,9 @@ export const winogradInputProgram = programOf('winogradInput', inputTransform);
 export const winogradOutputProgram = programOf('winogradOutput', outputTransform);
 export const winogradGradientProgram = programOf('winogradGradient', gradientTransform);
 export const winogradFilterGradProgram = programOf('winogradFilterGrad', filterGradTransform);
+/** The 36 products of a chunk of tiles (plane_products_program.ts), in `form`, with the register tile `tile`. */
+export const winogradProductsProgram = (form: ProductsForm, tile: ProductsTile = PRODUCTS_TILE): WinogradProgram =>
+  programOf(`planeProducts|${form}|${tile.rows}x${tile.vectors}`, () => planeProducts(form, tile));
 
 /** The programs' functions, for tests of their sizes (each must compile synchronously, SYNC_COMPILE_BYTES). */
 export const WINOGRAD_FUNCTIONS = {
