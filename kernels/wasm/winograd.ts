@@ -29,10 +29,9 @@ import {
   winogradInputProgram,
   winogradOutputProgram,
   WinogradProgram,
-  winogradProductsProgram,
   planeBytes,
 } from './simd/winograd_program';
-import {PRODUCTS_TILE, ProductsForm, ProductsTile} from './simd/plane_products_program';
+import {planeProductsProgram, PRODUCTS_TILE, ProductsForm, ProductsTile} from './simd/plane_products_program';
 import {disposeHeapData, WasmHeapBackend} from './wasm_backend';
 
 /** A 3×3 stride-1 convolution's sizes: x [batch, inHeight, inWidth, inChannels] → [batch, outHeight, …, outChannels]. */
@@ -260,7 +259,7 @@ export function setWinogradProductsTile(form: ProductsForm, tile: ProductsTile |
 }
 
 /**
- * The 36 products of a chunk (winogradProductsProgram), their planes split between this thread and the program
+ * The 36 products of a chunk (planeProductsProgram), their planes split between this thread and the program
  * workers: `a`, `b` and `out` with their plane distances in bytes, and the product's sizes.
  */
 function products(
@@ -269,7 +268,7 @@ function products(
   operands: {a: number; b: number; out: number; aPlane: number; bPlane: number; outPlane: number},
   sizes: {rows: number; cols: number; depth: number}
 ): void {
-  const program = winogradProductsProgram(form, productsTiles[form]);
+  const program = planeProductsProgram(form, productsTiles[form]);
   const {a, b, out, aPlane, bPlane, outPlane} = operands;
   const parts = rowRanges(memory, WINOGRAD_PRODUCTS).map(([from, to]) => [
     a,
@@ -283,6 +282,7 @@ function products(
     aPlane,
     bPlane,
     outPlane,
+    0,
   ]);
   runParts(memory, program.program(memory), program.on(memory), parts);
 }
@@ -347,7 +347,7 @@ export function winogradConv(
  *
  * per chunk of tiles: V = Bᵀ d B (the forward's input transform) and D = A dy Aᵀ, both [tiles, channels] per
  * plane, and the 36 sums S[ξ] += D[ξ]ᵀ V[ξ] ([K, C], over the chunk's tiles) by a SIMD program of their own
- * (winogradProductsProgram's "sums" form: XNNPACK packed each chunk's operand afresh), its planes split between this thread and
+ * (planeProductsProgram's "sums" form: XNNPACK packed each chunk's operand afresh), its planes split between this thread and
  * the program workers; after the last chunk dW = Gᵀ S G. Returns dW [3, 3, inChannels, outChannels].
  */
 export function winogradFilterGrad(

@@ -1,6 +1,8 @@
 import {
   PLANE_PRODUCTS_PARAMS,
   planeProducts,
+  planeProductsProgram,
+  PRODUCTS_BLOCK,
   ProductsForm,
   ProductsTile,
 } from '../../kernels/wasm/simd/plane_products_program';
@@ -24,6 +26,8 @@ const CASES: Case[] = [
   {rows: 1, cols: 4, depth: 1},
   {rows: 13, cols: 28, depth: 33},
   {rows: 64, cols: 64, depth: 40},
+  // Blocks of columns and depth (PRODUCTS_BLOCK): 256 + 12 columns, 256 + 44 of depth.
+  {rows: 6, cols: 268, depth: 300},
 ];
 
 const PLANES = 3;
@@ -47,13 +51,17 @@ function reference(form: ProductsForm, c: Case, a: Float32Array, b: Float32Array
   return out;
 }
 
-/** Runs the program on planes [first, end) of PLANES random planes; returns every plane of out. */
-function run(form: ProductsForm, c: Case, first: number, end: number, tile?: ProductsTile) {
+/**
+ * Runs the program on planes [first, end) of PLANES random planes (b packed block by block in a pack area for
+ * `packed`); returns every plane of out.
+ */
+function run(form: ProductsForm, c: Case, first: number, end: number, tile?: ProductsTile, packed = false) {
   const floats = {a: c.rows * c.depth, b: c.depth * c.cols, out: c.rows * c.cols};
   // Plane distances with a gap of 3 floats, so that a program reading past its plane reads the wrong values.
   const plane = {a: (floats.a + 3) * 4, b: (floats.b + 3) * 4, out: (floats.out + 3) * 4};
   const at = {a: 64, b: 64 + PLANES * plane.a, out: 64 + PLANES * (plane.a + plane.b)};
-  const bytes = at.out + PLANES * plane.out + 64;
+  const pack = at.out + PLANES * plane.out + 64;
+  const bytes = pack + PRODUCTS_BLOCK.depth * PRODUCTS_BLOCK.cols * 4;
   const memory = new WebAssembly.Memory({initial: Math.ceil(bytes / 65536)});
   const heap = new Float32Array(memory.buffer);
   const fill = (address: number, values: Float32Array) => heap.set(values, address / 4);
@@ -66,10 +74,8 @@ function run(form: ProductsForm, c: Case, first: number, end: number, tile?: Pro
     fill(at.out + p * plane.out, initial);
     return {a, b, initial};
   });
-  const module = new WebAssembly.Module(encodeModule([planeProducts(form, tile)], false));
-  const instance = new WebAssembly.Instance(module, {env: {memory}});
-  const fn = instance.exports[`planeProducts_${form}`] as (...args: number[]) => void;
-  const args = [at.a, at.b, at.out, c.rows, c.cols, c.depth, first, end, plane.a, plane.b, plane.out];
+  const fn = planeProductsProgram(form, tile, packed).on(memory);
+  const args = [at.a, at.b, at.out, c.rows, c.cols, c.depth, first, end, plane.a, plane.b, plane.out, pack];
   expect(args.length).toBe(PLANE_PRODUCTS_PARAMS.length);
   fn(...args);
   return planes.map((p, index) => ({
@@ -80,15 +86,22 @@ function run(form: ProductsForm, c: Case, first: number, end: number, tile?: Pro
 
 describe('plane products (the Winograd products program)', () => {
   it('encodes under the size Chrome compiles synchronously', () => {
-    for (const form of ['rows', 'sums'] as const) {
-      expect(encodeModule([planeProducts(form)], false).length).toBeLessThan(SYNC_COMPILE_BYTES);
+    for (const fn of [planeProducts('rows'), planeProducts('rows', undefined, true), planeProducts('sums')]) {
+      expect(encodeModule([fn], false).length).toBeLessThan(SYNC_COMPILE_BYTES);
     }
+    expect(() => planeProducts('sums', undefined, true)).toThrowError(/packed applies to 'rows' only/);
   });
 
-  for (const form of ['rows', 'sums'] as const) {
+  const variants = [
+    {form: 'rows', packed: false},
+    {form: 'rows', packed: true},
+    {form: 'sums', packed: false},
+  ] as const;
+  for (const {form, packed} of variants) {
     for (const c of CASES) {
-      it(`${form}: equals float64 on planes 1 and 2 and leaves plane 0 alone, ${JSON.stringify(c)}`, () => {
-        const planes = run(form, c, 1, 3);
+      const name = `${form}${packed ? ', packed' : ''}`;
+      it(`${name}: equals float64 on planes 1 and 2 and leaves plane 0 alone, ${JSON.stringify(c)}`, () => {
+        const planes = run(form, c, 1, 3, undefined, packed);
         expect(planes[0].out).toEqual(Array.from(planes[0].initial));
         for (const p of planes.slice(1)) {
           const expected = reference(form, c, p.a, p.b, p.initial);
@@ -111,6 +124,7 @@ describe('plane products (the Winograd products program)', () => {
         {rows: 3, vectors: 2},
       ]) {
         expect(run(form, c, 0, PLANES, tile).map(p => p.out)).toEqual(base);
+        if (form === 'rows') expect(run(form, c, 0, PLANES, tile, true).map(p => p.out)).toEqual(base);
       }
     }
   });

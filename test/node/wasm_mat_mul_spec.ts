@@ -4,6 +4,7 @@ import '../../src/index'; // replaces wasm's BatchMatMul
 import * as tf from '@tensorflow/tfjs-core';
 
 import {registerAll} from '../../kernels/register';
+import {productsMatMulCalls} from '../../kernels/wasm/batch_mat_mul';
 import {replacedKernel} from '../../kernels/replace_kernel';
 import {randomArray, relativeMaxError} from '../reference/lif_reference';
 
@@ -72,6 +73,16 @@ function cases(): MatMulCase[] {
       [1, 3, 6],
       [1, 6, 40],
     ],
+    // tfjs-snn's products program: depth and columns over its blocks of 256, the last columns one vector wide.
+    [
+      [9, 600],
+      [600, 516],
+    ],
+    // aᵀ of 1024 columns (rows 4 KiB apart): a transposed copy, then a·b.
+    [
+      [1024, 6],
+      [6, 12],
+    ],
   ];
   const all: MatMulCase[] = [];
   for (const [aPlain, bPlain] of shapes) {
@@ -99,7 +110,7 @@ async function matMulOn(backend: string, c: MatMulCase, a: Float32Array, b: Floa
   return result;
 }
 
-describe('BatchMatMul on wasm (transposed operands copied, then XNNPACK)', () => {
+describe('BatchMatMul on wasm (the products program, transposed copies, XNNPACK)', () => {
   // Other specs may have imported tfjs-snn before tfjs-backend-wasm: replace its kernels as a layer build would.
   beforeAll(() => registerAll());
 
@@ -127,14 +138,25 @@ describe('BatchMatMul on wasm (transposed operands copied, then XNNPACK)', () =>
     });
   });
 
-  it('copies only the transposed operands, and keeps numTensors flat', async () => {
+  it('copies only the transposed operands the products program cannot read, and keeps numTensors flat', async () => {
     await tf.setBackend('wasm');
     const [a, b] = [tf.ones([4, 4]), tf.ones([4, 4])];
-    const kernelsOf = async (ta: boolean, tb: boolean) =>
-      (await tf.profile(() => tf.matMul(a, b, ta, tb))).kernels.filter(k => k.name === 'Transpose').length;
-    expect(await kernelsOf(false, false)).toBe(0);
-    expect(await kernelsOf(true, false)).toBe(1);
-    expect(await kernelsOf(true, true)).toBe(2);
+    const run = async (x: tf.Tensor, y: tf.Tensor, ta: boolean, tb: boolean) => {
+      const before = productsMatMulCalls();
+      const transposes = (await tf.profile(() => tf.matMul(x, y, ta, tb))).kernels.filter(k => k.name === 'Transpose');
+      return {transposes: transposes.length, products: productsMatMulCalls() - before};
+    };
+    expect(await run(a, b, false, false)).toEqual({transposes: 0, products: 1});
+    // aᵀ·b in the program's 'sums' form, no copy; with a's rows 4 KiB apart, a copy and a·b.
+    expect(await run(a, b, true, false)).toEqual({transposes: 0, products: 1});
+    const wide = tf.ones([4, 1024]);
+    expect(await run(wide, b, true, false)).toEqual({transposes: 1, products: 1});
+    wide.dispose();
+    expect(await run(a, b, true, true)).toEqual({transposes: 2, products: 1});
+    // Columns not a multiple of 4: wasm's own kernel.
+    const narrow = tf.ones([4, 3]);
+    expect(await run(a, narrow, false, false)).toEqual({transposes: 0, products: 0});
+    narrow.dispose();
     // a·bᵀ with b the larger: (b·aᵀ)ᵀ transposes a and the product, never b.
     const large = tf.ones([16, 4]);
     const transposed = (await tf.profile(() => tf.matMul(a, large, false, true))).kernels.filter(

@@ -19,6 +19,7 @@
  *
  * Planes are `aPlane`, `bPlane` and `outPlane` bytes apart; every address and size is the caller's to check.
  */
+import {CompiledProgram, compiledProgram, SimdFunction, simdFunction} from './simd_runtime';
 import {
   Code,
   f32x4,
@@ -26,6 +27,7 @@ import {
   get,
   I32,
   i32,
+  ifThen,
   load,
   loadSplat,
   set,
@@ -48,6 +50,7 @@ export const PLANE_PRODUCTS_PARAMS = [
   'aPlane',
   'bPlane',
   'outPlane',
+  'pack',
 ] as const;
 
 /** How a's values are laid out, and whether out is written or added to (see the file's header). */
@@ -61,14 +64,28 @@ export interface ProductsTile {
 
 export const PRODUCTS_TILE: ProductsTile = {rows: 4, vectors: 2};
 
-/** The products of `form` with the register tile `tile` (a parameter for benches; the default is measured). */
-export function planeProducts(form: ProductsForm, tile: ProductsTile = PRODUCTS_TILE): WasmFunction {
-  const f = new WasmFunction(`planeProducts_${form}`, PLANE_PRODUCTS_PARAMS.length);
-  const [a, b, out, rows, cols, depth, firstPlane, endPlane, aPlane, bPlane, outPlane] = PLANE_PRODUCTS_PARAMS.map(
-    (_, i) => i
-  );
+/**
+ * The program walks out in blocks of these many columns and of the depth (a multiple of 4), so that b's block
+ * (256 × 256 floats, 256 KiB) stays in the L2 cache while every row block of a passes over it: a matrix of a
+ * dense layer's weights (VGG9's [4096, 1024], 16 MiB) would otherwise come from memory once per 4 rows. The
+ * Winograd planes (depth and columns at most 256) are one block.
+ */
+export const PRODUCTS_BLOCK = {depth: 256, cols: 256};
+
+/**
+ * The products of `form` with the register tile `tile` (a parameter for benches; the default is measured).
+ * `packed` ('rows' only): each block of b is first copied to `pack` (PRODUCTS_BLOCK's floats), a panel of the
+ * tile's columns after another, each panel's rows adjacent, so that a tile reads b in one stream. Without it a
+ * tile steps down b's rows; rows a multiple of 4 KiB apart (a dense layer's 1024 columns) then fall in one L1 set.
+ */
+export function planeProducts(form: ProductsForm, tile: ProductsTile = PRODUCTS_TILE, packed = false): WasmFunction {
+  if (packed && form !== 'rows') throw new Error(`planeProducts: packed applies to 'rows' only, not '${form}'`);
+  const f = new WasmFunction(`planeProducts_${form}${packed ? '_packed' : ''}`, PLANE_PRODUCTS_PARAMS.length);
+  const [a, b, out, rows, cols, depth, firstPlane, endPlane, aPlane, bPlane, outPlane, pack] =
+    PLANE_PRODUCTS_PARAMS.map((_, i) => i);
   const sums = form === 'sums';
   const [plane, i, j, pa, pb, end, at, aBase, bBase, outBase, aStep, aRow, colBytes] = locals(f, I32, 13);
+  const [kc, kcLength, nc, ncEnd] = locals(f, I32, 4);
   // 'rows': the byte distance from a's row i to row i + r (r ≥ 1).
   const rowOffsets = locals(f, I32, tile.rows);
   const acc = locals(f, V128, tile.rows * tile.vectors);
@@ -79,16 +96,36 @@ export function planeProducts(form: ProductsForm, tile: ProductsTile = PRODUCTS_
   /** a's value for tile row r at the step's column (or row, for 'sums') `pa`. */
   const aValue = (r: number): Code =>
     sums ? loadSplat(get(pa), 4 * r) : loadSplat(r === 0 ? get(pa) : i32.add(get(pa), get(rowOffsets[r])));
+  const min = (x: Code, y: Code): Code => i32.select(x, y, i32.ltS(x, y));
 
-  /** One tile of `height` rows and `vectors` vectors at out row i, column j; then j moves past it. */
+  /**
+   * One tile of `height` rows and `vectors` vectors at out row i, column j, over the depth block [kc, kc +
+   * kcLength); then j moves past it. 'rows' starts from out after the first block; 'sums' adds to out.
+   */
   const tileCode = (height: number, vectors: number): Code[] => {
     const sum = (r: number, v: number) => acc[r * tile.vectors + v];
-    const code: Code[] = [];
+    const code: Code[] = [
+      set(at, i32.add(get(outBase), i32.mul(i32.add(i32.mul(get(i), get(cols)), get(j)), i32.const(4)))),
+    ];
     for (let r = 0; r < height; r++) for (let v = 0; v < vectors; v++) code.push(set(sum(r, v), zeros));
+    if (!sums) {
+      const loads: Code[] = [];
+      for (let r = 0; r < height; r++)
+        for (let v = 0; v < vectors; v++) loads.push(set(sum(r, v), load(outAt(r), 16 * v)));
+      code.push(ifThen(i32.gtS(get(kc), i32.const(0)), ...loads));
+    }
     code.push(
-      set(pa, i32.add(get(aBase), i32.mul(get(i), sums ? i32.const(4) : get(aRow)))),
-      set(pb, i32.add(get(bBase), i32.mul(get(j), i32.const(4)))),
-      set(end, i32.add(get(pa), i32.mul(get(depth), get(aStep))))
+      set(
+        pa,
+        i32.add(i32.add(get(aBase), i32.mul(get(i), sums ? i32.const(4) : get(aRow))), i32.mul(get(kc), get(aStep)))
+      ),
+      set(
+        pb,
+        packed
+          ? i32.add(get(pack), i32.mul(i32.mul(i32.sub(get(j), get(nc)), get(kcLength)), i32.const(4)))
+          : i32.add(i32.add(get(bBase), i32.mul(get(kc), get(colBytes))), i32.mul(get(j), i32.const(4)))
+      ),
+      set(end, i32.add(get(pa), i32.mul(get(kcLength), get(aStep))))
     );
     const step: Code[] = [];
     for (let v = 0; v < vectors; v++) step.push(set(bv[v], load(get(pb), 16 * v)));
@@ -98,9 +135,11 @@ export function planeProducts(form: ProductsForm, tile: ProductsTile = PRODUCTS_
         step.push(set(sum(r, v), f32x4.add(get(sum(r, v)), f32x4.mul(get(splat), get(bv[v])))));
       }
     }
-    step.push(set(pa, i32.add(get(pa), get(aStep))), set(pb, i32.add(get(pb), get(colBytes))));
+    step.push(
+      set(pa, i32.add(get(pa), get(aStep))),
+      set(pb, i32.add(get(pb), packed ? i32.const(16 * vectors) : get(colBytes)))
+    );
     code.push(whileLoop(i32.ltU(get(pa), get(end)), ...step));
-    code.push(set(at, i32.add(get(outBase), i32.mul(i32.add(i32.mul(get(i), get(cols)), get(j)), i32.const(4)))));
     for (let r = 0; r < height; r++) {
       for (let v = 0; v < vectors; v++) {
         const value = sums ? f32x4.add(load(outAt(r), 16 * v), get(sum(r, v))) : get(sum(r, v));
@@ -111,12 +150,45 @@ export function planeProducts(form: ProductsForm, tile: ProductsTile = PRODUCTS_
     return code;
   };
 
-  /** Every column of `height` rows from row i: whole tiles, then one vector at a time. */
+  /** The columns [nc, ncEnd) of `height` rows from row i: whole tiles, then one vector at a time. */
   const columns = (height: number): Code[] => [
-    set(j, i32.const(0)),
-    whileLoop(i32.geS(i32.sub(get(cols), get(j)), i32.const(4 * tile.vectors)), ...tileCode(height, tile.vectors)),
-    ...(tile.vectors > 1 ? [whileLoop(i32.ltS(get(j), get(cols)), ...tileCode(height, 1))] : []),
+    set(j, get(nc)),
+    whileLoop(i32.geS(i32.sub(get(ncEnd), get(j)), i32.const(4 * tile.vectors)), ...tileCode(height, tile.vectors)),
+    ...(tile.vectors > 1 ? [whileLoop(i32.ltS(get(j), get(ncEnd)), ...tileCode(height, 1))] : []),
     set(i, i32.add(get(i), i32.const(height))),
+  ];
+
+  /** `packed`: b's panel of `vectors` vectors from column j of the block to pack (j − nc)·kcLength floats on. */
+  const panel = (vectors: number): Code[] => {
+    const copy: Code[] = [];
+    for (let v = 0; v < vectors; v++) copy.push(store(get(pb), load(get(pa), 16 * v), 16 * v));
+    return [
+      set(pa, i32.add(i32.add(get(bBase), i32.mul(get(kc), get(colBytes))), i32.mul(get(j), i32.const(4)))),
+      set(pb, i32.add(get(pack), i32.mul(i32.mul(i32.sub(get(j), get(nc)), get(kcLength)), i32.const(4)))),
+      set(end, i32.add(get(pa), i32.mul(get(kcLength), get(colBytes)))),
+      whileLoop(
+        i32.ltU(get(pa), get(end)),
+        ...copy,
+        set(pa, i32.add(get(pa), get(colBytes))),
+        set(pb, i32.add(get(pb), i32.const(16 * vectors)))
+      ),
+      set(j, i32.add(get(j), i32.const(4 * vectors))),
+    ];
+  };
+  const packing: Code[] = packed
+    ? [
+        set(j, get(nc)),
+        whileLoop(i32.geS(i32.sub(get(ncEnd), get(j)), i32.const(4 * tile.vectors)), ...panel(tile.vectors)),
+        ...(tile.vectors > 1 ? [whileLoop(i32.ltS(get(j), get(ncEnd)), ...panel(1))] : []),
+      ]
+    : [];
+
+  /** Every row, over the block of columns [nc, ncEnd) and of depth [kc, kc + kcLength). */
+  const block: Code[] = [
+    ...packing,
+    set(i, i32.const(0)),
+    whileLoop(i32.geS(i32.sub(get(rows), get(i)), i32.const(tile.rows)), ...columns(tile.rows)),
+    ...(tile.rows > 1 ? [whileLoop(i32.ltS(get(i), get(rows)), ...columns(1))] : []),
   ];
 
   f.emit(
@@ -131,13 +203,40 @@ export function planeProducts(form: ProductsForm, tile: ProductsTile = PRODUCTS_
       set(aBase, i32.add(get(a), i32.mul(get(plane), get(aPlane)))),
       set(bBase, i32.add(get(b), i32.mul(get(plane), get(bPlane)))),
       set(outBase, i32.add(get(out), i32.mul(get(plane), get(outPlane)))),
-      set(i, i32.const(0)),
-      whileLoop(i32.geS(i32.sub(get(rows), get(i)), i32.const(tile.rows)), ...columns(tile.rows)),
-      ...(tile.rows > 1 ? [whileLoop(i32.ltS(get(i), get(rows)), ...columns(1))] : []),
+      set(kc, i32.const(0)),
+      whileLoop(
+        i32.ltS(get(kc), get(depth)),
+        set(kcLength, min(i32.const(PRODUCTS_BLOCK.depth), i32.sub(get(depth), get(kc)))),
+        set(nc, i32.const(0)),
+        whileLoop(
+          i32.ltS(get(nc), get(cols)),
+          set(ncEnd, min(i32.add(get(nc), i32.const(PRODUCTS_BLOCK.cols)), get(cols))),
+          ...block,
+          set(nc, get(ncEnd))
+        ),
+        set(kc, i32.add(get(kc), get(kcLength)))
+      ),
       set(plane, i32.add(get(plane), i32.const(1)))
     )
   );
   return f;
+}
+
+/** The products program: `on` instantiates it on a memory, `program` gives its module for program workers. */
+export interface ProductsProgram {
+  on(memory: WebAssembly.Memory): SimdFunction;
+  program(memory: WebAssembly.Memory): CompiledProgram;
+}
+
+/** The products of `form` with the register tile `tile` (packed or not), compiled once per memory kind. */
+export function planeProductsProgram(
+  form: ProductsForm,
+  tile: ProductsTile = PRODUCTS_TILE,
+  packed = false
+): ProductsProgram {
+  const key = `planeProducts|${form}|${tile.rows}x${tile.vectors}|${packed ? 'packed' : 'strided'}`;
+  const build = () => planeProducts(form, tile, packed);
+  return {on: memory => simdFunction(memory, key, build), program: memory => compiledProgram(memory, key, build)};
 }
 
 function locals(f: WasmFunction, type: typeof I32 | typeof V128, count: number): number[] {

@@ -23,7 +23,6 @@
  * of 4. Input pixels outside the image are read from `zero` (C zeros) and output pixels past the output's edge are
  * written to `sink` (K floats the caller discards), so no border needs its own code.
  */
-import {planeProducts, PRODUCTS_TILE, ProductsForm, ProductsTile} from './plane_products_program';
 import {CompiledProgram, compiledProgram, SimdFunction, simdFunction} from './simd_runtime';
 import {
   Code,
@@ -562,9 +561,6 @@ export const winogradInputProgram = programOf('winogradInput', inputTransform);
 export const winogradOutputProgram = programOf('winogradOutput', outputTransform);
 export const winogradGradientProgram = programOf('winogradGradient', gradientTransform);
 export const winogradFilterGradProgram = programOf('winogradFilterGrad', filterGradTransform);
-/** The 36 products of a chunk of tiles (plane_products_program.ts), in `form`, with the register tile `tile`. */
-export const winogradProductsProgram = (form: ProductsForm, tile: ProductsTile = PRODUCTS_TILE): WinogradProgram =>
-  programOf(`planeProducts|${form}|${tile.rows}x${tile.vectors}`, () => planeProducts(form, tile));
 
 /** The programs' functions, for tests of their sizes (each must compile synchronously, SYNC_COMPILE_BYTES). */
 export const WINOGRAD_FUNCTIONS = {
