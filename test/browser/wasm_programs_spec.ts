@@ -2,7 +2,8 @@
  * tfjs-backend-wasm in Chromium: tfjs-snn's WebAssembly SIMD programs on its heap in a page, where Node's specs
  * cannot reach (the module compiled on the page's main thread, the heap of the browser build, cwrap into
  * XNNPACK). The LIF programs in their unrolled chunks, the BNTT training kernels, Winograd F(4×4, 3×3) for the three
- * convolution kernels and the convolution over a sparse input's non-zeros, each against float64 references.
+ * convolution kernels, a dense layer's products and the convolution over a sparse input's non-zeros, each against
+ * float64 references.
  *
  * tfjs-backend-wasm is imported when this suite starts and removed when it ends, so the other suites keep the
  * backends they expect; its .wasm files are served by karma from node_modules.
@@ -10,6 +11,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import {registerAll} from '../../kernels/register';
+import {productsMatMulCalls} from '../../kernels/wasm/batch_mat_mul';
 import {sparseConvCalls} from '../../kernels/wasm/conv2d';
 import {setSparseFilterGradDensity} from '../../kernels/wasm/conv2d_backprop_filter';
 import {lifForwardFunctions, lifGradFunctions} from '../../kernels/wasm/simd/lif_program';
@@ -143,6 +145,29 @@ describe('tfjs-backend-wasm in Chromium: tfjs-snn SIMD programs on its heap', ()
         tf.dispose([xs, ws, dys, y, dx, dw]);
       });
     });
+  });
+
+  it("runs a dense layer's three products (x·W, xᵀ·dy, dy·Wᵀ) in the products program, as float64 does", async () => {
+    const [n, k, m] = [8, 300, 268];
+    const [x, w, dy] = [randomArray(n * k, 60, -1, 1), randomArray(k * m, 61, -1, 1), randomArray(n * m, 62, -1, 1)];
+    const product = (a: Float32Array, b: Float32Array, rows: number, depth: number, cols: number) =>
+      Array.from({length: rows * cols}, (_, at) => {
+        const [i, j] = [Math.floor(at / cols), at % cols];
+        let sum = 0;
+        for (let l = 0; l < depth; l++) sum += a[i * depth + l] * b[l * cols + j];
+        return sum;
+      });
+    const transposed = (a: Float32Array, rows: number, cols: number) =>
+      Float32Array.from({length: rows * cols}, (_, at) => a[(at % rows) * cols + Math.floor(at / rows)]);
+    const [xs, ws, dys] = [tf.tensor2d(x, [n, k]), tf.tensor2d(w, [k, m]), tf.tensor2d(dy, [n, m])];
+    const before = productsMatMulCalls();
+    const outputs = [tf.matMul(xs, ws), tf.matMul(xs, dys, true, false), tf.matMul(dys, ws, false, true)];
+    const [y, dw, dx] = await Promise.all(outputs.map(t => t.data()));
+    expect(productsMatMulCalls() - before).toBe(3);
+    expect(relativeMaxError(y, product(x, w, n, k, m))).toBeLessThanOrEqual(1e-5);
+    expect(relativeMaxError(dw, product(transposed(x, n, k), dy, k, n, m))).toBeLessThanOrEqual(1e-5);
+    expect(relativeMaxError(dx, product(dy, transposed(w, k, m), n, m, k))).toBeLessThanOrEqual(1e-5);
+    tf.dispose([xs, ws, dys, ...outputs]);
   });
 
   it('convolves a sparse spike input over its non-zeros, as float64 does', async () => {
