@@ -208,8 +208,9 @@ async function startThreaded(
  * Call it before anything starts the wasm backend (`tf.setBackend('wasm')`, `tf.ready()`), once per process: the
  * number of threads is fixed once the backend has started. Called again with the same number, it only makes
  * 'wasm' the current backend. Every kernel registered for 'wasm' (tfjs-backend-wasm's, this package's) runs on it
- * unchanged; results equal the single-threaded build's. tfjs-snn's convolution over spikes (a SIMD program of
- * its own, not XNNPACK) runs its share of the images on `threads − 1` worker threads it starts here. Throws, leaving the 'wasm' backend as it was, outside
+ * unchanged; results equal the single-threaded build's. tfjs-snn's own SIMD programs (not XNNPACK: the convolution
+ * over spikes, the LIF kernels, the Winograd transforms and matrix products, a dense layer's products) run their
+ * share of the work on `threads − 1` worker threads it starts here. Throws, leaving the 'wasm' backend as it was, outside
  * Node, without @tensorflow/tfjs-backend-wasm, or when the threads cannot be started.
  *
  * @example
