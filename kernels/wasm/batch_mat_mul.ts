@@ -27,7 +27,7 @@ import {
 } from '@tensorflow/tfjs-core';
 
 import {replacementOf} from '../replace_kernel';
-import {planeProductsProgram, PRODUCTS_BLOCK, PRODUCTS_TILE} from './simd/plane_products_program';
+import {planeProductsProgram, PRODUCTS_BLOCK} from './simd/plane_products_program';
 import {rowRanges, runParts} from './simd/program_workers';
 import {simdKernelsAvailable} from './simd/simd_runtime';
 import {disposeHeapData, heapMemory, WasmHeapBackend} from './wasm_backend';
@@ -96,7 +96,7 @@ function productsMatMul(backend: unknown, a: TensorInfo, b: TensorInfo, transpos
       planeProductsProgram('sums').on(memory)(aAt, bAt, outAt, rows, cols, depth, 0, 1, 0, 0, 0, 0);
     } else {
       const packAt = heap.typedArrayFromHeap(pack).byteOffset;
-      const program = planeProductsProgram('rows', PRODUCTS_TILE, true);
+      const program = planeProductsProgram('rows', {packed: true});
       const parts = ranges.map(([from, to], part) => [
         aAt + from * depth * 4,
         bAt,

@@ -23,6 +23,7 @@ import {partCount, runParts, rowRanges} from './simd/program_workers';
 import {
   WINOGRAD_PRODUCTS,
   WINOGRAD_TILE,
+  winogradConvChunksProgram,
   winogradFilterGradProgram,
   winogradFilterProgram,
   winogradGradientProgram,
@@ -150,8 +151,13 @@ const address = (backend: WasmHeapBackend, info: TensorInfo) => backend.typedArr
  * layer's would go to memory and back). Measured on VGG9's five 3×3 shapes, one thread (a probe over chunk sizes,
  * the same across shapes within noise): the convolution 64 tiles (227 ran 2-15 % slower), the filter gradient 32
  * (256 ran 15-35 % slower, 16 up to 8 %).
+ *
+ * With program workers the convolution gives each thread its range of tiles whole, in chunks of `conv`
+ * (convChunks); the filter gradient splits every chunk between the threads, `threadedFilterGrad` tiles a thread,
+ * since each chunk hands its parts to the workers three times (on 2 threads, the small SNN's 14×14×32 gradient
+ * took 26-30 ms in chunks of 32 tiles a thread, 13-15 in chunks of 256; VGG9's 32×32×64 23 and 17).
  */
-const CHUNK_TILES = {conv: 64, filterGrad: 32};
+const CHUNK_TILES = {conv: 64, filterGrad: 32, threadedFilterGrad: 256};
 let forcedChunk: number | null = null;
 
 /** Test hook: every chunk has this many tiles (the last one fewer); null restores the sizes above. */
@@ -159,12 +165,11 @@ export function setWinogradChunkTiles(tiles: number | null): void {
   forcedChunk = tiles;
 }
 
-/**
- * Tiles per chunk of `kind` (or all, where there are fewer): with program workers, that many for each thread, so
- * that a part's work outweighs handing it to a worker.
- */
-function chunkTiles(memory: WebAssembly.Memory, tiles: number, kind: keyof typeof CHUNK_TILES): number {
-  return Math.max(1, Math.min(tiles, forcedChunk ?? CHUNK_TILES[kind] * partCount(memory, Infinity)));
+/** The filter gradient's tiles per chunk (or all, where there are fewer): see {@link CHUNK_TILES}. */
+function filterGradChunk(memory: WebAssembly.Memory, tiles: number): number {
+  const parts = partCount(memory, Infinity);
+  const perThread = parts > 1 ? CHUNK_TILES.threadedFilterGrad : CHUNK_TILES.filterGrad;
+  return Math.max(1, Math.min(tiles, forcedChunk ?? perThread * parts));
 }
 
 /** The tiles of the output (of dy, for the filter gradient): rows and columns of 4×4 tiles, and all images'. */
@@ -268,7 +273,9 @@ function products(
   operands: {a: number; b: number; out: number; aPlane: number; bPlane: number; outPlane: number},
   sizes: {rows: number; cols: number; depth: number}
 ): void {
-  const program = planeProductsProgram(form, productsTiles[form]);
+  // 'sums' in blocks of the filter gradient's chunk on one thread: the threads' larger chunks sum in that order too.
+  const depthBlock = form === 'sums' ? CHUNK_TILES.filterGrad : undefined;
+  const program = planeProductsProgram(form, {tile: productsTiles[form], depthBlock});
   const {a, b, out, aPlane, bPlane, outPlane} = operands;
   const parts = rowRanges(memory, WINOGRAD_PRODUCTS).map(([from, to]) => [
     a,
@@ -305,15 +312,22 @@ export function winogradConv(
   const [inC, outC] = [c.inChannels, c.outChannels];
   const grid = gridOf(c);
   const tiles = grid.tiles;
-  const chunk = chunkTiles(memory, tiles, 'conv');
+  // With program workers each thread takes a range of tiles whole (convChunks), in chunks of its own.
+  const ranges = rowRanges(memory, tiles);
+  const chunk = Math.max(1, Math.min(tiles, forcedChunk ?? CHUNK_TILES.conv));
   calls++;
   const y = heap.makeOutput([c.batch, c.outHeight, c.outWidth, outC], 'float32');
   return withWork(backend, y, work => {
-    const {areas, planes: bytes, zero} = workAreas(heap, work, [inC * outC, chunk * inC, chunk * outC], inC);
-    const [[u, v, m], [uPlane, vPlane, mPlane]] = [areas, bytes];
-    // Where output pixels past y's edge go.
-    const sink = heap.makeOutput([outC], 'float32');
-    work.push(sink);
+    // U, then a V and an M for each part, then zeros to read past x's edge.
+    const perPart = ranges.flatMap(() => [chunk * inC, chunk * outC]);
+    const {areas, planes: bytes, zero} = workAreas(heap, work, [inC * outC, ...perPart], inC);
+    const [u, uPlane, vPlane, mPlane] = [areas[0], bytes[0], bytes[1], bytes[2]];
+    // Where output pixels past y's edge go, one per part.
+    const sinks = ranges.map(() => {
+      const sink = heap.makeOutput([outC], 'float32');
+      work.push(sink);
+      return sink;
+    });
     const tap = inC * outC * 4;
     const w = address(heap, filter);
     if (flipped) {
@@ -322,9 +336,41 @@ export function winogradConv(
     } else {
       winogradFilterProgram(false).on(memory)(w, address(heap, u), inC, outC, tap, outC * 4, 4, uPlane);
     }
-    const [uAt, vAt, mAt] = [u, v, m].map(info => address(heap, info));
+    const uAt = address(heap, u);
+    if (ranges.length > 1) {
+      const program = winogradConvChunksProgram;
+      const parts = ranges.map(([first, end], part) => [
+        address(heap, x),
+        address(heap, zero),
+        address(heap, areas[1 + 2 * part]),
+        address(heap, areas[2 + 2 * part]),
+        address(heap, y),
+        address(heap, sinks[part]),
+        uAt,
+        first,
+        end,
+        chunk,
+        c.inHeight,
+        c.inWidth,
+        inC,
+        c.outHeight,
+        c.outWidth,
+        outC,
+        grid.down,
+        grid.across,
+        c.top,
+        c.left,
+        vPlane,
+        uPlane,
+        mPlane,
+      ]);
+      runParts(memory, program.program(memory), program.on(memory), parts);
+      return;
+    }
+    const [v, m] = [areas[1], areas[2]];
+    const [vAt, mAt] = [v, m].map(info => address(heap, info));
     const input = inputArgs(heap, [x, zero, v], vPlane, c, grid);
-    const output = walkArgs(heap, [m, y, sink], [c.outHeight, c.outWidth, outC], grid, [mPlane]);
+    const output = walkArgs(heap, [m, y, sinks[0]], [c.outHeight, c.outWidth, outC], grid, [mPlane]);
     for (let first = 0; first < tiles; first += chunk) {
       const end = Math.min(tiles, first + chunk);
       overChunk(memory, winogradInputProgram, first, end, input);
@@ -361,7 +407,7 @@ export function winogradFilterGrad(
   const [inC, outC] = [c.inChannels, c.outChannels];
   const grid = gridOf(c);
   const tiles = grid.tiles;
-  const chunk = chunkTiles(memory, tiles, 'filterGrad');
+  const chunk = filterGradChunk(memory, tiles);
   calls++;
   const dw = heap.makeOutput([3, 3, inC, outC], 'float32');
   return withWork(backend, dw, work => {

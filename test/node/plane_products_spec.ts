@@ -74,7 +74,7 @@ function run(form: ProductsForm, c: Case, first: number, end: number, tile?: Pro
     fill(at.out + p * plane.out, initial);
     return {a, b, initial};
   });
-  const fn = planeProductsProgram(form, tile, packed).on(memory);
+  const fn = planeProductsProgram(form, {tile, packed}).on(memory);
   const args = [at.a, at.b, at.out, c.rows, c.cols, c.depth, first, end, plane.a, plane.b, plane.out, pack];
   expect(args.length).toBe(PLANE_PRODUCTS_PARAMS.length);
   fn(...args);
@@ -86,10 +86,11 @@ function run(form: ProductsForm, c: Case, first: number, end: number, tile?: Pro
 
 describe('plane products (the Winograd products program)', () => {
   it('encodes under the size Chrome compiles synchronously', () => {
-    for (const fn of [planeProducts('rows'), planeProducts('rows', undefined, true), planeProducts('sums')]) {
+    for (const fn of [planeProducts('rows'), planeProducts('rows', {packed: true}), planeProducts('sums')]) {
       expect(encodeModule([fn], false).length).toBeLessThan(SYNC_COMPILE_BYTES);
     }
-    expect(() => planeProducts('sums', undefined, true)).toThrowError(/packed applies to 'rows' only/);
+    expect(() => planeProducts('sums', {packed: true})).toThrowError(/packed applies to 'rows' only/);
+    expect(() => planeProducts('rows', {depthBlock: 0})).toThrowError(/depthBlock must be an integer ≥ 1; got 0/);
   });
 
   const variants = [

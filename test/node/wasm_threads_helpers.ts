@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as snn from '../../src/index';
 import {sparseFilterGradCalls} from '../../kernels/wasm/conv2d_backprop_filter';
 import {programWorkerRuns} from '../../kernels/wasm/simd/program_workers';
-import {winogradCalls} from '../../kernels/wasm/winograd';
+import {setWinogradChunkTiles, winogradCalls} from '../../kernels/wasm/winograd';
 
 export interface ThreadCaseOutputs {
   conv2d: number[];
@@ -31,10 +31,14 @@ export interface ThreadCaseOutputs {
   lifWorkerParts: number;
   /**
    * A dense 3×3 convolution of 16 channels and its two gradients (tf.grads), which take the Winograd path
-   * (kernels/wasm/winograd.ts): its output, dx and dW flattened; on the threaded build each transform gives half of
-   * the tiles to the program worker.
+   * (kernels/wasm/winograd.ts): its output, dx and dW flattened; on the threaded build the convolutions give half of
+   * their tiles to the program worker whole, the filter gradient half of each transform's tiles and of its products.
    */
   winograd: number[];
+  /** A Winograd convolution in chunks of 5 tiles, several per thread. */
+  winogradChunked: number[];
+  /** A Winograd filter gradient in chunks of its own sizes, which differ with the threads. */
+  winogradFilterGradChunked: number[];
   winogradCalls: number;
   winogradWorkerParts: number;
   predict: number[];
@@ -93,6 +97,21 @@ export async function threadCaseOutputs(): Promise<ThreadCaseOutputs> {
     return [y, ...grads].flatMap(t => Array.from(t.dataSync()));
   });
   const [winogradRan, winogradWorkerParts] = [winogradCalls() - winogradBefore, programWorkerRuns() - winogradRuns];
+  // Several chunks per thread, the last one short: 18 tiles, 9 a thread on 2, in chunks of 5.
+  setWinogradChunkTiles(5);
+  const chunked = tf.tidy(() => {
+    const x = tf.randomNormal([2, 12, 12, 24], 0, 1, 'float32', 14) as tf.Tensor4D;
+    const w = tf.randomNormal([3, 3, 24, 28], 0, 1, 'float32', 15) as tf.Tensor4D;
+    return Array.from(tf.conv2d(x, w, 1, 'same').dataSync());
+  });
+  setWinogradChunkTiles(null);
+  // A filter gradient of 640 tiles: chunks of 32 on one thread, of 512 (256 a thread) on two.
+  const filterGradChunked = tf.tidy(() => {
+    const x = tf.randomNormal([10, 32, 32, 16], 0, 1, 'float32', 16) as tf.Tensor4D;
+    const dy = tf.randomNormal([10, 32, 32, 16], 0, 1, 'float32', 17) as tf.Tensor4D;
+    const attrs = {strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 16, 16]};
+    return Array.from((tf.engine().runKernel('Conv2DBackpropFilter', {x, dy}, attrs as never) as tf.Tensor).dataSync());
+  });
   const model = snn.models.small({inputShape: [8, 8, 1], numClasses: 3, timeSteps: 3, seed: 1});
   model.compile({optimizer: tf.train.sgd(0.1), loss: 'categoricalCrossentropy'});
   const x = tf.randomUniform([4, 8, 8, 1], -1, 1, 'float32', 3);
@@ -112,6 +131,8 @@ export async function threadCaseOutputs(): Promise<ThreadCaseOutputs> {
     lif,
     lifWorkerParts,
     winograd,
+    winogradChunked: chunked,
+    winogradFilterGradChunked: filterGradChunked,
     winogradCalls: winogradRan,
     winogradWorkerParts,
     predict,

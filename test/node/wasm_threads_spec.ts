@@ -102,13 +102,16 @@ describe('useThreadedWasm', () => {
     expect(outputs.lifWorkerParts).toBe(3);
     expect(single.lifWorkerParts).toBe(0);
     expect(outputs.lif).toEqual(single.lif);
-    // Winograd: the forward, the conv inside tf.grads and the two gradients, one chunk each; each of their two
-    // transforms gives the second half of the tiles to the worker, and the products the second half of the 36
-    // planes, with equal results.
+    // Winograd, with equal results: the forward, the conv inside tf.grads and the input gradient each give the
+    // second half of their tiles to the worker whole (one part each); the filter gradient's one chunk gives it the
+    // second half of the tiles in each of its two transforms and the second half of the 36 planes' products.
     expect(single.winogradCalls).toBe(4);
     expect(outputs.winogradCalls).toBe(4);
     expect(single.winogradWorkerParts).toBe(0);
-    expect(outputs.winogradWorkerParts).toBe(12);
+    expect(outputs.winogradWorkerParts).toBe(6);
+    expect(outputs.winogradChunked).toEqual(single.winogradChunked);
+    // The filter gradient sums in blocks of 32 tiles whatever its chunks: the same bits.
+    expect(outputs.winogradFilterGradChunked).toEqual(single.winogradFilterGradChunked);
     expect(outputs.winograd).toEqual(single.winograd);
     // On threads, where Winograd splits too, the sparse convolution stops where Winograd wins, as on one thread.
     expect(threaded.result!.winogradLimits).toEqual(WINOGRAD_DENSITY.conv);

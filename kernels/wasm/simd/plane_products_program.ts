@@ -73,13 +73,17 @@ export const PRODUCTS_TILE: ProductsTile = {rows: 4, vectors: 2};
 export const PRODUCTS_BLOCK = {depth: 256, cols: 256};
 
 /**
- * The products of `form` with the register tile `tile` (a parameter for benches; the default is measured).
- * `packed` ('rows' only): each block of b is first copied to `pack` (PRODUCTS_BLOCK's floats), a panel of the
+ * The products of `form` (options: the register tile, a parameter for benches, the default measured; packing;
+ * the depth of a block). `packed` ('rows' only): each block of b is first copied to `pack` (PRODUCTS_BLOCK's floats), a panel of the
  * tile's columns after another, each panel's rows adjacent, so that a tile reads b in one stream. Without it a
  * tile steps down b's rows; rows a multiple of 4 KiB apart (a dense layer's 1024 columns) then fall in one L1 set.
  */
-export function planeProducts(form: ProductsForm, tile: ProductsTile = PRODUCTS_TILE, packed = false): WasmFunction {
+export function planeProducts(form: ProductsForm, options: ProductsOptions = {}): WasmFunction {
+  const {tile = PRODUCTS_TILE, packed = false, depthBlock = PRODUCTS_BLOCK.depth} = options;
   if (packed && form !== 'rows') throw new Error(`planeProducts: packed applies to 'rows' only, not '${form}'`);
+  if (!(Number.isInteger(depthBlock) && depthBlock >= 1)) {
+    throw new Error(`planeProducts: depthBlock must be an integer ≥ 1; got ${depthBlock}`);
+  }
   const f = new WasmFunction(`planeProducts_${form}${packed ? '_packed' : ''}`, PLANE_PRODUCTS_PARAMS.length);
   const [a, b, out, rows, cols, depth, firstPlane, endPlane, aPlane, bPlane, outPlane, pack] =
     PLANE_PRODUCTS_PARAMS.map((_, i) => i);
@@ -206,7 +210,7 @@ export function planeProducts(form: ProductsForm, tile: ProductsTile = PRODUCTS_
       set(kc, i32.const(0)),
       whileLoop(
         i32.ltS(get(kc), get(depth)),
-        set(kcLength, min(i32.const(PRODUCTS_BLOCK.depth), i32.sub(get(depth), get(kc)))),
+        set(kcLength, min(i32.const(depthBlock), i32.sub(get(depth), get(kc)))),
         set(nc, i32.const(0)),
         whileLoop(
           i32.ltS(get(nc), get(cols)),
@@ -222,20 +226,30 @@ export function planeProducts(form: ProductsForm, tile: ProductsTile = PRODUCTS_
   return f;
 }
 
+/** How {@link planeProducts} is built. */
+export interface ProductsOptions {
+  /** The register tile (PRODUCTS_TILE). */
+  tile?: ProductsTile;
+  /** 'rows' only: copy each block of b to `pack` first. */
+  packed?: boolean;
+  /**
+   * The depth of a block (PRODUCTS_BLOCK.depth): each output's sum over a block is added to out after the block
+   * ('sums'), so a smaller block fixes the order of the sums whatever the caller's chunks of depth.
+   */
+  depthBlock?: number;
+}
+
 /** The products program: `on` instantiates it on a memory, `program` gives its module for program workers. */
 export interface ProductsProgram {
   on(memory: WebAssembly.Memory): SimdFunction;
   program(memory: WebAssembly.Memory): CompiledProgram;
 }
 
-/** The products of `form` with the register tile `tile` (packed or not), compiled once per memory kind. */
-export function planeProductsProgram(
-  form: ProductsForm,
-  tile: ProductsTile = PRODUCTS_TILE,
-  packed = false
-): ProductsProgram {
-  const key = `planeProducts|${form}|${tile.rows}x${tile.vectors}|${packed ? 'packed' : 'strided'}`;
-  const build = () => planeProducts(form, tile, packed);
+/** The products of `form` built with `options`, compiled once per memory kind. */
+export function planeProductsProgram(form: ProductsForm, options: ProductsOptions = {}): ProductsProgram {
+  const {tile = PRODUCTS_TILE, packed = false, depthBlock = PRODUCTS_BLOCK.depth} = options;
+  const key = `planeProducts|${form}|${tile.rows}x${tile.vectors}|${packed ? 'packed' : 'strided'}|${depthBlock}`;
+  const build = () => planeProducts(form, {tile, packed, depthBlock});
   return {on: memory => simdFunction(memory, key, build), program: memory => compiledProgram(memory, key, build)};
 }
 

@@ -3,7 +3,7 @@
  * for the cpu backend on a scratch memory the inputs are copied into. Modules are compiled once per attribute
  * set and kept; an instance is made per memory it runs on.
  */
-import {encodeModule, WasmFunction} from './wasm_emit';
+import {moduleOf, WasmFunction} from './wasm_emit';
 
 /** A function of a compiled program: byte addresses and sizes in, outputs written to memory. */
 export type SimdFunction = (...args: number[]) => void;
@@ -88,7 +88,7 @@ export function compiledProgram(memory: WebAssembly.Memory, key: string, build: 
 function firstCompiled(builds: Iterable<WasmFunction>, shared: boolean): {module: WebAssembly.Module; name: string} {
   let refusal: unknown = new Error('compiledProgram: the program has no builds');
   for (const fn of builds) {
-    const bytes = encodeModule([fn], shared);
+    const bytes = moduleOf(fn, shared);
     try {
       if (syncCompileLimit != null && bytes.length >= syncCompileLimit) {
         throw new RangeError(

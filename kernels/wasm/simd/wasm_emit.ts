@@ -138,6 +138,9 @@ export function countUp(local: number, limit: Code, ...body: Code[]): Code {
 /** The byte offset of float32 number `index` (index · 4). */
 export const floatBytes = (index: Code): Code => i32.mul(index, i32.const(4));
 
+/** Calls function `index` of the module (WasmFunction.uses) with the i32 arguments `args`. */
+export const call = (index: number, ...args: Code[]): Code => cat(...args, [0x10], uleb(index));
+
 /** `if (cond) body`. */
 export function ifThen(cond: Code, ...body: Code[]): Code {
   return cat(cond, [0x04, 0x40], ...body, [0x0b]);
@@ -255,6 +258,19 @@ export class WasmFunction {
     readonly paramCount: number
   ) {}
 
+  /** Functions this one calls, which its module holds after it (see {@link WasmFunction.uses}). */
+  readonly helpers: WasmFunction[] = [];
+
+  /**
+   * Makes `helper` part of this function's module (once); returns its function index there for {@link call}:
+   * this function is index 0, its helpers 1, 2, … in the order first used.
+   */
+  uses(helper: WasmFunction): number {
+    let at = this.helpers.indexOf(helper);
+    if (at < 0) at = this.helpers.push(helper) - 1;
+    return at + 1;
+  }
+
   /** A new local of this type; returns its index. */
   local(type: ValueType): number {
     this.localTypes.push(type);
@@ -299,7 +315,8 @@ export function i32x4Constant(f: WasmFunction, value: number): Code {
 
 /**
  * A module that imports its memory as `env.memory` (shared when the heap it runs on is, e.g. a threaded
- * tfjs-backend-wasm) and exports its functions, each `(i32 × paramCount) → ()`.
+ * tfjs-backend-wasm) and exports its functions, each `(i32 × paramCount) → ()`. A function's helpers are not
+ * added: list them (as {@link moduleOf} does).
  */
 export function encodeModule(functions: WasmFunction[], sharedMemory: boolean): Uint8Array<ArrayBuffer> {
   const types = functions.map(f => [0x60, ...vec(Array.from({length: f.paramCount}, () => [I32])), 0]);
@@ -315,4 +332,9 @@ export function encodeModule(functions: WasmFunction[], sharedMemory: boolean): 
     section(10, vec(functions.map(f => f.encode())))
   );
   return new Uint8Array(bytes);
+}
+
+/** The module of `entry`: it, then its helpers (WasmFunction.uses), encoded by {@link encodeModule}. */
+export function moduleOf(entry: WasmFunction, sharedMemory: boolean): Uint8Array<ArrayBuffer> {
+  return encodeModule([entry, ...entry.helpers], sharedMemory);
 }

@@ -23,9 +23,11 @@
  * of 4. Input pixels outside the image are read from `zero` (C zeros) and output pixels past the output's edge are
  * written to `sink` (K floats the caller discards), so no border needs its own code.
  */
+import {planeProducts} from './plane_products_program';
 import {CompiledProgram, compiledProgram, SimdFunction, simdFunction} from './simd_runtime';
 import {
   Code,
+  call,
   countUp,
   f32x4,
   f32x4Constant,
@@ -544,6 +546,88 @@ function filterGradTransform(): WasmFunction {
   return f;
 }
 
+/** The convolution's chunks program's parameters, in order (i32: byte addresses, then sizes). */
+export const WINOGRAD_CONV_CHUNKS_PARAMS = [
+  'x',
+  'zero',
+  'v',
+  'm',
+  'y',
+  'sink',
+  'u',
+  'firstTile',
+  'endTile',
+  'chunk',
+  'inHeight',
+  'inWidth',
+  'inChannels',
+  'outHeight',
+  'outWidth',
+  'outChannels',
+  'tilesDown',
+  'tilesAcross',
+  'top',
+  'left',
+  'vPlane',
+  'uPlane',
+  'mPlane',
+] as const;
+
+/**
+ * A whole convolution over tiles [firstTile, endTile) in chunks of `chunk` tiles: per chunk the input transform
+ * into V, the 36 products M = V U (plane_products_program.ts's 'rows') and the output transform into y, each a
+ * function of this module. A program worker given a range of tiles (and a V and an M of its own) runs it with no
+ * further hand-over: the three programs called one by one hand each chunk's halves to the workers three times.
+ */
+function convChunks(): WasmFunction {
+  const f = new WasmFunction('winogradConvChunks', WINOGRAD_CONV_CHUNKS_PARAMS.length);
+  const p = Object.fromEntries(WINOGRAD_CONV_CHUNKS_PARAMS.map((name, i) => [name, i])) as Record<
+    (typeof WINOGRAD_CONV_CHUNKS_PARAMS)[number],
+    number
+  >;
+  const [input, products, output] = [inputTransform(), planeProducts('rows'), outputTransform()].map(helper =>
+    f.uses(helper)
+  );
+  const [base, end] = locals(f, I32, 2);
+  const walk = (...names: Array<keyof typeof p>) => names.map(name => get(p[name]));
+  f.emit(
+    set(base, get(p.firstTile)),
+    whileLoop(
+      i32.ltS(get(base), get(p.endTile)),
+      set(end, i32.add(get(base), get(p.chunk))),
+      set(end, i32.select(get(end), get(p.endTile), i32.ltS(get(end), get(p.endTile)))),
+      call(
+        input,
+        ...walk('x', 'zero', 'v'),
+        get(base),
+        get(base),
+        get(end),
+        ...walk('inHeight', 'inWidth', 'inChannels', 'tilesDown', 'tilesAcross', 'top', 'left', 'vPlane')
+      ),
+      call(
+        products,
+        ...walk('v', 'u', 'm'),
+        i32.sub(get(end), get(base)),
+        ...walk('outChannels', 'inChannels'),
+        i32.const(0),
+        i32.const(WINOGRAD_PRODUCTS),
+        ...walk('vPlane', 'uPlane', 'mPlane'),
+        i32.const(0)
+      ),
+      call(
+        output,
+        ...walk('m', 'y', 'sink'),
+        get(base),
+        get(base),
+        get(end),
+        ...walk('outHeight', 'outWidth', 'outChannels', 'tilesDown', 'tilesAcross', 'mPlane')
+      ),
+      set(base, get(end))
+    )
+  );
+  return f;
+}
+
 /** A transform: `on` instantiates it on a memory, `program` gives its module for program workers (one key, both). */
 export interface WinogradProgram {
   on(memory: WebAssembly.Memory): SimdFunction;
@@ -561,6 +645,8 @@ export const winogradInputProgram = programOf('winogradInput', inputTransform);
 export const winogradOutputProgram = programOf('winogradOutput', outputTransform);
 export const winogradGradientProgram = programOf('winogradGradient', gradientTransform);
 export const winogradFilterGradProgram = programOf('winogradFilterGrad', filterGradTransform);
+/** The whole convolution in chunks (one module of the input transform, the products and the output transform). */
+export const winogradConvChunksProgram = programOf('winogradConvChunks', convChunks);
 
 /** The programs' functions, for tests of their sizes (each must compile synchronously, SYNC_COMPILE_BYTES). */
 export const WINOGRAD_FUNCTIONS = {
@@ -569,4 +655,5 @@ export const WINOGRAD_FUNCTIONS = {
   outputTransform,
   gradientTransform,
   filterGradTransform,
+  convChunks,
 };
