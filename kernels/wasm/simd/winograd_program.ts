@@ -578,6 +578,7 @@ export const WINOGRAD_CONV_CHUNKS_PARAMS = [
  * into V, the 36 products M = V U (plane_products_program.ts's 'rows') and the output transform into y, each a
  * function of this module. A program worker given a range of tiles (and a V and an M of its own) runs it with no
  * further hand-over: the three programs called one by one hand each chunk's halves to the workers three times.
+ * The module (8 KB) runs only with program workers, in Node: Chrome before 114 would not compile it synchronously.
  */
 function convChunks(): WasmFunction {
   const f = new WasmFunction('winogradConvChunks', WINOGRAD_CONV_CHUNKS_PARAMS.length);
