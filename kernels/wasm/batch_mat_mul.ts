@@ -30,7 +30,7 @@ import {replacementOf} from '../replace_kernel';
 import {planeProductsProgram, PRODUCTS_BLOCK} from './simd/plane_products_program';
 import {rowRanges, runParts} from './simd/program_workers';
 import {simdKernelsAvailable} from './simd/simd_runtime';
-import {disposeHeapData, heapMemory, WasmHeapBackend} from './wasm_backend';
+import {disposeHeapData, heapMemoryOf, WasmHeapBackend} from './wasm_backend';
 
 /** Swaps the last two axes. */
 function transposed(t: Tensor): Tensor {
@@ -79,7 +79,7 @@ function productsMatMul(backend: unknown, a: TensorInfo, b: TensorInfo, transpos
   // Those take the transposed copy of a (the caller) and a·b, which packs b.
   if (transposeA && [rows, cols].some(floats => (floats * 4) % CACHE_SET_BYTES === 0)) return null;
   const heap = backend as WasmHeapBackend;
-  const memory = heapMemory(backend, heap.typedArrayFromHeap(a) as Float32Array);
+  const memory = heapMemoryOf(backend, a);
   if (memory == null) return null;
   const out = heap.makeOutput([...a.shape.slice(0, -2), rows, cols], 'float32');
   const ranges = transposeA ? [] : rowRanges(memory, rows);

@@ -43,7 +43,7 @@ import {geometryArgs} from './simd/sparse_taps';
 import {simdKernelsAvailable} from './simd/simd_runtime';
 import {countNonZeros, listNonZerosIf} from './sparse_listing';
 import {sparseConvLimits} from './conv2d';
-import {disposeHeapData, heapMemory, releaseView, rowView, WasmHeapBackend} from './wasm_backend';
+import {disposeHeapData, heapMemory, heapMemoryOf, releaseView, rowView, WasmHeapBackend} from './wasm_backend';
 import {WINOGRAD_DENSITY, WinogradConv, winogradFilterGrad, winogradOfConv} from './winograd';
 
 /** How much of x the conv windows read: rows/cols of x kept, and the zero padding around them. */
@@ -143,7 +143,7 @@ function winogradFilterGradIf(
   winograd: WinogradConv
 ): TensorInfo | null {
   if (!simdKernelsAvailable() || x.dtype !== 'float32' || dy.dtype !== 'float32') return null;
-  const memory = heapMemory(backend, (backend as WasmHeapBackend).typedArrayFromHeap(x) as Float32Array);
+  const memory = heapMemoryOf(backend, x);
   return memory == null ? null : winogradFilterGrad(backend, memory, x, dy, winograd);
 }
 

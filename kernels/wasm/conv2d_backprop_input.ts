@@ -30,7 +30,7 @@ import {
 
 import {replacementOf} from '../replace_kernel';
 import {simdKernelsAvailable} from './simd/simd_runtime';
-import {heapMemory, WasmHeapBackend} from './wasm_backend';
+import {heapMemoryOf} from './wasm_backend';
 import {winogradConv, winogradOfInputGrad} from './winograd';
 
 type Padding = {top: number; bottom: number; left: number; right: number};
@@ -109,8 +109,7 @@ export function conv2dBackpropInputWasmConfig(builtIn: KernelConfig): KernelConf
     const padding = flippedPadding(info);
     if (padding == null || filter.dtype !== 'float32' || dy.dtype !== 'float32') return wasmOwn(args);
     const winograd = simdKernelsAvailable() ? winogradOfInputGrad(info) : null;
-    const dyView = winograd == null ? null : ((args.backend as WasmHeapBackend).typedArrayFromHeap(dy) as Float32Array);
-    const memory = dyView == null ? null : heapMemory(args.backend, dyView);
+    const memory = winograd == null ? null : heapMemoryOf(args.backend, dy);
     if (winograd != null && memory != null) return winogradConv(args.backend, memory, dy, filter, winograd, true);
     return flippedConv(args.backend, dy, filter, padding);
   });

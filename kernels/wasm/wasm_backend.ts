@@ -1,10 +1,10 @@
 import type {DataId, DataType, TensorInfo} from '@tensorflow/tfjs-core';
 
-/** The part of tfjs-backend-wasm's BackendWasm these kernels use (typed structurally: wasm is an optional peer). */
 /**
  * What tfjs-snn's wasm kernels use of tfjs-backend-wasm's BackendWasm, whose internals the package does not type:
  * tensors on the heap, the data map (a tensor's id and heap offset), and the Emscripten module (the exported C
- * functions, the memory). One structural type for every wasm kernel.
+ * functions, the memory). One structural type for every wasm kernel (structural: tfjs-backend-wasm is an optional
+ * peer).
  */
 export interface WasmHeapBackend {
   typedArrayFromHeap(info: TensorInfo): ArrayBufferView;
@@ -84,7 +84,11 @@ export function heapMemory(backend: unknown, view: Float32Array): WebAssembly.Me
   return memory;
 }
 
-/** tfjs-backend-wasm's own bookkeeping, which a row view registers itself in (see {@link rowView}). */
+/** {@link heapMemory} for a tensor on the heap (`info`), where the caller has no view of it yet. */
+export function heapMemoryOf(backend: unknown, info: TensorInfo): WebAssembly.Memory | null {
+  return heapMemory(backend, (backend as WasmHeapBackend).typedArrayFromHeap(info) as Float32Array);
+}
+
 /**
  * `rows` rows (along the first axis) of `info` starting at `firstRow`, as a TensorInfo over the same heap bytes:
  * no copy. It exists for the calling kernel's own calls to the backend's kernels only: it never reaches the
@@ -92,20 +96,12 @@ export function heapMemory(backend: unknown, view: Float32Array): WebAssembly.Me
  * own).
  */
 export function rowView(backend: unknown, info: TensorInfo, firstRow: number, rows: number): TensorInfo {
+  const wasm = backend as WasmHeapBackend;
+  if (info.dtype !== 'float32') throw new Error(`rowView takes float32 tensors; got ${info.dtype}`);
   const rowShape = info.shape.slice(1);
   const rowBytes = rowShape.reduce((size, side) => size * side, 1) * 4;
-  return heapView(backend, info, firstRow * rowBytes, [rows, ...rowShape]);
-}
-
-/**
- * The float32 values of `info` from byte `byteOffset` on, as a TensorInfo of `shape` over the same heap bytes (a
- * {@link rowView} of any shape; the caller keeps it inside `info`). Released with {@link releaseView}.
- */
-export function heapView(backend: unknown, info: TensorInfo, byteOffset: number, shape: number[]): TensorInfo {
-  const wasm = backend as WasmHeapBackend;
-  if (info.dtype !== 'float32') throw new Error(`rowView and heapView take float32 tensors; got ${info.dtype}`);
   const {memoryOffset} = wasm.dataIdMap.get(info.dataId)!;
-  return wasm.makeOutput(shape, info.dtype, memoryOffset + byteOffset);
+  return wasm.makeOutput([rows, ...rowShape], info.dtype, memoryOffset + firstRow * rowBytes);
 }
 
 /** Unregisters a {@link rowView} without freeing its bytes (they belong to the tensor it views). */
