@@ -393,8 +393,9 @@ export function winogradConv(
  *
  * per chunk of tiles: V = Bᵀ d B (the forward's input transform) and D = A dy Aᵀ, both [tiles, channels] per
  * plane, and the 36 sums S[ξ] += D[ξ]ᵀ V[ξ] ([K, C], over the chunk's tiles) by a SIMD program of their own
- * (planeProductsProgram's "sums" form: XNNPACK packed each chunk's operand afresh), its planes split between this thread and
- * the program workers; after the last chunk dW = Gᵀ S G. Returns dW [3, 3, inChannels, outChannels].
+ * (planeProductsProgram's 'sums' form, in blocks of 32 tiles; XNNPACK packed each chunk's operand afresh), its planes
+ * split between this thread and the program workers; after the last chunk dW = Gᵀ S G. Returns dW [3, 3,
+ * inChannels, outChannels].
  */
 export function winogradFilterGrad(
   backend: unknown,

@@ -1,19 +1,21 @@
 /**
- * The matrix products of a Winograd convolution (kernels/wasm/winograd.ts) as a WebAssembly SIMD program: for each
- * of a range of planes (the 36 of a transformed tile), one product of two row-major float32 matrices, in one of two
- * forms:
+ * The matrix products of a Winograd convolution (kernels/wasm/winograd.ts) and of a dense layer (batch_mat_mul.ts)
+ * as a WebAssembly SIMD program: for each of a range of planes (the 36 of a transformed tile; one for a dense
+ * layer), one product of two row-major float32 matrices, in one of two forms:
  *
  *   'rows':  out[i][j]  = Σ_l a[i][l] · b[l][j]   a [rows, depth], b [depth, cols], out [rows, cols]
  *   'sums':  out[i][j] += Σ_l a[l][i] · b[l][j]   a [depth, rows], b [depth, cols], out [rows, cols]
  *
- * 'rows' is the convolution's M = V U (tiles × input channels by input × output channels); 'sums' is the filter
- * gradient's S += Dᵀ V, summed over a chunk of tiles (the depth) and added to S, which collects every chunk.
+ * 'rows' is the convolution's M = V U (tiles × input channels by input × output channels) and a dense layer's x·W;
+ * 'sums' is the filter gradient's S += Dᵀ V, summed over a chunk of tiles (the depth) and added to S, which
+ * collects every chunk, and a dense layer's xᵀ·dy (into zeros).
  *
  * A register tile of {@link PRODUCTS_TILE}'s rows of `out` by its vectors of four columns keeps its sums in
  * registers through the whole depth: each step loads the tile's columns of one row of b and splats one value of a
  * per row (`v128.load32_splat`). 4 rows × 8 columns (8 sums, 2 vectors of b, 1 splat: 11 of x64's 16 vector
  * registers) ran 53-64 GFLOP/s on one thread here (AMD EPYC, VGG9's planes), where XNNPACK's fully-connected
- * operator runs 38-44 with its packed operand cached and 24 when it packs afresh; 4 × 12 ran out of registers (31).
+ * operator runs 38-44 with its packed operand cached and 24 when it packs afresh; 4 × 12 ran out of registers (31
+ * GFLOP/s).
  * The last columns (a multiple of four past the last whole tile) take a tile one vector wide, the last rows (past a
  * multiple of the tile's) a tile one row high.
  *
@@ -74,9 +76,10 @@ export const PRODUCTS_BLOCK = {depth: 256, cols: 256};
 
 /**
  * The products of `form` (options: the register tile, a parameter for benches, the default measured; packing;
- * the depth of a block). `packed` ('rows' only): each block of b is first copied to `pack` (PRODUCTS_BLOCK's floats), a panel of the
- * tile's columns after another, each panel's rows adjacent, so that a tile reads b in one stream. Without it a
- * tile steps down b's rows; rows a multiple of 4 KiB apart (a dense layer's 1024 columns) then fall in one L1 set.
+ * the depth of a block). `packed` ('rows' only): each block of b is first copied to `pack` (PRODUCTS_BLOCK's
+ * floats), a panel of the tile's columns after another, each panel's rows adjacent, so that a tile reads b in one
+ * stream. Without it a tile steps down b's rows; rows a multiple of 4 KiB apart (a dense layer's 1024 columns) then
+ * fall in one L1 set.
  */
 export function planeProducts(form: ProductsForm, options: ProductsOptions = {}): WasmFunction {
   const {tile = PRODUCTS_TILE, packed = false, depthBlock = PRODUCTS_BLOCK.depth} = options;
