@@ -44,8 +44,6 @@ const batchOf = (t: TensorInfo) => t.shape.slice(0, -2).reduce((n, side) => n * 
 
 /** Addresses this many bytes apart share an L1 cache set (4 KiB: 64 sets of 64-byte lines). */
 const CACHE_SET_BYTES = 4096;
-/** The floats of one packed block of b. */
-const PACK_FLOATS = PRODUCTS_BLOCK.depth * PRODUCTS_BLOCK.cols;
 
 let enabled = true;
 let calls = 0;
@@ -83,10 +81,11 @@ function productsMatMul(backend: unknown, a: TensorInfo, b: TensorInfo, transpos
   if (memory == null) return null;
   const out = heap.makeOutput([...a.shape.slice(0, -2), rows, cols], 'float32');
   const ranges = transposeA ? [] : rowRanges(memory, rows);
+  // a·b: a block of b packed per part (plane_products_program.ts), at most PRODUCTS_BLOCK's floats.
+  const packFloats = Math.min(depth, PRODUCTS_BLOCK.depth) * Math.min(cols, PRODUCTS_BLOCK.cols);
   let pack: TensorInfo | null = null;
   try {
-    // a·b: a block of b packed per part (plane_products_program.ts).
-    if (ranges.length > 0) pack = heap.makeOutput([ranges.length * PACK_FLOATS], 'float32');
+    if (ranges.length > 0) pack = heap.makeOutput([ranges.length * packFloats], 'float32');
     // Addresses after the allocations, which may grow the heap (byte offsets stay valid, views do not).
     const [aAt, bAt] = [a, b].map(info => heap.typedArrayFromHeap(info).byteOffset);
     const outView = heap.typedArrayFromHeap(out) as Float32Array;
@@ -109,7 +108,7 @@ function productsMatMul(backend: unknown, a: TensorInfo, b: TensorInfo, transpos
         0,
         0,
         0,
-        packAt + part * PACK_FLOATS * 4,
+        packAt + part * packFloats * 4,
       ]);
       runParts(memory, program.program(memory), program.on(memory), parts);
     }

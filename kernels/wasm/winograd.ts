@@ -32,7 +32,7 @@ import {
   WinogradProgram,
   planeBytes,
 } from './simd/winograd_program';
-import {planeProductsProgram, PRODUCTS_TILE, ProductsForm, ProductsTile} from './simd/plane_products_program';
+import {planeProductsProgram, ProductsForm} from './simd/plane_products_program';
 import {disposeHeapData, WasmHeapBackend} from './wasm_backend';
 
 /** A 3×3 stride-1 convolution's sizes: x [batch, inHeight, inWidth, inChannels] → [batch, outHeight, …, outChannels]. */
@@ -256,13 +256,6 @@ function withWork(backend: unknown, output: TensorInfo, body: (work: TensorInfo[
   }
 }
 
-const productsTiles: Record<ProductsForm, ProductsTile> = {rows: PRODUCTS_TILE, sums: PRODUCTS_TILE};
-
-/** Bench hook: the register tile of the products of `form` (null: the default). */
-export function setWinogradProductsTile(form: ProductsForm, tile: ProductsTile | null): void {
-  productsTiles[form] = tile ?? PRODUCTS_TILE;
-}
-
 /**
  * The 36 products of a chunk (planeProductsProgram), their planes split between this thread and the program
  * workers: `a`, `b` and `out` with their plane distances in bytes, and the product's sizes.
@@ -275,7 +268,7 @@ function products(
 ): void {
   // 'sums' in blocks of the filter gradient's chunk on one thread: the threads' larger chunks sum in that order too.
   const depthBlock = form === 'sums' ? CHUNK_TILES.filterGrad : undefined;
-  const program = planeProductsProgram(form, {tile: productsTiles[form], depthBlock});
+  const program = planeProductsProgram(form, {depthBlock});
   const {a, b, out, aPlane, bPlane, outPlane} = operands;
   const parts = rowRanges(memory, WINOGRAD_PRODUCTS).map(([from, to]) => [
     a,
