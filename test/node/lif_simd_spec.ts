@@ -8,6 +8,7 @@ import {LifAttrs, RESET_MODES, SURROGATE_NAMES} from '../../kernels/lif_attrs';
 import {
   LIF_UNROLLED_BYTES,
   LIF_VECTORS,
+  lifChunkBytes,
   lifForwardFunctions,
   lifGradFunctions,
   setLifUnrolledBytes,
@@ -97,12 +98,16 @@ describe('LIF kernels: the WebAssembly SIMD program and the loops', () => {
   });
 
   // The cases above have at most 12 features; the programs' widest pass takes LIF_VECTORS · 4 neurons at a time.
-  describe('the widest pass, one vector and single lanes (4·LIF_VECTORS + 5 features, T 29: two and three chunks) against the float64 reference', () => {
+  describe('the widest pass, one vector and single lanes (4·LIF_VECTORS + 5 features; T 6: one chunk, the gradient trace in locals; T 29: two and three chunks) against the float64 reference', () => {
     const features = 4 * LIF_VECTORS + 5;
-    for (const backend of ['cpu', 'wasm']) {
+    for (const [backend, time] of [
+      ['cpu', 29],
+      ['wasm', 29],
+      ['wasm', 6],
+    ] as const) {
       for (const surrogate of SURROGATE_NAMES) {
         for (const resetMode of RESET_MODES) {
-          it(`${backend}: ${surrogate}, ${resetMode} reset, ${features} features`, async () => {
+          it(`${backend}: ${surrogate}, ${resetMode} reset, ${features} features, T ${time}`, async () => {
             expect(await tf.setBackend(backend)).toBe(true);
             const values = (seed: number, low: number, high: number) =>
               Array.from(randomArray(features, seed, low, high));
@@ -122,7 +127,7 @@ describe('LIF kernels: the WebAssembly SIMD program and the loops', () => {
               leak,
               threshold,
               batch: 3,
-              time: 29,
+              time,
               featureShape: [features],
               seed: 90,
             };
@@ -223,10 +228,8 @@ describe('LIF kernels: the WebAssembly SIMD program and the loops', () => {
   it('walks time in chunks of the most steps whose one-chunk module fits LIF_UNROLLED_BYTES', async () => {
     expect(await tf.setBackend('wasm')).toBe(true);
     const attrs = MODEL_LIF_ATTRS;
-    const bytesOf = (kind: 'forward' | 'gradient', steps: number) => {
-      const [fn] = (kind === 'forward' ? lifForwardFunctions : lifGradFunctions)(attrs, steps);
-      return encodeModule([fn], false).length;
-    };
+    // The module of one chunk the budget bounds (the gradient's with its trace through memory, as calibrated).
+    const bytesOf = (kind: 'forward' | 'gradient', steps: number) => lifChunkBytes(kind, attrs, steps);
     // The most steps one chunk may take, found here by building one-chunk programs step by step.
     const most = {forward: 0, gradient: 0};
     for (const kind of ['forward', 'gradient'] as const) {
