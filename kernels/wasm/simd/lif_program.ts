@@ -621,6 +621,20 @@ function lifGradWith(attrs: LifAttrs, vectors: number, chunks: LifChunks | null,
   const forward = set(o, i32.add(get(o), get(stepBytes)));
   const back = set(o, i32.sub(get(o), get(stepBytes)));
 
+  /** A group's start at t = 0: its state, β, θ and o, and the initial membrane. */
+  const startAtInitial = (access: Access): Code[] => [
+    ...groupStart(access, group, i32.const(0)),
+    ...interleaved(access, j => [set(m[j], access.load(i32.add(get(p.initial), get(state)), j))]),
+  ];
+  /** The program: `pass` over the neurons of every batch row. */
+  const overRows = (pass: (access: Access) => Code): WasmFunction => {
+    f.emit(
+      set(stepBytes, i32.mul(get(p.features), i32.const(4))),
+      overBatchRows({b, row}, p, ...overNeurons(n, vectors, pass))
+    );
+    return f;
+  };
+
   if (chunks != null && chunks.count === 0 && traceInLocals) {
     // One chunk: per group the forward again with U_t in locals (no trace through memory), then straight back.
     const steps = chunks.first;
@@ -628,8 +642,7 @@ function lifGradWith(attrs: LifAttrs, vectors: number, chunks: LifChunks | null,
     const pass = (access: Access): Code =>
       whileLoop(
         more(access),
-        ...groupStart(access, group, i32.const(0)),
-        ...interleaved(access, j => [set(m[j], access.load(i32.add(get(p.initial), get(state)), j))]),
+        ...startAtInitial(access),
         ...Array.from({length: steps}, (_, t) => [
           ...interleaved(access, j => [
             set(trace[t][j], f32x4.add(f32x4.mul(get(leak[j]), get(m[j])), access.load(slot(p.currents), j))),
@@ -650,11 +663,7 @@ function lifGradWith(attrs: LifAttrs, vectors: number, chunks: LifChunks | null,
         ...backEnd(access),
         next(access)
       );
-    f.emit(
-      set(stepBytes, i32.mul(get(p.features), i32.const(4))),
-      overBatchRows({b, row}, p, ...overNeurons(n, vectors, pass))
-    );
-    return f;
+    return overRows(pass);
   }
 
   if (chunks == null) {
@@ -662,8 +671,7 @@ function lifGradWith(attrs: LifAttrs, vectors: number, chunks: LifChunks | null,
     const pass = (access: Access): Code =>
       whileLoop(
         more(access),
-        ...groupStart(access, group, i32.const(0)),
-        ...interleaved(access, j => [set(m[j], access.load(i32.add(get(p.initial), get(state)), j))]),
+        ...startAtInitial(access),
         set(t, i32.const(0)),
         whileLoop(i32.ltS(get(t), get(p.time)), ...replayStep(access), forward, increment(t)),
         ...adjointStart(access, get(p.dMembrane)),
@@ -678,11 +686,7 @@ function lifGradWith(attrs: LifAttrs, vectors: number, chunks: LifChunks | null,
         ...backEnd(access),
         next(access)
       );
-    f.emit(
-      set(stepBytes, i32.mul(get(p.features), i32.const(4))),
-      overBatchRows({b, row}, p, ...overNeurons(n, vectors, pass))
-    );
-    return f;
+    return overRows(pass);
   }
 
   // In chunks: the forward again chunk by chunk, the membrane between chunks in dInitial's slots; then back from
