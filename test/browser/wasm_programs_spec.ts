@@ -21,6 +21,7 @@ import {winogradCalls} from '../../kernels/wasm/winograd';
 import {ops} from '../../src/index';
 import {lifCases, MODEL_LIF_ATTRS} from '../reference/lif_cases';
 import {randomArray, relativeMaxError} from '../reference/lif_reference';
+import {referenceMatMul} from '../reference/mat_mul_reference';
 import {
   caseName,
   dyShapeOf,
@@ -39,7 +40,7 @@ import {
   runKernels,
 } from '../shared/bntt_kernel_check';
 import {checkLifCase, expectMatchesReference} from '../shared/lif_check';
-import {sparseInput} from '../shared/sparse_inputs';
+import {filterGradKernel, sparseInput} from '../shared/sparse_inputs';
 
 const WASM_FILES = '/base/node_modules/@tensorflow/tfjs-backend-wasm/dist/';
 /** What the Node specs hold Winograd and the sparse path to against float64 (wasm_winograd_spec, …). */
@@ -130,19 +131,13 @@ describe('tfjs-backend-wasm in Chromium: tfjs-snn SIMD programs on its heap', ()
         const before = winogradCalls();
         const y = tf.conv2d(xs, ws, 1, c.pad as 'same' | 'valid');
         const dx = tf.conv2dTranspose(dys, ws, c.xShape, 1, c.pad as 'same' | 'valid');
-        const dw = tf.engine().runKernel('Conv2DBackpropFilter', {x: xs, dy: dys}, {
-          strides: 1,
-          pad: c.pad,
-          dataFormat: 'NHWC',
-          dilations: 1,
-          filterShape: [3, 3, c.xShape[3], c.outChannels],
-        } as unknown as tf.NamedAttrMap) as tf.Tensor;
-        const [yv, dxv, dwv] = await Promise.all([y.data(), dx.data(), dw.data()]);
+        const dwv = filterGradKernel(c, x, dy);
+        const [yv, dxv] = await Promise.all([y.data(), dx.data()]);
         expect(winogradCalls() - before).toBe(3);
         expect(relativeMaxError(yv, referenceConv(c, x, w))).toBeLessThanOrEqual(WINOGRAD_TOLERANCE);
         expect(relativeMaxError(dxv, referenceInputGrad(c, dy, w))).toBeLessThanOrEqual(WINOGRAD_TOLERANCE);
         expect(relativeMaxError(dwv, referenceFilterGrad(c, x, dy))).toBeLessThanOrEqual(WINOGRAD_TOLERANCE);
-        tf.dispose([xs, ws, dys, y, dx, dw]);
+        tf.dispose([xs, ws, dys, y, dx]);
       });
     });
   });
@@ -150,23 +145,21 @@ describe('tfjs-backend-wasm in Chromium: tfjs-snn SIMD programs on its heap', ()
   it("runs a dense layer's three products (x·W, xᵀ·dy, dy·Wᵀ) in the products program, as float64 does", async () => {
     const [n, k, m] = [8, 300, 268];
     const [x, w, dy] = [randomArray(n * k, 60, -1, 1), randomArray(k * m, 61, -1, 1), randomArray(n * m, 62, -1, 1)];
-    const product = (a: Float32Array, b: Float32Array, rows: number, depth: number, cols: number) =>
-      Array.from({length: rows * cols}, (_, at) => {
-        const [i, j] = [Math.floor(at / cols), at % cols];
-        let sum = 0;
-        for (let l = 0; l < depth; l++) sum += a[i * depth + l] * b[l * cols + j];
-        return sum;
-      });
-    const transposed = (a: Float32Array, rows: number, cols: number) =>
-      Float32Array.from({length: rows * cols}, (_, at) => a[(at % rows) * cols + Math.floor(at / rows)]);
+    const reference =
+      (aShape: number[], bShape: number[], transposeA: boolean, transposeB: boolean) =>
+      ({a, b}: {a: Float32Array; b: Float32Array}) =>
+        referenceMatMul({aShape, bShape, transposeA, transposeB}, a, b).values;
     const [xs, ws, dys] = [tf.tensor2d(x, [n, k]), tf.tensor2d(w, [k, m]), tf.tensor2d(dy, [n, m])];
     const before = productsMatMulCalls();
     const outputs = [tf.matMul(xs, ws), tf.matMul(xs, dys, true, false), tf.matMul(dys, ws, false, true)];
     const [y, dw, dx] = await Promise.all(outputs.map(t => t.data()));
     expect(productsMatMulCalls() - before).toBe(3);
-    expect(relativeMaxError(y, product(x, w, n, k, m))).toBeLessThanOrEqual(1e-5);
-    expect(relativeMaxError(dw, product(transposed(x, n, k), dy, k, n, m))).toBeLessThanOrEqual(1e-5);
-    expect(relativeMaxError(dx, product(dy, transposed(w, k, m), n, m, k))).toBeLessThanOrEqual(1e-5);
+    const expected = [
+      reference([n, k], [k, m], false, false)({a: x, b: w}),
+      reference([n, k], [n, m], true, false)({a: x, b: dy}),
+      reference([n, m], [k, m], false, true)({a: dy, b: w}),
+    ];
+    [y, dw, dx].forEach((values, i) => expect(relativeMaxError(values, expected[i])).toBeLessThanOrEqual(1e-5));
     tf.dispose([xs, ws, dys, ...outputs]);
   });
 

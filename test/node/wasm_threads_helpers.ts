@@ -9,6 +9,8 @@ import * as snn from '../../src/index';
 import {sparseFilterGradCalls} from '../../kernels/wasm/conv2d_backprop_filter';
 import {programWorkerRuns} from '../../kernels/wasm/simd/program_workers';
 import {setWinogradChunkTiles, winogradCalls} from '../../kernels/wasm/winograd';
+import {GradCase} from '../shared/conv_reference';
+import {filterGradKernel} from '../shared/sparse_inputs';
 
 export interface ThreadCaseOutputs {
   conv2d: number[];
@@ -48,6 +50,12 @@ export interface ThreadCaseOutputs {
 }
 
 /** Runs the case on the current backend. */
+/** The Conv2DBackpropFilter kernel of a 3×3, stride-1, 'same' convolution of x to dy's channels, flattened. */
+function filterGradOf(x: tf.Tensor4D, dy: tf.Tensor4D): number[] {
+  const c: GradCase = {xShape: x.shape, kernel: [3, 3], outChannels: dy.shape[3], strides: 1, pad: 'same'};
+  return Array.from(filterGradKernel(c, x.dataSync() as Float32Array, dy.dataSync() as Float32Array));
+}
+
 export async function threadCaseOutputs(): Promise<ThreadCaseOutputs> {
   const conv2d = tf.tidy(() => {
     const x = tf.randomNormal([2, 9, 9, 5], 0, 1, 'float32', 1) as tf.Tensor4D;
@@ -63,9 +71,7 @@ export async function threadCaseOutputs(): Promise<ThreadCaseOutputs> {
   const sparseFilterGrad = tf.tidy(() => {
     const x = tf.cast(tf.less(tf.randomUniform([6, 8, 8, 16], 0, 1, 'float32', 6), 0.05), 'float32') as tf.Tensor4D;
     const dy = tf.randomNormal([6, 8, 8, 72], 0, 1, 'float32', 7) as tf.Tensor4D;
-    const attrs = {strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 16, 72]};
-    const dW = tf.engine().runKernel('Conv2DBackpropFilter', {x, dy}, attrs as unknown as tf.NamedAttrMap);
-    return Array.from((dW as tf.Tensor).dataSync());
+    return filterGradOf(x, dy);
   });
   const [filterGradCalls, filterGradWorkerParts] = [
     sparseFilterGradCalls() - gradCalls,
@@ -109,8 +115,7 @@ export async function threadCaseOutputs(): Promise<ThreadCaseOutputs> {
   const filterGradChunked = tf.tidy(() => {
     const x = tf.randomNormal([10, 32, 32, 16], 0, 1, 'float32', 16) as tf.Tensor4D;
     const dy = tf.randomNormal([10, 32, 32, 16], 0, 1, 'float32', 17) as tf.Tensor4D;
-    const attrs = {strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 16, 16]};
-    return Array.from((tf.engine().runKernel('Conv2DBackpropFilter', {x, dy}, attrs as never) as tf.Tensor).dataSync());
+    return filterGradOf(x, dy);
   });
   const model = snn.models.small({inputShape: [8, 8, 1], numClasses: 3, timeSteps: 3, seed: 1});
   model.compile({optimizer: tf.train.sgd(0.1), loss: 'categoricalCrossentropy'});

@@ -1,6 +1,8 @@
 /**
  * Inputs for the specs of the wasm kernels over non-zeros (node: wasm_sparse_conv_spec.ts,
- * wasm_sparse_filter_grad_spec.ts; browser: wasm_programs_spec.ts): sparse spike trains and the convolution shapes.
+ * wasm_sparse_filter_grad_spec.ts; browser: wasm_programs_spec.ts): sparse spike trains and the convolution shapes;
+ * and the Conv2DBackpropFilter kernel call those specs, the threads spec's helpers and the browser's Winograd case
+ * share.
  */
 import * as tf from '@tensorflow/tfjs-core';
 
