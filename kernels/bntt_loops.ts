@@ -77,16 +77,28 @@ export function bnttForwardWith(
   epsilon: number,
   out: Omit<BnttForwardOutputs, 'y'>
 ): void {
+  // Plain loops over k: TypedArray.from and map with callbacks took 0.07 ms (forward) and 0.16 ms (backward) per
+  // call at K = 1536 (small's dense BNTT), more than its passes.
+  const K = gamma.length;
   const count = dims.outer * dims.inner;
-  const mean = scaled(passes.sum(), 1 / count);
-  out.mean.set(mean);
-  const rounding = mean.map((m, k) => m - out.mean[k]);
+  const sums = passes.sum();
+  const rounding = new Float64Array(K);
+  const factor = 1 / count;
+  for (let k = 0; k < K; k++) {
+    const mean = sums[k] * factor;
+    out.mean[k] = mean;
+    rounding[k] = mean - out.mean[k];
+  }
   const squares = passes.squaredDeviations(out.mean);
-  const variance = squares.map((s, k) => Math.max(0, s / count - rounding[k] * rounding[k]));
-  const scale = variance.map((v, k) => gamma[k] / Math.sqrt(v + epsilon));
-  out.variance.set(variance);
-  const offset = Float32Array.from(scale, (a, k) => beta[k] - rounding[k] * a);
-  passes.normalize(out.mean, Float32Array.from(scale), offset);
+  const [scale, offset] = [new Float32Array(K), new Float32Array(K)];
+  for (let k = 0; k < K; k++) {
+    const variance = Math.max(0, squares[k] / count - rounding[k] * rounding[k]);
+    out.variance[k] = variance;
+    const a = gamma[k] / Math.sqrt(variance + epsilon);
+    scale[k] = a;
+    offset[k] = beta[k] - rounding[k] * a;
+  }
+  passes.normalize(out.mean, scale, offset);
 }
 
 /**
@@ -116,18 +128,23 @@ export function bnttBackwardWith(
   epsilon: number,
   out: Omit<BnttBackwardOutputs, 'dx'>
 ): void {
+  const K = gamma.length;
   const count = dims.outer * dims.inner;
-  const rstd = Float64Array.from(variance, v => 1 / Math.sqrt(v + epsilon));
+  const rstd = new Float64Array(K);
+  for (let k = 0; k < K; k++) rstd[k] = 1 / Math.sqrt(variance[k] + epsilon);
   const {sumDy, sumDyCentered} = passes.sums(mean);
-  const sumDyXhat = sumDyCentered.map((s, k) => s * rstd[k]);
   // dx's coefficients from the float32 dyScale it multiplies dy by: with one value per k, dx = dy·dyScale + dyShift
   // is then exactly 0, as it is in exact arithmetic.
-  const dyScale = Float32Array.from(rstd, (r, k) => gamma[k] * r);
-  const dyShift = Float32Array.from(sumDy, (s, k) => (-dyScale[k] * s) / count);
-  const centeredScale = Float32Array.from(sumDyXhat, (s, k) => (-dyScale[k] * rstd[k] * s) / count);
+  const [dyScale, dyShift, centeredScale] = [new Float32Array(K), new Float32Array(K), new Float32Array(K)];
+  for (let k = 0; k < K; k++) {
+    const sumDyXhat = sumDyCentered[k] * rstd[k];
+    dyScale[k] = gamma[k] * rstd[k];
+    dyShift[k] = (-dyScale[k] * sumDy[k]) / count;
+    centeredScale[k] = (-dyScale[k] * rstd[k] * sumDyXhat) / count;
+    out.dgamma[k] = sumDyXhat;
+    out.dbeta[k] = sumDy[k];
+  }
   passes.dx(dyScale, centeredScale, mean, dyShift);
-  out.dgamma.set(sumDyXhat);
-  out.dbeta.set(sumDy);
 }
 
 function loopForwardPasses(x: Float32Array, dims: BnttDims, y: Float32Array): BnttForwardPasses {
@@ -233,8 +250,4 @@ function gradientSums(
     term[1] = dy[i] * f32(x[i] - mean[k]);
   });
   return {sumDy, sumDyCentered};
-}
-
-function scaled(values: Float64Array, factor: number): Float64Array {
-  return values.map(v => v * factor);
 }

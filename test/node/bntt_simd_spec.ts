@@ -2,7 +2,13 @@ import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 
 import {BNTT_TRAIN, BNTT_TRAIN_GRAD, bnttDims} from '../../kernels/bntt_attrs';
-import {BNTT_PASSES, bnttPassFunction, bnttWorkDoubles} from '../../kernels/wasm/simd/bntt_program';
+import {
+  BNTT_PASSES,
+  bnttPassFunction,
+  bnttWalk,
+  bnttWorkDoubles,
+  setBnttBlockWalkChannels,
+} from '../../kernels/wasm/simd/bntt_program';
 import * as runtime from '../../kernels/wasm/simd/simd_runtime';
 import {encodeModule} from '../../kernels/wasm/simd/wasm_emit';
 import {relativeMaxError} from '../reference/lif_reference';
@@ -20,24 +26,38 @@ import {
 // The cpu and wasm BNTT training kernels run WebAssembly SIMD programs (kernels/wasm/simd/bntt_program.ts) where
 // the engine has SIMD, else the loops of kernels/bntt_loops.ts. bntt_kernels_spec and bntt_conformance_spec check
 // the SIMD path (what runs by default); this spec checks that the programs run, that they give the loops' outputs
-// bit for bit at every channel grouping (16, 4 and single lanes), the loops themselves, the cpu backend's chunks
-// for an x larger than its scratch memory, and that the wasm backend's heap keeps no data behind.
+// bit for bit in both walks of x (linear and in blocks, bnttWalk) at every channel grouping (16, 8, 4 and single
+// lanes) and block (whole, and a row's last, shorter one), the loops themselves, the cpu backend's chunks for an x
+// larger than its scratch memory, and that the wasm backend's heap keeps no data behind.
 
 /**
  * Channel counts that take each grouping: lanes only (1, 3), one vector (4), vector + lane (5), 16 + 4 + 4 + 4
- * + 3 lanes (15 and 47: 12 to 15 channels past a full 16-group), 16, 16 + 4, 16 + 16 + 1, 16 + 16 + 4 + 3.
+ * + 3 lanes (15 and 47: 12 to 15 channels past a full 16-group; 15 is 8 + 4 + 3 for the 8-groups), 16, 16 + 4,
+ * 16 + 16 + 1, 16 + 16 + 4 + 3. The default walk is in blocks up to 32 channels, linear past.
  */
 const CHANNELS = [1, 3, 4, 5, 15, 16, 20, 33, 39, 47];
 const T = 4;
-/** Per C: spatial (inner 15) and dense (inner 1) layouts, each with R = T and R = 1. */
+/**
+ * Per C: spatial layouts (inner 15: a whole block of SUM_BLOCK 8 positions and a shorter one; inner 24: three whole
+ * blocks) and dense (inner 1), with R = T and R = 1.
+ */
 const SIMD_CASES: KernelCase[] = CHANNELS.flatMap(C =>
   [
     [3, T, 5, 3, C],
+    [2, T, 4, 6, C],
     [6, T, C],
   ].flatMap(shape => [T, 1].map(rows => ({shape, rows})))
 );
 
-const passKeys = BNTT_PASSES.map(pass => `bntt|${pass}`);
+/** The programs a case runs: each pass in the walk bnttWalk picks for its channel count. */
+const passKeys = (channels: number) => BNTT_PASSES.map(pass => `bntt|${pass}|${bnttWalk(pass, channels)}`);
+const channelsOf = (c: KernelCase) => c.shape[c.shape.length - 1];
+/** Walks to force (the most channels walked in blocks), or the default. */
+const WALKS: Array<{name: string; channels: number | null}> = [
+  {name: 'the default walks', channels: null},
+  {name: 'every pass linear', channels: 0},
+  {name: 'every pass in blocks', channels: Infinity},
+];
 const caseName = (c: KernelCase) => `x [${c.shape}], R = ${c.rows}`;
 
 /** The kernels' six outputs on the current backend, with the SIMD programs turned on or off. */
@@ -70,29 +90,43 @@ describe('BNTT training kernels: the WebAssembly SIMD programs and the loops', (
       await runKernels({shape: [2, 3, 4, 5], rows: 3}, caseData({shape: [2, 3, 4, 5], rows: 3}, 1));
     }
     const keys = spy.calls.allArgs().map(args => String(args[1]));
-    expect(keys).toEqual([...passKeys, ...passKeys]);
+    expect(keys).toEqual([...passKeys(5), ...passKeys(5)]);
+    expect(passKeys(5)).toEqual(
+      ['sum', 'squares', 'normalize', 'gradSums'].map(p => `bntt|${p}|blocks`).concat('bntt|dx|linear')
+    );
+    expect(passKeys(33).every(key => key.endsWith('|linear'))).toBe(true);
   });
 
   for (const backend of ['cpu', 'wasm']) {
-    describe(`on ${backend}, the programs match the float64 reference and give the loops' outputs bit for bit`, () => {
-      beforeAll(async () => {
-        expect(await tf.setBackend(backend)).toBe(true);
-      });
-      SIMD_CASES.forEach((c, i) => {
-        it(caseName(c), async () => {
-          const seed = 500 + 10 * i;
-          const spy = spyOn(runtime, 'simdFunction').and.callThrough();
-          const simd = await runWith(true, c, seed);
-          expect(spy.calls.allArgs().map(args => String(args[1]))).toEqual(passKeys);
-          const loops = await runWith(false, c, seed);
-          expect(spy).toHaveBeenCalledTimes(passKeys.length);
-          expectMatchesReference(simd, c, seed);
-          OUTPUT_NAMES.forEach((name, j) => {
-            expect(Array.from(simd[j])).withContext(name).toEqual(Array.from(loops[j]));
+    for (const walks of WALKS) {
+      describe(`on ${backend}, ${walks.name}: the programs match the float64 reference and give the loops' outputs bit for bit`, () => {
+        let previous = 0;
+        beforeAll(async () => {
+          expect(await tf.setBackend(backend)).toBe(true);
+          previous = setBnttBlockWalkChannels(walks.channels);
+        });
+        afterAll(() => {
+          setBnttBlockWalkChannels(previous);
+        });
+        SIMD_CASES.forEach((c, i) => {
+          it(caseName(c), async () => {
+            const seed = 500 + 10 * i;
+            const spy = spyOn(runtime, 'simdFunction').and.callThrough();
+            const simd = await runWith(true, c, seed);
+            const keys = passKeys(channelsOf(c));
+            if (walks.channels === 0) expect(keys.every(key => key.endsWith('|linear'))).toBe(true);
+            if (walks.channels === Infinity) expect(keys.every(key => key.endsWith('|blocks'))).toBe(true);
+            expect(spy.calls.allArgs().map(args => String(args[1]))).toEqual(keys);
+            const loops = await runWith(false, c, seed);
+            expect(spy).toHaveBeenCalledTimes(keys.length);
+            expectMatchesReference(simd, c, seed);
+            OUTPUT_NAMES.forEach((name, j) => {
+              expect(Array.from(simd[j])).withContext(name).toEqual(Array.from(loops[j]));
+            });
           });
         });
       });
-    });
+    }
 
     describe(`on ${backend} with SIMD turned off (engines without it), the loops match the float64 reference`, () => {
       let previous = true;
@@ -142,9 +176,9 @@ describe('BNTT training kernels: the WebAssembly SIMD programs and the loops', (
         });
         const seed = 700 + i;
         const simd = await runWith(true, c, seed);
-        expect([...outers.keys()]).toEqual(passKeys);
+        expect([...outers.keys()]).toEqual(passKeys(channelsOf(c)));
         for (const counts of outers.values()) expect(counts.reduce((a, b) => a + b)).toBe(dims.outer);
-        expect(outers.get('bntt|sum')?.length).toBeGreaterThan(1);
+        expect(outers.get(passKeys(channelsOf(c))[0])?.length).toBeGreaterThan(1);
         expectMatchesReference(simd, c, seed);
         const loops = await runWith(false, c, seed);
         OUTPUT_NAMES.forEach((name, j) => {
@@ -213,12 +247,14 @@ describe('BNTT training kernels: the WebAssembly SIMD programs and the loops', (
     tf.dispose([x, dy, gamma, beta]);
   });
 
-  it('compiles every pass to a module under 4 KB (what Chrome compiles synchronously on its main thread)', () => {
+  it('compiles every pass in both walks to a module under 4 KB (what Chrome compiles synchronously on its main thread)', () => {
     for (const pass of BNTT_PASSES) {
-      for (const shared of [false, true]) {
-        const bytes = encodeModule([bnttPassFunction(pass)], shared);
-        expect(WebAssembly.validate(bytes)).withContext(pass).toBe(true);
-        expect(bytes.length).withContext(pass).toBeLessThan(4096);
+      for (const walk of ['linear', 'blocks'] as const) {
+        for (const shared of [false, true]) {
+          const bytes = encodeModule([bnttPassFunction(pass, walk)], shared);
+          expect(WebAssembly.validate(bytes)).withContext(`${pass} ${walk}`).toBe(true);
+          expect(bytes.length).withContext(`${pass} ${walk}`).toBeLessThan(4096);
+        }
       }
     }
   });

@@ -10,12 +10,14 @@
  * one per value: the promotions were most of a sum pass's instructions). Each k's values are added in the loops'
  * order (outer, then inner).
  *
- * - Every pass walks x (and dy) in memory order, 16 channels (four vectors, one 64-byte cache line) at a time, then
- *   4, then one lane at a time for C not a multiple of 4. (Sums that walked one group of channels at a time over
- *   all of its values, their sums in registers, read x in strided sweeps, C/16 of them, and were up to twice as
- *   slow at 64 channels.)
- * - A sum pass keeps its float32 partial sums, C floats per sum, right after its float64 totals at `out`.
- *
+ * - A pass walks x (and dy) in one of two ways ({@link BnttWalk}), with the same results: linear, in memory order,
+ *   16 channels (four vectors, one 64-byte cache line) at a time, then 4, then one lane at a time for C not a
+ *   multiple of 4, a sum's float32 partials kept in memory right after its float64 totals at `out`; or block by block
+ *   of SUM_BLOCK positions, each group of channels through the block with its partials and coefficients in
+ *   registers. Blocks are faster up to 32 channels (0.46–0.85× the time on the sum passes, bench/wasm_bntt.ts) and
+ *   slower past 48, where a block spans more than a kilobyte: the per-group sweeps then meet memory in strides the
+ *   processor does not prefetch. (Sums that swept all of a group's values at once were twice as slow at 64.)
+
  * The per-k coefficients (computed between passes by bntt_loops' drivers) are planar arrays of R·C floats at
  * `coefficients`: coefficient m of k at `coefficients + (m·R·C + k)·4`; a sum pass adds its totals to the doubles
  * at `out`, sum m of k at `out + (m·R·C + k)·8` (so that x can be walked in chunks of `outer`).
@@ -25,11 +27,13 @@ import {BnttBackwardPasses, BnttForwardPasses, SUM_BLOCK} from '../../bntt_loops
 import {layout, rowsPerScratch, scratchMemory, SimdFunction, simdFunction} from './simd_runtime';
 import {
   Code,
+  countUp,
   f32x4,
   f32x4Constant,
   f64x2,
   get,
   i32,
+  ifThen,
   I32,
   load,
   load64Lane0,
@@ -51,8 +55,34 @@ export const BNTT_PASS_PARAMS = ['x', 'dy', 'coefficients', 'out', 'outer', 'row
 export const BNTT_PASSES = ['sum', 'squares', 'normalize', 'gradSums', 'dx'] as const;
 export type BnttPass = (typeof BNTT_PASSES)[number];
 
-/** Channel groups, widest first: one cache line of floats, one vector, one lane. */
-const GROUPS = [16, 4, 1];
+/** Channel groups of the linear walk, widest first: one cache line of floats, one vector, one lane. */
+const LINEAR_GROUPS = [16, 4, 1];
+
+/**
+ * Channel groups of the block walk per pass, widest first, then one vector, then one lane: a group's sums and
+ * coefficients stay in registers through a block, four vectors of each where the registers hold them all.
+ */
+const BLOCK_GROUPS: Record<BnttPass, number[]> = {
+  sum: [16, 4, 1],
+  squares: [16, 4, 1],
+  normalize: [16, 4, 1],
+  gradSums: [8, 4, 1],
+  dx: [8, 4, 1],
+};
+
+/** The most channels the passes walk x in blocks with (see {@link bnttWalk}). */
+export const BNTT_BLOCK_WALK_CHANNELS = 32;
+let blockWalkChannels = BNTT_BLOCK_WALK_CHANNELS;
+
+/**
+ * Test and bench hook: the most channels the passes walk in blocks with (0: always linear; Infinity: always in
+ * blocks, dx too); null restores {@link BNTT_BLOCK_WALK_CHANNELS}. Returns the previous value.
+ */
+export function setBnttBlockWalkChannels(channels: number | null): number {
+  const previous = blockWalkChannels;
+  blockWalkChannels = channels ?? BNTT_BLOCK_WALK_CHANNELS;
+  return previous;
+}
 
 /** Byte lanes of `i8x16.shuffle` moving floats 2 and 3 to lanes 0 and 1 (to promote the high half). */
 const HIGH_HALF = [8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7];
@@ -71,13 +101,16 @@ interface PassSpec {
   streams: Array<'x' | 'dy'>;
   /** Number of per-k sums (a sum pass) or 0 (an elementwise pass writing float32 at `out`). */
   sums: number;
+  /** Number of per-k coefficients it reads. */
+  coefficients: number;
   element: (f: WasmFunction) => ElementOf;
 }
 
 const SPECS: Record<BnttPass, PassSpec> = {
-  sum: {streams: ['x'], sums: 1, element: () => v => ({pre: [], values: [v('x')]})},
+  sum: {streams: ['x'], sums: 1, coefficients: 0, element: () => v => ({pre: [], values: [v('x')]})},
   // coefficients: center
   squares: {
+    coefficients: 1,
     streams: ['x'],
     sums: 1,
     element: f => {
@@ -87,18 +120,21 @@ const SPECS: Record<BnttPass, PassSpec> = {
   },
   // coefficients: center, scale, offset
   normalize: {
+    coefficients: 3,
     streams: ['x'],
     sums: 0,
     element: () => (v, c) => ({pre: [], values: [f32x4.add(f32x4.mul(f32x4.sub(v('x'), c(0)), c(1)), c(2))]}),
   },
   // coefficients: mean
   gradSums: {
+    coefficients: 1,
     streams: ['dy', 'x'],
     sums: 2,
     element: () => (v, c) => ({pre: [], values: [v('dy'), f32x4.mul(v('dy'), f32x4.sub(v('x'), c(0)))]}),
   },
   // coefficients: dyScale, centeredScale, mean, dyShift
   dx: {
+    coefficients: 4,
     streams: ['dy', 'x'],
     sums: 0,
     element: () => (v, c) => ({
@@ -108,33 +144,84 @@ const SPECS: Record<BnttPass, PassSpec> = {
   },
 };
 
-/** The program of one pass. */
-export function bnttPassFunction(pass: BnttPass): WasmFunction {
-  const spec = SPECS[pass];
-  const p = Object.fromEntries(BNTT_PASS_PARAMS.map((n, i) => [n, i])) as Record<
-    (typeof BNTT_PASS_PARAMS)[number],
-    number
-  >;
-  const f = new WasmFunction(pass, BNTT_PASS_PARAMS.length);
-  const element = spec.element(f);
-  const [r, c, o, s, kf, ptr] = Array.from({length: 6}, () => f.local(I32));
-  const [bytesK, rowBytes] = Array.from({length: 2}, () => f.local(I32));
-  const coefficientAt = [0, 1, 2, 3].map(() => f.local(I32));
-  /** Vector v of a group of width G at `address` (+ 16·v): lane 0 alone for G = 1. */
-  const vectorAt = (G: number, v: number, address: Code): Code =>
-    G === 1 ? loadLane0(address) : load(address, 16 * v);
-  const elementOf = (G: number, v: number, coefficient: (m: number) => Code): Element =>
-    element(name => vectorAt(G, v, i32.add(get(p[name]), get(ptr))), coefficient);
+/**
+ * How a pass walks x; both give the same results to the bit (each k's terms in the same order).
+ * - `'linear'`: position by position in memory order, every channel group of a position in turn; a sum's float32
+ *   partials wait in memory (C floats per sum after the totals at `out`, in L1 cache) between positions, and each
+ *   vector reads its coefficients.
+ * - `'blocks'`: block by block of SUM_BLOCK positions, each channel group through the whole block with its sums
+ *   and coefficients in registers. Where a block spans more than a kilobyte (C above 32) it loses: each group then
+ *   meets memory in strides the processor does not prefetch ({@link bnttWalk} picks).
+ */
+export type BnttWalk = 'linear' | 'blocks';
 
-  const forEachRow = (...body: Code[]): Code =>
-    cat(
-      set(r, i32.const(0)),
-      whileLoop(
-        i32.ltS(get(r), get(p.rows)),
-        set(rowBytes, i32.mul(i32.mul(get(r), get(p.channels)), i32.const(4))),
-        ...body,
-        set(r, i32.add(get(r), i32.const(1)))
-      )
+/** The passes' shared locals and helpers. */
+interface PassFrame {
+  f: WasmFunction;
+  spec: PassSpec;
+  p: Record<(typeof BNTT_PASS_PARAMS)[number], number>;
+  element: ElementOf;
+  /** Byte address of coefficient m's array. */
+  coefficientAt: number[];
+  /** R·C·4: the bytes of one per-k float array. */
+  bytesK: number;
+  /** Byte offset of k = r·C + c's float (kept in step with the walk). */
+  kAt: number;
+}
+
+/** Vector v of a group of width G at `address` (+ 16·v): lane 0 alone for G = 1. */
+const vectorAt = (G: number, v: number, address: Code): Code => (G === 1 ? loadLane0(address) : load(address, 16 * v));
+const storeAt = (G: number, v: number, address: Code, value: Code): Code =>
+  G === 1 ? storeLane0(address, value) : store(address, value, 16 * v);
+/** The byte address of sum m's float64 total of k (`kAt`) at `out`. */
+const totalOf = ({p, bytesK, kAt}: PassFrame, m: number): Code =>
+  i32.add(get(p.out), i32.add(i32.mul(get(bytesK), i32.const(2 * m)), i32.mul(get(kAt), i32.const(2))));
+/** Adds float32 partial sums (vector v of a group of width G), promoted, into sum m's float64 totals at k. */
+const addToTotals = (frame: PassFrame, m: number, G: number, v: number, partial: Code): Code[] => {
+  const halves = G === 1 ? [partial] : [partial, shuffle(partial, partial, HIGH_HALF)];
+  return halves.map((half, h) =>
+    G === 1
+      ? store64Lane0(totalOf(frame, m), f64x2.add(load64Lane0(totalOf(frame, m)), f64x2.promoteLowF32x4(half)))
+      : store(
+          totalOf(frame, m),
+          f64x2.add(load(totalOf(frame, m), 32 * v + 16 * h), f64x2.promoteLowF32x4(half)),
+          32 * v + 16 * h
+        )
+  );
+};
+
+/** The program of one pass, walking x as `walk` says. */
+export function bnttPassFunction(pass: BnttPass, walk: BnttWalk): WasmFunction {
+  const spec = SPECS[pass];
+  const p = Object.fromEntries(BNTT_PASS_PARAMS.map((n, i) => [n, i])) as PassFrame['p'];
+  const f = new WasmFunction(pass, BNTT_PASS_PARAMS.length);
+  const frame: PassFrame = {
+    f,
+    spec,
+    p,
+    element: spec.element(f),
+    coefficientAt: [0, 1, 2, 3].map(() => f.local(I32)),
+    bytesK: f.local(I32),
+    kAt: f.local(I32),
+  };
+  f.emit(
+    set(frame.bytesK, i32.mul(i32.mul(get(p.rows), get(p.channels)), i32.const(4))),
+    ...frame.coefficientAt.map((local, m) =>
+      set(local, i32.add(get(p.coefficients), i32.mul(get(frame.bytesK), i32.const(m))))
+    ),
+    ...(walk === 'blocks' ? blockWalk(frame, pass) : linearWalk(frame))
+  );
+  return f;
+}
+
+/** The `'linear'` walk (see BnttWalk). */
+function linearWalk(frame: PassFrame): Code[] {
+  const {f, spec, p, element, coefficientAt, bytesK, kAt} = frame;
+  const [r, c, o, s, ptr, rowBytes] = Array.from({length: 6}, () => f.local(I32));
+  const elementOf = (G: number, v: number): Element =>
+    element(
+      name => vectorAt(G, v, i32.add(get(p[name]), get(ptr))),
+      m => vectorAt(G, v, i32.add(get(coefficientAt[m]), get(kAt)))
     );
   /**
    * x's positions in memory order, `ptr` from 0: `body` runs while s < inner in each (outer, r) row and moves s on
@@ -142,70 +229,50 @@ export function bnttPassFunction(pass: BnttPass): WasmFunction {
    */
   const overPositions = (...body: Code[]): Code[] => [
     set(ptr, i32.const(0)),
-    set(o, i32.const(0)),
-    whileLoop(
-      i32.ltS(get(o), get(p.outer)),
-      forEachRow(set(s, i32.const(0)), whileLoop(i32.ltS(get(s), get(p.inner)), ...body)),
-      set(o, i32.add(get(o), i32.const(1)))
+    countUp(
+      o,
+      get(p.outer),
+      countUp(
+        r,
+        get(p.rows),
+        set(rowBytes, i32.mul(i32.mul(get(r), get(p.channels)), i32.const(4))),
+        set(s, i32.const(0)),
+        whileLoop(i32.ltS(get(s), get(p.inner)), ...body)
+      )
+    ),
+  ];
+  /** The channel groups of a position (at `ptr`, which moves on with them where `reading`). */
+  const channelLoop = (reading: boolean, step: (G: number, v: number) => Code[]): Code[] => [
+    set(c, i32.const(0)),
+    set(kAt, get(rowBytes)),
+    ...LINEAR_GROUPS.map(G =>
+      whileLoop(
+        i32.geS(get(p.channels), i32.add(get(c), i32.const(G))),
+        ...Array.from({length: Math.max(1, G / 4)}, (_, v) => step(G, v)).flat(),
+        ...(reading ? [set(ptr, i32.add(get(ptr), i32.const(4 * G)))] : []),
+        set(kAt, i32.add(get(kAt), i32.const(4 * G))),
+        set(c, i32.add(get(c), i32.const(G)))
+      )
     ),
   ];
 
-  /**
-   * Sum pass, in x's memory order: each position's terms are added into float32 partial sums per channel (C floats
-   * per sum after the totals at `out`, in L1 cache), which after SUM_BLOCK positions of an (outer, r) row are
-   * added, promoted, into the k's float64 totals and cleared.
-   */
+  if (spec.sums === 0) {
+    return overPositions(
+      ...channelLoop(true, (G, v) => {
+        const e = elementOf(G, v);
+        return [...e.pre, storeAt(G, v, i32.add(get(p.out), get(ptr)), e.values[0])];
+      }),
+      set(s, i32.add(get(s), i32.const(1)))
+    );
+  }
+  // Sum pass: each position's terms into the partials, which after SUM_BLOCK positions of an (outer, r) row are
+  // added into the totals and cleared.
   const [partialAt, blockEnd] = [f.local(I32), f.local(I32)];
   const partialOf = (m: number): Code =>
     i32.add(get(partialAt), i32.add(i32.mul(get(p.channels), i32.const(4 * m)), i32.mul(get(c), i32.const(4))));
-  const totalOf = (m: number): Code =>
-    i32.add(get(p.out), i32.add(i32.mul(get(bytesK), i32.const(2 * m)), i32.mul(get(kf), i32.const(2))));
-  /** The channel groups of a position (at `ptr`, which moves on with them where `reading`). */
-  const overChannels = (G: number, reading: boolean, step: (v: number) => Code[]): Code => {
-    const body: Code[] = [];
-    for (let v = 0; v < Math.max(1, G / 4); v++) body.push(...step(v));
-    return whileLoop(
-      i32.geS(get(p.channels), i32.add(get(c), i32.const(G))),
-      ...body,
-      ...(reading ? [set(ptr, i32.add(get(ptr), i32.const(4 * G)))] : []),
-      set(kf, i32.add(get(kf), i32.const(4 * G))),
-      set(c, i32.add(get(c), i32.const(G)))
-    );
-  };
-  const storeAt = (G: number, v: number, address: Code, value: Code): Code =>
-    G === 1 ? storeLane0(address, value) : store(address, value, 16 * v);
-  const channelLoop = (reading: boolean, step: (G: number, v: number) => Code[]): Code[] => [
-    set(c, i32.const(0)),
-    set(kf, get(rowBytes)),
-    ...GROUPS.map(G => overChannels(G, reading, v => step(G, v))),
-  ];
   const clearPartials = (G: number, v: number): Code[] =>
     Array.from({length: spec.sums}, (_, m) => storeAt(G, v, partialOf(m), f32x4Constant(f, 0)));
-  const accumulate = (G: number, v: number): Code[] => {
-    const e = elementOf(G, v, m => vectorAt(G, v, i32.add(get(coefficientAt[m]), get(kf))));
-    return [
-      ...e.pre,
-      ...e.values.map((term, m) => storeAt(G, v, partialOf(m), f32x4.add(vectorAt(G, v, partialOf(m)), term))),
-    ];
-  };
-  const flushPartials = (G: number, v: number): Code[] =>
-    Array.from({length: spec.sums}, (_, m) => {
-      const partial = vectorAt(G, v, partialOf(m));
-      const halves = G === 1 ? [partial] : [partial, shuffle(partial, partial, HIGH_HALF)];
-      return [
-        ...halves.map((half, h) =>
-          (G === 1 ? store64Lane0 : (address: Code, value: Code) => store(address, value, 32 * v + 16 * h))(
-            totalOf(m),
-            f64x2.add(
-              G === 1 ? load64Lane0(totalOf(m)) : load(totalOf(m), 32 * v + 16 * h),
-              f64x2.promoteLowF32x4(half)
-            )
-          )
-        ),
-        storeAt(G, v, partialOf(m), f32x4Constant(f, 0)),
-      ];
-    }).flat();
-  const sumPass = (): Code[] => [
+  return [
     set(partialAt, i32.add(get(p.out), i32.mul(get(bytesK), i32.const(2 * spec.sums)))),
     set(rowBytes, i32.const(0)),
     ...channelLoop(false, clearPartials),
@@ -214,54 +281,106 @@ export function bnttPassFunction(pass: BnttPass): WasmFunction {
       set(blockEnd, i32.select(get(blockEnd), get(p.inner), i32.ltS(get(blockEnd), get(p.inner)))),
       whileLoop(
         i32.ltS(get(s), get(blockEnd)),
-        ...channelLoop(true, accumulate),
+        ...channelLoop(true, (G, v) => {
+          const e = elementOf(G, v);
+          return [
+            ...e.pre,
+            ...e.values.map((term, m) => storeAt(G, v, partialOf(m), f32x4.add(vectorAt(G, v, partialOf(m)), term))),
+          ];
+        }),
         set(s, i32.add(get(s), i32.const(1)))
       ),
-      ...channelLoop(false, flushPartials)
+      ...channelLoop(false, (G, v) => [
+        ...Array.from({length: spec.sums}, (_, m) => addToTotals(frame, m, G, v, vectorAt(G, v, partialOf(m)))).flat(),
+        ...clearPartials(G, v),
+      ])
     ),
   ];
+}
 
-  /** Elementwise pass: the next G channels of the current (outer, r, inner) row, at byte offset `ptr`. */
-  const mapGroups = (G: number): Code => {
-    const body: Code[] = [];
-    for (let v = 0; v < Math.max(1, G / 4); v++) {
-      const e = elementOf(G, v, m => vectorAt(G, v, i32.add(get(coefficientAt[m]), get(kf))));
-      const address = i32.add(get(p.out), get(ptr));
-      body.push(...e.pre, G === 1 ? storeLane0(address, e.values[0]) : store(address, e.values[0], 16 * v));
+/** The `'blocks'` walk (see BnttWalk). */
+function blockWalk(frame: PassFrame, pass: BnttPass): Code[] {
+  const {f, spec, p, element, coefficientAt, kAt} = frame;
+  const [o, r, first, n, j, c] = Array.from({length: 6}, () => f.local(I32));
+  /** Byte offsets into x: the (outer, r) row, the block, the position; k's float offset at c = 0; C·4. */
+  const [rowAt, blockAt, at, kRow, stride] = Array.from({length: 5}, () => f.local(I32));
+
+  /** One group of G channels through the block's n positions, `stride` apart from `at`. */
+  const group = (G: number): Code => {
+    const vectors = Math.max(1, G / 4);
+    const perVector = (count: number) =>
+      Array.from({length: count}, () => Array.from({length: vectors}, () => f.local(V128)));
+    const coefficients = perVector(spec.coefficients);
+    const sums = perVector(spec.sums);
+    const position: Code[] = [];
+    for (let v = 0; v < vectors; v++) {
+      const e = element(
+        name => vectorAt(G, v, i32.add(get(p[name]), get(at))),
+        m => get(coefficients[m][v])
+      );
+      position.push(...e.pre);
+      if (spec.sums > 0) {
+        e.values.forEach((term, m) => position.push(set(sums[m][v], f32x4.add(get(sums[m][v]), term))));
+      } else {
+        position.push(storeAt(G, v, i32.add(get(p.out), get(at)), e.values[0]));
+      }
     }
+    position.push(set(at, i32.add(get(at), get(stride))));
     return whileLoop(
       i32.geS(get(p.channels), i32.add(get(c), i32.const(G))),
-      ...body,
-      set(ptr, i32.add(get(ptr), i32.const(4 * G))),
-      set(kf, i32.add(get(kf), i32.const(4 * G))),
+      ...coefficients.flatMap((vs, m) =>
+        vs.map((local, v) => set(local, vectorAt(G, v, i32.add(get(coefficientAt[m]), get(kAt)))))
+      ),
+      ...sums.flat().map(local => set(local, f32x4Constant(f, 0))),
+      set(at, i32.add(get(blockAt), i32.mul(get(c), i32.const(4)))),
+      // A whole block unrolled; a shorter one (a row's last) in a loop.
+      ifThen(i32.eqz(i32.sub(get(n), i32.const(SUM_BLOCK))), ...Array.from({length: SUM_BLOCK}, () => position).flat()),
+      ifThen(i32.ltS(get(n), i32.const(SUM_BLOCK)), countUp(j, get(n), ...position)),
+      ...sums.flatMap((sum, m) => sum.flatMap((partial, v) => addToTotals(frame, m, G, v, get(partial)))),
+      set(kAt, i32.add(get(kAt), i32.const(4 * G))),
       set(c, i32.add(get(c), i32.const(G)))
     );
   };
 
-  f.emit(
-    set(bytesK, i32.mul(i32.mul(get(p.rows), get(p.channels)), i32.const(4))),
-    ...coefficientAt.map((local, m) => set(local, i32.add(get(p.coefficients), i32.mul(get(bytesK), i32.const(m)))))
-  );
-  if (spec.sums > 0) {
-    f.emit(...sumPass());
-  } else {
-    f.emit(
-      ...overPositions(
-        set(c, i32.const(0)),
-        set(kf, get(rowBytes)),
-        ...GROUPS.map(mapGroups),
-        set(s, i32.add(get(s), i32.const(1)))
+  return [
+    set(stride, i32.mul(get(p.channels), i32.const(4))),
+    set(rowAt, i32.const(0)),
+    countUp(
+      o,
+      get(p.outer),
+      countUp(
+        r,
+        get(p.rows),
+        set(kRow, i32.mul(get(r), get(stride))),
+        set(first, i32.const(0)),
+        whileLoop(
+          i32.ltS(get(first), get(p.inner)),
+          set(n, i32.sub(get(p.inner), get(first))),
+          set(n, i32.select(get(n), i32.const(SUM_BLOCK), i32.ltS(get(n), i32.const(SUM_BLOCK)))),
+          set(blockAt, i32.add(get(rowAt), i32.mul(get(first), get(stride)))),
+          set(c, i32.const(0)),
+          set(kAt, get(kRow)),
+          ...BLOCK_GROUPS[pass].map(group),
+          set(first, i32.add(get(first), i32.const(SUM_BLOCK)))
+        ),
+        set(rowAt, i32.add(get(rowAt), i32.mul(get(p.inner), get(stride))))
       )
-    );
-  }
-  return f;
+    ),
+  ];
 }
 
-const cat = (...parts: Code[]): Code => parts.flat();
+/**
+ * The walk a pass takes over x with `channels` channels: in blocks where a block is at most a kilobyte (C ≤ 32),
+ * else linear; the dx pass always linear (in blocks it is no faster at any C). bench/wasm_bntt.ts measures both.
+ */
+export function bnttWalk(pass: BnttPass, channels: number): BnttWalk {
+  if (blockWalkChannels === Infinity) return 'blocks';
+  return pass !== 'dx' && channels <= blockWalkChannels ? 'blocks' : 'linear';
+}
 
 /** The program of a pass on `memory`: called with the byte addresses and sizes of {@link BNTT_PASS_PARAMS}. */
-export function bnttPassOn(memory: WebAssembly.Memory, pass: BnttPass): SimdFunction {
-  return simdFunction(memory, `bntt|${pass}`, () => bnttPassFunction(pass));
+export function bnttPassOn(memory: WebAssembly.Memory, pass: BnttPass, walk: BnttWalk): SimdFunction {
+  return simdFunction(memory, `bntt|${pass}|${walk}`, () => bnttPassFunction(pass, walk));
 }
 
 /**
@@ -297,7 +416,7 @@ export function inPlaceRunner(
     memory,
     work: at.work,
     run: (pass, coefficients, sums) =>
-      bnttPassOn(memory, pass)(
+      bnttPassOn(memory, pass, bnttWalk(pass, dims.channels))(
         at.x,
         at.dy ?? 0,
         coefficients,
@@ -341,7 +460,7 @@ export function scratchRunner(
     work,
     run: (pass, coefficients, sums) => {
       const elementwise = SPECS[pass].sums === 0;
-      const program = bnttPassOn(memory, pass);
+      const program = bnttPassOn(memory, pass, bnttWalk(pass, dims.channels));
       for (let first = 0; first < Math.max(dims.outer, 1); first += perChunk) {
         const count = Math.min(perChunk, dims.outer - first);
         const [start, end] = [first * slab, (first + count) * slab];
