@@ -35,8 +35,8 @@ const f32 = Math.fround;
  * kernels/wasm/simd/bntt_program.ts. Sums are per k, every k's values in the order of x (see SUM_BLOCK).
  */
 export interface BnttForwardPasses {
-  /** Σx per k. */
-  sum(): Float64Array;
+  /** Σx and Σ(x − center)² per k in one pass over x, x − center in float32. */
+  moments(center: Float32Array): {sum: Float64Array; squares: Float64Array};
   /** Σ(x − center)² per k, x − center in float32. */
   squaredDeviations(center: Float32Array): Float64Array;
   /** Writes y = ((x − center)·scale) + offset in float32 (each operation rounded). */
@@ -60,17 +60,53 @@ export function bnttTrainForward(
   epsilon: number,
   out: BnttForwardOutputs
 ): void {
-  bnttForwardWith(loopForwardPasses(x, dims, out.y), gamma, beta, dims, epsilon, out);
+  bnttForwardWith(loopForwardPasses(x, dims, out.y), x, gamma, beta, dims, epsilon, out);
 }
 
 /**
- * The forward kernel with these passes: the mean, the squared deviations from it (two passes: E[x²] − E[x]² would
- * cancel), the coefficients, the normalisation, then mean and variance out. The deviations are taken from μ₃₂, the
- * float32 mean, so σ² = Σ(x − μ₃₂)²/N − (μ − μ₃₂)²; y = (x − μ)·scale + β is computed as (x − μ₃₂)·scale + offset
- * with offset = β + (μ₃₂ − μ)·scale, so that rounding the mean does not shift y.
+ * Values of each k that {@link provisionalCenters} averages: a grid of up to 8 outer indices by 8 positions, spread
+ * over x.
+ */
+const CENTER_SAMPLES = 8;
+
+/**
+ * A provisional center per k for the one-pass moments: the float32 mean of k's values at up to 8 outer indices by
+ * up to 8 inner positions spread evenly over x (their float32 sum in that order, divided once), so within about
+ * σ/8 of the mean for most data. Reads at most 64 values per k of x (the whole x, [outer, R, S, C]).
+ */
+export function provisionalCenters(x: Float32Array, dims: BnttDims): Float32Array {
+  const {outer, rows, inner, channels} = dims;
+  const centers = new Float32Array(rows * channels);
+  const outers = Math.min(CENTER_SAMPLES, outer);
+  const positions = Math.min(CENTER_SAMPLES, inner);
+  if (outers === 0 || positions === 0) return centers;
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < channels; c++) {
+      let sum = 0;
+      for (let i = 0; i < outers; i++) {
+        const o = Math.floor((i * outer) / outers);
+        for (let j = 0; j < positions; j++) {
+          const s = Math.floor(((2 * j + 1) * inner) / (2 * positions));
+          sum = f32(sum + x[((o * rows + r) * inner + s) * channels + c]);
+        }
+      }
+      centers[r * channels + c] = sum / (outers * positions);
+    }
+  }
+  return centers;
+}
+
+/**
+ * The forward kernel with these passes: the moments, the coefficients, the normalisation, then mean and variance
+ * out. One pass gives Σx and Σ(x − c)² about a provisional center c per k (E[x²] − E[x]² would cancel), so
+ * σ² = Σ(x − c)²/N − (μ − c)². That loses at most one bit while (μ − c)² ≤ σ², which {@link provisionalCenters}
+ * makes the rule; a k where it fails takes a second pass, its deviations from μ₃₂, the float32 mean (so
+ * σ² = Σ(x − μ₃₂)²/N − (μ − μ₃₂)²: the two-pass result). y = (x − μ)·scale + β is computed as
+ * (x − μ₃₂)·scale + offset with offset = β + (μ₃₂ − μ)·scale, so that rounding the mean does not shift y.
  */
 export function bnttForwardWith(
   passes: BnttForwardPasses,
+  x: Float32Array,
   gamma: Float32Array,
   beta: Float32Array,
   dims: BnttDims,
@@ -81,20 +117,28 @@ export function bnttForwardWith(
   // call at K = 1536 (small's dense BNTT), more than its passes.
   const K = gamma.length;
   const count = dims.outer * dims.inner;
-  const sums = passes.sum();
-  const rounding = new Float64Array(K);
+  const centers = provisionalCenters(x, dims);
+  const {sum, squares} = passes.moments(centers);
+  const [rounding, variance] = [new Float64Array(K), new Float64Array(K)];
   const factor = 1 / count;
+  const far: number[] = [];
   for (let k = 0; k < K; k++) {
-    const mean = sums[k] * factor;
+    const mean = sum[k] * factor;
     out.mean[k] = mean;
     rounding[k] = mean - out.mean[k];
+    const offCenter = mean - centers[k];
+    variance[k] = squares[k] / count - offCenter * offCenter;
+    // Also where the mean is NaN (x has NaN or ±Infinity): the two-pass result, as before.
+    if (!(offCenter * offCenter <= variance[k])) far.push(k);
   }
-  const squares = passes.squaredDeviations(out.mean);
+  if (far.length > 0) {
+    const deviations = passes.squaredDeviations(out.mean);
+    for (const k of far) variance[k] = Math.max(0, deviations[k] / count - rounding[k] * rounding[k]);
+  }
   const [scale, offset] = [new Float32Array(K), new Float32Array(K)];
   for (let k = 0; k < K; k++) {
-    const variance = Math.max(0, squares[k] / count - rounding[k] * rounding[k]);
-    out.variance[k] = variance;
-    const a = gamma[k] / Math.sqrt(variance + epsilon);
+    out.variance[k] = variance[k];
+    const a = gamma[k] / Math.sqrt(variance[k] + epsilon);
     scale[k] = a;
     offset[k] = beta[k] - rounding[k] * a;
   }
@@ -149,10 +193,14 @@ export function bnttBackwardWith(
 
 function loopForwardPasses(x: Float32Array, dims: BnttDims, y: Float32Array): BnttForwardPasses {
   return {
-    sum: () =>
-      blockSums(dims, 1, (i, _k, term) => {
+    moments: center => {
+      const [sum, squares] = blockSums(dims, 2, (i, k, term) => {
+        const d = f32(x[i] - center[k]);
         term[0] = x[i];
-      })[0],
+        term[1] = d * d;
+      });
+      return {sum, squares};
+    },
     squaredDeviations: center =>
       blockSums(dims, 1, (i, k, term) => {
         const d = f32(x[i] - center[k]);

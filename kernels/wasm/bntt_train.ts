@@ -27,7 +27,7 @@ export const bnttTrainWasm: KernelFunc = ({inputs, backend, attrs}) => {
           inPlaceRunner(memory, {x: xs.byteOffset, out: y.byteOffset, work}, dims),
           dims
         );
-        bnttForwardWith(passes, gammas, betas, dims, epsilon, {mean, variance});
+        bnttForwardWith(passes, xs, gammas, betas, dims, epsilon, {mean, variance});
       } else {
         bnttTrainForward(xs, gammas, betas, dims, epsilon, {y, mean, variance});
       }

@@ -2,6 +2,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 
 import {BNTT_TRAIN, BNTT_TRAIN_GRAD, bnttDims} from '../../kernels/bntt_attrs';
+import {provisionalCenters} from '../../kernels/bntt_loops';
 import {
   BNTT_PASSES,
   bnttPassFunction,
@@ -14,6 +15,7 @@ import {encodeModule} from '../../kernels/wasm/simd/wasm_emit';
 import {relativeMaxError} from '../reference/lif_reference';
 import {checkForwardBackward, checkSgdStep, FIXTURE_TOLERANCE} from '../shared/bntt_conformance';
 import {
+  CaseData,
   caseData,
   KERNEL_EPSILON,
   KernelCase,
@@ -21,6 +23,7 @@ import {
   OUTPUT_NAMES,
   referenceOutputs,
   runKernels,
+  sizeOf,
 } from '../shared/bntt_kernel_check';
 
 // The cpu and wasm BNTT training kernels run WebAssembly SIMD programs (kernels/wasm/simd/bntt_program.ts) where
@@ -33,7 +36,7 @@ import {
 /**
  * Channel counts that take each grouping: lanes only (1, 3), one vector (4), vector + lane (5), 16 + 4 + 4 + 4
  * + 3 lanes (15 and 47: 12 to 15 channels past a full 16-group; 15 is 8 + 4 + 3 for the 8-groups), 16, 16 + 4,
- * 16 + 16 + 1, 16 + 16 + 4 + 3. The default walk is in blocks up to 32 channels, linear past.
+ * 16 + 16 + 1, 16 + 16 + 4 + 3. The default walk is in blocks up to 32 channels (dx linear), linear past.
  */
 const CHANNELS = [1, 3, 4, 5, 15, 16, 20, 33, 39, 47];
 const T = 4;
@@ -49,8 +52,12 @@ const SIMD_CASES: KernelCase[] = CHANNELS.flatMap(C =>
   ].flatMap(shape => [T, 1].map(rows => ({shape, rows})))
 );
 
-/** The programs a case runs: each pass in the walk bnttWalk picks for its channel count. */
-const passKeys = (channels: number) => BNTT_PASSES.map(pass => `bntt|${pass}|${bnttWalk(pass, channels)}`);
+/**
+ * The programs a case runs, each pass in the walk bnttWalk picks for its channel count: the squared deviations
+ * only where a provisional center was far from its mean (`far`).
+ */
+const passKeys = (channels: number, far = false) =>
+  BNTT_PASSES.filter(pass => far || pass !== 'squares').map(pass => `bntt|${pass}|${bnttWalk(pass, channels)}`);
 const channelsOf = (c: KernelCase) => c.shape[c.shape.length - 1];
 /** Walks to force (the most channels walked in blocks), or the default. */
 const WALKS: Array<{name: string; channels: number | null}> = [
@@ -58,20 +65,36 @@ const WALKS: Array<{name: string; channels: number | null}> = [
   {name: 'every pass linear', channels: 0},
   {name: 'every pass in blocks', channels: Infinity},
 ];
+
+/**
+ * x whose values at the provisional centers' samples (outer indices 0-7 by positions 4, 12, …, 60 of 64: see
+ * provisionalCenters) sit 10 above all the others, with noise: the centers are then farther from the means than
+ * the standard deviations (by √7 at 64 samples of 512), and the forward kernel takes its second pass.
+ */
+function farCenterData(c: KernelCase, seed: number): CaseData {
+  const data = caseData(c, seed);
+  const [outer, inner, channels] = [c.shape[0] * c.shape[1], sizeOf(c.shape.slice(2, -1)), channelsOf(c)];
+  for (let o = 0; o < outer; o++) {
+    for (let s = 4; s < inner; s += 8) {
+      for (let ch = 0; ch < channels; ch++) data.x[(o * inner + s) * channels + ch] += 10;
+    }
+  }
+  return data;
+}
 const caseName = (c: KernelCase) => `x [${c.shape}], R = ${c.rows}`;
 
 /** The kernels' six outputs on the current backend, with the SIMD programs turned on or off. */
-async function runWith(simd: boolean, c: KernelCase, seed: number): Promise<Float32Array[]> {
+async function runWith(simd: boolean, c: KernelCase, seed: number | CaseData): Promise<Float32Array[]> {
   const previous = runtime.setSimdKernelsEnabled(simd);
   try {
-    return await runKernels(c, caseData(c, seed));
+    return await runKernels(c, typeof seed === 'number' ? caseData(c, seed) : seed);
   } finally {
     runtime.setSimdKernelsEnabled(previous);
   }
 }
 
-function expectMatchesReference(actual: Float32Array[], c: KernelCase, seed: number): void {
-  const expected = referenceOutputs(c, caseData(c, seed));
+function expectMatchesReference(actual: Float32Array[], c: KernelCase, seed: number | CaseData): void {
+  const expected = referenceOutputs(c, typeof seed === 'number' ? caseData(c, seed) : seed);
   OUTPUT_NAMES.forEach((name, i) => {
     expect(relativeMaxError(actual[i], expected[i])).withContext(name).toBeLessThan(1e-5);
   });
@@ -92,15 +115,16 @@ describe('BNTT training kernels: the WebAssembly SIMD programs and the loops', (
     const keys = spy.calls.allArgs().map(args => String(args[1]));
     expect(keys).toEqual([...passKeys(5), ...passKeys(5)]);
     expect(passKeys(5)).toEqual(
-      ['sum', 'squares', 'normalize', 'gradSums'].map(p => `bntt|${p}|blocks`).concat('bntt|dx|linear')
+      ['moments', 'normalize', 'gradSums'].map(p => `bntt|${p}|blocks`).concat('bntt|dx|linear')
     );
+    expect(passKeys(32)).toEqual(passKeys(5));
     expect(passKeys(33).every(key => key.endsWith('|linear'))).toBe(true);
   });
 
   for (const backend of ['cpu', 'wasm']) {
     for (const walks of WALKS) {
       describe(`on ${backend}, ${walks.name}: the programs match the float64 reference and give the loops' outputs bit for bit`, () => {
-        let previous = 0;
+        let previous: ReturnType<typeof setBnttBlockWalkChannels> | null = null;
         beforeAll(async () => {
           expect(await tf.setBackend(backend)).toBe(true);
           previous = setBnttBlockWalkChannels(walks.channels);
@@ -127,6 +151,31 @@ describe('BNTT training kernels: the WebAssembly SIMD programs and the loops', (
         });
       });
     }
+
+    describe(`on ${backend}, centers far from the means: the second pass, in both walks`, () => {
+      const FAR_CASES: KernelCase[] = [5, 20].map(C => ({shape: [8, 1, 8, 8, C], rows: 1}));
+      FAR_CASES.forEach((c, i) => {
+        for (const walks of WALKS) {
+          it(`${caseName(c)}, ${walks.name}`, async () => {
+            expect(await tf.setBackend(backend)).toBe(true);
+            const previous = setBnttBlockWalkChannels(walks.channels);
+            try {
+              const data = farCenterData(c, 900 + i);
+              const spy = spyOn(runtime, 'simdFunction').and.callThrough();
+              const simd = await runWith(true, c, data);
+              expect(spy.calls.allArgs().map(args => String(args[1]))).toEqual(passKeys(channelsOf(c), true));
+              expectMatchesReference(simd, c, data);
+              const loops = await runWith(false, c, data);
+              OUTPUT_NAMES.forEach((name, j) => {
+                expect(Array.from(simd[j])).withContext(name).toEqual(Array.from(loops[j]));
+              });
+            } finally {
+              setBnttBlockWalkChannels(previous);
+            }
+          });
+        }
+      });
+    });
 
     describe(`on ${backend} with SIMD turned off (engines without it), the loops match the float64 reference`, () => {
       let previous = true;
@@ -245,6 +294,28 @@ describe('BNTT training kernels: the WebAssembly SIMD programs and the loops', (
     xInt.dispose();
     expect(counts()).withContext('int32 x').toEqual(before);
     tf.dispose([x, dy, gamma, beta]);
+  });
+
+  it('takes each provisional center as the mean of a grid of up to 8 outer indices by 8 positions', () => {
+    // x [outer 10, R 2, S 20, C 3] = 100·o + 10·s + r + c/10: the grid's mean follows from its indices.
+    const dims = {outer: 10, rows: 2, inner: 20, channels: 3};
+    const x = new Float32Array(10 * 2 * 20 * 3);
+    for (let o = 0; o < 10; o++) {
+      for (let r = 0; r < 2; r++) {
+        for (let s = 0; s < 20; s++) {
+          for (let c = 0; c < 3; c++) x[((o * 2 + r) * 20 + s) * 3 + c] = 100 * o + 10 * s + r + c / 10;
+        }
+      }
+    }
+    const outers = [0, 1, 2, 3, 5, 6, 7, 8]; // ⌊i·10/8⌋
+    const positions = [1, 3, 6, 8, 11, 13, 16, 18]; // ⌊(2j + 1)·20/16⌋
+    const mean = (values: number[]) => values.reduce((a, b) => a + b) / values.length;
+    const expected = [0, 1].flatMap(r => [0, 1, 2].map(c => 100 * mean(outers) + 10 * mean(positions) + r + c / 10));
+    const centers = provisionalCenters(x, dims);
+    expected.forEach((value, k) => expect(centers[k]).withContext(`k ${k}`).toBeCloseTo(value, 3));
+    // Fewer values than the grid: all of them (dense, inner 1; outer 3).
+    const dense = provisionalCenters(Float32Array.from([1, 2, 3, 4, 5, 6]), {outer: 3, rows: 1, inner: 1, channels: 2});
+    expect(Array.from(dense)).toEqual([3, 4]);
   });
 
   it('compiles every pass in both walks to a module under 4 KB (what Chrome compiles synchronously on its main thread)', () => {

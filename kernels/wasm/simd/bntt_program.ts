@@ -5,7 +5,7 @@
  *
  * Each computes what the loops compute, so the results are the loops' to the bit. Every operation is a float32
  * instruction on float32 values and coefficients, except the sums' totals: a sum pass adds its float32 terms
- * (x, (x − μ)², or dy and dy·(x − μ)) into float32 partial sums over SUM_BLOCK consecutive inner
+ * (x and (x − c)², (x − μ)², or dy and dy·(x − μ)) into float32 partial sums over SUM_BLOCK consecutive inner
  * positions, then adds each partial sum, promoted, into the k's float64 total (one promotion per block instead of
  * one per value: the promotions were most of a sum pass's instructions). Each k's values are added in the loops'
  * order (outer, then inner).
@@ -14,9 +14,9 @@
  *   16 channels (four vectors, one 64-byte cache line) at a time, then 4, then one lane at a time for C not a
  *   multiple of 4, a sum's float32 partials kept in memory right after its float64 totals at `out`; or block by block
  *   of SUM_BLOCK positions, each group of channels through the block with its partials and coefficients in
- *   registers. Blocks are faster up to 32 channels (0.46–0.85× the time on the sum passes, bench/wasm_bntt.ts) and
- *   slower past 48, where a block spans more than a kilobyte: the per-group sweeps then meet memory in strides the
- *   processor does not prefetch. (Sums that swept all of a group's values at once were twice as slow at 64.)
+ *   registers. Blocks are faster at few channels (up to 32, BNTT_BLOCK_WALK_CHANNELS; not for dx) and
+ *   slower past, where a block spans kilobytes: the per-group sweeps then meet memory in strides the processor does
+ *   not prefetch. (Sums that swept all of a group's values at once were twice as slow at 64 channels.)
 
  * The per-k coefficients (computed between passes by bntt_loops' drivers) are planar arrays of R·C floats at
  * `coefficients`: coefficient m of k at `coefficients + (m·R·C + k)·4`; a sum pass adds its totals to the doubles
@@ -51,8 +51,11 @@ import {
 /** Every pass's parameters, in order (all i32: byte addresses, then sizes); a pass ignores those it does not use. */
 export const BNTT_PASS_PARAMS = ['x', 'dy', 'coefficients', 'out', 'outer', 'rows', 'inner', 'channels'] as const;
 
-/** The passes: Σx; Σ(x − center)²; y = (x − center)·scale + offset; Σdy and Σdy·(x − μ); dx. */
-export const BNTT_PASSES = ['sum', 'squares', 'normalize', 'gradSums', 'dx'] as const;
+/**
+ * The passes: Σx and Σ(x − center)²; Σ(x − center)² (where the first's center was far from the mean); y = (x −
+ * center)·scale + offset; Σdy and Σdy·(x − μ); dx.
+ */
+export const BNTT_PASSES = ['moments', 'squares', 'normalize', 'gradSums', 'dx'] as const;
 export type BnttPass = (typeof BNTT_PASSES)[number];
 
 /** Channel groups of the linear walk, widest first: one cache line of floats, one vector, one lane. */
@@ -63,24 +66,43 @@ const LINEAR_GROUPS = [16, 4, 1];
  * coefficients stay in registers through a block, four vectors of each where the registers hold them all.
  */
 const BLOCK_GROUPS: Record<BnttPass, number[]> = {
-  sum: [16, 4, 1],
+  moments: [8, 4, 1],
   squares: [16, 4, 1],
   normalize: [16, 4, 1],
   gradSums: [8, 4, 1],
   dx: [8, 4, 1],
 };
 
-/** The most channels the passes walk x in blocks with (see {@link bnttWalk}). */
-export const BNTT_BLOCK_WALK_CHANNELS = 32;
-let blockWalkChannels = BNTT_BLOCK_WALK_CHANNELS;
+/**
+ * The most channels each pass walks x in blocks with (see {@link bnttWalk}), from bench/wasm_bntt.ts with x in
+ * memory (not in cache), over runs on a shared machine: at 32 channels blocks took 0.69–0.74× the linear walk's time
+ * on the moments, 0.78–1.03× on the gradient sums and 0.88–0.98× on the normalisation; past 32 they were slower in
+ * some runs (up to 1.2× on the moments at 64 channels, 1.8–2.6× on the others). dx is no faster in blocks at any
+ * count.
+ */
+export const BNTT_BLOCK_WALK_CHANNELS: Readonly<Record<BnttPass, number>> = {
+  moments: 32,
+  squares: 32,
+  normalize: 32,
+  gradSums: 32,
+  dx: 0,
+};
+let blockWalkChannels: Readonly<Record<BnttPass, number>> = BNTT_BLOCK_WALK_CHANNELS;
 
 /**
- * Test and bench hook: the most channels the passes walk in blocks with (0: always linear; Infinity: always in
- * blocks, dx too); null restores {@link BNTT_BLOCK_WALK_CHANNELS}. Returns the previous value.
+ * Test and bench hook: the most channels every pass walks in blocks with (0: always linear; Infinity: always in
+ * blocks); null restores {@link BNTT_BLOCK_WALK_CHANNELS}. Returns the previous setting.
  */
-export function setBnttBlockWalkChannels(channels: number | null): number {
+export function setBnttBlockWalkChannels(
+  channels: number | Readonly<Record<BnttPass, number>> | null
+): Readonly<Record<BnttPass, number>> {
   const previous = blockWalkChannels;
-  blockWalkChannels = channels ?? BNTT_BLOCK_WALK_CHANNELS;
+  blockWalkChannels =
+    channels == null
+      ? BNTT_BLOCK_WALK_CHANNELS
+      : typeof channels === 'number'
+        ? (Object.fromEntries(BNTT_PASSES.map(pass => [pass, channels])) as Record<BnttPass, number>)
+        : channels;
   return previous;
 }
 
@@ -107,7 +129,16 @@ interface PassSpec {
 }
 
 const SPECS: Record<BnttPass, PassSpec> = {
-  sum: {streams: ['x'], sums: 1, coefficients: 0, element: () => v => ({pre: [], values: [v('x')]})},
+  // coefficients: center
+  moments: {
+    coefficients: 1,
+    streams: ['x'],
+    sums: 2,
+    element: f => {
+      const d = f.local(V128);
+      return (v, c) => ({pre: [set(d, f32x4.sub(v('x'), c(0)))], values: [v('x'), f32x4.mul(get(d), get(d))]});
+    },
+  },
   // coefficients: center
   squares: {
     coefficients: 1,
@@ -369,13 +400,9 @@ function blockWalk(frame: PassFrame, pass: BnttPass): Code[] {
   ];
 }
 
-/**
- * The walk a pass takes over x with `channels` channels: in blocks where a block is at most a kilobyte (C ≤ 32),
- * else linear; the dx pass always linear (in blocks it is no faster at any C). bench/wasm_bntt.ts measures both.
- */
+/** The walk a pass takes over x with `channels` channels: in blocks up to {@link BNTT_BLOCK_WALK_CHANNELS}. */
 export function bnttWalk(pass: BnttPass, channels: number): BnttWalk {
-  if (blockWalkChannels === Infinity) return 'blocks';
-  return pass !== 'dx' && channels <= blockWalkChannels ? 'blocks' : 'linear';
+  return channels <= blockWalkChannels[pass] ? 'blocks' : 'linear';
 }
 
 /** The program of a pass on `memory`: called with the byte addresses and sizes of {@link BNTT_PASS_PARAMS}. */
@@ -477,10 +504,12 @@ export function simdForwardPasses(runner: BnttPassRunner, dims: BnttDims): BnttF
   const K = dims.rows * dims.channels;
   const work = () => new Float64Array(runner.memory.buffer, runner.work, 4 * K);
   return {
-    sum: () => {
-      work().fill(0, K, 2 * K);
-      runner.run('sum', runner.work, runner.work + 8 * K);
-      return work().slice(K, 2 * K);
+    moments: center => {
+      new Float32Array(runner.memory.buffer, runner.work, K).set(center);
+      work().fill(0, K, 3 * K);
+      runner.run('moments', runner.work, runner.work + 8 * K);
+      const sums = work();
+      return {sum: sums.slice(K, 2 * K), squares: sums.slice(2 * K, 3 * K)};
     },
     squaredDeviations: center => {
       new Float32Array(runner.memory.buffer, runner.work, K).set(center);
