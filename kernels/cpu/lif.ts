@@ -4,7 +4,7 @@ import {LIF, LifAttrs} from '../lif_attrs';
 import {LifDims, lifDims} from '../lif_dims';
 import {cpuIO} from './cpu_backend';
 import {LifParams, scanRow} from './lif_scan';
-import {lifForwardOn} from '../wasm/simd/lif_program';
+import {lifForwardOn, lifProgramAttrs} from '../wasm/simd/lif_program';
 import {runOnScratch, simdKernelsAvailable} from '../wasm/simd/simd_runtime';
 
 /** The arrays forward LIF writes: every spike, and the membrane (V_0 on entry, V_T on exit). */
@@ -37,6 +37,7 @@ export const lifCpu: KernelFunc = ({inputs, backend, attrs}) => {
   if (simdKernelsAvailable()) {
     // The wasm backend's SIMD program, on a scratch copy (copying costs a fraction of the loops' time).
     const initial = io.read(initialMembrane);
+    const programAttrs = lifProgramAttrs(attrs as unknown as LifAttrs, params.leak, params.threshold);
     const [spikes, membrane] = runOnScratch(
       dims.batch,
       [
@@ -48,7 +49,7 @@ export const lifCpu: KernelFunc = ({inputs, backend, attrs}) => {
         {length: initial.length, perRow: true},
       ],
       (memory, addresses, rows) =>
-        lifForwardOn(memory, attrs as unknown as LifAttrs, dims.time)(...addresses, rows, dims.time, dims.features)
+        lifForwardOn(memory, programAttrs, dims.time)(...addresses, rows, dims.time, dims.features)
     );
     return [io.output(currents.shape.slice(), spikes), io.output(initialMembrane.shape.slice(), membrane)];
   }

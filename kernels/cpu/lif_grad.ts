@@ -4,7 +4,7 @@ import {LIF_GRAD, LifAttrs, SURROGATE_SCALARS} from '../lif_attrs';
 import {LifDims, lifDims} from '../lif_dims';
 import {cpuIO} from './cpu_backend';
 import {LifParams, scanRow} from './lif_scan';
-import {lifGradOn} from '../wasm/simd/lif_program';
+import {lifGradOn, lifProgramAttrs} from '../wasm/simd/lif_program';
 import {runOnScratch, simdKernelsAvailable} from '../wasm/simd/simd_runtime';
 
 /**
@@ -101,6 +101,7 @@ export const lifGradCpu: KernelFunc = ({inputs, backend, attrs}) => {
   if (simdKernelsAvailable()) {
     // The wasm backend's SIMD program, on a scratch copy.
     const {currents: c, initialMembrane: v0, dSpikes: dS, dMembrane: dV, leak: l, threshold: th} = arrays;
+    const programAttrs = lifProgramAttrs(attrs as unknown as LifAttrs, l, th);
     const row = (values: Float32Array) => ({values, length: values.length, perRow: true});
     const param = (values: Float32Array) => ({values, length: values.length, perRow: false});
     const grads = runOnScratch(
@@ -118,7 +119,7 @@ export const lifGradCpu: KernelFunc = ({inputs, backend, attrs}) => {
         {length: th.length, perRow: false},
       ],
       (memory, addresses, rows) =>
-        lifGradOn(memory, attrs as unknown as LifAttrs, dims.time)(...addresses, rows, dims.time, dims.features)
+        lifGradOn(memory, programAttrs, dims.time)(...addresses, rows, dims.time, dims.features)
     );
     const shapes = [currents.shape, initialMembrane.shape, leak.shape, threshold.shape];
     return grads.map((values, i) => io.output(shapes[i].slice(), values));

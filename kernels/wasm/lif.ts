@@ -3,7 +3,7 @@ import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {lifInto} from '../cpu/lif';
 import {LIF, LifAttrs} from '../lif_attrs';
 import {lifDims} from '../lif_dims';
-import {lifForwardOn, lifForwardProgram, lifRows} from './simd/lif_program';
+import {lifForwardOn, lifForwardProgram, lifProgramAttrs, lifRows} from './simd/lif_program';
 import {runParts} from './simd/program_workers';
 import {simdKernelsAvailable} from './simd/simd_runtime';
 import {heapMemory, heapOutputsAndViews} from './wasm_backend';
@@ -25,7 +25,7 @@ export const lifWasm: KernelFunc = ({inputs, backend, attrs}) => {
   const dims = lifDims(currents.shape);
   const memory = simdKernelsAvailable() ? heapMemory(backend, input) : null;
   if (memory != null) {
-    const lifAttrs = attrs as unknown as LifAttrs;
+    const lifAttrs = lifProgramAttrs(attrs as unknown as LifAttrs, leaks, thresholds);
     const [x, v0, leakAt, thresholdAt, s, v] = [input, initial, leaks, thresholds, spikes, membrane].map(
       view => view.byteOffset
     );

@@ -3,7 +3,7 @@ import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {lifGradInto} from '../cpu/lif_grad';
 import {LIF_GRAD, LifAttrs, needsParameterGradients} from '../lif_attrs';
 import {lifDims} from '../lif_dims';
-import {lifGradOn, lifGradProgram, lifRows} from './simd/lif_program';
+import {lifGradOn, lifGradProgram, lifProgramAttrs, lifRows} from './simd/lif_program';
 import {runParts} from './simd/program_workers';
 import {simdKernelsAvailable} from './simd/simd_runtime';
 import {heapMemory, heapOutputsAndViews} from './wasm_backend';
@@ -34,7 +34,7 @@ export const lifGradWasm: KernelFunc = ({inputs, backend, attrs}) => {
   const dims = lifDims(currents.shape);
   const memory = simdKernelsAvailable() ? heapMemory(backend, current) : null;
   if (memory != null) {
-    const lifAttrs = attrs as unknown as LifAttrs;
+    const lifAttrs = lifProgramAttrs(attrs as unknown as LifAttrs, leaks, thresholds);
     // The program adds each batch row's sums to the parameter gradients.
     dLeak.fill(0);
     dThreshold.fill(0);

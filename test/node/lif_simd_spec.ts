@@ -98,7 +98,7 @@ describe('LIF kernels: the WebAssembly SIMD program and the loops', () => {
   });
 
   // The cases above have at most 12 features; the programs' widest pass takes LIF_VECTORS · 4 neurons at a time.
-  describe('the widest pass, one vector and single lanes (4·LIF_VECTORS + 5 features; T 6: one chunk, the gradient trace in locals; T 29: two and three chunks) against the float64 reference', () => {
+  describe('the widest pass, one vector and single lanes (4·LIF_VECTORS + 5 features; T 6: one chunk, the gradient trace in locals; T 29: two and three chunks), with per-feature and with uniform leak and threshold (read once per call), against the float64 reference', () => {
     const features = 4 * LIF_VECTORS + 5;
     for (const [backend, time] of [
       ['cpu', 29],
@@ -107,32 +107,41 @@ describe('LIF kernels: the WebAssembly SIMD program and the loops', () => {
     ] as const) {
       for (const surrogate of SURROGATE_NAMES) {
         for (const resetMode of RESET_MODES) {
-          it(`${backend}: ${surrogate}, ${resetMode} reset, ${features} features, T ${time}`, async () => {
-            expect(await tf.setBackend(backend)).toBe(true);
-            const values = (seed: number, low: number, high: number) =>
-              Array.from(randomArray(features, seed, low, high));
-            const leak = {shape: [features], values: values(31, 0.7, 1).map(Math.fround)};
-            const threshold = {shape: [features], values: values(32, 0.6, 1.2).map(Math.fround)};
-            const c: LifCase = {
-              name: `${surrogate} ${resetMode}`,
-              options: {
-                leak: leak.values,
-                threshold: threshold.values,
-                vReset: resetMode === 'zero' ? -0.1 : 0,
-                resetMode,
-                detachReset: false,
-                surrogate,
-                alpha: DEFAULT_ALPHA[surrogate],
-              },
-              leak,
-              threshold,
-              batch: 3,
-              time,
-              featureShape: [features],
-              seed: 90,
-            };
-            expectMatchesReference(await checkLifCase(c, 'kernel'));
-          });
+          for (const uniform of [false, true]) {
+            const parameters = uniform ? 'uniform' : 'per-feature';
+            it(`${backend}: ${surrogate}, ${resetMode} reset, ${features} features, T ${time}, ${parameters} parameters`, async () => {
+              expect(await tf.setBackend(backend)).toBe(true);
+              const values = (seed: number, low: number, high: number) =>
+                uniform
+                  ? new Array<number>(features).fill(randomArray(1, seed, low, high)[0])
+                  : Array.from(randomArray(features, seed, low, high));
+              const leak = {shape: [features], values: values(31, 0.7, 1).map(Math.fround)};
+              const threshold = {shape: [features], values: values(32, 0.6, 1.2).map(Math.fround)};
+              const c: LifCase = {
+                name: `${surrogate} ${resetMode}`,
+                options: {
+                  leak: leak.values,
+                  threshold: threshold.values,
+                  vReset: resetMode === 'zero' ? -0.1 : 0,
+                  resetMode,
+                  detachReset: false,
+                  surrogate,
+                  alpha: DEFAULT_ALPHA[surrogate],
+                },
+                leak,
+                threshold,
+                batch: 3,
+                time,
+                featureShape: [features],
+                seed: 90,
+              };
+              const spy = spyOn(runtime, 'simdFunction').and.callThrough();
+              expectMatchesReference(await checkLifCase(c, 'kernel'));
+              const keys = spy.calls.allArgs().map(args => String(args[1]));
+              expect(keys.length).toBeGreaterThan(0);
+              for (const key of keys) expect(key).toContain(`|${uniform}|`);
+            });
+          }
         }
       }
     }

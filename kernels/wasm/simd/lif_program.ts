@@ -22,6 +22,7 @@ import {
   ifThen,
   load,
   loadLane0,
+  loadSplat,
   set,
   store,
   storeLane0,
@@ -181,8 +182,9 @@ function chunkingFor(
  * The bytes of a `kind` program's module of one chunk of `steps` steps, the widest pass: what the chunk budget
  * ({@link LIF_UNROLLED_BYTES}) bounds. The gradient's is measured with its trace through memory, as the budget was.
  */
-export function lifChunkBytes(kind: LifProgramKind, attrs: LifAttrs, steps: number): number {
+export function lifChunkBytes(kind: LifProgramKind, programAttrs: LifProgramAttrs, steps: number): number {
   const chunk = {first: steps, size: steps, count: 0};
+  const attrs = {...programAttrs, uniformParameters: false};
   const fn =
     kind === 'forward' ? lifForwardWith(attrs, LIF_VECTORS, chunk) : lifGradWith(attrs, LIF_VECTORS, chunk, false);
   return encodeModule([fn], false).length;
@@ -375,33 +377,76 @@ interface GroupLocals {
   state: number;
   /** Set: the byte offset of (b, 0, n) in the [batch, time, features] arrays, plus `offset` bytes. */
   o: number;
-  /** Set per vector: β and θ. */
+  /** Set per vector: β and θ (one local for every vector, set once per call, where they are uniform). */
   leak: number[];
   th: number[];
+  uniform: boolean;
 }
 
 /** The start of a group of neurons in both programs: its state offset, β and θ, and o at `offset` bytes. */
-function groupStart(access: Access, {p, b, n, row, state, o, leak, th}: GroupLocals, offset: Code): Code[] {
+function groupStart(access: Access, {p, b, n, row, state, o, leak, th, uniform}: GroupLocals, offset: Code): Code[] {
   return [
     set(state, i32.mul(i32.add(i32.mul(get(b), get(p.features)), get(n)), i32.const(4))),
-    ...interleaved(access, j => [
-      set(leak[j], access.load(at(p.leak, n), j)),
-      set(th[j], access.load(at(p.threshold, n), j)),
-    ]),
+    ...(uniform
+      ? []
+      : interleaved(access, j => [
+          set(leak[j], access.load(at(p.leak, n), j)),
+          set(th[j], access.load(at(p.threshold, n), j)),
+        ])),
     set(o, i32.add(i32.mul(i32.add(get(row), get(n)), i32.const(4)), offset)),
   ];
 }
 
+/**
+ * The attributes a program is built for: the kernel's, and whether leak and threshold hold one value for every
+ * feature (ops.lif given numbers, a per-layer parameter): the program then reads each once per call into one
+ * register for every vector, not per group of neurons into one per vector (fewer registers spilled: 0.85-0.95×
+ * the BPTT program's time on the models' LIF layers, bench/wasm_lif_unroll.ts).
+ */
+export interface LifProgramAttrs extends LifAttrs {
+  uniformParameters?: boolean;
+}
+
+const uniformOf = (attrs: LifProgramAttrs): boolean => attrs.uniformParameters === true;
+
+/**
+ * Whether leak and threshold each hold one value for every feature, to the bit (what
+ * {@link LifProgramAttrs.uniformParameters} asks for).
+ */
+export function uniformParameters(leak: Float32Array, threshold: Float32Array): boolean {
+  for (const values of [leak, threshold]) {
+    const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
+    for (let i = 1; i < bits.length; i++) if (bits[i] !== bits[0]) return false;
+  }
+  return true;
+}
+
+/** The program attributes for a kernel call with these leak and threshold values. */
+export function lifProgramAttrs(attrs: LifAttrs, leak: Float32Array, threshold: Float32Array): LifProgramAttrs {
+  return {...attrs, uniformParameters: uniformParameters(leak, threshold)};
+}
+
+/** β and θ: a local per vector, or (uniform) one for all. */
+function parameterLocals(f: WasmFunction, vectors: number, uniform: boolean): {leak: number[]; th: number[]} {
+  if (!uniform) return {leak: vectorLocals(f, vectors), th: vectorLocals(f, vectors)};
+  const [leak, th] = [f.local(V128), f.local(V128)];
+  return {leak: Array(vectors).fill(leak), th: Array(vectors).fill(th)};
+}
+
+/** A program's start: uniform β and θ into their locals, once. */
+const parametersOnce = ({p, leak, th, uniform}: GroupLocals): Code[] =>
+  uniform ? [set(leak[0], loadSplat(get(p.leak))), set(th[0], loadSplat(get(p.threshold)))] : [];
+
 /** The forward program's builds for `time` steps, preferred first: spikes and the final membrane. */
-export function lifForwardFunctions(attrs: LifAttrs, time: number): Iterable<WasmFunction> {
+export function lifForwardFunctions(attrs: LifProgramAttrs, time: number): Iterable<WasmFunction> {
   return buildsOf(forwardChunks(attrs, time), (vectors, chunks) => lifForwardWith(attrs, vectors, chunks));
 }
 
 /** The chunks of the forward program for `time` steps, or null (the loop). */
-const forwardChunks = (attrs: LifAttrs, time: number): LifChunks | null =>
+const forwardChunks = (attrs: LifProgramAttrs, time: number): LifChunks | null =>
   chunkingFor('forward', `lif|${attrsKey(attrs)}`, time, steps => lifChunkBytes('forward', attrs, steps));
 
-function lifForwardWith(attrs: LifAttrs, vectors: number, chunks: LifChunks | null): WasmFunction {
+function lifForwardWith(attrs: LifProgramAttrs, vectors: number, chunks: LifChunks | null): WasmFunction {
   const p = params(LIF_FORWARD_PARAMS);
   const f = new WasmFunction('lif', LIF_FORWARD_PARAMS.length);
   const b = f.local(I32);
@@ -414,11 +459,11 @@ function lifForwardWith(attrs: LifAttrs, vectors: number, chunks: LifChunks | nu
   const state = f.local(I32); // byte offset of (b, n) in the [batch, features] arrays
   const stepBytes = f.local(I32); // 4·F
   const m = vectorLocals(f, vectors);
-  const leak = vectorLocals(f, vectors);
-  const th = vectorLocals(f, vectors);
+  const uniform = uniformOf(attrs);
+  const {leak, th} = parameterLocals(f, vectors, uniform);
   const u = vectorLocals(f, vectors);
   const spiked = vectorLocals(f, vectors);
-  const group = {p, b, n, row, state, o, leak, th};
+  const group = {p, b, n, row, state, o, leak, th, uniform};
 
   const step = (access: Access): Code[] =>
     interleaved(access, j => [
@@ -475,7 +520,11 @@ function lifForwardWith(attrs: LifAttrs, vectors: number, chunks: LifChunks | nu
               ]),
         ];
 
-  f.emit(set(stepBytes, i32.mul(get(p.features), i32.const(4))), overBatchRows({b, row}, p, ...rowCode));
+  f.emit(
+    set(stepBytes, i32.mul(get(p.features), i32.const(4))),
+    ...parametersOnce(group),
+    overBatchRows({b, row}, p, ...rowCode)
+  );
   return f;
 }
 
@@ -485,12 +534,12 @@ function lifForwardWith(attrs: LifAttrs, vectors: number, chunks: LifChunks | nu
  * membrane and then dL/dV wait between chunks in dInitial's slots. dLeak and dThreshold (zeroed by the caller) get
  * each group's sums added.
  */
-export function lifGradFunctions(attrs: LifAttrs, time: number): Iterable<WasmFunction> {
+export function lifGradFunctions(attrs: LifProgramAttrs, time: number): Iterable<WasmFunction> {
   return buildsOf(gradChunks(attrs, time), (vectors, chunks) => lifGradWith(attrs, vectors, chunks));
 }
 
 /** The chunks of the BPTT program for `time` steps, or null (the loop). */
-const gradChunks = (attrs: LifAttrs, time: number): LifChunks | null =>
+const gradChunks = (attrs: LifProgramAttrs, time: number): LifChunks | null =>
   chunkingFor('gradient', gradAttrsKey(attrs), time, steps => lifChunkBytes('gradient', attrs, steps));
 
 /**
@@ -498,7 +547,12 @@ const gradChunks = (attrs: LifAttrs, time: number): LifChunks | null =>
  * pass over the neurons (0.82-0.88× the time of the trace through dCurrents' slots at T 6 and 8, about even at
  * T 4; bench/wasm_lif_unroll.ts). The chunk budget is measured without it (lifChunkBytes).
  */
-function lifGradWith(attrs: LifAttrs, vectors: number, chunks: LifChunks | null, traceInLocals = true): WasmFunction {
+function lifGradWith(
+  attrs: LifProgramAttrs,
+  vectors: number,
+  chunks: LifChunks | null,
+  traceInLocals = true
+): WasmFunction {
   const p = params(LIF_GRAD_PARAMS);
   const f = new WasmFunction('lifGrad', LIF_GRAD_PARAMS.length);
   const b = f.local(I32);
@@ -512,8 +566,8 @@ function lifGradWith(attrs: LifAttrs, vectors: number, chunks: LifChunks | null,
   const state = f.local(I32); // byte offset of (b, n) in the [batch, features] arrays
   const stepBytes = f.local(I32); // bytes from one step to the next: 4·F
   const m = vectorLocals(f, vectors);
-  const leak = vectorLocals(f, vectors);
-  const th = vectorLocals(f, vectors);
+  const uniform = uniformOf(attrs);
+  const {leak, th} = parameterLocals(f, vectors, uniform);
   const u = vectorLocals(f, vectors);
   const spiked = vectorLocals(f, vectors);
   const a = vectorLocals(f, vectors); // dL/dV_t
@@ -526,7 +580,7 @@ function lifGradWith(attrs: LifAttrs, vectors: number, chunks: LifChunks | null,
   const slope = vectorLocals(f, vectors);
   const sumLeak = vectorLocals(f, vectors);
   const sumThreshold = vectorLocals(f, vectors);
-  const group = {p, b, n, row, state, o, leak, th};
+  const group = {p, b, n, row, state, o, leak, th, uniform};
   const subtract = attrs.resetMode === 'subtract';
   const zero = attrs.resetMode === 'zero';
   const resetGrad = !attrs.detachReset && attrs.resetMode !== 'none';
@@ -630,6 +684,7 @@ function lifGradWith(attrs: LifAttrs, vectors: number, chunks: LifChunks | null,
   const overRows = (pass: (access: Access) => Code): WasmFunction => {
     f.emit(
       set(stepBytes, i32.mul(get(p.features), i32.const(4))),
+      ...parametersOnce(group),
       overBatchRows({b, row}, p, ...overNeurons(n, vectors, pass))
     );
     return f;
@@ -719,6 +774,7 @@ function lifGradWith(attrs: LifAttrs, vectors: number, chunks: LifChunks | null,
   const lastOf = (steps: number): Code => i32.add(get(first), i32.mul(get(stepBytes), i32.const(steps - 1)));
   f.emit(
     set(stepBytes, i32.mul(get(p.features), i32.const(4))),
+    ...parametersOnce(group),
     overBatchRows(
       {b, row},
       p,
@@ -753,8 +809,8 @@ function lifGradWith(attrs: LifAttrs, vectors: number, chunks: LifChunks | null,
 }
 
 /** The attributes a program depends on (the forward's do not include parameterGradients). */
-const attrsKey = (attrs: LifAttrs): string =>
-  [attrs.resetMode, attrs.detachReset, attrs.surrogate, attrs.alpha, attrs.vReset].join('|');
+const attrsKey = (attrs: LifProgramAttrs): string =>
+  [attrs.resetMode, attrs.detachReset, attrs.surrogate, attrs.alpha, attrs.vReset, uniformOf(attrs)].join('|');
 
 /**
  * Neuron-steps below which a LIF call runs on one thread: handing a part to a program worker costs tens of
@@ -787,18 +843,19 @@ export function lifRows(memory: WebAssembly.Memory, dims: LifDims, split = true)
 }
 
 /** The key of a program for `time` steps: its attributes, and the T it is unrolled for or `loop`. */
-const forwardKey = (attrs: LifAttrs, time: number): string =>
+const forwardKey = (attrs: LifProgramAttrs, time: number): string =>
   `lif|${attrsKey(attrs)}|${walkKey(forwardChunks(attrs, time))}`;
-const gradAttrsKey = (attrs: LifAttrs): string => `lifGrad|${attrsKey(attrs)}|${needsParameterGradients(attrs)}`;
-const gradKey = (attrs: LifAttrs, time: number): string => `${gradAttrsKey(attrs)}|${walkKey(gradChunks(attrs, time))}`;
+const gradAttrsKey = (attrs: LifProgramAttrs): string => `lifGrad|${attrsKey(attrs)}|${needsParameterGradients(attrs)}`;
+const gradKey = (attrs: LifProgramAttrs, time: number): string =>
+  `${gradAttrsKey(attrs)}|${walkKey(gradChunks(attrs, time))}`;
 
 /** The forward program's module for `time` steps on `memory`, for program workers. */
-export function lifForwardProgram(memory: WebAssembly.Memory, attrs: LifAttrs, time: number): CompiledProgram {
+export function lifForwardProgram(memory: WebAssembly.Memory, attrs: LifProgramAttrs, time: number): CompiledProgram {
   return compiledProgram(memory, forwardKey(attrs, time), () => lifForwardFunctions(attrs, time));
 }
 
 /** The BPTT program's module for `time` steps on `memory`, for program workers. */
-export function lifGradProgram(memory: WebAssembly.Memory, attrs: LifAttrs, time: number): CompiledProgram {
+export function lifGradProgram(memory: WebAssembly.Memory, attrs: LifProgramAttrs, time: number): CompiledProgram {
   return compiledProgram(memory, gradKey(attrs, time), () => lifGradFunctions(attrs, time));
 }
 
@@ -806,7 +863,7 @@ export function lifGradProgram(memory: WebAssembly.Memory, attrs: LifAttrs, time
  * The forward program for `time` steps on `memory`: called with the byte addresses and sizes of
  * {@link LIF_FORWARD_PARAMS}, `time` among them.
  */
-export function lifForwardOn(memory: WebAssembly.Memory, attrs: LifAttrs, time: number): SimdFunction {
+export function lifForwardOn(memory: WebAssembly.Memory, attrs: LifProgramAttrs, time: number): SimdFunction {
   return simdFunction(memory, forwardKey(attrs, time), () => lifForwardFunctions(attrs, time));
 }
 
@@ -814,6 +871,6 @@ export function lifForwardOn(memory: WebAssembly.Memory, attrs: LifAttrs, time: 
  * The BPTT program for `time` steps on `memory`: called with the byte addresses and sizes of
  * {@link LIF_GRAD_PARAMS}, `time` among them.
  */
-export function lifGradOn(memory: WebAssembly.Memory, attrs: LifAttrs, time: number): SimdFunction {
+export function lifGradOn(memory: WebAssembly.Memory, attrs: LifProgramAttrs, time: number): SimdFunction {
   return simdFunction(memory, gradKey(attrs, time), () => lifGradFunctions(attrs, time));
 }
