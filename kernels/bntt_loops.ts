@@ -63,37 +63,38 @@ export function bnttTrainForward(
   bnttForwardWith(loopForwardPasses(x, dims, out.y), x, gamma, beta, dims, epsilon, out);
 }
 
-/**
- * Values of each k that {@link provisionalCenters} averages: a grid of up to 8 outer indices by 8 positions, spread
- * over x.
- */
-const CENTER_SAMPLES = 8;
+/** The most values of each k that {@link provisionalCenters} averages, and the most positions among them. */
+const CENTER_SAMPLES = 32;
+const CENTER_POSITIONS = 8;
 
 /**
- * A provisional center per k for the one-pass moments: the float32 mean of k's values at up to 8 outer indices by
- * up to 8 inner positions spread evenly over x (their float32 sum in that order, divided once), so within about
- * σ/8 of the mean for most data. Reads at most 64 values per k of x (the whole x, [outer, R, S, C]).
+ * A provisional center per k for the one-pass moments: the float32 mean of up to 32 of k's values spread evenly
+ * over x, on a grid of up to 8 inner positions by as many outer indices as make 32 (32 of a dense layer's batch
+ * rows, 4 by 8 after a conv), their float32 sum in that order divided once. For normal data that is within σ/5 of
+ * the mean, and more than σ off (a second pass) with a chance under 1e-8 per k. Reads x as [outer, R, S, C], the
+ * sampled rows' channels in memory order.
  */
 export function provisionalCenters(x: Float32Array, dims: BnttDims): Float32Array {
   const {outer, rows, inner, channels} = dims;
-  const centers = new Float32Array(rows * channels);
-  const outers = Math.min(CENTER_SAMPLES, outer);
-  const positions = Math.min(CENTER_SAMPLES, inner);
-  if (outers === 0 || positions === 0) return centers;
-  for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < channels; c++) {
-      let sum = 0;
-      for (let i = 0; i < outers; i++) {
-        const o = Math.floor((i * outer) / outers);
-        for (let j = 0; j < positions; j++) {
-          const s = Math.floor(((2 * j + 1) * inner) / (2 * positions));
-          sum = f32(sum + x[((o * rows + r) * inner + s) * channels + c]);
-        }
+  const K = rows * channels;
+  const sums = new Float32Array(K);
+  const positions = Math.min(CENTER_POSITIONS, inner);
+  const outers = Math.min(Math.floor(CENTER_SAMPLES / Math.max(positions, 1)), outer);
+  if (outers === 0 || positions === 0) return sums;
+  for (let i = 0; i < outers; i++) {
+    const o = Math.floor((i * outer) / outers);
+    for (let j = 0; j < positions; j++) {
+      const s = Math.floor(((2 * j + 1) * inner) / (2 * positions));
+      for (let r = 0; r < rows; r++) {
+        const at = ((o * rows + r) * inner + s) * channels;
+        // Each k's values added in the grid's order (i, then j), each sum rounded to float32.
+        for (let c = 0, k = r * channels; c < channels; c++, k++) sums[k] += x[at + c];
       }
-      centers[r * channels + c] = sum / (outers * positions);
     }
   }
-  return centers;
+  const count = outers * positions;
+  for (let k = 0; k < K; k++) sums[k] /= count;
+  return sums;
 }
 
 /**

@@ -67,9 +67,9 @@ const WALKS: Array<{name: string; channels: number | null}> = [
 ];
 
 /**
- * x whose values at the provisional centers' samples (outer indices 0-7 by positions 4, 12, …, 60 of 64: see
+ * x whose values at positions 4, 12, …, 60 of 64 (the provisional centers' sampled positions, see
  * provisionalCenters) sit 10 above all the others, with noise: the centers are then farther from the means than
- * the standard deviations (by √7 at 64 samples of 512), and the forward kernel takes its second pass.
+ * the standard deviations (by √7: an eighth of the values are high), and the forward kernel takes its second pass.
  */
 function farCenterData(c: KernelCase, seed: number): CaseData {
   const data = caseData(c, seed);
@@ -296,7 +296,7 @@ describe('BNTT training kernels: the WebAssembly SIMD programs and the loops', (
     tf.dispose([x, dy, gamma, beta]);
   });
 
-  it('takes each provisional center as the mean of a grid of up to 8 outer indices by 8 positions', () => {
+  it('takes each provisional center as the mean of a grid of up to 32 values: 8 positions by 4 outer indices, or 32 outer indices', () => {
     // x [outer 10, R 2, S 20, C 3] = 100·o + 10·s + r + c/10: the grid's mean follows from its indices.
     const dims = {outer: 10, rows: 2, inner: 20, channels: 3};
     const x = new Float32Array(10 * 2 * 20 * 3);
@@ -307,15 +307,17 @@ describe('BNTT training kernels: the WebAssembly SIMD programs and the loops', (
         }
       }
     }
-    const outers = [0, 1, 2, 3, 5, 6, 7, 8]; // ⌊i·10/8⌋
+    const outers = [0, 2, 5, 7]; // ⌊i·10/4⌋
     const positions = [1, 3, 6, 8, 11, 13, 16, 18]; // ⌊(2j + 1)·20/16⌋
     const mean = (values: number[]) => values.reduce((a, b) => a + b) / values.length;
     const expected = [0, 1].flatMap(r => [0, 1, 2].map(c => 100 * mean(outers) + 10 * mean(positions) + r + c / 10));
     const centers = provisionalCenters(x, dims);
     expected.forEach((value, k) => expect(centers[k]).withContext(`k ${k}`).toBeCloseTo(value, 3));
-    // Fewer values than the grid: all of them (dense, inner 1; outer 3).
+    // Fewer values than the grid: all of them (dense, inner 1; outer 3); a dense layer's first 32 of 64 rows.
     const dense = provisionalCenters(Float32Array.from([1, 2, 3, 4, 5, 6]), {outer: 3, rows: 1, inner: 1, channels: 2});
     expect(Array.from(dense)).toEqual([3, 4]);
+    const rows64 = Float32Array.from({length: 64}, (_, o) => o);
+    expect(Array.from(provisionalCenters(rows64, {outer: 64, rows: 1, inner: 1, channels: 1}))).toEqual([31]);
   });
 
   it('compiles every pass in both walks to a module under 4 KB (what Chrome compiles synchronously on its main thread)', () => {
