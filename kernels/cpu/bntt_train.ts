@@ -23,7 +23,7 @@ export const bnttTrainCpu: KernelFunc = ({inputs, backend, attrs}) => {
   };
   const y = new Float32Array(xs.length);
   if (simdKernelsAvailable()) {
-    const passes = simdForwardPasses(scratchRunner(xs, null, y, dims), dims);
+    const passes = simdForwardPasses(scratchRunner(xs, null, y, dims));
     bnttForwardWith(passes, xs, io.read(gamma), io.read(beta), dims, epsilon, stats);
   } else {
     bnttTrainForward(xs, io.read(gamma), io.read(beta), dims, epsilon, {y, ...stats});

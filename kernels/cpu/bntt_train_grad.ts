@@ -22,7 +22,7 @@ export const bnttTrainGradCpu: KernelFunc = ({inputs, backend, attrs}) => {
   };
   const dx = new Float32Array(xs.length);
   if (simdKernelsAvailable()) {
-    const passes = simdBackwardPasses(scratchRunner(xs, dys, dx, dims), dims);
+    const passes = simdBackwardPasses(scratchRunner(xs, dys, dx, dims));
     bnttBackwardWith(passes, gammas, means, variances, dims, epsilon, sums);
   } else {
     bnttTrainBackward(dys, xs, gammas, means, variances, dims, epsilon, {dx, ...sums});

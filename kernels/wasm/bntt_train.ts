@@ -23,10 +23,7 @@ export const bnttTrainWasm: KernelFunc = ({inputs, backend, attrs}) => {
     ([xs, gammas, betas, y, mean, variance], work) => {
       const memory = work == null ? null : heapMemory(backend, xs);
       if (memory != null && work != null) {
-        const passes = simdForwardPasses(
-          inPlaceRunner(memory, {x: xs.byteOffset, out: y.byteOffset, work}, dims),
-          dims
-        );
+        const passes = simdForwardPasses(inPlaceRunner(memory, {x: xs.byteOffset, out: y.byteOffset, work}, dims));
         bnttForwardWith(passes, xs, gammas, betas, dims, epsilon, {mean, variance});
       } else {
         bnttTrainForward(xs, gammas, betas, dims, epsilon, {y, mean, variance});

@@ -23,7 +23,7 @@ export const bnttTrainGradWasm: KernelFunc = ({inputs, backend, attrs}) => {
       const memory = work == null ? null : heapMemory(backend, xs);
       if (memory != null && work != null) {
         const at = {dy: dys.byteOffset, x: xs.byteOffset, out: dx.byteOffset, work};
-        const passes = simdBackwardPasses(inPlaceRunner(memory, at, dims), dims);
+        const passes = simdBackwardPasses(inPlaceRunner(memory, at, dims));
         bnttBackwardWith(passes, gammas, means, variances, dims, epsilon, {dgamma, dbeta});
       } else {
         bnttTrainBackward(dys, xs, gammas, means, variances, dims, epsilon, {dx, dgamma, dbeta});

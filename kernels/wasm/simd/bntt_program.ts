@@ -499,48 +499,47 @@ export function scratchRunner(
   };
 }
 
+/**
+ * Runs a sum pass with `center` as its coefficient (the totals zeroed first): its `count` sums per k (of K), each
+ * summed over x.
+ */
+function runSums(runner: BnttPassRunner, pass: BnttPass, center: Float32Array, count: number): Float64Array[] {
+  const K = center.length;
+  new Float32Array(runner.memory.buffer, runner.work, K).set(center);
+  const totals = new Float64Array(runner.memory.buffer, runner.work + 8 * K, count * K);
+  totals.fill(0);
+  runner.run(pass, runner.work, runner.work + 8 * K);
+  return Array.from({length: count}, (_, m) => totals.slice(m * K, (m + 1) * K));
+}
+
+/** Runs an elementwise pass with these per-k coefficients (each K floats), writing the kernel's output. */
+function runElementwise(runner: BnttPassRunner, pass: BnttPass, coefficients: Float32Array[]): void {
+  const K = coefficients[0].length;
+  const work = new Float32Array(runner.memory.buffer, runner.work, coefficients.length * K);
+  coefficients.forEach((values, m) => work.set(values, m * K));
+  runner.run(pass, runner.work, 0);
+}
+
 /** The forward kernel's passes as SIMD programs (y written by `runner`). */
-export function simdForwardPasses(runner: BnttPassRunner, dims: BnttDims): BnttForwardPasses {
-  const K = dims.rows * dims.channels;
-  const work = () => new Float64Array(runner.memory.buffer, runner.work, 4 * K);
+export function simdForwardPasses(runner: BnttPassRunner): BnttForwardPasses {
   return {
     moments: center => {
-      new Float32Array(runner.memory.buffer, runner.work, K).set(center);
-      work().fill(0, K, 3 * K);
-      runner.run('moments', runner.work, runner.work + 8 * K);
-      const sums = work();
-      return {sum: sums.slice(K, 2 * K), squares: sums.slice(2 * K, 3 * K)};
+      const [sum, squares] = runSums(runner, 'moments', center, 2);
+      return {sum, squares};
     },
-    squaredDeviations: center => {
-      new Float32Array(runner.memory.buffer, runner.work, K).set(center);
-      work().fill(0, K, 2 * K);
-      runner.run('squares', runner.work, runner.work + 8 * K);
-      return work().slice(K, 2 * K);
-    },
-    normalize: (center, scale, offset) => {
-      const w = new Float32Array(runner.memory.buffer, runner.work, 3 * K);
-      [center, scale, offset].forEach((values, m) => w.set(values, m * K));
-      runner.run('normalize', runner.work, 0);
-    },
+    squaredDeviations: center => runSums(runner, 'squares', center, 1)[0],
+    normalize: (center, scale, offset) => runElementwise(runner, 'normalize', [center, scale, offset]),
   };
 }
 
 /** The backward kernel's passes as SIMD programs (dx written by `runner`). */
-export function simdBackwardPasses(runner: BnttPassRunner, dims: BnttDims): BnttBackwardPasses {
-  const K = dims.rows * dims.channels;
-  const work = () => new Float64Array(runner.memory.buffer, runner.work, 4 * K);
+export function simdBackwardPasses(runner: BnttPassRunner): BnttBackwardPasses {
   return {
     sums: mean => {
-      new Float32Array(runner.memory.buffer, runner.work, K).set(mean);
-      work().fill(0, K, 3 * K);
-      runner.run('gradSums', runner.work, runner.work + 8 * K);
-      const sums = work();
-      return {sumDy: sums.slice(K, 2 * K), sumDyCentered: sums.slice(2 * K, 3 * K)};
+      const [sumDy, sumDyCentered] = runSums(runner, 'gradSums', mean, 2);
+      return {sumDy, sumDyCentered};
     },
-    dx: (dyScale, centeredScale, mean, dyShift) => {
-      const w = new Float32Array(runner.memory.buffer, runner.work, 4 * K);
-      [dyScale, centeredScale, mean, dyShift].forEach((values, m) => w.set(values, m * K));
-      runner.run('dx', runner.work, 0);
-    },
+    dx: (dyScale, centeredScale, mean, dyShift) =>
+      runElementwise(runner, 'dx', [dyScale, centeredScale, mean, dyShift]),
   };
 }
