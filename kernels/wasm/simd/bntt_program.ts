@@ -17,7 +17,7 @@
  *   registers. Blocks are faster at few channels (up to 32, BNTT_BLOCK_WALK_CHANNELS; not for dx) and
  *   slower past, where a block spans kilobytes: the per-group sweeps then meet memory in strides the processor does
  *   not prefetch. (Sums that swept all of a group's values at once were twice as slow at 64 channels.)
-
+ *
  * The per-k coefficients (computed between passes by bntt_loops' drivers) are planar arrays of R·C floats at
  * `coefficients`: coefficient m of k at `coefficients + (m·R·C + k)·4`; a sum pass adds its totals to the doubles
  * at `out`, sum m of k at `out + (m·R·C + k)·8` (so that x can be walked in chunks of `outer`).
@@ -76,8 +76,8 @@ const BLOCK_GROUPS: Record<BnttPass, number[]> = {
 /**
  * The most channels each pass walks x in blocks with (see {@link bnttWalk}), from bench/wasm_bntt.ts with x in
  * memory (not in cache), over runs on a shared machine: at 32 channels blocks took 0.69–0.74× the linear walk's time
- * on the moments, 0.78–1.03× on the gradient sums and 0.88–0.98× on the normalisation; past 32 they were slower in
- * some runs (up to 1.2× on the moments at 64 channels, 1.8–2.6× on the others). dx is no faster in blocks at any
+ * on the moments, 0.78–1.06× on the gradient sums and 0.88–0.98× on the normalisation; past 32 they were slower in
+ * some runs (up to 1.2× on the moments at 64 channels, 1.25–2.6× on the others). dx is no faster in blocks at any
  * count.
  */
 export const BNTT_BLOCK_WALK_CHANNELS: Readonly<Record<BnttPass, number>> = {
