@@ -680,15 +680,17 @@ function lifGradWith(
     ...groupStart(access, group, i32.const(0)),
     ...interleaved(access, j => [set(m[j], access.load(i32.add(get(p.initial), get(state)), j))]),
   ];
-  /** The program: `pass` over the neurons of every batch row. */
-  const overRows = (pass: (access: Access) => Code): WasmFunction => {
+  /** The program, every build of it: its start (step size, uniform β and θ), then `body` for every batch row. */
+  const program = (...body: Code[]): WasmFunction => {
     f.emit(
       set(stepBytes, i32.mul(get(p.features), i32.const(4))),
       ...parametersOnce(group),
-      overBatchRows({b, row}, p, ...overNeurons(n, vectors, pass))
+      overBatchRows({b, row}, p, ...body)
     );
     return f;
   };
+  /** The program: `pass` over the neurons of every batch row. */
+  const overRows = (pass: (access: Access) => Code): WasmFunction => program(...overNeurons(n, vectors, pass));
 
   if (chunks != null && chunks.count === 0 && traceInLocals) {
     // One chunk: per group the forward again with U_t in locals (no trace through memory), then straight back.
@@ -772,40 +774,33 @@ function lifGradWith(
         next(access)
       );
   const lastOf = (steps: number): Code => i32.add(get(first), i32.mul(get(stepBytes), i32.const(steps - 1)));
-  f.emit(
-    set(stepBytes, i32.mul(get(p.features), i32.const(4))),
-    ...parametersOnce(group),
-    overBatchRows(
-      {b, row},
-      p,
-      ...overNeurons(n, vectors, replay(p.initial, i32.const(0), chunks.first)),
-      ...(chunks.count === 0
-        ? []
-        : [
-            set(first, i32.mul(get(stepBytes), i32.const(chunks.first))),
-            countUp(
-              c,
-              i32.const(chunks.count),
-              ...overNeurons(n, vectors, replay(p.dInitial, get(first), chunks.size)),
-              increment(first, i32.mul(get(stepBytes), i32.const(chunks.size)))
-            ),
-            countUp(
-              c,
-              i32.const(chunks.count),
-              increment(first, i32.mul(get(stepBytes), i32.const(-chunks.size))),
-              set(adjointFrom, i32.select(get(p.dMembrane), get(p.dInitial), i32.eqz(get(c)))),
-              ...overNeurons(n, vectors, walkBack(get(adjointFrom), lastOf(chunks.size), chunks.size, false))
-            ),
-          ]),
-      set(first, i32.const(0)),
-      ...overNeurons(
-        n,
-        vectors,
-        walkBack(get(chunks.count === 0 ? p.dMembrane : p.dInitial), lastOf(chunks.first), chunks.first, true)
-      )
+  return program(
+    ...overNeurons(n, vectors, replay(p.initial, i32.const(0), chunks.first)),
+    ...(chunks.count === 0
+      ? []
+      : [
+          set(first, i32.mul(get(stepBytes), i32.const(chunks.first))),
+          countUp(
+            c,
+            i32.const(chunks.count),
+            ...overNeurons(n, vectors, replay(p.dInitial, get(first), chunks.size)),
+            increment(first, i32.mul(get(stepBytes), i32.const(chunks.size)))
+          ),
+          countUp(
+            c,
+            i32.const(chunks.count),
+            increment(first, i32.mul(get(stepBytes), i32.const(-chunks.size))),
+            set(adjointFrom, i32.select(get(p.dMembrane), get(p.dInitial), i32.eqz(get(c)))),
+            ...overNeurons(n, vectors, walkBack(get(adjointFrom), lastOf(chunks.size), chunks.size, false))
+          ),
+        ]),
+    set(first, i32.const(0)),
+    ...overNeurons(
+      n,
+      vectors,
+      walkBack(get(chunks.count === 0 ? p.dMembrane : p.dInitial), lastOf(chunks.first), chunks.first, true)
     )
   );
-  return f;
 }
 
 /** The attributes a program depends on (the forward's do not include parameterGradients). */
