@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import {checkAgainstNaive, describeCheck} from './check';
 import {IMPL_LABELS, lifFor} from './lif_impls';
+import {median} from './stats';
 import {BenchInputs, lossGradient, makeInputs, meanOf, settle} from './tensors';
 import type {ConfigSpec, Row} from './types';
 
@@ -20,12 +21,6 @@ interface Timed {
   forwardBackward: Run;
   /** Milliseconds spent in this implementation's timed runs so far. */
   spentMs: number;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 function errorText(e: unknown): string {

@@ -16,6 +16,7 @@ import {cpus, loadavg} from 'node:os';
 import {BnttDims} from '../kernels/bntt_attrs';
 import {BNTT_PASSES, BnttPass, bnttPassFunction, bnttWalk, BnttWalk} from '../kernels/wasm/simd/bntt_program';
 import {moduleOf} from '../kernels/wasm/simd/wasm_emit';
+import {median} from './stats';
 
 const CALLS = 7;
 const WALKS: BnttWalk[] = ['linear', 'blocks'];
@@ -90,11 +91,6 @@ function run(pass: BnttPass, walk: BnttWalk, dims: BnttDims, keep = false): {ms:
     ? new Float32Array(memory.buffer, at.out, count)
     : new Float64Array(memory.buffer, sumsAt, 2 * K);
   return {ms, result: Array.from(result)};
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
 }
 
 function main(): void {

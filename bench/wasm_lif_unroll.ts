@@ -29,6 +29,7 @@ import {
 } from '../kernels/wasm/simd/lif_program';
 import {encodeModule} from '../kernels/wasm/simd/wasm_emit';
 import {MODEL_LIF_ATTRS} from '../test/reference/lif_cases';
+import {median} from './stats';
 
 const QUICK = process.argv.includes('--quick');
 const CALLS = QUICK ? 3 : 15;
@@ -83,11 +84,6 @@ function wholeBytes(kernel: Kernel, time: number): number {
   } finally {
     setLifUnrolledBytes(previous);
   }
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
 }
 
 /** One call of a kernel on `inputs` with the programs of `build`: ms and the outputs' values. */

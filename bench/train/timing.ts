@@ -1,16 +1,12 @@
 /** Timing loops and tf.profile summaries for bench/train_step.ts. */
 import type {KernelTime} from './spec';
 
+export {median} from '../stats';
+
 /** The fields of tf.profile's kernel records used here (kernelTimeMs is a number once tf.profile resolves). */
 export interface ProfiledKernel {
   name: string;
   kernelTimeMs: unknown;
-}
-
-export function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /** Collects earlier garbage before a timed step, where Node runs with --expose-gc. */
