@@ -97,9 +97,10 @@ describe('LIF kernels: the WebAssembly SIMD program and the loops', () => {
     tf.dispose([x, v0, leak]);
   });
 
-  // The cases above have at most 12 features; the programs' widest pass takes LIF_VECTORS · 4 neurons at a time.
-  describe('the widest pass, one vector and single lanes (4·LIF_VECTORS + 5 features; T 6: one chunk, the gradient trace in locals; T 29: two and three chunks), with per-feature and with uniform leak and threshold (read once per call), against the float64 reference', () => {
-    const features = 4 * LIF_VECTORS + 5;
+  // The cases above have at most 12 features; each program's widest pass takes LIF_VECTORS[kind] · 4 neurons at a
+  // time (the forward 16, the gradient 12).
+  describe('the widest pass, one vector and single lanes (4·max(LIF_VECTORS) + 5 features; T 6: one chunk, the gradient trace in locals; T 29: two and three chunks), with per-feature and with uniform leak and threshold (read once per call), against the float64 reference', () => {
+    const features = 4 * Math.max(...Object.values(LIF_VECTORS)) + 5;
     for (const [backend, time] of [
       ['cpu', 29],
       ['wasm', 29],
@@ -249,7 +250,10 @@ describe('LIF kernels: the WebAssembly SIMD program and the loops', () => {
     for (const time of [1, 6, 16, 25, 64, 101]) {
       spy.calls.reset();
       const x = tf.randomUniform([2, time, 40], 0, 1);
-      const dx = tf.grad(v => tf.sum(ops.lif(v, {leak: 0.9, threshold: 1, surrogate: 'triangle', alpha: 0.3})))(x);
+      // The op with the attributes `most` was found for (numbers: no parameter gradients, as in MODEL_LIF_ATTRS).
+      const {resetMode, detachReset, surrogate, alpha} = attrs;
+      const options = {leak: 0.9, threshold: 1, resetMode, detachReset, surrogate, alpha};
+      const dx = tf.grad(v => tf.sum(ops.lif(v, options)))(x);
       dx.dataSync();
       tf.dispose([x, dx]);
       const walks = spy.calls.allArgs().map(args => String(args[1]).split('|').pop()!);

@@ -93,16 +93,21 @@ const vectorsOf = (count: number): Access => ({
 });
 const LANE: Access = {load: address => loadLane0(address), store: (a, v) => storeLane0(a, v), vectors: 1, width: 1};
 
-/**
- * Vectors side by side in the widest pass: four, one 64-byte cache line per time step. A group walks its neurons'
- * T steps, each a row of the [batch, time, features] arrays apart, so every step is a separate stream through
- * memory; a group that uses whole cache lines of each is about a fifth faster on tfjs-backend-wasm's heap than one
- * vector at a time (two, half a line, are slower than one).
- */
-export const LIF_VECTORS = 4;
-
 /** The two programs, for the size budgets and the cache keys. */
 type LifProgramKind = 'forward' | 'gradient';
+
+/**
+ * Vectors side by side in each program's widest pass. A group walks its neurons' T steps, each a row of the
+ * [batch, time, features] arrays apart, so every step is a separate stream through memory.
+ * - forward: four, one 64-byte cache line per time step: about a fifth faster on tfjs-backend-wasm's heap than one
+ *   vector at a time (two, half a line, are slower than one); three are 2-6 % slower than four.
+ * - gradient: three. With four, the program's time depended on where tfjs-backend-wasm's allocator had put dSpikes
+ *   and dCurrents relative to each other, modulo 4 KiB: at small's first LIF layer ([64, 6, 25088]) 4.1-5.4 ms over
+ *   placements, and 5.0-5.2 ms where the two lie 16 bytes apart, as two equal-sized arrays allocated one after the
+ *   other do (what a training step gives). Three took 4.2-4.4 ms at nearly every placement, and the same as four
+ *   within noise on small's second layer and on VGG9's (docs/benchmarks.md).
+ */
+export const LIF_VECTORS: Readonly<Record<LifProgramKind, number>> = {forward: 4, gradient: 3};
 
 /**
  * How a program built for its T walks through time: chunk by chunk, each chunk's steps unrolled. Every batch row
@@ -186,7 +191,9 @@ export function lifChunkBytes(kind: LifProgramKind, programAttrs: LifProgramAttr
   const chunk = {first: steps, size: steps, count: 0};
   const attrs = {...programAttrs, uniformParameters: false};
   const fn =
-    kind === 'forward' ? lifForwardWith(attrs, LIF_VECTORS, chunk) : lifGradWith(attrs, LIF_VECTORS, chunk, false);
+    kind === 'forward'
+      ? lifForwardWith(attrs, LIF_VECTORS.forward, chunk)
+      : lifGradWith(attrs, LIF_VECTORS.gradient, chunk, false);
   return encodeModule([fn], false).length;
 }
 
@@ -207,11 +214,12 @@ const vectorLocals = (f: WasmFunction, vectors: number): number[] => Array.from(
  * surrogate's gradient only one vector at a time).
  */
 function* buildsOf(
+  kind: LifProgramKind,
   chunks: LifChunks | null,
   build: (vectors: number, chunks: LifChunks | null) => WasmFunction
 ): Generator<WasmFunction> {
-  if (chunks != null) yield build(LIF_VECTORS, chunks);
-  yield build(LIF_VECTORS, null);
+  if (chunks != null) yield build(LIF_VECTORS[kind], chunks);
+  yield build(LIF_VECTORS[kind], null);
   yield build(1, null);
 }
 
@@ -439,7 +447,7 @@ const parametersOnce = ({p, leak, th, uniform}: GroupLocals): Code[] =>
 
 /** The forward program's builds for `time` steps, preferred first: spikes and the final membrane. */
 export function lifForwardFunctions(attrs: LifProgramAttrs, time: number): Iterable<WasmFunction> {
-  return buildsOf(forwardChunks(attrs, time), (vectors, chunks) => lifForwardWith(attrs, vectors, chunks));
+  return buildsOf('forward', forwardChunks(attrs, time), (vectors, chunks) => lifForwardWith(attrs, vectors, chunks));
 }
 
 /** The chunks of the forward program for `time` steps, or null (the loop). */
@@ -535,7 +543,7 @@ function lifForwardWith(attrs: LifProgramAttrs, vectors: number, chunks: LifChun
  * each group's sums added.
  */
 export function lifGradFunctions(attrs: LifProgramAttrs, time: number): Iterable<WasmFunction> {
-  return buildsOf(gradChunks(attrs, time), (vectors, chunks) => lifGradWith(attrs, vectors, chunks));
+  return buildsOf('gradient', gradChunks(attrs, time), (vectors, chunks) => lifGradWith(attrs, vectors, chunks));
 }
 
 /** The chunks of the BPTT program for `time` steps, or null (the loop). */
