@@ -3,7 +3,8 @@
  * the other: linear (position by position, a sum's partials in memory) and in blocks of SUM_BLOCK positions (each
  * channel group through a block with its sums and coefficients in registers), at channel counts from 8 to 256 with
  * x the size of `snn.models.small`'s first BNTT input (T 6, batch 64: 9.6 M floats, 38.5 MB), and on the BNTT
- * layers of small and VGG9. What bnttWalk picks (BNTT_BLOCK_WALK_CHANNELS) comes from these figures.
+ * layers of small and VGG9, and dx written over dy (`dxInPlace`, what the backward kernel does with a dy it may
+ * overwrite). What bnttWalk picks (BNTT_BLOCK_WALK_CHANNELS) comes from these figures.
  *
  *   npx esbuild bench/wasm_bntt.ts --bundle --platform=node --packages=external \
  *     --outfile=build/bench-wasm-bntt.cjs && node build/bench-wasm-bntt.cjs
@@ -14,7 +15,14 @@
 import {cpus, loadavg} from 'node:os';
 
 import {BnttDims} from '../kernels/bntt_attrs';
-import {BNTT_PASSES, BnttPass, bnttPassFunction, bnttWalk, BnttWalk} from '../kernels/wasm/simd/bntt_program';
+import {
+  BNTT_WALK_KEYS,
+  BnttPass,
+  bnttPassFunction,
+  bnttWalk,
+  BnttWalk,
+  BnttWalkKey,
+} from '../kernels/wasm/simd/bntt_program';
 import {moduleOf} from '../kernels/wasm/simd/wasm_emit';
 import {median} from './stats';
 
@@ -65,11 +73,24 @@ function programOf(pass: BnttPass, walk: BnttWalk): Program {
   return program;
 }
 
-/** Runs a pass; returns ms and, where `keep`, a copy of what it wrote (the output, or the sums). */
-function run(pass: BnttPass, walk: BnttWalk, dims: BnttDims, keep = false): {ms: number; result: number[]} {
+/** dy as first written, put back before each dx over dy (not timed). */
+let pristineDy: Float32Array | null = null;
+
+/**
+ * Runs a pass (`dxInPlace`: dx over dy); returns ms and, where `keep`, a copy of what it wrote (the output, or the
+ * sums).
+ */
+function run(key: BnttWalkKey, walk: BnttWalk, dims: BnttDims, keep = false): {ms: number; result: number[]} {
+  const pass: BnttPass = key === 'dxInPlace' ? 'dx' : key;
   const K = dims.rows * dims.channels;
+  const count = dims.outer * dims.rows * dims.inner * dims.channels;
   const sumsAt = at.work + 16 * K;
   const elementwise = pass === 'normalize' || pass === 'dx';
+  const out = key === 'dxInPlace' ? at.dy : at.out;
+  if (key === 'dxInPlace') {
+    pristineDy ??= new Float32Array(memory.buffer, at.dy, FLOATS).slice();
+    heap.set(pristineDy.subarray(0, count), at.dy / 4);
+  }
   // Coefficients: the first 4K floats of the work area, fixed; totals start at zero.
   new Float64Array(memory.buffer, sumsAt, 2 * K).fill(0);
   evictCaches();
@@ -78,19 +99,22 @@ function run(pass: BnttPass, walk: BnttWalk, dims: BnttDims, keep = false): {ms:
     at.x,
     at.dy,
     at.work,
-    elementwise ? at.out : sumsAt,
+    elementwise ? out : sumsAt,
     dims.outer,
     dims.rows,
     dims.inner,
     dims.channels
   );
   const ms = performance.now() - start;
-  if (!keep) return {ms, result: []};
-  const count = dims.outer * dims.rows * dims.inner * dims.channels;
-  const result = elementwise
-    ? new Float32Array(memory.buffer, at.out, count)
-    : new Float64Array(memory.buffer, sumsAt, 2 * K);
-  return {ms, result: Array.from(result)};
+  const result = !keep
+    ? null
+    : elementwise
+      ? new Float32Array(memory.buffer, out, count)
+      : new Float64Array(memory.buffer, sumsAt, 2 * K);
+  const copy = result == null ? [] : Array.from(result);
+  // dy as it was, for the passes that read it next.
+  if (key === 'dxInPlace') heap.set(pristineDy!.subarray(0, count), at.dy / 4);
+  return {ms, result: copy};
 }
 
 function main(): void {
@@ -103,19 +127,22 @@ function main(): void {
   console.log(
     `- ms, median of ${CALLS} calls each, taking turns; blocks / linear below 1 is faster in blocks; * the walk bnttWalk picks\n`
   );
-  console.log(`| x [outer, R, S, C] | ${BNTT_PASSES.map(p => `${p} linear | blocks | ratio`).join(' | ')} |`);
-  console.log(`| --- | ${BNTT_PASSES.map(() => '--- | --- | ---').join(' | ')} |`);
+  console.log(`| x [outer, R, S, C] | ${BNTT_WALK_KEYS.map(p => `${p} linear | blocks | ratio`).join(' | ')} |`);
+  console.log(`| --- | ${BNTT_WALK_KEYS.map(() => '--- | --- | ---').join(' | ')} |`);
   for (const {name, dims} of CASES) {
     const cells: string[] = [];
-    for (const pass of BNTT_PASSES) {
-      const [linear, blocks] = WALKS.map(walk => run(pass, walk, dims, true).result);
-      if (linear.length !== blocks.length || linear.some((v, i) => !Object.is(v, blocks[i]))) {
-        throw new Error(`${name} ${pass}: the walks' outputs differ`);
-      }
+    let dxFresh: number[] = [];
+    for (const key of BNTT_WALK_KEYS) {
+      const [linear, blocks] = WALKS.map(walk => run(key, walk, dims, true).result);
+      const differs = (a: number[], b: number[]) => a.length !== b.length || a.some((v, i) => !Object.is(v, b[i]));
+      if (differs(linear, blocks)) throw new Error(`${name} ${key}: the walks' outputs differ`);
+      if (key === 'dx') dxFresh = linear;
+      if (key === 'dxInPlace' && differs(linear, dxFresh)) throw new Error(`${name}: dx over dy differs from dx`);
       const times: Record<BnttWalk, number[]> = {linear: [], blocks: []};
-      for (let i = 0; i < CALLS; i++) for (const walk of WALKS) times[walk].push(run(pass, walk, dims).ms);
+      for (let i = 0; i < CALLS; i++) for (const walk of WALKS) times[walk].push(run(key, walk, dims).ms);
       const [l, b] = WALKS.map(walk => median(times[walk]));
-      const mark = (walk: BnttWalk) => (bnttWalk(pass, dims.channels) === walk ? '*' : '');
+      const picked = key === 'dxInPlace' ? bnttWalk('dx', dims.channels, true) : bnttWalk(key, dims.channels);
+      const mark = (walk: BnttWalk) => (picked === walk ? '*' : '');
       cells.push(`${l.toFixed(2)}${mark('linear')} | ${b.toFixed(2)}${mark('blocks')} | ${(b / l).toFixed(2)}`);
     }
     const {outer, rows, inner, channels} = dims;

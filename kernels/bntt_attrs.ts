@@ -16,12 +16,20 @@
 export const BNTT_TRAIN = 'SnnBnttTrain';
 /**
  * Backward through the batch statistics: inputs {dy, x, gamma, mean, variance} (mean and variance as the forward
- * kernel returned them), attrs {epsilon}; outputs [dx, dgamma [R, C], dbeta [R, C]].
+ * kernel returned them), attrs {@link BnttTrainGradAttrs}; outputs [dx, dgamma [R, C], dbeta [R, C]].
  */
 export const BNTT_TRAIN_GRAD = 'SnnBnttTrainGrad';
 
 export interface BnttTrainAttrs {
   epsilon: number;
+}
+
+export interface BnttTrainGradAttrs extends BnttTrainAttrs {
+  /**
+   * True where nothing reads dy after the kernel (kernels/writable_gradients.ts decides): a kernel may then write dx
+   * over dy and return it in dy's buffer (wasm does), instead of into a new one. Omitted: false.
+   */
+  dyWritable?: boolean;
 }
 
 /** x as [outer, rows, inner, channels]. */

@@ -1,6 +1,7 @@
 import {engine, GradConfig, NamedAttrMap, Tensor} from '@tensorflow/tfjs-core';
 
 import {LIF, LIF_COMPOSITE, LIF_COMPOSITE_GRAD, LIF_GRAD} from './lif_attrs';
+import {markWritableGradient} from './writable_gradients';
 
 /**
  * tfjs frees the tensors its gradient tape saved (every op's inputs kept for the backward pass) only when
@@ -40,6 +41,8 @@ function lifGradConfig(forwardKernel: string, backwardKernel: string): GradConfi
         throw error;
       }
       const [dCurrents, dInitialMembrane, dLeak, dThreshold] = grads;
+      // A fresh tensor, returned for `currents` only: the op that produced the currents (BNTT) may write over it.
+      markWritableGradient(dCurrents, currents);
       return {
         currents: () => dCurrents,
         initialMembrane: () => dInitialMembrane,

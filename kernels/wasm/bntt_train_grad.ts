@@ -1,6 +1,6 @@
-import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
+import type {DataId, KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
-import {BNTT_TRAIN_GRAD, BnttTrainAttrs, bnttDims} from '../bntt_attrs';
+import {BNTT_TRAIN_GRAD, BnttTrainGradAttrs, bnttDims, checkDyShape} from '../bntt_attrs';
 import {bnttBackwardWith, bnttTrainBackward} from '../bntt_loops';
 import {bnttWorkDoubles, inPlaceRunner, simdBackwardPasses} from './simd/bntt_program';
 import {simdKernelsAvailable} from './simd/simd_runtime';
@@ -8,18 +8,24 @@ import {heapMemory, runOnHeap} from './wasm_backend';
 
 /**
  * BNTT training backward: [dx, dgamma, dbeta] through the batch statistics, written in place on the wasm heap:
- * the SIMD programs where the engine has WebAssembly SIMD and the heap is reachable, else the loops.
+ * the SIMD programs where the engine has WebAssembly SIMD and the heap is reachable, else the loops. Where
+ * `dyWritable`, dx is written over dy and returned in dy's buffer (one 4-byte write per element into lines the
+ * pass has just read, no new buffer the size of x): each element of dx depends on dy at its own index only.
  */
 export const bnttTrainGradWasm: KernelFunc = ({inputs, backend, attrs}) => {
   const {dy, x, gamma, mean, variance} = inputs as {[name: string]: TensorInfo};
   const dims = bnttDims(x.shape, gamma.shape);
-  const {epsilon} = attrs as unknown as BnttTrainAttrs;
-  return runOnHeap(
+  checkDyShape(dy.shape, x.shape);
+  const {epsilon, dyWritable = false} = attrs as unknown as BnttTrainGradAttrs;
+  // Over dy: dx's own output is a placeholder of one float, freed below, its place in the outputs taken by dy's data.
+  const dxShape = dyWritable ? [1] : x.shape;
+  const outputs = runOnHeap(
     backend,
     [dy, x, gamma, mean, variance],
-    [x.shape, gamma.shape, gamma.shape],
+    [dxShape, gamma.shape, gamma.shape],
     simdKernelsAvailable() ? bnttWorkDoubles(dims) : null,
-    ([dys, xs, gammas, means, variances, dx, dgamma, dbeta], work) => {
+    ([dys, xs, gammas, means, variances, dxOwn, dgamma, dbeta], work) => {
+      const dx = dyWritable ? dys : dxOwn;
       const memory = work == null ? null : heapMemory(backend, xs);
       if (memory != null && work != null) {
         const at = {dy: dys.byteOffset, x: xs.byteOffset, out: dx.byteOffset, work};
@@ -30,6 +36,11 @@ export const bnttTrainGradWasm: KernelFunc = ({inputs, backend, attrs}) => {
       }
     }
   );
+  if (!dyWritable) return outputs;
+  const heap = backend as unknown as {disposeData(dataId: DataId): void; incRef(dataId: DataId): void};
+  heap.disposeData(outputs[0].dataId);
+  heap.incRef(dy.dataId);
+  return [{dataId: dy.dataId, shape: x.shape.slice(), dtype: 'float32'}, outputs[1], outputs[2]];
 };
 
 export const bnttTrainGradWasmConfig: KernelConfig = {

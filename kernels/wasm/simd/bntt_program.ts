@@ -74,34 +74,43 @@ const BLOCK_GROUPS: Record<BnttPass, number[]> = {
 };
 
 /**
+ * What picks a walk: a pass, or `dxInPlace`, the dx pass writing over dy (the backward kernel given a dy it may
+ * overwrite, BnttTrainGradAttrs.dyWritable): its output lines are then in cache when written.
+ */
+export type BnttWalkKey = BnttPass | 'dxInPlace';
+export const BNTT_WALK_KEYS: readonly BnttWalkKey[] = [...BNTT_PASSES, 'dxInPlace'];
+
+/**
  * The most channels each pass walks x in blocks with (see {@link bnttWalk}), from bench/wasm_bntt.ts with x in
  * memory (not in cache), over runs on a shared machine: at 32 channels blocks took 0.69–0.74× the linear walk's time
  * on the moments, 0.78–1.06× on the gradient sums and 0.88–0.98× on the normalisation; past 32 they were slower in
- * some runs (up to 1.2× on the moments at 64 channels, 1.25–2.6× on the others). dx is no faster in blocks at any
- * count.
+ * some runs (up to 1.2× on the moments at 64 channels, 1.25–2.6× on the others). dx into a fresh output is no faster
+ * in blocks at any count (each block writes its output lines in pieces, every piece a line not in cache); dx over dy
+ * is faster in blocks up to 32 channels (docs/benchmarks.md).
  */
-export const BNTT_BLOCK_WALK_CHANNELS: Readonly<Record<BnttPass, number>> = {
+export const BNTT_BLOCK_WALK_CHANNELS: Readonly<Record<BnttWalkKey, number>> = {
   moments: 32,
   squares: 32,
   normalize: 32,
   gradSums: 32,
   dx: 0,
+  dxInPlace: 32,
 };
-let blockWalkChannels: Readonly<Record<BnttPass, number>> = BNTT_BLOCK_WALK_CHANNELS;
+let blockWalkChannels: Readonly<Record<BnttWalkKey, number>> = BNTT_BLOCK_WALK_CHANNELS;
 
 /**
  * Test and bench hook: the most channels every pass walks in blocks with (0: always linear; Infinity: always in
  * blocks); null restores {@link BNTT_BLOCK_WALK_CHANNELS}. Returns the previous setting.
  */
 export function setBnttBlockWalkChannels(
-  channels: number | Readonly<Record<BnttPass, number>> | null
-): Readonly<Record<BnttPass, number>> {
+  channels: number | Readonly<Record<BnttWalkKey, number>> | null
+): Readonly<Record<BnttWalkKey, number>> {
   const previous = blockWalkChannels;
   blockWalkChannels =
     channels == null
       ? BNTT_BLOCK_WALK_CHANNELS
       : typeof channels === 'number'
-        ? (Object.fromEntries(BNTT_PASSES.map(pass => [pass, channels])) as Record<BnttPass, number>)
+        ? (Object.fromEntries(BNTT_WALK_KEYS.map(key => [key, channels])) as Record<BnttWalkKey, number>)
         : channels;
   return previous;
 }
@@ -400,9 +409,12 @@ function blockWalk(frame: PassFrame, pass: BnttPass): Code[] {
   ];
 }
 
-/** The walk a pass takes over x with `channels` channels: in blocks up to {@link BNTT_BLOCK_WALK_CHANNELS}. */
-export function bnttWalk(pass: BnttPass, channels: number): BnttWalk {
-  return channels <= blockWalkChannels[pass] ? 'blocks' : 'linear';
+/**
+ * The walk a pass takes over x with `channels` channels: in blocks up to {@link BNTT_BLOCK_WALK_CHANNELS}; `inPlace`:
+ * the dx pass writes over dy.
+ */
+export function bnttWalk(pass: BnttPass, channels: number, inPlace = false): BnttWalk {
+  return channels <= blockWalkChannels[inPlace && pass === 'dx' ? 'dxInPlace' : pass] ? 'blocks' : 'linear';
 }
 
 /** The program of a pass on `memory`: called with the byte addresses and sizes of {@link BNTT_PASS_PARAMS}. */
@@ -433,7 +445,10 @@ export interface BnttPassRunner {
 
 const sizes = (dims: BnttDims, outer: number) => [outer, dims.rows, dims.inner, dims.channels];
 
-/** The passes in place on the memory holding x, dy and the output (tfjs-backend-wasm's heap): one call each. */
+/**
+ * The passes in place on the memory holding x, dy and the output (tfjs-backend-wasm's heap): one call each. `at.out`
+ * may be `at.dy`: dx then overwrites dy, each element read before it is written.
+ */
 export function inPlaceRunner(
   memory: WebAssembly.Memory,
   at: {x: number; dy?: number; out: number; work: number},
@@ -443,7 +458,7 @@ export function inPlaceRunner(
     memory,
     work: at.work,
     run: (pass, coefficients, sums) =>
-      bnttPassOn(memory, pass, bnttWalk(pass, dims.channels))(
+      bnttPassOn(memory, pass, bnttWalk(pass, dims.channels, at.out === at.dy))(
         at.x,
         at.dy ?? 0,
         coefficients,
