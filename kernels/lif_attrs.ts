@@ -69,6 +69,18 @@ export interface LifAttrs {
    * sums. Omitted: true.
    */
   parameterGradients?: boolean;
+  /**
+   * True where the caller made initialMembrane with zeros and reads none of its gradient (ops.lif without
+   * `initialMembrane`): a kernel may take V_{−1} = 0 without reading it, and leave dInitialMembrane unwritten.
+   * Omitted: false.
+   */
+  initialAtRest?: boolean;
+  /**
+   * True where the caller disposes finalMembrane unread (ops.lif, a layer that keeps no state), so that its
+   * gradient is zeros: a kernel may leave finalMembrane unwritten and take dMembrane as zeros without reading it.
+   * Omitted: false.
+   */
+  finalMembraneUnused?: boolean;
 }
 
 /** Whether a BPTT kernel with these attributes must compute the leak and threshold gradients. */

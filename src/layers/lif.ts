@@ -1,7 +1,7 @@
 import {serialization, Tensor} from '@tensorflow/tfjs-core';
 import type {LayerVariable, Shape} from '@tensorflow/tfjs-layers';
 
-import {lifWithState} from '../ops/lif';
+import {lif as lifOp, lifWithState} from '../ops/lif';
 import {LIF_OPTION_NAMES, LifOptions, resolveLifOptions} from '../ops/lif_options';
 import {SURROGATE_NAMES} from '../../kernels/lif_attrs';
 import {LEAK_RANGE, THRESHOLD_RANGE} from './constraints';
@@ -119,13 +119,16 @@ export class Lif extends NeuronLayer {
     return value.shape.length === 0 ? value.values[0] : parameterTensor(value);
   }
 
-  protected runNeurons(input: Tensor, state: NeuronState | null): NeuronStep {
-    const {spikes, membrane} = lifWithState(input, {
+  protected runNeurons(input: Tensor, state: NeuronState | null, _training: boolean, keepState: boolean): NeuronStep {
+    const options = {
       ...this.options,
       leak: this.parameter(this.leakWeight, this.leak),
       threshold: this.parameter(this.thresholdWeight, this.threshold),
       initialMembrane: state?.[0],
-    });
+    };
+    // Without the state, the kernels may skip the membrane after the last step (LifAttrs.finalMembraneUnused).
+    if (!keepState) return {output: lifOp(input, options), state: []};
+    const {spikes, membrane} = lifWithState(input, options);
     return {output: spikes, state: [membrane]};
   }
 

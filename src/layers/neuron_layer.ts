@@ -53,8 +53,15 @@ export abstract class NeuronLayer extends SpikingLayer implements NeuronRole {
    * Runs the neurons over the whole train `input` (`[batch, time, ...features]`, float32, checked) from
    * `state` (one `[batch, ...features]` tensor per state name, checked; null: at rest) and returns the output
    * train and the state after the last step. Called inside a tidy; may throw (the base names the layer).
+   * `keepState`: whether the caller uses the state returned (a stateful layer, `runFrom`); where false, a layer
+   * may return none (an empty array) and leave it uncomputed.
    */
-  protected abstract runNeurons(input: Tensor, state: NeuronState | null, training: boolean): NeuronStep;
+  protected abstract runNeurons(
+    input: Tensor,
+    state: NeuronState | null,
+    training: boolean,
+    keepState: boolean
+  ): NeuronStep;
 
   constructor(args: NeuronLayerArgs, fn: string) {
     super(args);
@@ -69,7 +76,8 @@ export abstract class NeuronLayer extends SpikingLayer implements NeuronRole {
     return tidy(() => {
       const input = this.timeInput(inputs);
       const training = kwargs['training'] === true;
-      const {output, state} = this.runChecked(input, this.stateful ? this.carriedFor(input) : null, training);
+      const carried = this.stateful ? this.carriedFor(input) : null;
+      const {output, state} = this.runChecked(input, carried, training, this.stateful);
       if (this.stateful) {
         dispose(this.carried ?? []); // a gradient keeps its own copy of what it needs
         this.carried = state.map(s => keep(s));
@@ -88,16 +96,16 @@ export abstract class NeuronLayer extends SpikingLayer implements NeuronRole {
     const train = this.timeInput(input);
     if (state != null) this.checkState(train, state, "argument 'state'");
     const [output, ...next] = tidy(() => {
-      const step = this.runChecked(train, state, false);
+      const step = this.runChecked(train, state, false, true);
       return [step.output, ...step.state];
     });
     return {output, state: next};
   }
 
-  private runChecked(input: Tensor, state: NeuronState | null, training: boolean): NeuronStep {
+  private runChecked(input: Tensor, state: NeuronState | null, training: boolean, keepState: boolean): NeuronStep {
     let step: NeuronStep;
     try {
-      step = this.runNeurons(input, state, training);
+      step = this.runNeurons(input, state, training, keepState);
     } catch (e) {
       if ((e as Error).message?.startsWith(this.label)) throw e;
       throw new Error(`${this.label}: ${(e as Error).message}`, {cause: e});

@@ -25,9 +25,7 @@ export const IF_NEURON_OPTION_NAMES = Object.freeze(LIF_OPTION_NAMES.filter(name
  * @returns float32 spikes (0 or 1) of the same shape.
  */
 export function ifNeuron(currents: Tensor, options?: IfNeuronOptions): Tensor {
-  const [spikes, membrane] = runLif(currents, options, 'ifNeuron', IF_NEURON_OPTION_NAMES);
-  membrane.dispose();
-  return spikes;
+  return runLif(currents, options, 'ifNeuron', IF_NEURON_OPTION_NAMES, 'unused')[0];
 }
 
 /**
@@ -46,5 +44,5 @@ export function ifNeuron(currents: Tensor, options?: IfNeuronOptions): Tensor {
  */
 export function ifNeuronWithState(currents: Tensor, options?: IfNeuronOptions): LifResult {
   const [spikes, membrane] = runLif(currents, options, 'ifNeuronWithState', IF_NEURON_OPTION_NAMES);
-  return {spikes, membrane};
+  return {spikes, membrane: membrane!};
 }

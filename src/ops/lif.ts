@@ -83,14 +83,17 @@ function perFeature(value: number | Tensor, featureShape: number[]): Tensor {
 
 /**
  * Runs the LIF kernels (fused or composite) over `currents`: the body of ops.lif, lifWithState, ifNeuron and
- * ifNeuronWithState. `names`: the options `fn` takes (ifNeuron: all but leak, which is then 1).
+ * ifNeuronWithState. `names`: the options `fn` takes (ifNeuron: all but leak, which is then 1). `finalMembrane`:
+ * 'unused' where the caller needs the spikes only; the membrane is then not returned (null), and the kernels may
+ * skip it (LifAttrs.finalMembraneUnused).
  */
 export function runLif(
   currents: Tensor,
   options: LifOptions | undefined,
   fn: string,
-  names: readonly string[] = LIF_OPTION_NAMES
-): [Tensor, Tensor] {
+  names: readonly string[] = LIF_OPTION_NAMES,
+  finalMembrane: 'kept' | 'unused' = 'kept'
+): [Tensor, Tensor | null] {
   checkCurrents(currents, fn);
   const resolved = resolveLifOptions(options, fn, names);
   if (resolved.initialMembrane != null) checkInitialMembrane(resolved.initialMembrane, currents, fn);
@@ -98,18 +101,26 @@ export function runLif(
   checkParameterShape(fn, 'leak', resolved.leak, featureShape);
   checkParameterShape(fn, 'threshold', resolved.threshold, featureShape);
   const kernelName = kernelFor(resolved, fn);
-  return tidy(() => {
+  // What the kernels may skip: V_{−1} where the op makes it (zeros, no gradient read), V_T where nobody reads it.
+  const attrs = {
+    ...resolved.attrs,
+    ...(resolved.initialMembrane == null && {initialAtRest: true}),
+    ...(finalMembrane === 'unused' && {finalMembraneUnused: true}),
+  };
+  const kept = tidy(() => {
     const initialMembrane = resolved.initialMembrane ?? zeros([currents.shape[0], ...featureShape]);
     const leak = perFeature(resolved.leak, featureShape);
     const threshold = perFeature(resolved.threshold, featureShape);
-    // A kernel may return more (webgl: the membrane trace, for its gradient to save); tidy frees it here.
+    // A kernel may return more (webgl: the membrane trace, for its gradient to save); tidy frees it here, and
+    // the membrane where unused.
     const [spikes, membrane] = engine().runKernel(
       kernelName,
       {currents, initialMembrane, leak, threshold},
-      resolved.attrs as never
+      attrs as never
     ) as Tensor[];
-    return [spikes, membrane] as [Tensor, Tensor];
+    return finalMembrane === 'kept' ? [spikes, membrane] : [spikes];
   });
+  return [kept[0], kept[1] ?? null];
 }
 
 /**
@@ -137,9 +148,7 @@ export function runLif(
  * @returns float32 spikes (0 or 1) of the same shape.
  */
 export function lif(currents: Tensor, options?: LifOptions): Tensor {
-  const [spikes, membrane] = runLif(currents, options, 'lif');
-  membrane.dispose();
-  return spikes;
+  return runLif(currents, options, 'lif', LIF_OPTION_NAMES, 'unused')[0];
 }
 
 /**
@@ -162,5 +171,5 @@ export function lif(currents: Tensor, options?: LifOptions): Tensor {
  */
 export function lifWithState(currents: Tensor, options?: LifOptions): LifResult {
   const [spikes, membrane] = runLif(currents, options, 'lifWithState');
-  return {spikes, membrane};
+  return {spikes, membrane: membrane!};
 }

@@ -10,6 +10,8 @@
  * `[features]`. Each neuron's state stays in a register through its time loop; features that do not fill a
  * vector run the same code one lane at a time.
  */
+import {env} from '@tensorflow/tfjs-core';
+
 import {LifAttrs, needsParameterGradients, SurrogateName} from '../../lif_attrs';
 import {LifDims} from '../../lif_dims';
 import {rowRanges} from './program_workers';
@@ -418,6 +420,18 @@ export interface LifProgramAttrs extends LifAttrs {
 const uniformOf = (attrs: LifProgramAttrs): boolean => attrs.uniformParameters === true;
 
 /**
+ * What a program may skip (LifAttrs): `atRest`, reading V_{−1} (zeros) and writing its gradient; `finalUnused`,
+ * writing V_T and reading its gradient (zeros).
+ */
+const hintsOf = (attrs: LifAttrs): {atRest: boolean; finalUnused: boolean} => ({
+  atRest: attrs.initialAtRest === true,
+  finalUnused: attrs.finalMembraneUnused === true,
+});
+
+/** Four zero lanes, for a state a program takes as zeros without reading it. */
+const ZERO = (f: WasmFunction): Code => f32x4Constant(f, 0);
+
+/**
  * Whether leak and threshold each hold one value for every feature, to the bit (what
  * {@link LifProgramAttrs.uniformParameters} asks for).
  */
@@ -429,9 +443,13 @@ export function uniformParameters(leak: Float32Array, threshold: Float32Array): 
   return true;
 }
 
-/** The program attributes for a kernel call with these leak and threshold values. */
+/**
+ * The program attributes for a kernel call with these leak and threshold values. Under tfjs's DEBUG flag, which
+ * reads every kernel output for NaNs, the programs write the outputs the hints would let them skip.
+ */
 export function lifProgramAttrs(attrs: LifAttrs, leak: Float32Array, threshold: Float32Array): LifProgramAttrs {
-  return {...attrs, uniformParameters: uniformParameters(leak, threshold)};
+  const hints = env().getBool('DEBUG') ? {initialAtRest: false, finalMembraneUnused: false} : {};
+  return {...attrs, ...hints, uniformParameters: uniformParameters(leak, threshold)};
 }
 
 /** β and θ: a local per vector, or (uniform) one for all. */
@@ -481,16 +499,24 @@ function lifForwardWith(attrs: LifProgramAttrs, vectors: number, chunks: LifChun
       set(m[j], reset(f, attrs, get(u[j]), get(th[j]), get(spiked[j]))),
     ]);
   const advance = set(o, i32.add(get(o), get(stepBytes)));
-  /** Every group's walk from its membrane in `from` ([batch, features]), `walk` (o at the walk's first step). */
+  const {atRest, finalUnused} = hintsOf(attrs);
+  /**
+   * Every group's walk from its membrane in `from` ([batch, features]), `walk` (o at the walk's first step); `last`:
+   * the walk ends at the last step (where the membrane after it may go unwritten).
+   */
   const pass =
-    (from: number, offset: Code, walk: (access: Access) => Code[]) =>
+    (from: number, offset: Code, last: boolean, walk: (access: Access) => Code[]) =>
     (access: Access): Code =>
       whileLoop(
         i32.geS(get(p.features), i32.add(get(n), i32.const(access.width))),
         ...groupStart(access, group, offset),
-        ...interleaved(access, j => [set(m[j], access.load(i32.add(get(from), get(state)), j))]),
+        ...interleaved(access, j => [
+          set(m[j], atRest && from === p.initial ? ZERO(f) : access.load(i32.add(get(from), get(state)), j)),
+        ]),
         ...walk(access),
-        ...interleaved(access, j => [access.store(i32.add(get(p.membrane), get(state)), get(m[j]), j)]),
+        ...(finalUnused && last
+          ? []
+          : interleaved(access, j => [access.store(i32.add(get(p.membrane), get(state)), get(m[j]), j)])),
         set(n, i32.add(get(n), i32.const(access.width)))
       );
 
@@ -499,7 +525,7 @@ function lifForwardWith(attrs: LifProgramAttrs, vectors: number, chunks: LifChun
       ? overNeurons(
           n,
           vectors,
-          pass(p.initial, i32.const(0), access => [
+          pass(p.initial, i32.const(0), true, access => [
             set(t, i32.const(0)),
             whileLoop(i32.ltS(get(t), get(p.time)), ...step(access), advance, increment(t)),
           ])
@@ -508,7 +534,7 @@ function lifForwardWith(attrs: LifProgramAttrs, vectors: number, chunks: LifChun
           ...overNeurons(
             n,
             vectors,
-            pass(p.initial, i32.const(0), access => unrolled(chunks.first, step(access), advance))
+            pass(p.initial, i32.const(0), chunks.count === 0, access => unrolled(chunks.first, step(access), advance))
           ),
           // The later chunks start from the membrane the chunk before left in the output.
           ...(chunks.count === 0
@@ -521,7 +547,7 @@ function lifForwardWith(attrs: LifProgramAttrs, vectors: number, chunks: LifChun
                   ...overNeurons(
                     n,
                     vectors,
-                    pass(p.membrane, get(first), access => unrolled(chunks.size, step(access), advance))
+                    pass(p.membrane, get(first), false, access => unrolled(chunks.size, step(access), advance))
                   ),
                   increment(first, i32.mul(get(stepBytes), i32.const(chunks.size)))
                 ),
@@ -591,6 +617,7 @@ function lifGradWith(
   const group = {p, b, n, row, state, o, leak, th, uniform};
   const subtract = attrs.resetMode === 'subtract';
   const zero = attrs.resetMode === 'zero';
+  const {atRest, finalUnused} = hintsOf(attrs);
   const resetGrad = !attrs.detachReset && attrs.resetMode !== 'none';
   // Without them, dLeak and dThreshold stay as the caller zeroed them.
   const parameterGradients = needsParameterGradients(attrs);
@@ -654,14 +681,14 @@ function lifGradWith(
   /** The step back from t = 0: V_{−1} is the initial membrane. */
   const firstStepBack = (access: Access): Code[] =>
     interleaved(access, j => [
-      set(previous[j], access.load(i32.add(get(p.initial), get(state)), j)),
+      set(previous[j], atRest ? ZERO(f) : access.load(i32.add(get(p.initial), get(state)), j)),
       ...stepBack(access, j),
     ]);
-  /** dL/dV from `from`, the sums at 0. */
-  const adjointStart = (access: Access, from: Code): Code[] =>
+  /** dL/dV from `from` (null: zeros, dMembrane where V_T is unused), the sums at 0. */
+  const adjointStart = (access: Access, from: Code | null): Code[] =>
     interleaved(access, j => [
       ...slopeCode[j].setup,
-      set(a[j], access.load(i32.add(from, get(state)), j)),
+      set(a[j], from == null ? ZERO(f) : access.load(i32.add(from, get(state)), j)),
       set(sumLeak[j], f32x4Constant(f, 0)),
       set(sumThreshold[j], f32x4Constant(f, 0)),
     ]);
@@ -671,13 +698,20 @@ function lifGradWith(
       set(u[j], access.load(slot(p.dCurrents), j)),
       set(spiked[j], f32x4.gt(get(u[j]), get(th[j]))),
     ]);
-  /** A group's end: its parameter sums added, dL/dV into dInitial's slot. */
-  const backEnd = (access: Access): Code[] => [
+  /**
+   * A group's end: its parameter sums added, dL/dV into dInitial's slot (`atZero`: dL/dV_{−1}, which may go
+   * unwritten; else a chunk's, which the next chunk back reads).
+   */
+  const backEnd = (access: Access, atZero: boolean): Code[] => [
     ...(parameterGradients
       ? [...accumulate(access, p.dLeak, sumLeak), ...accumulate(access, p.dThreshold, sumThreshold)]
       : []),
-    ...interleaved(access, j => [access.store(i32.add(get(p.dInitial), get(state)), get(a[j]), j)]),
+    ...(atRest && atZero
+      ? []
+      : interleaved(access, j => [access.store(i32.add(get(p.dInitial), get(state)), get(a[j]), j)])),
   ];
+  /** dMembrane's address, or null where it is zeros (V_T unused). */
+  const dMembraneFrom: Code | null = finalUnused ? null : get(p.dMembrane);
   const next = (access: Access): Code => set(n, i32.add(get(n), i32.const(access.width)));
   const more = (access: Access): Code => i32.geS(get(p.features), i32.add(get(n), i32.const(access.width)));
   const forward = set(o, i32.add(get(o), get(stepBytes)));
@@ -686,7 +720,7 @@ function lifGradWith(
   /** A group's start at t = 0: its state, β, θ and o, and the initial membrane. */
   const startAtInitial = (access: Access): Code[] => [
     ...groupStart(access, group, i32.const(0)),
-    ...interleaved(access, j => [set(m[j], access.load(i32.add(get(p.initial), get(state)), j))]),
+    ...interleaved(access, j => [set(m[j], atRest ? ZERO(f) : access.load(i32.add(get(p.initial), get(state)), j))]),
   ];
   /** The program, every build of it: its start (step size, uniform β and θ), then `body` for every batch row. */
   const program = (...body: Code[]): WasmFunction => {
@@ -715,7 +749,7 @@ function lifGradWith(
           ]),
           ...(t < steps - 1 ? [forward] : []),
         ]).flat(),
-        ...adjointStart(access, get(p.dMembrane)),
+        ...adjointStart(access, dMembraneFrom),
         ...interleaved(access, j => [
           set(u[j], get(trace[steps - 1][j])),
           set(spiked[j], f32x4.gt(get(u[j]), get(th[j]))),
@@ -725,7 +759,7 @@ function lifGradWith(
           back,
         ]).flat(),
         ...firstStepBack(access),
-        ...backEnd(access),
+        ...backEnd(access, true),
         next(access)
       );
     return overRows(pass);
@@ -739,7 +773,7 @@ function lifGradWith(
         ...startAtInitial(access),
         set(t, i32.const(0)),
         whileLoop(i32.ltS(get(t), get(p.time)), ...replayStep(access), forward, increment(t)),
-        ...adjointStart(access, get(p.dMembrane)),
+        ...adjointStart(access, dMembraneFrom),
         ifThen(
           i32.gtS(get(p.time), i32.const(0)),
           back,
@@ -748,7 +782,7 @@ function lifGradWith(
           whileLoop(i32.gtS(get(t), i32.const(0)), ...backStep(access), back, set(t, i32.sub(get(t), i32.const(1)))),
           ...firstStepBack(access)
         ),
-        ...backEnd(access),
+        ...backEnd(access, true),
         next(access)
       );
     return overRows(pass);
@@ -762,14 +796,16 @@ function lifGradWith(
       whileLoop(
         more(access),
         ...groupStart(access, group, offset),
-        ...interleaved(access, j => [set(m[j], access.load(i32.add(get(from), get(state)), j))]),
+        ...interleaved(access, j => [
+          set(m[j], atRest && from === p.initial ? ZERO(f) : access.load(i32.add(get(from), get(state)), j)),
+        ]),
         ...unrolled(steps, replayStep(access), forward),
         ...interleaved(access, j => [access.store(i32.add(get(p.dInitial), get(state)), get(m[j]), j)]),
         next(access)
       );
   /** A chunk back from its last step (`last` bytes in) through `steps` steps; the first chunk ends at t = 0. */
   const walkBack =
-    (from: Code, last: Code, steps: number, toZero: boolean) =>
+    (from: Code | null, last: Code, steps: number, toZero: boolean) =>
     (access: Access): Code =>
       whileLoop(
         more(access),
@@ -778,7 +814,7 @@ function lifGradWith(
         ...traceStart(access),
         ...unrolled(toZero ? steps - 1 : steps, backStep(access), back),
         ...(toZero ? firstStepBack(access) : []),
-        ...backEnd(access),
+        ...backEnd(access, toZero),
         next(access)
       );
   const lastOf = (steps: number): Code => i32.add(get(first), i32.mul(get(stepBytes), i32.const(steps - 1)));
@@ -806,14 +842,23 @@ function lifGradWith(
     ...overNeurons(
       n,
       vectors,
-      walkBack(get(chunks.count === 0 ? p.dMembrane : p.dInitial), lastOf(chunks.first), chunks.first, true)
+      walkBack(chunks.count === 0 ? dMembraneFrom : get(p.dInitial), lastOf(chunks.first), chunks.first, true)
     )
   );
 }
 
 /** The attributes a program depends on (the forward's do not include parameterGradients). */
 const attrsKey = (attrs: LifProgramAttrs): string =>
-  [attrs.resetMode, attrs.detachReset, attrs.surrogate, attrs.alpha, attrs.vReset, uniformOf(attrs)].join('|');
+  [
+    attrs.resetMode,
+    attrs.detachReset,
+    attrs.surrogate,
+    attrs.alpha,
+    attrs.vReset,
+    uniformOf(attrs),
+    attrs.initialAtRest === true,
+    attrs.finalMembraneUnused === true,
+  ].join('|');
 
 /**
  * Neuron-steps below which a LIF call runs on one thread: handing a part to a program worker costs tens of
