@@ -102,14 +102,27 @@ type LifProgramKind = 'forward' | 'gradient';
  * Vectors side by side in each program's widest pass. A group walks its neurons' T steps, each a row of the
  * [batch, time, features] arrays apart, so every step is a separate stream through memory.
  * - forward: four, one 64-byte cache line per time step: about a fifth faster on tfjs-backend-wasm's heap than one
- *   vector at a time (two, half a line, are slower than one); three are 2-6 % slower than four.
- * - gradient: three. With four, the program's time depended on where tfjs-backend-wasm's allocator had put dSpikes
- *   and dCurrents relative to each other, modulo 4 KiB: at small's first LIF layer ([64, 6, 25088]) 4.1-5.4 ms over
- *   placements, and 5.0-5.2 ms where the two lie 16 bytes apart, as two equal-sized arrays allocated one after the
- *   other do (what a training step gives). Three took 4.2-4.4 ms at nearly every placement, and the same as four
- *   within noise on small's second layer and on VGG9's (docs/benchmarks.md).
+ *   vector at a time (two, half a line, are slower than one); three are 2-5 % slower than four.
+ * - gradient: three. In small's training step on tfjs-backend-wasm's heap (four runs each, taking turns) the first
+ *   LIF layer's gradient took 4.49-4.61 ms with three against 4.80-4.96 with four, the second 2.28-2.38 against
+ *   2.55-2.75; VGG9's three layers together 7.85-7.97 against 7.60-7.97. On a memory of its own
+ *   (bench/wasm_lif_placement.ts) four are faster at small's layers (3.7 against 4.0 ms) at every placement tried:
+ *   what favours three in the step is the heap it runs on, not reproduced there (docs/benchmarks.md).
  */
 export const LIF_VECTORS: Readonly<Record<LifProgramKind, number>> = {forward: 4, gradient: 3};
+let vectorsPerGroup: Readonly<Record<LifProgramKind, number>> = LIF_VECTORS;
+
+/**
+ * Bench hook (bench/wasm_lif_placement.ts): the vectors of each program's widest pass; null restores
+ * {@link LIF_VECTORS}. Returns the previous setting. Program keys name the count, so both stay cached apart.
+ */
+export function setLifVectors(
+  vectors: Readonly<Record<LifProgramKind, number>> | null
+): Readonly<Record<LifProgramKind, number>> {
+  const previous = vectorsPerGroup;
+  vectorsPerGroup = vectors ?? LIF_VECTORS;
+  return previous;
+}
 
 /**
  * How a program built for its T walks through time: chunk by chunk, each chunk's steps unrolled. Every batch row
@@ -194,8 +207,8 @@ export function lifChunkBytes(kind: LifProgramKind, programAttrs: LifProgramAttr
   const attrs = {...programAttrs, uniformParameters: false};
   const fn =
     kind === 'forward'
-      ? lifForwardWith(attrs, LIF_VECTORS.forward, chunk)
-      : lifGradWith(attrs, LIF_VECTORS.gradient, chunk, false);
+      ? lifForwardWith(attrs, vectorsPerGroup.forward, chunk)
+      : lifGradWith(attrs, vectorsPerGroup.gradient, chunk, false);
   return encodeModule([fn], false).length;
 }
 
@@ -220,8 +233,8 @@ function* buildsOf(
   chunks: LifChunks | null,
   build: (vectors: number, chunks: LifChunks | null) => WasmFunction
 ): Generator<WasmFunction> {
-  if (chunks != null) yield build(LIF_VECTORS[kind], chunks);
-  yield build(LIF_VECTORS[kind], null);
+  if (chunks != null) yield build(vectorsPerGroup[kind], chunks);
+  yield build(vectorsPerGroup[kind], null);
   yield build(1, null);
 }
 
@@ -470,7 +483,7 @@ export function lifForwardFunctions(attrs: LifProgramAttrs, time: number): Itera
 
 /** The chunks of the forward program for `time` steps, or null (the loop). */
 const forwardChunks = (attrs: LifProgramAttrs, time: number): LifChunks | null =>
-  chunkingFor('forward', `lif|${attrsKey(attrs)}`, time, steps => lifChunkBytes('forward', attrs, steps));
+  chunkingFor('forward', forwardAttrsKey(attrs), time, steps => lifChunkBytes('forward', attrs, steps));
 
 function lifForwardWith(attrs: LifProgramAttrs, vectors: number, chunks: LifChunks | null): WasmFunction {
   const p = params(LIF_FORWARD_PARAMS);
@@ -892,8 +905,10 @@ export function lifRows(memory: WebAssembly.Memory, dims: LifDims, split = true)
 
 /** The key of a program for `time` steps: its attributes, and the T it is unrolled for or `loop`. */
 const forwardKey = (attrs: LifProgramAttrs, time: number): string =>
-  `lif|${attrsKey(attrs)}|${walkKey(forwardChunks(attrs, time))}`;
-const gradAttrsKey = (attrs: LifProgramAttrs): string => `lifGrad|${attrsKey(attrs)}|${needsParameterGradients(attrs)}`;
+  `${forwardAttrsKey(attrs)}|${walkKey(forwardChunks(attrs, time))}`;
+const forwardAttrsKey = (attrs: LifProgramAttrs): string => `lif|${attrsKey(attrs)}|${vectorsPerGroup.forward}`;
+const gradAttrsKey = (attrs: LifProgramAttrs): string =>
+  `lifGrad|${attrsKey(attrs)}|${needsParameterGradients(attrs)}|${vectorsPerGroup.gradient}`;
 const gradKey = (attrs: LifProgramAttrs, time: number): string =>
   `${gradAttrsKey(attrs)}|${walkKey(gradChunks(attrs, time))}`;
 
