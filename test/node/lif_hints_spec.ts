@@ -11,25 +11,10 @@ import {LIF, LIF_GRAD, RESET_MODES, SURROGATE_NAMES} from '../../kernels/lif_att
 import {setLifUnrolledBytes} from '../../kernels/wasm/simd/lif_program';
 import * as runtime from '../../kernels/wasm/simd/simd_runtime';
 import * as snn from '../../src/index';
+import {kernelCalls} from './kernel_calls';
 
-type Attrs = {initialAtRest?: boolean; finalMembraneUnused?: boolean};
-
-/** The attrs of every LIF kernel call `run` makes (the engine's runKernel wrapped by hand for the call). */
-function lifCalls(run: () => void): Array<{name: string; attrs: Attrs}> {
-  const engine = tf.engine() as unknown as {runKernel: (name: string, inputs: unknown, attrs: unknown) => unknown};
-  const original = engine.runKernel;
-  const calls: Array<{name: string; attrs: Attrs}> = [];
-  engine.runKernel = function (this: unknown, name: string, inputs: unknown, attrs: unknown) {
-    if (name === LIF || name === LIF_GRAD) calls.push({name, attrs: {...(attrs as Attrs)}});
-    return original.call(this, name, inputs, attrs);
-  };
-  try {
-    run();
-  } finally {
-    engine.runKernel = original;
-  }
-  return calls;
-}
+/** The LIF kernel calls `run` makes. */
+const lifCalls = (run: () => void) => kernelCalls([LIF, LIF_GRAD], run);
 
 const bits = (t: tf.Tensor) => Array.from(new Uint32Array((t.dataSync() as Float32Array).slice().buffer));
 

@@ -12,45 +12,15 @@ import * as runtime from '../../kernels/wasm/simd/simd_runtime';
 import {setWritableGradientsEnabled} from '../../kernels/writable_gradients';
 import * as snn from '../../src/index';
 import {caseData, KERNEL_EPSILON, KernelCase} from '../shared/bntt_kernel_check';
+import {kernelCalls, kernelCallsAsync} from './kernel_calls';
 
-/**
- * Whether each BNTT backward kernel call `run` makes was told it may write over dy (the engine's runKernel wrapped
- * by hand for the call: a jasmine spy could not be set twice in one spec).
- */
-function bnttGradCalls(run: () => void): boolean[] {
-  const writable: boolean[] = [];
-  const restore = watchBnttGrad(writable);
-  try {
-    run();
-  } finally {
-    restore();
-  }
-  return writable;
-}
+/** Whether each BNTT backward kernel call `run` makes was told it may write over dy. */
+const bnttGradCalls = (run: () => void): boolean[] =>
+  kernelCalls([BNTT_TRAIN_GRAD], run).map(call => call.attrs.dyWritable === true);
 
 /** bnttGradCalls for an async run (model.trainOnBatch). */
-async function bnttGradCallsAsync(run: () => Promise<void>): Promise<boolean[]> {
-  const writable: boolean[] = [];
-  const restore = watchBnttGrad(writable);
-  try {
-    await run();
-  } finally {
-    restore();
-  }
-  return writable;
-}
-
-function watchBnttGrad(writable: boolean[]): () => void {
-  const engine = tf.engine() as unknown as {runKernel: (name: string, inputs: unknown, attrs: unknown) => unknown};
-  const original = engine.runKernel;
-  engine.runKernel = function (this: unknown, name: string, inputs: unknown, attrs: unknown) {
-    if (name === BNTT_TRAIN_GRAD) writable.push((attrs as {dyWritable?: boolean}).dyWritable === true);
-    return original.call(this, name, inputs, attrs);
-  };
-  return () => {
-    engine.runKernel = original;
-  };
-}
+const bnttGradCallsAsync = async (run: () => Promise<void>): Promise<boolean[]> =>
+  (await kernelCallsAsync([BNTT_TRAIN_GRAD], run)).map(call => call.attrs.dyWritable === true);
 
 /** With the marks on and off: the values `run` returns (all read), and the BNTT backward calls' dyWritable. */
 function bothWays(run: () => tf.Tensor[]): {on: Float32Array[]; off: Float32Array[]; writable: boolean[]} {
