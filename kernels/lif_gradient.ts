@@ -22,7 +22,7 @@ export function releaseTape(): void {
  * kernel takes as the input `trace` instead of recomputing it); the other kernels recompute the trace, one
  * cheap extra scan, and keep no [batch, time, ...features] buffer between the passes.
  */
-function lifGradConfig(forwardKernel: string, backwardKernel: string): GradConfig {
+function lifGradConfig(forwardKernel: string, backwardKernel: string, writable: boolean): GradConfig {
   return {
     kernelName: forwardKernel,
     inputsToSave: ['currents', 'initialMembrane', 'leak', 'threshold'],
@@ -41,8 +41,9 @@ function lifGradConfig(forwardKernel: string, backwardKernel: string): GradConfi
         throw error;
       }
       const [dCurrents, dInitialMembrane, dLeak, dThreshold] = grads;
-      // A fresh tensor, returned for `currents` only: the op that produced the currents (BNTT) may write over it.
-      markWritableGradient(dCurrents, currents);
+      // The fused kernels' dCurrents is a new buffer, returned for `currents` only: the op that produced the
+      // currents (BNTT) may write over it. (The composite's is made of core ops, which promise nothing of the kind.)
+      if (writable) markWritableGradient(dCurrents, currents);
       return {
         currents: () => dCurrents,
         initialMembrane: () => dInitialMembrane,
@@ -53,5 +54,5 @@ function lifGradConfig(forwardKernel: string, backwardKernel: string): GradConfi
   };
 }
 
-export const lifGradientConfig = lifGradConfig(LIF, LIF_GRAD);
-export const lifCompositeGradientConfig = lifGradConfig(LIF_COMPOSITE, LIF_COMPOSITE_GRAD);
+export const lifGradientConfig = lifGradConfig(LIF, LIF_GRAD, true);
+export const lifCompositeGradientConfig = lifGradConfig(LIF_COMPOSITE, LIF_COMPOSITE_GRAD, false);

@@ -64,13 +64,17 @@ describe('writable gradients: BNTT backward over the dy of a LIF gradient (wasm)
   const T = 4;
   const bnttLayer = () => snn.layers.bntt({timeSteps: T, name: 'bn'});
   /** x [3, T, 5, 3, 8]: BNTT, then LIF; the gradients of x and BNTT's weights. */
-  function chainGrads(layer: tfl.layers.Layer, extra?: (y: tf.Tensor) => tf.Tensor): () => tf.Tensor[] {
+  function chainGrads(
+    layer: tfl.layers.Layer,
+    extra?: (y: tf.Tensor) => tf.Tensor,
+    lifOptions: snn.ops.LifOptions = {}
+  ): () => tf.Tensor[] {
     const x = tf.randomNormal([3, T, 5, 3, 8], 0.3, 1, 'float32', 7);
     layer.apply(x, {training: true});
     return () => {
       const {value, grads} = tf.variableGrads(() => {
         const y = layer.apply(x, {training: true}) as tf.Tensor;
-        const spikes = snn.ops.lif(y, {leak: 0.9, threshold: 0.5});
+        const spikes = snn.ops.lif(y, {leak: 0.9, threshold: 0.5, ...lifOptions});
         const loss = tf.sum(tf.mul(spikes, tf.linspace(0.1, 1, 8)));
         return (extra != null ? tf.add(loss, tf.sum(extra(y))) : loss) as tf.Scalar;
       });
@@ -95,6 +99,15 @@ describe('writable gradients: BNTT backward over the dy of a LIF gradient (wasm)
   it('does not where BNTT output has a second consumer (the engine adds the two gradients into a new tensor)', () => {
     const layer = bnttLayer();
     const {on, off, writable} = bothWays(chainGrads(layer, y => tf.mul(y, y)));
+    expect(writable).toEqual([false]);
+    expectSameBits(on, off);
+    layer.dispose();
+  });
+
+  it('does not where the LIF gradient is the composite of core ops (a custom surrogate), whose dCurrents promises nothing', () => {
+    const layer = bnttLayer();
+    const surrogate = (u: tf.Tensor, th: number | tf.Tensor) => tf.relu(tf.sub(1, tf.abs(tf.sub(u, th))));
+    const {on, off, writable} = bothWays(chainGrads(layer, undefined, {surrogate}));
     expect(writable).toEqual([false]);
     expectSameBits(on, off);
     layer.dispose();
