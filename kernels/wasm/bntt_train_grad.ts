@@ -17,15 +17,14 @@ export const bnttTrainGradWasm: KernelFunc = ({inputs, backend, attrs}) => {
   const dims = bnttDims(x.shape, gamma.shape);
   checkDyShape(dy.shape, x.shape);
   const {epsilon, dyWritable = false} = attrs as unknown as BnttTrainGradAttrs;
-  // Over dy: dx's own output is a placeholder of one float, freed below, its place in the outputs taken by dy's data.
-  const dxShape = dyWritable ? [1] : x.shape;
+  // Over dy, dx needs no buffer of its own: only dgamma and dbeta are allocated.
   const outputs = runOnHeap(
     backend,
     [dy, x, gamma, mean, variance],
-    [dxShape, gamma.shape, gamma.shape],
+    [...(dyWritable ? [] : [x.shape]), gamma.shape, gamma.shape],
     simdKernelsAvailable() ? bnttWorkDoubles(dims) : null,
-    ([dys, xs, gammas, means, variances, dxOwn, dgamma, dbeta], work) => {
-      const dx = dyWritable ? dys : dxOwn;
+    ([dys, xs, gammas, means, variances, ...written], work) => {
+      const [dx, dgamma, dbeta] = dyWritable ? [dys, ...written] : written;
       const memory = work == null ? null : heapMemory(backend, xs);
       if (memory != null && work != null) {
         const at = {dy: dys.byteOffset, x: xs.byteOffset, out: dx.byteOffset, work};
@@ -37,10 +36,8 @@ export const bnttTrainGradWasm: KernelFunc = ({inputs, backend, attrs}) => {
     }
   );
   if (!dyWritable) return outputs;
-  const heap = backend as unknown as {disposeData(dataId: DataId): void; incRef(dataId: DataId): void};
-  heap.disposeData(outputs[0].dataId);
-  heap.incRef(dy.dataId);
-  return [{dataId: dy.dataId, shape: x.shape.slice(), dtype: 'float32'}, outputs[1], outputs[2]];
+  (backend as unknown as {incRef(dataId: DataId): void}).incRef(dy.dataId);
+  return [{dataId: dy.dataId, shape: x.shape.slice(), dtype: 'float32'}, ...outputs];
 };
 
 export const bnttTrainGradWasmConfig: KernelConfig = {

@@ -14,7 +14,7 @@
  *   16 channels (four vectors, one 64-byte cache line) at a time, then 4, then one lane at a time for C not a
  *   multiple of 4, a sum's float32 partials kept in memory right after its float64 totals at `out`; or block by block
  *   of SUM_BLOCK positions, each group of channels through the block with its partials and coefficients in
- *   registers. Blocks are faster at few channels (up to 32, BNTT_BLOCK_WALK_CHANNELS; not for dx) and
+ *   registers. Blocks are faster at few channels (up to 32, BNTT_BLOCK_WALK_CHANNELS; dx only over dy) and
  *   slower past, where a block spans kilobytes: the per-group sweeps then meet memory in strides the processor does
  *   not prefetch. (Sums that swept all of a group's values at once were twice as slow at 64 channels.)
  *

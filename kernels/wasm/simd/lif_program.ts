@@ -441,8 +441,12 @@ const hintsOf = (attrs: LifAttrs): {atRest: boolean; finalUnused: boolean} => ({
   finalUnused: attrs.finalMembraneUnused === true,
 });
 
-/** Four zero lanes, for a state a program takes as zeros without reading it. */
-const ZERO = (f: WasmFunction): Code => f32x4Constant(f, 0);
+/**
+ * Vector j of the group at byte offset `state` in a [batch, features] state array at `from`; null `from`: zeros, not
+ * read (a state the hints say is zero).
+ */
+const stateVector = (f: WasmFunction, access: Access, from: Code | null, state: number, j: number): Code =>
+  from == null ? f32x4Constant(f, 0) : access.load(i32.add(from, get(state)), j);
 
 /**
  * Whether leak and threshold each hold one value for every feature, to the bit (what
@@ -513,6 +517,8 @@ function lifForwardWith(attrs: LifProgramAttrs, vectors: number, chunks: LifChun
     ]);
   const advance = set(o, i32.add(get(o), get(stepBytes)));
   const {atRest, finalUnused} = hintsOf(attrs);
+  /** The initial membrane's address, or null where it is zeros (at rest). */
+  const initialFrom: Code | null = atRest ? null : get(p.initial);
   /**
    * Every group's walk from its membrane in `from` ([batch, features]), `walk` (o at the walk's first step); `last`:
    * the walk ends at the last step (where the membrane after it may go unwritten).
@@ -524,7 +530,7 @@ function lifForwardWith(attrs: LifProgramAttrs, vectors: number, chunks: LifChun
         i32.geS(get(p.features), i32.add(get(n), i32.const(access.width))),
         ...groupStart(access, group, offset),
         ...interleaved(access, j => [
-          set(m[j], atRest && from === p.initial ? ZERO(f) : access.load(i32.add(get(from), get(state)), j)),
+          set(m[j], stateVector(f, access, from === p.initial ? initialFrom : get(from), state, j)),
         ]),
         ...walk(access),
         ...(finalUnused && last
@@ -631,6 +637,8 @@ function lifGradWith(
   const subtract = attrs.resetMode === 'subtract';
   const zero = attrs.resetMode === 'zero';
   const {atRest, finalUnused} = hintsOf(attrs);
+  /** The initial membrane's address, or null where it is zeros (at rest). */
+  const initialFrom: Code | null = atRest ? null : get(p.initial);
   const resetGrad = !attrs.detachReset && attrs.resetMode !== 'none';
   // Without them, dLeak and dThreshold stay as the caller zeroed them.
   const parameterGradients = needsParameterGradients(attrs);
@@ -693,15 +701,12 @@ function lifGradWith(
     ]);
   /** The step back from t = 0: V_{−1} is the initial membrane. */
   const firstStepBack = (access: Access): Code[] =>
-    interleaved(access, j => [
-      set(previous[j], atRest ? ZERO(f) : access.load(i32.add(get(p.initial), get(state)), j)),
-      ...stepBack(access, j),
-    ]);
+    interleaved(access, j => [set(previous[j], stateVector(f, access, initialFrom, state, j)), ...stepBack(access, j)]);
   /** dL/dV from `from` (null: zeros, dMembrane where V_T is unused), the sums at 0. */
   const adjointStart = (access: Access, from: Code | null): Code[] =>
     interleaved(access, j => [
       ...slopeCode[j].setup,
-      set(a[j], from == null ? ZERO(f) : access.load(i32.add(from, get(state)), j)),
+      set(a[j], stateVector(f, access, from, state, j)),
       set(sumLeak[j], f32x4Constant(f, 0)),
       set(sumThreshold[j], f32x4Constant(f, 0)),
     ]);
@@ -733,7 +738,7 @@ function lifGradWith(
   /** A group's start at t = 0: its state, β, θ and o, and the initial membrane. */
   const startAtInitial = (access: Access): Code[] => [
     ...groupStart(access, group, i32.const(0)),
-    ...interleaved(access, j => [set(m[j], atRest ? ZERO(f) : access.load(i32.add(get(p.initial), get(state)), j))]),
+    ...interleaved(access, j => [set(m[j], stateVector(f, access, initialFrom, state, j))]),
   ];
   /** The program, every build of it: its start (step size, uniform β and θ), then `body` for every batch row. */
   const program = (...body: Code[]): WasmFunction => {
@@ -810,7 +815,7 @@ function lifGradWith(
         more(access),
         ...groupStart(access, group, offset),
         ...interleaved(access, j => [
-          set(m[j], atRest && from === p.initial ? ZERO(f) : access.load(i32.add(get(from), get(state)), j)),
+          set(m[j], stateVector(f, access, from === p.initial ? initialFrom : get(from), state, j)),
         ]),
         ...unrolled(steps, replayStep(access), forward),
         ...interleaved(access, j => [access.store(i32.add(get(p.dInitial), get(state)), get(m[j]), j)]),
